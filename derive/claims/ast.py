@@ -1,0 +1,217 @@
+"""The AST of a parsed derivative claim (page notation, before any mapping to canonical symbols).
+
+The parser in :mod:`derive.claims.latex` produces these nodes; a later stage maps page notation to the
+canonical symbols and builds SymPy objects.  Every node is a frozen (hashable, comparable) dataclass, so
+two parses of the same text compare equal.
+
+Nodes
+-----
+``Number(value)``
+    A non-negative exact rational; decimals are exact (``0.5`` -> ``Fraction(1, 2)``).  Negation is ``Neg``.
+``Symbol(name, indices, example, primes, transposed, decoration)``
+    A variable as written.  ``name`` is the stem (``"x"``, ``"sigma"``, ``"ell"``, ``"SM"``, ``"CE"``, a
+    digit string such as ``"1"`` for a one-hot ``1_t`` or a bold ``\\mathbf{1}``); ``indices`` come from
+    subscripts or code-style brackets; ``example`` is a parenthesised superscript ``x^{(i)}``; ``primes``
+    counts ``'``; ``transposed`` marks ``^T``/``^\\top``; ``decoration`` is one of ``hat``, ``bold``, ``cal``,
+    ``tilde``, ``bar``, ``bb``.
+``Call(function, args)``
+    A named function or a symbol applied to variables: ``P_j(x)``, ``\\sigma(u)``, ``softmax(z)``.
+``Add(terms)``, ``Mul(factors)``, ``Div(numerator, denominator)``, ``Pow(base, exponent)``, ``Neg(operand)``
+    Arithmetic.  Subtraction is ``Add`` with a ``Neg`` term.  Grouping written on the page is kept as
+    nesting (``a(bc)`` is ``Mul(a, Mul(b, c))``); juxtaposition at one level is one flat ``Mul``.
+``Log(arg)``, ``Exp(arg)``
+    Natural logarithm (``\\log`` and ``\\ln``) and exponential (``e^{x}``, ``\\exp(x)``).
+``Transpose(operand)``
+    ``(...)^T`` of a non-symbol; a transposed symbol uses ``Symbol.transposed`` instead.
+``Hadamard(left, right)``
+    Element-wise product ``\\odot``.
+``Sum(index, lower, upper, body, excluded, over)``
+    ``\\sum_{j=1}^{k} body``; ``excluded`` lists index names ruled out by ``\\neq``; ``over`` names a set
+    (``\\sum_{t \\in \\mathcal{O}}`` -> ``"O"``).
+``Derivative(of, wrt, order)``
+    ``d^order(of) / d(wrt)^order``.  ``wrt`` is a ``Symbol`` or a ``Call`` (``\\partial z_j(x)``).  Mixed
+    partials nest: ``\\frac{\\partial^2 H}{\\partial z_i \\partial z_j}`` is
+    ``Derivative(Derivative(H, z_j), z_i)``.  Operator forms are applied, so ``of`` is never empty.
+``KroneckerDelta(i, j)``
+    ``\\delta_{ij}`` (``\\delta`` with exactly two indices).
+``Cases(branches)``
+    ``\\begin{cases}`` rows as ``(expression, Condition | None)``; ``None`` means "otherwise".
+``Condition(left, op, right)``
+    ``i = k`` or ``i \\neq k`` over index names (``op`` is ``"="`` or ``"!="``).
+``Claim(sides, source, qualifiers)``
+    The chain of expressions joined by ``=``; ``qualifiers`` keeps trailing prose that was dropped from the
+    mathematics (``\\text{ for } j=1,2``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal, TypeAlias
+
+
+@dataclass(frozen=True)
+class Number:
+    """An exact non-negative rational number."""
+
+    value: Fraction
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A variable as written on the page (stem plus sub/superscript adornments)."""
+
+    name: str
+    indices: tuple[Node, ...] = ()
+    example: Node | None = None
+    primes: int = 0
+    transposed: bool = False
+    decoration: str | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """A function applied to arguments."""
+
+    function: Symbol
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Add:
+    """A sum of two or more terms (subtraction is a ``Neg`` term)."""
+
+    terms: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Mul:
+    """A product of two or more factors."""
+
+    factors: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Div:
+    """A quotient."""
+
+    numerator: Node
+    denominator: Node
+
+
+@dataclass(frozen=True)
+class Pow:
+    """A power."""
+
+    base: Node
+    exponent: Node
+
+
+@dataclass(frozen=True)
+class Neg:
+    """Unary minus."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Log:
+    """Natural logarithm."""
+
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Exp:
+    """Exponential ``e^{arg}``."""
+
+    arg: Node
+
+
+@dataclass(frozen=True)
+class Transpose:
+    """Transpose of a non-symbol expression."""
+
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Hadamard:
+    """Element-wise product."""
+
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Sum:
+    """A summation over one index."""
+
+    index: str | None
+    lower: Node | None
+    upper: Node | None
+    body: Node
+    excluded: tuple[str, ...] = ()
+    over: str | None = None
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """The derivative of ``of`` with respect to ``wrt`` (``order`` times)."""
+
+    of: Node
+    wrt: Node
+    order: int = 1
+
+
+@dataclass(frozen=True)
+class KroneckerDelta:
+    """The Kronecker delta of two indices."""
+
+    i: Node
+    j: Node
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An index condition of a cases branch."""
+
+    left: str
+    op: Literal["=", "!="]
+    right: str
+
+
+@dataclass(frozen=True)
+class Cases:
+    """A piecewise expression; a ``None`` condition means "otherwise"."""
+
+    branches: tuple[tuple[Node, Condition | None], ...]
+
+
+Node: TypeAlias = (
+    Number
+    | Symbol
+    | Call
+    | Add
+    | Mul
+    | Div
+    | Pow
+    | Neg
+    | Log
+    | Exp
+    | Transpose
+    | Hadamard
+    | Sum
+    | Derivative
+    | KroneckerDelta
+    | Cases
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A parsed claim: the chain ``sides[0] = sides[1] = ...`` and the text it came from."""
+
+    sides: tuple[Node, ...]
+    source: str
+    qualifiers: tuple[str, ...] = ()

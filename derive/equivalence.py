@@ -1,0 +1,461 @@
+"""The one place where equality is decided, with honest outcomes.
+
+:func:`decide` compares two expressions over the notation of :mod:`derive.symbols` (they may contain
+unevaluated derivatives and the defined quantities H, a, z) under explicit assumptions, and answers
+
+- ``proved``: the symbolic residual, after carrying out derivatives and definitions, is 0 under the
+  stated assumptions, and high-precision samples agree;
+- ``refuted``: a concrete point (every variable, every free index and the number of classes) where the
+  two sides differ, with both values, evaluated from exact rationals at 50 significant digits;
+- ``undecided``: no symbolic proof, and every numeric sample agrees.
+
+Cheap sound tools come first (linearity of sums, ``together``/``expand`` of the numerator); ``simplify`` is
+only a last resort. A symbolic zero is never trusted alone: the numeric samples must agree too.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+from typing import Literal
+
+import mpmath
+import sympy
+from sympy import Add, Indexed, KroneckerDelta, Mul, Piecewise, Sum
+from sympy.concrete.delta import _has_simple_delta, deltasummation
+from sympy.core.relational import GreaterThan, LessThan, Relational, StrictGreaterThan, StrictLessThan
+
+from derive import symbols as s
+from derive.loss import Convention, LossKind, Model, expand_concrete_sums
+from derive.numeric import DIGITS, Evaluator, Key
+
+Verdict = Literal["proved", "refuted", "undecided"]
+
+#: The relative gap that counts as a real difference at ``DIGITS`` significant digits.
+RELATIVE_GAP = mpmath.mpf("1e-30")
+
+
+class Assumption(Enum):
+    """An assumption on the inputs a step or a verdict may use. The value is its statement."""
+
+    SUM_TO_ONE = "the targets sum to 1: sum_j y_j = 1"
+    ONE_HOT = "the targets are one-hot: y_j = delta_jc for a true class c"
+
+    @property
+    def latex(self) -> str:
+        return {
+            Assumption.SUM_TO_ONE: r"\sum_{j} y_j = 1",
+            Assumption.ONE_HOT: r"y_j = \delta_{jc}",
+        }[self]
+
+    @property
+    def slug(self) -> str:
+        return {Assumption.SUM_TO_ONE: "sum-to-one", Assumption.ONE_HOT: "onehot"}[self]
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A concrete point where two expressions differ."""
+
+    classes: int
+    indices: dict[str, int]
+    values: dict[str, object]
+    lhs: float
+    rhs: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"classes": self.classes, "indices": self.indices, "values": self.values,
+                "lhs": self.lhs, "rhs": self.rhs}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`decide` found, and under which assumptions."""
+
+    verdict: Verdict
+    assumptions: tuple[Assumption, ...]
+    residual: sympy.Expr | None = None
+    counterexample: Counterexample | None = None
+    samples: int = 0
+    failing_cases: tuple[dict[str, int], ...] = field(default=())
+    holding_cases: tuple[dict[str, int], ...] = field(default=())
+
+
+# -- symbolic canonical form -----------------------------------------------------------------------
+
+
+def _bounds(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr] | None:
+    if isinstance(expr, sympy.Idx) and expr.lower is not None:
+        return expr.lower, expr.upper
+    if expr.is_number or isinstance(expr, sympy.Symbol):
+        return expr, expr
+    return None
+
+
+def _implied_by_ranges(relation: Relational) -> bool | None:
+    """True when an index-range fact settles ``relation`` (``k >= i`` for i in 1..k)."""
+    if isinstance(relation, (LessThan, StrictLessThan)):
+        small, large, strict = relation.lhs, relation.rhs, isinstance(relation, StrictLessThan)
+    elif isinstance(relation, (GreaterThan, StrictGreaterThan)):
+        small, large, strict = relation.rhs, relation.lhs, isinstance(relation, StrictGreaterThan)
+    else:
+        return None
+    small_bounds, large_bounds = _bounds(small), _bounds(large)
+    if small_bounds is None or large_bounds is None:
+        return None
+    gap = sympy.expand(large_bounds[0] - small_bounds[1])
+    if (gap.is_positive if strict else gap.is_nonnegative):
+        return True
+    gap = sympy.expand(small_bounds[0] - large_bounds[1])
+    if (gap.is_nonnegative if strict else gap.is_positive):
+        return False
+    return None
+
+
+def resolve_index_ranges(expr: sympy.Expr) -> sympy.Expr:
+    """Settle ``Piecewise`` conditions that only restate that an index lies in its range."""
+    if not expr.has(Piecewise):
+        return expr
+
+    def settle(condition: sympy.Basic) -> sympy.Basic:
+        return condition.replace(
+            lambda e: isinstance(e, Relational) and _implied_by_ranges(e) is not None,
+            lambda e: sympy.true if _implied_by_ranges(e) else sympy.false,
+        )
+
+    def pick(piecewise: Piecewise) -> sympy.Expr:
+        pieces = [(value, settle(condition)) for value, condition in piecewise.args]
+        return Piecewise(*pieces)
+
+    return expr.replace(lambda e: isinstance(e, Piecewise), pick)
+
+
+def _sum_depth(expr: sympy.Basic) -> int:
+    if isinstance(expr, Sum):
+        return 1 + _sum_depth(expr.function)
+    return max((_sum_depth(arg) for arg in expr.args), default=0)
+
+
+def split_sums(expr: sympy.Expr) -> sympy.Expr:
+    """Linearity of sums: split sums of terms, pull out factors free of the index, name dummies canonically.
+
+    Two sums that differ only in the name of their index come out identical, so that a residual made of
+    them cancels by ordinary algebra. A sum of a Kronecker delta is carried out (the free index is in range).
+    """
+    if not expr.has(Sum):
+        return expr
+    if isinstance(expr, Sum):
+        body = split_sums(expr.function)
+        for limit in expr.limits:
+            body = _split_one(body, limit)
+        return body
+    if not expr.args:
+        return expr
+    return expr.func(*(split_sums(arg) for arg in expr.args))
+
+
+def _split_one(body: sympy.Expr, limit: tuple[sympy.Expr, ...]) -> sympy.Expr:
+    index, lower, upper = limit
+    total: sympy.Expr = sympy.S.Zero
+    for term in Add.make_args(sympy.expand(body)):
+        dependent = [f for f in Mul.make_args(term) if f.has(index)]
+        constant = Mul(*[f for f in Mul.make_args(term) if not f.has(index)])
+        if not dependent:
+            total += constant * (upper - lower + 1)
+            continue
+        inner = Mul(*dependent)
+        if _has_simple_delta(inner, index):
+            summed = resolve_index_ranges(deltasummation(inner, (index, lower, upper)))
+            total += constant * split_sums(summed)
+            continue
+        total += constant * Sum(inner, (index, lower, upper))
+    return total
+
+
+def rename_dummies(expr: sympy.Expr) -> sympy.Expr:
+    """Name every summation index after its nesting depth, so alpha-equivalent sums are identical."""
+    if not expr.has(Sum):
+        return expr
+    if isinstance(expr, Sum) and len(expr.limits) == 1:
+        body = rename_dummies(expr.function)
+        index, lower, upper = expr.limits[0]
+        name = sympy.Idx(f"sigma{_sum_depth(body)}", (lower, upper))
+        return Sum(body.xreplace({index: name}), (name, lower, upper))
+    return expr.func(*(rename_dummies(arg) for arg in expr.args))
+
+
+#: Concrete sums of at most this many terms are written out in the symbolic check; longer ones are kept
+#: in index form and proved exactly like symbolic k (the numeric samples still write everything out).
+WRITE_OUT_SUMS_UP_TO = 4
+
+
+def canonical(expr: sympy.Expr) -> sympy.Expr:
+    """Bring sums and logs to one form (no general ``doit``: SymPy's symbolic summation can run away)."""
+    expr = expand_concrete_sums(expr, WRITE_OUT_SUMS_UP_TO)
+    expr = sympy.expand_log(expr, force=True)
+    expr = split_sums(expr)
+    return rename_dummies(resolve_index_ranges(expr))
+
+
+def apply_assumptions(expr: sympy.Expr, assumptions: Iterable[Assumption]) -> sympy.Expr:
+    """Use the assumptions symbolically: a target sum is 1; one-hot targets are Kronecker deltas."""
+    assumptions = tuple(assumptions)
+    if Assumption.ONE_HOT in assumptions:
+        true_class = sympy.Idx("c", (1, s.k))
+        expr = expr.replace(lambda e: isinstance(e, Indexed) and e.base == s.y,
+                            lambda e: KroneckerDelta(e.indices[0], true_class))
+        expr = canonical(expr)
+    if assumptions:
+        expr = expr.replace(_is_target_sum, lambda e: sympy.S.One)
+    return expr
+
+
+def _is_target_sum(expr: sympy.Basic) -> bool:
+    if not isinstance(expr, Sum) or len(expr.limits) != 1:
+        return False
+    index, lower, upper = expr.limits[0]
+    body = expr.function
+    if lower != 1:
+        return False
+    if isinstance(body, Indexed) and body.base == s.y and body.indices == (index,):
+        return True
+    return isinstance(body, Indexed) and body.base == s.Y and body.indices[1:] == (index,)
+
+
+def symbolic_residual(lhs: sympy.Expr, rhs: sympy.Expr, model: Model,
+                      assumptions: Sequence[Assumption]) -> sympy.Expr:
+    """lhs - rhs over independent variables, in canonical form, under the assumptions."""
+    level = model.bottom_level(lhs, rhs)
+    residual = canonical(model.evaluate(lhs, level) - model.evaluate(rhs, level))
+    return rename_dummies(apply_assumptions(residual, assumptions))
+
+
+def is_zero(residual: sympy.Expr) -> bool:
+    """Cheap, sound zero test: the numerator of the combined fraction expands to 0."""
+    if residual == 0:
+        return True
+    combined = sympy.together(residual)
+    numerator, _ = sympy.fraction(combined)
+    return sympy.expand(numerator) == 0
+
+
+# -- numeric samples -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sizes:
+    classes: int
+    features: int
+    examples: int
+
+
+def _free_indices(*exprs: sympy.Expr) -> list[sympy.Idx]:
+    found: dict[str, sympy.Idx] = {}
+    bound: set[sympy.Idx] = set()
+    for expr in exprs:
+        for node in sympy.preorder_traversal(expr):
+            if isinstance(node, sympy.Idx):
+                found.setdefault(str(node), node)
+            elif isinstance(node, Sum):
+                bound.update(limit[0] for limit in node.limits)
+    return [found[name] for name in sorted(found) if found[name] not in bound]
+
+
+def _index_upper(index: sympy.Idx, sizes: Sizes) -> int:
+    upper = index.upper
+    value = sympy.sympify(upper).xreplace(
+        {s.k: sympy.Integer(sizes.classes), s.d: sympy.Integer(sizes.features), s.N: sympy.Integer(sizes.examples)})
+    return int(value) if value.is_Integer else sizes.classes
+
+
+def _random_value(rng: random.Random, low: float, high: float) -> sympy.Rational:
+    return sympy.Rational(Fraction(rng.uniform(low, high)).limit_denominator(997))
+
+
+def _shape(base: str, model: Model) -> tuple[int, ...]:
+    K, D, M = int(model.classes), int(model.features), int(model.examples)
+    return {
+        "x": (D,), "b": (K,), "z": (K,), "y": (K,),
+        "W": (D, K) if model.convention == "Wt_x" else (K, D),
+        "X": (M, D), "Z": (M, K), "Y": (M, K),
+    }[base]
+
+
+def _independent_bases(model: Model, level: int) -> tuple[str, ...]:
+    if model.batch:
+        return ("X", "W", "b", "Y") if level >= 3 else ("Z", "W", "b", "X", "Y")
+    return ("W", "x", "b", "y") if level >= 3 else ("z", "W", "x", "b", "y")
+
+
+def relevant_bases(model: Model, level: int, *exprs: sympy.Expr) -> tuple[str, ...]:
+    """The independent variables at ``level`` that the expressions depend on (through definitions too)."""
+    mentioned = {str(node.base) for expr in exprs for node in sympy.preorder_traversal(expr)
+                 if isinstance(node, Indexed)}
+    uses_loss = any(expr.has(s.H) for expr in exprs)
+    defined = mentioned & {"a", "A", "z", "Z"} or uses_loss
+    wanted: set[str] = set(mentioned)
+    if uses_loss:
+        wanted |= {"Y"} if model.batch else {"y"}
+    if defined:
+        wanted |= ({"X", "W", "b"} if model.batch else {"W", "x", "b"}) if level >= 3 else (
+            {"Z"} if model.batch else {"z"})
+    return tuple(base for base in _independent_bases(model, level) if base in wanted)
+
+
+def sample_point(model: Model, level: int, rng: random.Random, assumptions: Sequence[Assumption],
+                 true_class: int | None) -> dict[Key, sympy.Rational]:
+    """A random point of every independent variable at ``level``: exact rationals; targets per assumption."""
+    point: dict[Key, sympy.Rational] = {}
+    for base in _independent_bases(model, level):
+        shape = _shape(base, model)
+        if base in ("y", "Y"):
+            rows = [()] if base == "y" else [(m,) for m in range(1, shape[0] + 1)]
+            classes = shape[-1]
+            for row in rows:
+                entries = [_random_value(rng, 0.05, 1.5) for _ in range(classes)]
+                if Assumption.ONE_HOT in assumptions:
+                    c = true_class if true_class is not None else rng.randrange(1, classes + 1)
+                    entries = [sympy.Integer(1 if j == c else 0) for j in range(1, classes + 1)]
+                elif Assumption.SUM_TO_ONE in assumptions:
+                    total = sum(entries)
+                    entries = [e / total for e in entries]
+                for j, value in enumerate(entries, start=1):
+                    point[(base, (*row, j))] = value
+            continue
+        for position in itertools.product(*(range(1, n + 1) for n in shape)):
+            point[(base, position)] = _random_value(rng, -2.0, 2.0)
+    return point
+
+
+def _values_table(point: dict[Key, sympy.Rational]) -> dict[str, object]:
+    table: dict[str, object] = {}
+    for (base, position), value in point.items():
+        if len(position) == 1:
+            table.setdefault(base, []).append(round(float(value), 6))  # type: ignore[union-attr]
+        else:
+            rows = table.setdefault(base, [])
+            assert isinstance(rows, list)
+            while len(rows) < position[0]:
+                rows.append([])
+            rows[position[0] - 1].append(round(float(value), 6))
+    return table
+
+
+def numeric_check(lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: Sequence[Assumption],
+                  *, seed: int = 0, max_cases: int = 12, points: int = 1,
+                  sizes: Sequence[Sizes] | None = None) -> tuple[int, Counterexample | None,
+                                                                list[dict[str, int]], list[dict[str, int]]]:
+    """Compare both sides at seeded random points; returns samples, first counterexample, and the index
+    cases that failed and held (index name -> value, with the true class ``c`` for one-hot targets)."""
+    rng = random.Random(seed)
+    if sizes is None:
+        sizes = _default_sizes(model)
+    free = _free_indices(lhs, rhs)
+    level = model.bottom_level(lhs, rhs)
+    samples = 0
+    first: Counterexample | None = None
+    failing: list[dict[str, int]] = []
+    holding: list[dict[str, int]] = []
+    for size in sizes:
+        concrete = _concrete_model(
+            size.classes if not isinstance(model.classes, int) else model.classes,
+            size.features if not isinstance(model.features, int) else model.features,
+            size.examples if not isinstance(model.examples, int) else model.examples,
+            model.convention, model.batch, model.loss_kind)
+        size = Sizes(int(concrete.classes), int(concrete.features), int(concrete.examples))
+        sizes_env = {s.k: size.classes, s.d: size.features, s.N: size.examples}
+        ranges = [range(1, _index_upper(index, size) + 1) for index in free]
+        true_classes: list[int | None] = [None]
+        if Assumption.ONE_HOT in assumptions:
+            true_classes = list(range(1, size.classes + 1))
+        cases = [(combo, c) for combo in itertools.product(*ranges) for c in true_classes]
+        if len(cases) > max_cases:
+            cases = rng.sample(cases, max_cases)
+        for combo, c in cases:
+            env: dict[sympy.Symbol, int] = {**sizes_env, **dict(zip(free, combo, strict=True))}
+            case = {str(index): value for index, value in zip(free, combo, strict=True)}
+            if c is not None:
+                case["c"] = c
+            case_failed = False
+            for _ in range(points):
+                point = sample_point(concrete, level, rng, assumptions, c)
+                with mpmath.workdps(DIGITS):
+                    evaluator = Evaluator(concrete, point)
+                    lv = evaluator.evaluate(lhs, level, None, env).value
+                    rv = evaluator.evaluate(rhs, level, None, env).value
+                    samples += 1
+                    gap = abs(lv - rv)
+                    scale = max(abs(lv), abs(rv), mpmath.mpf(1))
+                    differs = not gap <= RELATIVE_GAP * scale
+                if differs:
+                    case_failed = True
+                    if first is None:
+                        shown = relevant_bases(concrete, level, lhs, rhs)
+                        first = Counterexample(classes=size.classes, indices=case,
+                                               values=_values_table({k: v for k, v in point.items() if k[0] in shown}),
+                                               lhs=float(lv), rhs=float(rv))
+                    break
+            (failing if case_failed else holding).append(case)
+    return samples, first, failing, holding
+
+
+@functools.lru_cache(maxsize=64)
+def _concrete_model(classes: int, features: int, examples: int, convention: Convention, batch: bool,
+                    loss_kind: LossKind) -> Model:
+    """Concrete models are cached: their written-out definitions are built once."""
+    return Model(classes, features, examples, convention, batch, loss_kind)
+
+
+def _default_sizes(model: Model) -> list[Sizes]:
+    if isinstance(model.classes, int):
+        return [Sizes(model.classes, 2, 2)]
+    return [Sizes(2, 2, 2), Sizes(3, 3, 2), Sizes(5, 2, 3)]
+
+
+def _zero_for_every_index(residual: sympy.Expr, model: Model) -> bool:
+    """``is_zero`` of the residual, case by case over free indices whose range is a number."""
+    concrete = [i for i in _free_indices(residual) if sympy.sympify(i.upper).is_Integer]
+    if not concrete or is_zero(residual):
+        return is_zero(residual)
+    ranges = [range(int(i.lower), int(i.upper) + 1) for i in concrete]
+    combos = list(itertools.product(*ranges))
+    if len(combos) > MAX_INDEX_CASES:
+        return False
+    for combo in combos:
+        case = residual.xreplace({i: sympy.Integer(v) for i, v in zip(concrete, combo, strict=True)})
+        if not is_zero(canonical(case)):
+            return False
+    return True
+
+
+#: The most index cases a concrete-k residual is checked over, one by one.
+MAX_INDEX_CASES = 4096
+
+
+# -- the decision ----------------------------------------------------------------------------------
+
+
+def decide(lhs: sympy.Expr, rhs: sympy.Expr, model: Model | None = None,
+           assumptions: Sequence[Assumption] = (), *, seed: int = 0, max_cases: int = 12,
+           try_simplify: bool = True, sizes: Sequence[Sizes] | None = None) -> Outcome:
+    """Decide whether ``lhs == rhs`` under ``assumptions``: proved, refuted (with a point) or undecided."""
+    model = model or Model()
+    assumptions = tuple(assumptions)
+    samples, counterexample, failing, holding = numeric_check(
+        lhs, rhs, model, assumptions, seed=seed, max_cases=max_cases, sizes=sizes)
+    if counterexample is not None:
+        return Outcome("refuted", assumptions, None, counterexample, samples, tuple(failing), tuple(holding))
+    residual = symbolic_residual(lhs, rhs, model, assumptions)
+    if _zero_for_every_index(residual, model):
+        return Outcome("proved", assumptions, sympy.S.Zero, None, samples, (), tuple(holding))
+    if try_simplify:
+        simplified = sympy.simplify(residual)
+        if _zero_for_every_index(simplified, model):
+            return Outcome("proved", assumptions, sympy.S.Zero, None, samples, (), tuple(holding))
+        residual = simplified
+    return Outcome("undecided", assumptions, residual, None, samples, (), tuple(holding))
