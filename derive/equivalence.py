@@ -202,7 +202,8 @@ def canonical(expr: sympy.Expr) -> sympy.Expr:
     return rename_dummies(resolve_index_ranges(expr))
 
 
-def apply_assumptions(expr: sympy.Expr, assumptions: Iterable[Assumption]) -> sympy.Expr:
+def apply_assumptions(expr: sympy.Expr, assumptions: Iterable[Assumption],
+                      classes: sympy.Expr | int | None = None) -> sympy.Expr:
     """Use the assumptions symbolically: a target sum is 1; one-hot targets are Kronecker deltas."""
     assumptions = tuple(assumptions)
     if Assumption.ONE_HOT in assumptions:
@@ -212,7 +213,20 @@ def apply_assumptions(expr: sympy.Expr, assumptions: Iterable[Assumption]) -> sy
         expr = canonical(expr)
     if assumptions:
         expr = expr.replace(_is_target_sum, lambda e: sympy.S.One)
+        if isinstance(classes, int) or getattr(classes, "is_Integer", False):
+            expr = _eliminate_last_target(expr, int(classes))  # type: ignore[arg-type]
     return expr
+
+
+def _eliminate_last_target(expr: sympy.Expr, last: int) -> sympy.Expr:
+    """Written-out targets that sum to 1: replace the last one by 1 minus the others (y_K = 1 - sum_j<K y_j)."""
+
+    def others(e: Indexed) -> sympy.Expr:
+        row = e.indices[:-1]
+        return 1 - Add(*(e.base[(*row, j)] for j in range(1, last)))
+
+    return expr.replace(lambda e: isinstance(e, Indexed) and e.base in (s.y, s.Y) and e.indices[-1] == last,
+                        others)
 
 
 def _is_target_sum(expr: sympy.Basic) -> bool:
@@ -232,16 +246,38 @@ def symbolic_residual(lhs: sympy.Expr, rhs: sympy.Expr, model: Model,
     """lhs - rhs over independent variables, in canonical form, under the assumptions."""
     level = model.bottom_level(lhs, rhs)
     residual = canonical(model.evaluate(lhs, level) - model.evaluate(rhs, level))
-    return rename_dummies(apply_assumptions(residual, assumptions))
+    return rename_dummies(apply_assumptions(residual, assumptions, model.classes))
 
 
 def is_zero(residual: sympy.Expr) -> bool:
-    """Cheap, sound zero test: the numerator of the combined fraction expands to 0."""
+    """Cheap, sound zero test: the numerator of the combined fraction expands to 0; failing that, sums
+    with the same range are merged and their combined body must be 0 (sufficient, not necessary)."""
     if residual == 0:
         return True
-    combined = sympy.together(residual)
-    numerator, _ = sympy.fraction(combined)
-    return sympy.expand(numerator) == 0
+    numerator, _ = sympy.fraction(sympy.together(residual))
+    if sympy.expand(numerator) == 0:
+        return True
+    return _merged_sums_vanish(residual)
+
+
+def _merged_sums_vanish(residual: sympy.Expr) -> bool:
+    groups: dict[tuple[sympy.Basic, ...], list[sympy.Expr]] = {}
+    rest: list[sympy.Expr] = []
+    for term in Add.make_args(sympy.expand(residual)):
+        sums = [f for f in Mul.make_args(term) if isinstance(f, Sum)]
+        if len(sums) != 1 or len(sums[0].limits) != 1:
+            rest.append(term)
+            continue
+        outer = Mul(*[f for f in Mul.make_args(term) if not isinstance(f, Sum)])
+        groups.setdefault(sums[0].limits[0], []).append(outer * sums[0].function)
+    if not groups:
+        return False
+    remainder = Add(*rest)
+    if remainder != 0:
+        numerator, _ = sympy.fraction(sympy.together(remainder))
+        if sympy.expand(numerator) != 0:
+            return False
+    return all(is_zero(Add(*bodies)) for bodies in groups.values())
 
 
 # -- numeric samples -------------------------------------------------------------------------------
