@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2 (argparse prints the whole usage)."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog.removeprefix('derive ')}: {message}")
 
 
 def classes_value(text: str) -> int | None:
@@ -38,7 +38,9 @@ def classes_value(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"--classes takes k or a whole number, not {text!r}")
     value = int(text)
     if not MIN_CLASSES <= value <= MAX_CLASSES:
-        raise argparse.ArgumentTypeError(f"--classes must be between {MIN_CLASSES} and {MAX_CLASSES}, not {value}")
+        raise argparse.ArgumentTypeError(
+            f"--classes must be between {MIN_CLASSES} and {MAX_CLASSES}, not {value}"
+        )
     return value
 
 
@@ -61,14 +63,31 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output)")
 
     prove = commands.add_parser("prove", help="derive a gradient step by step, every step checked")
-    prove.add_argument("--classes", type=classes_value, default=None, metavar="K|k",
-                       help="number of classes, 2..64, or k for a proof valid for every k (default: k)")
-    prove.add_argument("--wrt", choices=WRT_CHOICES, default="z", help="differentiate with respect to (default: z)")
-    prove.add_argument("--batch", action="store_true", help="the batch mean over N examples (with --wrt W or b)")
-    prove.add_argument("--convention", choices=CONVENTIONS, default="Wt_x",
-                       help="z = W^T x + b (Wt_x, W is d x k) or z = W x + b (W_x, W is k x d)")
-    prove.add_argument("--loss", choices=LOSSES, default="softmax-ce",
-                       help="softmax + cross-entropy (default) or sigmoid + binary cross-entropy per class")
+    prove.add_argument(
+        "--classes",
+        type=classes_value,
+        default=None,
+        metavar="K|k",
+        help="number of classes, 2..64, or k for a proof valid for every k (default: k)",
+    )
+    prove.add_argument(
+        "--wrt", choices=WRT_CHOICES, default="z", help="differentiate with respect to (default: z)"
+    )
+    prove.add_argument(
+        "--batch", action="store_true", help="the batch mean over N examples (with --wrt W or b)"
+    )
+    prove.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="Wt_x",
+        help="z = W^T x + b (Wt_x, W is d x k) or z = W x + b (W_x, W is k x d)",
+    )
+    prove.add_argument(
+        "--loss",
+        choices=LOSSES,
+        default="softmax-ce",
+        help="softmax + cross-entropy (default) or sigmoid + binary cross-entropy per class",
+    )
     prove.add_argument("--format", choices=FORMATS, default="text")
     prove.add_argument("--timeout", type=positive_seconds, default=300.0, help="wall-clock limit in seconds")
 
@@ -76,6 +95,11 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=Path("output") / "benchmark")
     bench.add_argument("--module", type=Path, default=Path("output") / "softmax_cross_entropy.py")
     bench.add_argument("--quick", action="store_true", help="two small sizes, few repeats (a smoke run)")
+    bench.add_argument(
+        "--derivation",
+        action="store_true",
+        help="time the checked derivation for symbolic k and k = 2..64 instead",
+    )
 
     try:
         from derive.claims.command import add_check_arguments
@@ -87,7 +111,9 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
@@ -121,6 +147,11 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if "refuted" in verdicts:
             return EXIT_REFUTED
         return EXIT_UNDECIDED if "undecided" in verdicts else EXIT_OK
+    if command == "bench" and args.derivation:
+        from derive.bench_prove import time_derivations
+
+        stdout.write(time_derivations())
+        return EXIT_OK
     if command == "bench":
         from derive.bench import run_benchmark
 

@@ -15,7 +15,7 @@ import sympy
 from sympy import Derivative, KroneckerDelta, Sum, exp, log
 
 from derive import symbols as s
-from derive.equivalence import Assumption, Outcome, Sizes, decide
+from derive.equivalence import Assumption, Outcome, Sizes, ValueCache, decide
 from derive.loss import Model
 
 #: Every rule a step may cite, with the justification the proof prints for it.
@@ -86,17 +86,35 @@ class Move:
     assumptions: tuple[Assumption, ...] = ()
 
 
-def check_chain(name: str, title: str, quantity: sympy.Expr, moves: Sequence[Move], model: Model,
-                *, unassumed_at: int | None = None, seed: int = 0) -> Derivation:
+def check_chain(
+    name: str,
+    title: str,
+    quantity: sympy.Expr,
+    moves: Sequence[Move],
+    model: Model,
+    *,
+    unassumed_at: int | None = None,
+    seed: int = 0,
+) -> Derivation:
     """Check every move against the expression before it, and collect the derivation."""
     assert all(move.rule in RULES for move in moves), "a step cites an unknown rule"
     steps: list[Step] = []
     before = quantity
     held: tuple[Assumption, ...] = ()
-    for number, move in enumerate(moves):
+    cache: ValueCache = {}  # the same seeded points for every step: each expression is evaluated once
+    for move in moves:
         held = tuple(dict.fromkeys(held + move.assumptions))
-        outcome = decide(before, move.after, model, held, seed=seed + number, max_cases=2, try_simplify=False,
-                         sizes=PROOF_SAMPLE_SIZES)
+        outcome = decide(
+            before,
+            move.after,
+            model,
+            held,
+            seed=seed,
+            max_cases=2,
+            try_simplify=False,
+            sizes=PROOF_SAMPLE_SIZES,
+            cache=cache,
+        )
         steps.append(Step(move.rule, before, move.after, held, outcome))
         before = move.after
     unassumed = moves[unassumed_at].after if unassumed_at is not None else moves[-1].after
@@ -122,22 +140,34 @@ def logit_gradient_route_lse(model: Model) -> Derivation:
     lse = log(_sum(lambda m: exp(s.z[m]), model, "m"))
     moves = [
         Move("definition", Derivative(-_sum(lambda n: s.y[n] * log(s.a[n]), model), s.z[i])),
-        Move("softmax_definition",
-             Derivative(-_sum(lambda n: s.y[n] * log(exp(s.z[n]) / _sum(lambda m: exp(s.z[m]), model, "m")), model),
-                        s.z[i])),
+        Move(
+            "softmax_definition",
+            Derivative(
+                -_sum(lambda n: s.y[n] * log(exp(s.z[n]) / _sum(lambda m: exp(s.z[m]), model, "m")), model),
+                s.z[i],
+            ),
+        ),
         Move("log_of_quotient", Derivative(-_sum(lambda n: s.y[n] * (s.z[n] - lse), model), s.z[i])),
-        Move("linearity", Derivative(-_sum(lambda n: s.y[n] * s.z[n], model) + target_sum(model) * lse, s.z[i])),
-        Move("differentiate",
-             -_sum(lambda n: s.y[n] * KroneckerDelta(n, i), model)
-             + target_sum(model) * _sum(lambda m: exp(s.z[m]) * KroneckerDelta(m, i), model, "m")
-             / _sum(lambda m: exp(s.z[m]), model, "m")),
-        Move("kronecker_delta_sum",
-             -s.y[i] + target_sum(model) * exp(s.z[i]) / _sum(lambda m: exp(s.z[m]), model, "m")),
+        Move(
+            "linearity", Derivative(-_sum(lambda n: s.y[n] * s.z[n], model) + target_sum(model) * lse, s.z[i])
+        ),
+        Move(
+            "differentiate",
+            -_sum(lambda n: s.y[n] * KroneckerDelta(n, i), model)
+            + target_sum(model)
+            * _sum(lambda m: exp(s.z[m]) * KroneckerDelta(m, i), model, "m")
+            / _sum(lambda m: exp(s.z[m]), model, "m"),
+        ),
+        Move(
+            "kronecker_delta_sum",
+            -s.y[i] + target_sum(model) * exp(s.z[i]) / _sum(lambda m: exp(s.z[m]), model, "m"),
+        ),
         Move("softmax_definition", s.a[i] * target_sum(model) - s.y[i]),
         Move("targets_sum_to_one", s.a[i] - s.y[i], (Assumption.SUM_TO_ONE,)),
     ]
-    return check_chain("logits_lse", "dH/dz through log-sum-exp", Derivative(s.H, s.z[i]), moves, model,
-                       unassumed_at=-2)
+    return check_chain(
+        "logits_lse", "dH/dz through log-sum-exp", Derivative(s.H, s.z[i]), moves, model, unassumed_at=-2
+    )
 
 
 def logit_gradient_route_jacobian(model: Model) -> Derivation:
@@ -145,15 +175,18 @@ def logit_gradient_route_jacobian(model: Model) -> Derivation:
     i = s.class_index("i", model.classes)
     moves = [
         Move("chain_rule", _sum(lambda n: Derivative(s.H, s.a[n]) * Derivative(s.a[n], s.z[i]), model)),
-        Move("softmax_jacobian",
-             _sum(lambda n: -s.y[n] / s.a[n] * s.a[n] * (KroneckerDelta(n, i) - s.a[i]), model)),
+        Move(
+            "softmax_jacobian",
+            _sum(lambda n: -s.y[n] / s.a[n] * s.a[n] * (KroneckerDelta(n, i) - s.a[i]), model),
+        ),
         Move("cancel", -_sum(lambda n: s.y[n] * (KroneckerDelta(n, i) - s.a[i]), model)),
         Move("linearity", -_sum(lambda n: s.y[n] * KroneckerDelta(n, i), model) + s.a[i] * target_sum(model)),
         Move("kronecker_delta_sum", s.a[i] * target_sum(model) - s.y[i]),
         Move("targets_sum_to_one", s.a[i] - s.y[i], (Assumption.SUM_TO_ONE,)),
     ]
-    return check_chain("logits", "dH/dz through the softmax Jacobian", Derivative(s.H, s.z[i]), moves, model,
-                       unassumed_at=-2)
+    return check_chain(
+        "logits", "dH/dz through the softmax Jacobian", Derivative(s.H, s.z[i]), moves, model, unassumed_at=-2
+    )
 
 
 def softmax_jacobian(model: Model) -> Derivation:
@@ -163,23 +196,43 @@ def softmax_jacobian(model: Model) -> Derivation:
     total = _sum(lambda n: exp(s.z[n]), model)
     moves = [
         Move("softmax_definition", Derivative(exp(s.z[j]) / total, s.z[i])),
-        Move("quotient_rule",
-             (exp(s.z[j]) * KroneckerDelta(i, j) * total
-              - exp(s.z[j]) * _sum(lambda n: exp(s.z[n]) * KroneckerDelta(n, i), model)) / total**2),
-        Move("kronecker_delta_sum", (exp(s.z[j]) * KroneckerDelta(i, j) * total - exp(s.z[j]) * exp(s.z[i])) / total**2),
+        Move(
+            "quotient_rule",
+            (
+                exp(s.z[j]) * KroneckerDelta(i, j) * total
+                - exp(s.z[j]) * _sum(lambda n: exp(s.z[n]) * KroneckerDelta(n, i), model)
+            )
+            / total**2,
+        ),
+        Move(
+            "kronecker_delta_sum",
+            (exp(s.z[j]) * KroneckerDelta(i, j) * total - exp(s.z[j]) * exp(s.z[i])) / total**2,
+        ),
         Move("softmax_definition", s.a[j] * KroneckerDelta(i, j) - s.a[j] * s.a[i]),
         Move("factor", s.a[j] * (KroneckerDelta(i, j) - s.a[i])),
     ]
     return check_chain("jacobian", "the softmax Jacobian da_j/dz_i", Derivative(s.a[j], s.z[i]), moves, model)
 
 
-def _through_logits(model: Model, variable: sympy.Expr, logit_derivative: Callable[[sympy.Idx], sympy.Expr],
-                    name: str, title: str, collapsed: sympy.Expr, collapsed_assumed: sympy.Expr) -> Derivation:
+def _through_logits(
+    model: Model,
+    variable: sympy.Expr,
+    logit_derivative: Callable[[sympy.Idx], sympy.Expr],
+    name: str,
+    title: str,
+    collapsed: sympy.Expr,
+    collapsed_assumed: sympy.Expr,
+) -> Derivation:
     """dH/dv = sum_n dH/dz_n dz_n/dv, then the logit gradient, the delta sum and the targets."""
     moves = [
-        Move("chain_rule", _sum(lambda n: Derivative(s.H, s.z[n]) * Derivative(model.logit(n), variable), model)),
-        Move("logit_gradient",
-             _sum(lambda n: (s.a[n] * target_sum(model, "m") - s.y[n]) * logit_derivative(n), model)),
+        Move(
+            "chain_rule",
+            _sum(lambda n: Derivative(s.H, s.z[n]) * Derivative(model.logit(n), variable), model),
+        ),
+        Move(
+            "logit_gradient",
+            _sum(lambda n: (s.a[n] * target_sum(model, "m") - s.y[n]) * logit_derivative(n), model),
+        ),
         Move("kronecker_delta_sum", collapsed),
         Move("targets_sum_to_one", collapsed_assumed, (Assumption.SUM_TO_ONE,)),
     ]
@@ -191,25 +244,42 @@ def weight_gradient(model: Model) -> Derivation:
     i = s.feature_index("i", model.features)
     j = s.class_index("j", model.classes)
     return _through_logits(
-        model, model.weight(i, j), lambda n: s.x[i] * KroneckerDelta(n, j), "weights", "dH/dW",
-        s.x[i] * (s.a[j] * target_sum(model, "m") - s.y[j]), s.x[i] * (s.a[j] - s.y[j]))
+        model,
+        model.weight(i, j),
+        lambda n: s.x[i] * KroneckerDelta(n, j),
+        "weights",
+        "dH/dW",
+        s.x[i] * (s.a[j] * target_sum(model, "m") - s.y[j]),
+        s.x[i] * (s.a[j] - s.y[j]),
+    )
 
 
 def bias_gradient(model: Model) -> Derivation:
     """dH/db_j = a_j - y_j."""
     j = s.class_index("j", model.classes)
     return _through_logits(
-        model, s.b[j], lambda n: KroneckerDelta(n, j), "bias", "dH/db",
-        s.a[j] * target_sum(model, "m") - s.y[j], s.a[j] - s.y[j])
+        model,
+        s.b[j],
+        lambda n: KroneckerDelta(n, j),
+        "bias",
+        "dH/db",
+        s.a[j] * target_sum(model, "m") - s.y[j],
+        s.a[j] - s.y[j],
+    )
 
 
 def input_gradient(model: Model) -> Derivation:
     """dH/dx_i = sum_n W_in (a_n - y_n)."""
     i = s.feature_index("i", model.features)
     return _through_logits(
-        model, s.x[i], lambda n: model.weight(i, n), "inputs", "dH/dx",
+        model,
+        s.x[i],
+        lambda n: model.weight(i, n),
+        "inputs",
+        "dH/dx",
         _sum(lambda n: model.weight(i, n) * (s.a[n] * target_sum(model, "m") - s.y[n]), model),
-        _sum(lambda n: model.weight(i, n) * (s.a[n] - s.y[n]), model))
+        _sum(lambda n: model.weight(i, n) * (s.a[n] - s.y[n]), model),
+    )
 
 
 def _batch_sum(body_of: Callable[[sympy.Idx], sympy.Expr], model: Model) -> sympy.Expr:
@@ -219,8 +289,9 @@ def _batch_sum(body_of: Callable[[sympy.Idx], sympy.Expr], model: Model) -> symp
 
 def batch_gradients(model: Model) -> tuple[Derivation, Derivation]:
     """Batch mean: grad_W = X^T (A - Y) / N and grad_b = column means of A - Y."""
-    batch = Model(model.classes, model.features, model.examples, model.convention, batch=True,
-                  loss_kind=model.loss_kind)
+    batch = Model(
+        model.classes, model.features, model.examples, model.convention, batch=True, loss_kind=model.loss_kind
+    )
     i = s.feature_index("i", batch.features)
     j = s.class_index("j", batch.classes)
 
@@ -228,28 +299,63 @@ def batch_gradients(model: Model) -> tuple[Derivation, Derivation]:
         n = sympy.Idx("r", (1, batch.classes))
         return Sum(s.Y[m, n], (n, 1, batch.classes))
 
-    def build(variable: sympy.Expr, logit_derivative: Callable[[sympy.Idx, sympy.Idx], sympy.Expr],
-              factor: Callable[[sympy.Idx], sympy.Expr], name: str, title: str) -> Derivation:
+    def build(
+        variable: sympy.Expr,
+        logit_derivative: Callable[[sympy.Idx, sympy.Idx], sympy.Expr],
+        factor: Callable[[sympy.Idx], sympy.Expr],
+        name: str,
+        title: str,
+    ) -> Derivation:
         n = sympy.Idx("n", (1, batch.classes))
         moves = [
-            Move("chain_rule", _batch_sum(lambda m: Sum(
-                Derivative(s.H, s.Z[m, n]) * Derivative(batch.batch_logit(m, n), variable),
-                (n, 1, batch.classes)), batch)),
-            Move("logit_gradient", _batch_sum(lambda m: Sum(
-                (s.A[m, n] * row_target_sum(m) - s.Y[m, n]) * logit_derivative(m, n),
-                (n, 1, batch.classes)), batch) / batch.examples),
-            Move("kronecker_delta_sum", _batch_sum(
-                lambda m: factor(m) * (s.A[m, j] * row_target_sum(m) - s.Y[m, j]), batch) / batch.examples),
-            Move("targets_sum_to_one", _batch_sum(
-                lambda m: factor(m) * (s.A[m, j] - s.Y[m, j]), batch) / batch.examples,
-                (Assumption.SUM_TO_ONE,)),
+            Move(
+                "chain_rule",
+                _batch_sum(
+                    lambda m: Sum(
+                        Derivative(s.H, s.Z[m, n]) * Derivative(batch.batch_logit(m, n), variable),
+                        (n, 1, batch.classes),
+                    ),
+                    batch,
+                ),
+            ),
+            Move(
+                "logit_gradient",
+                _batch_sum(
+                    lambda m: Sum(
+                        (s.A[m, n] * row_target_sum(m) - s.Y[m, n]) * logit_derivative(m, n),
+                        (n, 1, batch.classes),
+                    ),
+                    batch,
+                )
+                / batch.examples,
+            ),
+            Move(
+                "kronecker_delta_sum",
+                _batch_sum(lambda m: factor(m) * (s.A[m, j] * row_target_sum(m) - s.Y[m, j]), batch)
+                / batch.examples,
+            ),
+            Move(
+                "targets_sum_to_one",
+                _batch_sum(lambda m: factor(m) * (s.A[m, j] - s.Y[m, j]), batch) / batch.examples,
+                (Assumption.SUM_TO_ONE,),
+            ),
         ]
         return check_chain(name, title, Derivative(s.H, variable), moves, batch, unassumed_at=-2)
 
-    weights = build(batch.weight(i, j), lambda m, n: s.X[m, i] * KroneckerDelta(n, j), lambda m: s.X[m, i],
-                    "batch_weights", "batch mean: grad_W = X^T (A - Y) / N")
-    bias = build(s.b[j], lambda m, n: KroneckerDelta(n, j), lambda m: sympy.S.One,
-                 "batch_bias", "batch mean: grad_b = column means of A - Y")
+    weights = build(
+        batch.weight(i, j),
+        lambda m, n: s.X[m, i] * KroneckerDelta(n, j),
+        lambda m: s.X[m, i],
+        "batch_weights",
+        "batch mean: grad_W = X^T (A - Y) / N",
+    )
+    bias = build(
+        s.b[j],
+        lambda m, n: KroneckerDelta(n, j),
+        lambda m: sympy.S.One,
+        "batch_bias",
+        "batch mean: grad_b = column means of A - Y",
+    )
     return weights, bias
 
 
@@ -261,8 +367,13 @@ def diagonal_only_mistake(model: Model) -> Derivation:
         Move("diagonal_only", Derivative(s.H, s.a[j]) * s.a[j] * (1 - s.a[j])),
         Move("log_derivative", -s.y[j] * (1 - s.a[j])),
     ]
-    return check_chain("mistake_diagonal", "the diagonal-only Jacobian (a common mistake)",
-                       Derivative(s.H, s.z[j]), moves, model)
+    return check_chain(
+        "mistake_diagonal",
+        "the diagonal-only Jacobian (a common mistake)",
+        Derivative(s.H, s.z[j]),
+        moves,
+        model,
+    )
 
 
 #: What ``derive prove --wrt`` can ask for, and the builders behind each choice.
@@ -286,7 +397,13 @@ def derivations_for(wrt: str, model: Model, batch: bool = False) -> list[Derivat
 
 def all_derivations(model: Model) -> list[Derivation]:
     """Everything: Jacobian, both routes to dH/dz, dH/dW, dH/db, dH/dx and the batch means."""
-    derivations = [softmax_jacobian(model), logit_gradient_route_jacobian(model), logit_gradient_route_lse(model),
-                   weight_gradient(model), bias_gradient(model), input_gradient(model)]
+    derivations = [
+        softmax_jacobian(model),
+        logit_gradient_route_jacobian(model),
+        logit_gradient_route_lse(model),
+        weight_gradient(model),
+        bias_gradient(model),
+        input_gradient(model),
+    ]
     derivations.extend(batch_gradients(model))
     return derivations

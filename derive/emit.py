@@ -40,7 +40,7 @@ def templates_dir() -> Path:
 
 def environment() -> jinja2.Environment:
     # autoescape=False on purpose: LaTeX, Python and Markdown, never HTML.
-    return jinja2.Environment(  # noqa: S701
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

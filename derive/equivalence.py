@@ -69,8 +69,13 @@ class Counterexample:
     rhs: float
 
     def as_dict(self) -> dict[str, object]:
-        return {"classes": self.classes, "indices": self.indices, "values": self.values,
-                "lhs": self.lhs, "rhs": self.rhs}
+        return {
+            "classes": self.classes,
+            "indices": self.indices,
+            "values": self.values,
+            "lhs": self.lhs,
+            "rhs": self.rhs,
+        }
 
 
 @dataclass(frozen=True)
@@ -109,10 +114,10 @@ def _implied_by_ranges(relation: Relational) -> bool | None:
     if small_bounds is None or large_bounds is None:
         return None
     gap = sympy.expand(large_bounds[0] - small_bounds[1])
-    if (gap.is_positive if strict else gap.is_nonnegative):
+    if gap.is_positive if strict else gap.is_nonnegative:
         return True
     gap = sympy.expand(small_bounds[0] - large_bounds[1])
-    if (gap.is_nonnegative if strict else gap.is_positive):
+    if gap.is_nonnegative if strict else gap.is_positive:
         return False
     return None
 
@@ -202,47 +207,54 @@ def canonical(expr: sympy.Expr) -> sympy.Expr:
     return rename_dummies(resolve_index_ranges(expr))
 
 
-def apply_assumptions(expr: sympy.Expr, assumptions: Iterable[Assumption],
-                      classes: sympy.Expr | int | None = None) -> sympy.Expr:
+def apply_assumptions(
+    expr: sympy.Expr, assumptions: Iterable[Assumption], classes: sympy.Expr | int | None = None
+) -> sympy.Expr:
     """Use the assumptions symbolically: a target sum is 1; one-hot targets are Kronecker deltas."""
     assumptions = tuple(assumptions)
     if Assumption.ONE_HOT in assumptions:
         true_class = sympy.Idx("c", (1, s.k))
-        expr = expr.replace(lambda e: isinstance(e, Indexed) and e.base == s.y,
-                            lambda e: KroneckerDelta(e.indices[0], true_class))
+        expr = expr.replace(
+            lambda e: isinstance(e, Indexed) and e.base == s.y,
+            lambda e: KroneckerDelta(e.indices[0], true_class),
+        )
         expr = canonical(expr)
     if assumptions:
-        expr = expr.replace(_is_target_sum, lambda e: sympy.S.One)
+        every_class = s.k if classes is None else classes
+        expr = expr.replace(lambda e: _is_target_sum(e, every_class), lambda e: sympy.S.One)
         if isinstance(classes, int) or getattr(classes, "is_Integer", False):
             expr = _eliminate_last_target(expr, int(classes))  # type: ignore[arg-type]
     return expr
 
 
 def _eliminate_last_target(expr: sympy.Expr, last: int) -> sympy.Expr:
-    """Written-out targets that sum to 1: replace the last one by 1 minus the others (y_K = 1 - sum_j<K y_j)."""
+    """Written-out targets that sum to 1: the last one is 1 minus the others (y_K = 1 - sum_{j<K} y_j)."""
 
     def others(e: Indexed) -> sympy.Expr:
         row = e.indices[:-1]
         return 1 - Add(*(e.base[(*row, j)] for j in range(1, last)))
 
-    return expr.replace(lambda e: isinstance(e, Indexed) and e.base in (s.y, s.Y) and e.indices[-1] == last,
-                        others)
+    return expr.replace(
+        lambda e: isinstance(e, Indexed) and e.base in (s.y, s.Y) and e.indices[-1] == last, others
+    )
 
 
-def _is_target_sum(expr: sympy.Basic) -> bool:
+def _is_target_sum(expr: sympy.Basic, classes: sympy.Expr | int) -> bool:
+    """A sum of the targets over every class (a row of Y for a batch)."""
     if not isinstance(expr, Sum) or len(expr.limits) != 1:
         return False
     index, lower, upper = expr.limits[0]
     body = expr.function
-    if lower != 1:
+    if lower != 1 or upper != classes:
         return False
     if isinstance(body, Indexed) and body.base == s.y and body.indices == (index,):
         return True
     return isinstance(body, Indexed) and body.base == s.Y and body.indices[1:] == (index,)
 
 
-def symbolic_residual(lhs: sympy.Expr, rhs: sympy.Expr, model: Model,
-                      assumptions: Sequence[Assumption]) -> sympy.Expr:
+def symbolic_residual(
+    lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: Sequence[Assumption]
+) -> sympy.Expr:
     """lhs - rhs over independent variables, in canonical form, under the assumptions."""
     level = model.bottom_level(lhs, rhs)
     residual = canonical(model.evaluate(lhs, level) - model.evaluate(rhs, level))
@@ -305,7 +317,12 @@ def _free_indices(*exprs: sympy.Expr) -> list[sympy.Idx]:
 def _index_upper(index: sympy.Idx, sizes: Sizes) -> int:
     upper = index.upper
     value = sympy.sympify(upper).xreplace(
-        {s.k: sympy.Integer(sizes.classes), s.d: sympy.Integer(sizes.features), s.N: sympy.Integer(sizes.examples)})
+        {
+            s.k: sympy.Integer(sizes.classes),
+            s.d: sympy.Integer(sizes.features),
+            s.N: sympy.Integer(sizes.examples),
+        }
+    )
     return int(value) if value.is_Integer else sizes.classes
 
 
@@ -316,9 +333,14 @@ def _random_value(rng: random.Random, low: float, high: float) -> sympy.Rational
 def _shape(base: str, model: Model) -> tuple[int, ...]:
     K, D, M = int(model.classes), int(model.features), int(model.examples)
     return {
-        "x": (D,), "b": (K,), "z": (K,), "y": (K,),
+        "x": (D,),
+        "b": (K,),
+        "z": (K,),
+        "y": (K,),
         "W": (D, K) if model.convention == "Wt_x" else (K, D),
-        "X": (M, D), "Z": (M, K), "Y": (M, K),
+        "X": (M, D),
+        "Z": (M, K),
+        "Y": (M, K),
     }[base]
 
 
@@ -330,21 +352,29 @@ def _independent_bases(model: Model, level: int) -> tuple[str, ...]:
 
 def relevant_bases(model: Model, level: int, *exprs: sympy.Expr) -> tuple[str, ...]:
     """The independent variables at ``level`` that the expressions depend on (through definitions too)."""
-    mentioned = {str(node.base) for expr in exprs for node in sympy.preorder_traversal(expr)
-                 if isinstance(node, Indexed)}
+    mentioned = {
+        node.base.label.name
+        for expr in exprs
+        for node in sympy.preorder_traversal(expr)
+        if isinstance(node, Indexed)
+    }
     uses_loss = any(expr.has(s.H) for expr in exprs)
     defined = mentioned & {"a", "A", "z", "Z"} or uses_loss
     wanted: set[str] = set(mentioned)
     if uses_loss:
         wanted |= {"Y"} if model.batch else {"y"}
     if defined:
-        wanted |= ({"X", "W", "b"} if model.batch else {"W", "x", "b"}) if level >= 3 else (
-            {"Z"} if model.batch else {"z"})
+        wanted |= (
+            ({"X", "W", "b"} if model.batch else {"W", "x", "b"})
+            if level >= 3
+            else ({"Z"} if model.batch else {"z"})
+        )
     return tuple(base for base in _independent_bases(model, level) if base in wanted)
 
 
-def sample_point(model: Model, level: int, rng: random.Random, assumptions: Sequence[Assumption],
-                 true_class: int | None) -> dict[Key, sympy.Rational]:
+def sample_point(
+    model: Model, level: int, rng: random.Random, assumptions: Sequence[Assumption], true_class: int | None
+) -> dict[Key, sympy.Rational]:
     """A random point of every independent variable at ``level``: exact rationals; targets per assumption."""
     point: dict[Key, sympy.Rational] = {}
     for base in _independent_bases(model, level):
@@ -372,7 +402,9 @@ def _values_table(point: dict[Key, sympy.Rational]) -> dict[str, object]:
     table: dict[str, object] = {}
     for (base, position), value in point.items():
         if len(position) == 1:
-            table.setdefault(base, []).append(round(float(value), 6))  # type: ignore[union-attr]
+            entries = table.setdefault(base, [])
+            assert isinstance(entries, list)
+            entries.append(round(float(value), 6))
         else:
             rows = table.setdefault(base, [])
             assert isinstance(rows, list)
@@ -382,10 +414,23 @@ def _values_table(point: dict[Key, sympy.Rational]) -> dict[str, object]:
     return table
 
 
-def numeric_check(lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: Sequence[Assumption],
-                  *, seed: int = 0, max_cases: int = 12, points: int = 1,
-                  sizes: Sequence[Sizes] | None = None) -> tuple[int, Counterexample | None,
-                                                                list[dict[str, int]], list[dict[str, int]]]:
+#: Values of expressions at sample points, shared by the steps of one chain (``before`` of a step is the
+#: ``after`` of the previous one): key (expression, model, level, the point, the index values).
+ValueCache = dict[tuple[object, ...], mpmath.mpf]
+
+
+def numeric_check(
+    lhs: sympy.Expr,
+    rhs: sympy.Expr,
+    model: Model,
+    assumptions: Sequence[Assumption],
+    *,
+    seed: int = 0,
+    max_cases: int = 12,
+    points: int = 1,
+    sizes: Sequence[Sizes] | None = None,
+    cache: ValueCache | None = None,
+) -> tuple[int, Counterexample | None, list[dict[str, int]], list[dict[str, int]]]:
     """Compare both sides at seeded random points; returns samples, first counterexample, and the index
     cases that failed and held (index name -> value, with the true class ``c`` for one-hot targets)."""
     rng = random.Random(seed)
@@ -397,13 +442,18 @@ def numeric_check(lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: S
     first: Counterexample | None = None
     failing: list[dict[str, int]] = []
     holding: list[dict[str, int]] = []
-    for size in sizes:
+    concrete_sizes = dict.fromkeys(
+        Sizes(
+            model.classes if isinstance(model.classes, int) else size.classes,
+            model.features if isinstance(model.features, int) else size.features,
+            model.examples if isinstance(model.examples, int) else size.examples,
+        )
+        for size in sizes
+    )
+    for size in concrete_sizes:
         concrete = _concrete_model(
-            size.classes if not isinstance(model.classes, int) else model.classes,
-            size.features if not isinstance(model.features, int) else model.features,
-            size.examples if not isinstance(model.examples, int) else model.examples,
-            model.convention, model.batch, model.loss_kind)
-        size = Sizes(int(concrete.classes), int(concrete.features), int(concrete.examples))
+            size.classes, size.features, size.examples, model.convention, model.batch, model.loss_kind
+        )
         sizes_env = {s.k: size.classes, s.d: size.features, s.N: size.examples}
         ranges = [range(1, _index_upper(index, size) + 1) for index in free]
         true_classes: list[int | None] = [None]
@@ -422,8 +472,9 @@ def numeric_check(lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: S
                 point = sample_point(concrete, level, rng, assumptions, c)
                 with mpmath.workdps(DIGITS):
                     evaluator = Evaluator(concrete, point)
-                    lv = evaluator.evaluate(lhs, level, None, env).value
-                    rv = evaluator.evaluate(rhs, level, None, env).value
+                    where = (concrete, level, frozenset(point.items()), tuple(env.items()))
+                    lv = _cached_value(cache, (lhs, *where), evaluator, lhs, level, env)
+                    rv = _cached_value(cache, (rhs, *where), evaluator, rhs, level, env)
                     samples += 1
                     gap = abs(lv - rv)
                     scale = max(abs(lv), abs(rv), mpmath.mpf(1))
@@ -432,17 +483,38 @@ def numeric_check(lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: S
                     case_failed = True
                     if first is None:
                         shown = relevant_bases(concrete, level, lhs, rhs)
-                        first = Counterexample(classes=size.classes, indices=case,
-                                               values=_values_table({k: v for k, v in point.items() if k[0] in shown}),
-                                               lhs=float(lv), rhs=float(rv))
+                        first = Counterexample(
+                            classes=size.classes,
+                            indices=case,
+                            values=_values_table({k: v for k, v in point.items() if k[0] in shown}),
+                            lhs=float(lv),
+                            rhs=float(rv),
+                        )
                     break
             (failing if case_failed else holding).append(case)
     return samples, first, failing, holding
 
 
+def _cached_value(
+    cache: ValueCache | None,
+    key: tuple[object, ...],
+    evaluator: Evaluator,
+    expr: sympy.Expr,
+    level: int,
+    env: dict[sympy.Symbol, int],
+) -> mpmath.mpf:
+    if cache is not None and key in cache:
+        return cache[key]
+    value = evaluator.evaluate(expr, level, None, env).value
+    if cache is not None:
+        cache[key] = value
+    return value
+
+
 @functools.lru_cache(maxsize=64)
-def _concrete_model(classes: int, features: int, examples: int, convention: Convention, batch: bool,
-                    loss_kind: LossKind) -> Model:
+def _concrete_model(
+    classes: int, features: int, examples: int, convention: Convention, batch: bool, loss_kind: LossKind
+) -> Model:
     """Concrete models are cached: their written-out definitions are built once."""
     return Model(classes, features, examples, convention, batch, loss_kind)
 
@@ -476,14 +548,24 @@ MAX_INDEX_CASES = 4096
 # -- the decision ----------------------------------------------------------------------------------
 
 
-def decide(lhs: sympy.Expr, rhs: sympy.Expr, model: Model | None = None,
-           assumptions: Sequence[Assumption] = (), *, seed: int = 0, max_cases: int = 12,
-           try_simplify: bool = True, sizes: Sequence[Sizes] | None = None) -> Outcome:
+def decide(
+    lhs: sympy.Expr,
+    rhs: sympy.Expr,
+    model: Model | None = None,
+    assumptions: Sequence[Assumption] = (),
+    *,
+    seed: int = 0,
+    max_cases: int = 12,
+    try_simplify: bool = True,
+    sizes: Sequence[Sizes] | None = None,
+    cache: ValueCache | None = None,
+) -> Outcome:
     """Decide whether ``lhs == rhs`` under ``assumptions``: proved, refuted (with a point) or undecided."""
     model = model or Model()
     assumptions = tuple(assumptions)
     samples, counterexample, failing, holding = numeric_check(
-        lhs, rhs, model, assumptions, seed=seed, max_cases=max_cases, sizes=sizes)
+        lhs, rhs, model, assumptions, seed=seed, max_cases=max_cases, sizes=sizes, cache=cache
+    )
     if counterexample is not None:
         return Outcome("refuted", assumptions, None, counterexample, samples, tuple(failing), tuple(holding))
     residual = symbolic_residual(lhs, rhs, model, assumptions)

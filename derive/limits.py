@@ -17,13 +17,14 @@ from derive.errors import CheckTimeoutError, DeriveError
 T = TypeVar("T")
 
 
-def _child(connection: multiprocessing.connection.Connection, function: Callable[..., Any],
-           args: tuple[Any, ...]) -> None:
+def _child(
+    connection: multiprocessing.connection.Connection, function: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
     try:
         connection.send(("ok", function(*args)))
     except DeriveError as error:
         connection.send(("error", error))
-    except BaseException:  # noqa: BLE001 - reported to the parent as an internal error
+    except BaseException:
         connection.send(("crash", traceback.format_exc(limit=5)))
     finally:
         connection.close()
@@ -48,7 +49,7 @@ def run_with_limit(function: Callable[..., T], args: tuple[Any, ...], seconds: f
         worker.join(timeout=5)
         receiver.close()
     if status == "ok":
-        return payload  # type: ignore[no-any-return]
+        return payload
     if status == "error":
         raise payload
     raise DeriveError(f"{what}: internal error in the worker: {payload.strip().splitlines()[-1]}")

@@ -32,7 +32,18 @@ LOSSES: tuple[LossKind, ...] = ("softmax-ce", "sigmoid-bce")
 
 #: Levels of the definition chain: a quantity defined at level L is expressed through level L + 1.
 #: level 1: H over a and y;  level 2: a over z;  level 3: z over W, x, b (targets are free at every level).
-LEVEL_OF_BASE: dict[str, int] = {"a": 1, "A": 1, "z": 2, "Z": 2, "W": 3, "x": 3, "b": 3, "X": 3, "y": 1, "Y": 1}
+LEVEL_OF_BASE: dict[str, int] = {
+    "a": 1,
+    "A": 1,
+    "z": 2,
+    "Z": 2,
+    "W": 3,
+    "x": 3,
+    "b": 3,
+    "X": 3,
+    "y": 1,
+    "Y": 1,
+}
 
 
 _fresh_counter = itertools.count(1)
@@ -76,7 +87,9 @@ class Model:
         i = sympy.Idx("p_", (1, self.features))
         return Sum(s.X[m, i] * self.weight(i, j), (i, 1, self.features)) + s.b[j]
 
-    def softmax(self, j: sympy.Expr, logits: sympy.IndexedBase = s.z, row: sympy.Expr | None = None) -> sympy.Expr:
+    def softmax(
+        self, j: sympy.Expr, logits: sympy.IndexedBase = s.z, row: sympy.Expr | None = None
+    ) -> sympy.Expr:
         """a_j = exp(z_j) / sum_n exp(z_n) (row m of a batch when ``row`` is given); the sigmoid for
         ``sigmoid-bce``."""
         if self.loss_kind == "sigmoid-bce":
@@ -96,15 +109,23 @@ class Model:
             return -Sum(s.y[n] * log(s.a[n]), (n, 1, self.classes))
         m = sympy.Idx("m_", (1, self.examples))
         if self.loss_kind == "sigmoid-bce":
-            return -Sum(s.Y[m, n] * log(s.A[m, n]) + (1 - s.Y[m, n]) * log(1 - s.A[m, n]),
-                        (n, 1, self.classes), (m, 1, self.examples)) / self.examples
+            return (
+                -Sum(
+                    s.Y[m, n] * log(s.A[m, n]) + (1 - s.Y[m, n]) * log(1 - s.A[m, n]),
+                    (n, 1, self.classes),
+                    (m, 1, self.examples),
+                )
+                / self.examples
+            )
         return -Sum(s.Y[m, n] * log(s.A[m, n]), (n, 1, self.classes), (m, 1, self.examples)) / self.examples
 
     @property
     def is_concrete(self) -> bool:
         """Every size is a number, so every sum can be written out."""
-        return all(isinstance(size, int) or getattr(size, "is_Integer", False)
-                   for size in (self.classes, self.features, self.examples))
+        return all(
+            isinstance(size, int) or getattr(size, "is_Integer", False)
+            for size in (self.classes, self.features, self.examples)
+        )
 
     # -- evaluation --------------------------------------------------------------------------------
 
@@ -148,8 +169,11 @@ class Model:
                 for m in rows:
                     for j in classes:
                         definitions[2][s.A[m, j]] = expand_concrete_sums(
-                            self.softmax(sympy.Integer(j), s.Z, row=sympy.Integer(m)))
-                        definitions[3][s.Z[m, j]] = Add(*(s.X[m, i] * self.weight(i, j) for i in features)) + s.b[j]
+                            self.softmax(sympy.Integer(j), s.Z, row=sympy.Integer(m))
+                        )
+                        definitions[3][s.Z[m, j]] = (
+                            Add(*(s.X[m, i] * self.weight(i, j) for i in features)) + s.b[j]
+                        )
             else:
                 definitions[1][s.H] = expand_concrete_sums(self.loss())
                 for j in classes:
@@ -173,7 +197,7 @@ class Model:
         for expr in exprs:
             for node in sympy.preorder_traversal(expr):
                 if isinstance(node, Indexed):
-                    level = max(level, LEVEL_OF_BASE.get(str(node.base), 1))
+                    level = max(level, LEVEL_OF_BASE.get(node.base.label.name, 1))
         return level
 
     def evaluate(self, expr: sympy.Expr, level: int | None = None) -> sympy.Expr:
@@ -194,7 +218,9 @@ class Model:
     def _derivative(self, node: Derivative) -> sympy.Expr:
         result = node.expr
         for variable, count in node.variable_count:
-            variable_level = LEVEL_OF_BASE.get(str(variable.base), 1) if isinstance(variable, Indexed) else 1
+            variable_level = (
+                LEVEL_OF_BASE.get(variable.base.label.name, 1) if isinstance(variable, Indexed) else 1
+            )
             for _ in range(int(count)):
                 result = self._first_derivative(result, variable, variable_level)
         return result
@@ -209,11 +235,15 @@ class Model:
         n = fresh_index("n", self.classes)
         if self.batch:
             m = fresh_index("m", self.examples)
-            through = Sum(sympy.diff(in_logits, s.Z[m, n]) * sympy.diff(self.batch_logit(m, n), variable),
-                          (n, 1, self.classes), (m, 1, self.examples))
+            through = Sum(
+                sympy.diff(in_logits, s.Z[m, n]) * sympy.diff(self.batch_logit(m, n), variable),
+                (n, 1, self.classes),
+                (m, 1, self.examples),
+            )
         else:
-            through = Sum(sympy.diff(in_logits, s.z[n]) * sympy.diff(self.logit(n), variable),
-                          (n, 1, self.classes))
+            through = Sum(
+                sympy.diff(in_logits, s.z[n]) * sympy.diff(self.logit(n), variable), (n, 1, self.classes)
+            )
         return sympy.diff(in_logits, variable) + through
 
 

@@ -56,11 +56,14 @@ class Dual:
             value = mpmath.power(self.value, n)
             return Dual(value, n * mpmath.power(self.value, n - 1) * self.slope)
         value = mpmath.power(self.value, exponent.value)
-        return Dual(value, value * (exponent.slope * mpmath.log(self.value) + exponent.value * self.slope / self.value))
+        return Dual(
+            value,
+            value * (exponent.slope * mpmath.log(self.value) + exponent.value * self.slope / self.value),
+        )
 
 
 def _constant(value: object) -> Dual:
-    return Dual(mpmath.mpf(value), mpmath.mpf(0))  # type: ignore[arg-type]
+    return Dual(mpmath.mpf(value), mpmath.mpf(0))
 
 
 class Evaluator:
@@ -70,7 +73,7 @@ class Evaluator:
         if not model.is_concrete:
             raise NumericEvaluationError("numeric evaluation needs concrete sizes")
         self.model = model
-        self.point = {key: mpmath.mpf(value) for key, value in point.items()}  # type: ignore[arg-type]
+        self.point = {key: mpmath.mpf(value) for key, value in point.items()}
         self._values: dict[Key, mpmath.mpf] = {}
         self._definitions: dict[Key, sympy.Expr | None] = {}
 
@@ -111,8 +114,13 @@ class Evaluator:
 
     # -- evaluation with one seeded variable -------------------------------------------------------
 
-    def evaluate(self, expr: sympy.Expr, level: int = 3, seed: Key | None = None,
-                 env: Mapping[sympy.Symbol, int] | None = None) -> Dual:
+    def evaluate(
+        self,
+        expr: sympy.Expr,
+        level: int = 3,
+        seed: Key | None = None,
+        env: Mapping[sympy.Symbol, int] | None = None,
+    ) -> Dual:
         """Evaluate ``expr`` with quantities defined above ``level`` written out and ``seed`` varied."""
         env = dict(env or {})
         memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual] = {}
@@ -128,8 +136,14 @@ class Evaluator:
             return int(value)
         raise NumericEvaluationError(f"index {index} has no value")
 
-    def _eval(self, expr: sympy.Basic, level: int, seed: Key | None, env: dict[sympy.Symbol, int],
-              memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual]) -> Dual:
+    def _eval(
+        self,
+        expr: sympy.Basic,
+        level: int,
+        seed: Key | None,
+        env: dict[sympy.Symbol, int],
+        memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
+    ) -> Dual:
         key = (expr, tuple(env.items()))
         if key in memo:
             return memo[key]
@@ -137,11 +151,20 @@ class Evaluator:
         memo[key] = result
         return result
 
-    def _eval_uncached(self, expr: sympy.Basic, level: int, seed: Key | None, env: dict[sympy.Symbol, int],
-                       memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual]) -> Dual:
+    def _eval_uncached(
+        self,
+        expr: sympy.Basic,
+        level: int,
+        seed: Key | None,
+        env: dict[sympy.Symbol, int],
+        memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
+    ) -> Dual:
         if expr.is_Number:
-            return _constant(mpmath.mpf(sympy.Rational(expr).p) / sympy.Rational(expr).q
-                             if expr.is_Rational else mpmath.mpf(str(sympy.Float(expr, DIGITS))))
+            return _constant(
+                mpmath.mpf(sympy.Rational(expr).p) / sympy.Rational(expr).q
+                if expr.is_Rational
+                else mpmath.mpf(str(sympy.Float(expr, DIGITS)))
+            )
         if expr is sympy.S.Exp1:
             return _constant(mpmath.e)
         if isinstance(expr, sympy.Add):
@@ -176,7 +199,7 @@ class Evaluator:
         if isinstance(expr, Derivative):
             return self._derivative(expr, seed, env)
         if isinstance(expr, Indexed):
-            key = (str(expr.base), tuple(self._index(i, env) for i in expr.indices))
+            key = (expr.base.label.name, tuple(self._index(i, env) for i in expr.indices))
             return self._variable(key, level, seed, memo)
         if expr == s.H:
             return self._variable(("H", ()), level, seed, memo)
@@ -184,8 +207,13 @@ class Evaluator:
             return _constant(env[expr])
         raise NumericEvaluationError(f"cannot evaluate {expr.func.__name__} numerically")
 
-    def _variable(self, key: Key, level: int, seed: Key | None,
-                  memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual]) -> Dual:
+    def _variable(
+        self,
+        key: Key,
+        level: int,
+        seed: Key | None,
+        memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
+    ) -> Dual:
         base, indices = key
         defined_above = (LEVEL_OF_BASE.get(base, 0) if base != "H" else 0) < level
         if defined_above and base in ("a", "A", "z", "Z", "H"):
@@ -196,8 +224,14 @@ class Evaluator:
             return self._eval(definition, level, seed, {}, memo)
         return Dual(self.quantity(base, indices), mpmath.mpf(1 if key == seed else 0))
 
-    def _sum(self, expr: Sum, level: int, seed: Key | None, env: dict[sympy.Symbol, int],
-             memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual]) -> Dual:
+    def _sum(
+        self,
+        expr: Sum,
+        level: int,
+        seed: Key | None,
+        env: dict[sympy.Symbol, int],
+        memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
+    ) -> Dual:
         (index, lower, upper), *rest = expr.limits
         body = Sum(expr.function, *rest) if rest else expr.function
         low, high = self._index(lower, env), self._index(upper, env)
@@ -216,15 +250,20 @@ class Evaluator:
         variable = expr.variables[0]
         if not isinstance(variable, Indexed):
             raise NumericEvaluationError(f"cannot differentiate by {variable}")
-        base = str(variable.base)
+        base = variable.base.label.name
         key = (base, tuple(self._index(i, env) for i in variable.indices))
         variable_level = LEVEL_OF_BASE.get(base, 1)
         result = self._eval(expr.expr, variable_level, key, dict(env), {})
         return _constant(result.slope)
 
 
-def evaluate_at(expr: sympy.Expr, model: Model, point: Mapping[Key, object], level: int,
-                env: Mapping[sympy.Symbol, int] | None = None) -> mpmath.mpf:
+def evaluate_at(
+    expr: sympy.Expr,
+    model: Model,
+    point: Mapping[Key, object],
+    level: int,
+    env: Mapping[sympy.Symbol, int] | None = None,
+) -> mpmath.mpf:
     """The value of ``expr`` at ``point`` (derivatives by forward-mode AD), at ``DIGITS`` digits."""
     with mpmath.workdps(DIGITS):
         return Evaluator(model, point).evaluate(expr, level, None, env).value

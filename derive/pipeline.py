@@ -39,7 +39,9 @@ def prove(request: ProveRequest, timeout: float = 300.0) -> list[Derivation]:
     return run_with_limit(_derive, (request,), timeout, "the derivation")
 
 
-def prove_output(request: ProveRequest, output_format: str, timeout: float = 300.0) -> tuple[str, list[Derivation]]:
+def prove_output(
+    request: ProveRequest, output_format: str, timeout: float = 300.0
+) -> tuple[str, list[Derivation]]:
     derivations = prove(request, timeout)
     classes = "k" if request.classes is None else str(request.classes)
     if output_format == "json":
@@ -73,7 +75,8 @@ def build(out_dir: Path, timeout: float = 600.0) -> BuildResult:
     by_name = {d.name: d for d in derivations}
     files: dict[str, bytes | str] = {}
     files["softmax_cross_entropy.py"] = emit.render(
-        "softmax_cross_entropy.py.j2", reference_context(by_name["logits"], by_name["logits_lse"]))
+        "softmax_cross_entropy.py.j2", reference_context(by_name["logits"], by_name["logits_lse"])
+    )
     files["derivation.txt"] = prove_format.as_text(derivations)
     proof_source = emit.render("proof.tex.j2", proof.proof_context())
     files["proof.tex"] = proof_source

@@ -51,8 +51,12 @@ def derivation_record(derivation: Derivation) -> dict[str, object]:
 def as_json(derivations: Sequence[Derivation], classes: str, wrt: str) -> str:
     """The first derivation's fields at the top level, every derivation under ``derivations``."""
     main = derivation_record(derivations[0])
-    document = {"classes": classes, "wrt": wrt, **main,
-                "derivations": [derivation_record(d) for d in derivations]}
+    document = {
+        "classes": classes,
+        "wrt": wrt,
+        **main,
+        "derivations": [derivation_record(d) for d in derivations],
+    }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -63,23 +67,39 @@ def as_text(derivations: Sequence[Derivation]) -> str:
         lines.append(f"  {_text(derivation.quantity)}")
         for step in derivation.steps:
             tag = f"[{step.verdict}]"
-            assumed = f"  (assumes {'; '.join(a.value for a in step.assumptions)})" if step.assumptions else ""
+            assumed = (
+                f"  (assumes {'; '.join(a.value for a in step.assumptions)})" if step.assumptions else ""
+            )
             lines.append(f"    = {_text(step.after)}")
             lines.append(f"      {tag} {step.rule}: {RULES[step.rule]}{assumed}")
             if step.outcome.counterexample is not None:
                 example = step.outcome.counterexample
-                lines.append(f"      counterexample: k = {example.classes}, {example.indices}, "
-                             f"left = {example.lhs:.6g}, right = {example.rhs:.6g}, at {example.values}")
+                lines.append(
+                    f"      counterexample: k = {example.classes}, {example.indices}, "
+                    f"left = {example.lhs:.6g}, right = {example.rhs:.6g}, at {example.values}"
+                )
         lines.append(f"  result without assumptions: {_text(derivation.result_unassumed)}")
         if derivation.assumptions:
-            lines.append(f"  result: {_text(derivation.result)}  "
-                         f"(assumes {'; '.join(a.value for a in derivation.assumptions)})")
+            lines.append(
+                f"  result: {_text(derivation.result)}  "
+                f"(assumes {'; '.join(a.value for a in derivation.assumptions)})"
+            )
         lines.append("")
     return "\n".join(lines)
 
 
-_TEXT_ESCAPES = {"\\": r"\textbackslash{}", "_": r"\_", "^": r"\^{}", "&": r"\&", "%": r"\%", "#": r"\#",
-                 "$": r"\$", "{": r"\{", "}": r"\}", "~": r"\~{}"}
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "_": r"\_",
+    "^": r"\^{}",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "$": r"\$",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\~{}",
+}
 
 
 def _escape_text(text: str) -> str:
@@ -92,8 +112,11 @@ def as_latex(derivations: Sequence[Derivation]) -> str:
     for derivation in derivations:
         rows = [f"{to_latex(derivation.quantity)}"]
         for step in derivation.steps:
-            note = RULES[step.rule] + ("" if not step.assumptions else
-                                       "; assumes " + ", ".join(a.value for a in step.assumptions))
+            note = RULES[step.rule] + (
+                "" if not step.assumptions else "; assumes " + ", ".join(a.value for a in step.assumptions)
+            )
             rows.append(f"&= {to_latex(step.after)} && \\text{{{_escape_text(note)}: {step.verdict}}}")
-        blocks.append(f"% {derivation.title}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n")
+        blocks.append(
+            f"% {derivation.title}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+        )
     return "\n".join(blocks)

@@ -56,9 +56,20 @@ SUMMATION_NAMES: tuple[str, ...] = ("n", "m", "l", "r")
 
 #: The LaTeX name of every canonical symbol (what reports print).
 LATEX_NAMES: dict[str, str] = {
-    "k": "k", "d": "d", "N": "N", "H": "H",
-    "x": "x", "W": "W", "b": "b", "z": "z", "a": "a", "y": "y",
-    "X": "X", "Y": "Y", "A": "A", "Z": "Z",
+    "k": "k",
+    "d": "d",
+    "N": "N",
+    "H": "H",
+    "x": "x",
+    "W": "W",
+    "b": "b",
+    "z": "z",
+    "a": "a",
+    "y": "y",
+    "X": "X",
+    "Y": "Y",
+    "A": "A",
+    "Z": "Z",
 }
 
 assert set(LATEX_NAMES) == {str(s) for s in (k, d, N, H, x, W, b, z, a, y, X, Y, A, Z)}, "glossary drift"

@@ -21,10 +21,16 @@ from derive.loss import Model
 from derive.numeric import evaluate_at
 
 IRIS_POINT = {
-    ("x", (1,)): sympy.Rational(19, 10), ("x", (2,)): sympy.Rational(2, 5),
-    ("W", (1, 1)): sympy.Rational(1, 10), ("W", (2, 1)): sympy.Rational(1, 10),
-    ("W", (1, 2)): sympy.Rational(1, 2), ("W", (2, 2)): sympy.Rational(1, 2),
-    ("b", (1,)): 0, ("b", (2,)): 0, ("y", (1,)): 1, ("y", (2,)): 0,
+    ("x", (1,)): sympy.Rational(19, 10),
+    ("x", (2,)): sympy.Rational(2, 5),
+    ("W", (1, 1)): sympy.Rational(1, 10),
+    ("W", (2, 1)): sympy.Rational(1, 10),
+    ("W", (1, 2)): sympy.Rational(1, 2),
+    ("W", (2, 2)): sympy.Rational(1, 2),
+    ("b", (1,)): 0,
+    ("b", (2,)): 0,
+    ("y", (1,)): 1,
+    ("y", (2,)): 0,
 }
 
 
@@ -126,12 +132,16 @@ def test_iris_instance_weight_gradient_from_the_derived_expression() -> None:
     model = Model(classes=2, features=2, examples=1)
     derivation = weight_gradient(Model(classes=2, features=2))
     i, j = derivation.quantity.variables[0].indices
-    grad = [[float(evaluate_at(derivation.result, model, IRIS_POINT, 3, {i: row, j: col})) for col in (1, 2)]
-            for row in (1, 2)]
+    grad = [
+        [float(evaluate_at(derivation.result, model, IRIS_POINT, 3, {i: row, j: col})) for col in (1, 2)]
+        for row in (1, 2)
+    ]
     expected = [[-1.35858, 1.35858], [-0.28602, 0.28602]]
     for row, expected_row in zip(grad, expected, strict=True):
         assert row == pytest.approx(expected_row, abs=5e-6)
-    exact = [[float(evaluate_at(derivation.result_unassumed, model, IRIS_POINT, 3, {i: r, j: c}))
-              for c in (1, 2)] for r in (1, 2)]
+    exact = [
+        [float(evaluate_at(derivation.result_unassumed, model, IRIS_POINT, 3, {i: r, j: c})) for c in (1, 2)]
+        for r in (1, 2)
+    ]
     for row, grad_row in zip(exact, grad, strict=True):
         assert row == pytest.approx(grad_row, abs=1e-12)  # one-hot targets sum to 1

@@ -37,8 +37,9 @@ def test_an_assumption_is_named_in_the_outcome() -> None:
 
 def test_one_hot_case_split_names_the_index_cases() -> None:
     j = s.class_index("j")
-    outcome = decide(Derivative(s.H, s.z[j]), -s.y[j] * (1 - s.a[j]), Model(classes=3), [Assumption.ONE_HOT],
-                     max_cases=100)
+    outcome = decide(
+        Derivative(s.H, s.z[j]), -s.y[j] * (1 - s.a[j]), Model(classes=3), [Assumption.ONE_HOT], max_cases=100
+    )
     assert outcome.verdict == "refuted"
     assert all(case["j"] != case["c"] for case in outcome.failing_cases)
     assert all(case["j"] == case["c"] for case in outcome.holding_cases)
