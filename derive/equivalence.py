@@ -196,7 +196,7 @@ def rename_dummies(expr: sympy.Expr) -> sympy.Expr:
 
 #: Concrete sums of at most this many terms are written out in the symbolic check; longer ones are kept
 #: in index form and proved exactly like symbolic k (the numeric samples still write everything out).
-WRITE_OUT_SUMS_UP_TO = 4
+WRITE_OUT_SUMS_UP_TO = 3
 
 
 def canonical(expr: sympy.Expr) -> sympy.Expr:

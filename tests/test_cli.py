@@ -1,0 +1,113 @@
+"""The command line: fixed exit codes, one-line errors, JSON that says what was proved."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("classes", ["k", "3"])
+def test_prove_weights_as_json_exits_zero_with_every_step_proved(classes: str) -> None:
+    code, out, err = run("prove", "--classes", classes, "--wrt", "W", "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["steps"] and all(step["verdict"] == "proved" for step in document["steps"])
+    assert {"rule", "before", "after", "assumptions", "verdict"} <= set(document["steps"][0])
+
+
+def test_prove_logits_reports_the_exact_and_the_assumed_result() -> None:
+    code, out, _ = run("prove", "--classes", "k", "--wrt", "z", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert r"\sum" in document["result_unassumed"] and "a_{i}" in document["result_unassumed"]
+    assert document["result"].replace(" ", "") == "a_{i}-y_{i}"
+    assert document["assumptions"] == ["the targets sum to 1: sum_j y_j = 1"]
+    last = document["steps"][-1]
+    assert last["rule"] == "targets_sum_to_one" and last["assumptions"] == document["assumptions"]
+    assert len(document["derivations"]) == 2  # the Jacobian route and the log-sum-exp route
+
+
+@pytest.mark.parametrize("wrt", ["b", "x", "jacobian"])
+def test_prove_every_other_quantity_is_proved(wrt: str) -> None:
+    code, out, _ = run("prove", "--wrt", wrt, "--format", "json")
+    assert code == 0
+    assert all(step["verdict"] == "proved" for step in json.loads(out)["steps"])
+
+
+def test_prove_batch_mean_is_proved() -> None:
+    code, out, _ = run("prove", "--wrt", "W", "--batch", "--format", "json")
+    assert code == 0
+    assert "X" in json.loads(out)["result"]
+
+
+def test_prove_latex_output_has_one_align_per_derivation() -> None:
+    code, out, _ = run("prove", "--wrt", "z", "--format", "latex")
+    assert code == 0
+    assert out.count(r"\begin{align*}") == 2
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prove", "--classes", "1"],
+        ["prove", "--classes", "abc"],
+        ["prove", "--classes", "65"],
+        ["prove", "--wrt", "q"],
+        ["prove", "--format", "pdf"],
+        ["prove", "--batch", "--wrt", "z"],
+        ["prove", "--timeout", "-3"],
+        ["frobnicate"],
+    ],
+)
+def test_bad_input_exits_two_with_one_line_on_stderr(argv: list[str]) -> None:
+    code, out, err = run(*argv)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_python_dash_m_derive_runs_the_cli() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "derive", "prove", "--wrt", "q"], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.count("\n") == 1 and "Traceback" not in completed.stderr
+
+
+def test_version_is_defined_once() -> None:
+    import derive
+
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in text and "version = {" in text
+    assert derive.__version__.count(".") == 2
+
+
+def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+         str(ROOT)],
+        capture_output=True, text=True, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    (wheel,) = tmp_path.glob("derive-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for template in (ROOT / "templates").glob("*.j2"):
+        assert f"derive/templates/{template.name}" in names
+    assert "derive/py.typed" in names

@@ -1,0 +1,80 @@
+"""output/ is exactly what `derive` generates now (golden files), and it is byte-for-byte reproducible."""
+
+from __future__ import annotations
+
+import filecmp
+import io
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main
+from derive.emit import PRESERVED
+
+ROOT = Path(__file__).resolve().parents[1]
+REGENERATE = "regenerate it with `derive` (or `derive build --out output`) and commit output/"
+
+
+def generated_files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.relative_to(folder).parts[0] not in PRESERVED
+    }
+
+
+@pytest.fixture(scope="module")
+def fresh_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("build") / "output"
+    err = io.StringIO()
+    assert main(["build", "--out", str(out)], io.StringIO(), err) == 0, err.getvalue()
+    assert "skipped" not in err.getvalue(), err.getvalue()
+    return out
+
+
+def test_committed_output_lists_the_same_files_as_a_fresh_build(fresh_build: Path) -> None:
+    assert sorted(generated_files(ROOT / "output")) == sorted(generated_files(fresh_build)), REGENERATE
+
+
+def test_committed_output_is_byte_identical_to_a_fresh_build(fresh_build: Path) -> None:
+    committed, fresh = generated_files(ROOT / "output"), generated_files(fresh_build)
+    different = [name for name in fresh if committed.get(name) != fresh[name]]
+    assert not different, f"output/ is stale ({', '.join(different)}): {REGENERATE}"
+
+
+def test_a_second_build_is_byte_identical(fresh_build: Path, tmp_path: Path) -> None:
+    again = tmp_path / "output"
+    assert main(["build", "--out", str(again)], io.StringIO(), io.StringIO()) == 0
+    comparison = filecmp.dircmp(fresh_build, again)
+    assert not comparison.diff_files and not comparison.left_only and not comparison.right_only
+
+
+def test_generated_files_carry_no_dates_versions_or_absolute_paths(fresh_build: Path) -> None:
+    import derive
+
+    for name, content in generated_files(fresh_build).items():
+        if name.endswith(".pdf"):
+            continue
+        text = content.decode("utf-8")
+        assert str(ROOT) not in text and "/tmp/" not in text, name
+        assert f"{derive.__version__}" not in text, name
+        assert "2026" not in text and "2025" not in text, name
+
+
+def test_a_failed_build_leaves_the_previous_output_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous")
+    from derive import emit, pipeline
+    from derive.errors import EmitError
+
+    def broken(template: str, context: object) -> str:
+        raise EmitError(f"template {template}: broken on purpose")
+
+    monkeypatch.setattr(emit, "render", broken)
+    err = io.StringIO()
+    assert main(["build", "--out", str(out)], io.StringIO(), err) != 0
+    assert (out / "keep.txt").read_text() == "previous"
+    assert len(err.getvalue().strip().splitlines()) == 1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".output.")]
+    assert pipeline  # the pipeline module is what the CLI calls
