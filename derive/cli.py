@@ -7,6 +7,7 @@ Exit codes: 0 success (every step proved / the claim holds), 1 a step refuted / 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from derive.loss import CONVENTIONS, LOSSES
 from derive.prove_format import FORMATS
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_CONDITIONAL = 0, 1, 2, 3, 4
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, not the user's input
 
 MIN_CLASSES, MAX_CLASSES = 2, 64
 
@@ -125,6 +127,12 @@ def main(
     except KeyboardInterrupt:
         print("derive: interrupted", file=stderr)
         return 130
+    except Exception as error:  # a bug of ours: one line for the user, the traceback on request
+        if os.environ.get("DERIVE_DEBUG"):
+            raise
+        print(f"derive: internal error ({type(error).__name__}: {error}); rerun with DERIVE_DEBUG=1 "
+              "for the traceback", file=stderr)
+        return EXIT_INTERNAL
 
 
 def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

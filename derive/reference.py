@@ -9,6 +9,7 @@ table does not cover raises instead of printing something wrong.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sympy
@@ -52,7 +53,7 @@ def _match(expr: sympy.Expr) -> Piece:
 
 def _print_sum_of_products(expr: sympy.Expr, kind: str) -> str:
     terms: list[str] = []
-    ordered = sorted(sympy.Add.make_args(sympy.expand(expr)), key=lambda term: term.as_coeff_mul()[0] < 0)
+    ordered = sorted(sympy.Add.make_args(sympy.expand(expr)), key=lambda term: term.could_extract_minus_sign())
     for term in ordered:
         coefficient, factors = term.as_coeff_mul()
         printed = [getattr(_match(factor), kind) for factor in factors]
@@ -116,19 +117,29 @@ def _free_index(derivation: Derivation) -> sympy.Idx:
     return index
 
 
-def reference_context(logit_route: Derivation, lse_route: Derivation) -> dict[str, object]:
+def derivation_lines(derivations: Sequence[Derivation]) -> list[str]:
+    """Plain-text lines for the module docstring: each derivation's exact and assumed result."""
+    lines = ["H(z, y) = -sum_j y_j log a_j,  a = softmax(z),  z = W^T x + b  (batch: z = X W + b)"]
+    shown: set[tuple[sympy.Expr, sympy.Expr]] = set()
+    for derivation in derivations:
+        if (derivation.quantity, derivation.result) in shown:
+            continue  # the same result by another route
+        shown.add((derivation.quantity, derivation.result))
+        lines.append(f"{sympy.sstr(derivation.quantity)} = {sympy.sstr(derivation.result_unassumed)}")
+        if derivation.assumptions:
+            when = "; ".join(assumption.value for assumption in derivation.assumptions)
+            lines.append(f"    = {sympy.sstr(derivation.result)}    (when {when})")
+    return lines
+
+
+def reference_context(
+    logit_route: Derivation, lse_route: Derivation, derivations: Sequence[Derivation]
+) -> dict[str, object]:
     """Everything the reference-module template shows, printed from the derivations."""
     loss_dense, loss_labels = loss_expressions(lse_route)
     dense, labels = gradient_statements(logit_route)
     return {
-        "derivation_lines": [
-            "H(z, y) = -sum_j y_j log a_j,  a = softmax(z)",
-            "H = log_sum_exp(z) * sum_j y_j - sum_j y_j z_j      (log of a quotient)",
-            "dH/dz_i = a_i * sum_j y_j - y_i                     (exact, any targets)",
-            "dH/dz_i = a_i - y_i                                 (when sum_j y_j = 1)",
-            "dH/dW_ij = x_i dH/dz_j,  dH/db_j = dH/dz_j,  dH/dx_i = sum_j W_ij dH/dz_j",
-            "batch mean: grad_W = X^T (A - Y) / N,  grad_b = column means of A - Y",
-        ],
+        "derivation_lines": derivation_lines(derivations),
         "loss_dense_expression": loss_dense,
         "loss_label_expression": loss_labels,
         "grad_logits_dense_statements": dense,
