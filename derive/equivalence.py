@@ -563,6 +563,7 @@ def decide(
     """Decide whether ``lhs == rhs`` under ``assumptions``: proved, refuted (with a point) or undecided."""
     model = model or Model()
     assumptions = tuple(assumptions)
+    lhs, rhs = sympy.sympify(lhs, strict=True), sympy.sympify(rhs, strict=True)  # numbers only, never text
     samples, counterexample, failing, holding = numeric_check(
         lhs, rhs, model, assumptions, seed=seed, max_cases=max_cases, sizes=sizes, cache=cache
     )

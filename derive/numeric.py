@@ -10,10 +10,13 @@ which keeps k = 64 cheap.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import mpmath
+import numpy
 import sympy
 from sympy import Derivative, Indexed, KroneckerDelta, Sum
 
@@ -25,6 +28,13 @@ DIGITS = 50
 
 Key = tuple[str, tuple[int, ...]]
 
+#: A derivative (forward mode): one number, or a vector of derivatives by every entry of a variable at
+#: once (a NumPy object array of mpf), so a chain-rule sum over k entries costs one pass, not k.
+Slope = Any
+
+#: The variables seeded in one forward pass, with their positions in the slope vector.
+Seeds = dict[Key, int]
+
 
 class NumericEvaluationError(DeriveError):
     """An expression the evaluator cannot reduce to a number (a construct or symbol it does not know)."""
@@ -35,7 +45,7 @@ class Dual:
     """value + derivative * epsilon, with epsilon^2 = 0."""
 
     value: mpmath.mpf
-    slope: mpmath.mpf
+    slope: Slope
 
     def __add__(self, other: Dual) -> Dual:
         return Dual(self.value + other.value, self.slope + other.slope)
@@ -47,12 +57,10 @@ class Dual:
         return Dual(1 / self.value, -self.slope / self.value**2)
 
     def power(self, exponent: Dual) -> Dual:
-        if exponent.slope == 0:
+        if _is_zero_slope(exponent.slope):
             n = exponent.value
             if n == int(n):
-                value = self.value ** int(n)
-                slope = n * self.value ** (int(n) - 1) * self.slope if self.slope != 0 else mpmath.mpf(0)
-                return Dual(value, slope)
+                return Dual(self.value ** int(n), n * self.value ** (int(n) - 1) * self.slope)
             value = mpmath.power(self.value, n)
             return Dual(value, n * mpmath.power(self.value, n - 1) * self.slope)
         value = mpmath.power(self.value, exponent.value)
@@ -60,6 +68,10 @@ class Dual:
             value,
             value * (exponent.slope * mpmath.log(self.value) + exponent.value * self.slope / self.value),
         )
+
+
+def _is_zero_slope(slope: Slope) -> bool:
+    return not isinstance(slope, numpy.ndarray) and slope == 0
 
 
 def _constant(value: object) -> Dual:
@@ -76,6 +88,9 @@ class Evaluator:
         self.point = {key: mpmath.mpf(value) for key, value in point.items()}
         self._values: dict[Key, mpmath.mpf] = {}
         self._definitions: dict[Key, sympy.Expr | None] = {}
+        self._gradients: dict[tuple[object, ...], Slope] = {}
+        self._symbols: dict[sympy.Expr, frozenset[sympy.Basic]] = {}
+        self._first_request: set[tuple[object, ...]] = set()
 
     # -- primal values of every quantity at the point -------------------------------------------------
 
@@ -118,7 +133,7 @@ class Evaluator:
         self,
         expr: sympy.Expr,
         level: int = 3,
-        seed: Key | None = None,
+        seed: Seeds | None = None,
         env: Mapping[sympy.Symbol, int] | None = None,
     ) -> Dual:
         """Evaluate ``expr`` with quantities defined above ``level`` written out and ``seed`` varied."""
@@ -140,7 +155,7 @@ class Evaluator:
         self,
         expr: sympy.Basic,
         level: int,
-        seed: Key | None,
+        seed: Seeds | None,
         env: dict[sympy.Symbol, int],
         memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
     ) -> Dual:
@@ -155,7 +170,7 @@ class Evaluator:
         self,
         expr: sympy.Basic,
         level: int,
-        seed: Key | None,
+        seed: Seeds | None,
         env: dict[sympy.Symbol, int],
         memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
     ) -> Dual:
@@ -189,7 +204,7 @@ class Evaluator:
         if isinstance(expr, sympy.log):
             inner = self._eval(expr.args[0], level, seed, env, memo)
             if inner.value <= 0:
-                raise NumericEvaluationError("log of a non-positive number")
+                raise NumericEvaluationError("the logarithm of a number that is not positive")
             return Dual(mpmath.log(inner.value), inner.slope / inner.value)
         if isinstance(expr, KroneckerDelta):
             left, right = (self._index(arg, env) for arg in expr.args)
@@ -211,7 +226,7 @@ class Evaluator:
         self,
         key: Key,
         level: int,
-        seed: Key | None,
+        seed: Seeds | None,
         memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
     ) -> Dual:
         base, indices = key
@@ -222,13 +237,22 @@ class Evaluator:
             definition = self._definition(base, indices)
             assert definition is not None
             return self._eval(definition, level, seed, {}, memo)
-        return Dual(self.quantity(base, indices), mpmath.mpf(1 if key == seed else 0))
+        if seed is not None and key in seed:
+            return Dual(self.quantity(base, indices), self._unit(seed, key))
+        return Dual(self.quantity(base, indices), mpmath.mpf(0))
+
+    def _unit(self, seed: Seeds, key: Key) -> Slope:
+        if len(seed) == 1:
+            return mpmath.mpf(1)
+        vector = numpy.full(len(seed), mpmath.mpf(0), dtype=object)
+        vector[seed[key]] = mpmath.mpf(1)
+        return vector
 
     def _sum(
         self,
         expr: Sum,
         level: int,
-        seed: Key | None,
+        seed: Seeds | None,
         env: dict[sympy.Symbol, int],
         memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
     ) -> Dual:
@@ -242,7 +266,7 @@ class Evaluator:
             total = total + self._eval(body, level, seed, inner, memo)
         return total
 
-    def _derivative(self, expr: Derivative, seed: Key | None, env: dict[sympy.Symbol, int]) -> Dual:
+    def _derivative(self, expr: Derivative, seed: Seeds | None, env: dict[sympy.Symbol, int]) -> Dual:
         if seed is not None:
             raise NumericEvaluationError("a derivative inside a derivative is not evaluated numerically")
         if len(expr.variables) != 1:
@@ -253,8 +277,50 @@ class Evaluator:
         base = variable.base.label.name
         key = (base, tuple(self._index(i, env) for i in variable.indices))
         variable_level = LEVEL_OF_BASE.get(base, 1)
-        result = self._eval(expr.expr, variable_level, key, dict(env), {})
-        return _constant(result.slope)
+        seeds = self._entries(base)
+        if key not in seeds:
+            raise NumericEvaluationError(f"{base}{list(key[1])} is out of range")
+        used = self._symbols_of(expr.expr)
+        cache_key = (
+            expr.expr,
+            base,
+            tuple((symbol, value) for symbol, value in env.items() if symbol in used),
+        )
+        if cache_key in self._gradients:
+            return _constant(self._gradients[cache_key][seeds[key]])
+        if cache_key not in self._first_request:
+            # One entry asked for: a scalar forward pass. A second entry of the same gradient (a chain-rule
+            # sum) switches to one vector pass for every entry at once.
+            self._first_request.add(cache_key)
+            return _constant(self._eval(expr.expr, variable_level, {key: 0}, dict(env), {}).slope)
+        self._gradients[cache_key] = self._eval(expr.expr, variable_level, seeds, dict(env), {}).slope
+        return _constant(self._gradients[cache_key][seeds[key]])
+
+    def _symbols_of(self, expr: sympy.Expr) -> frozenset[sympy.Basic]:
+        if expr not in self._symbols:
+            self._symbols[expr] = frozenset(expr.free_symbols)
+        return self._symbols[expr]
+
+    def _entries(self, base: str) -> Seeds:
+        """Every entry of a variable, numbered: the positions of a gradient vector."""
+        model = self.model
+        K, D, M = int(model.classes), int(model.features), int(model.examples)
+        shapes = {
+            "x": (D,),
+            "b": (K,),
+            "z": (K,),
+            "y": (K,),
+            "a": (K,),
+            "W": (D, K) if model.convention == "Wt_x" else (K, D),
+            "X": (M, D),
+            "Z": (M, K),
+            "Y": (M, K),
+            "A": (M, K),
+        }
+        if base not in shapes:
+            raise NumericEvaluationError(f"cannot differentiate by {base}")
+        positions = itertools.product(*(range(1, n + 1) for n in shapes[base]))
+        return {(base, position): number for number, position in enumerate(positions)}
 
 
 def evaluate_at(

@@ -75,7 +75,8 @@ def build(out_dir: Path, timeout: float = 600.0) -> BuildResult:
     by_name = {d.name: d for d in derivations}
     files: dict[str, bytes | str] = {}
     files["softmax_cross_entropy.py"] = emit.render(
-        "softmax_cross_entropy.py.j2", reference_context(by_name["logits"], by_name["logits_lse"], derivations)
+        "softmax_cross_entropy.py.j2",
+        reference_context(by_name["logits"], by_name["logits_lse"], derivations),
     )
     files["derivation.txt"] = prove_format.as_text(derivations)
     proof_source = emit.render("proof.tex.j2", proof.proof_context())

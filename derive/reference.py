@@ -53,7 +53,9 @@ def _match(expr: sympy.Expr) -> Piece:
 
 def _print_sum_of_products(expr: sympy.Expr, kind: str) -> str:
     terms: list[str] = []
-    ordered = sorted(sympy.Add.make_args(sympy.expand(expr)), key=lambda term: term.could_extract_minus_sign())
+    ordered = sorted(
+        sympy.Add.make_args(sympy.expand(expr)), key=lambda term: term.could_extract_minus_sign()
+    )
     for term in ordered:
         coefficient, factors = term.as_coeff_mul()
         printed = [getattr(_match(factor), kind) for factor in factors]

@@ -101,9 +101,10 @@ def test_version_is_defined_once() -> None:
 
 def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
-         str(ROOT)],
-        capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     (wheel,) = tmp_path.glob("derive-*.whl")

@@ -61,7 +61,9 @@ def test_generated_files_carry_no_dates_versions_or_absolute_paths(fresh_build: 
         assert "2026" not in text and "2025" not in text, name
 
 
-def test_a_failed_build_leaves_the_previous_output_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_build_leaves_the_previous_output_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "output"
     out.mkdir()
     (out / "keep.txt").write_text("previous")

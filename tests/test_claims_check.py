@@ -1,0 +1,145 @@
+"""`derive check` end to end: exit codes, formats, notation guesses, assumptions, the API, batch mode."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from derive.claims import CheckResult, check
+from derive.claims.command import add_check_arguments, run_check
+from derive.claims.mapping import CONTEXT_RULES, GUESSES
+from derive.claims.report import render_markdown, render_text
+from derive.claims.run import check_batch
+from derive.errors import NotationError
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser()
+    add_check_arguments(parser)
+    args = parser.parse_args(list(argv))
+    out, err = io.StringIO(), io.StringIO()
+    code = run_check(args, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+GRADIENT = r"\frac{\partial H}{\partial z_j} = a_j - y_j"
+
+
+@pytest.mark.parametrize(("argv", "code"), [
+    ((GRADIENT, "--assume", "onehot"), 0),
+    ((GRADIENT, "--assume", "sum-to-one"), 0),
+    ((GRADIENT,), 4),
+    ((r"\frac{\partial H}{\partial z_j} = y_j - a_j",), 1),
+    ((r"\frac{\partial H}{\partial z_j} = \alpha_j",), 2),
+    (("a_j - y_j", "--wrt", "z_j", "--assume", "onehot"), 0),
+])
+def test_exit_codes(argv: tuple[str, ...], code: int) -> None:
+    assert run(*argv)[0] == code
+
+
+def test_json_output_has_the_documented_fields() -> None:
+    code, out, _ = run(r"\frac{\partial L}{\partial o_k} = p_k - y_k", "--format", "json")
+    data = json.loads(out)
+    assert code == 4
+    for key in ("verdict", "condition", "counterexample", "mapping", "steps", "first_wrong_step"):
+        assert key in data
+    assert data["verdict"] == "holds_if"
+    assert {entry["page"]: entry["canonical"] for entry in data["mapping"]} == {"L": "H", "o": "z", "p": "a"}
+    assert all(entry["guessed"] for entry in data["mapping"])
+    assert data["steps"][0]["latex"] == "p_{k} - y_{k}"
+
+
+def test_lines_starting_with_equals_need_wrt() -> None:
+    code, _, err = run("= a_j - y_j\n= p_j - t_j")
+    assert code == 2 and "--wrt" in err
+    code, out, _ = run("= a_j - y_j\n= \\hat{y}_j - t_j", "--wrt", "z_j", "--format", "json")
+    data = json.loads(out)
+    assert code == 4 and len(data["steps"]) == 2
+
+
+def test_unknown_symbol_names_it_and_suggests_a_let() -> None:
+    code, out, err = run(r"\frac{\partial H}{\partial z_j} = \theta_j - y_j")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "theta" in err and "--let" in err
+
+
+def test_let_overrides_a_guess() -> None:
+    code, out, _ = run(r"\frac{\partial C}{\partial o_k} = Q_k - P_k", "--let", "o_k=z_k", "--let", "C=H",
+                       "--let", "P_j=y_j", "--let", "Q_j=a_j", "--format", "json")
+    data = json.loads(out)
+    assert code == 4
+    assert not any(entry["guessed"] for entry in data["mapping"])
+
+
+def test_bare_e_partial_and_mathrm_never_become_variables() -> None:
+    for text in (r"\frac{\partial H}{\partial z_j} = e a_j - y_j", r"\partial = a_j",
+                 r"\frac{\partial H}{\partial z_j} = \mathrm{e} - y_j"):
+        code, _, err = run(text)
+        assert code == 2 and err.startswith("error:")
+
+
+def test_tables_are_consistent() -> None:
+    assert set(CONTEXT_RULES) <= set(GUESSES)
+
+
+def test_sigmoid_bce() -> None:
+    assert run(r"L'(u) = \sigma(u) - p", "--loss", "sigmoid-bce")[0] == 0
+    assert run(r"L'(u) = p - \sigma(u)", "--loss", "sigmoid-bce")[0] == 1
+
+
+def test_convention_w_x() -> None:
+    claim = r"\frac{\partial H}{\partial W_{ji}} = (a_j - y_j) x_i"
+    assert run(claim, "--convention", "W_x", "--assume", "onehot")[0] == 0
+    code, _, err = run(claim, "--assume", "onehot")
+    assert code == 2 and "--convention W_x" in err
+
+
+def test_vector_forms() -> None:
+    assert run("x (a - y)^T", "--wrt", "W", "--assume", "onehot")[0] == 0
+    assert run(r"\frac{\partial a}{\partial z} = \text{diag}(a) - a a^T")[0] == 0
+    assert run(r"\frac{\partial H}{\partial z} = W^T x")[0] == 1
+
+
+def test_text_and_markdown_reports() -> None:
+    result = check(r"\frac{\partial H}{\partial W_{i,j}} = -P_j(x)(1-a_j(x))x_i",
+                   at=("x=[1.9,0.4]", "W=[[0.1,0.5],[0.1,0.5]]", "y=[1,0]"))
+    assert isinstance(result, CheckResult)
+    text = render_text(result)
+    assert "verdict: fails" in text and "1.35858" in text and "$" not in text
+    markdown = result._repr_markdown_()
+    assert markdown == render_markdown(result)
+    assert "❌" in markdown and "$i = 1,\\ j = 2$" in markdown
+
+
+def test_api_raises_on_bad_notation() -> None:
+    with pytest.raises(NotationError):
+        check(r"\frac{\partial H}{\partial z_j} = \theta_j")
+
+
+def test_at_with_wrong_shapes_is_bad_input() -> None:
+    code, _, err = run(GRADIENT, "--at", "z=[1,2]", "--at", "y=[1,0,0]")
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_batch_mode(tmp_path: Path) -> None:
+    lines = [
+        {"claim": GRADIENT, "assume": ["onehot"], "id": "a"},
+        "this is not json",
+        {"claim": r"\frac{\partial H}{\partial z_j} = y_j - a_j"},
+        {"claim": "a_j - y_j", "wrt": "z_j", "let": []},
+        {"claim": GRADIENT, "bogus": 1},
+    ]
+    path = tmp_path / "claims.jsonl"
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    out = io.StringIO()
+    status = check_batch(path, out)
+    results = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert status == 2
+    assert [r.get("verdict", "error") for r in results] == ["holds", "error", "fails", "holds_if", "error"]
+    assert [r["line"] for r in results] == [1, 2, 3, 4, 5]
+    assert results[0]["id"] == "a"
+    assert results[1]["exit_code"] == 2
