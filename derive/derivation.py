@@ -16,6 +16,7 @@ from sympy import Derivative, KroneckerDelta, Sum, exp, log
 
 from derive import symbols as s
 from derive.equivalence import Assumption, Outcome, Sizes, ValueCache, decide
+from derive.errors import UsageError
 from derive.loss import Model
 
 #: Every rule a step may cite, with the justification the proof prints for it.
@@ -37,6 +38,9 @@ RULES: dict[str, str] = {
     "targets_sum_to_one": "assumption: the targets sum to 1",
     "batch_mean": "the batch loss is the mean of the per-example losses",
     "diagonal_only": "(the common mistake) keep only the diagonal of the softmax Jacobian",
+    "bce_definition": "definition of the binary cross-entropy, summed over the classes",
+    "sigmoid_definition": "definition of the sigmoid a = 1 / (1 + exp(-z))",
+    "softplus_form": "log(1 / (1 + e^-z)) = -log(1 + e^-z) and log(1 - a) = -z - log(1 + e^-z)",
 }
 
 
@@ -229,6 +233,14 @@ def _through_logits(
             "chain_rule",
             _sum(lambda n: Derivative(s.H, s.z[n]) * Derivative(model.logit(n), variable), model),
         ),
+    ]
+    if model.loss_kind == "sigmoid-bce":  # dH/dz_n = a_n - y_n for any targets: no assumption to state
+        moves += [
+            Move("logit_gradient", _sum(lambda n: (s.a[n] - s.y[n]) * logit_derivative(n), model)),
+            Move("kronecker_delta_sum", collapsed_assumed),
+        ]
+        return check_chain(name, title, Derivative(s.H, variable), moves, model)
+    moves += [
         Move(
             "logit_gradient",
             _sum(lambda n: (s.a[n] * target_sum(model, "m") - s.y[n]) * logit_derivative(n), model),
@@ -376,12 +388,79 @@ def diagonal_only_mistake(model: Model) -> Derivation:
     )
 
 
+def sigmoid_logit_gradient(model: Model) -> Derivation:
+    """Sigmoid + binary cross-entropy: dH/dz_i = a_i - y_i for any targets (no assumption)."""
+    i = s.class_index("i", model.classes)
+
+    def softplus(n: sympy.Expr) -> sympy.Expr:
+        return log(1 + exp(-s.z[n]))
+
+    moves = [
+        Move(
+            "bce_definition",
+            Derivative(-_sum(lambda n: s.y[n] * log(s.a[n]) + (1 - s.y[n]) * log(1 - s.a[n]), model), s.z[i]),
+        ),
+        Move(
+            "sigmoid_definition",
+            Derivative(
+                -_sum(
+                    lambda n: (
+                        s.y[n] * log(1 / (1 + exp(-s.z[n])))
+                        + (1 - s.y[n]) * log(exp(-s.z[n]) / (1 + exp(-s.z[n])))
+                    ),
+                    model,
+                ),
+                s.z[i],
+            ),
+        ),
+        Move("softplus_form", Derivative(_sum(lambda n: (1 - s.y[n]) * s.z[n] + softplus(n), model), s.z[i])),
+        Move(
+            "differentiate",
+            _sum(
+                lambda n: (
+                    (1 - s.y[n]) * KroneckerDelta(n, i)
+                    - exp(-s.z[n]) * KroneckerDelta(n, i) / (1 + exp(-s.z[n]))
+                ),
+                model,
+            ),
+        ),
+        Move("kronecker_delta_sum", 1 - s.y[i] - exp(-s.z[i]) / (1 + exp(-s.z[i]))),
+        Move("sigmoid_definition", s.a[i] - s.y[i]),
+    ]
+    return check_chain("bce_logits", "sigmoid + BCE: dH/dz", Derivative(s.H, s.z[i]), moves, model)
+
+
+def sigmoid_jacobian(model: Model) -> Derivation:
+    """da_j/dz_i = a_j (1 - a_j) delta_ij for the per-class sigmoid."""
+    i = s.class_index("i", model.classes)
+    j = s.class_index("j", model.classes)
+    moves = [
+        Move("sigmoid_definition", Derivative(1 / (1 + exp(-s.z[j])), s.z[i])),
+        Move("quotient_rule", exp(-s.z[j]) * KroneckerDelta(i, j) / (1 + exp(-s.z[j])) ** 2),
+        Move("sigmoid_definition", s.a[j] * (1 - s.a[j]) * KroneckerDelta(i, j)),
+    ]
+    return check_chain(
+        "bce_jacobian", "the sigmoid Jacobian da_j/dz_i", Derivative(s.a[j], s.z[i]), moves, model
+    )
+
+
 #: What ``derive prove --wrt`` can ask for, and the builders behind each choice.
 WRT_CHOICES: tuple[str, ...] = ("z", "W", "b", "x", "jacobian")
 
 
 def derivations_for(wrt: str, model: Model, batch: bool = False) -> list[Derivation]:
     """The derivations ``derive prove`` reports for one choice of ``--wrt``."""
+    if model.loss_kind == "sigmoid-bce":
+        if batch:
+            raise UsageError("--batch is derived for softmax-ce only (sigmoid-bce: not yet)")
+        sigmoid_builders: dict[str, list[Callable[[Model], Derivation]]] = {
+            "z": [sigmoid_logit_gradient],
+            "W": [weight_gradient],
+            "b": [bias_gradient],
+            "x": [input_gradient],
+            "jacobian": [sigmoid_jacobian],
+        }
+        return [build(model) for build in sigmoid_builders[wrt]]
     if batch:
         weights, bias = batch_gradients(model)
         return {"W": [weights], "b": [bias]}.get(wrt, [weights, bias])

@@ -60,6 +60,11 @@ RULE_LATEX: dict[str, str] = {
     "targets_sum_to_one": r"assumption: the targets sum to 1",
     "batch_mean": r"the batch loss is the mean of the per-example losses",
     "diagonal_only": r"the common mistake: keep only the diagonal of the softmax Jacobian",
+    "bce_definition": r"definition of the binary cross-entropy, summed over the classes",
+    "sigmoid_definition": r"definition of the sigmoid $a = 1 / (1 + e^{-z})$",
+    "softplus_form": (
+        r"$\log \frac{1}{1 + e^{-z}} = -\log(1 + e^{-z})$, $\log(1 - a) = -z - \log(1 + e^{-z})$"
+    ),
 }
 
 assert set(RULE_LATEX) == set(RULES), "every rule needs its LaTeX justification"

@@ -145,3 +145,29 @@ def test_iris_instance_weight_gradient_from_the_derived_expression() -> None:
     ]
     for row, grad_row in zip(exact, grad, strict=True):
         assert row == pytest.approx(grad_row, abs=1e-12)  # one-hot targets sum to 1
+
+
+@pytest.mark.parametrize("wrt", ["z", "W", "b", "x", "jacobian"])
+def test_sigmoid_binary_cross_entropy_derivations_are_proved_without_assumptions(wrt: str) -> None:
+    from derive.derivation import derivations_for
+
+    for derivation in derivations_for(wrt, Model(loss_kind="sigmoid-bce")):
+        assert set(derivation.verdicts) == {"proved"}, derivation.name
+        assert derivation.assumptions == ()
+
+
+def test_sigmoid_logit_gradient_is_sigmoid_minus_target() -> None:
+    from derive.derivation import sigmoid_logit_gradient
+
+    derivation = sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce"))
+    i = s.class_index("i")
+    assert derivation.result == s.a[i] - s.y[i]
+
+
+def test_an_extra_sigmoid_derivative_factor_is_refuted_for_binary_cross_entropy() -> None:
+    from derive.equivalence import decide
+
+    i = s.class_index("i")
+    wrong = (s.a[i] - s.y[i]) * s.a[i] * (1 - s.a[i])
+    outcome = decide(Derivative(s.H, s.z[i]), wrong, Model(loss_kind="sigmoid-bce"))
+    assert outcome.verdict == "refuted" and outcome.counterexample is not None

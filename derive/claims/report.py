@@ -12,11 +12,11 @@ import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import resources
 
 import jinja2
 
 from derive.claims.verdict import CheckResult, StepResult
+from derive.emit import templates_dir
 
 HEADLINES: dict[str, str] = {
     "holds": "holds",
@@ -151,7 +151,7 @@ def _mapping_text(entry: Mapping[str, object]) -> str:
 
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
-    source = resources.files("derive.templates").joinpath("report.md.j2").read_text(encoding="utf-8")
+    source = (templates_dir() / "report.md.j2").read_text(encoding="utf-8")
     environment = jinja2.Environment(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True, trim_blocks=False
     )
