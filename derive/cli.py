@@ -102,6 +102,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="time the checked derivation for symbolic k and k = 2..64 instead",
     )
+    bench.add_argument(
+        "--claims",
+        type=Path,
+        metavar="JSONL",
+        help="time `derive check` over a JSONL file of claims (one at a time, then in batch mode)",
+    )
 
     try:
         from derive.claims.command import add_check_arguments
@@ -130,8 +136,11 @@ def main(
     except Exception as error:  # a bug of ours: one line for the user, the traceback on request
         if os.environ.get("DERIVE_DEBUG"):
             raise
-        print(f"derive: internal error ({type(error).__name__}: {error}); rerun with DERIVE_DEBUG=1 "
-              "for the traceback", file=stderr)
+        print(
+            f"derive: internal error ({type(error).__name__}: {error}); rerun with DERIVE_DEBUG=1 "
+            "for the traceback",
+            file=stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -155,6 +164,11 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if "refuted" in verdicts:
             return EXIT_REFUTED
         return EXIT_UNDECIDED if "undecided" in verdicts else EXIT_OK
+    if command == "bench" and args.claims is not None:
+        from derive.bench_claims import time_claims
+
+        stdout.write(time_claims(args.claims))
+        return EXIT_OK
     if command == "bench" and args.derivation:
         from derive.bench_prove import time_derivations
 

@@ -29,8 +29,8 @@ RULES: dict[str, str] = {
     "differentiate": "derivative of each term (d z_n / d z_i = delta_ni)",
     "kronecker_delta_sum": "sum_n f(n) delta_ni = f(i)",
     "chain_rule": "multivariable chain rule",
-    "softmax_jacobian": "softmax Jacobian d a_n / d z_i = a_n (delta_ni - a_i)",
-    "log_derivative": "d log u / du = 1 / u",
+    "softmax_jacobian": "softmax Jacobian d a_n / d z_i = a_n (delta_ni - a_i); the factor a_n cancels",
+    "log_derivative": "d log u / du = 1 / u, so dH/da_n = -y_n / a_n",
     "quotient_rule": "quotient rule",
     "cancel": "cancel common factors",
     "factor": "collect common factors",
@@ -179,11 +179,8 @@ def logit_gradient_route_jacobian(model: Model) -> Derivation:
     i = s.class_index("i", model.classes)
     moves = [
         Move("chain_rule", _sum(lambda n: Derivative(s.H, s.a[n]) * Derivative(s.a[n], s.z[i]), model)),
-        Move(
-            "softmax_jacobian",
-            _sum(lambda n: -s.y[n] / s.a[n] * s.a[n] * (KroneckerDelta(n, i) - s.a[i]), model),
-        ),
-        Move("cancel", -_sum(lambda n: s.y[n] * (KroneckerDelta(n, i) - s.a[i]), model)),
+        Move("log_derivative", _sum(lambda n: -s.y[n] / s.a[n] * Derivative(s.a[n], s.z[i]), model)),
+        Move("softmax_jacobian", -_sum(lambda n: s.y[n] * (KroneckerDelta(n, i) - s.a[i]), model)),
         Move("linearity", -_sum(lambda n: s.y[n] * KroneckerDelta(n, i), model) + s.a[i] * target_sum(model)),
         Move("kronecker_delta_sum", s.a[i] * target_sum(model) - s.y[i]),
         Move("targets_sum_to_one", s.a[i] - s.y[i], (Assumption.SUM_TO_ONE,)),

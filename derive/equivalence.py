@@ -316,7 +316,7 @@ def _free_indices(*exprs: sympy.Expr) -> list[sympy.Idx]:
 
 def _index_upper(index: sympy.Idx, sizes: Sizes) -> int:
     upper = index.upper
-    value = sympy.sympify(upper).xreplace(
+    value = sympy.sympify(upper, strict=True).xreplace(
         {
             s.k: sympy.Integer(sizes.classes),
             s.d: sympy.Integer(sizes.features),
@@ -527,7 +527,7 @@ def _default_sizes(model: Model) -> list[Sizes]:
 
 def _zero_for_every_index(residual: sympy.Expr, model: Model) -> bool:
     """``is_zero`` of the residual, case by case over free indices whose range is a number."""
-    concrete = [i for i in _free_indices(residual) if sympy.sympify(i.upper).is_Integer]
+    concrete = [i for i in _free_indices(residual) if sympy.sympify(i.upper, strict=True).is_Integer]
     if not concrete or is_zero(residual):
         return is_zero(residual)
     ranges = [range(int(i.lower), int(i.upper) + 1) for i in concrete]

@@ -50,9 +50,8 @@ RULE_LATEX: dict[str, str] = {
     "differentiate": r"derivative of each term ($\partial z_{n} / \partial z_{i} = \delta_{ni}$)",
     "kronecker_delta_sum": r"$\sum_{n} f(n)\, \delta_{ni} = f(i)$",
     "chain_rule": r"multivariable chain rule",
-    "softmax_jacobian":
-        r"softmax Jacobian \eqref{eq:jacobian}, and $\partial H / \partial a_{n} = -y_{n} / a_{n}$",
-    "log_derivative": r"$d \log u / d u = 1/u$",
+    "softmax_jacobian": r"softmax Jacobian \eqref{eq:jacobian}; the factor $a_{n}$ cancels",
+    "log_derivative": r"$d \log u / d u = 1/u$, so $\partial H / \partial a_{n} = -y_{n} / a_{n}$",
     "quotient_rule": r"quotient rule",
     "cancel": r"cancel common factors",
     "factor": r"collect common factors",

@@ -79,7 +79,7 @@ def test_bare_e_partial_and_mathrm_never_become_variables() -> None:
     for text in (r"\frac{\partial H}{\partial z_j} = e a_j - y_j", r"\partial = a_j",
                  r"\frac{\partial H}{\partial z_j} = \mathrm{e} - y_j"):
         code, _, err = run(text)
-        assert code == 2 and err.startswith("error:")
+        assert code == 2 and err.startswith("derive: ")
 
 
 def test_tables_are_consistent() -> None:

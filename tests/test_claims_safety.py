@@ -31,7 +31,7 @@ HOSTILE = {
 
 
 def run_cli(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "derive.claims.command", *argv], input=stdin,
+    return subprocess.run([sys.executable, "-m", "derive", "check", *argv], input=stdin,
                           capture_output=True, text=True, timeout=60)
 
 
@@ -43,7 +43,7 @@ def test_hostile_input_is_refused_fast(name: str) -> None:
     elapsed = time.monotonic() - started
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error:")
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("derive: ")
     assert "Traceback" not in result.stderr
     assert elapsed < 2.0 + _startup_allowance()
 

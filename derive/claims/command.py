@@ -113,10 +113,10 @@ def run_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         stdout.write(render(result, args.format))
         return result.exit_code
     except DeriveError as error:
-        stderr.write(f"error: {_one_line(str(error)) or type(error).__name__}\n")
+        stderr.write(f"derive: {_one_line(str(error)) or type(error).__name__}\n")
         return error.exit_code
     except KeyboardInterrupt:
-        stderr.write("error: interrupted\n")
+        stderr.write("derive: interrupted\n")
         return 130
 
 
