@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from derive import __version__
-from derive.derivation import WRT_CHOICES
+from derive.derivation import VARIANTS, WRT_CHOICES
 from derive.errors import DeriveError, UsageError
 from derive.loss import CONVENTIONS, LOSSES
 from derive.prove_format import FORMATS
@@ -90,6 +90,13 @@ def parser() -> argparse.ArgumentParser:
         default="softmax-ce",
         help="softmax + cross-entropy (default) or sigmoid + binary cross-entropy per class",
     )
+    prove.add_argument(
+        "--variant",
+        choices=("plain", *VARIANTS),
+        default="plain",
+        help="label-smoothing (--wrt z), temperature (--wrt z) or weight-decay (--wrt W) "
+        "instead of the plain loss",
+    )
     prove.add_argument("--format", choices=FORMATS, default="text")
     prove.add_argument("--timeout", type=positive_seconds, default=300.0, help="wall-clock limit in seconds")
 
@@ -157,7 +164,9 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if command == "prove":
         if args.batch and args.wrt not in ("W", "b"):
             raise UsageError("--batch goes with --wrt W or --wrt b")
-        request = pipeline.ProveRequest(args.classes, args.wrt, args.batch, args.convention, args.loss)
+        request = pipeline.ProveRequest(
+            args.classes, args.wrt, args.batch, args.convention, args.loss, args.variant
+        )
         text, derivations = pipeline.prove_output(request, args.format, args.timeout)
         stdout.write(text)
         verdicts = {step.verdict for d in derivations for step in d.steps}

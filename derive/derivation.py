@@ -40,6 +40,7 @@ RULES: dict[str, str] = {
     "diagonal_only": "(the common mistake) keep only the diagonal of the softmax Jacobian",
     "bce_definition": "definition of the binary cross-entropy, summed over the classes",
     "sigmoid_definition": "definition of the sigmoid a = 1 / (1 + exp(-z))",
+    "weight_gradient": "the weight gradient dH/dW_ij derived above, and d(W_pq^2)/dW_ij = 2 W_ij delta",
     "softplus_form": "log(1 / (1 + e^-z)) = -log(1 + e^-z) and log(1 - a) = -z - log(1 + e^-z)",
 }
 
@@ -445,8 +446,13 @@ def sigmoid_jacobian(model: Model) -> Derivation:
 WRT_CHOICES: tuple[str, ...] = ("z", "W", "b", "x", "jacobian")
 
 
-def derivations_for(wrt: str, model: Model, batch: bool = False) -> list[Derivation]:
-    """The derivations ``derive prove`` reports for one choice of ``--wrt``."""
+def derivations_for(wrt: str, model: Model, batch: bool = False, variant: str = "plain") -> list[Derivation]:
+    """The derivations ``derive prove`` reports for one choice of ``--wrt`` (and ``--variant``)."""
+    if variant != "plain":
+        variant_wrt, build = VARIANTS[variant]
+        if wrt != variant_wrt or batch or model.loss_kind != "softmax-ce":
+            raise UsageError(f"--variant {variant} goes with --wrt {variant_wrt}, softmax-ce and no --batch")
+        return [build(model)]
     if model.loss_kind == "sigmoid-bce":
         if batch:
             raise UsageError("--batch is derived for softmax-ce only (sigmoid-bce: not yet)")
@@ -483,3 +489,77 @@ def all_derivations(model: Model) -> list[Derivation]:
     ]
     derivations.extend(batch_gradients(model))
     return derivations
+
+
+# -- variants of the loss (label smoothing, temperature, weight decay) -----------------------------------
+
+
+def label_smoothing_gradient(model: Model) -> Derivation:
+    """Smoothed targets t_n = (1 - epsilon) delta_nc + epsilon / k: dH/dz_i = a_i - t_i, for every epsilon."""
+    i = s.class_index("i", model.classes)
+    c = s.class_index("c", model.classes)
+
+    def smoothed(n: sympy.Expr) -> sympy.Expr:
+        return (1 - s.epsilon) * KroneckerDelta(n, c) + s.epsilon / model.classes
+
+    moves = [
+        Move("logit_gradient", s.a[i] * _sum(smoothed, model) - smoothed(i)),
+        Move("kronecker_delta_sum", s.a[i] * ((1 - s.epsilon) + s.epsilon) - smoothed(i)),
+        Move("cancel", s.a[i] - smoothed(i)),
+    ]
+    quantity = Derivative(-_sum(lambda n: smoothed(n) * log(s.a[n]), model), s.z[i])
+    return check_chain("label_smoothing", "label smoothing: dH/dz", quantity, moves, model)
+
+
+def temperature_gradient(model: Model) -> Derivation:
+    """Logits divided by a temperature T: dH/dz_i = (softmax(z / T)_i sum_n y_n - y_i) / T."""
+    i = s.class_index("i", model.classes)
+    total = _sum(lambda m: exp(s.z[m] / s.T), model, "m")
+    moves = [
+        Move(
+            "log_of_quotient",
+            Derivative(-_sum(lambda n: s.y[n] * (s.z[n] / s.T - log(total)), model), s.z[i]),
+        ),
+        Move(
+            "differentiate",
+            -_sum(lambda n: s.y[n] * KroneckerDelta(n, i), model) / s.T
+            + target_sum(model)
+            * _sum(lambda m: exp(s.z[m] / s.T) * KroneckerDelta(m, i), model, "m")
+            / (s.T * total),
+        ),
+        Move("kronecker_delta_sum", (exp(s.z[i] / s.T) / total * target_sum(model) - s.y[i]) / s.T),
+        Move("targets_sum_to_one", (exp(s.z[i] / s.T) / total - s.y[i]) / s.T, (Assumption.SUM_TO_ONE,)),
+    ]
+    quantity = Derivative(-_sum(lambda n: s.y[n] * log(exp(s.z[n] / s.T) / total), model), s.z[i])
+    return check_chain("temperature", "temperature T: dH/dz", quantity, moves, model, unassumed_at=-2)
+
+
+def weight_decay_gradient(model: Model) -> Derivation:
+    """H + lambda/2 ||W||^2: dH/dW_ij gains lambda W_ij."""
+    i = s.feature_index("i", model.features)
+    j = s.class_index("j", model.classes)
+    p = s.feature_index("p", model.features)
+    q = s.class_index("q", model.classes)
+    penalty = s.lam / 2 * Sum(model.weight(p, q) ** 2, (p, 1, model.features), (q, 1, model.classes))
+    variable = model.weight(i, j)
+    moves = [
+        Move("linearity", Derivative(s.H, variable) + Derivative(penalty, variable)),
+        Move("weight_gradient", s.x[i] * (s.a[j] * target_sum(model, "m") - s.y[j]) + s.lam * variable),
+        Move("targets_sum_to_one", s.x[i] * (s.a[j] - s.y[j]) + s.lam * variable, (Assumption.SUM_TO_ONE,)),
+    ]
+    return check_chain(
+        "weight_decay",
+        "L2 weight decay: dH/dW",
+        Derivative(s.H + penalty, variable),
+        moves,
+        model,
+        unassumed_at=-2,
+    )
+
+
+#: ``derive prove --variant``: each variant's derivation, and the ``--wrt`` it answers.
+VARIANTS: dict[str, tuple[str, Callable[[Model], Derivation]]] = {
+    "label-smoothing": ("z", label_smoothing_gradient),
+    "temperature": ("z", temperature_gradient),
+    "weight-decay": ("W", weight_decay_gradient),
+}

@@ -330,20 +330,6 @@ def _random_value(rng: random.Random, low: float, high: float) -> sympy.Rational
     return sympy.Rational(Fraction(rng.uniform(low, high)).limit_denominator(997))
 
 
-def _shape(base: str, model: Model) -> tuple[int, ...]:
-    K, D, M = int(model.classes), int(model.features), int(model.examples)
-    return {
-        "x": (D,),
-        "b": (K,),
-        "z": (K,),
-        "y": (K,),
-        "W": (D, K) if model.convention == "Wt_x" else (K, D),
-        "X": (M, D),
-        "Z": (M, K),
-        "Y": (M, K),
-    }[base]
-
-
 def _independent_bases(model: Model, level: int) -> tuple[str, ...]:
     if model.batch:
         return ("X", "W", "b", "Y") if level >= 3 else ("Z", "W", "b", "X", "Y")
@@ -378,7 +364,7 @@ def sample_point(
     """A random point of every independent variable at ``level``: exact rationals; targets per assumption."""
     point: dict[Key, sympy.Rational] = {}
     for base in _independent_bases(model, level):
-        shape = _shape(base, model)
+        shape = model.shape(base)
         if base in ("y", "Y"):
             rows = [()] if base == "y" else [(m,) for m in range(1, shape[0] + 1)]
             classes = shape[-1]
@@ -401,7 +387,9 @@ def sample_point(
 def _values_table(point: dict[Key, sympy.Rational]) -> dict[str, object]:
     table: dict[str, object] = {}
     for (base, position), value in point.items():
-        if len(position) == 1:
+        if not position:  # a scalar parameter
+            table[base] = round(float(value), 6)
+        elif len(position) == 1:
             entries = table.setdefault(base, [])
             assert isinstance(entries, list)
             entries.append(round(float(value), 6))
@@ -437,6 +425,7 @@ def numeric_check(
     if sizes is None:
         sizes = _default_sizes(model)
     free = _free_indices(lhs, rhs)
+    parameters = sorted((lhs.free_symbols | rhs.free_symbols) & set(s.PARAMETERS), key=str)
     level = model.bottom_level(lhs, rhs)
     samples = 0
     first: Counterexample | None = None
@@ -470,6 +459,8 @@ def numeric_check(
             case_failed = False
             for _ in range(points):
                 point = sample_point(concrete, level, rng, assumptions, c)
+                for parameter in parameters:
+                    point[(parameter.name, ())] = _random_value(rng, *s.PARAMETERS[parameter])
                 with mpmath.workdps(DIGITS):
                     evaluator = Evaluator(concrete, point)
                     where = (concrete, level, frozenset(point.items()), tuple(env.items()))
@@ -482,7 +473,7 @@ def numeric_check(
                 if differs:
                     case_failed = True
                     if first is None:
-                        shown = relevant_bases(concrete, level, lhs, rhs)
+                        shown = {*relevant_bases(concrete, level, lhs, rhs), *(p.name for p in parameters)}
                         first = Counterexample(
                             classes=size.classes,
                             indices=case,

@@ -87,12 +87,18 @@ def _chain_order(derivatives: list[Derivative]) -> list[Derivative]:
     return ordered
 
 
+#: The loss variants' parameters (derive.symbols.PARAMETERS) in LaTeX.
+PARAMETER_LATEX: dict[str, str] = {"epsilon": r"\varepsilon", "lambda": r"\lambda", "T": "T"}
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the notation of the proofs (see the module docstring)."""
 
     printmethod = "_derive_latex"
 
     def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        if expr.name in PARAMETER_LATEX:
+            return PARAMETER_LATEX[expr.name]
         return index_name(expr.name)
 
     def _print_Idx(self, expr: sympy.Idx) -> str:

@@ -127,6 +127,16 @@ class Model:
             for size in (self.classes, self.features, self.examples)
         )
 
+    def shape(self, base: str) -> tuple[int, ...]:
+        """The shape of a variable or defined quantity of a concrete model (``W`` follows the convention)."""
+        K, D, M = int(self.classes), int(self.features), int(self.examples)
+        shapes = {
+            "x": (D,), "b": (K,), "z": (K,), "y": (K,), "a": (K,),
+            "W": (D, K) if self.convention == "Wt_x" else (K, D),
+            "X": (M, D), "Z": (M, K), "Y": (M, K), "A": (M, K),
+        }  # fmt: skip
+        return shapes[base]
+
     # -- evaluation --------------------------------------------------------------------------------
 
     def expand_to(self, expr: sympy.Expr, level: int) -> sympy.Expr:

@@ -220,6 +220,8 @@ class Evaluator:
             return self._variable(("H", ()), level, seed, memo)
         if isinstance(expr, sympy.Symbol) and expr in env:
             return _constant(env[expr])
+        if isinstance(expr, sympy.Symbol) and (expr.name, ()) in self.point:
+            return _constant(self.point[(expr.name, ())])  # a parameter of the loss (T, epsilon, lambda)
         raise NumericEvaluationError(f"cannot evaluate {expr.func.__name__} numerically")
 
     def _variable(
@@ -303,23 +305,11 @@ class Evaluator:
 
     def _entries(self, base: str) -> Seeds:
         """Every entry of a variable, numbered: the positions of a gradient vector."""
-        model = self.model
-        K, D, M = int(model.classes), int(model.features), int(model.examples)
-        shapes = {
-            "x": (D,),
-            "b": (K,),
-            "z": (K,),
-            "y": (K,),
-            "a": (K,),
-            "W": (D, K) if model.convention == "Wt_x" else (K, D),
-            "X": (M, D),
-            "Z": (M, K),
-            "Y": (M, K),
-            "A": (M, K),
-        }
-        if base not in shapes:
-            raise NumericEvaluationError(f"cannot differentiate by {base}")
-        positions = itertools.product(*(range(1, n + 1) for n in shapes[base]))
+        try:
+            shape = self.model.shape(base)
+        except KeyError:
+            raise NumericEvaluationError(f"cannot differentiate by {base}") from None
+        positions = itertools.product(*(range(1, n + 1) for n in shape))
         return {(base, position): number for number, position in enumerate(positions)}
 
 

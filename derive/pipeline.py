@@ -22,6 +22,7 @@ class ProveRequest:
     batch: bool = False
     convention: Convention = "Wt_x"
     loss: LossKind = "softmax-ce"
+    variant: str = "plain"
 
 
 def model_for(request: ProveRequest) -> Model:
@@ -31,7 +32,7 @@ def model_for(request: ProveRequest) -> Model:
 
 
 def _derive(request: ProveRequest) -> list[Derivation]:
-    return derivation.derivations_for(request.wrt, model_for(request), request.batch)
+    return derivation.derivations_for(request.wrt, model_for(request), request.batch, request.variant)
 
 
 def prove(request: ProveRequest, timeout: float = 300.0) -> list[Derivation]:

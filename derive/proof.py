@@ -61,6 +61,10 @@ RULE_LATEX: dict[str, str] = {
     "diagonal_only": r"the common mistake: keep only the diagonal of the softmax Jacobian",
     "bce_definition": r"definition of the binary cross-entropy, summed over the classes",
     "sigmoid_definition": r"definition of the sigmoid $a = 1 / (1 + e^{-z})$",
+    "weight_gradient": (
+        r"weight gradient \eqref{eq:weights}, and "
+        r"$\partial W_{pq}^{2} / \partial W_{ij} = 2 W_{ij}\, \delta_{pi} \delta_{qj}$"
+    ),
     "softplus_form": (
         r"$\log \frac{1}{1 + e^{-z}} = -\log(1 + e^{-z})$, $\log(1 - a) = -z - \log(1 + e^{-z})$"
     ),
@@ -105,6 +109,10 @@ TITLES: dict[str, str] = {
     "batch_weights": r"Batch mean, weights: $\nabla_{W} H = X^{\top} (A - Y) / N$",
     "batch_bias": r"Batch mean, biases: $\nabla_{b} H = (A - Y)^{\top} \mathbf{1} / N$",
     "mistake_diagonal": r"The diagonal-only Jacobian",
+    "bce_logits": r"Sigmoid and binary cross-entropy (multi-label targets)",
+    "label_smoothing": r"Label smoothing: $t_{n} = (1 - \varepsilon)\, \delta_{nc} + \varepsilon / k$",
+    "temperature": r"Temperature: logits divided by $T > 0$",
+    "weight_decay": r"L2 weight decay: $H + \frac{\lambda}{2} \lVert W \rVert^{2}$",
 }
 
 
@@ -528,4 +536,22 @@ def proof_context() -> dict[str, object]:
         "iris": iris_context(numbers),
         "diagonal": diagonal_mistake_context(numbers),
         "case_one": case_one_context(numbers, derivations["logits"]),
+        "extensions": [derivation_context(d) for d in extension_derivations()],
     }
+
+
+def extension_derivations() -> list[Derivation]:
+    """Beyond plain softmax cross-entropy: sigmoid + BCE, label smoothing, temperature, weight decay."""
+    from derive.derivation import (
+        label_smoothing_gradient,
+        sigmoid_logit_gradient,
+        temperature_gradient,
+        weight_decay_gradient,
+    )
+
+    return [
+        sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce")),
+        label_smoothing_gradient(Model()),
+        temperature_gradient(Model()),
+        weight_decay_gradient(Model()),
+    ]

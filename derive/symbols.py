@@ -5,6 +5,7 @@ Glossary (the seed's convention, z = W^T x + b with W of shape d x k):
 ========  ==========================================================================
 symbol    meaning
 ========  ==========================================================================
+epsilon   label-smoothing strength; T the softmax temperature; lambda the L2 weight-decay strength
 k         number of classes (a positive integer; a proof with symbolic k holds for every k >= 2)
 d         number of input features
 N         number of examples in a batch
@@ -44,6 +45,13 @@ A = sympy.IndexedBase("A", real=True)
 Z = sympy.IndexedBase("Z", real=True)
 
 H = sympy.Symbol("H", real=True)
+
+#: Scalar parameters of the loss variants, with the open interval their numeric samples are drawn from:
+#: label smoothing epsilon, softmax temperature T, L2 weight-decay strength lambda.
+epsilon = sympy.Symbol("epsilon", positive=True)
+T = sympy.Symbol("T", positive=True)
+lam = sympy.Symbol("lambda", positive=True)
+PARAMETERS: dict[sympy.Symbol, tuple[float, float]] = {epsilon: (0.01, 0.5), T: (0.25, 4.0), lam: (0.01, 2.0)}
 
 #: Which base is a vector over classes, over features, a matrix, or a batch matrix. The checker and the
 #: printers use this table to know each base's index ranges.

@@ -112,3 +112,25 @@ def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
     for template in (ROOT / "templates").glob("*.j2"):
         assert f"derive/templates/{template.name}" in names
     assert "derive/py.typed" in names
+
+
+@pytest.mark.parametrize(
+    ("variant", "wrt"), [("label-smoothing", "z"), ("temperature", "z"), ("weight-decay", "W")]
+)
+def test_prove_variants_exit_zero_with_every_step_proved(variant: str, wrt: str) -> None:
+    code, out, _ = run("prove", "--variant", variant, "--wrt", wrt, "--format", "json")
+    assert code == 0
+    assert all(step["verdict"] == "proved" for step in json.loads(out)["steps"])
+
+
+def test_prove_sigmoid_binary_cross_entropy_gives_sigmoid_minus_target() -> None:
+    code, out, _ = run("prove", "--loss", "sigmoid-bce", "--wrt", "z", "--format", "json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["result"].replace(" ", "") == "a_{i}-y_{i}" and document["assumptions"] == []
+    assert all(step["verdict"] == "proved" for step in document["steps"])
+
+
+def test_a_variant_with_the_wrong_variable_is_bad_input() -> None:
+    code, _, err = run("prove", "--variant", "weight-decay", "--wrt", "z")
+    assert code == 2 and len(err.strip().splitlines()) == 1

@@ -171,3 +171,35 @@ def test_an_extra_sigmoid_derivative_factor_is_refuted_for_binary_cross_entropy(
     wrong = (s.a[i] - s.y[i]) * s.a[i] * (1 - s.a[i])
     outcome = decide(Derivative(s.H, s.z[i]), wrong, Model(loss_kind="sigmoid-bce"))
     assert outcome.verdict == "refuted" and outcome.counterexample is not None
+
+
+@pytest.mark.parametrize("classes", [None, 3])
+def test_label_smoothing_gradient_is_softmax_minus_smoothed_targets(classes: int | None) -> None:
+    from derive.derivation import label_smoothing_gradient
+
+    model = Model() if classes is None else Model(classes=classes)
+    derivation = label_smoothing_gradient(model)
+    assert set(derivation.verdicts) == {"proved"}
+    assert derivation.result.has(s.epsilon) and derivation.assumptions == ()
+
+
+def test_temperature_gradient_is_divided_by_the_temperature() -> None:
+    from derive.derivation import temperature_gradient
+    from derive.equivalence import decide
+
+    derivation = temperature_gradient(Model())
+    assert set(derivation.verdicts) == {"proved"}
+    without_division = derivation.result * s.T
+    outcome = decide(derivation.quantity, without_division, Model(), [Assumption.SUM_TO_ONE])
+    assert outcome.verdict == "refuted" and "T" in outcome.counterexample.values  # type: ignore[union-attr]
+
+
+def test_weight_decay_adds_lambda_times_the_weight() -> None:
+    from derive.derivation import weight_decay_gradient
+    from derive.equivalence import decide
+
+    derivation = weight_decay_gradient(Model())
+    assert set(derivation.verdicts) == {"proved"}
+    i, j = derivation.quantity.variables[0].indices
+    forgot_penalty = s.x[i] * (s.a[j] - s.y[j])
+    assert decide(derivation.quantity, forgot_penalty, Model(), [Assumption.SUM_TO_ONE]).verdict == "refuted"
