@@ -16,6 +16,15 @@ What is timed, per case:
 * exp floor: one single-threaded ``np.exp`` over an array of the same shape and dtype (allocating
   its output, as the gradient must be allocated).
 
+Two more families of rows, when the emitted module has the functions:
+
+* ``BCE N × k`` (multi-label targets): ``binary_cross_entropy_with_logits`` +
+  ``grad_binary_cross_entropy_with_logits`` (mean over rows of the per-row sums); naive = unshifted
+  ``1 / (1 + exp(-z))`` and its logs; PyTorch = ``F.binary_cross_entropy_with_logits`` (sum / N)
+  forward and ``backward``; JAX = the same loss under ``jax.jit(jax.value_and_grad(...))``.
+* ``HVP N × k`` (integer labels): ``hessian_vector_product``; the naive column forms every row's
+  k × k Hessian with ``hessian_logits`` and multiplies it by the vectors.
+
 Peak extra memory of the NumPy paths is measured with ``tracemalloc`` (NumPy reports its buffers to
 it) and given in units of N*k*itemsize beyond the returned arrays.
 """
@@ -47,6 +56,11 @@ SIZES: tuple[tuple[int, int], ...] = ((4096, 10), (65536, 100), (8192, 1000), (1
 DTYPES: tuple[str, ...] = ("float32", "float64")
 TARGET_KINDS: tuple[str, ...] = ("labels", "dense")
 AFFINE_SHAPE = (65536, 784, 10)  # N, d, k of loss_and_grads
+# Sigmoid + binary cross-entropy and the Hessian-vector product; quick mode runs only the first size.
+BCE_SIZES: tuple[tuple[int, int], ...] = ((4096, 100), (65536, 100))
+HVP_SIZES: tuple[tuple[int, int], ...] = ((512, 100), (4096, 100))
+BCE_PREFIX = "BCE "
+HVP_PREFIX = "HVP "
 QUICK_AFFINE_SHAPE = (4096, 784, 10)
 # Targets: emitted at most this fraction of PyTorch eager time, and this multiple of the exp floor,
 # at every size from TARGET_FROM_ELEMENTS elements up.
@@ -299,6 +313,100 @@ def _affine_case(
     return result
 
 
+def _bce_case(
+    module: ModuleType,
+    torch: ModuleType | None,
+    jax: ModuleType | None,
+    n: int,
+    k: int,
+    dtype: str,
+    repeats: int,
+    budget_s: float,
+) -> CaseResult:
+    rng = np.random.default_rng(30000 + n * 7 + k)
+    logits = rng.standard_normal((n, k)).astype(dtype)
+    targets = rng.random((n, k)).astype(dtype)
+    loss_fn, grad_fn = module.binary_cross_entropy_with_logits, module.grad_binary_cross_entropy_with_logits
+    emitted = lambda: (loss_fn(logits, targets, "mean"), grad_fn(logits, targets, "mean"))  # noqa: E731
+
+    def naive() -> tuple[Array, Array]:
+        sigmoids = 1 / (1 + np.exp(-logits))
+        loss = -(targets * np.log(sigmoids) + (1 - targets) * np.log(1 - sigmoids)).sum() / n
+        return np.asarray(loss), (sigmoids - targets) / n
+
+    floor = lambda: np.exp(logits)  # noqa: E731
+    unit = n * k * logits.itemsize
+    result = CaseResult(
+        case=f"{BCE_PREFIX}{n} × {k}",
+        n=n,
+        k=k,
+        dtype=dtype,
+        targets="multi-label",
+        emitted_ms=_median_ms(emitted, repeats, 1, budget_s),
+        naive_ms=_median_ms(naive, repeats, 1, budget_s),
+        torch_ms=None,
+        jax_ms=None,
+        floor_ms=_median_ms(floor, repeats, 1, budget_s),
+        emitted_extra_memory=_extra_memory(emitted, unit),
+        naive_extra_memory=_extra_memory(naive, unit),
+        notes=["sigmoid + binary cross-entropy: binary_cross_entropy_with_logits + its gradient"],
+    )
+    if torch is not None:
+        functional = importlib.import_module("torch.nn.functional")
+        z_data, t_data = torch.from_numpy(logits), torch.from_numpy(targets)
+
+        def torch_call() -> object:
+            z = z_data.detach().requires_grad_(True)
+            loss = functional.binary_cross_entropy_with_logits(z, t_data, reduction="sum") / n
+            loss.backward()
+            return loss.detach(), z.grad
+
+        result.torch_ms = _median_ms(torch_call, repeats, 1, budget_s)
+    if jax is not None:
+        jnp = importlib.import_module("jax.numpy")
+
+        def loss(z: Any, t: Any) -> Any:
+            terms = jnp.maximum(z, 0) - z * t + jnp.log1p(jnp.exp(-jnp.abs(z)))
+            return terms.sum(axis=1).mean()
+
+        step = jax.jit(jax.value_and_grad(loss))
+        z_device, t_device = jax.device_put(logits), jax.device_put(targets)
+        result.jax_ms = _median_ms(
+            lambda: jax.block_until_ready(step(z_device, t_device)), repeats, 2, budget_s
+        )
+    return result
+
+
+def _hvp_case(module: ModuleType, n: int, k: int, dtype: str, repeats: int, budget_s: float) -> CaseResult:
+    rng = np.random.default_rng(40000 + n * 7 + k)
+    logits = rng.standard_normal((n, k)).astype(dtype)
+    labels = rng.integers(0, k, size=n)
+    vectors = rng.standard_normal((n, k)).astype(dtype)
+    emitted = lambda: module.hessian_vector_product(logits, labels, vectors)  # noqa: E731
+    formed = lambda: np.einsum("nij,nj->ni", module.hessian_logits(logits, labels), vectors)  # noqa: E731
+    floor = lambda: np.exp(logits)  # noqa: E731
+    unit = n * k * logits.itemsize
+    return CaseResult(
+        case=f"{HVP_PREFIX}{n} × {k}",
+        n=n,
+        k=k,
+        dtype=dtype,
+        targets="labels",
+        emitted_ms=_median_ms(emitted, repeats, 1, budget_s),
+        naive_ms=_median_ms(formed, repeats, 1, budget_s),
+        torch_ms=None,
+        jax_ms=None,
+        floor_ms=_median_ms(floor, repeats, 1, budget_s),
+        emitted_extra_memory=_extra_memory(emitted, unit),
+        naive_extra_memory=_extra_memory(formed, unit),
+        notes=["Hessian-vector product; the naive column forms the (N, k, k) Hessian and multiplies"],
+    )
+
+
+def _is_softmax_logit_case(result: CaseResult) -> bool:
+    return not result.case.startswith(("loss_and_grads", BCE_PREFIX, HVP_PREFIX))
+
+
 # --- reporting ---------------------------------------------------------------------------------------------
 
 
@@ -332,9 +440,7 @@ def _markdown(results: list[CaseResult], env: dict[str, str], notes: list[str], 
             f"| {_ratio(r.naive_extra_memory)} |"
         )
     lines += ["", "## Targets", ""]
-    big = [
-        r for r in results if r.n * r.k >= TARGET_FROM_ELEMENTS and not r.case.startswith("loss_and_grads")
-    ]
+    big = [r for r in results if r.n * r.k >= TARGET_FROM_ELEMENTS and _is_softmax_logit_case(r)]
     if big:
         worst_torch = max((r.torch_ratio for r in big if r.torch_ratio is not None), default=None)
         worst_floor = max(r.floor_ratio for r in big)
@@ -414,7 +520,8 @@ def run_benchmark(module_path: Path, out_dir: Path, *, quick: bool = False) -> s
     """Benchmark the emitted module at ``module_path``; write the reports into ``out_dir``.
 
     Returns the Markdown report (also written to ``out_dir/benchmark.md``).  ``quick`` runs the two
-    smallest sizes with few repeats and a smaller ``loss_and_grads`` case, for a smoke test.
+    smallest sizes with few repeats, a smaller ``loss_and_grads`` case and only the smallest BCE and HVP
+    sizes, for a smoke test.
     """
     module = _load_module(Path(module_path))
     torch = _optional("torch")
@@ -431,6 +538,20 @@ def run_benchmark(module_path: Path, out_dir: Path, *, quick: bool = False) -> s
     ]
     affine_shape = QUICK_AFFINE_SHAPE if quick else AFFINE_SHAPE
     results += [_affine_case(module, torch, affine_shape, dtype, repeats, budget_s) for dtype in DTYPES]
+    has_bce = hasattr(module, "binary_cross_entropy_with_logits")
+    has_hvp = hasattr(module, "hessian_vector_product")
+    bce_sizes = BCE_SIZES[:1] if quick else BCE_SIZES
+    hvp_sizes = HVP_SIZES[:1] if quick else HVP_SIZES
+    if has_bce:
+        results += [
+            _bce_case(module, torch, jax, n, k, dtype, repeats, budget_s)
+            for n, k in bce_sizes
+            for dtype in DTYPES
+        ]
+    if has_hvp:
+        results += [
+            _hvp_case(module, n, k, dtype, repeats, budget_s) for n, k in hvp_sizes for dtype in DTYPES
+        ]
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -445,6 +566,21 @@ def run_benchmark(module_path: Path, out_dir: Path, *, quick: bool = False) -> s
         "the exp floor is single-threaded (NumPy); PyTorch uses its default thread count",
         "loss_and_grads: extra memory beyond grad_weights, grad_bias, grad_inputs, including the logits",
     ]
+    if has_bce:
+        notes.append(
+            "BCE rows: sigmoid + binary cross-entropy (multi-label targets), emitted = "
+            "binary_cross_entropy_with_logits + grad_binary_cross_entropy_with_logits; PyTorch = "
+            "F.binary_cross_entropy_with_logits (sum / N) forward + backward; not part of the targets"
+        )
+    else:
+        notes.append("the module has no binary_cross_entropy_with_logits: no BCE rows")
+    if has_hvp:
+        notes.append(
+            "HVP rows: emitted = hessian_vector_product; the naive column forms the Hessian with "
+            "hessian_logits (N·k·k elements) and multiplies it by the vectors; not part of the targets"
+        )
+    else:
+        notes.append("the module has no hessian_vector_product: no HVP rows")
     if torch is None:
         notes.append("PyTorch is not installed: its column is empty")
     if jax is None:

@@ -41,6 +41,9 @@ RULES: dict[str, str] = {
     "bce_definition": "definition of the binary cross-entropy, summed over the classes",
     "sigmoid_definition": "definition of the sigmoid a = 1 / (1 + exp(-z))",
     "weight_gradient": "the weight gradient dH/dW_ij derived above, and d(W_pq^2)/dW_ij = 2 W_ij delta",
+    "hessian_from_jacobian": "differentiate the logit gradient with the softmax Jacobian (y is constant)",
+    "hessian_result": "the Hessian d2H/dz_i dz_j derived above",
+    "softmax_sums_to_one": "sum_i a_i = 1",
     "softplus_form": "log(1 / (1 + e^-z)) = -log(1 + e^-z) and log(1 - a) = -z - log(1 + e^-z)",
 }
 
@@ -317,6 +320,12 @@ def batch_gradients(model: Model) -> tuple[Derivation, Derivation]:
         title: str,
     ) -> Derivation:
         n = sympy.Idx("n", (1, batch.classes))
+        # Sigmoid + BCE: dH/dZ_mn = (A_mn - Y_mn) / N for any targets, so there is no sum-to-one step.
+        sigmoid = batch.loss_kind == "sigmoid-bce"
+
+        def row_scale(m: sympy.Idx) -> sympy.Expr:
+            return sympy.S.One if sigmoid else row_target_sum(m)
+
         moves = [
             Move(
                 "chain_rule",
@@ -332,7 +341,7 @@ def batch_gradients(model: Model) -> tuple[Derivation, Derivation]:
                 "logit_gradient",
                 _batch_sum(
                     lambda m: Sum(
-                        (s.A[m, n] * row_target_sum(m) - s.Y[m, n]) * logit_derivative(m, n),
+                        (s.A[m, n] * row_scale(m) - s.Y[m, n]) * logit_derivative(m, n),
                         (n, 1, batch.classes),
                     ),
                     batch,
@@ -341,15 +350,19 @@ def batch_gradients(model: Model) -> tuple[Derivation, Derivation]:
             ),
             Move(
                 "kronecker_delta_sum",
-                _batch_sum(lambda m: factor(m) * (s.A[m, j] * row_target_sum(m) - s.Y[m, j]), batch)
+                _batch_sum(lambda m: factor(m) * (s.A[m, j] * row_scale(m) - s.Y[m, j]), batch)
                 / batch.examples,
             ),
+        ]
+        if sigmoid:
+            return check_chain(name, title, Derivative(s.H, variable), moves, batch)
+        moves.append(
             Move(
                 "targets_sum_to_one",
                 _batch_sum(lambda m: factor(m) * (s.A[m, j] - s.Y[m, j]), batch) / batch.examples,
                 (Assumption.SUM_TO_ONE,),
-            ),
-        ]
+            )
+        )
         return check_chain(name, title, Derivative(s.H, variable), moves, batch, unassumed_at=-2)
 
     weights = build(
@@ -443,7 +456,7 @@ def sigmoid_jacobian(model: Model) -> Derivation:
 
 
 #: What ``derive prove --wrt`` can ask for, and the builders behind each choice.
-WRT_CHOICES: tuple[str, ...] = ("z", "W", "b", "x", "jacobian")
+WRT_CHOICES: tuple[str, ...] = ("z", "W", "b", "x", "jacobian", "hessian")
 
 
 def derivations_for(wrt: str, model: Model, batch: bool = False, variant: str = "plain") -> list[Derivation]:
@@ -455,7 +468,8 @@ def derivations_for(wrt: str, model: Model, batch: bool = False, variant: str = 
         return [build(model)]
     if model.loss_kind == "sigmoid-bce":
         if batch:
-            raise UsageError("--batch is derived for softmax-ce only (sigmoid-bce: not yet)")
+            weights, bias = batch_gradients(model)
+            return {"W": [weights], "b": [bias]}.get(wrt, [weights, bias])
         sigmoid_builders: dict[str, list[Callable[[Model], Derivation]]] = {
             "z": [sigmoid_logit_gradient],
             "W": [weight_gradient],
@@ -473,6 +487,7 @@ def derivations_for(wrt: str, model: Model, batch: bool = False, variant: str = 
         "b": [bias_gradient],
         "x": [input_gradient],
         "jacobian": [softmax_jacobian],
+        "hessian": [hessian_logits, hessian_quadratic_form, hessian_null_space],
     }
     return [build(model) for build in builders[wrt]]
 
@@ -555,6 +570,63 @@ def weight_decay_gradient(model: Model) -> Derivation:
         model,
         unassumed_at=-2,
     )
+
+
+def hessian_logits(model: Model) -> Derivation:
+    """d2H / dz_i dz_j = (sum_n y_n) a_i (delta_ij - a_j): (sum y) (diag(a) - a a^T)."""
+    i = s.class_index("i", model.classes)
+    j = s.class_index("j", model.classes)
+    moves = [
+        Move("logit_gradient", Derivative(s.a[i] * target_sum(model) - s.y[i], s.z[j])),
+        Move("hessian_from_jacobian", target_sum(model) * s.a[i] * (KroneckerDelta(i, j) - s.a[j])),
+        Move("factor", target_sum(model) * (s.a[i] * KroneckerDelta(i, j) - s.a[i] * s.a[j])),
+    ]
+    return check_chain("hessian", "the Hessian d2H/dz_i dz_j", Derivative(s.H, s.z[i], s.z[j]), moves, model)
+
+
+def hessian_quadratic_form(model: Model) -> Derivation:
+    """v^T (d2H/dz2) v = (sum y) sum_i a_i (v_i - sum_j a_j v_j)^2: a variance, so >= 0 when sum y >= 0."""
+    i = s.class_index("i", model.classes)
+    j = s.class_index("j", model.classes)
+
+    def over_classes(body: sympy.Expr, index: sympy.Idx) -> sympy.Expr:
+        return Sum(body, (index, 1, model.classes))
+
+    mean = _sum(lambda m: s.a[m] * s.v[m], model, "m")
+    quantity = over_classes(over_classes(s.v[i] * Derivative(s.H, s.z[i], s.z[j]) * s.v[j], j), i)
+    moves = [
+        Move(
+            "hessian_result",
+            over_classes(
+                over_classes(
+                    s.v[i] * s.v[j] * target_sum(model) * s.a[i] * (KroneckerDelta(i, j) - s.a[j]), j
+                ),
+                i,
+            ),
+        ),
+        Move("kronecker_delta_sum", target_sum(model) * (over_classes(s.a[i] * s.v[i] ** 2, i) - mean**2)),
+        Move("softmax_sums_to_one", target_sum(model) * over_classes(s.a[i] * (s.v[i] - mean) ** 2, i)),
+    ]
+    return check_chain("hessian_psd", "the Hessian is positive semi-definite", quantity, moves, model)
+
+
+def hessian_null_space(model: Model) -> Derivation:
+    """Every row of the Hessian sums to 0: the all-ones vector is in its null space."""
+    i = s.class_index("i", model.classes)
+    j = s.class_index("j", model.classes)
+    moves = [
+        Move(
+            "hessian_result",
+            Sum(target_sum(model) * s.a[i] * (KroneckerDelta(i, j) - s.a[j]), (j, 1, model.classes)),
+        ),
+        Move(
+            "kronecker_delta_sum",
+            target_sum(model) * (s.a[i] - s.a[i] * _sum(lambda m: s.a[m], model, "m")),
+        ),
+        Move("softmax_sums_to_one", sympy.S.Zero),
+    ]
+    quantity = Sum(Derivative(s.H, s.z[i], s.z[j]), (j, 1, model.classes))
+    return check_chain("hessian_null", "the Hessian times the all-ones vector is 0", quantity, moves, model)
 
 
 #: ``derive prove --variant``: each variant's derivation, and the ``--wrt`` it answers.

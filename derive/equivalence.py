@@ -333,7 +333,7 @@ def _random_value(rng: random.Random, low: float, high: float) -> sympy.Rational
 def _independent_bases(model: Model, level: int) -> tuple[str, ...]:
     if model.batch:
         return ("X", "W", "b", "Y") if level >= 3 else ("Z", "W", "b", "X", "Y")
-    return ("W", "x", "b", "y") if level >= 3 else ("z", "W", "x", "b", "y")
+    return ("W", "x", "b", "y", "v") if level >= 3 else ("z", "W", "x", "b", "y", "v")
 
 
 def relevant_bases(model: Model, level: int, *exprs: sympy.Expr) -> tuple[str, ...]:

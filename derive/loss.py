@@ -43,6 +43,7 @@ LEVEL_OF_BASE: dict[str, int] = {
     "X": 3,
     "y": 1,
     "Y": 1,
+    "v": 1,
 }
 
 
@@ -131,7 +132,7 @@ class Model:
         """The shape of a variable or defined quantity of a concrete model (``W`` follows the convention)."""
         K, D, M = int(self.classes), int(self.features), int(self.examples)
         shapes = {
-            "x": (D,), "b": (K,), "z": (K,), "y": (K,), "a": (K,),
+            "x": (D,), "b": (K,), "z": (K,), "y": (K,), "a": (K,), "v": (K,),
             "W": (D, K) if self.convention == "Wt_x" else (K, D),
             "X": (M, D), "Z": (M, K), "Y": (M, K), "A": (M, K),
         }  # fmt: skip

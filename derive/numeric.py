@@ -271,8 +271,10 @@ class Evaluator:
     def _derivative(self, expr: Derivative, seed: Seeds | None, env: dict[sympy.Symbol, int]) -> Dual:
         if seed is not None:
             raise NumericEvaluationError("a derivative inside a derivative is not evaluated numerically")
+        if len(expr.variables) == 2:
+            return self._second_derivative(expr, env)
         if len(expr.variables) != 1:
-            raise NumericEvaluationError("only first derivatives are evaluated numerically")
+            raise NumericEvaluationError("only first and second derivatives are evaluated numerically")
         variable = expr.variables[0]
         if not isinstance(variable, Indexed):
             raise NumericEvaluationError(f"cannot differentiate by {variable}")
@@ -297,6 +299,27 @@ class Evaluator:
             return _constant(self._eval(expr.expr, variable_level, {key: 0}, dict(env), {}).slope)
         self._gradients[cache_key] = self._eval(expr.expr, variable_level, seeds, dict(env), {}).slope
         return _constant(self._gradients[cache_key][seeds[key]])
+
+    def _second_derivative(self, expr: Derivative, env: dict[sympy.Symbol, int]) -> Dual:
+        """d2 f / dv dw: a central difference in w of the forward-mode derivative in v, at 40 extra digits
+        (step 1e-30: truncation error about 1e-60, rounding about 1e-60, far below the checker's 1e-30)."""
+        first, second = expr.variables
+        if not isinstance(second, Indexed):
+            raise NumericEvaluationError(f"cannot differentiate by {second}")
+        base = second.base.label.name
+        key = (base, tuple(self._index(i, env) for i in second.indices))
+        if key not in self.point:
+            raise NumericEvaluationError(f"a second derivative by {base} needs {base} as a free variable")
+        inner = Derivative(expr.expr, first)
+        with mpmath.workdps(DIGITS + 40):
+            step = mpmath.mpf(10) ** -30
+            sides = []
+            for sign in (1, -1):
+                moved = dict(self.point)
+                moved[key] = moved[key] + sign * step
+                evaluator = Evaluator(self.model, moved)
+                sides.append(evaluator.evaluate(inner, LEVEL_OF_BASE.get(base, 1), None, env).value)
+            return _constant((sides[0] - sides[1]) / (2 * step))
 
     def _symbols_of(self, expr: sympy.Expr) -> frozenset[sympy.Basic]:
         if expr not in self._symbols:

@@ -65,6 +65,11 @@ RULE_LATEX: dict[str, str] = {
         r"weight gradient \eqref{eq:weights}, and "
         r"$\partial W_{pq}^{2} / \partial W_{ij} = 2 W_{ij}\, \delta_{pi} \delta_{qj}$"
     ),
+    "hessian_from_jacobian": (
+        r"differentiate the logit gradient \eqref{eq:logits-exact} with the Jacobian \eqref{eq:jacobian}"
+    ),
+    "hessian_result": r"the Hessian derived above",
+    "softmax_sums_to_one": r"$\sum_{i} a_{i} = 1$",
     "softplus_form": (
         r"$\log \frac{1}{1 + e^{-z}} = -\log(1 + e^{-z})$, $\log(1 - a) = -z - \log(1 + e^{-z})$"
     ),
@@ -113,6 +118,12 @@ TITLES: dict[str, str] = {
     "label_smoothing": r"Label smoothing: $t_{n} = (1 - \varepsilon)\, \delta_{nc} + \varepsilon / k$",
     "temperature": r"Temperature: logits divided by $T > 0$",
     "weight_decay": r"L2 weight decay: $H + \frac{\lambda}{2} \lVert W \rVert^{2}$",
+    "hessian": (
+        r"The Hessian with respect to the logits: "
+        r"$\left(\sum_{n} y_{n}\right) \left(\operatorname{diag}(a) - a a^{\top}\right)$"
+    ),
+    "hessian_psd": r"The Hessian is positive semi-definite (a variance), so $H$ is convex in $z$",
+    "hessian_null": r"The all-ones vector is in the Hessian's null space",
 }
 
 
@@ -160,8 +171,9 @@ def step_note(step: Step, previous: Sequence[Assumption]) -> str:
     return "; ".join(parts)
 
 
-def counterexample_text(counterexample: Counterexample, lhs_name: str = "left side",
-                        rhs_name: str = "right side") -> str:
+def counterexample_text(
+    counterexample: Counterexample, lhs_name: str = "left side", rhs_name: str = "right side"
+) -> str:
     """A counterexample as a LaTeX sentence: where (k, indices, values) and both sides' values."""
     where = [f"$k = {counterexample.classes}$"]
     where += [f"${name} = {value}$" for name, value in counterexample.indices.items()]
@@ -171,8 +183,10 @@ def counterexample_text(counterexample: Counterexample, lhs_name: str = "left si
         else:
             shown = vector(number(v) for v in values) if isinstance(values, list) else str(values)
         where.append(f"${base} = {shown}$")
-    return (f"at {', '.join(where)}: the {lhs_name} is ${number(counterexample.lhs)}$ and the {rhs_name} is "
-            f"${number(counterexample.rhs)}$")
+    return (
+        f"at {', '.join(where)}: the {lhs_name} is ${number(counterexample.lhs)}$ and the {rhs_name} is "
+        f"${number(counterexample.rhs)}$"
+    )
 
 
 def derivation_context(derivation: Derivation) -> dict[str, object]:
@@ -181,19 +195,29 @@ def derivation_context(derivation: Derivation) -> dict[str, object]:
     previous: tuple[Assumption, ...] = ()
     for position, step in enumerate(derivation.steps, start=1):
         # ``end`` closes an align row: a line break after every row but the last.
-        steps.append({"after": to_latex(step.after), "note": step_note(step, previous),
-                      "end": r"\\" if position < len(derivation.steps) else ""})
+        steps.append(
+            {
+                "after": to_latex(step.after),
+                "note": step_note(step, previous),
+                "end": r"\\" if position < len(derivation.steps) else "",
+            }
+        )
         previous = step.assumptions
-    not_proved = [(number, step) for number, step in enumerate(derivation.steps, start=1)
-                  if step.verdict != "proved"]
+    not_proved = [
+        (number, step) for number, step in enumerate(derivation.steps, start=1) if step.verdict != "proved"
+    ]
     if not not_proved:
         status = f"All {len(derivation.steps)} steps are proved."
     else:
         status = " ".join(
             rf"\textbf{{Step {number} ({RULE_LATEX[step.rule]}) is {step.verdict.upper()}}}"
-            + (f", {counterexample_text(step.outcome.counterexample)}."
-               if step.outcome.counterexample is not None else ".")
-            for number, step in not_proved)
+            + (
+                f", {counterexample_text(step.outcome.counterexample)}."
+                if step.outcome.counterexample is not None
+                else "."
+            )
+            for number, step in not_proved
+        )
     return {
         "name": derivation.name,
         "title": TITLES.get(derivation.name, derivation.title),
@@ -227,8 +251,9 @@ def iris_point() -> dict[sympy.Basic, sympy.Expr]:
     return point
 
 
-def evaluate_at_iris(expr: sympy.Expr, model: Model,
-                     indices: dict[sympy.Idx, int] | None = None) -> sympy.Expr:
+def evaluate_at_iris(
+    expr: sympy.Expr, model: Model, indices: dict[sympy.Idx, int] | None = None
+) -> sympy.Expr:
     """``expr`` (over a, z, y, W, x, b, with free indices) at the iris point, as an exact number."""
     if indices:
         expr = expr.xreplace({index: sympy.Integer(value) for index, value in indices.items()})
@@ -268,16 +293,24 @@ class IrisNumbers:
 def iris_numbers() -> IrisNumbers:
     """z, a, H and every gradient at the seed's numbers, each from the derived expression at k = d = 2."""
     model = iris_model()
-    derived = {d.name: d for d in (logit_gradient_route_jacobian(model), weight_gradient(model),
-                                   bias_gradient(model), input_gradient(model))}
+    derived = {
+        d.name: d
+        for d in (
+            logit_gradient_route_jacobian(model),
+            weight_gradient(model),
+            bias_gradient(model),
+            input_gradient(model),
+        )
+    }
     classes, features = range(1, 3), range(1, 3)
 
     def at(derivation: Derivation, **indices: int) -> sympy.Expr:
         exact = derivation.result_unassumed
         bound = {_free_index(exact, name): value for name, value in indices.items()}
         value = evaluate_at_iris(exact, model, bound)
-        assumed = evaluate_at_iris(derivation.result, model,
-                                   {_free_index(derivation.result, name): v for name, v in indices.items()})
+        assumed = evaluate_at_iris(
+            derivation.result, model, {_free_index(derivation.result, name): v for name, v in indices.items()}
+        )
         # The iris targets sum to 1, so the exact and the simplified results must agree.
         assert same_number(value, assumed), f"{derivation.name} at {indices}"
         return value
@@ -305,14 +338,21 @@ def iris_context(numbers: IrisNumbers) -> dict[str, object]:
     ]
     j = s.class_index("j", 2)
     model = iris_model()
+
     def gradient(name: str, value: str) -> dict[str, str]:
-        return {"name": to_latex(derived[name].quantity), "formula": to_latex(derived[name].result_unassumed),
-                "value": value}
+        return {
+            "name": to_latex(derived[name].quantity),
+            "formula": to_latex(derived[name].result_unassumed),
+            "value": value,
+        }
 
     outputs = [
         {"name": "z_{j}", "formula": to_latex(model.logit(j)), "value": vector(number(v) for v in numbers.z)},
-        {"name": "a_{j}", "formula": to_latex(model.softmax(j)),
-         "value": vector(number(v) for v in numbers.a)},
+        {
+            "name": "a_{j}",
+            "formula": to_latex(model.softmax(j)),
+            "value": vector(number(v) for v in numbers.a),
+        },
         {"name": "H", "formula": to_latex(model.loss()), "value": number(numbers.loss)},
         gradient("logits", vector(number(v) for v in numbers.logits)),
         gradient("weights", matrix([[number(v) for v in row] for row in numbers.weights])),
@@ -359,22 +399,32 @@ def diagonal_mistake_context(numbers: IrisNumbers) -> dict[str, object]:
         for cls in (1, 2):
             claimed = evaluate_at_iris(claim, model, {i: feature, j: cls})
             true = evaluate_at_iris(truth, model, {i: feature, j: cls})
-            rows.append({"i": str(feature), "j": str(cls), "claimed": number(claimed), "true": number(true),
-                         "agree": "yes" if same_number(claimed, true) else r"\textbf{no}"})
+            rows.append(
+                {
+                    "i": str(feature),
+                    "j": str(cls),
+                    "claimed": number(claimed),
+                    "true": number(true),
+                    "agree": "yes" if same_number(claimed, true) else r"\textbf{no}",
+                }
+            )
     wrong = [row for row in rows if row["agree"] != "yes"]
     summary = f"At the seed's numbers the claim gets ${len(wrong)}$ of the ${len(rows)}$ entries wrong"
     if wrong:
         first = wrong[0]
-        summary += (f"; for $j = {first['j']}$, $i = {first['i']}$ it gives ${first['claimed']}$ where the "
-                    f"derivative is ${first['true']}$")
+        summary += (
+            f"; for $j = {first['j']}$, $i = {first['i']}$ it gives ${first['claimed']}$ where the "
+            f"derivative is ${first['true']}$"
+        )
     summary += "."
     return {
         "summary": summary,
         "derivation": derivation_context(mistake),
         "claim": to_latex(claim),
         "truth": to_latex(truth),
-        "counterexample": counterexample_text(refuted[0].outcome.counterexample,
-                                              "true side (full Jacobian)", "diagonal-only side"),
+        "counterexample": counterexample_text(
+            refuted[0].outcome.counterexample, "true side (full Jacobian)", "diagonal-only side"
+        ),
         "rows": rows,
         "verdict": refuted[0].verdict,
     }
@@ -396,13 +446,15 @@ def case_one_context(numbers: IrisNumbers, logits: Derivation) -> dict[str, obje
         "failing": ", ".join(_case_text(case) for case in general.failing_cases),
         "failing_off_class": ", ".join(_case_text(case) for case in off_class),
         "holding": ", ".join(_case_text(case) for case in general.holding_cases) or "none",
-        "counterexample": counterexample_text(specific.counterexample, r"true $\partial H / \partial z_{2}$",
-                                              "claimed value"),
+        "counterexample": counterexample_text(
+            specific.counterexample, r"true $\partial H / \partial z_{2}$", "claimed value"
+        ),
         "counterexample_class": str(specific.counterexample.indices.get("c", "")),
         "iris_true": number(numbers.logits[1]),
         "iris_a": number(numbers.a[1]),
-        "truth": to_latex(_rename_index(logits.result_unassumed, "i",
-                                        s.class_index("j", logits.model.classes))),
+        "truth": to_latex(
+            _rename_index(logits.result_unassumed, "i", s.class_index("j", logits.model.classes))
+        ),
     }
 
 
@@ -437,6 +489,8 @@ _NOTATION: tuple[tuple[str, str, str], ...] = (
     ("A", "A_{mj}", r"batch softmax outputs (row-wise), $N \times k$"),
     ("delta", r"\delta_{ij}", r"Kronecker delta: 1 if $i = j$, else 0"),
     ("c", "c", r"the true class of one-hot targets, $y_{j} = \delta_{jc}$"),
+    ("v", "v_{j}", r"an arbitrary direction over the classes (the Hessian's quadratic form)"),
+    ("parameters", r"\varepsilon, T, \lambda", r"label-smoothing strength, temperature, weight decay"),
 )
 
 
@@ -463,17 +517,20 @@ def checking_sentence() -> str:
     """How every step was checked, in one sentence."""
     classes = sorted({size.classes for size in PROOF_SAMPLE_SIZES})
     listed = " and ".join(f"$k = {k}$" for k in classes)
-    return (r"Every step below was checked by machine: the difference of its two sides, with every "
-            r"derivative carried out and every definition substituted, has the symbolic residual $0$ under "
-            rf"the stated assumptions, for a symbolic number of classes $k$, and {DIGITS}-digit numeric "
-            rf"samples at {listed} agree with it.")
+    return (
+        r"Every step below was checked by machine: the difference of its two sides, with every "
+        r"derivative carried out and every definition substituted, has the symbolic residual $0$ under "
+        rf"the stated assumptions, for a symbolic number of classes $k$, and {DIGITS}-digit numeric "
+        rf"samples at {listed} agree with it."
+    )
 
 
 def sum_to_one_context(logits: Derivation) -> dict[str, object]:
     """The explicit sum(y) = 1 step: the exact result, the simplified one, and the residual without it."""
     residual = sympy.factor(logits.result_unassumed - logits.result)
-    check = decide(logits.result_unassumed - logits.result, residual, logits.model, seed=0,
-                   try_simplify=False)
+    check = decide(
+        logits.result_unassumed - logits.result, residual, logits.model, seed=0, try_simplify=False
+    )
     return {
         "exact": to_latex(logits.result_unassumed),
         "assumed": to_latex(logits.result),
@@ -486,24 +543,40 @@ def sum_to_one_context(logits: Derivation) -> dict[str, object]:
 def matrix_forms() -> list[dict[str, str]]:
     """The matrix reading of each proved index form (seed convention z = W^T x + b), with its equation."""
     return [
-        {"lhs": r"\nabla_{W} H", "rhs": r"x\, (a - y)^{\top}",
-         "entry": r"entry $(i, j)$ is \eqref{eq:weights}",
-         "exact": r"\textstyle x\, \bigl(a \sum_{j} y_{j} - y\bigr)^{\top}"},
-        {"lhs": r"\nabla_{b} H", "rhs": r"a - y",
-         "entry": r"entry $j$ is \eqref{eq:bias}", "exact": r"\textstyle a \sum_{j} y_{j} - y"},
-        {"lhs": r"\nabla_{x} H", "rhs": r"W\, (a - y)",
-         "entry": r"entry $i$ is \eqref{eq:inputs}",
-         "exact": r"\textstyle W\, \bigl(a \sum_{j} y_{j} - y\bigr)"},
+        {
+            "lhs": r"\nabla_{W} H",
+            "rhs": r"x\, (a - y)^{\top}",
+            "entry": r"entry $(i, j)$ is \eqref{eq:weights}",
+            "exact": r"\textstyle x\, \bigl(a \sum_{j} y_{j} - y\bigr)^{\top}",
+        },
+        {
+            "lhs": r"\nabla_{b} H",
+            "rhs": r"a - y",
+            "entry": r"entry $j$ is \eqref{eq:bias}",
+            "exact": r"\textstyle a \sum_{j} y_{j} - y",
+        },
+        {
+            "lhs": r"\nabla_{x} H",
+            "rhs": r"W\, (a - y)",
+            "entry": r"entry $i$ is \eqref{eq:inputs}",
+            "exact": r"\textstyle W\, \bigl(a \sum_{j} y_{j} - y\bigr)",
+        },
     ]
 
 
 def batch_matrix_forms() -> list[dict[str, str]]:
     """The batch means in matrix form, with the equation each restates."""
     return [
-        {"lhs": r"\nabla_{W} H", "rhs": r"\frac{1}{N} X^{\top} (A - Y)",
-         "entry": r"entry $(i, j)$ is \eqref{eq:batch-weights}"},
-        {"lhs": r"\nabla_{b} H", "rhs": r"\frac{1}{N} (A - Y)^{\top} \mathbf{1}_{N}",
-         "entry": r"entry $j$ is \eqref{eq:batch-bias}"},
+        {
+            "lhs": r"\nabla_{W} H",
+            "rhs": r"\frac{1}{N} X^{\top} (A - Y)",
+            "entry": r"entry $(i, j)$ is \eqref{eq:batch-weights}",
+        },
+        {
+            "lhs": r"\nabla_{b} H",
+            "rhs": r"\frac{1}{N} (A - Y)^{\top} \mathbf{1}_{N}",
+            "entry": r"entry $j$ is \eqref{eq:batch-bias}",
+        },
     ]
 
 
@@ -512,9 +585,11 @@ def proof_context() -> dict[str, object]:
     derivations = {d.name: d for d in all_derivations(Model())}
     numbers = iris_numbers()
     exact_rows = [
-        {"quantity": to_latex(derivations[name].quantity),
-         "exact": to_latex(derivations[name].result_unassumed),
-         "assumed": to_latex(derivations[name].result)}
+        {
+            "quantity": to_latex(derivations[name].quantity),
+            "exact": to_latex(derivations[name].result_unassumed),
+            "assumed": to_latex(derivations[name].result),
+        }
         for name in ("logits", "weights", "bias", "inputs", "batch_weights")
     ]
     return {
@@ -543,6 +618,9 @@ def proof_context() -> dict[str, object]:
 def extension_derivations() -> list[Derivation]:
     """Beyond plain softmax cross-entropy: sigmoid + BCE, label smoothing, temperature, weight decay."""
     from derive.derivation import (
+        hessian_logits,
+        hessian_null_space,
+        hessian_quadratic_form,
         label_smoothing_gradient,
         sigmoid_logit_gradient,
         temperature_gradient,
@@ -554,4 +632,7 @@ def extension_derivations() -> list[Derivation]:
         label_smoothing_gradient(Model()),
         temperature_gradient(Model()),
         weight_decay_gradient(Model()),
+        hessian_logits(Model()),
+        hessian_quadratic_form(Model()),
+        hessian_null_space(Model()),
     ]

@@ -16,9 +16,10 @@ import sympy
 from sympy import Derivative, Indexed, KroneckerDelta, Sum
 
 from derive import symbols as s
-from derive.derivation import Derivation
+from derive.derivation import Derivation, sigmoid_logit_gradient
 from derive.equivalence import Assumption, apply_assumptions, canonical
 from derive.errors import EmitError
+from derive.loss import Model
 
 
 class UnprintableError(EmitError):
@@ -109,6 +110,36 @@ def gradient_statements(logit_route: Derivation) -> tuple[list[str], list[str]]:
     return dense, labels
 
 
+def sigmoid_gradient_statements(sigmoid_route: Derivation) -> list[str]:
+    """In-place statements turning ``grad`` (the sigmoids) into dH/dz for sigmoid + BCE.
+
+    The result has the form a_i - y_i for any targets (no assumption): ``grad -= targets``.
+    """
+    i = _free_index(sigmoid_route)
+    exact = canonical(sigmoid_route.result)
+    scale = sympy.expand(exact).coeff(s.a[i])
+    if scale != 1:
+        raise UnprintableError(f"sigmoid gradient scale {scale} is not 1")
+    rest = sympy.expand(exact - s.a[i])
+    if rest != -s.y[i]:
+        raise UnprintableError(f"unexpected remainder {rest} in the sigmoid logit gradient")
+    return ["grad -= targets"]
+
+
+def hessian_scale_expressions() -> tuple[str, str]:
+    """The per-row factor of the softmax cross-entropy Hessian, dense and labels, printed from the checked
+    derivation ``hessian_logits``: its result is (sum_n y_n) (a_i delta_ij - a_i a_j)."""
+    from derive.derivation import hessian_logits
+    from derive.loss import Model
+
+    result = hessian_logits(Model()).result
+    sums = [factor for factor in sympy.Mul.make_args(result) if isinstance(factor, Sum)]
+    if len(sums) != 1:
+        raise UnprintableError(f"the Hessian {result} has no single target-sum factor")
+    piece = _match(sums[0])
+    return piece.dense, piece.labels
+
+
 def _free_index(derivation: Derivation) -> sympy.Idx:
     quantity = derivation.quantity
     assert isinstance(quantity, Derivative)
@@ -140,6 +171,9 @@ def reference_context(
     """Everything the reference-module template shows, printed from the derivations."""
     loss_dense, loss_labels = loss_expressions(lse_route)
     dense, labels = gradient_statements(logit_route)
+    sigmoid_statements = sigmoid_gradient_statements(sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce")))
+    # Hardcoded: the Hessian is not derived by the engine yet (TODO: derive.derivation.hessian_logits).
+    hessian_dense, hessian_labels = hessian_scale_expressions()
     return {
         "derivation_lines": derivation_lines(derivations),
         "loss_dense_expression": loss_dense,
@@ -149,4 +183,7 @@ def reference_context(
         "grad_weights_expression": "inputs.T @ grad_logits",
         "grad_bias_expression": "grad_logits.sum(axis=0)",
         "grad_inputs_expression": "grad_logits @ weights.T",
+        "sigmoid_grad_statements": sigmoid_statements,
+        "hessian_scale_expression": hessian_dense,
+        "hessian_scale_label_expression": hessian_labels,
     }

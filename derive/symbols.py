@@ -16,6 +16,7 @@ z_j       logit of class j: z_j = sum_i W_ij x_i + b_j
 a_j       softmax output (written \\hat{y}_j on many pages): a_j = exp(z_j) / sum_n exp(z_n)
 y_j       target of class j (arbitrary reals unless an assumption says otherwise)
 H         the loss H = -sum_j y_j log a_j (cross-entropy H(P, Q) with P = y, Q = a)
+v_j       an arbitrary direction over the classes (Hessian quadratic forms, Hessian-vector products)
 X, Y, A   batch forms: X_mi (N x d), Y_mj and A_mj (N x k), Z_mj = sum_i X_mi W_ij + b_j
 ========  ==========================================================================
 
@@ -38,6 +39,7 @@ b = sympy.IndexedBase("b", real=True)
 z = sympy.IndexedBase("z", real=True)
 a = sympy.IndexedBase("a", real=True)
 y = sympy.IndexedBase("y", real=True)
+v = sympy.IndexedBase("v", real=True)
 
 X = sympy.IndexedBase("X", real=True)
 Y = sympy.IndexedBase("Y", real=True)
@@ -69,6 +71,7 @@ LATEX_NAMES: dict[str, str] = {
     "N": "N",
     "H": "H",
     "x": "x",
+    "v": "v",
     "W": "W",
     "b": "b",
     "z": "z",
@@ -80,7 +83,7 @@ LATEX_NAMES: dict[str, str] = {
     "Z": "Z",
 }
 
-assert set(LATEX_NAMES) == {str(s) for s in (k, d, N, H, x, W, b, z, a, y, X, Y, A, Z)}, "glossary drift"
+assert set(LATEX_NAMES) == {str(s) for s in (k, d, N, H, x, W, b, z, a, y, v, X, Y, A, Z)}, "glossary drift"
 
 
 def class_index(name: str, size: sympy.Expr | int = k) -> sympy.Idx:

@@ -143,3 +143,15 @@ def test_batch_mode(tmp_path: Path) -> None:
     assert [r["line"] for r in results] == [1, 2, 3, 4, 5]
     assert results[0]["id"] == "a"
     assert results[1]["exit_code"] == 2
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial z_i} = \text{softmax}(z)_i - y_i", "holds_if"),
+        (r"\frac{\partial \ell}{\partial z_k} = \sigma(z)_k - y_k", "holds_if"),
+        (r"\frac{\partial L}{\partial z_i} = \text{softmax}(z)_j - y_i", "fails"),
+    ],
+)
+def test_an_entry_of_the_softmax_written_after_the_call_is_understood(claim: str, verdict: str) -> None:
+    assert check(claim).verdict == verdict

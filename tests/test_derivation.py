@@ -203,3 +203,33 @@ def test_weight_decay_adds_lambda_times_the_weight() -> None:
     i, j = derivation.quantity.variables[0].indices
     forgot_penalty = s.x[i] * (s.a[j] - s.y[j])
     assert decide(derivation.quantity, forgot_penalty, Model(), [Assumption.SUM_TO_ONE]).verdict == "refuted"
+
+
+def test_hessian_is_target_sum_times_diag_minus_outer_product() -> None:
+    from derive.derivation import hessian_logits
+
+    derivation = hessian_logits(Model())
+    assert set(derivation.verdicts) == {"proved"}
+    i, j = s.class_index("i"), s.class_index("j")
+    assert derivation.result.has(KroneckerDelta(i, j)) and derivation.result.has(s.a[i] * s.a[j])
+
+
+def test_hessian_quadratic_form_is_a_variance_and_its_rows_sum_to_zero() -> None:
+    from derive.derivation import hessian_null_space, hessian_quadratic_form
+
+    assert set(hessian_quadratic_form(Model()).verdicts) == {"proved"}
+    assert set(hessian_null_space(Model(classes=4)).verdicts) == {"proved"}
+
+
+def test_a_hessian_without_the_target_sum_is_refuted() -> None:
+    from derive.equivalence import decide
+
+    i, j = s.class_index("i"), s.class_index("j")
+    wrong = s.a[i] * (KroneckerDelta(i, j) - s.a[j])
+    assert decide(Derivative(s.H, s.z[i], s.z[j]), wrong, Model()).verdict == "refuted"
+
+
+def test_logistic_regression_batch_mean_needs_no_assumption() -> None:
+    weights, bias = batch_gradients(Model(loss_kind="sigmoid-bce"))
+    assert set(weights.verdicts) == {"proved"} and set(bias.verdicts) == {"proved"}
+    assert weights.assumptions == () and weights.result == weights.result_unassumed

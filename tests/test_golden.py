@@ -80,3 +80,23 @@ def test_a_failed_build_leaves_the_previous_output_intact(
     assert len(err.getvalue().strip().splitlines()) == 1
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".output.")]
     assert pipeline  # the pipeline module is what the CLI calls
+
+
+def test_without_tex_the_build_says_so_in_one_line_and_keeps_the_previous_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from derive import tex
+
+    out = tmp_path / "output"
+    out.mkdir()
+    (out / "proof.pdf").write_bytes(b"%PDF-previous")
+
+    def no_tex(source: str, *, timeout: float = 120.0) -> bytes:
+        raise tex.TexUnavailableError("pdflatex is not installed (not found on PATH)")
+
+    monkeypatch.setattr(tex, "compile_pdf", no_tex)
+    err = io.StringIO()
+    assert main(["build", "--out", str(out)], io.StringIO(), err) == 0
+    assert len(err.getvalue().strip().splitlines()) == 1 and "proof.pdf skipped" in err.getvalue()
+    assert (out / "proof.pdf").read_bytes() == b"%PDF-previous"
+    assert (out / "proof.tex").read_text().startswith("\\")

@@ -551,6 +551,281 @@ def test_logits_that_are_not_a_matrix_raise_value_error(sce: ModuleType) -> None
         sce.cross_entropy(np.zeros(3), np.array([0, 1, 2]))
 
 
+# --- sigmoid + binary cross-entropy -------------------------------------------------------------------
+
+BCE_KS = range(1, 7)
+
+
+def _bce_point(k: int, seed: int, n: int = 4, scale: float = 3.0) -> tuple[Array, Array]:
+    """Seeded logits (n, k) and multi-label targets in [0, 1] (some exactly 0 or 1)."""
+    rng = np.random.default_rng(seed)
+    logits = scale * rng.standard_normal((n, k))
+    targets = rng.uniform(0, 1, size=(n, k))
+    targets[0, 0] = 1.0
+    targets[-1, -1] = 0.0
+    return logits, targets
+
+
+def _mp_bce_loss_and_grad(logits: Array, targets: Array, dps: int = 50) -> tuple[Array, Array]:
+    """Independent reference: per-row -sum_j [y log s + (1 - y) log(1 - s)] and s - y, s = 1/(1+e^-z)."""
+    n, k = logits.shape
+    losses = np.empty(n)
+    grad = np.empty((n, k))
+    with mpmath.workdps(dps):
+        for r in range(n):
+            total = mpmath.mpf(0)
+            for j in range(k):
+                z = mpmath.mpf(float(logits[r, j]))
+                y = mpmath.mpf(float(targets[r, j]))
+                log_s = -mpmath.log(1 + mpmath.exp(-z))
+                log_one_minus_s = -mpmath.log(1 + mpmath.exp(z))
+                total -= y * log_s + (1 - y) * log_one_minus_s
+                grad[r, j] = float(1 / (1 + mpmath.exp(-z)) - y)
+            losses[r] = float(total)
+    return losses, grad
+
+
+def _bce_complex_step_grad(sce: ModuleType, logits: Array, targets: Array) -> Array:
+    grad = np.empty_like(logits)
+    for index in np.ndindex(*logits.shape):
+        z = logits.astype(np.complex128)
+        z[index] += 1j * H_COMPLEX
+        grad[index] = np.imag(sce.binary_cross_entropy_with_logits(z, targets, reduction="sum")) / H_COMPLEX
+    return grad
+
+
+def _bce_central_difference_grad(sce: ModuleType, logits: Array, targets: Array, h: float = 1e-6) -> Array:
+    grad = np.empty_like(logits)
+    for index in np.ndindex(*logits.shape):
+        plus = logits.copy()
+        minus = logits.copy()
+        plus[index] += h
+        minus[index] -= h
+        up = sce.binary_cross_entropy_with_logits(plus, targets, reduction="sum")
+        down = sce.binary_cross_entropy_with_logits(minus, targets, reduction="sum")
+        grad[index] = (up - down) / (2 * h)
+    return grad
+
+
+@pytest.mark.parametrize("k", BCE_KS)
+def test_bce_loss_and_grad_match_mpmath_at_50_digits_in_float64_for_k_1_to_6(sce: ModuleType, k: int) -> None:
+    logits, targets = _bce_point(k, seed=3000 + k)
+    loss_ref, grad_ref = _mp_bce_loss_and_grad(logits, targets)
+    bce, grad = sce.binary_cross_entropy_with_logits, sce.grad_binary_cross_entropy_with_logits
+    assert _rel_err(bce(logits, targets, reduction="none"), loss_ref) <= 1e-14
+    assert _rel_err(bce(logits, targets, reduction="sum"), loss_ref.sum()) <= 1e-14
+    assert _rel_err(grad(logits, targets, reduction="sum"), grad_ref) <= 1e-14
+
+
+@pytest.mark.parametrize("k", BCE_KS)
+def test_bce_grad_matches_complex_step_for_k_1_to_6(sce: ModuleType, k: int) -> None:
+    logits, targets = _bce_point(k, seed=3100 + k)
+    reference = _bce_complex_step_grad(sce, logits, targets)
+    got = sce.grad_binary_cross_entropy_with_logits(logits, targets, reduction="sum")
+    assert _rel_err(got, reference) < 1e-13
+
+
+@pytest.mark.parametrize("k", BCE_KS)
+def test_bce_grad_matches_central_differences_for_k_1_to_6(sce: ModuleType, k: int) -> None:
+    logits, targets = _bce_point(k, seed=3200 + k)
+    reference = _bce_central_difference_grad(sce, logits, targets)
+    got = sce.grad_binary_cross_entropy_with_logits(logits, targets, reduction="sum")
+    assert _rel_err(got, reference) < 1e-6
+
+
+def test_bce_grad_is_sigmoid_minus_targets_scaled_by_the_reduction(sce: ModuleType) -> None:
+    logits, targets = _bce_point(5, seed=3300, n=7)
+    expected = sce.sigmoid(logits) - targets
+    grad = sce.grad_binary_cross_entropy_with_logits
+    np.testing.assert_allclose(grad(logits, targets, reduction="sum"), expected, rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(grad(logits, targets, reduction="none"), expected, rtol=1e-15, atol=1e-16)
+    np.testing.assert_allclose(grad(logits, targets), expected / 7, rtol=1e-15, atol=1e-17)
+    losses = sce.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    assert sce.binary_cross_entropy_with_logits(logits, targets) == pytest.approx(losses.sum() / 7, rel=1e-15)
+
+
+def test_bce_logits_of_magnitude_1e4_in_float64_are_finite_and_match_mpmath(sce: ModuleType) -> None:
+    rng = np.random.default_rng(3400)
+    logits = rng.uniform(-1e4, 1e4, size=(6, 5))
+    logits[0], logits[1] = 1e4, -1e4
+    targets = rng.uniform(0, 1, size=(6, 5))
+    targets[0, :2], targets[1, :2] = (1.0, 0.0), (0.0, 1.0)
+    loss = sce.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    grad = sce.grad_binary_cross_entropy_with_logits(logits, targets, reduction="sum")
+    assert np.isfinite(loss).all() and np.isfinite(grad).all()
+    loss_ref, grad_ref = _mp_bce_loss_and_grad(logits, targets)
+    np.testing.assert_allclose(loss, loss_ref, rtol=1e-14)
+    np.testing.assert_allclose(grad, grad_ref, rtol=1e-14, atol=1e-16)
+    assert np.isfinite(sce.log_sigmoid(logits)).all()
+    np.testing.assert_array_equal(sce.sigmoid(np.array([1e4, -1e4])), [1.0, 0.0])
+    np.testing.assert_array_equal(sce.log_sigmoid(np.array([1e4, -1e4])), [0.0, -1e4])
+
+
+def test_sigmoid_and_log_sigmoid_match_mpmath_and_are_consistent(sce: ModuleType) -> None:
+    z = np.linspace(-40, 40, 81)
+    with mpmath.workdps(50):
+        s_ref = np.array([float(1 / (1 + mpmath.exp(-mpmath.mpf(float(v))))) for v in z])
+        log_ref = np.array([float(-mpmath.log(1 + mpmath.exp(-mpmath.mpf(float(v))))) for v in z])
+    np.testing.assert_allclose(sce.sigmoid(z), s_ref, rtol=1e-15)
+    np.testing.assert_allclose(sce.log_sigmoid(z), log_ref, rtol=1e-15)
+    np.testing.assert_allclose(sce.sigmoid(z) + sce.sigmoid(-z), 1.0, rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_outputs_keep_the_input_dtype(sce: ModuleType, dtype: type) -> None:
+    logits64, targets64 = _bce_point(6, seed=3500, n=5)
+    logits = logits64.astype(dtype)
+    assert sce.sigmoid(logits).dtype == dtype and sce.log_sigmoid(logits).dtype == dtype
+    for targets in (targets64.astype(dtype), targets64):  # mixed precision targets keep the logits dtype
+        for reduction in ("mean", "sum", "none"):
+            loss = sce.binary_cross_entropy_with_logits(logits, targets, reduction)
+            grad = sce.grad_binary_cross_entropy_with_logits(logits, targets, reduction)
+            assert np.asarray(loss).dtype == dtype and grad.dtype == dtype and grad.shape == logits.shape
+
+
+def test_bce_float32_logits_of_magnitude_80_are_finite_and_match_mpmath(sce: ModuleType) -> None:
+    rng = np.random.default_rng(3600)
+    logits = rng.uniform(-80, 80, size=(8, 6)).astype(np.float32)
+    logits[0], logits[1] = 80.0, -80.0
+    targets = rng.uniform(0, 1, size=(8, 6)).astype(np.float32)
+    loss = sce.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    grad = sce.grad_binary_cross_entropy_with_logits(logits, targets, reduction="sum")
+    assert np.isfinite(loss).all() and np.isfinite(grad).all()
+    loss_ref, grad_ref = _mp_bce_loss_and_grad(logits.astype(np.float64), targets.astype(np.float64))
+    assert _rel_err(loss, loss_ref) <= 1e-5
+    assert _rel_err(grad, grad_ref) <= 1e-5
+
+
+def test_bce_invalid_input_raises_value_error_naming_what_and_where(sce: ModuleType) -> None:
+    bce, grad = sce.binary_cross_entropy_with_logits, sce.grad_binary_cross_entropy_with_logits
+    logits, targets = _bce_point(3, seed=3700)
+    with pytest.raises(ValueError, match=r"targets shape \(4,\) does not match logits shape \(4, 3\)"):
+        bce(logits, np.array([0, 1, 2, 0]))
+    bad = targets.copy()
+    bad[2, 1] = 1.5
+    with pytest.raises(ValueError, match=r"targets\[2, 1\] is 1.5: .* must be in \[0, 1\]"):
+        grad(logits, bad)
+    bad[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"targets\[2, 1\] is nan"):
+        bce(logits, bad)
+    for value in (np.nan, np.inf, -np.inf):
+        z = logits.copy()
+        z[1, 2] = value
+        with pytest.raises(ValueError, match=r"logits\[1, 2\] is .*finite logits"):
+            bce(z, targets)
+    with pytest.raises(ValueError, match="complex"):
+        grad(logits.astype(np.complex128), targets)
+    with pytest.raises(ValueError, match="dtype int64"):
+        bce(np.zeros((2, 2), dtype=np.int64), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        bce(logits, targets, reduction="max")
+    with pytest.raises(ValueError, match=r"logits\[0\] is nan"):
+        sce.sigmoid(np.array([np.nan, 1.0]))
+
+
+# --- Hessian of the softmax cross-entropy -------------------------------------------------------------
+
+HESSIAN_KS = range(2, 7)
+
+
+def _hessian_by_central_differences(sce: ModuleType, logits: Array, targets: Array, h: float = 1e-5) -> Array:
+    """Column m of every row's Hessian from grad_logits (reduction "sum": the rows are independent)."""
+    n, k = logits.shape
+    hessian = np.empty((n, k, k))
+    for m in range(k):
+        plus = logits.copy()
+        minus = logits.copy()
+        plus[:, m] += h
+        minus[:, m] -= h
+        up = sce.grad_logits(plus, targets, reduction="sum")
+        down = sce.grad_logits(minus, targets, reduction="sum")
+        hessian[:, :, m] = (up - down) / (2 * h)
+    return hessian
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+@pytest.mark.parametrize("k", HESSIAN_KS)
+def test_hessian_matches_central_differences_of_grad_logits(sce: ModuleType, k: int, dense: bool) -> None:
+    logits, targets = _point(k, seed=4000 + k, dense=dense)
+    hessian = sce.hessian_logits(logits, targets)
+    assert hessian.shape == (4, k, k)
+    assert _rel_err(hessian, _hessian_by_central_differences(sce, logits, targets)) < 1e-8
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+def test_hessian_is_symmetric(sce: ModuleType, dense: bool) -> None:
+    logits, targets = _point(7, seed=4100, n=5, dense=dense)
+    hessian = sce.hessian_logits(logits, targets)
+    np.testing.assert_array_equal(hessian, hessian.transpose(0, 2, 1))
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+def test_hessian_rows_sum_to_zero_when_targets_sum_to_one(sce: ModuleType, dense: bool) -> None:
+    logits, targets = _point(6, seed=4200, n=5, dense=dense)
+    if dense:
+        targets = targets / targets.sum(axis=1, keepdims=True)
+    hessian = sce.hessian_logits(logits, targets)
+    np.testing.assert_allclose(hessian @ np.ones(6), 0.0, atol=1e-15)
+    np.testing.assert_allclose(sce.hessian_vector_product(logits, targets, np.ones((5, 6))), 0.0, atol=1e-15)
+
+
+@pytest.mark.parametrize("k", HESSIAN_KS)
+def test_hessian_is_positive_semidefinite_for_nonnegative_targets(sce: ModuleType, k: int) -> None:
+    logits, targets = _point(k, seed=4300 + k, n=6, dense=True, scale=5.0)
+    targets[0] = 0.0  # a zero row gives the zero matrix
+    eigenvalues = np.linalg.eigvalsh(sce.hessian_logits(logits, targets))
+    assert eigenvalues.min() >= -1e-12
+    np.testing.assert_array_equal(sce.hessian_logits(logits, targets)[0], 0.0)
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+@pytest.mark.parametrize("k", HESSIAN_KS)
+def test_hessian_vector_product_equals_hessian_times_vector(sce: ModuleType, k: int, dense: bool) -> None:
+    logits, targets = _point(k, seed=4400 + k, n=5, dense=dense)
+    vectors = np.random.default_rng(4450 + k).standard_normal((5, k))
+    expected = np.einsum("nij,nj->ni", sce.hessian_logits(logits, targets), vectors)
+    got = sce.hessian_vector_product(logits, targets, vectors)
+    assert got.shape == (5, k)
+    assert _rel_err(got, expected) < 1e-14
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+@pytest.mark.parametrize("k", HESSIAN_KS)
+def test_hessian_vector_product_matches_finite_differences_of_grad_logits_along_v(
+    sce: ModuleType, k: int, dense: bool
+) -> None:
+    logits, targets = _point(k, seed=4500 + k, n=5, dense=dense)
+    vectors = np.random.default_rng(4550 + k).standard_normal((5, k))
+    h = 1e-5
+    up = sce.grad_logits(logits + h * vectors, targets, reduction="sum")
+    down = sce.grad_logits(logits - h * vectors, targets, reduction="sum")
+    assert _rel_err(sce.hessian_vector_product(logits, targets, vectors), (up - down) / (2 * h)) < 1e-8
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+def test_hessian_and_hessian_vector_product_keep_float32(sce: ModuleType, dense: bool) -> None:
+    logits, targets = _point(5, seed=4600, dense=dense)
+    vectors = np.random.default_rng(4601).standard_normal(logits.shape)
+    logits32 = logits.astype(np.float32)
+    hessian = sce.hessian_logits(logits32, targets)
+    product = sce.hessian_vector_product(logits32, targets, vectors.astype(np.float32))
+    assert hessian.dtype == np.float32 and product.dtype == np.float32
+    np.testing.assert_allclose(hessian, sce.hessian_logits(logits, targets), atol=1e-6)
+    np.testing.assert_allclose(product, sce.hessian_vector_product(logits, targets, vectors), atol=1e-5)
+
+
+def test_hessian_vector_product_with_bad_vectors_raises_value_error(sce: ModuleType) -> None:
+    logits, labels = _point(4, seed=4700)
+    with pytest.raises(ValueError, match=r"vectors shape \(4, 3\) does not match logits shape \(4, 4\)"):
+        sce.hessian_vector_product(logits, labels, np.zeros((4, 3)))
+    vectors = np.zeros((4, 4))
+    vectors[1, 2] = np.inf
+    with pytest.raises(ValueError, match=r"vectors\[1, 2\] is inf"):
+        sce.hessian_vector_product(logits, labels, vectors)
+    with pytest.raises(ValueError, match=r"targets\[0\] = 9 is out of range"):
+        sce.hessian_logits(logits, np.array([9, 0, 0, 0]))
+
+
 # --- the emitted source -------------------------------------------------------------------------------
 
 
@@ -619,6 +894,10 @@ def test_quick_benchmark_writes_table_json_and_markdown(tmp_path: Path) -> None:
                 assert re.search(rf"\| {size} \| {dtype} \| {targets} \|", table), (size, dtype, targets)
     assert "8192 × 1000" not in table
     assert "loss_and_grads" in table
+    for dtype in ("float32", "float64"):
+        assert re.search(rf"\| BCE 4096 × 100 \| {dtype} \| multi-label \|", table), dtype
+        assert re.search(rf"\| HVP 512 × 100 \| {dtype} \| labels \|", table), dtype
+    assert "BCE 65536 × 100" not in table and "HVP 4096 × 100" not in table  # quick: smallest sizes only
     assert (tmp_path / "benchmark.md").read_text(encoding="utf-8") == table
     assert (tmp_path / "benchmark.json").exists()
     if importlib.util.find_spec("matplotlib") is not None:

@@ -1010,6 +1010,16 @@ class _Parser:
             elif self.at("**"):
                 self.pos += 1
                 node = Pow(node, self.parse_operand())
+            elif (
+                self.at("_")
+                and isinstance(node, Call)
+                and isinstance(node.function, Symbol)
+                and not node.function.indices
+            ):
+                # softmax(z)_i, \sigma(z)_k: the entry of a vector-valued function, read as softmax_i(z).
+                self.pos += 1
+                indices = self.parse_indices(*self.group_range())
+                node = Call(replace(node.function, indices=indices), node.args)
             elif self.at("_"):
                 raise self.fail("a subscript must follow a symbol")
             elif self.at("'"):

@@ -870,6 +870,13 @@ class Mapper:
         function = node.function
         if function.name in SOFTMAX_FUNCTIONS and not function.indices:
             return self._softmax_call(node)
+        if function.name in SOFTMAX_FUNCTIONS and len(function.indices) == 1 and not function.primes:
+            # softmax(z)_i (parsed as softmax_i(z)): entry i of the vector softmax(z).
+            vector = self._softmax_call(Call(replace(function, indices=()), node.args))
+            if len(vector.axes) != 1 or vector.kinds[0] != "class":
+                raise NotationError(f"${format_node(node)}$: an entry of a non-vector is not understood")
+            entry = self.index_value(function.indices[0], "class")
+            return Tensor(vector.expr.xreplace({vector.axes[0]: entry}), (), ())
         if function.name == "diag":
             if len(node.args) != 1:
                 raise NotationError("diag takes one vector")
