@@ -16,7 +16,13 @@ import sympy
 from sympy import Derivative, Indexed, KroneckerDelta, Sum
 
 from derive import symbols as s
-from derive.derivation import Derivation, sigmoid_logit_gradient
+from derive.derivation import (
+    Derivation,
+    label_smoothing_gradient,
+    sigmoid_logit_gradient,
+    temperature_gradient,
+    weight_decay_gradient,
+)
 from derive.equivalence import Assumption, apply_assumptions, canonical
 from derive.errors import EmitError
 from derive.loss import Model
@@ -140,6 +146,77 @@ def hessian_scale_expressions() -> tuple[str, str]:
     return piece.dense, piece.labels
 
 
+def label_smoothing_statements(smoothing_route: Derivation) -> list[str]:
+    """In-place statements turning ``grad`` (the probabilities) into dH/dz for smoothed integer labels.
+
+    Printed from the checked derivation ``label_smoothing``: its result has the form
+    a_i - (1 - epsilon) delta_ic - epsilon / k, printed as a scatter of ``1 - label_smoothing`` into the
+    labels' entries and a subtraction of ``label_smoothing / k`` everywhere.
+    """
+    i = _free_index(smoothing_route)
+    result = sympy.expand(canonical(smoothing_route.result_unassumed))
+    if result.coeff(s.a[i]) != 1:
+        raise UnprintableError(f"label-smoothing gradient scale {result.coeff(s.a[i])} is not 1")
+    rest = sympy.expand(result - s.a[i])
+    deltas = [atom for atom in rest.atoms(KroneckerDelta) if i in atom.args]
+    if len(deltas) != 1:
+        raise UnprintableError(f"unexpected label-smoothing remainder {rest}")
+    delta = deltas[0]
+    scatter = sympy.expand(-rest.coeff(delta))
+    spread = sympy.expand(-(rest - rest.coeff(delta) * delta))
+    if scatter != 1 - s.epsilon:
+        raise UnprintableError(f"unexpected one-hot weight {scatter} in the label-smoothing gradient")
+    if spread != s.epsilon / smoothing_route.model.classes:
+        raise UnprintableError(f"unexpected uniform term {spread} in the label-smoothing gradient")
+    return ["grad[rows, labels] -= 1 - label_smoothing", "grad -= label_smoothing / k"]
+
+
+def temperature_statements(temperature_route: Derivation) -> list[str]:
+    """In-place statement applying the 1/T factor of the checked derivation ``temperature``.
+
+    Its exact result is (softmax(z / T)_i sum_n y_n - y_i) / T: the gradient at the scaled logits z / T
+    (the plain logit gradient) times 1 / T.
+    """
+    i = _free_index(temperature_route)
+    result = temperature_route.result_unassumed
+    outside = [factor for factor in sympy.Mul.make_args(result) if not factor.has(s.z[i])]
+    if outside != [1 / s.T]:
+        raise UnprintableError(f"the temperature gradient {result} has no single 1/T factor")
+    inner = sympy.Mul(*[factor for factor in sympy.Mul.make_args(result) if factor.has(s.z[i])])
+    if sympy.expand(inner).coeff(s.y[i]) != -1:
+        raise UnprintableError(f"unexpected temperature gradient {inner} inside the 1/T factor")
+    return ["grad /= temperature"]
+
+
+def weight_decay_pieces(decay_route: Derivation) -> tuple[str, str]:
+    """The loss term and the dH/dW term of the checked derivation ``weight_decay``.
+
+    Its quantity is d(H + lambda/2 sum_pq W_pq^2)/dW_ij and its result gains lambda W_ij: printed as
+    ``weight_decay / 2 * sum(weights**2)`` (accumulated in float64) and ``weight_decay * weights``.
+    """
+    quantity = decay_route.quantity
+    assert isinstance(quantity, Derivative)
+    variable = quantity.variables[0]
+    assert isinstance(variable, Indexed)
+    penalty = sympy.expand(quantity.expr - s.H)
+    sums = [factor for factor in sympy.Mul.make_args(penalty) if isinstance(factor, Sum)]
+    if len(sums) != 1 or sympy.expand(penalty / sums[0]) != s.lam / 2:
+        raise UnprintableError(f"unexpected weight-decay penalty {penalty}")
+    body = sums[0].function
+    if not (isinstance(body, sympy.Pow) and body.exp == 2 and isinstance(body.base, Indexed)):
+        raise UnprintableError(f"the weight-decay penalty {penalty} is not a sum of squares")
+    if body.base.base != variable.base or len(sums[0].limits) != len(variable.indices):
+        raise UnprintableError(f"the weight-decay penalty {penalty} does not run over every weight")
+    result = sympy.expand(decay_route.result_unassumed)
+    extra = result.coeff(s.lam)
+    if extra != variable or sympy.expand(result - s.lam * extra).has(s.lam):
+        raise UnprintableError(f"unexpected weight-decay term in {result}")
+    return (
+        "weight_decay / 2 * np.square(weights, dtype=np.float64).sum()",
+        "weight_decay * weights",
+    )
+
+
 def _free_index(derivation: Derivation) -> sympy.Idx:
     quantity = derivation.quantity
     assert isinstance(quantity, Derivative)
@@ -174,6 +251,7 @@ def reference_context(
     sigmoid_statements = sigmoid_gradient_statements(sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce")))
     # Hardcoded: the Hessian is not derived by the engine yet (TODO: derive.derivation.hessian_logits).
     hessian_dense, hessian_labels = hessian_scale_expressions()
+    decay_loss, decay_grad = weight_decay_pieces(weight_decay_gradient(Model()))
     return {
         "derivation_lines": derivation_lines(derivations),
         "loss_dense_expression": loss_dense,
@@ -186,4 +264,8 @@ def reference_context(
         "sigmoid_grad_statements": sigmoid_statements,
         "hessian_scale_expression": hessian_dense,
         "hessian_scale_label_expression": hessian_labels,
+        "label_smoothing_label_statements": label_smoothing_statements(label_smoothing_gradient(Model())),
+        "temperature_grad_statements": temperature_statements(temperature_gradient(Model())),
+        "weight_decay_loss_expression": decay_loss,
+        "weight_decay_grad_expression": decay_grad,
     }

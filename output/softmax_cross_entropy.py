@@ -55,6 +55,30 @@ Conventions
   only chunk-sized scratch buffers are allocated (``loss_and_grads`` also allocates the logits
   ``X W + b``, which are then overwritten in place by their gradient).
 
+Label smoothing, temperature and weight decay
+---------------------------------------------
+``cross_entropy``, ``grad_logits``, ``loss_and_grad_logits`` and ``loss_and_grads`` take keyword-only
+``label_smoothing`` (epsilon, default 0.0) and ``temperature`` (T, default 1.0); ``loss_and_grads`` also
+takes ``weight_decay`` (lambda, default 0.0).  The defaults give exactly the results above.
+
+* ``label_smoothing``: the targets are replaced by ``t = (1 - epsilon) y + epsilon / k``, then the loss
+  and gradient are those above with targets t.  For integer labels the one-hot matrix is still never
+  built: the loss of a row is ``(1 - epsilon) (lse - z_c) + epsilon (lse - mean_j z_j)`` and the gradient
+  ``a - (1 - epsilon) onehot(c) - epsilon / k`` (the checked derivation ``label_smoothing``).  Dense
+  targets are smoothed the same way, chunk by chunk; rows need not sum to 1 (sum(t) = (1 - epsilon)
+  sum(y) + epsilon).  Since every class gets target mass, a masked (-inf) logit gives an infinite loss
+  when epsilon > 0.  Requires 0 <= epsilon < 1.
+* ``temperature``: the logits are divided by T before the softmax, ``H(z / T, y)``; the gradient is with
+  respect to the original logits z, so it carries the factor 1/T: ``(softmax(z / T) sum(y) - y) / T``
+  (the checked derivation ``temperature``).  Requires 0 < T < inf.
+* ``weight_decay`` (``loss_and_grads`` only): the loss gains ``lambda / 2 * sum(W**2)`` and
+  ``grad_weights`` gains ``lambda * W`` (the checked derivation ``weight_decay``).  The penalty is added
+  ONCE per call (per batch), after the reduction -- not once per example, and for ``"mean"`` it is not
+  divided by N; ``grad_bias`` and ``grad_inputs`` are unchanged.  With ``reduction="none"`` there is no
+  single loss to add it to, so a nonzero ``weight_decay`` raises ValueError.  Requires 0 <= lambda < inf.
+
+Invalid values of these parameters raise ValueError naming the parameter.
+
 Sigmoid + binary cross-entropy (multi-label)
 --------------------------------------------
 ``binary_cross_entropy_with_logits`` treats each of the k classes as its own yes/no question:
@@ -153,6 +177,46 @@ def _label_grad_statements(grad: Array, rows: Array, labels: Array) -> None:
     grad[rows, labels] -= 1
 
 
+def _smoothed_label_loss_expression(
+    log_sum_exp: Array, logits: Array, rows: Array, labels: Array, label_smoothing: float
+) -> Array:
+    """Per-row loss for integer labels smoothed to (1 - eps) onehot + eps / k (the one-hot matrix and the
+    smoothed targets are never built).
+
+    Not printed from a derivation: the loss is linear in the targets, so it is (1 - eps) times the checked
+    label loss plus eps times the loss of the uniform targets 1 / k, which is lse - mean_j z_j.
+    """
+    uniform = log_sum_exp - logits.mean(axis=-1, dtype=np.result_type(logits.dtype, np.float64))
+    result: Array = (1 - label_smoothing) * _label_loss_expression(
+        log_sum_exp, logits, rows, labels
+    ) + label_smoothing * uniform
+    return result
+
+
+def _smoothed_label_grad_statements(grad: Array, rows: Array, labels: Array, label_smoothing: float) -> None:
+    """Turn probabilities ``grad`` into dH/dz in place, smoothed integer labels (checked statements)."""
+    k = grad.shape[-1]
+    grad[rows, labels] -= 1 - label_smoothing
+    grad -= label_smoothing / k
+
+
+def _temperature_grad_statements(grad: Array, temperature: float) -> None:
+    """Turn dH/d(z / T) into dH/dz in place (checked statements: the 1/T factor)."""
+    grad /= temperature
+
+
+def _weight_decay_loss_expression(weights: Array, weight_decay: float) -> float:
+    """The L2 penalty lambda / 2 * sum(W**2), accumulated in float64 (checked expression)."""
+    result: float = weight_decay / 2 * np.square(weights, dtype=np.float64).sum()
+    return result
+
+
+def _weight_decay_grad_expression(weights: Array, weight_decay: float) -> Array:
+    """The extra term lambda * W of dH/dW under L2 weight decay (checked expression)."""
+    result: Array = weight_decay * weights
+    return result
+
+
 def _grad_weights_expression(inputs: Array, grad_logits: Array) -> Array:
     """dH/dW for z = X W + b (checked expression)."""
     result: Array = inputs.T @ grad_logits
@@ -226,6 +290,32 @@ def _logits_matrix(logits: npt.ArrayLike, name: str = "logits", *, allow_complex
 def _check_reduction(reduction: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of 'mean', 'sum', 'none', got {reduction!r}")
+
+
+def _check_label_smoothing(label_smoothing: float) -> float:
+    value = float(label_smoothing)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
+    return value
+
+
+def _check_temperature(temperature: float) -> float:
+    value = float(temperature)
+    if not 0.0 < value < np.inf:
+        raise ValueError(f"temperature must be positive and finite, got {temperature!r}")
+    return value
+
+
+def _check_weight_decay(weight_decay: float, reduction: str) -> float:
+    value = float(weight_decay)
+    if not 0.0 <= value < np.inf:
+        raise ValueError(f"weight_decay must be nonnegative and finite, got {weight_decay!r}")
+    if value and reduction == "none":
+        raise ValueError(
+            "weight_decay must be 0 with reduction='none': the penalty is added once per batch, to the "
+            "reduced loss, and per-row losses have no single place for it"
+        )
+    return value
 
 
 def _split_targets(targets: npt.ArrayLike, shape: tuple[int, ...]) -> tuple[Array | None, Array | None]:
@@ -304,8 +394,14 @@ def _kernel(
     name: str,
     need_loss: bool,
     grad: Array | None,
+    label_smoothing: float = 0.0,
+    temperature: float = 1.0,
 ) -> Array | None:
     """Walk the rows in chunks; fill ``grad`` (may alias ``logits``) and return per-row losses.
+
+    With a temperature, the shifted chunk is divided by T (the row maximum of z / T is max(z) / T, as
+    T > 0) and the gradient gets the 1/T factor; with label smoothing, dense chunk targets are smoothed
+    into a chunk-sized copy and labels use the smoothed label expressions.
 
     Per chunk: row maximum (also the NaN/+inf/all-masked check), shifted = chunk - max into a
     scratch buffer, exp(shifted) into the gradient rows (or a second scratch buffer), row sums, then
@@ -334,6 +430,8 @@ def _kernel(
         if not np.isfinite(row_max).all():
             raise _bad_row_max(chunk, row_max, start, name)
         np.subtract(chunk, row_max[:, None], out=shifted)
+        if temperature != 1.0:
+            shifted /= temperature
         np.exp(shifted, out=exps)
         sums = exps @ ones if ones is not None else np.add.reduce(exps, axis=1, dtype=accumulate)
         rows = all_rows[:count]
@@ -341,18 +439,28 @@ def _kernel(
         chunk_targets = dense[start:stop] if dense is not None else None
         if chunk_targets is not None:
             _check_dense_chunk(chunk_targets, start)
+            if label_smoothing:
+                chunk_targets = (1 - label_smoothing) * chunk_targets + label_smoothing / k
         if losses is not None:
             log_sum_exp = np.log(sums)
-            if chunk_labels is not None:
+            if chunk_labels is not None and label_smoothing:
+                losses[start:stop] = _smoothed_label_loss_expression(
+                    log_sum_exp, shifted, rows, chunk_labels, label_smoothing
+                )
+            elif chunk_labels is not None:
                 losses[start:stop] = _label_loss_expression(log_sum_exp, shifted, rows, chunk_labels)
             else:
                 losses[start:stop] = _dense_row_losses(log_sum_exp, chunk_targets, shifted)  # type: ignore[arg-type]
         if grad is not None:
             exps *= (1.0 / sums).astype(dtype)[:, None]
-            if chunk_labels is not None:
+            if chunk_labels is not None and label_smoothing:
+                _smoothed_label_grad_statements(exps, rows, chunk_labels, label_smoothing)
+            elif chunk_labels is not None:
                 _label_grad_statements(exps, rows, chunk_labels)
             else:
                 _dense_grad_statements(exps, chunk_targets)  # type: ignore[arg-type]
+            if temperature != 1.0:
+                _temperature_grad_statements(exps, temperature)
             if scale != 1.0:
                 exps *= scale
     return losses
@@ -408,42 +516,100 @@ def _max_along(array: Array, axis: int) -> Array:
     return row_max
 
 
-def cross_entropy(logits: npt.ArrayLike, targets: npt.ArrayLike, reduction: Reduction = "mean") -> Loss:
+def cross_entropy(
+    logits: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    reduction: Reduction = "mean",
+    *,
+    label_smoothing: float = 0.0,
+    temperature: float = 1.0,
+) -> Loss:
     """Cross-entropy H(z, y) = -sum_j y_j log softmax(z)_j of each row, reduced over the rows.
 
     ``targets``: integer labels of shape (N,) or real dense targets of shape (N, k).  Returns a scalar
     of the logits dtype for ``"mean"``/``"sum"``, an (N,) array for ``"none"``.  Complex logits are
-    accepted for complex-step differentiation only.
+    accepted for complex-step differentiation only.  ``label_smoothing`` (0 <= eps < 1) uses the targets
+    (1 - eps) y + eps / k; ``temperature`` (T > 0) evaluates H(z / T, y).
     """
     _check_reduction(reduction)
+    label_smoothing = _check_label_smoothing(label_smoothing)
+    temperature = _check_temperature(temperature)
     array = _logits_matrix(logits, allow_complex=True)
     labels, dense = _split_targets(targets, array.shape)
-    losses = _kernel(array, labels, dense, reduction, name="logits", need_loss=True, grad=None)
+    losses = _kernel(
+        array,
+        labels,
+        dense,
+        reduction,
+        name="logits",
+        need_loss=True,
+        grad=None,
+        label_smoothing=label_smoothing,
+        temperature=temperature,
+    )
     return _reduce(losses, reduction, array.dtype)  # type: ignore[arg-type]
 
 
-def grad_logits(logits: npt.ArrayLike, targets: npt.ArrayLike, reduction: Reduction = "mean") -> Array:
+def grad_logits(
+    logits: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    reduction: Reduction = "mean",
+    *,
+    label_smoothing: float = 0.0,
+    temperature: float = 1.0,
+) -> Array:
     """dH/dlogits of the reduced loss: ``(a * sum(y) - y)`` per row, divided by N for ``"mean"``.
 
     Same shape and dtype as ``logits``; for ``"none"`` it is the gradient of the sum of row losses.
+    With ``label_smoothing`` the targets are (1 - eps) y + eps / k; with ``temperature`` T it is
+    ``(softmax(z / T) * sum(y) - y) / T``, the gradient with respect to the original logits z.
     """
     _check_reduction(reduction)
+    label_smoothing = _check_label_smoothing(label_smoothing)
+    temperature = _check_temperature(temperature)
     array = _logits_matrix(logits)
     labels, dense = _split_targets(targets, array.shape)
     grad = np.empty_like(array)
-    _kernel(array, labels, dense, reduction, name="logits", need_loss=False, grad=grad)
+    _kernel(
+        array,
+        labels,
+        dense,
+        reduction,
+        name="logits",
+        need_loss=False,
+        grad=grad,
+        label_smoothing=label_smoothing,
+        temperature=temperature,
+    )
     return grad
 
 
 def loss_and_grad_logits(
-    logits: npt.ArrayLike, targets: npt.ArrayLike, reduction: Reduction = "mean"
+    logits: npt.ArrayLike,
+    targets: npt.ArrayLike,
+    reduction: Reduction = "mean",
+    *,
+    label_smoothing: float = 0.0,
+    temperature: float = 1.0,
 ) -> LossAndGradLogits:
     """``cross_entropy`` and ``grad_logits`` in one pass over the logits (the cheapest path)."""
     _check_reduction(reduction)
+    label_smoothing = _check_label_smoothing(label_smoothing)
+    temperature = _check_temperature(temperature)
     array = _logits_matrix(logits)
     labels, dense = _split_targets(targets, array.shape)
     grad = np.empty_like(array)
-    losses = _kernel(array, labels, dense, reduction, name="logits", need_loss=True, grad=grad)
+    losses = _kernel(
+        array,
+        labels,
+        dense,
+        reduction,
+        name="logits",
+        need_loss=True,
+        grad=grad,
+        label_smoothing=label_smoothing,
+        temperature=temperature,
+    )
     return LossAndGradLogits(_reduce(losses, reduction, array.dtype), grad)  # type: ignore[arg-type]
 
 
@@ -453,13 +619,24 @@ def loss_and_grads(
     bias: npt.ArrayLike,
     targets: npt.ArrayLike,
     reduction: Reduction = "mean",
+    *,
+    label_smoothing: float = 0.0,
+    temperature: float = 1.0,
+    weight_decay: float = 0.0,
 ) -> LossAndGrads:
     """Loss of the affine model ``z = X W + b`` and its gradients with respect to W, b and X.
 
     Shapes: X (N, d), W (d, k), b (k,); all three must share one floating dtype, which every result
-    keeps.  The logits are computed once and overwritten in place by dH/dz.
+    keeps.  The logits are computed once and overwritten in place by dH/dz.  ``label_smoothing`` and
+    ``temperature`` are as in ``cross_entropy``.  ``weight_decay`` (lambda >= 0) adds
+    ``lambda / 2 * sum(W**2)`` to the loss ONCE per call (per batch, after the reduction; not per
+    example, not divided by N for ``"mean"``) and ``lambda * W`` to ``grad_weights``; a nonzero
+    ``weight_decay`` with ``reduction="none"`` raises ValueError.
     """
     _check_reduction(reduction)
+    label_smoothing = _check_label_smoothing(label_smoothing)
+    temperature = _check_temperature(temperature)
+    weight_decay = _check_weight_decay(weight_decay, reduction)
     x = _real_floating(inputs, "inputs")
     w = _real_floating(weights, "weights")
     b = _real_floating(bias, "bias")
@@ -477,12 +654,26 @@ def loss_and_grads(
     _logits_matrix(logits, "logits (inputs @ weights + bias)")
     labels, dense = _split_targets(targets, logits.shape)
     losses = _kernel(
-        logits, labels, dense, reduction, name="logits (inputs @ weights + bias)", need_loss=True, grad=logits
+        logits,
+        labels,
+        dense,
+        reduction,
+        name="logits (inputs @ weights + bias)",
+        need_loss=True,
+        grad=logits,
+        label_smoothing=label_smoothing,
+        temperature=temperature,
     )
     grad = logits
+    loss = _reduce(losses, reduction, x.dtype)  # type: ignore[arg-type]
+    grad_weights = _grad_weights_expression(x, grad)
+    if weight_decay:
+        # Once per batch: the penalty joins the reduced loss (float64 sum, cast back to the dtype).
+        loss = x.dtype.type(np.float64(loss) + _weight_decay_loss_expression(w, weight_decay))
+        grad_weights += _weight_decay_grad_expression(w, weight_decay)
     return LossAndGrads(
-        loss=_reduce(losses, reduction, x.dtype),  # type: ignore[arg-type]
-        grad_weights=_grad_weights_expression(x, grad),
+        loss=loss,
+        grad_weights=grad_weights,
         grad_bias=_grad_bias_expression(grad),
         grad_inputs=_grad_inputs_expression(w, grad),
     )

@@ -99,24 +99,26 @@ def _mp_loss_and_grad(logits: Array, targets: Array, dps: int = 50) -> tuple[flo
         return float(total), grad
 
 
-def _complex_step_grad(sce: ModuleType, logits: Array, targets: Array) -> Array:
+def _complex_step_grad(sce: ModuleType, logits: Array, targets: Array, **options: float) -> Array:
     grad = np.empty_like(logits)
     for index in np.ndindex(*logits.shape):
         z = logits.astype(np.complex128)
         z[index] += 1j * H_COMPLEX
-        grad[index] = np.imag(sce.cross_entropy(z, targets, reduction="sum")) / H_COMPLEX
+        grad[index] = np.imag(sce.cross_entropy(z, targets, reduction="sum", **options)) / H_COMPLEX
     return grad
 
 
-def _central_difference_grad(sce: ModuleType, logits: Array, targets: Array, h: float = 1e-6) -> Array:
+def _central_difference_grad(
+    sce: ModuleType, logits: Array, targets: Array, h: float = 1e-6, **options: float
+) -> Array:
     grad = np.empty_like(logits)
     for index in np.ndindex(*logits.shape):
         plus = logits.copy()
         minus = logits.copy()
         plus[index] += h
         minus[index] -= h
-        up = sce.cross_entropy(plus, targets, reduction="sum")
-        down = sce.cross_entropy(minus, targets, reduction="sum")
+        up = sce.cross_entropy(plus, targets, reduction="sum", **options)
+        down = sce.cross_entropy(minus, targets, reduction="sum", **options)
         grad[index] = (up - down) / (2 * h)
     return grad
 
@@ -824,6 +826,293 @@ def test_hessian_vector_product_with_bad_vectors_raises_value_error(sce: ModuleT
         sce.hessian_vector_product(logits, labels, vectors)
     with pytest.raises(ValueError, match=r"targets\[0\] = 9 is out of range"):
         sce.hessian_logits(logits, np.array([9, 0, 0, 0]))
+
+
+# --- label smoothing, temperature and weight decay ------------------------------------------------------
+
+SMOOTHING_TEMPERATURE = [(0.1, 1.0), (0.0, 0.5), (0.0, 3.0), (0.25, 0.7)]
+_ST_IDS = ["eps0.1", "T0.5", "T3", "eps0.25_T0.7"]
+
+
+def _mp_smoothed_loss_and_grad(
+    logits: Array, targets: Array, eps: float, temperature: float, dps: int = 50
+) -> tuple[float, Array]:
+    """Independent reference: t = (1 - eps) y + eps / k, z' = z / T.
+
+    Summed loss sum_n sum_j t_j (lse' - z'_j); gradient with respect to the original z:
+    (softmax(z') sum(t) - t) / T.
+    """
+    n, k = logits.shape
+    y = _dense_targets(targets, k)
+    with mpmath.workdps(dps):
+        e, big_t = mpmath.mpf(eps), mpmath.mpf(temperature)
+        total = mpmath.mpf(0)
+        grad = np.empty((n, k))
+        for r in range(n):
+            z = [mpmath.mpf(float(v)) / big_t for v in logits[r]]
+            t = [(1 - e) * mpmath.mpf(float(v)) + e / k for v in y[r]]
+            top = max(z)
+            sum_exp = mpmath.fsum(mpmath.exp(v - top) for v in z)
+            lse = top + mpmath.log(sum_exp)
+            t_sum = mpmath.fsum(t)
+            total += mpmath.fsum(tj * (lse - zj) for tj, zj in zip(t, z, strict=True))
+            for j in range(k):
+                grad[r, j] = float((mpmath.exp(z[j] - top) / sum_exp * t_sum - t[j]) / big_t)
+        return float(total), grad
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+@pytest.mark.parametrize(("eps", "temperature"), SMOOTHING_TEMPERATURE, ids=_ST_IDS)
+@pytest.mark.parametrize("k", KS)
+def test_smoothing_and_temperature_grad_matches_central_differences_and_complex_step(
+    sce: ModuleType, k: int, eps: float, temperature: float, dense: bool
+) -> None:
+    logits, targets = _point(k, seed=5000 + k, dense=dense)
+    options = {"label_smoothing": eps, "temperature": temperature}
+    grad = sce.grad_logits(logits, targets, reduction="sum", **options)
+    assert _rel_err(grad, _central_difference_grad(sce, logits, targets, **options)) < 1e-6
+    assert _rel_err(grad, _complex_step_grad(sce, logits, targets, **options)) < 1e-13
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+@pytest.mark.parametrize(("eps", "temperature"), SMOOTHING_TEMPERATURE, ids=_ST_IDS)
+@pytest.mark.parametrize("k", KS)
+def test_smoothing_and_temperature_match_mpmath_at_50_digits_in_float64(
+    sce: ModuleType, k: int, eps: float, temperature: float, dense: bool
+) -> None:
+    logits, targets = _point(k, seed=5100 + k, dense=dense)
+    options = {"label_smoothing": eps, "temperature": temperature}
+    loss_ref, grad_ref = _mp_smoothed_loss_and_grad(logits, targets, eps, temperature)
+    assert _rel_err(sce.cross_entropy(logits, targets, reduction="sum", **options), loss_ref) <= 1e-13
+    assert _rel_err(sce.grad_logits(logits, targets, reduction="sum", **options), grad_ref) <= 1e-13
+    both = sce.loss_and_grad_logits(logits, targets, reduction="sum", **options)
+    assert _rel_err(both.loss, loss_ref) <= 1e-13 and _rel_err(both.grad_logits, grad_ref) <= 1e-13
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+@pytest.mark.parametrize(("eps", "temperature"), SMOOTHING_TEMPERATURE, ids=_ST_IDS)
+def test_smoothing_and_temperature_keep_float32_and_match_mpmath_within_1e_5(
+    sce: ModuleType, eps: float, temperature: float, dense: bool
+) -> None:
+    logits64, targets = _point(6, seed=5200, n=5, dense=dense)
+    logits = logits64.astype(np.float32)
+    if dense:
+        targets = targets.astype(np.float32)
+    options = {"label_smoothing": eps, "temperature": temperature}
+    loss_ref, grad_ref = _mp_smoothed_loss_and_grad(
+        logits.astype(np.float64),
+        np.asarray(targets, dtype=np.float64) if dense else targets,
+        eps,
+        temperature,
+    )
+    for reduction in ("mean", "sum", "none"):
+        assert np.asarray(sce.cross_entropy(logits, targets, reduction, **options)).dtype == np.float32
+        assert sce.grad_logits(logits, targets, reduction, **options).dtype == np.float32
+        both = sce.loss_and_grad_logits(logits, targets, reduction, **options)
+        assert np.asarray(both.loss).dtype == np.float32 and both.grad_logits.dtype == np.float32
+    assert _rel_err(sce.cross_entropy(logits, targets, reduction="sum", **options), loss_ref) <= 1e-5
+    assert _rel_err(sce.grad_logits(logits, targets, reduction="sum", **options), grad_ref) <= 1e-5
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("k", [2, 5, 10])
+def test_smoothed_labels_equal_explicitly_smoothed_dense_targets(
+    sce: ModuleType, k: int, reduction: str
+) -> None:
+    logits, labels = _point(k, seed=5300 + k, n=7)
+    eps = 0.2
+    smoothed = (1 - eps) * _one_hot(labels, k) + eps / k
+    np.testing.assert_allclose(
+        sce.cross_entropy(logits, labels, reduction, label_smoothing=eps),
+        sce.cross_entropy(logits, smoothed, reduction),
+        rtol=1e-14,
+    )
+    np.testing.assert_allclose(
+        sce.grad_logits(logits, labels, reduction, label_smoothing=eps),
+        sce.grad_logits(logits, smoothed, reduction),
+        rtol=1e-13,
+        atol=1e-16,
+    )
+    # the documented closed forms for labels
+    a = sce.softmax(logits)
+    rows = np.arange(7)
+    lse = np.log(np.exp(logits).sum(axis=1))
+    per_row = (1 - eps) * (lse - logits[rows, labels]) + eps * (lse - logits.mean(axis=1))
+    np.testing.assert_allclose(
+        sce.cross_entropy(logits, labels, "none", label_smoothing=eps), per_row, rtol=1e-14
+    )
+    expected = a - (1 - eps) * _one_hot(labels, k) - eps / k
+    np.testing.assert_allclose(
+        sce.grad_logits(logits, labels, "sum", label_smoothing=eps), expected, rtol=1e-13, atol=1e-16
+    )
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+@pytest.mark.parametrize("temperature", [0.25, 2.0])
+def test_temperature_gradient_is_the_gradient_at_z_over_t_times_one_over_t(
+    sce: ModuleType, temperature: float, dense: bool
+) -> None:
+    logits, targets = _point(6, seed=5400, n=5, dense=dense)
+    np.testing.assert_allclose(
+        sce.cross_entropy(logits, targets, "none", temperature=temperature),
+        sce.cross_entropy(logits / temperature, targets, "none"),
+        rtol=1e-14,
+    )
+    np.testing.assert_allclose(
+        sce.grad_logits(logits, targets, "sum", temperature=temperature),
+        sce.grad_logits(logits / temperature, targets, "sum") / temperature,
+        rtol=1e-13,
+        atol=1e-16,
+    )
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+def test_neutral_defaults_give_bit_identical_results_and_the_options_are_keyword_only(
+    sce: ModuleType, dense: bool
+) -> None:
+    logits, targets = _point(7, seed=5500, n=9, dense=dense)
+    neutral = {"label_smoothing": 0.0, "temperature": 1.0}
+    for reduction in ("mean", "sum", "none"):
+        np.testing.assert_array_equal(
+            sce.cross_entropy(logits, targets, reduction, **neutral),
+            sce.cross_entropy(logits, targets, reduction),
+        )
+        np.testing.assert_array_equal(
+            sce.grad_logits(logits, targets, reduction, **neutral),
+            sce.grad_logits(logits, targets, reduction),
+        )
+    rng = np.random.default_rng(5501)
+    inputs, weights, bias = rng.standard_normal((9, 3)), rng.standard_normal((3, 7)), rng.standard_normal(7)
+    plain = sce.loss_and_grads(inputs, weights, bias, targets)
+    same = sce.loss_and_grads(inputs, weights, bias, targets, **neutral, weight_decay=0.0)
+    for got, expected in zip(same, plain, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    with pytest.raises(TypeError):
+        sce.cross_entropy(logits, targets, "mean", 0.1)
+    with pytest.raises(TypeError):
+        sce.loss_and_grads(inputs, weights, bias, targets, "mean", 0.0, 1.0, 0.1)
+
+
+def _affine_point(k: int, seed: int, n: int = 5, d: int = 3, dense: bool = False) -> tuple[Array, ...]:
+    rng = np.random.default_rng(seed)
+    inputs, weights, bias = rng.standard_normal((n, d)), rng.standard_normal((d, k)), rng.standard_normal(k)
+    targets = rng.uniform(0.0, 1.0, size=(n, k)) if dense else rng.integers(0, k, size=n)
+    return inputs, weights, bias, targets
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+@pytest.mark.parametrize("k", [2, 5, 10])
+def test_loss_and_grads_with_all_options_match_complex_step_and_central_differences(
+    sce: ModuleType, k: int, dense: bool, reduction: str
+) -> None:
+    inputs, weights, bias, targets = _affine_point(k, seed=5600 + k, dense=dense)
+    eps, temperature, lam = 0.15, 0.8, 0.3
+
+    def loss(x: Array, w: Array, b: Array) -> complex:
+        data = sce.cross_entropy(x @ w + b, targets, reduction, label_smoothing=eps, temperature=temperature)
+        return complex(data) + lam / 2 * complex(np.sum(w * w))  # w * w, not |w|^2: analytic in w
+
+    result = sce.loss_and_grads(
+        inputs,
+        weights,
+        bias,
+        targets,
+        reduction,
+        label_smoothing=eps,
+        temperature=temperature,
+        weight_decay=lam,
+    )
+    assert _rel_err(result.loss, loss(inputs, weights, bias).real) <= 1e-13
+    h = 1e-6
+    for which, got in enumerate((result.grad_inputs, result.grad_weights, result.grad_bias)):
+        shape = got.shape
+        step, central = np.empty(shape), np.empty(shape)
+        for index in np.ndindex(*shape):
+            args = [inputs.astype(complex), weights.astype(complex), bias.astype(complex)]
+            args[which][index] += 1j * H_COMPLEX
+            step[index] = loss(*args).imag / H_COMPLEX
+            plus = [inputs.copy(), weights.copy(), bias.copy()]
+            minus = [inputs.copy(), weights.copy(), bias.copy()]
+            plus[which][index] += h
+            minus[which][index] -= h
+            central[index] = (loss(*plus).real - loss(*minus).real) / (2 * h)
+        assert _rel_err(got, step) <= 1e-13
+        assert _rel_err(got, central) < 1e-6
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("n", [1, 4, 16])
+def test_weight_decay_penalty_is_added_once_per_batch_not_per_example(
+    sce: ModuleType, n: int, reduction: str
+) -> None:
+    inputs, weights, bias, labels = _affine_point(6, seed=5700 + n, n=n)
+    lam = 0.7
+    plain = sce.loss_and_grads(inputs, weights, bias, labels, reduction)
+    decayed = sce.loss_and_grads(inputs, weights, bias, labels, reduction, weight_decay=lam)
+    assert decayed.loss - plain.loss == pytest.approx(lam / 2 * np.sum(weights**2), rel=1e-13)
+    np.testing.assert_allclose(
+        decayed.grad_weights - plain.grad_weights, lam * weights, rtol=1e-13, atol=1e-15
+    )
+    np.testing.assert_array_equal(decayed.grad_bias, plain.grad_bias)
+    np.testing.assert_array_equal(decayed.grad_inputs, plain.grad_inputs)
+
+
+def test_weight_decay_matches_mpmath_at_50_digits(sce: ModuleType) -> None:
+    inputs, weights, bias, labels = _affine_point(5, seed=5800, n=6, d=4)
+    lam = 0.45
+    result = sce.loss_and_grads(inputs, weights, bias, labels, "sum", weight_decay=lam)
+    logits = inputs @ weights + bias
+    loss_ref, grad_logits_ref = _mp_loss_and_grad(logits, labels)
+    with mpmath.workdps(50):
+        penalty = mpmath.mpf(lam) / 2 * mpmath.fsum(mpmath.mpf(float(v)) ** 2 for v in weights.ravel())
+        loss_ref = float(mpmath.mpf(loss_ref) + penalty)
+    assert _rel_err(result.loss, loss_ref) <= 1e-13
+    assert _rel_err(result.grad_weights, inputs.T @ grad_logits_ref + lam * weights) <= 1e-13
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["labels", "dense"])
+def test_loss_and_grads_with_options_keep_float32(sce: ModuleType, dense: bool) -> None:
+    inputs, weights, bias, targets = (
+        np.asarray(v).astype(np.float32) if i < 3 or dense else v
+        for i, v in enumerate(_affine_point(4, seed=5900, dense=dense))
+    )
+    options = {"label_smoothing": 0.1, "temperature": 1.5, "weight_decay": 0.2}
+    for reduction in ("mean", "sum"):
+        result = sce.loss_and_grads(inputs, weights, bias, targets, reduction, **options)
+        assert np.asarray(result.loss).dtype == np.float32
+        assert result.grad_weights.dtype == result.grad_bias.dtype == result.grad_inputs.dtype == np.float32
+        reference = sce.loss_and_grads(
+            *(np.asarray(v, dtype=np.float64) for v in (inputs, weights, bias)), targets, reduction, **options
+        )
+        assert _rel_err(result.loss, reference.loss) <= 1e-5
+        assert _rel_err(result.grad_weights, reference.grad_weights) <= 1e-5
+
+
+def test_bad_smoothing_temperature_or_weight_decay_raises_value_error_naming_the_parameter(
+    sce: ModuleType,
+) -> None:
+    logits, labels = _point(4, seed=6000)
+    inputs, weights, bias, _ = _affine_point(4, seed=6001, n=4)
+    calls = (sce.cross_entropy, sce.grad_logits, sce.loss_and_grad_logits)
+    for eps in (-0.1, 1.0, 1.5, np.nan):
+        for call in calls:
+            with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\)"):
+                call(logits, labels, label_smoothing=eps)
+        with pytest.raises(ValueError, match="label_smoothing"):
+            sce.loss_and_grads(inputs, weights, bias, labels, label_smoothing=eps)
+    for temperature in (0.0, -1.0, np.inf, np.nan):
+        for call in calls:
+            with pytest.raises(ValueError, match="temperature must be positive and finite"):
+                call(logits, labels, temperature=temperature)
+        with pytest.raises(ValueError, match="temperature"):
+            sce.loss_and_grads(inputs, weights, bias, labels, temperature=temperature)
+    for lam in (-0.5, np.inf, np.nan):
+        with pytest.raises(ValueError, match="weight_decay must be nonnegative and finite"):
+            sce.loss_and_grads(inputs, weights, bias, labels, weight_decay=lam)
+    with pytest.raises(ValueError, match="weight_decay must be 0 with reduction='none'"):
+        sce.loss_and_grads(inputs, weights, bias, labels, "none", weight_decay=0.1)
+    assert sce.loss_and_grads(inputs, weights, bias, labels, "none", weight_decay=0.0).loss.shape == (4,)
 
 
 # --- the emitted source -------------------------------------------------------------------------------
