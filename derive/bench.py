@@ -39,7 +39,7 @@ import platform
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -116,6 +116,35 @@ def _optional(name: str) -> ModuleType | None:
 
 
 # --- measuring -----------------------------------------------------------------------------------------
+
+
+def _measured(
+    case: str,
+    shape: tuple[int, int, str, str],
+    calls: tuple[Callable[[], object], Callable[[], object] | None, Callable[[], object]],
+    unit: int,
+    repeats: int,
+    budget_s: float,
+    notes: Sequence[str] = (),
+) -> CaseResult:
+    """Time the emitted call, the naive one (if any) and the exp floor; peers are added by the caller."""
+    n, k, dtype, targets = shape
+    emitted, naive, floor = calls
+    return CaseResult(
+        case=case,
+        n=n,
+        k=k,
+        dtype=dtype,
+        targets=targets,
+        emitted_ms=_median_ms(emitted, repeats, 1, budget_s),
+        naive_ms=None if naive is None else _median_ms(naive, repeats, 1, budget_s),
+        torch_ms=None,
+        jax_ms=None,
+        floor_ms=_median_ms(floor, repeats, 1, budget_s),
+        emitted_extra_memory=_extra_memory(emitted, unit),
+        naive_extra_memory=None if naive is None else _extra_memory(naive, unit),
+        notes=list(notes),
+    )
 
 
 def _median_ms(call: Callable[[], object], repeats: int, warmup: int, budget_s: float) -> float:
@@ -243,20 +272,7 @@ def _logit_case(
     emitted = _emitted_call(module, logits, targets)
     naive = lambda: _naive(logits, targets)  # noqa: E731
     floor = lambda: np.exp(logits)  # noqa: E731
-    result = CaseResult(
-        case=f"{n} × {k}",
-        n=n,
-        k=k,
-        dtype=dtype,
-        targets=kind,
-        emitted_ms=_median_ms(emitted, repeats, 1, budget_s),
-        naive_ms=_median_ms(naive, repeats, 1, budget_s),
-        torch_ms=None,
-        jax_ms=None,
-        floor_ms=_median_ms(floor, repeats, 1, budget_s),
-        emitted_extra_memory=_extra_memory(emitted, unit),
-        naive_extra_memory=_extra_memory(naive, unit),
-    )
+    result = _measured(f"{n} × {k}", (n, k, dtype, kind), (emitted, naive, floor), unit, repeats, budget_s)
     if torch is not None:
         result.torch_ms = _median_ms(_torch_call(torch, logits, targets), repeats, 1, budget_s)
     if jax is not None:
@@ -281,20 +297,14 @@ def _affine_case(
     labels = rng.integers(0, k, size=n)
     emitted = lambda: tuple(module.loss_and_grads(inputs, weights, bias, labels))  # noqa: E731
     floor_input = rng.standard_normal((n, k)).astype(np_dtype)
-    result = CaseResult(
-        case=f"loss_and_grads {n} × {d} → {k}",
-        n=n,
-        k=k,
-        dtype=dtype,
-        targets="labels",
-        emitted_ms=_median_ms(emitted, repeats, 1, budget_s),
-        naive_ms=None,
-        torch_ms=None,
-        jax_ms=None,
-        floor_ms=_median_ms(lambda: np.exp(floor_input), repeats, 1, budget_s),
-        emitted_extra_memory=_extra_memory(emitted, n * k * np_dtype.itemsize),
-        naive_extra_memory=None,
-        notes=["extra memory beyond grad_weights, grad_bias and grad_inputs; includes the logits X W + b"],
+    result = _measured(
+        f"loss_and_grads {n} × {d} → {k}",
+        (n, k, dtype, "labels"),
+        (emitted, None, lambda: np.exp(floor_input)),
+        n * k * np_dtype.itemsize,
+        repeats,
+        budget_s,
+        ["extra memory beyond grad_weights, grad_bias and grad_inputs; includes the logits X W + b"],
     )
     if torch is not None:
         functional = importlib.import_module("torch.nn.functional")
@@ -336,20 +346,14 @@ def _bce_case(
 
     floor = lambda: np.exp(logits)  # noqa: E731
     unit = n * k * logits.itemsize
-    result = CaseResult(
-        case=f"{BCE_PREFIX}{n} × {k}",
-        n=n,
-        k=k,
-        dtype=dtype,
-        targets="multi-label",
-        emitted_ms=_median_ms(emitted, repeats, 1, budget_s),
-        naive_ms=_median_ms(naive, repeats, 1, budget_s),
-        torch_ms=None,
-        jax_ms=None,
-        floor_ms=_median_ms(floor, repeats, 1, budget_s),
-        emitted_extra_memory=_extra_memory(emitted, unit),
-        naive_extra_memory=_extra_memory(naive, unit),
-        notes=["sigmoid + binary cross-entropy: binary_cross_entropy_with_logits + its gradient"],
+    result = _measured(
+        f"{BCE_PREFIX}{n} × {k}",
+        (n, k, dtype, "multi-label"),
+        (emitted, naive, floor),
+        unit,
+        repeats,
+        budget_s,
+        ["sigmoid + binary cross-entropy: binary_cross_entropy_with_logits + its gradient"],
     )
     if torch is not None:
         functional = importlib.import_module("torch.nn.functional")
@@ -386,20 +390,14 @@ def _hvp_case(module: ModuleType, n: int, k: int, dtype: str, repeats: int, budg
     formed = lambda: np.einsum("nij,nj->ni", module.hessian_logits(logits, labels), vectors)  # noqa: E731
     floor = lambda: np.exp(logits)  # noqa: E731
     unit = n * k * logits.itemsize
-    return CaseResult(
-        case=f"{HVP_PREFIX}{n} × {k}",
-        n=n,
-        k=k,
-        dtype=dtype,
-        targets="labels",
-        emitted_ms=_median_ms(emitted, repeats, 1, budget_s),
-        naive_ms=_median_ms(formed, repeats, 1, budget_s),
-        torch_ms=None,
-        jax_ms=None,
-        floor_ms=_median_ms(floor, repeats, 1, budget_s),
-        emitted_extra_memory=_extra_memory(emitted, unit),
-        naive_extra_memory=_extra_memory(formed, unit),
-        notes=["Hessian-vector product; the naive column forms the (N, k, k) Hessian and multiplies"],
+    return _measured(
+        f"{HVP_PREFIX}{n} × {k}",
+        (n, k, dtype, "labels"),
+        (emitted, formed, floor),
+        unit,
+        repeats,
+        budget_s,
+        ["Hessian-vector product; the naive column forms the (N, k, k) Hessian and multiplies"],
     )
 
 
