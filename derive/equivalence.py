@@ -425,7 +425,8 @@ def numeric_check(
     if sizes is None:
         sizes = _default_sizes(model)
     free = _free_indices(lhs, rhs)
-    parameters = sorted((lhs.free_symbols | rhs.free_symbols) & set(s.PARAMETERS), key=str)
+    written = (lhs.free_symbols | rhs.free_symbols) & set(s.PARAMETERS)
+    parameters = sorted(written | set(model.parameters), key=str)
     level = model.bottom_level(lhs, rhs)
     samples = 0
     first: Counterexample | None = None

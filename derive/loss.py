@@ -27,8 +27,11 @@ CONVENTIONS: tuple[Convention, ...] = ("Wt_x", "W_x")
 
 #: ``softmax-ce``: a = softmax(z), H = -sum_j y_j log a_j.  ``sigmoid-bce``: a = sigmoid(z) per class,
 #: H = -sum_j [y_j log a_j + (1 - y_j) log(1 - a_j)] (multi-label; k = 1 is logistic regression).
-LossKind = Literal["softmax-ce", "sigmoid-bce"]
-LOSSES: tuple[LossKind, ...] = ("softmax-ce", "sigmoid-bce")
+LossKind = Literal["softmax-ce", "sigmoid-bce", "label-smoothing", "temperature", "weight-decay"]
+#: The softmax cross-entropy variants: targets smoothed to (1 - epsilon) y + epsilon / k; logits divided by a
+#: temperature T (a = softmax(z / T)); an L2 penalty lambda / 2 sum W^2 added to H.
+VARIANT_LOSSES: tuple[LossKind, ...] = ("label-smoothing", "temperature", "weight-decay")
+LOSSES: tuple[LossKind, ...] = ("softmax-ce", "sigmoid-bce", *VARIANT_LOSSES)
 
 #: Levels of the definition chain: a quantity defined at level L is expressed through level L + 1.
 #: level 1: H over a and y;  level 2: a over z;  level 3: z over W, x, b (targets are free at every level).
@@ -97,6 +100,10 @@ class Model:
             logit = logits[j] if row is None else logits[row, j]
             return 1 / (1 + exp(-logit))
         n = sympy.Idx("q_", (1, self.classes))
+        if self.loss_kind == "temperature":
+            logit = logits[j] if row is None else logits[row, j]
+            other = logits[n] if row is None else logits[row, n]
+            return exp(logit / s.T) / Sum(exp(other / s.T), (n, 1, self.classes))
         if row is None:
             return exp(logits[j]) / Sum(exp(logits[n]), (n, 1, self.classes))
         return exp(logits[row, j]) / Sum(exp(logits[row, n]), (n, 1, self.classes))
@@ -107,6 +114,14 @@ class Model:
         if not self.batch:
             if self.loss_kind == "sigmoid-bce":
                 return -Sum(s.y[n] * log(s.a[n]) + (1 - s.y[n]) * log(1 - s.a[n]), (n, 1, self.classes))
+            if self.loss_kind == "label-smoothing":
+                smoothed = (1 - s.epsilon) * s.y[n] + s.epsilon / self.classes
+                return -Sum(smoothed * log(s.a[n]), (n, 1, self.classes))
+            if self.loss_kind == "weight-decay":
+                p = sympy.Idx("p_", (1, self.features))
+                r = sympy.Idx("r_", (1, self.classes))
+                penalty = s.lam / 2 * Sum(self.weight(p, r) ** 2, (p, 1, self.features), (r, 1, self.classes))
+                return -Sum(s.y[n] * log(s.a[n]), (n, 1, self.classes)) + penalty
             return -Sum(s.y[n] * log(s.a[n]), (n, 1, self.classes))
         m = sympy.Idx("m_", (1, self.examples))
         if self.loss_kind == "sigmoid-bce":
@@ -126,6 +141,13 @@ class Model:
         return all(
             isinstance(size, int) or getattr(size, "is_Integer", False)
             for size in (self.classes, self.features, self.examples)
+        )
+
+    @property
+    def parameters(self) -> tuple[sympy.Symbol, ...]:
+        """The scalar parameters the loss definition itself uses (sampled by the numeric checks)."""
+        return {"label-smoothing": (s.epsilon,), "temperature": (s.T,), "weight-decay": (s.lam,)}.get(
+            self.loss_kind, ()
         )
 
     def shape(self, base: str) -> tuple[int, ...]:

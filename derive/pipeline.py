@@ -7,9 +7,9 @@ from pathlib import Path
 
 from derive import derivation, emit, prove_format
 from derive.derivation import Derivation
-from derive.errors import DeriveError
+from derive.errors import DeriveError, UsageError
 from derive.limits import run_with_limit
-from derive.loss import Convention, LossKind, Model
+from derive.loss import VARIANT_LOSSES, Convention, LossKind, Model
 from derive.reference import reference_context
 
 
@@ -32,6 +32,8 @@ def model_for(request: ProveRequest) -> Model:
 
 
 def _derive(request: ProveRequest) -> list[Derivation]:
+    if request.loss in VARIANT_LOSSES:
+        raise UsageError(f"derive prove takes --variant {request.loss} (with --loss softmax-ce), not --loss")
     return derivation.derivations_for(request.wrt, model_for(request), request.batch, request.variant)
 
 

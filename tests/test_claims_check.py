@@ -29,14 +29,17 @@ def run(*argv: str) -> tuple[int, str, str]:
 GRADIENT = r"\frac{\partial H}{\partial z_j} = a_j - y_j"
 
 
-@pytest.mark.parametrize(("argv", "code"), [
-    ((GRADIENT, "--assume", "onehot"), 0),
-    ((GRADIENT, "--assume", "sum-to-one"), 0),
-    ((GRADIENT,), 4),
-    ((r"\frac{\partial H}{\partial z_j} = y_j - a_j",), 1),
-    ((r"\frac{\partial H}{\partial z_j} = \alpha_j",), 2),
-    (("a_j - y_j", "--wrt", "z_j", "--assume", "onehot"), 0),
-])
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        ((GRADIENT, "--assume", "onehot"), 0),
+        ((GRADIENT, "--assume", "sum-to-one"), 0),
+        ((GRADIENT,), 4),
+        ((r"\frac{\partial H}{\partial z_j} = y_j - a_j",), 1),
+        ((r"\frac{\partial H}{\partial z_j} = \alpha_j",), 2),
+        (("a_j - y_j", "--wrt", "z_j", "--assume", "onehot"), 0),
+    ],
+)
 def test_exit_codes(argv: tuple[str, ...], code: int) -> None:
     assert run(*argv)[0] == code
 
@@ -68,16 +71,30 @@ def test_unknown_symbol_names_it_and_suggests_a_let() -> None:
 
 
 def test_let_overrides_a_guess() -> None:
-    code, out, _ = run(r"\frac{\partial C}{\partial o_k} = Q_k - P_k", "--let", "o_k=z_k", "--let", "C=H",
-                       "--let", "P_j=y_j", "--let", "Q_j=a_j", "--format", "json")
+    code, out, _ = run(
+        r"\frac{\partial C}{\partial o_k} = Q_k - P_k",
+        "--let",
+        "o_k=z_k",
+        "--let",
+        "C=H",
+        "--let",
+        "P_j=y_j",
+        "--let",
+        "Q_j=a_j",
+        "--format",
+        "json",
+    )
     data = json.loads(out)
     assert code == 4
     assert not any(entry["guessed"] for entry in data["mapping"])
 
 
 def test_bare_e_partial_and_mathrm_never_become_variables() -> None:
-    for text in (r"\frac{\partial H}{\partial z_j} = e a_j - y_j", r"\partial = a_j",
-                 r"\frac{\partial H}{\partial z_j} = \mathrm{e} - y_j"):
+    for text in (
+        r"\frac{\partial H}{\partial z_j} = e a_j - y_j",
+        r"\partial = a_j",
+        r"\frac{\partial H}{\partial z_j} = \mathrm{e} - y_j",
+    ):
         code, _, err = run(text)
         assert code == 2 and err.startswith("derive: ")
 
@@ -105,8 +122,10 @@ def test_vector_forms() -> None:
 
 
 def test_text_and_markdown_reports() -> None:
-    result = check(r"\frac{\partial H}{\partial W_{i,j}} = -P_j(x)(1-a_j(x))x_i",
-                   at=("x=[1.9,0.4]", "W=[[0.1,0.5],[0.1,0.5]]", "y=[1,0]"))
+    result = check(
+        r"\frac{\partial H}{\partial W_{i,j}} = -P_j(x)(1-a_j(x))x_i",
+        at=("x=[1.9,0.4]", "W=[[0.1,0.5],[0.1,0.5]]", "y=[1,0]"),
+    )
     assert isinstance(result, CheckResult)
     text = render_text(result)
     assert "verdict: fails" in text and "1.35858" in text and "$" not in text
@@ -155,3 +174,31 @@ def test_batch_mode(tmp_path: Path) -> None:
 )
 def test_an_entry_of_the_softmax_written_after_the_call_is_understood(claim: str, verdict: str) -> None:
     assert check(claim).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("loss", "claim", "verdict"),
+    [
+        (
+            "label-smoothing",
+            r"\frac{\partial L}{\partial z_i} = p_i - (1-\epsilon) y_i - \frac{\epsilon}{k}",
+            "holds_if",
+        ),
+        ("label-smoothing", r"\frac{\partial L}{\partial z_i} = p_i - y_i", "fails"),
+        ("temperature", r"\frac{\partial L}{\partial z_i} = \frac{p_i - y_i}{T}", "holds_if"),
+        ("temperature", r"\frac{\partial L}{\partial z_i} = p_i - y_i", "fails"),
+        (
+            "weight-decay",
+            r"\frac{\partial L}{\partial W_{ij}} = x_i (p_j - y_j) + \lambda W_{ij}",
+            "holds_if",
+        ),
+        ("weight-decay", r"\frac{\partial L}{\partial W_{ij}} = x_i (p_j - y_j)", "fails"),
+    ],
+)
+def test_claims_about_the_loss_variants_are_checked_with_their_parameters(
+    loss: str, claim: str, verdict: str
+) -> None:
+    result = check(claim, loss=loss)
+    assert result.verdict == verdict
+    if verdict == "fails":
+        assert result.counterexample is not None

@@ -134,3 +134,8 @@ def test_prove_sigmoid_binary_cross_entropy_gives_sigmoid_minus_target() -> None
 def test_a_variant_with_the_wrong_variable_is_bad_input() -> None:
     code, _, err = run("prove", "--variant", "weight-decay", "--wrt", "z")
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_prove_takes_a_variant_not_a_variant_loss() -> None:
+    code, _, err = run("prove", "--loss", "temperature")
+    assert code == 2 and "--variant temperature" in err

@@ -301,7 +301,7 @@ def _one_line(message: str) -> str:
 # Stage 1: limits and screening
 # --------------------------------------------------------------------------------------------------------
 
-_PYTHON_RE: Final = re.compile(r"__|\bimport\b|\blambda\b|\bexec\s*\(|\beval\s*\(|\bos\.system")
+_PYTHON_RE: Final = re.compile(r"__|\bimport\b|(?<!\\)\blambda\b|\bexec\s*\(|\beval\s*\(|\bos\.system")
 _COMMAND_RE: Final = re.compile(r"\\([A-Za-z]+)")
 
 
@@ -1806,7 +1806,7 @@ def _format_add_term(node: Node) -> str:
 
 
 def _format_neg_operand(node: Node) -> str:
-    return _wrap(format_node(node)) if isinstance(node, (Add, Hadamard)) else format_node(node)
+    return _wrap(format_node(node)) if isinstance(node, (Add, Hadamard, Neg)) else format_node(node)
 
 
 def _format_sum(node: Sum) -> str:

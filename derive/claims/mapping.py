@@ -474,6 +474,16 @@ _DISPLAY_NAMES: Final[dict[Kind, tuple[str, ...]]] = {
 }
 
 
+#: The loss variants' scalar parameters as pages write them (used only with the matching --loss).
+PARAMETER_NAMES: dict[str, sympy.Symbol] = {
+    "epsilon": s.epsilon, "varepsilon": s.epsilon, "T": s.T, "tau": s.T, "lambda": s.lam,
+}  # fmt: skip
+PARAMETER_WORDS: dict[sympy.Symbol, str] = {
+    s.epsilon: "smoothing strength", s.T: "temperature", s.lam: "weight-decay strength",
+}  # fmt: skip
+assert set(PARAMETER_NAMES.values()) == set(PARAMETER_WORDS) == set(s.PARAMETERS), "parameter tables drift"
+
+
 @dataclass
 class _Resolution:
     role: Role | None
@@ -482,6 +492,7 @@ class _Resolution:
     reason: str
     size: Kind | None = None
     onehot: bool = False
+    parameter: sympy.Symbol | None = None
 
 
 class Mapper:
@@ -668,6 +679,16 @@ class Mapper:
             return _Resolution(CANONICAL_BATCH[name], name, False, "canonical (batch)")
         if decoration is None and name in SIZE_NAMES and not symbol.indices and not called:
             return _Resolution(None, None, name not in ("k", "N", "d"), "size", size=SIZE_NAMES[name])
+        parameter = PARAMETER_NAMES.get(name)
+        if parameter is not None and not symbol.indices and not called and decoration is None:
+            if parameter in Model(loss_kind=self.loss).parameters:
+                return _Resolution(
+                    None,
+                    None,
+                    True,
+                    f"the {PARAMETER_WORDS[parameter]} of --loss {self.loss}",
+                    parameter=parameter,
+                )
         role = GUESSES.get((name, decoration))
         if role is None:
             suggestion = f"{label}_j=a_j" if symbol.indices else f"{label}=H"
@@ -820,6 +841,9 @@ class Mapper:
                     node.name, str(self.size(resolution.size)), True, f"number of {resolution.size}es"
                 )
             return Tensor(self.size_expr(resolution.size))
+        if resolution.parameter is not None:
+            self.record(node.name, str(resolution.parameter), True, resolution.reason)
+            return Tensor(resolution.parameter)
         assert resolution.base is not None
         if resolution.onehot:
             self._add_assumption(
@@ -1234,9 +1258,7 @@ def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
         substitution: dict[sympy.Idx, sympy.Idx] = {}
         for axis, kind in zip(rhs.axes, rhs.kinds, strict=True):
             candidates = [
-                i
-                for i in free
-                if i.upper == mapper.size_expr(kind) and i not in substitution.values()
+                i for i in free if i.upper == mapper.size_expr(kind) and i not in substitution.values()
             ]
             if len(candidates) < 1:
                 break
