@@ -16,7 +16,7 @@ from typing import NoReturn, TextIO
 from derive import __version__
 from derive.derivation import VARIANTS, WRT_CHOICES
 from derive.errors import DeriveError, UsageError
-from derive.loss import CONVENTIONS, LOSSES
+from derive.loss import CONVENTIONS
 from derive.prove_format import FORMATS
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_CONDITIONAL = 0, 1, 2, 3, 4
@@ -86,7 +86,7 @@ def parser() -> argparse.ArgumentParser:
     )
     prove.add_argument(
         "--loss",
-        choices=LOSSES,
+        choices=("softmax-ce", "sigmoid-bce"),
         default="softmax-ce",
         help="softmax + cross-entropy (default) or sigmoid + binary cross-entropy per class",
     )
