@@ -303,8 +303,3 @@ def _writable(limit: tuple[sympy.Expr, ...], max_terms: int | None) -> bool:
     if not (lower.is_Integer and upper.is_Integer):
         return False
     return max_terms is None or int(upper) - int(lower) + 1 <= max_terms
-
-
-def transposed_convention(convention: Convention) -> Convention:
-    """The other weight convention."""
-    return "W_x" if convention == "Wt_x" else "Wt_x"

@@ -750,12 +750,6 @@ def _num(value: object) -> str:
     return f"{float(value):.6g}"  # type: ignore[arg-type]
 
 
-def check_in_process(options: CheckOptions) -> CheckResult:
-    """Check a claim in this process, without a time limit (the worker calls this)."""
-    mapped = map_options(options)
-    return evaluate_claim(mapped, options, symbolic_decider, symbolic=True)
-
-
 def error_result(error: DeriveError) -> dict[str, object]:
     """The JSON object of a claim that could not be checked."""
     return {
