@@ -390,8 +390,8 @@ def test_cases_environment_gives_conditions_over_index_names() -> None:
     p_k, p_i = sym("p", "k"), sym("p", "i")
     assert right == Cases(
         (
-            (Mul((p_k, Add((num(1), Neg(p_k))))), Condition("i", "=", "k")),
-            (Neg(Mul((p_k, p_i))), Condition("i", "!=", "k")),
+            (Mul((p_k, Add((num(1), Neg(p_k))))), Condition(sym("i"), "=", sym("k"))),
+            (Neg(Mul((p_k, p_i))), Condition(sym("i"), "!=", sym("k"))),
         )
     )
 
@@ -407,7 +407,7 @@ def test_sigmoid_gradient_claims() -> None:
 def test_forum_colon_condition_is_a_one_branch_cases() -> None:
     _, right = sides(REAL_INPUTS[26])
     assert right == Cases(
-        ((Mul((sym("h", "i"), Add((num(1), Neg(sym("h", "j")))))), Condition("i", "=", "j")),)
+        ((Mul((sym("h", "i"), Add((num(1), Neg(sym("h", "j")))))), Condition(sym("i"), "=", sym("j"))),)
     )
 
 
@@ -550,7 +550,7 @@ def test_a_line_break_before_plus_continues_the_expression() -> None:
 
 def test_otherwise_branch_has_no_condition() -> None:
     node = only(r"\begin{cases} 1 & \text{if } i = j \\ 0 & \text{otherwise} \end{cases}")
-    assert node == Cases(((num(1), Condition("i", "=", "j")), (num(0), None)))
+    assert node == Cases(((num(1), Condition(sym("i"), "=", sym("j"))), (num(0), None)))
 
 
 # ---- 7. hostile inputs ---------------------------------------------------------------------------

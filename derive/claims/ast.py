@@ -8,12 +8,13 @@ Nodes
 -----
 ``Number(value)``
     A non-negative exact rational; decimals are exact (``0.5`` -> ``Fraction(1, 2)``).  Negation is ``Neg``.
-``Symbol(name, indices, example, primes, transposed, decoration)``
+``Symbol(name, indices, example, primes, transposed, decoration, layer)``
     A variable as written.  ``name`` is the stem (``"x"``, ``"sigma"``, ``"ell"``, ``"SM"``, ``"CE"``, a
     digit string such as ``"1"`` for a one-hot ``1_t`` or a bold ``\\mathbf{1}``); ``indices`` come from
     subscripts or code-style brackets; ``example`` is a parenthesised superscript ``x^{(i)}``; ``primes``
     counts ``'``; ``transposed`` marks ``^T``/``^\\top``; ``decoration`` is one of ``hat``, ``bold``, ``cal``,
-    ``tilde``, ``bar``, ``bb``.
+    ``tilde``, ``bar``, ``bb``, ``dot``; ``layer`` is a layer label written as a superscript (``W^{[2]}``,
+    ``w^l_{jk}``).  A multi-letter ``name`` (``yhat``, ``grad_output``, ``probs``) is one symbol.
 ``Call(function, args)``
     A named function or a symbol applied to variables: ``P_j(x)``, ``\\sigma(u)``, ``softmax(z)``.
 ``Add(terms)``, ``Mul(factors)``, ``Div(numerator, denominator)``, ``Pow(base, exponent)``, ``Neg(operand)``
@@ -37,10 +38,29 @@ Nodes
 ``Cases(branches)``
     ``\\begin{cases}`` rows as ``(expression, Condition | None)``; ``None`` means "otherwise".
 ``Condition(left, op, right)``
-    ``i = k`` or ``i \\neq k`` over index names (``op`` is ``"="`` or ``"!="``).
-``Claim(sides, source, qualifiers)``
+    ``i = k`` or ``i \\neq k`` (``op`` is ``"="`` or ``"!="``); each side is an index or a label such as
+    ``y``, ``y^{(i)}`` or ``t_n`` (a class index).
+``Indicator(condition)``
+    ``1\\{y = j\\}``, ``\\mathbb{1}[y=j]``, ``1_{i=j}``, the Iverson bracket ``[y = j]``: 1 where the condition
+    holds, else 0.
+``Index(base, indices)``
+    An entry of an expression that is not a plain symbol: ``(a_k)_i``, ``\\mathrm{softmax}(z)_i``, code's
+    ``probs[n, j]`` after lowering.
+``Matrix(rows)``
+    ``bmatrix``/``pmatrix``/``matrix`` rows (a column vector is one entry per row); entries may be ``Dots``.
+``Dots(direction)``
+    ``\\cdots``/``\\ldots``/``\\dots``/``...`` (``"h"``), ``\\vdots`` (``"v"``), ``\\ddots`` (``"d"``): "and so on",
+    in a matrix or a sum written out (``a_1 + \\cdots + a_k``).
+``Differential(of)``
+    ``\\mathrm{d}w``, ``dw`` standing alone (not in a quotient): on pages and in code, the gradient of the
+    loss by ``w``; the mapping decides (it may also be read as the product of ``d`` and ``w``).
+``Claim(sides, source, qualifiers, conditions)``
     The chain of expressions joined by ``=``; ``qualifiers`` keeps trailing prose that was dropped from the
-    mathematics (``\\text{ for } j=1,2``).
+    mathematics (``\\text{ for } j=1,2``); ``conditions`` are index conditions that restrict the whole claim
+    (``, i = j``, ``(i \\neq k)``, ``\\text{if } j = c``, ``\\quad\\text{for } j \\ne y``).
+``Reading(claims, choices)``
+    One way to read a text: its claims (usually one; two equations joined by ``;\\quad`` give two) and the
+    choices that reading made where the text allows several (``"yhat read as one name"``).
 """
 
 from __future__ import annotations
@@ -67,6 +87,7 @@ class Symbol:
     primes: int = 0
     transposed: bool = False
     decoration: str | None = None
+    layer: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -174,11 +195,47 @@ class KroneckerDelta:
 
 @dataclass(frozen=True)
 class Condition:
-    """An index condition of a cases branch."""
+    """An index condition (of a cases branch, an indicator, or a whole claim)."""
 
-    left: str
+    left: Node
     op: Literal["=", "!="]
-    right: str
+    right: Node
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """1 where ``condition`` holds, else 0."""
+
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class Index:
+    """An entry of an expression that is not a plain symbol: ``(a_k)_i``, ``softmax(z)_i``."""
+
+    base: Node
+    indices: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A matrix or vector written out row by row (a column vector has one entry per row)."""
+
+    rows: tuple[tuple[Node, ...], ...]
+
+
+@dataclass(frozen=True)
+class Dots:
+    """An ellipsis: ``"h"`` (\\cdots, \\ldots), ``"v"`` (\\vdots) or ``"d"`` (\\ddots)."""
+
+    direction: Literal["h", "v", "d"] = "h"
+
+
+@dataclass(frozen=True)
+class Differential:
+    """``d w`` standing alone: the gradient of the loss by ``w`` (or a product; the mapping decides)."""
+
+    of: Node
 
 
 @dataclass(frozen=True)
@@ -205,6 +262,11 @@ Node: TypeAlias = (
     | Derivative
     | KroneckerDelta
     | Cases
+    | Indicator
+    | Index
+    | Matrix
+    | Dots
+    | Differential
 )
 
 
@@ -215,3 +277,12 @@ class Claim:
     sides: tuple[Node, ...]
     source: str
     qualifiers: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading of a text: its claims and the choices made where the text allows several readings."""
+
+    claims: tuple[Claim, ...]
+    choices: tuple[str, ...] = ()

@@ -896,7 +896,7 @@ class _Parser:
         self.pos += 1
         right = self.index_name(self.peek())
         self.pos += 1
-        return Condition(left, op, right)
+        return Condition(Symbol(left), op, Symbol(right))
 
     # ---- arithmetic ----------------------------------------------------------------------------------
 
@@ -1848,7 +1848,7 @@ def _format_condition(condition: Condition | None) -> str:
     if condition is None:
         return "\\text{otherwise}"
     op = "=" if condition.op == "=" else "\\neq"
-    return f"\\text{{if }} {_format_name(condition.left)} {op} {_format_name(condition.right)}"
+    return f"\\text{{if }} {format_node(condition.left)} {op} {format_node(condition.right)}"
 
 
 def format_node(node: Node) -> str:

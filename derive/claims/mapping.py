@@ -1094,7 +1094,9 @@ class Mapper:
         return Tensor(total, axes, kinds)
 
     def _condition(self, condition: Condition) -> sympy.Expr:
-        delta = sympy.KroneckerDelta(self.index(condition.left), self.index(condition.right))
+        delta = sympy.KroneckerDelta(
+            self.index_value(condition.left, "class"), self.index_value(condition.right, "class")
+        )
         return delta if condition.op == "=" else 1 - delta
 
     # -- products -------------------------------------------------------------------------------------
