@@ -41,16 +41,16 @@ Nodes
     ``i = k`` or ``i \\neq k`` (``op`` is ``"="`` or ``"!="``); each side is an index or a label such as
     ``y``, ``y^{(i)}`` or ``t_n`` (a class index).
 ``Indicator(condition)``
-    ``1\\{y = j\\}``, ``\\mathbb{1}[y=j]``, ``1_{i=j}``, the Iverson bracket ``[y = j]``: 1 where the condition
-    holds, else 0.
+    ``1\\{y = j\\}``, ``\\mathbb{1}[y=j]``, ``1_{i=j}``, the Iverson bracket ``[y = j]``: 1 where the
+    condition holds, else 0.
 ``Index(base, indices)``
     An entry of an expression that is not a plain symbol: ``(a_k)_i``, ``\\mathrm{softmax}(z)_i``, code's
     ``probs[n, j]`` after lowering.
 ``Matrix(rows)``
     ``bmatrix``/``pmatrix``/``matrix`` rows (a column vector is one entry per row); entries may be ``Dots``.
 ``Dots(direction)``
-    ``\\cdots``/``\\ldots``/``\\dots``/``...`` (``"h"``), ``\\vdots`` (``"v"``), ``\\ddots`` (``"d"``): "and so on",
-    in a matrix or a sum written out (``a_1 + \\cdots + a_k``).
+    ``\\cdots``/``\\ldots``/``\\dots``/``...`` (``"h"``), ``\\vdots`` (``"v"``), ``\\ddots`` (``"d"``):
+    "and so on", in a matrix or a sum written out (``a_1 + \\cdots + a_k``).
 ``Differential(of)``
     ``\\mathrm{d}w``, ``dw`` standing alone (not in a quotient): on pages and in code, the gradient of the
     loss by ``w``; the mapping decides (it may also be read as the product of ``d`` and ``w``).
