@@ -54,6 +54,11 @@ Nodes
 ``Differential(of)``
     ``\\mathrm{d}w``, ``dw`` standing alone (not in a quotient): on pages and in code, the gradient of the
     loss by ``w``; the mapping decides (it may also be read as the product of ``d`` and ``w``).
+``Max(index, body)``
+    The largest ``body`` over ``index`` (``np.max(x, axis=1)``, ``\\max_j z_j``); ``index`` None: the largest
+    entry of a vector-valued ``body`` (``\\max(z)``).  Pages use it as a shift that cancels in a softmax.
+``Size(index)``
+    The number of values ``index`` runs over (``x.shape[0]``, ``len(y)``, ``size(p, 2)`` after lowering).
 ``Claim(sides, source, qualifiers, conditions)``
     The chain of expressions joined by ``=``; ``qualifiers`` keeps trailing prose that was dropped from the
     mathematics (``\\text{ for } j=1,2``); ``conditions`` are index conditions that restrict the whole claim
@@ -232,6 +237,21 @@ class Dots:
 
 
 @dataclass(frozen=True)
+class Max:
+    """The largest ``body`` over ``index`` (None: the largest entry of a vector-valued ``body``)."""
+
+    index: str | None
+    body: Node
+
+
+@dataclass(frozen=True)
+class Size:
+    """The number of values ``index`` runs over."""
+
+    index: str
+
+
+@dataclass(frozen=True)
 class Differential:
     """``d w`` standing alone: the gradient of the loss by ``w`` (or a product; the mapping decides)."""
 
@@ -267,6 +287,8 @@ Node: TypeAlias = (
     | Matrix
     | Dots
     | Differential
+    | Max
+    | Size
 )
 
 
