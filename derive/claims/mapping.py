@@ -1218,6 +1218,9 @@ def map_claim(
     lhs_pre, *side_nodes = mapper.nodes
     lhs = mapper.build(lhs_pre)
     lhs_restriction = mapper.restriction
+    for condition in claim.conditions:
+        indicator = mapper._condition(condition)
+        lhs_restriction = indicator if lhs_restriction is None else lhs_restriction * indicator
     mapped: list[MappedSide] = []
     for original, node in zip(sides, side_nodes, strict=True):
         latex = format_node(original)
