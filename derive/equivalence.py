@@ -407,6 +407,12 @@ def _values_table(point: dict[Key, sympy.Rational]) -> dict[str, object]:
 ValueCache = dict[tuple[object, ...], mpmath.mpf]
 
 
+def parameters_of(expr: sympy.Expr) -> set[sympy.Symbol]:
+    """The scalar parameters an expression uses (not the names of its indexed variables)."""
+    labels = {indexed.base.label for indexed in expr.atoms(Indexed)}
+    return {symbol for symbol in expr.free_symbols - labels if s.is_parameter(symbol)}
+
+
 def numeric_check(
     lhs: sympy.Expr,
     rhs: sympy.Expr,
@@ -425,7 +431,7 @@ def numeric_check(
     if sizes is None:
         sizes = _default_sizes(model)
     free = _free_indices(lhs, rhs)
-    written = (lhs.free_symbols | rhs.free_symbols) & set(s.PARAMETERS)
+    written = parameters_of(lhs) | parameters_of(rhs)
     parameters = sorted(written | set(model.parameters), key=str)
     level = model.bottom_level(lhs, rhs)
     samples = 0
@@ -461,7 +467,7 @@ def numeric_check(
             for _ in range(points):
                 point = sample_point(concrete, level, rng, assumptions, c)
                 for parameter in parameters:
-                    point[(parameter.name, ())] = _random_value(rng, *s.PARAMETERS[parameter])
+                    point[(parameter.name, ())] = _random_value(rng, *s.parameter_range(parameter))
                 with mpmath.workdps(DIGITS):
                     evaluator = Evaluator(concrete, point)
                     where = (concrete, level, frozenset(point.items()), tuple(env.items()))

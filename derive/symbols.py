@@ -55,6 +55,33 @@ T = sympy.Symbol("T", positive=True)
 lam = sympy.Symbol("lambda", positive=True)
 PARAMETERS: dict[sympy.Symbol, tuple[float, float]] = {epsilon: (0.01, 0.5), T: (0.25, 4.0), lam: (0.01, 2.0)}
 
+#: The range a page's own scalar parameter (the alpha and gamma of a focal loss defined with --define) is
+#: sampled from: positive, neither tiny nor large, so that powers and logs stay well conditioned.
+PAGE_PARAMETER_RANGE: tuple[float, float] = (0.25, 4.0)
+
+#: A constant shift of the logits standing for ``max(z)`` in code such as ``exp(z - max(z))``: the reading is
+#: sound only where the result does not depend on it, which the mapping checks numerically.
+shift = sympy.Symbol("mu", real=True)
+SHIFT_RANGE: tuple[float, float] = (-2.0, 2.0)
+
+
+def page_parameter(name: str) -> sympy.Symbol:
+    """The scalar parameter ``name`` of a page's own definition (positive)."""
+    return sympy.Symbol(name, positive=True)
+
+
+def is_parameter(symbol: sympy.Basic) -> bool:
+    """A scalar parameter that numeric samples must draw a value for (not a size, index or the loss)."""
+    return type(symbol) is sympy.Symbol and symbol not in (k, d, N, H) and not symbol.is_integer
+
+
+def parameter_range(symbol: sympy.Symbol) -> tuple[float, float]:
+    """The open interval a parameter's numeric samples are drawn from."""
+    if symbol == shift:
+        return SHIFT_RANGE
+    return PARAMETERS.get(symbol, PAGE_PARAMETER_RANGE)
+
+
 #: Which base is a vector over classes, over features, a matrix, or a batch matrix. The checker and the
 #: printers use this table to know each base's index ranges.
 CLASS_VECTORS: tuple[sympy.IndexedBase, ...] = (z, a, y, b)

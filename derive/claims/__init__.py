@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from derive.claims.verdict import CheckOptions, CheckResult, StepResult
+from derive.claims.verdict import CheckOptions, CheckResult, StepResult, Syntax
 
 __all__ = ["CheckOptions", "CheckResult", "StepResult", "check"]
 
@@ -22,8 +22,16 @@ def check(
     at: Sequence[str] = (),
     classes: int | None = None,
     timeout: float = 10.0,
+    define: Sequence[str] = (),
+    where: Sequence[str] = (),
+    means: str | None = None,
+    syntax: str | None = None,
 ) -> CheckResult:
-    """Check a derivative claim (LaTeX) in a worker process under ``timeout`` seconds.
+    """Check a derivative claim (LaTeX, plain text or code) in a worker process under ``timeout`` seconds.
+
+    ``define`` holds the page's own definitions (``'s_k = e^{z_k}/\\sum_j e^{z_j}'``), ``where`` index
+    conditions stated in prose (``'j != c'``, c the true class), ``means`` what a claim without a left side
+    computes (``'dH/dz'``), ``syntax`` forces ``latex``, ``text``, ``python`` or ``code``.
 
     Returns a :class:`CheckResult` (``.verdict``, ``.condition``, ``.counterexample``, ``.steps`` ...; it
     renders itself as Markdown in a notebook). Raises :class:`derive.errors.DeriveError` on bad input.
@@ -41,5 +49,9 @@ def check(
         at=tuple(at),
         classes=classes,
         timeout=timeout,
+        define=tuple(define),
+        where=tuple(where),
+        means=means,
+        syntax=cast(Syntax | None, syntax),
     )
     return check_claim(options)

@@ -36,6 +36,32 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         help="map a page symbol to the canonical notation, e.g. 'P_j=y_j' (repeatable)",
     )
     parser.add_argument(
+        "--define",
+        action="append",
+        default=[],
+        metavar="SYMBOL=DEFINITION",
+        help="the page's own definition of a symbol, in its notation, e.g. "
+        "'s_k = e^{z_k}/\\sum_j e^{z_j}' or a loss 'FL = -\\alpha (1-p_t)^\\gamma \\log p_t' (repeatable)",
+    )
+    parser.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="CONDITION",
+        help="an index condition the page states in prose, e.g. 'j != c' (c the true class) (repeatable)",
+    )
+    parser.add_argument(
+        "--means",
+        metavar="DERIVATIVE",
+        help="what a claim without a left side (or code) computes, e.g. 'dH/dz' or 'dL/dW'",
+    )
+    parser.add_argument(
+        "--syntax",
+        choices=("latex", "text", "python", "code"),
+        default=None,
+        help="the claim's syntax (default: detected)",
+    )
+    parser.add_argument(
         "--assume",
         action="append",
         default=[],
@@ -96,6 +122,10 @@ def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> 
         at=tuple(args.at),
         classes=args.classes,
         timeout=args.timeout,
+        define=tuple(args.define),
+        where=tuple(args.where),
+        means=args.means,
+        syntax=args.syntax,
     )
 
 

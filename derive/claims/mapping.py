@@ -25,7 +25,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 import sympy
 
@@ -37,16 +37,23 @@ from derive.claims.ast import (
     Claim,
     Condition,
     Derivative,
+    Differential,
     Div,
+    Dots,
     Exp,
     Hadamard,
+    Index,
+    Indicator,
     KroneckerDelta,
     Log,
+    Matrix,
+    Max,
     Mul,
     Neg,
     Node,
     Number,
     Pow,
+    Size,
     Sum,
     Symbol,
     Transpose,
@@ -60,10 +67,10 @@ from derive.loss import Convention, LossKind, Model
 # Tables (data): the recognized notation
 # --------------------------------------------------------------------------------------------------------
 
-Role = Literal["loss", "output", "target", "logits", "weights", "bias", "input"]
+Role = Literal["loss", "output", "target", "logits", "weights", "bias", "input", "fixed"]
 Kind = Literal["class", "feature", "example"]
 
-ROLES: Final[tuple[Role, ...]] = ("loss", "output", "target", "logits", "weights", "bias", "input")
+ROLES: Final[tuple[Role, ...]] = ("loss", "output", "target", "logits", "weights", "bias", "input", "fixed")
 
 #: The canonical base of each role, for one example and for a batch.
 ROLE_BASE: Final[dict[Role, str]] = {
@@ -74,6 +81,7 @@ ROLE_BASE: Final[dict[Role, str]] = {
     "weights": "W",
     "bias": "b",
     "input": "x",
+    "fixed": "v",
 }
 BATCH_BASE: Final[dict[Role, str]] = {
     "loss": "H",
@@ -83,6 +91,7 @@ BATCH_BASE: Final[dict[Role, str]] = {
     "weights": "W",
     "bias": "b",
     "input": "X",
+    "fixed": "v",
 }
 
 #: What a role is called in reports.
@@ -94,6 +103,7 @@ ROLE_WORDS: Final[dict[Role, str]] = {
     "weights": "the weights",
     "bias": "the bias",
     "input": "the input",
+    "fixed": "a fixed vector over the classes (not differentiated: teacher logits, a direction)",
 }
 
 #: Canonical names: mapped to themselves, never reported as guesses.
@@ -180,7 +190,7 @@ def _check_tables() -> None:
     assert set(CONTEXT_RULES) <= set(GUESSES), "a context rule for an unlisted notation"
     assert not set(SIZE_NAMES) & {name for name, deco in GUESSES if deco is None}, "a size shadows a guess"
     assert set(ROLE_BASE) == set(BATCH_BASE) == set(ROLES) == set(ROLE_WORDS), "role tables drift"
-    assert {str(b) for b in (s.a, s.y, s.z, s.x, s.W, s.b)} == {ROLE_BASE[r] for r in ROLES} - {"H"}
+    assert {str(b) for b in (s.a, s.y, s.z, s.x, s.W, s.b, s.v)} == {ROLE_BASE[r] for r in ROLES} - {"H"}
 
 
 _check_tables()
@@ -196,6 +206,7 @@ _BASES: Final[dict[str, sympy.IndexedBase]] = {
     "Y": s.Y,
     "Z": s.Z,
     "X": s.X,
+    "v": s.v,
 }
 _VARIABLE_BASES: Final = frozenset(_BASES)
 
@@ -214,6 +225,7 @@ def base_axes(base: str, convention: Convention) -> tuple[Kind, ...]:
         "Y": ("example", "class"),
         "Z": ("example", "class"),
         "X": ("example", "feature"),
+        "v": ("class",),
         "H": (),
     }[base]  # type: ignore[return-value]
 
@@ -286,7 +298,12 @@ class MappedClaim:
 
 @dataclass(frozen=True)
 class Let:
-    """A ``--let`` mapping: page symbol pattern -> canonical expression."""
+    """A ``--let`` (page symbol pattern -> canonical expression) or a ``--define`` (page symbol pattern ->
+    its definition in page notation, ``definition`` True).
+
+    ``pattern`` holds the index names of the left side, or literal numbers (``O_3``, ``\\delta_1``: a
+    numbered symbol, matched only with that number); ``layer`` is the left side's layer label, if any.
+    """
 
     text: str
     name: str
@@ -294,6 +311,13 @@ class Let:
     call: bool
     pattern: tuple[str, ...]
     target: Node
+    definition: bool = False
+    layer: Node | None = None
+    recognized: bool = False
+
+    @property
+    def label(self) -> str:
+        return "--define" if self.definition or self.recognized else "--let"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -316,28 +340,11 @@ def _children(node: object) -> Iterable[Node]:
             yield value
 
 
+_NODE_TYPES: Final = get_args(Node)
+
+
 def _is_node(value: object) -> bool:
-    return isinstance(
-        value,
-        (
-            Number,
-            Symbol,
-            Call,
-            Add,
-            Mul,
-            Div,
-            Pow,
-            Neg,
-            Log,
-            Exp,
-            Transpose,
-            Hadamard,
-            Sum,
-            Derivative,
-            KroneckerDelta,
-            Cases,
-        ),
-    )
+    return isinstance(value, _NODE_TYPES)
 
 
 def _walk(node: Node) -> Iterable[Node]:
@@ -388,24 +395,46 @@ def _symbol_label(symbol: Symbol) -> str:
 
 _CANONICAL_VALUE_NAMES: Final = frozenset({*CANONICAL, *CANONICAL_BATCH, *SIZE_NAMES})
 
+#: The right side of ``--let 'i=c'``: the page's index ``i`` is the true class.
+TRUE_CLASS_TARGET: Final = "c"
 
-def parse_let(text: str) -> Let:
-    """``'P_j=y_j'`` -> a :class:`Let`; the right side must use canonical names only."""
+
+def _split_equation(text: str, option: str, example: str) -> tuple[Symbol | Call, Node]:
     claim = parse_claim(text)
     if len(claim.sides) == 2 and isinstance(claim.sides[0], Mul):
         claim = replace(claim, sides=(_joined_name(claim.sides[0]), claim.sides[1]))
     if len(claim.sides) != 2:
-        raise NotationError(f"--let {text!r} must have the form PAGE_SYMBOL=CANONICAL (e.g. 'P_j=y_j')")
+        raise NotationError(f"{option} {text!r} must have the form {example}")
     left, target = claim.sides
-    call = isinstance(left, Call)
     symbol = left.function if isinstance(left, Call) else left
-    if not isinstance(symbol, Symbol):
-        raise NotationError(f"--let {text!r}: the left side must be one page symbol such as P_j or y(x)")
+    if not isinstance(symbol, Symbol) or not isinstance(left, (Symbol, Call)):
+        raise NotationError(f"{option} {text!r}: the left side must be one page symbol such as P_j or y(x)")
+    return left, target
+
+
+def _pattern(symbol: Symbol, option: str, text: str) -> tuple[str, ...]:
     pattern: list[str] = []
     for index in symbol.indices:
-        if not (isinstance(index, Symbol) and not index.indices):
-            raise NotationError(f"--let {text!r}: index patterns must be single letters (P_j, W_{{ij}})")
-        pattern.append(index.name)
+        if isinstance(index, Symbol) and not index.indices:
+            pattern.append(index.name)
+        elif isinstance(index, Number) and index.value.denominator == 1:
+            pattern.append(str(index.value.numerator))
+        else:
+            raise NotationError(
+                f"{option} {text!r}: index patterns must be letters or numbers (P_j, W_{{ij}}, O_3)"
+            )
+    return tuple(pattern)
+
+
+def parse_let(text: str) -> Let:
+    """``'P_j=y_j'`` -> a :class:`Let`; the right side must use canonical names only."""
+    left, target = _split_equation(text, "--let", "PAGE_SYMBOL=CANONICAL (e.g. 'P_j=y_j')")
+    symbol = left.function if isinstance(left, Call) else left
+    pattern = _pattern(symbol, "--let", text)
+    if isinstance(target, Symbol) and target.name == TRUE_CLASS_TARGET and not target.indices:
+        if pattern or isinstance(left, Call):
+            raise NotationError(f"--let {text!r}: only a plain index name can be the true class c")
+        return Let(text, symbol.name, _plain(symbol.decoration), False, (), target)
     for node in _walk(target):
         if (
             isinstance(node, Symbol)
@@ -415,11 +444,59 @@ def parse_let(text: str) -> Let:
         ):
             raise NotationError(
                 f"--let {text!r}: ${format_node(node)}$ is not a canonical symbol "
-                f"(use H, a, y, z, x, W, b, k, N, X, Y, A, Z)"
+                f"(use H, a, y, z, x, W, b, k, N, X, Y, A, Z; a page's own definition goes in --define)"
             )
         if isinstance(node, Call) and node.function.name not in SOFTMAX_FUNCTIONS | OTHER_FUNCTIONS:
             raise NotationError(f"--let {text!r}: function ${format_node(node.function)}$ is not understood")
-    return Let(text, symbol.name, _plain(symbol.decoration), call, tuple(pattern), target)
+    return Let(
+        text,
+        symbol.name,
+        _plain(symbol.decoration),
+        isinstance(left, Call),
+        pattern,
+        target,
+        layer=symbol.layer,
+    )
+
+
+def parse_definition(text: str) -> Let:
+    """``'C = -\\sum_k y_k \\ln s_k'`` -> a definition: the page symbol C stands for its right side, which is
+    itself in page notation (other definitions, recognized names, the page's own parameters)."""
+    left, target = _split_equation(
+        text, "--define", "SYMBOL = DEFINITION (e.g. 's_k = e^{z_k}/\\sum_j e^{z_j}')"
+    )
+    symbol = left.function if isinstance(left, Call) else left
+    pattern = _pattern(symbol, "--define", text)
+    return Let(
+        text,
+        symbol.name,
+        _plain(symbol.decoration),
+        isinstance(left, Call),
+        pattern,
+        target,
+        definition=True,
+        layer=symbol.layer,
+    )
+
+
+def _free_index_names(node: Node) -> set[str]:
+    """Index names used in ``node`` and not bound by one of its sums."""
+    used: set[str] = set()
+    bound: set[str] = set()
+    for current in _walk(node):
+        if isinstance(current, Symbol):
+            for index in current.indices:
+                if isinstance(index, Symbol) and not index.indices:
+                    used.add(index.name)
+        elif isinstance(current, KroneckerDelta):
+            for index in (current.i, current.j):
+                if isinstance(index, Symbol) and not index.indices:
+                    used.add(index.name)
+        elif isinstance(current, Sum) and current.index is not None:
+            bound.add(current.index)
+        elif isinstance(current, Max) and current.index is not None:
+            bound.add(current.index)
+    return used - bound
 
 
 def _joined_name(node: Mul) -> Node:
@@ -442,25 +519,115 @@ def _is_index_of(candidate: Symbol, root: Node) -> bool:
 
 
 def _rename_indices(node: Node, env: dict[str, Node]) -> Node:
-    """Substitute index names (inside subscripts, deltas, sums and case conditions)."""
+    """Substitute index names (inside subscripts, deltas, entries, indicators, case conditions and the
+    exclusions of sums)."""
+
+    def index(item: Node) -> Node:
+        return env.get(item.name, item) if isinstance(item, Symbol) and not item.indices else item
+
+    def condition(item: Condition) -> Condition:
+        return Condition(index(item.left), item.op, index(item.right))
 
     class Rename(_Rewriter):
         def __call__(self, current: Node) -> Node | None:
             if isinstance(current, Symbol) and current.indices:
-                return replace(
-                    current,
-                    indices=tuple(
-                        env.get(i.name, i) if isinstance(i, Symbol) and not i.indices else i
-                        for i in current.indices
-                    ),
-                )
+                return replace(current, indices=tuple(index(i) for i in current.indices))
             if isinstance(current, KroneckerDelta):
-                return KroneckerDelta(
-                    *(env.get(i.name, i) if isinstance(i, Symbol) else i for i in (current.i, current.j))
+                return KroneckerDelta(index(current.i), index(current.j))
+            if isinstance(current, Index):
+                return Index(_transform(current.base, self), tuple(index(i) for i in current.indices))
+            if isinstance(current, Indicator):
+                return Indicator(condition(current.condition))
+            if isinstance(current, Cases):
+                return Cases(
+                    tuple(
+                        (_transform(e, self), condition(c) if c is not None else None)
+                        for e, c in current.branches
+                    )
                 )
+            if isinstance(current, Sum) and current.excluded:
+                excluded = tuple(
+                    renamed.name if isinstance(renamed := env.get(name), Symbol) else name
+                    for name in current.excluded
+                )
+                return replace(current, excluded=excluded, body=_transform(current.body, self))
             return None
 
     return _transform(node, Rename())
+
+
+def _rename_bound(node: Node, avoid: set[str], fresh: Iterable[int]) -> Node:
+    """Rename the summation indices of ``node`` that are in ``avoid`` (capture-avoiding substitution)."""
+    counter = iter(fresh)
+
+    class Bound(_Rewriter):
+        def __call__(self, current: Node) -> Node | None:
+            if isinstance(current, (Sum, Max)) and current.index in avoid:
+                new = f"{current.index}{next(counter)}"
+                body = _rename_bound(current.body, avoid, counter)
+                body = _rename_indices(body, {current.index: Symbol(new)})
+                return replace(current, index=new, body=body)
+            return None
+
+    return _transform(node, Bound())
+
+
+def _is_true_class_let(let: Let) -> bool:
+    return (
+        not let.definition
+        and isinstance(let.target, Symbol)
+        and let.target.name == TRUE_CLASS_TARGET
+        and not let.target.indices
+        and not let.pattern
+    )
+
+
+def _pattern_of(first: Node, last: Node, fresh: str) -> tuple[Node, Number, Node] | None:
+    """``first`` with the number that runs up to ``last``'s symbol replaced by the index ``fresh``:
+    ``(a_1, a_k)`` -> ``(a_fresh, 1, k)``; None when the two entries are not one pattern."""
+    found: list[tuple[Number, Node]] = []
+
+    def walk(a: object, b: object) -> object:
+        if a == b:
+            return a
+        if isinstance(a, Number) and isinstance(b, Symbol) and not b.indices:
+            found.append((a, b))
+            return Symbol(fresh)
+        if type(a) is not type(b):
+            raise ValueError
+        if isinstance(a, tuple):
+            assert isinstance(b, tuple)
+            if len(a) != len(b):
+                raise ValueError
+            return tuple(walk(x, y) for x, y in zip(a, b, strict=True))
+        if isinstance(a, (*_NODE_TYPES, Condition)):
+            changes = {f.name: walk(getattr(a, f.name), getattr(b, f.name)) for f in fields(a)}  # type: ignore[arg-type]
+            return replace(a, **changes)  # type: ignore[type-var]
+        raise ValueError
+
+    try:
+        body = walk(first, last)
+    except ValueError:
+        return None
+    if not found or len({(n.value, str(sym)) for n, sym in found}) != 1:
+        return None
+    return body, found[0][0], found[0][1]  # type: ignore[return-value]
+
+
+def _shown(node: Node) -> str:
+    """LaTeX of a node, with the engine's true class shown as c."""
+
+    class Show(_Rewriter):
+        def __call__(self, current: Node) -> Node | None:
+            if isinstance(current, Symbol) and current.name == TRUE_CLASS_INDEX:
+                return replace(current, name="c")
+            return None
+
+    return format_node(_rename_indices(_transform(node, Show()), {TRUE_CLASS_INDEX: Symbol("c")}))
+
+
+#: The engine's name for an index that is the true class (never a page's own index name).
+TRUE_CLASS_INDEX: Final = "c*"
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -506,14 +673,20 @@ class Mapper:
         loss: LossKind = "softmax-ce",
         convention: Convention = "Wt_x",
         classes: int | None = None,
+        parameters: Iterable[str] = (),
     ) -> None:
-        self.lets = tuple(lets)
+        self.lets = tuple(let for let in lets if not _is_true_class_let(let))
+        self.true_class_names = {let.name for let in lets if _is_true_class_let(let)}
+        self.parameter_names = frozenset(p for p in parameters if not p.startswith("["))
+        self.vector_names = frozenset(p[1:] for p in parameters if p.startswith("["))
         self.loss = loss
         self.convention = convention
         self.entries: dict[str, MappingEntry] = {}
         self.notes: list[str] = []
         self.assumptions: list[Assumption] = []
         self._placeholders = itertools.count(1)
+        self._fresh = itertools.count(1)
+        self._depth = 0
         self.nodes = [self.preprocess(node) for node in nodes]
         self._scan_names()
         self._scan_kinds()
@@ -529,8 +702,9 @@ class Mapper:
         )
         self.index_names: dict[str, str] = {}
         self.restriction: sympy.Expr | None = None
+        self.loss_node: Node = Symbol("H")
 
-    # -- preprocessing: --let substitution and a few fixed rewrites -----------------------------------
+    # -- preprocessing: --let and --define substitution and a few fixed rewrites ----------------------
 
     def preprocess(self, node: Node) -> Node:
         mapper = self
@@ -545,35 +719,140 @@ class Mapper:
                     return Symbol("CE")
                 if isinstance(current, (Symbol, Call)):
                     return mapper._apply_let(current)
+                if isinstance(current, Add) and any(isinstance(term, Dots) for term in current.terms):
+                    return mapper._written_out_sum(current)
+                if isinstance(current, Matrix):
+                    return mapper._vector_entry(current)
                 return None
 
         return _transform(node, Pre())
 
+    def _fresh_index(self) -> str:
+        return f"q{next(self._fresh)}"
+
+    def _written_out_sum(self, node: Add) -> Node | None:
+        """``a_1 + \\cdots + a_k`` (first term, ellipsis, last term) -> the sum it stands for."""
+        terms = list(node.terms)
+        position = next(i for i, term in enumerate(terms) if isinstance(term, Dots))
+        if position == 0 or position == len(terms) - 1:
+            return None
+        first, last = terms[position - 1], terms[position + 1]
+        fresh = self._fresh_index()
+        pattern = _pattern_of(self.preprocess(first), self.preprocess(last), fresh)
+        if pattern is None:
+            raise NotationError(
+                f"the terms around the ellipsis, ${format_node(first)}$ and ${format_node(last)}$, are not "
+                "one pattern"
+            )
+        body, lower, upper = pattern
+        self.note(f"${format_node(first)} + \\cdots + {format_node(last)}$ is read as a sum")
+        summed = Sum(fresh, lower, upper, body)
+        rest = [self.preprocess(t) for t in terms[: position - 1] + terms[position + 2 :]]
+        return Add((*rest, summed)) if rest else summed
+
+    def _vector_entry(self, node: Matrix) -> Node | None:
+        """A vector written as first entry, ellipsis, last entry -> its general entry (a free index)."""
+        entries = (
+            [row[0] for row in node.rows]
+            if all(len(r) == 1 for r in node.rows)
+            else (list(node.rows[0]) if len(node.rows) == 1 else [])
+        )
+        if len(entries) < 3 or not isinstance(entries[-2], Dots):
+            return None
+        fresh = self._fresh_index()
+        pattern = _pattern_of(self.preprocess(entries[0]), self.preprocess(entries[-1]), fresh)
+        if pattern is None:
+            raise NotationError(
+                f"the first and last entries of the vector, ${format_node(entries[0])}$ and "
+                f"${format_node(entries[-1])}$, are not one pattern"
+            )
+        body, lower, _ = pattern
+        if lower.value != 1:
+            raise NotationError("a written-out vector must start at entry 1")
+        self.note("the vector written entry by entry is read through its general entry")
+        return body
+
     def _apply_let(self, node: Symbol | Call) -> Node | None:
         symbol = node.function if isinstance(node, Call) else node
         for let in self.lets:
-            if let.name != symbol.name or let.decoration != _plain(symbol.decoration):
+            target = self._instantiate(let, node, symbol)
+            if target is None:
                 continue
-            if let.call and not isinstance(node, Call):
-                continue
-            target = let.target
-            if len(let.pattern) == len(symbol.indices):
-                target = _rename_indices(target, dict(zip(let.pattern, symbol.indices, strict=True)))
-            elif not let.pattern and isinstance(target, Symbol) and not target.indices:
-                target = replace(target, indices=symbol.indices)
+            if let.definition:
+                self.record(_symbol_label(symbol), "defined", False, f"--define {let.text}")
             else:
-                continue
-            if isinstance(target, Symbol):
-                target = replace(
-                    target,
-                    example=symbol.example or target.example,
-                    transposed=symbol.transposed != target.transposed,
-                )
-            elif symbol.transposed:
-                target = Transpose(target)
-            self.record(format_node(node), format_node(target), False, f"--let {let.text}")
+                self.record(_shown(node), _shown(target), False, f"{let.label} {let.text}")
+            if let.definition:
+                if self._depth > 20:
+                    raise NotationError(
+                        f"the definitions refer to each other in a cycle (at --define {let.text})"
+                    )
+                self._depth += 1
+                try:
+                    target = self.preprocess(target)
+                finally:
+                    self._depth -= 1
             return target
         return None
+
+    def _instantiate(self, let: Let, node: Symbol | Call, symbol: Symbol) -> Node | None:
+        """The let's target for this use of the page symbol, or None when the let does not apply."""
+        if let.name != symbol.name or let.decoration != _plain(symbol.decoration):
+            return None
+        if let.call and not isinstance(node, Call) and not let.definition:
+            return None
+        if let.layer is not None and symbol.layer is not None and let.layer != symbol.layer:
+            return None
+        indices = list(symbol.indices)
+        variables: dict[str, Node] = {}
+        literals = [name for name in let.pattern if name.isdigit()]
+        if len(indices) < len(let.pattern):
+            if let.pattern or not isinstance(let.target, Symbol):
+                return None
+        for name in let.pattern:
+            index = indices.pop(0)
+            if name.isdigit():
+                if not (isinstance(index, Number) and str(index.value) == name):
+                    return None
+            else:
+                variables[name] = index
+        target = let.target
+        if let.definition:
+            target = self._capture_free(target, set(let.pattern), variables)
+        elif variables:
+            target = _rename_indices(target, variables)
+        if indices:
+            if literals or variables:
+                return None
+            if isinstance(target, Symbol) and not target.indices:
+                target = replace(target, indices=tuple(indices))
+            else:
+                target = Index(target, tuple(indices))
+        if isinstance(target, Symbol):
+            target = replace(
+                target,
+                example=symbol.example or target.example,
+                transposed=symbol.transposed != target.transposed,
+            )
+        elif symbol.transposed:
+            target = Transpose(target)
+        return target
+
+    def _capture_free(self, target: Node, pattern: set[str], variables: dict[str, Node]) -> Node:
+        """A definition's right side at the page's indices: bound indices renamed apart first, and an index
+        that is free in the definition but not on its left side read as the true class."""
+        avoid = {name for index in variables.values() for name in _free_index_names(index)} | set(variables)
+        target = _rename_bound(target, avoid, self._fresh)
+        loose = _free_index_names(target) - pattern
+        env: dict[str, Node] = dict(variables)
+        for name in sorted(loose):
+            if name in SIZE_NAMES:
+                continue
+            env[name] = Symbol(TRUE_CLASS_INDEX)
+            self.record(
+                name, "c", True, "an index free in a definition but not on its left side: the true class"
+            )
+        return _rename_indices(target, env) if env else target
 
     # -- bookkeeping ----------------------------------------------------------------------------------
 
@@ -610,12 +889,16 @@ class Mapper:
 
     def _scan_names(self) -> None:
         self._wrt_names: set[str] = set()
+        self._numerator_names: set[str] = set()
         for root in self.nodes:
             for node in _walk(root):
                 if isinstance(node, Derivative):
                     wrt = node.wrt.function if isinstance(node.wrt, Call) else node.wrt
                     if isinstance(wrt, Symbol):
                         self._wrt_names.add(wrt.name)
+                    of = node.of.function if isinstance(node.of, Call) else node.of
+                    if isinstance(of, Symbol):
+                        self._numerator_names.add(of.name)
         self._present: list[tuple[Symbol, bool]] = list(self._value_symbols())
         self._resolved: dict[tuple[str, str | None, bool], _Resolution] = {}
         # Unambiguous names first, then the context rules can look at them.
@@ -690,11 +973,27 @@ class Mapper:
                     parameter=parameter,
                 )
         role = GUESSES.get((name, decoration))
+        if role is None and name in self.vector_names and len(symbol.indices) == 1 and not called:
+            return _Resolution(
+                "fixed", "v", True, "a vector over the classes in your definition, not differentiated"
+            )
+        if role is None and name in self.parameter_names and not symbol.indices and not called:
+            known = PARAMETER_NAMES.get(name) if decoration is None else None
+            return _Resolution(
+                None,
+                None,
+                True,
+                "a parameter of your definition (a positive number, sampled)",
+                parameter=known
+                if known is not None
+                else s.page_parameter(
+                    format_node(replace(symbol, indices=(), example=None, transposed=False, layer=None))
+                ),
+            )
         if role is None:
-            suggestion = f"{label}_j=a_j" if symbol.indices else f"{label}=H"
             raise NotationError(
                 f"symbol ${label}$ is not a recognized notation; say what it is with "
-                f"--let '{suggestion}' (canonical: H loss, z logits, a softmax output, "
+                f"{self._suggestion(symbol, label)} (canonical: H loss, z logits, a softmax output, "
                 f"y targets, x input, W weights, b bias)"
             )
         reason = f"recognized notation for {ROLE_WORDS[role]}"
@@ -710,7 +1009,24 @@ class Mapper:
                 role, reason = "target", "p read as the target probability (another symbol is the output)"
         elif (name, decoration) == ("S", None) and self._batch_hint():
             return _Resolution("output", "A", True, "S read as the batch softmax output")
+        if len(symbol.indices) == 2 and role in ("output", "target", "logits", "input"):
+            return _Resolution(role, BATCH_BASE[role], True, reason + " (a batch: two indices)")
         return _Resolution(role, ROLE_BASE[role], True, reason)
+
+    def _suggestion(self, symbol: Symbol, label: str) -> str:
+        """An option that fits the role the symbol plays in the claim (never ``=H`` by default)."""
+        rank = len(symbol.indices)
+        if symbol.name in self._wrt_names:
+            if rank == 2:
+                return f"--let '{label}_{{ij}}=W_{{ij}}' if it is the weights"
+            return f"--let '{label}_j=z_j' if it is the logits (or x_j, b_j)"
+        if symbol.name in self._numerator_names and rank == 0:
+            return f"--let '{label}=H' if it is the loss, or --define '{label} = ...' for another loss"
+        if rank == 1:
+            return f"--let '{label}_j=a_j' (the softmax output) or --let '{label}_j=y_j' (the targets)"
+        if rank == 2:
+            return f"--let '{label}_{{mj}}=A_{{mj}}' (a batch of outputs) or --let '{label}_{{ij}}=W_{{ij}}'"
+        return f"--define '{label} = ...' (what it stands for), or --let if it is a canonical quantity"
 
     def _batch_hint(self) -> bool:
         return any(r.base in CANONICAL_BATCH for r in self._resolved.values())
@@ -804,7 +1120,14 @@ class Mapper:
         self.index_names[engine] = name
         return sympy.Idx(engine, (1, self.size(kind)))
 
+    def true_class(self) -> sympy.Idx:
+        """The engine's stand-in for the true class; :func:`resolve_true_class` writes it out."""
+        return sympy.Idx(TRUE_CLASS_INDEX, (1, self.size("class")))
+
     def index_value(self, node: Node, kind: Kind) -> sympy.Expr:
+        if isinstance(node, Symbol) and (node.name == TRUE_CLASS_INDEX or node.name in self.true_class_names):
+            if not node.indices:
+                return self.true_class()
         if isinstance(node, Number):
             if node.value.denominator != 1 or node.value < 1:
                 raise NotationError(f"index ${format_node(node)}$ is not a positive integer")
@@ -1001,22 +1324,93 @@ class Mapper:
         return _transpose(self.build(node.operand))
 
     def _build_kroneckerdelta(self, node: KroneckerDelta) -> Tensor:
-        names = [i.name if isinstance(i, Symbol) and not i.indices else None for i in (node.i, node.j)]
-        for position, name in enumerate(names):
-            other = (node.i, node.j)[1 - position]
-            if name in TRUE_CLASS_NAMES and name not in self.kinds and name in ("y", "t"):
-                self._add_assumption(
-                    Assumption.ONE_HOT,
-                    f"${format_node(node)}$ compares with the true class {name}: the targets are one-hot",
-                )
-                self.record(
-                    format_node(node), "y", True, f"delta with the true class {name} is the one-hot target"
-                )
-                return Tensor(s.y[self.index_value(other, "class")])
+        return Tensor(self._equal(node.i, node.j, _shown(node)))
+
+    def _build_indicator(self, node: Indicator) -> Tensor:
+        return Tensor(self._condition(node.condition))
+
+    def _equal(self, left: Node, right: Node, shown: str) -> sympy.Expr:
+        """1 where two indices are equal, else 0; an index that is the true class or a label (the class
+        of an example) gives the one-hot target instead."""
+        for side, other in ((left, right), (right, left)):
+            label = self._label(side)
+            if label is None:
+                continue
+            self._add_assumption(
+                Assumption.ONE_HOT, f"${shown}$ compares with the true class: the targets are one-hot"
+            )
+            self.record(shown, "y", True, "a comparison with the true class is the one-hot target")
+            column = self.index_value(other, "class")
+            if label == ():
+                return s.y[column]
+            if self.batch:
+                return s.Y[label[0], column]
+            return s.y[column]
+        names = [i.name if isinstance(i, Symbol) and not i.indices else None for i in (left, right)]
         kinds = [self.kinds.get(n, "class") if n else "class" for n in names]
-        return Tensor(
-            sympy.KroneckerDelta(self.index_value(node.i, kinds[0]), self.index_value(node.j, kinds[1]))
+        return sympy.KroneckerDelta(self.index_value(left, kinds[0]), self.index_value(right, kinds[1]))
+
+    def _label(self, node: Node) -> tuple[sympy.Expr, ...] | None:
+        """``()`` when ``node`` names the true class of the one example; ``(row,)`` for the label of example
+        ``row`` of a batch (``y_n`` with integer labels y, ``y^{(i)}``); None when it is a plain index."""
+        if not isinstance(node, Symbol) or node.decoration is not None or node.primes:
+            return None
+        if node.name == TRUE_CLASS_INDEX or node.name in self.true_class_names:
+            return () if not node.indices else None
+        if not node.indices and node.example is None:
+            return () if node.name in ("y", "t") and node.name not in self.kinds else None
+        if (node.indices and node.example is not None) or len(node.indices) > 1:
+            return None
+        try:
+            resolution = self._resolution(replace(node, indices=(), example=None), False)
+        except NotationError:
+            return None
+        if resolution.role != "target":
+            return None
+        row = node.example if node.example is not None else node.indices[0]
+        return (self.index_value(row, "example"),) if self.batch else ()
+
+    def _build_index(self, node: Index) -> Tensor:
+        base = self.build(node.base)
+        if len(node.indices) != len(base.axes):
+            raise NotationError(
+                f"${format_node(node)}$: {len(node.indices)} indices on a {_shape_word(base)}"
+            )
+        entry = base.expr.xreplace(
+            {
+                axis: self.index_value(index, kind)
+                for axis, index, kind in zip(base.axes, node.indices, base.kinds, strict=True)
+            }
         )
+        return Tensor(entry)
+
+    def _build_dots(self, node: Dots) -> Tensor:
+        raise NotationError(
+            "an ellipsis is only understood between the first and the last entry of a written-out sum "
+            "or vector (a_1 + \\cdots + a_k)"
+        )
+
+    def _build_matrix(self, node: Matrix) -> Tensor:
+        raise NotationError(
+            "a matrix written out entry by entry is only understood as a vector with an ellipsis "
+            "(first entry, \\vdots, last entry)"
+        )
+
+    def _build_differential(self, node: Differential) -> Tensor:
+        self.note(
+            f"$d{format_node(node.of)}$ is read as the gradient of the loss by ${format_node(node.of)}$"
+        )
+        return self.build(Derivative(self.loss_node, node.of))
+
+    def _build_max(self, node: Max) -> Tensor:
+        self.note(
+            f"${format_node(node)}$ is read as a shift of the logits; it must cancel (checked numerically)"
+        )
+        return Tensor(s.shift)
+
+    def _build_size(self, node: Size) -> Tensor:
+        kind = self.kinds.get(node.index, "class")
+        return Tensor(self.size_expr(kind))
 
     def _build_sum(self, node: Sum) -> Tensor:
         body = self.build(node.body)
@@ -1094,9 +1488,9 @@ class Mapper:
         return Tensor(total, axes, kinds)
 
     def _condition(self, condition: Condition) -> sympy.Expr:
-        delta = sympy.KroneckerDelta(
-            self.index_value(condition.left, "class"), self.index_value(condition.right, "class")
-        )
+        relation = "=" if condition.op == "=" else "\\neq"
+        shown = f"{_shown(condition.left)} {relation} {_shown(condition.right)}"
+        delta = self._equal(condition.left, condition.right, shown)
         return delta if condition.op == "=" else 1 - delta
 
     # -- products -------------------------------------------------------------------------------------
@@ -1193,49 +1587,319 @@ def map_claim(
     loss: LossKind = "softmax-ce",
     convention: Convention = "Wt_x",
     classes: int | None = None,
+    defines: Sequence[str] = (),
+    where: Sequence[str] = (),
+    means: str | Node | None = None,
 ) -> MappedClaim:
-    """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model."""
+    """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
+
+    ``defines`` are the page's own definitions (``--define``), ``where`` index conditions that restrict the
+    claim (``--where 'j != c'``), ``means`` the left side of a claim written without one (``--means``: a
+    derivative such as ``dH/dz``, as text or already read).
+    """
     parsed_lets = [parse_let(text) for text in lets]
+    definitions = [parse_definition(text) for text in defines]
+    parameters = _definition_parameters(definitions)
+    prepared, notes, entries = _recognize_definitions(
+        definitions, parsed_lets, parameters, loss=loss, convention=convention, classes=classes
+    )
     sides = list(claim.sides)
-    if wrt is not None:
-        wrt_claim = parse_claim(wrt)
-        if len(wrt_claim.sides) != 1:
-            raise NotationError(f"--wrt {wrt!r} must be one variable such as W_{{ij}} or z_j")
-        lhs_node: Node = Derivative(Symbol("H"), wrt_claim.sides[0])
-        if isinstance(sides[0], Derivative) and len(sides) > 1:
-            lhs_node = sides.pop(0)
-    else:
-        if _elided_left(claim.source):
-            raise NotationError(
-                "the chain starts with '=' (its left side is elided): give the left side or --wrt"
-            )
-        if len(sides) < 2:
-            raise NotationError(
-                "the claim has no left side: write LHS = RHS, or give --wrt with a right side"
-            )
-        lhs_node = sides.pop(0)
-    mapper = Mapper([lhs_node, *sides], parsed_lets, loss=loss, convention=convention, classes=classes)
+    lhs_node = _left_side(claim, sides, wrt, means)
+    conditions = [*claim.conditions, *(parse_condition(text) for text in where)]
+    mapper = Mapper(
+        [lhs_node, *sides],
+        [*parsed_lets, *prepared, *_true_class_names(prepared, lhs_node, sides)],
+        loss=loss,
+        convention=convention,
+        classes=classes,
+        parameters=parameters,
+    )
+    for note in notes:
+        mapper.note(note)
+    for entry in entries:
+        mapper.entries.setdefault(entry.page, entry)
     lhs_pre, *side_nodes = mapper.nodes
     lhs = mapper.build(lhs_pre)
+    lhs = replace(lhs, expr=_finish(lhs.expr, mapper, "the left side"))
     lhs_restriction = mapper.restriction
-    for condition in claim.conditions:
+    for condition in conditions:
         indicator = mapper._condition(condition)
         lhs_restriction = indicator if lhs_restriction is None else lhs_restriction * indicator
+    if lhs_restriction is not None:
+        lhs_restriction = _finish(lhs_restriction, mapper, "the condition")
     mapped: list[MappedSide] = []
     for original, node in zip(sides, side_nodes, strict=True):
         latex = format_node(original)
         mapper.restriction = None
         try:
             rhs = mapper.build(node)
-            expr = _align(lhs, rhs, mapper)
+            expr = _finish(_align(lhs, rhs, mapper), mapper, f"${latex}$")
         except NotationError as error:
             mapped.append(MappedSide(latex, None, str(error)))
             continue
         restriction = mapper.restriction
+        if restriction is not None:
+            restriction = _finish(restriction, mapper, "a case condition")
         if lhs_restriction is not None:
             restriction = lhs_restriction if restriction is None else restriction * lhs_restriction
         mapped.append(MappedSide(latex, expr, None, restriction))
     return replace(_display_names(lhs, mapped, mapper), lhs_latex=format_node(lhs_node))
+
+
+def _left_side(claim: Claim, sides: list[Node], wrt: str | None, means: str | Node | None) -> Node:
+    """The claim's left side (removed from ``sides``), from the claim itself, --wrt or --means."""
+    if means is not None:
+        meant = _read_means(means) if isinstance(means, str) else means
+        if len(sides) > 1 and not isinstance(sides[0], (Derivative, Differential)):
+            sides.pop(0)  # a name for the result ("gradient", "grad_z"): --means says what it is
+        elif len(sides) > 1:
+            raise NotationError(
+                "the claim has its own left side (a derivative); --means is for a claim without one"
+            )
+        return meant
+    if wrt is not None:
+        wrt_claim = parse_claim(wrt)
+        if len(wrt_claim.sides) != 1:
+            raise NotationError(f"--wrt {wrt!r} must be one variable such as W_{{ij}} or z_j")
+        if isinstance(sides[0], Derivative) and len(sides) > 1:
+            return sides.pop(0)
+        return Derivative(Symbol("H"), wrt_claim.sides[0])
+    if _elided_left(claim.source):
+        raise NotationError(
+            "the chain starts with '=' (its left side is elided): give the left side, --means or --wrt"
+        )
+    if len(sides) < 2:
+        raise NotationError(
+            "the claim has no left side: write LHS = RHS, or say what it is with --means 'dH/dz'"
+        )
+    return sides.pop(0)
+
+
+def _read_means(text: str) -> Node:
+    claim = parse_claim(text)
+    if len(claim.sides) != 1:
+        raise NotationError(
+            f"--means {text!r} must be one derivative such as 'dH/dz' or '\\partial L/\\partial W'"
+        )
+    return claim.sides[0]
+
+
+_CONDITION_SPLIT: Final = (
+    ("!=", "!="),
+    ("\\neq", "!="),
+    ("\\ne", "!="),
+    ("\u2260", "!="),
+    ("==", "="),
+    ("=", "="),
+)
+
+
+def parse_condition(text: str) -> Condition:
+    """``'j != c'`` (``\\neq``, ``\\ne``, ``==``, ``=``) -> a :class:`Condition`; c is the true class."""
+    for token, op in _CONDITION_SPLIT:
+        left, sep, right = text.partition(token)
+        if sep and left.strip() and right.strip():
+            sides = []
+            for part in (left, right):
+                parsed = parse_claim(part.strip())
+                if len(parsed.sides) != 1:
+                    break
+                node = parsed.sides[0]
+                if isinstance(node, Symbol) and node.name == "c" and not node.indices:
+                    node = Symbol(TRUE_CLASS_INDEX)
+                sides.append(node)
+            if len(sides) == 2:
+                return Condition(sides[0], op, sides[1])  # type: ignore[arg-type]
+    raise NotationError(
+        f"--where {text!r} must be an index condition such as 'j != c' or 'i = j' (c the true class)"
+    )
+
+
+def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Node]) -> list[Let]:
+    """An index free in a definition (not on its left side) is the page's true class; the claim's own use
+    of that index name, where the left side does not have it, is read the same way."""
+    loose: set[str] = set()
+    for definition in definitions:
+        if definition.definition:
+            loose |= _free_index_names(definition.target) - set(definition.pattern) - set(SIZE_NAMES)
+    if not loose:
+        return []
+    own = _free_index_names(lhs)
+    used = set().union(*(_free_index_names(side) for side in sides)) if sides else set()
+    names = sorted((loose & used) - own)
+    return [Let(f"{name}=c", name, None, False, (), Symbol(TRUE_CLASS_TARGET)) for name in names]
+
+
+def _definition_parameters(definitions: Sequence[Let]) -> frozenset[str]:
+    """Plain scalar names in the definitions (the page's own parameters unless they mean something else),
+    and, marked with a leading ``[``, names of vectors they use (a fixed vector, unless known)."""
+    names: set[str] = set()
+    for definition in definitions:
+        for node in _walk(definition.target):
+            if isinstance(node, Symbol) and not node.indices and not _is_index_of(node, definition.target):
+                names.add(node.name)
+            elif isinstance(node, Symbol) and len(node.indices) == 1:
+                names.add(f"[{node.name}")  # a vector the definition uses (teacher logits)
+    return frozenset(names)
+
+
+def _recognize_definitions(
+    definitions: Sequence[Let],
+    lets: Sequence[Let],
+    parameters: frozenset[str],
+    *,
+    loss: LossKind,
+    convention: Convention,
+    classes: int | None,
+) -> tuple[list[Let], list[str], list[MappingEntry]]:
+    """Definitions of canonical quantities become mappings (``s_k = e^{z_k}/\\sum_j e^{z_j}`` makes s the
+    softmax output a); the others stay definitions, substituted where the page symbol is used."""
+    prepared: list[Let] = []
+    notes: list[str] = []
+    entries: list[MappingEntry] = []
+    for definition in definitions:
+        others = [d for d in definitions if d is not definition]
+        canonical = _recognize(definition, [*lets, *others], parameters, loss, convention, classes)
+        if canonical is None:
+            prepared.append(definition)
+            continue
+        indices = tuple(Symbol(name) for name in definition.pattern)
+        target = Symbol(canonical, indices=indices)
+        prepared.append(replace(definition, definition=False, target=target, recognized=True))
+        label = _symbol_label(Symbol(definition.name, decoration=definition.decoration))
+        entries.append(
+            MappingEntry(
+                label, canonical, False, f"your definition (--define) is {_CANONICAL_WORDS[canonical]}"
+            )
+        )
+    return prepared, notes, entries
+
+
+_CANONICAL_WORDS: Final = {
+    "a": "the softmax output", "z": "the logits", "H": "the cross-entropy loss",
+    "A": "the batch softmax output", "Z": "the batch logits",
+}  # fmt: skip
+
+
+def _recognize(
+    definition: Let,
+    lets: Sequence[Let],
+    parameters: frozenset[str],
+    loss: LossKind,
+    convention: Convention,
+    classes: int | None,
+) -> str | None:
+    """The canonical quantity a definition defines, checked numerically, or None."""
+    from derive.equivalence import numeric_check
+
+    if any(not name.isalpha() for name in definition.pattern) or len(definition.pattern) > 1:
+        return None
+    try:
+        mapper = Mapper(
+            [definition.target],
+            lets,
+            loss=loss,
+            convention=convention,
+            classes=classes,
+            parameters=parameters,
+        )
+        tensor = mapper.build(mapper.nodes[0])
+        expr = _finish(tensor.expr, mapper, "the definition")
+        if tensor.axes:
+            return None
+        candidates: list[tuple[str, sympy.Expr]] = []
+        if not definition.pattern:
+            candidates.append(("H", s.H))
+        else:
+            index = mapper.index(definition.pattern[0], "class")
+            candidates += [("a", s.a[index]), ("z", mapper.model.logit(index))]
+        for name, candidate in candidates:
+            if name == "H" and (mapper.model.batch or loss != "softmax-ce"):
+                continue
+            _, counterexample, _, _ = numeric_check(
+                candidate, expr, mapper.model, mapper.assumptions, max_cases=6
+            )
+            if counterexample is None:
+                return name
+    except (NotationError, ArithmeticError, ValueError, TypeError):
+        return None
+    except Exception:  # the numeric evaluator's own errors: not recognized, the claim will say why
+        return None
+    return None
+
+
+def _finish(expr: sympy.Expr, mapper: Mapper, where: str) -> sympy.Expr:
+    """Write out the true class and remove a cancelling max shift."""
+    expr = resolve_true_class(expr, mapper)
+    if expr.has(s.shift):
+        expr = _without_shift(expr, mapper, where)
+    return expr
+
+
+def resolve_true_class(expr: sympy.Expr, mapper: Mapper) -> sympy.Expr:
+    """An entry at the true class c is the target-weighted sum over classes (one-hot targets): x_c is
+    sum_n y_n x_n, d f / d z_c is sum_n y_n d f / d z_n, and y_c is 1."""
+    marker = mapper.true_class()
+    if not expr.has(marker):
+        return expr
+    mapper._add_assumption(Assumption.ONE_HOT, "the true class c is where the one-hot targets are 1")
+
+    def target(n: sympy.Expr, row: sympy.Expr | None) -> sympy.Expr:
+        return s.y[n] if row is None else s.Y[row, n]
+
+    def row_of(indexed: sympy.Indexed) -> sympy.Expr | None:
+        return (
+            indexed.indices[0]
+            if str(indexed.base) in ("A", "Z", "Y", "X") and len(indexed.indices) == 2
+            else None
+        )
+
+    def through(derivative: sympy.Derivative) -> sympy.Expr:
+        variable = derivative.variables[0]
+        if not (isinstance(variable, sympy.Indexed) and marker in variable.indices):
+            return derivative
+        n = sympy.Idx(f"n{next(mapper._fresh)}", (1, mapper.size_expr("class")))
+        moved = variable.base[tuple(n if i == marker else i for i in variable.indices)]
+        inner = sympy.Derivative(derivative.expr, moved)
+        return sympy.Sum(target(n, row_of(variable)) * inner, (n, 1, mapper.size_expr("class")))
+
+    def entry(indexed: sympy.Indexed) -> sympy.Expr:
+        if str(indexed.base) in ("y", "Y"):
+            return sympy.S.One
+        n = sympy.Idx(f"n{next(mapper._fresh)}", (1, mapper.size_expr("class")))
+        moved = indexed.base[tuple(n if i == marker else i for i in indexed.indices)]
+        return sympy.Sum(target(n, row_of(indexed)) * moved, (n, 1, mapper.size_expr("class")))
+
+    expr = expr.replace(lambda e: isinstance(e, sympy.Derivative) and e.has(marker), through)
+    expr = expr.replace(lambda e: isinstance(e, sympy.Indexed) and marker in e.indices, entry)
+    expr = expr.replace(
+        lambda e: isinstance(e, sympy.KroneckerDelta) and marker in e.args,
+        lambda e: s.y[next(a for a in e.args if a != marker)],
+    )
+    if expr.has(marker):
+        raise NotationError("the true class c is used where it cannot be written out")
+    return expr
+
+
+def _without_shift(expr: sympy.Expr, mapper: Mapper, where: str) -> sympy.Expr:
+    """``max(z)`` read as a constant shift is sound only where the value does not depend on it."""
+    from derive.equivalence import numeric_check
+
+    unshifted = expr.xreplace({s.shift: sympy.S.Zero})
+    try:
+        _, counterexample, _, _ = numeric_check(
+            expr, unshifted, mapper.model, mapper.assumptions, max_cases=4
+        )
+    except Exception as error:
+        raise NotationError(
+            f"the max in {where} could not be checked to cancel ({type(error).__name__})"
+        ) from None
+    if counterexample is not None:
+        raise NotationError(
+            f"the max in {where} does not cancel (it is not only a shift inside a softmax): not read"
+        )
+    mapper.note(f"the max in {where} cancels: the value is the same for every shift")
+    return unshifted
 
 
 def _elided_left(source: str) -> bool:
@@ -1272,8 +1936,20 @@ def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
             names = ", ".join(mapper.index_names.get(str(i), str(i)) for i in substitution.values())
             mapper.note(f"the vector on the right is read entry-wise, at index {names} of the left side")
             return rhs.expr.xreplace(substitution)
-    if rhs.is_scalar and not lhs.is_scalar and not _free_claim_indices(rhs.expr):
-        return rhs.expr
+    if rhs.is_scalar and not lhs.is_scalar:
+        own = set(_free_claim_indices(lhs.expr))
+        loose = [i for i in _free_claim_indices(rhs.expr) if i not in own]
+        if not loose:
+            return rhs.expr
+        substitution = {}
+        for axis, kind in zip(lhs.axes, lhs.kinds, strict=True):
+            match = next(
+                (i for i in loose if i.upper == mapper.size_expr(kind) and i not in substitution), None
+            )
+            if match is not None:
+                substitution[match] = axis
+        if len(substitution) == len(loose):
+            return rhs.expr.xreplace(substitution)
     raise NotationError(
         f"the left side is a {_shape_word(lhs)} but the right side is a {_shape_word(rhs)}"
         + (" (check --convention)" if len(lhs.axes) == 2 == len(rhs.axes) else "")

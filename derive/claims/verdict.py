@@ -37,6 +37,9 @@ from derive.loss import CONVENTIONS, LOSSES, Convention, LossKind, Model
 from derive.numeric import DIGITS, Evaluator, Key, NumericEvaluationError
 
 Verdict = Literal["holds", "holds_if", "fails", "undecided"]
+#: The surface syntax of a claim: LaTeX, plain text (ASCII or unicode math), Python, or other code.
+Syntax = Literal["latex", "text", "python", "code"]
+SYNTAXES: tuple[Syntax, ...] = ("latex", "text", "python", "code")
 StepVerdict = Literal["holds", "holds_if", "fails", "undecided", "unreadable"]
 
 #: Exit code of each verdict (bad input is 2).
@@ -95,10 +98,18 @@ class CheckOptions:
     at: tuple[str, ...] = ()
     classes: int | None = None
     timeout: float = 10.0
+    define: tuple[str, ...] = ()
+    where: tuple[str, ...] = ()
+    means: str | None = None
+    syntax: Syntax | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.claim, str):
             raise UsageError("the claim must be a string")
+        if self.syntax is not None and self.syntax not in SYNTAXES:
+            raise UsageError(f"--syntax {self.syntax!r}: use one of {', '.join(SYNTAXES)}")
+        if self.wrt is not None and self.means is not None:
+            raise UsageError("give --means or --wrt, not both (--means 'dH/dz' says more)")
         for name in self.assume:
             if name not in ASSUME_NAMES:
                 raise UsageError(f"--assume {name!r}: use onehot or sum-to-one")
@@ -114,7 +125,10 @@ class CheckOptions:
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> CheckOptions:
         """Options from a batch line's JSON object (unknown fields are an error)."""
-        allowed = {"claim", "wrt", "let", "assume", "convention", "loss", "at", "classes", "timeout", "id"}
+        allowed = {
+            "claim", "wrt", "let", "assume", "convention", "loss", "at", "classes", "timeout", "id",
+            "define", "where", "means", "syntax",
+        }  # fmt: skip
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise UsageError(f"unknown field {unknown[0]!r}")
@@ -148,6 +162,10 @@ class CheckOptions:
             loss=optional("loss", str) or "softmax-ce",  # type: ignore[arg-type]
             classes=optional("classes", int),  # type: ignore[arg-type]
             timeout=float(timeout),
+            define=strings("define"),
+            where=strings("where"),
+            means=optional("means", str),  # type: ignore[arg-type]
+            syntax=optional("syntax", str),  # type: ignore[arg-type]
         )
 
 
@@ -267,9 +285,12 @@ def judge(
     if first.verdict == "proved":
         return _Judgment("holds", _assumed_text(base), _assumed_latex(base), _proved_text(model, base))
     if first.verdict == "undecided" and _split_on_delta(lhs, rhs, model, base, decider):
-        return _Judgment("holds", _assumed_text(base), _assumed_latex(base),
-                         _proved_text(model, base).replace("proved", "proved case by case (equal and "
-                                                           "different indices)"))
+        return _Judgment(
+            "holds",
+            _assumed_text(base),
+            _assumed_latex(base),
+            _proved_text(model, base).replace("proved", "proved case by case (equal and different indices)"),
+        )
     if first.verdict == "undecided":
         return _Judgment(
             "undecided",
@@ -341,8 +362,9 @@ def first_is_numeric(decider: Decider) -> bool:
     return bool(getattr(decider, "numeric_only", False))
 
 
-def _split_on_delta(lhs: sympy.Expr, rhs: sympy.Expr, model: Model, base: Sequence[Assumption],
-                    decider: Decider) -> bool:
+def _split_on_delta(
+    lhs: sympy.Expr, rhs: sympy.Expr, model: Model, base: Sequence[Assumption], decider: Decider
+) -> bool:
     """Prove an equation with a Kronecker delta of two free indices in two cases: equal, and different."""
     if first_is_numeric(decider):
         return False
@@ -620,6 +642,9 @@ def map_options(options: CheckOptions) -> MappedClaim:
         loss=options.loss,
         convention=options.convention,
         classes=options.classes,
+        defines=options.define,
+        where=options.where,
+        means=options.means,
     )
 
 
@@ -757,4 +782,6 @@ def error_result(error: DeriveError) -> dict[str, object]:
         "kind": type(error).__name__,
         "exit_code": error.exit_code,
     }
+
+
 numeric_decider.numeric_only = True  # type: ignore[attr-defined]
