@@ -119,34 +119,37 @@ CANONICAL: Final[dict[str, Role]] = {
 CANONICAL_BATCH: Final[dict[str, Role]] = {"A": "output", "Y": "target", "Z": "logits", "X": "input"}
 
 #: Recognized page notations (name, decoration) -> role. Each use is reported as a guess.
+#: Names pages and code use for each role (plain, no decoration); every use is reported as a guess.
+WORD_GUESSES: Final[dict[Role, tuple[str, ...]]] = {
+    "loss": (
+        "L", "E", "J", "C", "ell", "CE", "l", "Loss", "loss", "cost", "Cost", "xent", "nll", "NLL",
+        "ce", "cross_entropy", "crossentropy", "CrossEntropy", "losses", "cost_function",
+    ),
+    "output": (
+        "p", "s", "h", "o", "S", "Q", "SM", "sigma", "q", "probs", "prob", "probabilities", "probas",
+        "yhat", "y_hat", "Yhat", "Y_hat", "y_pred", "ypred", "Y_pred", "pred", "preds", "prediction",
+        "predictions", "output", "outputs", "out", "softmax_output", "softmax_out", "sm", "activations",
+        "activation", "y_tilde",
+    ),
+    "target": (
+        "t", "P", "labels", "label", "targets", "target", "y_true", "ytrue", "Y_true", "onehot",
+        "one_hot", "y_onehot", "gt", "truth", "ground_truth", "targ", "tgt", "Y_onehot",
+    ),
+    "logits": ("u", "logits", "logit", "scores", "score", "net", "pre_softmax"),
+    "weights": ("w", "weights", "weight", "Weights"),
+    "bias": ("bias", "biases"),
+    "input": ("inputs", "features"),
+    "fixed": (),
+}  # fmt: skip
+
+#: Recognized page notations (name, decoration) -> role. Each use is reported as a guess.
 GUESSES: Final[dict[tuple[str, str | None], Role]] = {
-    ("L", None): "loss",
+    **{(name, None): role for role, names in WORD_GUESSES.items() for name in names},
     ("L", "cal"): "loss",
-    ("E", None): "loss",
-    ("J", None): "loss",
-    ("C", None): "loss",
-    ("ell", None): "loss",
-    ("CE", None): "loss",
-    ("l", None): "loss",
     ("H", "cal"): "loss",
-    ("Loss", None): "loss",
-    ("loss", None): "loss",
     ("y", "hat"): "output",
-    ("p", None): "output",
     ("p", "hat"): "output",
-    ("s", None): "output",
-    ("h", None): "output",
-    ("o", None): "output",
-    ("S", None): "output",
-    ("Q", None): "output",
-    ("SM", None): "output",
-    ("sigma", None): "output",
     ("a", "hat"): "output",
-    ("q", None): "output",
-    ("t", None): "target",
-    ("P", None): "target",
-    ("u", None): "logits",
-    ("w", None): "weights",
     ("a", "tilde"): "input",
 }
 
