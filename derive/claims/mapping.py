@@ -1593,18 +1593,23 @@ def map_claim(
     defines: Sequence[str] = (),
     where: Sequence[str] = (),
     means: str | Node | None = None,
+    definitions: Sequence[tuple[str, tuple[str, ...], Node]] = (),
 ) -> MappedClaim:
     """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
 
-    ``defines`` are the page's own definitions (``--define``), ``where`` index conditions that restrict the
+    ``defines`` are the page's own definitions (``--define``; ``definitions`` the same, already read, from
+    code), ``where`` index conditions that restrict the
     claim (``--where 'j != c'``), ``means`` the left side of a claim written without one (``--means``: a
     derivative such as ``dH/dz``, as text or already read).
     """
     parsed_lets = [parse_let(text) for text in lets]
-    definitions = [parse_definition(text) for text in defines]
-    parameters = _definition_parameters(definitions)
+    page_definitions = [parse_definition(text) for text in defines] + [
+        Let(f"{name} (defined by the code)", name, None, False, pattern, target, definition=True)
+        for name, pattern, target in definitions
+    ]
+    parameters = _definition_parameters(page_definitions)
     prepared, notes, entries = _recognize_definitions(
-        definitions, parsed_lets, parameters, loss=loss, convention=convention, classes=classes
+        page_definitions, parsed_lets, parameters, loss=loss, convention=convention, classes=classes
     )
     sides = list(claim.sides)
     lhs_node = _left_side(claim, sides, wrt, means)

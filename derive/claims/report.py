@@ -24,8 +24,11 @@ HEADLINES: dict[str, str] = {
     "fails": "fails",
     "undecided": "undecided",
     "unreadable": "not read",
+    "ambiguous": "ambiguous (the readings disagree)",
 }
-MARKS: dict[str, str] = {"holds": "✅", "holds_if": "⚠️", "fails": "❌", "undecided": "❔", "unreadable": "➖"}
+MARKS: dict[str, str] = {
+    "holds": "✅", "holds_if": "⚠️", "fails": "❌", "undecided": "❔", "unreadable": "➖", "ambiguous": "🔀",
+}  # fmt: skip
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#~])")
 _MATH = re.compile(r"(\$[^$]+\$)")
@@ -132,11 +135,24 @@ def render_text(result: CheckResult) -> str:
                 f"  {_where(row['indices'])}: claim {_number(row['claimed'])}, "
                 f"true {_number(row['true'])}  {mark}"
             )
+    lines += [_plain(line) for line in _reading_lines(result)]
     if result.mapping:
         lines.append("notation: " + "; ".join(_mapping_text(entry) for entry in result.mapping))
     for note in result.notes:
         lines.append(f"note: {_plain(note)}")
     return "\n".join(lines) + "\n"
+
+
+def _reading_lines(result: CheckResult) -> list[str]:
+    """The reading this result is about, every reading's verdict, and each equation's (``$...$`` math)."""
+    lines = [f"reading: {', '.join(result.choices)}"] if result.choices else []
+    for number, reading in enumerate(result.readings, start=1):
+        choices = reading.get("choices")
+        named = ", ".join(map(str, choices)) if isinstance(choices, list) and choices else "as written"
+        lines.append(f"reading {number} ({named}): {reading['verdict']}")
+    for number, part in enumerate(result.parts, start=1):
+        lines.append(f"equation {number}: {HEADLINES[part.verdict]}: ${_final_latex(part)}$")
+    return lines
 
 
 def _mapping_text(entry: Mapping[str, object]) -> str:
@@ -229,7 +245,7 @@ def markdown_context(result: CheckResult) -> dict[str, object]:
         "at_rows": at_rows,
         "at_values": at_values,
         "mapping": mapping,
-        "notes": [_md(note) for note in result.notes],
+        "notes": [_md(note) for note in result.notes] + [_md(line) for line in _reading_lines(result)],
         "footer": "exact symbolic check with 50-digit numeric samples"
         if result.symbolic
         else "numeric samples",

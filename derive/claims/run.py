@@ -29,8 +29,8 @@ from derive.claims.verdict import (
     CheckResult,
     Decider,
     error_result,
-    evaluate_claim,
-    map_options,
+    evaluate_readings,
+    map_readings,
     numeric_decider,
     symbolic_decider,
 )
@@ -106,12 +106,12 @@ def _worker(options: CheckOptions, connection: Connection) -> None:
         options, hook = _hook(options)
         if hook == HOOK_SLEEP_BEFORE:
             time.sleep(3600)
-        mapped = map_options(options)
+        mapped = map_readings(options)
         numeric, symbolic = _caching_deciders()
-        connection.send(("numeric", evaluate_claim(mapped, options, numeric, symbolic=False)))
+        connection.send(("numeric", evaluate_readings(mapped, options, numeric, symbolic=False)))
         if hook == HOOK_SLEEP_AFTER:
             time.sleep(3600)
-        connection.send(("final", evaluate_claim(mapped, options, symbolic, symbolic=True)))
+        connection.send(("final", evaluate_readings(mapped, options, symbolic, symbolic=True)))
     except DeriveError as error:
         connection.send(("error", type(error).__name__, _one_line(str(error)), error.exit_code))
     except RecursionError:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -29,21 +29,21 @@ import mpmath
 import sympy
 
 from derive import symbols as s
-from derive.claims.latex import parse_claim
 from derive.claims.mapping import MappedClaim, MappedSide, as_expr, map_claim
+from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
 from derive.equivalence import Assumption, Counterexample, Outcome, decide, numeric_check
 from derive.errors import DeriveError, NotationError, UsageError
 from derive.loss import CONVENTIONS, LOSSES, Convention, LossKind, Model
 from derive.numeric import DIGITS, Evaluator, Key, NumericEvaluationError
 
-Verdict = Literal["holds", "holds_if", "fails", "undecided"]
+Verdict = Literal["holds", "holds_if", "fails", "undecided", "ambiguous"]
 #: The surface syntax of a claim: LaTeX, plain text (ASCII or unicode math), Python, or other code.
 Syntax = Literal["latex", "text", "python", "code"]
 SYNTAXES: tuple[Syntax, ...] = ("latex", "text", "python", "code")
-StepVerdict = Literal["holds", "holds_if", "fails", "undecided", "unreadable"]
+StepVerdict = Literal["holds", "holds_if", "fails", "undecided", "unreadable", "ambiguous"]
 
 #: Exit code of each verdict (bad input is 2).
-EXIT_CODES: dict[str, int] = {"holds": 0, "fails": 1, "undecided": 3, "holds_if": 4}
+EXIT_CODES: dict[str, int] = {"holds": 0, "fails": 1, "undecided": 3, "holds_if": 4, "ambiguous": 5}
 
 #: Index cases compared per decision (all of them for small k).
 MAX_CASES = 40
@@ -211,6 +211,12 @@ class CheckResult:
     explanation: str = ""
     symbolic: bool = True
     classes: str = "k"
+    #: The choices of the reading this result is about (empty when the text has one reading).
+    choices: tuple[str, ...] = ()
+    #: With several plausible readings: each one's choices and verdict (``ambiguous`` when they disagree).
+    readings: tuple[dict[str, object], ...] = ()
+    #: With several equations in one text: the result of each.
+    parts: tuple[CheckResult, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -232,6 +238,9 @@ class CheckResult:
             "claim": self.claim,
             "symbolic": self.symbolic,
             "classes": self.classes,
+            "choices": list(self.choices),
+            "readings": list(self.readings),
+            "parts": [part.as_dict() for part in self.parts],
         }
 
     def to_json(self) -> str:
@@ -633,19 +642,105 @@ def at_instance(claim: MappedClaim, rhs: sympy.Expr, table: Mapping[str, object]
 
 
 def map_options(options: CheckOptions) -> MappedClaim:
-    """Parse and map a claim (raises DeriveError subclasses on bad input)."""
-    claim = parse_claim(options.claim)
-    return map_claim(
-        claim,
-        wrt=options.wrt,
-        lets=options.let,
-        loss=options.loss,
-        convention=options.convention,
-        classes=options.classes,
-        defines=options.define,
-        where=options.where,
-        means=options.means,
+    """Parse and map a claim with one reading (raises DeriveError subclasses on bad input)."""
+    return map_readings(options)[0].claims[0]
+
+
+@dataclass(frozen=True)
+class MappedReading:
+    """One reading of the claim text, mapped: one MappedClaim per equation it holds."""
+
+    reading: ClaimReading
+    claims: tuple[MappedClaim, ...]
+
+
+def map_readings(options: CheckOptions) -> list[MappedReading]:
+    """Read the claim text and map every plausible reading (raises the first reading's error when none
+    maps)."""
+    readings = read_claim(options.claim, options.syntax, options.means)
+    mapped: list[MappedReading] = []
+    errors: list[DeriveError] = []
+    for reading in readings[:MAX_READINGS]:
+        try:
+            claims = tuple(
+                map_claim(
+                    claim,
+                    wrt=options.wrt,
+                    lets=options.let,
+                    loss=options.loss,
+                    convention=options.convention,
+                    classes=options.classes,
+                    defines=options.define,
+                    where=options.where,
+                    means=reading.means if reading.means is not None else options.means,
+                    definitions=reading.definitions,
+                )
+                for claim in reading.claims
+            )
+        except DeriveError as error:
+            errors.append(error)
+            continue
+        mapped.append(MappedReading(reading, claims))
+    if not mapped:
+        raise errors[0]
+    return mapped
+
+
+#: How bad each verdict is, for a text with several equations (the worst one leads).
+_SEVERITY: dict[str, int] = {"fails": 0, "ambiguous": 1, "undecided": 2, "holds_if": 3, "holds": 4}
+
+
+def evaluate_readings(
+    mapped: Sequence[MappedReading], options: CheckOptions, decider: Decider, *, symbolic: bool
+) -> CheckResult:
+    """Judge every reading; ``ambiguous`` when plausible readings disagree."""
+    results = [
+        replace(
+            _combine_parts([evaluate_claim(c, options, decider, symbolic=symbolic) for c in m.claims]),
+            choices=m.reading.choices,
+        )
+        for m in mapped
+    ]
+    if len(results) == 1:
+        return results[0]
+    summaries: tuple[dict[str, object], ...] = tuple(
+        {
+            "choices": list(result.choices),
+            "verdict": result.verdict,
+            "condition": result.condition,
+            "explanation": result.explanation,
+        }
+        for result in results
     )
+    first = results[0]
+    if all((r.verdict, r.condition) == (first.verdict, first.condition) for r in results):
+        note = f"the text has {len(results)} readings; they all give this verdict"
+        return replace(first, readings=summaries, notes=(*first.notes, note))
+    listed = "; ".join(
+        f"reading {n} ({', '.join(r.choices) or 'as written'}): {r.verdict}" for n, r in enumerate(results, 1)
+    )
+    return replace(
+        first,
+        verdict="ambiguous",
+        condition=None,
+        condition_latex=None,
+        counterexample=None,
+        explanation=f"the text can be read in {len(results)} ways and they disagree: {listed}; "
+        "rewrite the text so that it has one reading (for example \\text{yhat} for one name), "
+        "or give --syntax",
+        readings=summaries,
+    )
+
+
+def _combine_parts(parts: list[CheckResult]) -> CheckResult:
+    """Several equations in one text: the worst verdict leads, every part is kept."""
+    if len(parts) == 1:
+        return parts[0]
+    lead = min(parts, key=lambda part: _SEVERITY[part.verdict])
+    summary = f"the text holds {len(parts)} equations; " + ", ".join(
+        f"equation {n}: {part.verdict}" for n, part in enumerate(parts, 1)
+    )
+    return replace(lead, parts=tuple(parts), notes=(*lead.notes, summary))
 
 
 def evaluate_claim(
