@@ -214,6 +214,10 @@ _BASES: Final[dict[str, sympy.IndexedBase]] = {
 _VARIABLE_BASES: Final = frozenset(_BASES)
 
 
+#: The batch matrix of each single-example vector (a row per example).
+_BATCH_OF: Final[dict[str, str]] = {"a": "A", "y": "Y", "z": "Z", "x": "X"}
+
+
 def base_axes(base: str, convention: Convention) -> tuple[Kind, ...]:
     """The index kinds of a canonical base, in order."""
     if base == "W":
@@ -438,6 +442,7 @@ def parse_let(text: str) -> Let:
         if pattern or isinstance(left, Call):
             raise NotationError(f"--let {text!r}: only a plain index name can be the true class c")
         return Let(text, symbol.name, _plain(symbol.decoration), False, (), target)
+    target = _rename_indices(target, {TRUE_CLASS_TARGET: Symbol(TRUE_CLASS_INDEX)})
     for node in _walk(target):
         if (
             isinstance(node, Symbol)
@@ -1051,7 +1056,7 @@ class Mapper:
             for node in _walk(root):
                 if isinstance(node, Call) and isinstance(node.function, Symbol) and node.function.indices:
                     self._record_kinds(node.function, False)
-                elif isinstance(node, Symbol) and node.indices:
+                elif isinstance(node, Symbol) and (node.indices or node.example is not None):
                     self._record_kinds(node, False)
                 elif isinstance(node, Sum) and node.index is not None and node.upper is not None:
                     self._sum_uppers.append((node.index, node.upper))
@@ -1074,6 +1079,10 @@ class Mapper:
             return
         if resolution.base is None or resolution.onehot:
             return
+        if isinstance(symbol.example, Symbol) and not symbol.example.indices:
+            previous = self.kinds.setdefault(symbol.example.name, "example")
+            if previous != "example":
+                self._conflicts.add(symbol.example.name)
         axes = base_axes(resolution.base, self.convention)
         if len(symbol.indices) == 1 and len(axes) == 2:
             axes = ("class",) if resolution.base == "W" else ("example",)
@@ -1131,6 +1140,10 @@ class Mapper:
         if isinstance(node, Symbol) and (node.name == TRUE_CLASS_INDEX or node.name in self.true_class_names):
             if not node.indices:
                 return self.true_class()
+        if kind == "class" and isinstance(node, Symbol) and (node.indices or node.example is not None):
+            if self._label(node) is not None:  # p_{n, y_n}: the entry at the label of example n
+                self._add_assumption(Assumption.ONE_HOT, "an index that is a label: the targets are one-hot")
+                return self.true_class()
         if isinstance(node, Number):
             if node.value.denominator != 1 or node.value < 1:
                 raise NotationError(f"index ${format_node(node)}$ is not a positive integer")
@@ -1182,11 +1195,16 @@ class Mapper:
             if node.indices:
                 self.note(f"the index of ${format_node(node)}$ is dropped: it is read as the loss H")
             return Tensor(s.H)
+        batch_base = _BATCH_OF.get(resolution.base) if self.batch else None
         if node.example is not None:
             if not self.batch:
                 self.note(f"the example superscript of ${format_node(node)}$ is dropped (one example)")
             else:
-                return self._vector(resolution.base, (node.example, *node.indices), node.transposed)
+                base = batch_base or resolution.base
+                return self._vector(base, (node.example, *node.indices), node.transposed)
+        if batch_base is not None and not node.indices:
+            self.note(f"${format_node(node)}$ is read as the batch {batch_base} (the claim is about a batch)")
+            return self._vector(batch_base, (), node.transposed)
         return self._vector(resolution.base, node.indices, node.transposed)
 
     def _vector(self, base: str, indices: Sequence[Node], transposed: bool) -> Tensor:
@@ -1344,14 +1362,24 @@ class Mapper:
             )
             self.record(shown, "y", True, "a comparison with the true class is the one-hot target")
             column = self.index_value(other, "class")
-            if label == ():
+            if label == () and self.batch:
+                label = (self._example_index(shown),)
+            if label == () or not self.batch:
                 return s.y[column]
-            if self.batch:
-                return s.Y[label[0], column]
-            return s.y[column]
+            return s.Y[label[0], column]
         names = [i.name if isinstance(i, Symbol) and not i.indices else None for i in (left, right)]
         kinds = [self.kinds.get(n, "class") if n else "class" for n in names]
         return sympy.KroneckerDelta(self.index_value(left, kinds[0]), self.index_value(right, kinds[1]))
+
+    def _example_index(self, shown: str) -> sympy.Expr:
+        """The one example index of a batch claim (the true class of a batch claim is that example's)."""
+        names = sorted({name for name, kind in self.kinds.items() if kind == "example"})
+        if len(names) != 1:
+            raise NotationError(
+                f"${shown}$: the true class of which example? (the batch claim has "
+                f"{'no' if not names else 'several'} example indices)"
+            )
+        return self.index(names[0], "example")
 
     def _label(self, node: Node) -> tuple[sympy.Expr, ...] | None:
         """``()`` when ``node`` names the true class of the one example; ``(row,)`` for the label of example
@@ -1725,13 +1753,12 @@ def parse_condition(text: str) -> Condition:
 
 def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Node]) -> list[Let]:
     """An index free in a definition (not on its left side) is the page's true class; the claim's own use
-    of that index name, where the left side does not have it, is read the same way."""
-    loose: set[str] = set()
+    of that index name, where the left side does not have it, is read the same way, and so is a label
+    letter (y, t, \\ell) used as an index on the right side only (a_y)."""
+    loose: set[str] = {"y", "t", "ell"}  # the label as an index: a_y, z_t
     for definition in definitions:
         if definition.definition:
             loose |= _free_index_names(definition.target) - set(definition.pattern) - set(SIZE_NAMES)
-    if not loose:
-        return []
     own = _free_index_names(lhs)
     used = set().union(*(_free_index_names(side) for side in sides)) if sides else set()
     names = sorted((loose & used) - own)
