@@ -44,7 +44,7 @@ OPTIONS: dict[str, dict[str, object]] = {
         "let": ("i=c", "p=a", "pt=a_c"),
         "define": (r"FL = -\alpha (1-a_c)^2 \log a_c",),
     },
-    "V06": {"let": (r"\theta=z",)},
+    "V06": {"let": (r"\theta=z",), "implied_sums": True},
     "V08": {"let": ("Z=z",), "where": ("i != c",)},
     "V09": {"syntax": "code", "means": "dL/dx", "let": ("x=z",)},
     "V10": {"syntax": "code", "means": "dL/dx", "let": ("x=z",)},

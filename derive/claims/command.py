@@ -56,6 +56,11 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         help="what a claim without a left side (or code) computes, e.g. 'dH/dz' or 'dL/dW'",
     )
     parser.add_argument(
+        "--implied-sums",
+        action="store_true",
+        help="an index the left side does not have is summed (Einstein's convention)",
+    )
+    parser.add_argument(
         "--syntax",
         choices=("latex", "text", "python", "code"),
         default=None,
@@ -126,6 +131,7 @@ def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> 
         where=tuple(args.where),
         means=args.means,
         syntax=args.syntax,
+        implied_sums=args.implied_sums,
     )
 
 

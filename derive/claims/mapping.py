@@ -22,7 +22,7 @@ one-hot vector of the true class t (the targets y, under the one-hot assumption)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 from typing import Final, Literal, get_args
@@ -622,6 +622,111 @@ def _pattern_of(first: Node, last: Node, fresh: str) -> tuple[Node, Number, Node
     return body, found[0][0], found[0][1]  # type: ignore[return-value]
 
 
+Path = tuple[int, ...]
+
+
+def _index_occurrences(node: Node, path: Path = ()) -> Iterable[tuple[str, Path]]:
+    """Every use of an index name in ``node``, with the path of the expression node that uses it."""
+    if isinstance(node, Symbol):
+        for index in (*node.indices, *([node.example] if node.example is not None else [])):
+            if isinstance(index, Symbol) and not index.indices:
+                yield index.name, path
+    elif isinstance(node, (KroneckerDelta, Index)):
+        names = (node.i, node.j) if isinstance(node, KroneckerDelta) else node.indices
+        for index in names:
+            if isinstance(index, Symbol) and not index.indices:
+                yield index.name, path
+    for position, child in enumerate(_ordered_children(node)):
+        yield from _index_occurrences(child, (*path, position))
+
+
+def _ordered_children(node: Node) -> list[Node]:
+    if isinstance(node, Cases):
+        return [expr for expr, _ in node.branches]
+    children: list[Node] = []
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, tuple):
+            children += [item for item in value if _is_node(item) and not isinstance(node, Symbol)]
+        elif _is_node(value) and not isinstance(node, Symbol):
+            children.append(value)
+    return children
+
+
+def _wrap_at(node: Node, path: Path, wrap: Callable[[Node], Node]) -> Node:
+    """``node`` with the descendant at ``path`` replaced by ``wrap`` of it."""
+    if not path:
+        return wrap(node)
+    target = _ordered_children(node)[path[0]]
+    rebuilt = _wrap_at(target, path[1:], wrap)
+
+    if isinstance(node, Cases):
+        return Cases(tuple((rebuilt if e is target else e, c) for e, c in node.branches))
+    changes: dict[str, object] = {}
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if value is target:
+            changes[f.name] = rebuilt
+        elif isinstance(value, tuple) and any(item is target for item in value):
+            changes[f.name] = tuple(rebuilt if item is target else item for item in value)
+    return replace(node, **changes)  # type: ignore[arg-type]
+
+
+def _term_scope(root: Node, path: Path) -> Path:
+    """The nearest term holding the node at ``path``: a symbol, or the argument of a function or power, is
+    summed as the factor it belongs to (a lone e^{z_m} in a denominator is sum_m e^{z_m})."""
+    chain = [root]
+    for step in path:
+        chain.append(_ordered_children(chain[-1])[step])
+    depth = len(path)
+    while depth > 0:
+        current, parent = chain[depth], chain[depth - 1]
+        in_function = isinstance(parent, (Exp, Log, Call, Neg, Transpose)) or (
+            isinstance(parent, Pow) and path[depth - 1] == 1
+        )
+        if isinstance(current, (Symbol, KroneckerDelta, Index)) or in_function:
+            depth -= 1
+            continue
+        break
+    return path[:depth]
+
+
+def imply_sums(node: Node, keep: set[str]) -> Node:
+    """The implied-summation convention (Einstein's, and pages that write a lone e^{z_m} for the sum): an
+    index that is not in ``keep`` (the left side's free indices) is summed over the smallest expression
+    holding every use of it."""
+    bound = {current.index for current in _walk(node) if isinstance(current, Sum)}
+    uses: dict[str, list[Path]] = {}
+    for name, path in _index_occurrences(node):
+        if name not in keep and name not in bound:
+            uses.setdefault(name, []).append(path)
+    scopes: list[tuple[Path, str]] = []
+
+    def scope(paths: list[Path], name: str) -> None:
+        common: list[int] = []
+        for column in zip(*paths, strict=False):
+            if len(set(column)) != 1:
+                break
+            common.append(column[0])
+        at = node
+        for position in common:
+            at = _ordered_children(at)[position]
+        if isinstance(at, Add) and len(paths) > 1:  # uses in different terms are separate sums
+            groups: dict[int, list[Path]] = {}
+            for use in paths:
+                groups.setdefault(use[len(common)], []).append(use)
+            for group in groups.values():
+                scope(group, name)
+            return
+        scopes.append((_term_scope(node, tuple(common)), name))
+
+    for name, paths in uses.items():
+        scope(paths, name)
+    for path, name in sorted(scopes, key=lambda item: -len(item[0])):
+        node = _wrap_at(node, path, lambda inner, name=name: Sum(name, None, None, inner))  # type: ignore[misc]
+    return node
+
+
 def _shown(node: Node) -> str:
     """LaTeX of a node, with the engine's true class shown as c."""
 
@@ -854,8 +959,6 @@ class Mapper:
         loose = _free_index_names(target) - pattern
         env: dict[str, Node] = dict(variables)
         for name in sorted(loose):
-            if name in SIZE_NAMES:
-                continue
             env[name] = Symbol(TRUE_CLASS_INDEX)
             self.record(
                 name, "c", True, "an index free in a definition but not on its left side: the true class"
@@ -1622,13 +1725,15 @@ def map_claim(
     where: Sequence[str] = (),
     means: str | Node | None = None,
     definitions: Sequence[tuple[str, tuple[str, ...], Node]] = (),
+    implied_sums: bool = False,
 ) -> MappedClaim:
     """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
 
     ``defines`` are the page's own definitions (``--define``; ``definitions`` the same, already read, from
     code), ``where`` index conditions that restrict the
     claim (``--where 'j != c'``), ``means`` the left side of a claim written without one (``--means``: a
-    derivative such as ``dH/dz``, as text or already read).
+    derivative such as ``dH/dz``, as text or already read), ``implied_sums`` the convention that an index
+    the left side does not have is summed (Einstein's).
     """
     parsed_lets = [parse_let(text) for text in lets]
     page_definitions = [parse_definition(text) for text in defines] + [
@@ -1641,6 +1746,9 @@ def map_claim(
     )
     sides = list(claim.sides)
     lhs_node = _left_side(claim, sides, wrt, means)
+    if implied_sums:
+        keep = _free_index_names(lhs_node)
+        sides = [imply_sums(side, keep) for side in sides]
     conditions = [*claim.conditions, *(parse_condition(text) for text in where)]
     mapper = Mapper(
         [lhs_node, *sides],
@@ -1758,7 +1866,7 @@ def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Nod
     loose: set[str] = {"y", "t", "ell"}  # the label as an index: a_y, z_t
     for definition in definitions:
         if definition.definition:
-            loose |= _free_index_names(definition.target) - set(definition.pattern) - set(SIZE_NAMES)
+            loose |= _free_index_names(definition.target) - set(definition.pattern)
     own = _free_index_names(lhs)
     used = set().union(*(_free_index_names(side) for side in sides)) if sides else set()
     names = sorted((loose & used) - own)

@@ -102,6 +102,7 @@ class CheckOptions:
     where: tuple[str, ...] = ()
     means: str | None = None
     syntax: Syntax | None = None
+    implied_sums: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.claim, str):
@@ -127,7 +128,7 @@ class CheckOptions:
         """Options from a batch line's JSON object (unknown fields are an error)."""
         allowed = {
             "claim", "wrt", "let", "assume", "convention", "loss", "at", "classes", "timeout", "id",
-            "define", "where", "means", "syntax",
+            "define", "where", "means", "syntax", "implied_sums",
         }  # fmt: skip
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -142,6 +143,12 @@ class CheckOptions:
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 raise UsageError(f"field {name!r} must be a string or a list of strings")
             return tuple(value)
+
+        def flag(name: str) -> bool:
+            value = data.get(name, False)
+            if not isinstance(value, bool):
+                raise UsageError(f"field {name!r} must be true or false")
+            return value
 
         def optional(name: str, kind: type) -> object:
             value = data.get(name)
@@ -166,6 +173,7 @@ class CheckOptions:
             where=strings("where"),
             means=optional("means", str),  # type: ignore[arg-type]
             syntax=optional("syntax", str),  # type: ignore[arg-type]
+            implied_sums=flag("implied_sums"),
         )
 
 
@@ -674,6 +682,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
                     where=options.where,
                     means=reading.means if reading.means is not None else options.means,
                     definitions=reading.definitions,
+                    implied_sums=options.implied_sums,
                 )
                 for claim in reading.claims
             )

@@ -1,0 +1,140 @@
+"""What a claim means: the page's own definitions (--define), prose conditions (--where), claims without a
+left side (--means), the true class, implied sums, max shifts, and ambiguous readings."""
+
+from __future__ import annotations
+
+import pytest
+
+from derive.claims.ast import Add as AddNode
+from derive.claims.ast import Claim, Derivative, Div, Exp, Max, Neg, Sum, Symbol
+from derive.claims.latex import parse_claim
+from derive.claims.mapping import imply_sums, map_claim
+from derive.claims.read import ClaimReading
+from derive.claims.run import check_claim
+from derive.claims.verdict import (
+    CheckOptions,
+    MappedReading,
+    evaluate_readings,
+    numeric_decider,
+)
+from derive.errors import NotationError
+
+SOFTMAX_DEFINITION = r"s_k = \frac{e^{z_k}}{\sum_j e^{z_j}}"
+FOCAL = r"\text{FL} = -\alpha (1-p_t)^\gamma \log p_t"
+
+
+def _check(claim: str, **options: object) -> object:
+    return check_claim(CheckOptions(claim, timeout=60, **options))  # type: ignore[arg-type]
+
+
+def test_a_definition_of_the_softmax_makes_its_symbol_the_softmax_output() -> None:
+    result = _check(
+        r"\frac{\partial C}{\partial z_i} = s_i - y_i",
+        define=(r"C = -\sum_k y_k \ln s_k", SOFTMAX_DEFINITION),
+    )
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    readings = {entry["page"]: entry for entry in result.mapping}  # type: ignore[attr-defined]
+    assert readings["s"]["canonical"] == "a" and "definition" in str(readings["s"]["reason"])
+    assert readings["C"]["canonical"] == "H"
+
+
+def test_a_focal_loss_is_checked_against_the_pages_own_definition() -> None:
+    wrong = _check(
+        r"\frac{\partial \text{FL}}{\partial z_j} = \alpha (1-p_t)^\gamma (p_j - \delta_{jt})",
+        define=(FOCAL,),
+    )
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+    right = _check(
+        r"\frac{\partial \text{FL}}{\partial z_j} = \alpha (1-p_t)^\gamma "
+        r"(1 - \frac{\gamma p_t \log p_t}{1 - p_t}) (p_j - \delta_{jt})",
+        define=(FOCAL,),
+    )
+    assert right.verdict in ("holds", "undecided")  # type: ignore[attr-defined]
+    readings = {entry["page"]: entry for entry in right.mapping}  # type: ignore[attr-defined]
+    assert readings["t"]["canonical"] == "c"  # the index free in the definition is the true class
+    assert "parameter" in str(readings["gamma"]["reason"])
+
+
+def test_distillation_needs_the_temperature_factor() -> None:
+    defines = (
+        r"L = -T^2 \sum_j p_j \log q_j",
+        r"q_j = \frac{e^{z_j/T}}{\sum_k e^{z_k/T}}",
+        r"p_j = \frac{e^{v_j/T}}{\sum_k e^{v_k/T}}",
+    )
+    assert _check(r"\frac{\partial L}{\partial z_i} = T (q_i - p_i)", define=defines).verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial z_i} = q_i - p_i", define=defines).verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_where_restricts_the_claim_to_the_true_class() -> None:
+    result = _check("p_k - 1", means=r"\frac{\partial H}{\partial z_k}", where=("k = c",), assume=("onehot",))
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    off = _check(r"\frac{\partial H}{\partial z_j} = a_j", where=("j != c",), assume=("onehot",))
+    assert off.verdict == "holds"  # type: ignore[attr-defined]
+    everywhere = _check(r"\frac{\partial H}{\partial z_j} = a_j", assume=("onehot",))
+    assert everywhere.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_means_gives_a_left_side_to_a_named_result() -> None:
+    result = _check(r"\text{gradient} = \text{output} - \text{label}", means=r"\frac{\partial H}{\partial a}")
+    assert result.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_definitions_that_refer_to_each_other_in_a_cycle_are_refused() -> None:
+    with pytest.raises(NotationError, match="cycle"):
+        map_claim(parse_claim(r"\frac{\partial H}{\partial z_j} = g_j"), defines=("g_j = f_j", "f_j = g_j"))
+
+
+def test_an_unknown_symbol_that_is_differentiated_by_is_suggested_as_the_logits() -> None:
+    with pytest.raises(NotationError, match=r"--let 'g_j=z_j'"):
+        map_claim(parse_claim(r"\frac{\partial H}{\partial g_j} = a_j - y_j"))
+
+
+def test_implied_sums_sum_an_index_the_left_side_does_not_have() -> None:
+    side = parse_claim(r"\frac{\partial H}{\partial z_k} = \frac{e^{z_i}}{e^{z_m}} y_i").sides[1]
+    summed = imply_sums(side, {"k"})
+    assert isinstance(summed, Sum) and summed.index == "i"
+    claim = r"\frac{\partial H}{\partial z_k} = -y_k + \hat{y}_k y_i"
+    assert _check(claim, implied_sums=True).verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(claim).verdict == "fails"  # type: ignore[attr-defined]
+
+
+def _softmax_with_shift(index: str) -> Div:
+    shift = Max("q", Symbol("z", (Symbol("q"),)))
+    numerator = Exp(AddNode((Symbol("z", (Symbol(index),)), Neg(shift))))
+    body = Exp(AddNode((Symbol("z", (Symbol("n2"),)), Neg(shift))))
+    return Div(numerator, Sum("n2", None, None, body))
+
+
+def test_a_max_that_cancels_in_a_softmax_is_read_as_a_shift() -> None:
+    claim = Claim(
+        (
+            Derivative(Symbol("H"), Symbol("z", (Symbol("j"),))),
+            AddNode((_softmax_with_shift("j"), Neg(Symbol("y", (Symbol("j"),))))),
+        ),
+        "test",
+    )
+    mapped = map_claim(claim)
+    assert mapped.sides[0].expr is not None and "mu" not in str(mapped.sides[0].expr)
+    assert any("cancels" in note for note in mapped.notes)
+
+
+def test_a_max_that_does_not_cancel_is_refused() -> None:
+    shifted = Exp(AddNode((Symbol("z", (Symbol("j"),)), Neg(Max("q", Symbol("z", (Symbol("q"),)))))))
+    claim = Claim((Derivative(Symbol("H"), Symbol("z", (Symbol("j"),))), shifted), "test")
+    mapped = map_claim(claim)
+    assert mapped.sides[0].expr is None and "does not cancel" in str(mapped.sides[0].error)
+
+
+def test_readings_that_disagree_are_ambiguous() -> None:
+    options = CheckOptions("x", timeout=60)
+    holds = map_claim(parse_claim(r"\frac{\partial H}{\partial z_j} = a_j \sum_n y_n - y_j"))
+    fails = map_claim(parse_claim(r"\frac{\partial H}{\partial z_j} = a_j"))
+    readings = [
+        MappedReading(ClaimReading((), "latex", ("one reading",)), (holds,)),
+        MappedReading(ClaimReading((), "latex", ("another reading",)), (fails,)),
+    ]
+    result = evaluate_readings(readings, options, numeric_decider, symbolic=False)
+    assert result.verdict == "ambiguous" and result.exit_code == 5
+    assert [r["verdict"] for r in result.readings] == ["undecided", "fails"]
+    same = evaluate_readings(readings[:1] * 2, options, numeric_decider, symbolic=False)
+    assert same.verdict == "undecided" and "readings" in same.notes[-1]
