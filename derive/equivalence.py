@@ -448,7 +448,13 @@ def numeric_check(
     )
     for size in concrete_sizes:
         concrete = _concrete_model(
-            size.classes, size.features, size.examples, model.convention, model.batch, model.loss_kind
+            size.classes,
+            size.features,
+            size.examples,
+            model.convention,
+            model.batch,
+            model.loss_kind,
+            model.bias,
         )
         sizes_env = {s.k: size.classes, s.d: size.features, s.N: size.examples}
         ranges = [range(1, _index_upper(index, size) + 1) for index in free]
@@ -511,10 +517,16 @@ def _cached_value(
 
 @functools.lru_cache(maxsize=64)
 def _concrete_model(
-    classes: int, features: int, examples: int, convention: Convention, batch: bool, loss_kind: LossKind
+    classes: int,
+    features: int,
+    examples: int,
+    convention: Convention,
+    batch: bool,
+    loss_kind: LossKind,
+    bias: bool = True,
 ) -> Model:
     """Concrete models are cached: their written-out definitions are built once."""
-    return Model(classes, features, examples, convention, batch, loss_kind)
+    return Model(classes, features, examples, convention, batch, loss_kind, bias)
 
 
 def _default_sizes(model: Model) -> list[Sizes]:

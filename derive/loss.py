@@ -73,6 +73,8 @@ class Model:
     convention: Convention = "Wt_x"
     batch: bool = False
     loss_kind: LossKind = "softmax-ce"
+    #: Whether the logits have a bias b (a page that never writes one means z = W^T x).
+    bias: bool = True
     _cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     # -- the definitions ---------------------------------------------------------------------------
@@ -84,12 +86,15 @@ class Model:
     def logit(self, j: sympy.Expr) -> sympy.Expr:
         """z_j = sum_i W_ij x_i + b_j."""
         i = sympy.Idx("p_", (1, self.features))
-        return Sum(self.weight(i, j) * s.x[i], (i, 1, self.features)) + s.b[j]
+        return Sum(self.weight(i, j) * s.x[i], (i, 1, self.features)) + self._bias(j)
+
+    def _bias(self, j: sympy.Expr) -> sympy.Expr:
+        return s.b[j] if self.bias else sympy.S.Zero
 
     def batch_logit(self, m: sympy.Expr, j: sympy.Expr) -> sympy.Expr:
         """Z_mj = sum_i X_mi W_ij + b_j."""
         i = sympy.Idx("p_", (1, self.features))
-        return Sum(s.X[m, i] * self.weight(i, j), (i, 1, self.features)) + s.b[j]
+        return Sum(s.X[m, i] * self.weight(i, j), (i, 1, self.features)) + self._bias(j)
 
     def softmax(
         self, j: sympy.Expr, logits: sympy.IndexedBase = s.z, row: sympy.Expr | None = None
@@ -204,14 +209,16 @@ class Model:
                         definitions[2][s.A[m, j]] = expand_concrete_sums(
                             self.softmax(sympy.Integer(j), s.Z, row=sympy.Integer(m))
                         )
-                        definitions[3][s.Z[m, j]] = (
-                            Add(*(s.X[m, i] * self.weight(i, j) for i in features)) + s.b[j]
-                        )
+                        definitions[3][s.Z[m, j]] = Add(
+                            *(s.X[m, i] * self.weight(i, j) for i in features)
+                        ) + self._bias(j)
             else:
                 definitions[1][s.H] = expand_concrete_sums(self.loss())
                 for j in classes:
                     definitions[2][s.a[j]] = expand_concrete_sums(self.softmax(sympy.Integer(j)))
-                    definitions[3][s.z[j]] = Add(*(self.weight(i, j) * s.x[i] for i in features)) + s.b[j]
+                    definitions[3][s.z[j]] = Add(
+                        *(self.weight(i, j) * s.x[i] for i in features)
+                    ) + self._bias(j)
             self._cache[key] = definitions
         return self._cache[key]  # type: ignore[return-value]
 

@@ -812,6 +812,7 @@ class Mapper:
             convention=convention,
             batch=self.batch,
             loss_kind=loss,
+            bias=self._writes_bias(),
         )
         self.index_names: dict[str, str] = {}
         self.restriction: sympy.Expr | None = None
@@ -1138,6 +1139,14 @@ class Mapper:
         if rank == 2:
             return f"--let '{label}_{{mj}}=A_{{mj}}' (a batch of outputs) or --let '{label}_{{ij}}=W_{{ij}}'"
         return f"--define '{label} = ...' (what it stands for), or --let if it is a canonical quantity"
+
+    def _writes_bias(self) -> bool:
+        """A claim that writes the weights but never a bias is about z = W^T x (the code computes X W)."""
+        bases = {resolution.base for resolution in self._resolved.values()}
+        if "W" in bases and "b" not in bases:
+            self.note("no bias is written: the logits are read as z = W^T x, without b")
+            return False
+        return True
 
     def _batch_hint(self) -> bool:
         return any(r.base in CANONICAL_BATCH for r in self._resolved.values())

@@ -600,7 +600,7 @@ def _at_point(table: Mapping[str, object], claim: MappedClaim) -> tuple[Model, d
     features = features or 2
     for j in range(1, classes + 1):
         point.setdefault(("b", (j,)), sympy.Integer(0))
-    concrete = Model(classes, features, 2, model.convention, False, model.loss_kind)
+    concrete = Model(classes, features, 2, model.convention, False, model.loss_kind, model.bias)
     return concrete, point
 
 
