@@ -138,3 +138,13 @@ def test_readings_that_disagree_are_ambiguous() -> None:
     assert [r["verdict"] for r in result.readings] == ["undecided", "fails"]
     same = evaluate_readings(readings[:1] * 2, options, numeric_decider, symbolic=False)
     assert same.verdict == "undecided" and "readings" in same.notes[-1]
+
+
+def test_y_next_to_another_target_symbol_has_two_readings() -> None:
+    claim = r"\frac{\partial C}{\partial z_i} = -\sum_{k=1}^K t_k (\delta_{ki} - y_i) = y_i - t_i"
+    result = _check(claim)
+    assert result.verdict == "ambiguous" and result.exit_code == 5  # type: ignore[attr-defined]
+    assert [r["verdict"] for r in result.readings] == ["fails", "holds_if"]  # type: ignore[attr-defined]
+    picked = _check(claim, reading=2)
+    assert picked.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(claim, let=("y=a",)).verdict == "holds_if"  # type: ignore[attr-defined]

@@ -61,6 +61,13 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         help="an index the left side does not have is summed (Einstein's convention)",
     )
     parser.add_argument(
+        "--reading",
+        type=int,
+        default=None,
+        metavar="N",
+        help="judge only reading N of a text that has several (see an 'ambiguous' verdict)",
+    )
+    parser.add_argument(
         "--syntax",
         choices=("latex", "text", "python", "code"),
         default=None,
@@ -132,6 +139,7 @@ def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> 
         means=args.means,
         syntax=args.syntax,
         implied_sums=args.implied_sums,
+        reading=args.reading,
     )
 
 

@@ -103,6 +103,7 @@ class CheckOptions:
     means: str | None = None
     syntax: Syntax | None = None
     implied_sums: bool = False
+    reading: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.claim, str):
@@ -128,7 +129,7 @@ class CheckOptions:
         """Options from a batch line's JSON object (unknown fields are an error)."""
         allowed = {
             "claim", "wrt", "let", "assume", "convention", "loss", "at", "classes", "timeout", "id",
-            "define", "where", "means", "syntax", "implied_sums",
+            "define", "where", "means", "syntax", "implied_sums", "reading",
         }  # fmt: skip
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -174,6 +175,7 @@ class CheckOptions:
             means=optional("means", str),  # type: ignore[arg-type]
             syntax=optional("syntax", str),  # type: ignore[arg-type]
             implied_sums=flag("implied_sums"),
+            reading=optional("reading", int),  # type: ignore[arg-type]
         )
 
 
@@ -664,35 +666,73 @@ class MappedReading:
 
 def map_readings(options: CheckOptions) -> list[MappedReading]:
     """Read the claim text and map every plausible reading (raises the first reading's error when none
-    maps)."""
+    maps). A text whose notation allows two meanings (``y`` as the targets, or as the outputs when another
+    symbol is the targets) is mapped both ways."""
     readings = read_claim(options.claim, options.syntax, options.means)
     mapped: list[MappedReading] = []
     errors: list[DeriveError] = []
     for reading in readings[:MAX_READINGS]:
         try:
-            claims = tuple(
-                map_claim(
-                    claim,
-                    wrt=options.wrt,
-                    lets=options.let,
-                    loss=options.loss,
-                    convention=options.convention,
-                    classes=options.classes,
-                    defines=options.define,
-                    where=options.where,
-                    means=reading.means if reading.means is not None else options.means,
-                    definitions=reading.definitions,
-                    implied_sums=options.implied_sums,
-                )
-                for claim in reading.claims
-            )
+            claims = _map_reading(reading, options, ())
         except DeriveError as error:
             errors.append(error)
             continue
         mapped.append(MappedReading(reading, claims))
+        for lets, choice in _notation_variants(claims, options):
+            try:
+                variant = _map_reading(reading, options, lets)
+            except DeriveError:
+                continue
+            mapped.append(MappedReading(replace(reading, choices=(*reading.choices, choice)), variant))
     if not mapped:
         raise errors[0]
+    mapped = mapped[:MAX_READINGS]
+    if options.reading is not None:
+        if not 1 <= options.reading <= len(mapped):
+            raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
+        return [mapped[options.reading - 1]]
     return mapped
+
+
+def _map_reading(
+    reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...]
+) -> tuple[MappedClaim, ...]:
+    return tuple(
+        map_claim(
+            claim,
+            wrt=options.wrt,
+            lets=(*options.let, *lets),
+            loss=options.loss,
+            convention=options.convention,
+            classes=options.classes,
+            defines=options.define,
+            where=options.where,
+            means=reading.means if reading.means is not None else options.means,
+            definitions=reading.definitions,
+            implied_sums=options.implied_sums,
+        )
+        for claim in reading.claims
+    )
+
+
+def _notation_variants(
+    claims: Sequence[MappedClaim], options: CheckOptions
+) -> list[tuple[tuple[str, ...], str]]:
+    """Other plausible meanings of the notation: ``y`` written with another symbol guessed as the targets
+    and no symbol read as the output is often the page's output (``y_i - t_i``)."""
+    if any(let.split("=")[0].strip().startswith("y") for let in options.let):
+        return []
+    entries = [entry for claim in claims for entry in claim.mapping]
+    guessed_targets = [
+        e for e in entries if e.guessed and e.canonical in ("y", "Y") and e.page not in ("y", "Y")
+    ]
+    outputs = [e for e in entries if e.canonical in ("a", "A")]
+    writes_y = any(
+        "y" in str(claim.lhs) + " ".join(str(side.expr) for side in claim.sides) for claim in claims
+    )
+    if guessed_targets and not outputs and writes_y:
+        return [(("y=a",), f"y read as the softmax output ({guessed_targets[0].page} is the targets)")]
+    return []
 
 
 #: How bad each verdict is, for a text with several equations (the worst one leads).
@@ -735,8 +775,7 @@ def evaluate_readings(
         condition_latex=None,
         counterexample=None,
         explanation=f"the text can be read in {len(results)} ways and they disagree: {listed}; "
-        "rewrite the text so that it has one reading (for example \\text{yhat} for one name), "
-        "or give --syntax",
+        f"pick one with --reading N (1 to {len(results)}), or rewrite the text so that it has one reading",
         readings=summaries,
     )
 
