@@ -24,6 +24,10 @@ class NotationError(DeriveError):
     """A parsed symbol that cannot be mapped to the canonical notation (the message suggests a --let)."""
 
 
+class DefinitionNotClaimError(NotationError):
+    """The text defines a symbol derive does not know: a definition to give with --define, not a claim."""
+
+
 class InputTooLargeError(ParseError):
     """Claim text over the size or nesting limits."""
 

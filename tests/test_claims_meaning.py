@@ -148,3 +148,11 @@ def test_y_next_to_another_target_symbol_has_two_readings() -> None:
     picked = _check(claim, reading=2)
     assert picked.verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check(claim, let=("y=a",)).verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+def test_a_definition_of_a_new_symbol_is_named_as_a_definition_not_judged() -> None:
+    from derive.errors import DefinitionNotClaimError
+
+    with pytest.raises(DefinitionNotClaimError, match="--define"):
+        _check(FOCAL)
+    assert _check(r"p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}").verdict == "holds"  # type: ignore[attr-defined]

@@ -1799,6 +1799,42 @@ def map_claim(
     return replace(_display_names(lhs, mapped, mapper), lhs_latex=format_node(lhs_node))
 
 
+def map_definition(
+    claim: Claim,
+    *,
+    lets: Sequence[str] = (),
+    defines: Sequence[str] = (),
+    loss: LossKind = "softmax-ce",
+    convention: Convention = "Wt_x",
+) -> str:
+    """A text that defines a symbol derive does not know (``FL = -\\alpha (1 - p_t)^\\gamma \\log p_t``):
+    returns the symbol's name when the right side reads (raises NotationError otherwise)."""
+    if len(claim.sides) != 2 or not isinstance(claim.sides[0], (Symbol, Call)):
+        raise NotationError("not a definition of one symbol")
+    left = claim.sides[0]
+    symbol = left.function if isinstance(left, Call) else left
+    definition = Let(
+        claim.source,
+        symbol.name,
+        _plain(symbol.decoration),
+        isinstance(left, Call),
+        _pattern(symbol, "the definition", claim.source),
+        claim.sides[1],
+        definition=True,
+    )
+    others = [parse_definition(text) for text in defines]
+    parameters = _definition_parameters([definition, *others])
+    mapper = Mapper(
+        [definition.target],
+        [*(parse_let(text) for text in lets), *others],
+        loss=loss,
+        convention=convention,
+        parameters=parameters,
+    )
+    _finish(mapper.build(mapper.nodes[0]).expr, mapper, "the definition")
+    return _symbol_label(symbol)
+
+
 def _left_side(claim: Claim, sides: list[Node], wrt: str | None, means: str | Node | None) -> Node:
     """The claim's left side (removed from ``sides``), from the claim itself, --wrt or --means."""
     if means is not None:

@@ -29,10 +29,10 @@ import mpmath
 import sympy
 
 from derive import symbols as s
-from derive.claims.mapping import MappedClaim, MappedSide, as_expr, map_claim
+from derive.claims.mapping import MappedClaim, MappedSide, as_expr, map_claim, map_definition
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
 from derive.equivalence import Assumption, Counterexample, Outcome, decide, numeric_check
-from derive.errors import DeriveError, NotationError, UsageError
+from derive.errors import DefinitionNotClaimError, DeriveError, NotationError, UsageError
 from derive.loss import CONVENTIONS, LOSSES, Convention, LossKind, Model
 from derive.numeric import DIGITS, Evaluator, Key, NumericEvaluationError
 
@@ -685,13 +685,35 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
                 continue
             mapped.append(MappedReading(replace(reading, choices=(*reading.choices, choice)), variant))
     if not mapped:
-        raise errors[0]
+        raise _definition_instead(readings, options) or errors[0]
     mapped = mapped[:MAX_READINGS]
     if options.reading is not None:
         if not 1 <= options.reading <= len(mapped):
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
         return [mapped[options.reading - 1]]
     return mapped
+
+
+def _definition_instead(readings: Sequence[ClaimReading], options: CheckOptions) -> DeriveError | None:
+    """When no reading is a claim, but the text reads as the definition of a new symbol, say so."""
+    for reading in readings:
+        if len(reading.claims) != 1 or reading.means is not None or options.means or options.wrt:
+            continue
+        try:
+            name = map_definition(
+                reading.claims[0],
+                lets=options.let,
+                defines=options.define,
+                loss=options.loss,
+                convention=options.convention,
+            )
+        except DeriveError:
+            continue
+        return DefinitionNotClaimError(
+            f"the text defines ${name}$, a symbol derive does not know: it is a definition, not a claim; "
+            f"give it with --define to check claims that use ${name}$"
+        )
+    return None
 
 
 def _map_reading(
