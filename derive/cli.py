@@ -105,6 +105,13 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--module", type=Path, default=Path("output") / "softmax_cross_entropy.py")
     bench.add_argument("--quick", action="store_true", help="two small sizes, few repeats (a smoke run)")
     bench.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="check every item of a JSON Lines corpus with no options and report the read rate by format",
+    )
+    bench.add_argument(
         "--derivation",
         action="store_true",
         help="time the checked derivation for symbolic k and k = 2..64 instead",
@@ -173,6 +180,11 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         if "refuted" in verdicts:
             return EXIT_REFUTED
         return EXIT_UNDECIDED if "undecided" in verdicts else EXIT_OK
+    if command == "bench" and args.corpus is not None:
+        from derive.claims.corpus import bench_corpus
+
+        stdout.write(bench_corpus(args.corpus))
+        return EXIT_OK
     if command == "bench" and args.claims is not None:
         from derive.bench_claims import time_claims
 
