@@ -4,32 +4,35 @@ the whole file in batch mode on both cores. ``derive bench --claims FILE``. A be
 from __future__ import annotations
 
 import io
-import json
 import statistics
 import time
 from pathlib import Path
 
-from derive.claims.run import check_batch, check_claim
+from derive.claims.run import batch_lines, check_batch, check_claim, open_batch
 from derive.claims.verdict import CheckOptions
 from derive.errors import DeriveError, UsageError
 
 
-def _options(record: dict[str, object]) -> CheckOptions:
-    fields = {key: tuple(value) if isinstance(value, list) else value for key, value in record.items()}
-    return CheckOptions(**fields)  # type: ignore[arg-type]
+def _options(path: Path) -> list[CheckOptions]:
+    """The claims of a JSON Lines file, read exactly as ``derive check --batch`` reads them."""
+    options: list[CheckOptions] = []
+    with open_batch(path) as stream:
+        for line in batch_lines(stream):
+            if line.error is not None:
+                raise UsageError(f"cannot read claims from {path}: {line.error}")
+            assert line.options is not None
+            options.append(line.options)
+    return options
 
 
 def time_claims(path: Path) -> str:
     """A Markdown table: median and 95th percentile per claim, and batch throughput (claims per second)."""
-    try:
-        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, ValueError) as error:
-        raise UsageError(f"cannot read claims from {path}: {error.__class__.__name__}") from None
+    records = _options(path)
     seconds: list[float] = []
     for record in records:
         start = time.perf_counter()
         try:
-            check_claim(_options(record))
+            check_claim(record)
         except DeriveError:
             pass  # bad input is timed too: it must be fast
         seconds.append(time.perf_counter() - start)

@@ -1,76 +1,92 @@
 """The command line: argparse, ``main(argv) -> exit code``. The only module that prints.
 
-Exit codes: 0 success (every step proved / the claim holds), 1 a step refuted / the claim fails,
-2 bad input, 3 undecided (or a time limit), 4 the claim holds only under a condition.
+The exit codes are defined in :mod:`derive.errors` (``derive --help`` lists them). Every error is one line
+on stderr: a user's mistake (``DeriveError``), an interrupt (SIGINT, SIGTERM and SIGHUP alike), a resource
+error of this process (out of memory, a system error), or a bug of ours (``internal error``). A reader that
+closes stdout early (``derive ... | head -1``) ends the command quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from types import FrameType
+from typing import NoReturn, TextIO, cast
 
 from derive import __version__
 from derive.derivation import VARIANTS, WRT_CHOICES
-from derive.errors import DeriveError, UsageError
+from derive.errors import (
+    EXIT_FAILS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_RESOURCE,
+    EXIT_UNDECIDED,
+    DeriveError,
+    UsageError,
+    exit_codes_help,
+    message,
+)
+from derive.limits import MAX_CLASSES, MAX_TIMEOUT, MIN_CLASSES, classes_value, timeout_value
 from derive.loss import CONVENTIONS
 from derive.prove_format import FORMATS
-
-EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_CONDITIONAL = 0, 1, 2, 3, 4
-EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, not the user's input
-
-MIN_CLASSES, MAX_CLASSES = 2, 64
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2 (argparse prints the whole usage)."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog.removeprefix('derive ')}: {message}")
-
-
-def classes_value(text: str) -> int | None:
-    """``k`` (symbolic) or an integer number of classes from 2 to 64."""
-    if text == "k":
-        return None
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"--classes takes k or a whole number, not {text!r}")
-    value = int(text)
-    if not MIN_CLASSES <= value <= MAX_CLASSES:
-        raise argparse.ArgumentTypeError(
-            f"--classes must be between {MIN_CLASSES} and {MAX_CLASSES}, not {value}"
-        )
-    return value
-
-
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--timeout takes seconds, not {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"--timeout must be between 0 and 3600 seconds, not {text}")
-    return value
+        command = self.prog.removeprefix("derive").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(prog="derive", description="Checked derivations of the softmax cross-entropy gradient.")
+    formatter = argparse.RawDescriptionHelpFormatter
+    top = _Parser(
+        prog="derive",
+        description="Checked derivations of the softmax cross-entropy gradient. Without a command: build.",
+        epilog=exit_codes_help(),
+        formatter_class=formatter,
+    )
     top.add_argument("--version", action="version", version=f"derive {__version__}")
     commands = top.add_subparsers(dest="command", parser_class=_Parser)
 
-    build = commands.add_parser("build", help="regenerate output/ (the default command)")
+    build = commands.add_parser(
+        "build",
+        help="regenerate output/ (the default command)",
+        description="Regenerate the output folder. It is replaced as a whole, atomically; only the files "
+        "listed in its derive-manifest.json are derive's, everything else in it is kept. A folder that is "
+        "not empty and has no manifest is refused (--force adopts it), and so are a folder holding .git, "
+        "the current folder and its parents, and a symbolic link.",
+        epilog=exit_codes_help(),
+        formatter_class=formatter,
+    )
     build.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output)")
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a folder without a manifest, replacing files of the same names (never a folder "
+        "holding .git, the current folder or its parents)",
+    )
 
-    prove = commands.add_parser("prove", help="derive a gradient step by step, every step checked")
+    prove = commands.add_parser(
+        "prove",
+        help="derive a gradient step by step, every step checked",
+        epilog=exit_codes_help(),
+        formatter_class=formatter,
+    )
     prove.add_argument(
         "--classes",
-        type=classes_value,
-        default=None,
+        default="k",
         metavar="K|k",
-        help="number of classes, 2..64, or k for a proof valid for every k (default: k)",
+        help=f"number of classes, {MIN_CLASSES}..{MAX_CLASSES}, or k for a proof valid for every k "
+        "(default: k)",
     )
     prove.add_argument(
         "--wrt", choices=WRT_CHOICES, default="z", help="differentiate with respect to (default: z)"
@@ -98,7 +114,12 @@ def parser() -> argparse.ArgumentParser:
         "instead of the plain loss",
     )
     prove.add_argument("--format", choices=FORMATS, default="text")
-    prove.add_argument("--timeout", type=positive_seconds, default=300.0, help="wall-clock limit in seconds")
+    prove.add_argument(
+        "--timeout",
+        default="300",
+        metavar="S",
+        help=f"wall-clock limit in seconds, more than 0 and at most {MAX_TIMEOUT:g} (default: 300)",
+    )
 
     bench = commands.add_parser("bench", help="time the emitted NumPy module against peers")
     bench.add_argument("--out", type=Path, default=Path("output") / "benchmark")
@@ -120,42 +141,120 @@ def parser() -> argparse.ArgumentParser:
         "--claims",
         type=Path,
         metavar="JSONL",
-        help="time `derive check` over a JSONL file of claims (one at a time, then in batch mode)",
+        help="time `derive check` over a JSON Lines file of claims (the lines of `derive check --batch`)",
     )
 
-    try:
-        from derive.claims.command import add_check_arguments
-    except ImportError:  # pragma: no cover - the claims package is part of every installation
-        pass
-    else:
-        check = commands.add_parser("check", help="verify a posted derivative claim")
-        add_check_arguments(check)
+    from derive.claims.command import add_check_arguments, check_epilog
+
+    check = commands.add_parser(
+        "check", help="verify a posted derivative claim", epilog=check_epilog(), formatter_class=formatter
+    )
+    add_check_arguments(check)
     return top
+
+
+# --------------------------------------------------------------------------------------------------------
+# main: one line per error, an exit code for each kind
+# --------------------------------------------------------------------------------------------------------
 
 
 def main(
     argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
-    stdout = stdout or sys.stdout
+    out = _Output(stdout or sys.stdout)
     stderr = stderr or sys.stderr
     try:
-        args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-        return _dispatch(args, stdout, stderr)
+        with _terminate_as_interrupt():
+            args = parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+            code = _dispatch(args, cast(TextIO, out), stderr)
+            out.flush()
+            return code
     except DeriveError as error:
-        print(f"derive: {error}", file=stderr)
+        print(message(error), file=stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("derive: interrupted", file=stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print("derive: out of memory", file=stderr)
+        return EXIT_RESOURCE
+    except OSError as error:  # not the user's input (those are DeriveErrors): the system's
+        print(message(_system_error(error)), file=stderr)
+        return EXIT_RESOURCE
     except Exception as error:  # a bug of ours: one line for the user, the traceback on request
         if os.environ.get("DERIVE_DEBUG"):
             raise
-        print(
-            f"derive: internal error ({type(error).__name__}: {error}); rerun with DERIVE_DEBUG=1 "
-            "for the traceback",
-            file=stderr,
-        )
+        what = f"{type(error).__name__}: {error}"
+        print(message(f"internal error ({what}); rerun with DERIVE_DEBUG=1 for the traceback"), file=stderr)
         return EXIT_INTERNAL
+
+
+def _system_error(error: OSError) -> str:
+    what = error.strerror or type(error).__name__
+    if isinstance(error, _OutputError):
+        return f"cannot write the output: {what}"
+    return f"{what}: {error.filename}" if error.filename else what
+
+
+class _OutputError(OSError):
+    """Writing stdout failed (a full disk, an I/O error)."""
+
+
+class _Output:
+    """stdout that ends quietly when its reader goes away (``reader_gone``), and turns a failing write into
+    one :class:`_OutputError`. Either way the real stream is pointed at /dev/null, so the interpreter's
+    last flush at exit has nothing to complain about."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            self._guarded(lambda: self.stream.write(text))
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            self._guarded(self.stream.flush)
+
+    def _guarded(self, action: object) -> None:
+        try:
+            action()  # type: ignore[operator]
+        except BrokenPipeError:
+            self.reader_gone = True
+            self._silence()
+        except OSError as error:
+            self._silence()
+            raise _OutputError(error.errno, error.strerror) from None
+
+    def _silence(self) -> None:
+        try:
+            fd = self.stream.fileno()
+        except (OSError, ValueError, AttributeError):
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP end derive like Ctrl-C: workers killed, one line, exit 130 (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    numbers = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    previous = {number: signal.signal(number, _interrupt) for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -163,22 +262,23 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     command = args.command or "build"
     if command == "build":
-        result = pipeline.build(getattr(args, "out", Path("output")))
+        out_dir = getattr(args, "out", Path("output"))
+        result = pipeline.build(out_dir, force=getattr(args, "force", False))
         for note in result.notes:
-            print(f"derive: {note}", file=stderr)
-        print(f"wrote {len(result.files)} files to {result.out_dir}", file=stdout)
+            print(message(note), file=stderr)
+        stdout.write(f"wrote {len(result.files)} files to {result.out_dir}\n")
         return EXIT_OK
     if command == "prove":
         if args.batch and args.wrt not in ("W", "b"):
             raise UsageError("--batch goes with --wrt W or --wrt b")
         request = pipeline.ProveRequest(
-            args.classes, args.wrt, args.batch, args.convention, args.loss, args.variant
+            classes_value(args.classes), args.wrt, args.batch, args.convention, args.loss, args.variant
         )
-        text, derivations = pipeline.prove_output(request, args.format, args.timeout)
+        text, derivations = pipeline.prove_output(request, args.format, timeout_value(args.timeout))
         stdout.write(text)
         verdicts = {step.verdict for d in derivations for step in d.steps}
         if "refuted" in verdicts:
-            return EXIT_REFUTED
+            return EXIT_FAILS
         return EXIT_UNDECIDED if "undecided" in verdicts else EXIT_OK
     if command == "bench" and args.corpus is not None:
         from derive.claims.corpus import bench_corpus

@@ -32,7 +32,7 @@ from sympy.core.relational import GreaterThan, LessThan, Relational, StrictGreat
 
 from derive import symbols as s
 from derive.loss import Convention, LossKind, Model, expand_concrete_sums
-from derive.numeric import DIGITS, Evaluator, Key
+from derive.numeric import DIGITS, Evaluator, Key, NumericEvaluationError
 
 Verdict = Literal["proved", "refuted", "undecided"]
 
@@ -66,7 +66,7 @@ class Counterexample:
     indices: dict[str, int]
     values: dict[str, object]
     lhs: float
-    rhs: float
+    rhs: float  # nan: the right side has no value at this point (log 0, a division by zero)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -446,6 +446,7 @@ def numeric_check(
         )
         for size in sizes
     )
+    undefined: NumericEvaluationError | None = None  # the first case where a side has no value
     for size in concrete_sizes:
         concrete = _concrete_model(
             size.classes,
@@ -477,8 +478,19 @@ def numeric_check(
                 with mpmath.workdps(DIGITS):
                     evaluator = Evaluator(concrete, point)
                     where = (concrete, level, frozenset(point.items()), tuple(env.items()))
-                    lv = _cached_value(cache, (lhs, *where), evaluator, lhs, level, env)
-                    rv = _cached_value(cache, (rhs, *where), evaluator, rhs, level, env)
+                    try:
+                        lv = _cached_value(cache, (lhs, *where), evaluator, lhs, level, env)
+                    except NumericEvaluationError as error:
+                        # No true value here: nothing to compare, and no proof rests on this case.
+                        undefined = undefined or error
+                        case_failed = True
+                        break
+                    try:
+                        rv = _cached_value(cache, (rhs, *where), evaluator, rhs, level, env)
+                    except NumericEvaluationError as error:
+                        # The claim has no value (log 0, 1/0) where the truth has one: it is wrong here.
+                        undefined = undefined or error
+                        rv = mpmath.nan
                     samples += 1
                     gap = abs(lv - rv)
                     scale = max(abs(lv), abs(rv), mpmath.mpf(1))
@@ -496,6 +508,8 @@ def numeric_check(
                         )
                     break
             (failing if case_failed else holding).append(case)
+    if first is None and undefined is not None:
+        raise undefined
     return samples, first, failing, holding
 
 
@@ -509,7 +523,12 @@ def _cached_value(
 ) -> mpmath.mpf:
     if cache is not None and key in cache:
         return cache[key]
-    value = evaluator.evaluate(expr, level, None, env).value
+    try:
+        value = evaluator.evaluate(expr, level, None, env).value
+    except ZeroDivisionError:
+        raise NumericEvaluationError("a division by zero") from None
+    except OverflowError:
+        raise NumericEvaluationError("a number too large to evaluate") from None
     if cache is not None:
         cache[key] = value
     return value
@@ -535,8 +554,11 @@ def _default_sizes(model: Model) -> list[Sizes]:
     return [Sizes(2, 2, 2), Sizes(3, 3, 2), Sizes(5, 2, 3)]
 
 
-def _zero_for_every_index(residual: sympy.Expr, model: Model) -> bool:
-    """``is_zero`` of the residual, case by case over free indices whose range is a number."""
+def _zero_for_every_index(
+    residual: sympy.Expr, model: Model, assumptions: Sequence[Assumption] = ()
+) -> bool:
+    """``is_zero`` of the residual, case by case over free indices whose range is a number (the assumptions
+    are applied again in each case: an index value can bring back a target they eliminate)."""
     concrete = [i for i in _free_indices(residual) if sympy.sympify(i.upper, strict=True).is_Integer]
     if not concrete or is_zero(residual):
         return is_zero(residual)
@@ -546,7 +568,8 @@ def _zero_for_every_index(residual: sympy.Expr, model: Model) -> bool:
         return False
     for combo in combos:
         case = residual.xreplace({i: sympy.Integer(v) for i, v in zip(concrete, combo, strict=True)})
-        if not is_zero(canonical(case)):
+        case = canonical(apply_assumptions(canonical(case), assumptions, model.classes))
+        if not is_zero(case):
             return False
     return True
 
@@ -580,11 +603,11 @@ def decide(
     if counterexample is not None:
         return Outcome("refuted", assumptions, None, counterexample, samples, tuple(failing), tuple(holding))
     residual = symbolic_residual(lhs, rhs, model, assumptions)
-    if _zero_for_every_index(residual, model):
+    if _zero_for_every_index(residual, model, assumptions):
         return Outcome("proved", assumptions, sympy.S.Zero, None, samples, (), tuple(holding))
     if try_simplify:
         simplified = sympy.simplify(residual)
-        if _zero_for_every_index(simplified, model):
+        if _zero_for_every_index(simplified, model, assumptions):
             return Outcome("proved", assumptions, sympy.S.Zero, None, samples, (), tuple(holding))
         residual = simplified
     return Outcome("undecided", assumptions, residual, None, samples, (), tuple(holding))

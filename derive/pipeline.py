@@ -67,10 +67,14 @@ def _all_checked() -> list[Derivation]:
     return derivation.all_derivations(Model())
 
 
-def build(out_dir: Path, timeout: float = 600.0) -> BuildResult:
-    """Regenerate output/: the proof (tex, pdf), the reference module, the derivation dump, the reports."""
+def build(out_dir: Path, timeout: float = 600.0, *, force: bool = False) -> BuildResult:
+    """Regenerate output/: the proof (tex, pdf), the reference module, the derivation dump, the reports.
+
+    The folder is written under the contract of :func:`derive.emit.write_output` (a refused folder is
+    refused before any work)."""
     from derive import proof, tex  # the proof stage pulls in the TeX tooling only when building
 
+    emit.inspect_target(out_dir, force=force)
     derivations = run_with_limit(_all_checked, (), timeout, "the derivations")
     unproved = [f"{d.name}: {s.rule}" for d in derivations for s in d.steps if s.verdict != "proved"]
     if unproved:
@@ -88,15 +92,22 @@ def build(out_dir: Path, timeout: float = 600.0) -> BuildResult:
     try:
         files["proof.pdf"] = tex.compile_pdf(proof_source)
     except tex.TexUnavailableError as error:
-        notes.append(f"proof.pdf skipped ({error}); the previous proof.pdf is kept")
-        previous = out_dir / "proof.pdf"
-        if previous.exists():
-            files["proof.pdf"] = previous.read_bytes()
+        previous, note = previous_pdf(out_dir, str(error))
+        if previous is not None:
+            files["proof.pdf"] = previous
+        notes.append(note)
     files.update(_seed_reports())
-    rows = [(name, _describe(name)) for name in sorted([*files, "README.md"])]
+    rows = [(name, _describe(name)) for name in sorted([*files, "README.md", emit.MANIFEST])]
     files["README.md"] = emit.render("output_readme.md.j2", {"rows": rows})
-    emit.write_atomically(out_dir, files)
-    return BuildResult(out_dir, tuple(sorted(files)), tuple(notes))
+    notes.extend(emit.write_output(out_dir, files, force=force))
+    return BuildResult(out_dir, tuple(sorted([*files, emit.MANIFEST])), tuple(notes))
+
+
+def previous_pdf(out_dir: Path, why_skipped: str) -> tuple[bytes | None, str]:
+    """Without TeX: the last proof.pdf to carry over (only a regular file derive wrote), and the note."""
+    previous, why = emit.previous_file(out_dir, "proof.pdf")
+    kept = "the previous proof.pdf is kept" if previous is not None else why or "there is no earlier one"
+    return previous, f"proof.pdf skipped ({why_skipped}); {kept}"
 
 
 #: What each generated file is, for output/README.md.
@@ -106,6 +117,7 @@ DESCRIPTIONS: dict[str, str] = {
     "proof.pdf": "proof.tex compiled with pdflatex",
     "softmax_cross_entropy.py": "the NumPy reference implementation (loss, gradients; stable, typed)",
     "derivation.txt": "a text dump of every checked derivation (the data behind the proof)",
+    "derive-manifest.json": "the files derive wrote here: a build replaces exactly these and keeps the rest",
 }
 
 

@@ -8,6 +8,8 @@ a third or fourth time while the log asks for a rerun) with
   directory (an absolute path, ``..``, a dot file) can be read by ``\input``/``\openin`` or written by
   ``\openout``; the TeX installation's own files are still found through its search paths;
 * ``-interaction=nonstopmode -halt-on-error`` and a wall-clock timeout per run, so nothing waits for input;
+  pdflatex runs in its own process group, which the timeout kills as a whole, and (on Linux) dies with
+  derive;
 * ``SOURCE_DATE_EPOCH=0`` and ``FORCE_SOURCE_DATE=1``: every date TeX knows is fixed. Together with
   ``\pdfinfoomitdate=1 \pdftrailerid{} \pdfsuppressptexinfo=-1`` in the document's preamble the PDF is the
   same bytes on every compile.
@@ -17,14 +19,17 @@ A log that reports an undefined reference is an error, like a LaTeX error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from derive.errors import EmitError
+from derive.limits import die_with_parent
 
 #: The command, without the file name.
 PDFLATEX_ARGS: tuple[str, ...] = ("-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
@@ -97,6 +102,30 @@ def _one_line(summary: str, lines: tuple[str, ...]) -> str:
     return f"{summary}: {detail}" if detail else summary
 
 
+def _run_group(
+    command: list[str], workdir: str, env: dict[str, str], timeout: float, run: int
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``command`` in a new process group; on timeout (or an interrupt) kill the whole group."""
+    process = subprocess.Popen(
+        command, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise TexCompileError(f"pdflatex timed out after {timeout:g} s (run {run})") from None
+    except BaseException:
+        _kill_group(process)
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, output)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
 def compile_with_log(source: str, *, timeout: float = 120.0) -> tuple[bytes, str]:
     """Compile ``source`` (a whole document) and return the PDF bytes and the final log text."""
     executable = shutil.which("pdflatex")
@@ -109,13 +138,7 @@ def compile_with_log(source: str, *, timeout: float = 120.0) -> tuple[bytes, str
         env = _environment()
         log = ""
         for run in range(1, MAX_RUNS + 1):
-            try:
-                completed = subprocess.run(
-                    [executable, *PDFLATEX_ARGS, "proof.tex"], cwd=workdir, env=env,
-                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                    timeout=timeout, check=False)
-            except subprocess.TimeoutExpired as error:
-                raise TexCompileError(f"pdflatex timed out after {timeout:g} s (run {run})") from error
+            completed = _run_group([executable, *PDFLATEX_ARGS, "proof.tex"], workdir, env, timeout, run)
             refused = tuple(line.strip() for line in completed.stdout.decode("utf-8", "replace").splitlines()
                             if _REFUSED.search(line))
             log_path = Path(workdir, "proof.log")

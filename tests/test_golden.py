@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import filecmp
 import io
+import os
 from pathlib import Path
 
 import pytest
 
 from derive.cli import main
-from derive.emit import PRESERVED
+from derive.emit import PRESERVED, write_output
 
 ROOT = Path(__file__).resolve().parents[1]
 REGENERATE = "regenerate it with `derive` (or `derive build --out output`) and commit output/"
@@ -65,8 +66,7 @@ def test_a_failed_build_leaves_the_previous_output_intact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "output"
-    out.mkdir()
-    (out / "keep.txt").write_text("previous")
+    write_output(out, {"keep.txt": "previous"})
     from derive import emit, pipeline
     from derive.errors import EmitError
 
@@ -88,8 +88,12 @@ def test_without_tex_the_build_says_so_in_one_line_and_keeps_the_previous_pdf(
     from derive import tex
 
     out = tmp_path / "output"
-    out.mkdir()
-    (out / "proof.pdf").write_bytes(b"%PDF-previous")
+    write_output(out, {"proof.pdf": b"%PDF-previous"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.txt").write_text("private")
+    (out / "benchmark").symlink_to(elsewhere)
+    (out / "notes.txt").write_text("the user's notes")
 
     def no_tex(source: str, *, timeout: float = 120.0) -> bytes:
         raise tex.TexUnavailableError("pdflatex is not installed (not found on PATH)")
@@ -97,6 +101,11 @@ def test_without_tex_the_build_says_so_in_one_line_and_keeps_the_previous_pdf(
     monkeypatch.setattr(tex, "compile_pdf", no_tex)
     err = io.StringIO()
     assert main(["build", "--out", str(out)], io.StringIO(), err) == 0
-    assert len(err.getvalue().strip().splitlines()) == 1 and "proof.pdf skipped" in err.getvalue()
+    lines = err.getvalue().strip().splitlines()
+    assert len(lines) == 2
+    assert "proof.pdf skipped" in lines[0] and "the previous proof.pdf is kept" in lines[0]
+    assert "benchmark is a symbolic link: kept as it is, not followed" in lines[1]
     assert (out / "proof.pdf").read_bytes() == b"%PDF-previous"
     assert (out / "proof.tex").read_text().startswith("\\")
+    assert (out / "benchmark").is_symlink() and os.listdir(elsewhere) == ["secret.txt"]
+    assert (out / "notes.txt").read_text() == "the user's notes"

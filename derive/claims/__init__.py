@@ -42,11 +42,11 @@ def check(
     options = CheckOptions(
         claim=claim,
         wrt=wrt,
-        let=tuple(let),
-        assume=tuple(assume),
+        let=_listed(let),
+        assume=_listed(assume),
         convention=cast(Convention, convention),
         loss=cast(LossKind, loss),
-        at=tuple(at),
+        at=_listed(at),
         classes=classes,
         timeout=timeout,
         define=tuple(define),
@@ -55,3 +55,9 @@ def check(
         syntax=cast(Syntax | None, syntax),
     )
     return check_claim(options)
+
+
+def _listed(values: Sequence[str]) -> tuple[str, ...]:
+    """A tuple of the values; a bare string is passed on as it is, for CheckOptions to refuse it by name
+    (``tuple("z=[1,2]")`` would split it into characters)."""
+    return cast(tuple[str, ...], values) if isinstance(values, str) else tuple(values)

@@ -1,7 +1,7 @@
 """The ``derive check`` subcommand: arguments and the run function (the CLI wires these in).
 
-Exit codes: 0 holds, 1 fails, 2 bad input, 3 undecided (or timed out), 4 holds only under a condition.
-Errors are one line on stderr, never a traceback.
+Exit codes (defined in :mod:`derive.errors`): 0 holds, 1 fails, 2 bad input, 3 undecided (or timed out),
+4 holds only under a condition. Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,13 +11,28 @@ import sys
 from typing import TextIO
 
 from derive.claims.report import render
-from derive.claims.run import check_batch, check_claim
+from derive.claims.run import MAX_LINE_BYTES, check_batch, check_claim
 from derive.claims.verdict import ASSUME_NAMES, CheckOptions
-from derive.errors import DeriveError, UsageError
+from derive.errors import DeriveError, UsageError, exit_codes_help, message
+from derive.limits import MAX_CLASSES, MAX_TIMEOUT, MIN_CLASSES, timeout_value
 from derive.loss import CONVENTIONS, LOSSES
 
 #: Largest claim file or stdin text read (characters); the parser's own limit is lower.
 MAX_READ = 1_000_000 + 1
+
+#: The default time limit per claim (seconds).
+DEFAULT_TIMEOUT = 10.0
+
+BATCH_FORMAT = f"""\
+batch input (--batch FILE, or - for stdin) is JSON Lines: one JSON object per line, UTF-8 (a BOM is
+accepted), lines split on \\n only, at most {MAX_LINE_BYTES} bytes each, blank lines skipped. Fields:
+"claim" (required) and optionally "id", "wrt", "let", "assume", "convention", "loss", "at", "classes",
+"timeout", with the meaning of the options of the same name ("let", "assume" and "at" take a string or a
+list of strings). Example:
+  {{"id": "q1", "claim": "\\\\frac{{\\\\partial H}}{{\\\\partial z_j}} = a_j - y_j", "assume": ["onehot"]}}
+Output: one JSON object per non-blank input line, in input order, with "line" (1-based) and the input's
+"id", then the verdict fields, or "error", "kind" and "exit_code" for a line that could not be checked.
+The batch exits 0 when every line was checked, 2 when some line could not be."""
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +40,7 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("claim", nargs="?", help="the claim as LaTeX, or - to read it from stdin")
     parser.add_argument("-f", "--file", help="read the claim from this file")
     parser.add_argument(
-        "--batch", metavar="FILE", help="check a JSONL file of claims, one JSON result per line"
+        "--batch", metavar="FILE", help="check a JSON Lines file of claims, one JSON result per line"
     )
     parser.add_argument("--wrt", help="the variable the right side is the derivative by, e.g. 'W_{ij}'")
     parser.add_argument(
@@ -92,11 +107,27 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUES",
-        help="also evaluate at your own values, e.g. 'x=[1.9,0.4]' (repeatable)",
+        help="also evaluate at your own values, e.g. 'x=[1.9,0.4]' (repeatable, each name once)",
     )
-    parser.add_argument("--classes", type=int, default=None, help="the number of classes k")
+    parser.add_argument(
+        "--classes",
+        default=None,
+        metavar="K|k",
+        help=f"the number of classes, {MIN_CLASSES}..{MAX_CLASSES}, or k for every k (default: as written)",
+    )
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    parser.add_argument("--timeout", type=float, default=10.0, help="wall-clock limit per claim in seconds")
+    parser.add_argument(
+        "--timeout",
+        default=str(DEFAULT_TIMEOUT),
+        metavar="S",
+        help=f"wall-clock limit per claim in seconds, more than 0 and at most {MAX_TIMEOUT:g} "
+        f"(default: {DEFAULT_TIMEOUT:g})",
+    )
+
+
+def check_epilog() -> str:
+    """The end of ``derive check --help``: the exit codes and the batch line format."""
+    return exit_codes_help() + "\n\n" + BATCH_FORMAT
 
 
 def _read(source: str, stdin: TextIO) -> str:
@@ -144,37 +175,16 @@ def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> 
 
 
 def run_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """Run ``derive check``; returns the exit code."""
+    """Run ``derive check``; returns the exit code (bad input: one line on ``stderr``)."""
     try:
         if getattr(args, "batch", None):
             if args.claim is not None or args.file is not None:
                 raise UsageError("--batch takes the claims from its file; give no claim argument")
-            if not (0 < args.timeout <= 600):
-                raise UsageError("--timeout must be between 0 and 600 seconds")
-            return check_batch(args.batch, stdout, timeout=args.timeout)
+            return check_batch(args.batch, stdout, timeout=timeout_value(args.timeout))
         options = options_from_args(args)
         result = check_claim(options)
         stdout.write(render(result, args.format))
         return result.exit_code
     except DeriveError as error:
-        stderr.write(f"derive: {_one_line(str(error)) or type(error).__name__}\n")
+        stderr.write(message(error) + "\n")
         return error.exit_code
-    except KeyboardInterrupt:
-        stderr.write("derive: interrupted\n")
-        return 130
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:500]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point (``python -m derive.claims.command``), for testing without the CLI."""
-    parser = argparse.ArgumentParser(prog="derive check", description="verify a posted derivative claim")
-    add_check_arguments(parser)
-    args = parser.parse_args(argv)
-    return run_check(args, sys.stdout, sys.stderr)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1625,7 +1625,7 @@ class Mapper:
             covered += indicator
         if otherwise is not None:
             total += (1 - covered) * otherwise.expr
-        else:
+        elif sympy.expand(covered) != 1:  # i = j with i \neq j covers every index value
             self.restriction = covered if self.restriction is None else self.restriction * covered
             self.note("the cases do not cover every index value: the claim is checked where a case applies")
         return Tensor(total, axes, kinds)

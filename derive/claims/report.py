@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import jinja2
 
-from derive.claims.verdict import CheckResult, StepResult
+from derive.claims.verdict import CheckResult, StepResult, conclusion_text
 from derive.emit import templates_dir
 
 HEADLINES: dict[str, str] = {
@@ -56,6 +56,8 @@ def _plain(text: str) -> str:
 
 
 def _number(value: object) -> str:
+    if value is None:
+        return "no value"
     if isinstance(value, (int, float)):
         return f"{float(value):.6g}"
     return str(value)
@@ -127,6 +129,9 @@ def render_text(result: CheckResult) -> str:
             "first wrong step: "
             + ("none" if result.first_wrong_step is None else str(result.first_wrong_step))
         )
+        if result.conclusion is not None:
+            conclusion = _plain(conclusion_text(result.conclusion))
+            lines.append(f"conclusion: {conclusion} (the last line on its own)")
     if result.at_instance is not None:
         lines.append("at your values:")
         for row in result.at_instance.get("cases", []):

@@ -1,17 +1,22 @@
-"""The hard wall-clock limit (a worker process per claim) and the batch pool.
+"""The hard wall-clock limit (a worker process per claim) and the batch mode.
 
-Each claim is checked in a child process, never under ``signal.alarm``, so the limit works off the main
-thread too.  The worker reports twice through a pipe: first the verdict the numeric samples alone support
-(every would-be proof is ``undecided`` there), then the full verdict with symbolic proofs.  When the limit
-passes, the parent kills the worker and reports the numeric verdict if it arrived (noting the timeout), or
-a :class:`~derive.errors.CheckTimeoutError` otherwise.
+Each claim is checked in a child process (:class:`derive.limits.Worker`: tied to this process, so it dies
+with it), never under ``signal.alarm``, so the limit works off the main thread too.  The worker reports
+twice through a pipe: first the verdict the numeric samples alone support (every would-be proof is
+``undecided`` there), then the full verdict with symbolic proofs.  When the limit passes, the parent kills
+the worker and reports the numeric verdict if it arrived (noting the timeout), or a
+:class:`~derive.errors.CheckTimeoutError` otherwise.
 
-:func:`check_batch` runs a JSONL file of claims on a pool of two such workers (one claim per process, so a
-bad or slow claim can only lose its own line) and writes one JSON object per input line, in input order.
+:func:`check_batch` reads JSON Lines (one JSON object per line, lines split on ``\\n`` only), streamed with
+bounded memory, and checks them on two such workers (one claim per process, so a bad or slow claim can
+only lose its own line). It writes one JSON object per non-blank input line, in input order, each with
+the input's ``line`` number and, when the line gave one, its ``id``.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import multiprocessing
 import os
@@ -21,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from derive import errors
 from derive.claims.verdict import (
@@ -35,7 +40,15 @@ from derive.claims.verdict import (
     symbolic_decider,
 )
 from derive.equivalence import Outcome
-from derive.errors import CheckTimeoutError, DeriveError, UsageError
+from derive.errors import (
+    EXIT_INTERNAL,
+    EXIT_UNDECIDED,
+    EXIT_USAGE,
+    CheckTimeoutError,
+    DeriveError,
+    UsageError,
+)
+from derive.limits import Worker
 
 #: Workers in the batch pool.
 BATCH_WORKERS = 2
@@ -51,11 +64,6 @@ HOOK_SLEEP_AFTER = "#sleep-after-numeric "
 
 class CheckCrashedError(DeriveError):
     """The worker process died without a result."""
-
-
-def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -115,13 +123,14 @@ def _worker(options: CheckOptions, connection: Connection) -> None:
     except DeriveError as error:
         connection.send(("error", type(error).__name__, _one_line(str(error)), error.exit_code))
     except RecursionError:
-        connection.send(("error", "InputTooLargeError", "claim is nested too deeply to check", 2))
+        connection.send(("error", "InputTooLargeError", "claim is nested too deeply to check", EXIT_USAGE))
     except MemoryError:
-        connection.send(("error", "CheckCrashedError", "the check ran out of memory", 2))
-    except Exception as error:
-        connection.send(
-            ("error", "DeriveError", _one_line(f"internal error: {type(error).__name__}: {error}"), 2)
-        )
+        limit = WORKER_MEMORY_LIMIT / 1024**3
+        connection.send(("error", "CheckResourceError", f"the check ran out of memory ({limit:g} GiB)",
+                         EXIT_UNDECIDED))
+    except Exception as error:  # a bug of ours: reported as such, never as the user's fault
+        message = _one_line(f"internal error ({type(error).__name__}: {error})")
+        connection.send(("error", "InternalError", message, EXIT_INTERNAL))
     finally:
         connection.close()
 
@@ -131,17 +140,20 @@ def _one_line(text: str) -> str:
     return line[:500] if line else "error"
 
 
-def _raise(kind: str, message: str, exit_code: int) -> None:
+def _rebuild(kind: str, message: str, exit_code: int) -> DeriveError:
     cls = getattr(errors, kind, None)
+    if kind == "CheckCrashedError":
+        cls = CheckCrashedError
     if isinstance(cls, type) and issubclass(cls, DeriveError):
-        raise cls(message)
-    error = DeriveError(message)
+        error = cls(message)
+    else:
+        error = DeriveError(message)
     error.exit_code = exit_code
-    raise error
+    return error
 
 
 # --------------------------------------------------------------------------------------------------------
-# One claim
+# Running claims: at most N workers at once
 # --------------------------------------------------------------------------------------------------------
 
 
@@ -151,7 +163,7 @@ class _Job:
 
     key: int
     options: CheckOptions
-    process: Any
+    worker: Worker
     connection: Connection
     deadline: float
     numeric: CheckResult | None = None
@@ -170,10 +182,7 @@ class _Job:
         if message[0] == "final":
             self.outcome = message[1]
             return True
-        try:
-            _raise(message[1], message[2], message[3])
-        except DeriveError as error:
-            self.outcome = error
+        self.outcome = _rebuild(message[1], message[2], message[3])
         return True
 
     def expire(self) -> None:
@@ -184,8 +193,7 @@ class _Job:
                 notes=(
                     *self.numeric.notes,
                     f"the symbolic check did not finish within {self.options.timeout:g} s; "
-                    "the verdict rests on "
-                    "the numeric samples",
+                    "the verdict rests on the numeric samples",
                 ),
             )
         else:
@@ -194,148 +202,243 @@ class _Job:
             )
 
     def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(timeout=5)
+        self.worker.stop()
         self.connection.close()
 
 
-def _start(key: int, options: CheckOptions) -> _Job:
-    context = _context()
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_worker, args=(options, sender), daemon=True)
-    process.start()
-    sender.close()
-    return _Job(key, options, process, receiver, time.monotonic() + options.timeout)
+class _Runner:
+    """Claims in worker processes; :meth:`close` kills whatever still runs (also on an interrupt)."""
 
+    def __init__(self) -> None:
+        self.running: list[_Job] = []
 
-def _run(
-    jobs: Iterator[tuple[int, CheckOptions]], workers: int
-) -> Iterator[tuple[int, CheckResult | DeriveError]]:
-    """Run jobs with at most ``workers`` processes at once; yields (key, outcome) as they finish."""
-    running: list[_Job] = []
-    pending = iter(jobs)
-    exhausted = False
-    while running or not exhausted:
-        while not exhausted and len(running) < workers:
-            try:
-                key, options = next(pending)
-            except StopIteration:
-                exhausted = True
-                break
-            running.append(_start(key, options))
-        if not running:
-            continue
-        now = time.monotonic()
-        timeout = max(0.0, min(job.deadline for job in running) - now)
-        ready = wait([job.connection for job in running], timeout=timeout)
-        for job in list(running):
-            done = False
-            if job.connection in ready:
-                done = job.receive()
-            if not done and time.monotonic() >= job.deadline:
-                # Drain a report that arrived right at the deadline before giving up.
-                while not done and job.connection.poll(0):
-                    done = job.receive()
-                if not done:
-                    job.expire()
-                    done = True
-            if done:
-                job.stop()
-                running.remove(job)
-                assert job.outcome is not None
-                yield job.key, job.outcome
+    def start(self, key: int, options: CheckOptions) -> None:
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        worker = Worker(_worker, (options, sender))
+        try:
+            worker.start()
+        except BaseException:
+            receiver.close()
+            raise
+        finally:
+            sender.close()
+        self.running.append(_Job(key, options, worker, receiver, time.monotonic() + options.timeout))
+
+    def finished(self) -> list[tuple[int, CheckResult | DeriveError]]:
+        """Wait until at least one job is done (or its limit passed); their (key, outcome)."""
+        done: list[tuple[int, CheckResult | DeriveError]] = []
+        while self.running and not done:
+            timeout = max(0.0, min(job.deadline for job in self.running) - time.monotonic())
+            ready = wait([job.connection for job in self.running], timeout=timeout)
+            for job in list(self.running):
+                finished = False
+                if job.connection in ready:
+                    finished = job.receive()
+                if not finished and time.monotonic() >= job.deadline:
+                    # Drain a report that arrived right at the deadline before giving up.
+                    while not finished and job.connection.poll(0):
+                        finished = job.receive()
+                    if not finished:
+                        job.expire()
+                        finished = True
+                if finished:
+                    job.stop()
+                    self.running.remove(job)
+                    assert job.outcome is not None
+                    done.append((job.key, job.outcome))
+        return done
+
+    def close(self) -> None:
+        while self.running:
+            self.running.pop().stop()
 
 
 def check_claim(options: CheckOptions) -> CheckResult:
     """Check one claim in a worker process under ``options.timeout`` (raises DeriveError on bad input)."""
-    for _, outcome in _run(iter([(0, options)]), 1):
-        if isinstance(outcome, DeriveError):
-            raise outcome
-        return outcome
+    runner = _Runner()
+    try:
+        runner.start(0, options)
+        for _, outcome in runner.finished():
+            if isinstance(outcome, DeriveError):
+                raise outcome
+            return outcome
+    finally:
+        runner.close()
     raise CheckCrashedError("no result")  # pragma: no cover
 
 
 # --------------------------------------------------------------------------------------------------------
-# Batch
+# Batch: JSON Lines, streamed
 # --------------------------------------------------------------------------------------------------------
 
-#: Largest batch file line (characters); longer lines get an error object.
-MAX_LINE = 200_000
+#: Largest batch line in bytes; a longer line gets an error object and the rest of it is skipped unread.
+MAX_LINE_BYTES = 200_000
+
+#: Bytes read from the input at a time.
+READ_CHUNK = 1 << 16
+
+#: Most results waiting for an earlier line's verdict before reading stops until that verdict comes.
+MAX_PENDING = 256
+
+_BOM = b"\xef\xbb\xbf"
 
 
-def _batch_jobs(
-    lines: list[str], default_timeout: float | None, results: dict[int, dict[str, object]]
-) -> Iterator[tuple[int, CheckOptions]]:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+def raw_lines(stream: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) for each line, split on ``b"\\n"`` only; ``None`` for a line over ``limit``
+    bytes (whose bytes are skipped, never held). Memory stays bounded whatever the input."""
+    number = 0
+    buffer = bytearray()
+    overlong = False
+    read = getattr(stream, "read1", stream.read)
+    while True:
+        chunk = read(READ_CHUNK)
+        if not chunk:
+            break
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            piece = chunk[start:] if end < 0 else chunk[start:end]
+            if not overlong and len(buffer) + len(piece) > limit:
+                overlong = True
+                buffer.clear()
+            if not overlong:
+                buffer += piece
+            if end < 0:
+                break
+            number += 1
+            yield number, None if overlong else bytes(buffer)
+            buffer.clear()
+            overlong = False
+            start = end + 1
+    if buffer or overlong:
+        number += 1
+        yield number, None if overlong else bytes(buffer)
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    """One non-blank input line: its number, its ``id`` (if it gave one), and its options or its error."""
+
+    number: int
+    options: CheckOptions | None
+    error: DeriveError | None
+    id: object = None
+    has_id: bool = False
+
+    def record(self) -> dict[str, object]:
+        """The start of this line's result object: ``line`` and, if given, ``id``."""
+        return {"line": self.number, **({"id": self.id} if self.has_id else {})}
+
+
+def batch_lines(stream: BinaryIO, default_timeout: float | None = None) -> Iterator[BatchLine]:
+    """Every non-blank line of a JSON Lines stream, read as claim options (or the line's own error)."""
+    for number, raw in raw_lines(stream):
+        if raw is None:
+            yield BatchLine(number, None, UsageError(f"line {number} is longer than {MAX_LINE_BYTES} bytes"))
+            continue
+        if number == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM) :]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield BatchLine(
+                number, None, UsageError(f"line {number} is not valid UTF-8 (byte {error.start + 1})")
+            )
+            continue
+        if not text.strip():
             continue
         try:
-            if len(line) > MAX_LINE:
-                raise UsageError(f"line {number} is longer than {MAX_LINE} characters")
-            try:
-                data = json.loads(line)
-            except (ValueError, RecursionError):
-                raise UsageError(f"line {number} is not a JSON object") from None
-            if not isinstance(data, dict):
-                raise UsageError(f"line {number} is not a JSON object")
-            if default_timeout is not None and "timeout" not in data:
-                data = {**data, "timeout": default_timeout}
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            yield BatchLine(number, None, UsageError(f"line {number} is not a JSON object"))
+            continue
+        if not isinstance(data, dict):
+            yield BatchLine(number, None, UsageError(f"line {number} is not a JSON object"))
+            continue
+        has_id, ident = "id" in data, data.get("id")
+        if default_timeout is not None and "timeout" not in data:
+            data = {**data, "timeout": default_timeout}
+        try:
             options = CheckOptions.from_mapping(data)
         except DeriveError as error:
-            results[number] = {"line": number, **error_result(error)}
+            yield BatchLine(number, None, _prefixed(error, number), ident, has_id)
             continue
-        except Exception as error:
-            results[number] = {
-                "line": number,
-                "error": _one_line(str(error)),
-                "kind": "UsageError",
-                "exit_code": 2,
-            }
-            continue
-        if isinstance(data.get("id"), (str, int)):
-            results.setdefault(-number, {"id": data["id"]})
-        yield number, options
+        yield BatchLine(number, options, None, ident, has_id)
+
+
+def _prefixed(error: DeriveError, number: int) -> DeriveError:
+    prefixed = type(error)(f"line {number}: {error}")
+    prefixed.exit_code = error.exit_code
+    return prefixed
+
+
+@contextlib.contextmanager
+def open_batch(path: str | Path) -> Iterator[BinaryIO]:
+    """The batch input as bytes: ``-`` is stdin; a file that cannot be opened is a UsageError."""
+    if str(path) == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise UsageError(f"cannot read batch file {path}: {error.strerror or type(error).__name__}") from None
+    with handle:
+        yield handle
 
 
 def check_batch(
     path: str | Path, out: TextIO, *, timeout: float | None = None, workers: int = BATCH_WORKERS
 ) -> int:
-    """Check every claim of a JSONL file (``-`` is stdin); write one JSON result per line, in order.
+    """Check every claim of a JSON Lines file (``-`` is stdin); write one JSON result per line, in order.
 
     Returns 0 when every line was checked (whatever the verdicts), 2 when some line was bad input or could
-    not be checked.
+    not be checked. Stops early, quietly, when nobody reads ``out`` any more.
     """
-    if str(path) == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"cannot read batch file {path}: {error.__class__.__name__}") from None
-    lines = text.splitlines()
-    results: dict[int, dict[str, object]] = {}
-    numbers = [n for n, line in enumerate(lines, start=1) if line.strip()]
-    next_out = 0
     status = 0
+    pending: collections.deque[BatchLine] = collections.deque()
+    results: dict[int, dict[str, object]] = {}
+    runner = _Runner()
 
     def flush() -> None:
-        nonlocal next_out, status
-        while next_out < len(numbers) and numbers[next_out] in results:
-            number = numbers[next_out]
-            record = results.pop(number)
-            extra = results.pop(-number, {})
+        nonlocal status
+        while pending and pending[0].number in results:
+            record = results.pop(pending.popleft().number)
             if "error" in record:
-                status = 2
-            out.write(json.dumps({**record, **extra}) + "\n")
+                status = EXIT_USAGE
+            out.write(json.dumps(record) + "\n")
             out.flush()
-            next_out += 1
 
-    for number, outcome in _run(_batch_jobs(lines, timeout, results), workers):
-        if isinstance(outcome, DeriveError):
-            results[number] = {"line": number, **error_result(outcome)}
-        else:
-            results[number] = {"line": number, **outcome.as_dict(), "exit_code": outcome.exit_code}
-        flush()
-    flush()
+    with open_batch(path) as stream:
+        lines = batch_lines(stream, timeout)
+        exhausted = False
+        try:
+            while not getattr(out, "reader_gone", False):
+                while not exhausted and len(runner.running) < workers and len(pending) < MAX_PENDING:
+                    line = next(lines, None)
+                    if line is None:
+                        exhausted = True
+                        break
+                    pending.append(line)
+                    if line.options is None:
+                        assert line.error is not None
+                        results[line.number] = {**line.record(), **error_result(line.error)}
+                        flush()
+                    else:
+                        runner.start(line.number, line.options)
+                if not runner.running:
+                    # Nothing runs, so every pending line has its result and was written.
+                    if exhausted:
+                        break
+                    continue
+                by_number = {line.number: line for line in pending}
+                for number, outcome in runner.finished():
+                    head = by_number[number].record()
+                    if isinstance(outcome, DeriveError):
+                        results[number] = {**head, **error_result(outcome)}
+                    else:
+                        results[number] = {**head, **outcome.as_dict(), "exit_code": outcome.exit_code}
+                flush()
+            flush()
+        finally:
+            runner.close()
     return status

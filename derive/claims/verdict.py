@@ -12,14 +12,22 @@ first pass a time-limited worker reports before its symbolic work, the numeric h
    alone decides (no free claim index does), ``holds_if`` "y is one-hot on class c"; when it depends on the
    claim's own free index (j = c against j != c), ``fails`` with the cases explained; otherwise ``fails``.
 
-A chain checks every right-hand side against the left side; the result is the last step's, and the report
-names the first wrong step (0-based over the right-hand sides).
+A chain checks every right-hand side against the left side and names the first wrong step (0-based over
+the right-hand sides). A chain is a correct derivation only when every step is: one false step makes it
+``fails``; an undecided step makes it ``undecided``; a step that holds only under a condition makes it
+``holds_if``. The last step's own verdict is reported separately as the ``conclusion``.
+
+A claim with nothing to check is bad input (:class:`~derive.errors.MeaninglessClaimError`), never a
+verdict: a condition that no index value satisfies (``: i \neq i``), an index out of range (``a_9`` with
+k = 3), a division by zero (``1/0``, ``0/0``), a side that has no value at any sample point.
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -31,8 +39,20 @@ import sympy
 from derive import symbols as s
 from derive.claims.mapping import MappedClaim, MappedSide, as_expr, map_claim, map_definition
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
-from derive.equivalence import Assumption, Counterexample, Outcome, decide, numeric_check
-from derive.errors import DefinitionNotClaimError, DeriveError, NotationError, UsageError
+from derive.equivalence import Assumption, Counterexample, Outcome, Sizes, decide, numeric_check
+from derive.errors import (
+    EXIT_AMBIGUOUS,
+    EXIT_CONDITIONAL,
+    EXIT_FAILS,
+    EXIT_OK,
+    EXIT_UNDECIDED,
+    DefinitionNotClaimError,
+    DeriveError,
+    MeaninglessClaimError,
+    NotationError,
+    UsageError,
+)
+from derive.limits import MAX_CLASSES, classes_value, timeout_value
 from derive.loss import CONVENTIONS, LOSSES, Convention, LossKind, Model
 from derive.numeric import DIGITS, Evaluator, Key, NumericEvaluationError
 
@@ -43,7 +63,13 @@ SYNTAXES: tuple[Syntax, ...] = ("latex", "text", "python", "code")
 StepVerdict = Literal["holds", "holds_if", "fails", "undecided", "unreadable", "ambiguous"]
 
 #: Exit code of each verdict (bad input is 2).
-EXIT_CODES: dict[str, int] = {"holds": 0, "fails": 1, "undecided": 3, "holds_if": 4, "ambiguous": 5}
+EXIT_CODES: dict[str, int] = {
+    "holds": EXIT_OK,
+    "fails": EXIT_FAILS,
+    "undecided": EXIT_UNDECIDED,
+    "holds_if": EXIT_CONDITIONAL,
+    "ambiguous": EXIT_AMBIGUOUS,
+}
 
 #: Index cases compared per decision (all of them for small k).
 MAX_CASES = 40
@@ -62,11 +88,18 @@ CONDITION_TEXT: dict[Assumption, str] = {
 Decider = Callable[[sympy.Expr, sympy.Expr, Model, Sequence[Assumption]], Outcome]
 
 
+#: The sizes the numeric samples use for the claim being judged, when its constant indices need larger
+#: ones than the defaults (``a_7`` for symbolic k is sampled at k >= 7); None: the defaults.
+_SAMPLE_SIZES: contextvars.ContextVar[tuple[Sizes, ...] | None] = contextvars.ContextVar(
+    "sample_sizes", default=None
+)
+
+
 def symbolic_decider(
     lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: Sequence[Assumption]
 ) -> Outcome:
     """The full check: numeric samples, then a symbolic proof."""
-    return decide(lhs, rhs, model, assumptions, max_cases=MAX_CASES)
+    return decide(lhs, rhs, model, assumptions, max_cases=MAX_CASES, sizes=_SAMPLE_SIZES.get())
 
 
 def numeric_decider(
@@ -74,7 +107,7 @@ def numeric_decider(
 ) -> Outcome:
     """Only the numeric half of :func:`decide`: agreement is ``undecided``, a difference ``refuted``."""
     samples, counterexample, failing, holding = numeric_check(
-        lhs, rhs, model, assumptions, max_cases=MAX_CASES
+        lhs, rhs, model, assumptions, max_cases=MAX_CASES, sizes=_SAMPLE_SIZES.get()
     )
     verdict: Literal["refuted", "undecided"] = "refuted" if counterexample is not None else "undecided"
     return Outcome(verdict, tuple(assumptions), None, counterexample, samples, tuple(failing), tuple(holding))
@@ -106,23 +139,31 @@ class CheckOptions:
     reading: int | None = None
 
     def __post_init__(self) -> None:
+        # The Python API passes these straight through: check every type, not only the values.
         if not isinstance(self.claim, str):
             raise UsageError("the claim must be a string")
+        if self.wrt is not None and not isinstance(self.wrt, str):
+            raise UsageError("--wrt must be a string such as 'z_j'")
+        for option in ("let", "assume", "at"):
+            value = getattr(self, option)
+            if isinstance(value, str) or not isinstance(value, (tuple, list)):
+                raise UsageError(f"{option} must be a list of strings, such as {_EXAMPLES[option]}")
+            if not all(isinstance(item, str) for item in value):
+                raise UsageError(f"every {option} entry must be a string, such as {_EXAMPLES[option]}")
+            object.__setattr__(self, option, tuple(value))
         if self.syntax is not None and self.syntax not in SYNTAXES:
             raise UsageError(f"--syntax {self.syntax!r}: use one of {', '.join(SYNTAXES)}")
         if self.wrt is not None and self.means is not None:
             raise UsageError("give --means or --wrt, not both (--means 'dH/dz' says more)")
         for name in self.assume:
             if name not in ASSUME_NAMES:
-                raise UsageError(f"--assume {name!r}: use onehot or sum-to-one")
+                raise UsageError(f"--assume {name[:40]!r}: use onehot or sum-to-one")
         if self.convention not in CONVENTIONS:
-            raise UsageError(f"--convention {self.convention!r}: use Wt_x or W_x")
+            raise UsageError(f"--convention {str(self.convention)[:40]!r}: use Wt_x or W_x")
         if self.loss not in LOSSES:
-            raise UsageError(f"--loss {self.loss!r}: use softmax-ce or sigmoid-bce")
-        if self.classes is not None and not (isinstance(self.classes, int) and 1 <= self.classes <= 64):
-            raise UsageError("--classes must be an integer from 1 to 64")
-        if not (0 < self.timeout <= 600):
-            raise UsageError("--timeout must be between 0 and 600 seconds")
+            raise UsageError(f"--loss {str(self.loss)[:40]!r}: use one of {', '.join(LOSSES)}")
+        object.__setattr__(self, "classes", classes_value(self.classes))
+        object.__setattr__(self, "timeout", timeout_value(self.timeout))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> CheckOptions:
@@ -179,6 +220,10 @@ class CheckOptions:
         )
 
 
+#: Examples named by the type errors of the list options.
+_EXAMPLES = {"let": "['P_j=y_j']", "assume": "['onehot']", "at": "['z=[1, 2]', 'y=[1, 0]']"}
+
+
 @dataclass(frozen=True)
 class StepResult:
     """The verdict of one right-hand side of the chain against its left side."""
@@ -221,6 +266,9 @@ class CheckResult:
     explanation: str = ""
     symbolic: bool = True
     classes: str = "k"
+    #: For a chain: the last step's own verdict ({"verdict", "condition", "condition_latex"}), which can
+    #: differ from the chain's (a right result reached through a false step).
+    conclusion: dict[str, str | None] | None = None
     #: The choices of the reading this result is about (empty when the text has one reading).
     choices: tuple[str, ...] = ()
     #: With several plausible readings: each one's choices and verdict (``ambiguous`` when they disagree).
@@ -248,6 +296,7 @@ class CheckResult:
             "claim": self.claim,
             "symbolic": self.symbolic,
             "classes": self.classes,
+            "conclusion": self.conclusion,
             "choices": list(self.choices),
             "readings": list(self.readings),
             "parts": [part.as_dict() for part in self.parts],
@@ -328,7 +377,10 @@ def judge(
             ladder.append((*base, Assumption.SUM_TO_ONE))
         ladder.append((*(a for a in base if a is not Assumption.SUM_TO_ONE), Assumption.ONE_HOT))
     for assumptions in ladder:
-        outcome = decider(lhs, rhs, model, assumptions)
+        try:
+            outcome = decider(lhs, rhs, model, assumptions)
+        except NumericEvaluationError:
+            continue  # no value under this assumption (log y_j with one-hot y): it does not make it hold
         added = next(a for a in assumptions if a not in base)
         if outcome.verdict == "proved":
             return _Judgment(
@@ -518,20 +570,26 @@ def _counterexample_dict(
         "classes": counterexample.classes,
         "indices": indices,
         "values": counterexample.values,
-        "claimed": counterexample.rhs,
-        "true": counterexample.lhs,
+        "claimed": _finite(counterexample.rhs),
+        "true": _finite(counterexample.lhs),
         "source": "random sample",
     }
 
 
+#: The variables ``--at`` can give, and how many axes each has.
+AT_NAMES: dict[str, int] = {"x": 1, "b": 1, "y": 1, "z": 1, "W": 2}
+
+
 def parse_at(values: Sequence[str]) -> dict[str, object]:
-    """``['x=[1.9,0.4]', 'W=[[0.1,0.5],[0.1,0.5]]']`` -> {'x': [...], 'W': [[...]]} (JSON numbers only)."""
+    """``['x=[1.9,0.4]', 'W=[[0.1,0.5],[0.1,0.5]]']`` -> {'x': [...], 'W': [[...]]} (finite JSON numbers)."""
     table: dict[str, object] = {}
     for text in values:
         name, sep, value = text.partition("=")
         name = name.strip()
-        if not sep or name not in ("x", "W", "b", "y", "z", "X", "Y", "Z"):
+        if not sep or name not in AT_NAMES:
             raise UsageError(f"--at {text[:40]!r}: write NAME=[numbers] with NAME one of x, W, b, y, z")
+        if name in table:
+            raise UsageError(f"--at {name} is given twice; give each variable once")
         if len(value) > 20_000:
             raise UsageError("--at value too long")
         try:
@@ -539,6 +597,10 @@ def parse_at(values: Sequence[str]) -> dict[str, object]:
         except (ValueError, RecursionError):
             raise UsageError(f"--at {name}: the value must be a number or a list of numbers") from None
         _check_numbers(parsed, name, 0)
+        depth = 2 if isinstance(parsed, list) and parsed and isinstance(parsed[0], list) else 1
+        if depth != AT_NAMES[name]:
+            want = "a matrix (a list of rows)" if AT_NAMES[name] == 2 else "a list of numbers"
+            raise UsageError(f"--at {name} must be {want}")
         table[name] = parsed
     return table
 
@@ -551,12 +613,16 @@ def _check_numbers(value: object, name: str, depth: int) -> None:
     if depth > 2:
         raise UsageError(f"--at {name}: at most a matrix")
     if isinstance(value, list):
-        if not value or len(value) > 64:
-            raise UsageError(f"--at {name}: 1 to 64 entries per row")
+        if not value or len(value) > MAX_CLASSES:
+            raise UsageError(f"--at {name}: 1 to {MAX_CLASSES} entries per row")
         for item in value:
             _check_numbers(item, name, depth + 1)
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UsageError(f"--at {name}: the value must be a number or a list of numbers")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"--at {name}: {value} is not a finite number (at most about 1.8e308)")
+    elif isinstance(value, int) and abs(value) > 10**300:
+        raise UsageError(f"--at {name}: a number with {len(str(abs(value)))} digits is too large")
 
 
 def _exact(value: object) -> sympy.Rational:
@@ -565,45 +631,50 @@ def _exact(value: object) -> sympy.Rational:
 
 
 def _at_point(table: Mapping[str, object], claim: MappedClaim) -> tuple[Model, dict[Key, sympy.Rational]]:
+    """The user's point; every size it implies must agree (never truncated): an error names both."""
     model = claim.model
     point: dict[Key, sympy.Rational] = {}
-    shapes: dict[str, tuple[int, ...]] = {}
+    classes: dict[str, int] = {}  # which --at says how many classes
+    features: dict[str, int] = {}
     for name, value in table.items():
-        if isinstance(value, list) and value and isinstance(value[0], list):
+        assert isinstance(value, list)
+        if name == "W":
             rows: list[Any] = value
             width = len(rows[0])
             if any(not isinstance(row, list) or len(row) != width for row in rows):
-                raise UsageError(f"--at {name}: every row needs the same length")
-            shapes[name] = (len(rows), width)
+                raise UsageError("--at W: every row needs the same length")
+            n_rows, n_cols = len(rows), width
+            w_features, w_classes = (n_rows, n_cols) if model.convention == "Wt_x" else (n_cols, n_rows)
+            classes[f"W ({n_rows}x{n_cols}, convention {model.convention})"] = w_classes
+            features[f"W ({n_rows}x{n_cols}, convention {model.convention})"] = w_features
             for r, row in enumerate(rows, start=1):
                 for c, item in enumerate(row, start=1):
                     point[(name, (r, c))] = _exact(item)
-        else:
-            items = value if isinstance(value, list) else [value]
-            shapes[name] = (len(items),)
-            for i, item in enumerate(items, start=1):
-                point[(name, (i,))] = _exact(item)
-    classes: int | None = next((shapes[n][0] for n in ("y", "z", "b") if n in shapes), None)
-    features: int | None = shapes["x"][0] if "x" in shapes else None
-    if "W" in shapes and len(shapes["W"]) == 2:
-        n_rows, n_cols = shapes["W"]
-        w_features, w_classes = (n_rows, n_cols) if model.convention == "Wt_x" else (n_cols, n_rows)
-        classes = classes or w_classes
-        features = features or w_features
-        if (classes, features) != (w_classes, w_features):
-            raise UsageError(
-                f"--at W has shape {n_rows}x{n_cols}, which does not fit x and y "
-                f"(convention {model.convention})"
-            )
-    if classes is None:
+            continue
+        (classes if name in ("y", "z", "b") else features)[name] = len(value)
+        for i, item in enumerate(value, start=1):
+            point[(name, (i,))] = _exact(item)
+    for sizes, what in ((classes, "classes"), (features, "features")):
+        given = list(sizes.items())
+        other = next(((name, n) for name, n in given if n != given[0][1]), None)
+        if other is not None:
+            raise UsageError(f"--at {given[0][0]} gives {given[0][1]} {what} but {other[0]} gives {other[1]}")
+    if not classes:
         raise UsageError("--at must give y, z or W so the number of classes is known")
-    if isinstance(model.classes, int) and model.classes != classes:
-        raise UsageError(f"--at gives {classes} classes but the claim has k = {model.classes}")
-    features = features or 2
-    for j in range(1, classes + 1):
+    k = next(iter(classes.values()))
+    if not MIN_AT_CLASSES <= k:
+        raise UsageError(f"--at gives {k} class; give at least {MIN_AT_CLASSES}")
+    if isinstance(model.classes, int) and model.classes != k:
+        raise UsageError(f"--at gives {k} classes but the claim has k = {model.classes}")
+    d = next(iter(features.values()), 2)
+    for j in range(1, k + 1):
         point.setdefault(("b", (j,)), sympy.Integer(0))
-    concrete = Model(classes, features, 2, model.convention, False, model.loss_kind, model.bias)
+    concrete = Model(k, d, 2, model.convention, False, model.loss_kind, model.bias)
     return concrete, point
+
+
+#: The fewest classes a point given with --at can have.
+MIN_AT_CLASSES = 2
 
 
 def at_instance(claim: MappedClaim, rhs: sympy.Expr, table: Mapping[str, object]) -> dict[str, object]:
@@ -632,8 +703,8 @@ def at_instance(claim: MappedClaim, rhs: sympy.Expr, table: Mapping[str, object]
         rows.append(
             {
                 "indices": {claim.page_index(str(i)): v for i, v in zip(free, combo, strict=True)},
-                "true": float(true),
-                "claimed": float(claimed),
+                "true": _finite(float(true)),
+                "claimed": _finite(float(claimed)),
                 "agrees": bool(agree),
             }
         )
@@ -817,6 +888,15 @@ def evaluate_claim(
     mapped: MappedClaim, options: CheckOptions, decider: Decider, *, symbolic: bool
 ) -> CheckResult:
     """Judge every step of a mapped claim with ``decider`` and assemble the result."""
+    sizes = meaningful_sizes(mapped)
+    token = _SAMPLE_SIZES.set(sizes)
+    try:
+        return _evaluate(mapped, options, decider, symbolic)
+    finally:
+        _SAMPLE_SIZES.reset(token)
+
+
+def _evaluate(mapped: MappedClaim, options: CheckOptions, decider: Decider, symbolic: bool) -> CheckResult:
     base = list(mapped.assumptions)
     for name in options.assume:
         assumption = ASSUME_NAMES[name]
@@ -826,12 +906,21 @@ def evaluate_claim(
         base.remove(Assumption.SUM_TO_ONE)
     steps: list[StepResult] = []
     judgments: list[_Judgment | None] = []
+    last = len(mapped.sides) - 1
     for number, side in enumerate(mapped.sides):
-        if side.expr is None:
-            steps.append(StepResult(number, side.latex, "unreadable", explanation=side.error or ""))
+        error = side.error
+        judgment: _Judgment | None = None
+        if side.expr is not None:
+            try:
+                judgment = _judge_side(mapped, side, base, decider)
+            except MeaninglessClaimError as meaningless:
+                if number == last:
+                    raise
+                error = str(meaningless)
+        if judgment is None:
+            steps.append(StepResult(number, side.latex, "unreadable", explanation=error or ""))
             judgments.append(None)
             continue
-        judgment = _judge_side(mapped, side, base, decider)
         judgments.append(judgment)
         steps.append(
             StepResult(
@@ -849,21 +938,20 @@ def evaluate_claim(
         raise NotationError(final_side.error or "the claim could not be read")
     first_wrong = next((step.index for step in steps if step.verdict == "fails"), None)
     notes = list(mapped.notes)
+    chain, conclusion = _chain_judgment(steps, judgments, final)
     if len(steps) > 1:
-        if first_wrong is not None and final.verdict in ("holds", "holds_if"):
-            notes.append(f"the chain reaches a right result through a false step (step {first_wrong})")
         unreadable = [step.index for step in steps if step.verdict == "unreadable"]
         if unreadable:
             notes.append(
                 "steps " + ", ".join(map(str, unreadable)) + " could not be read and were not checked"
             )
-    counterexample = _counterexample_dict(final.counterexample, mapped)
+    counterexample = _counterexample_dict(chain.counterexample, mapped)
     at: dict[str, object] | None = None
     if options.at:
         assert final_side.expr is not None
         at = at_instance(mapped, final_side.expr, parse_at(options.at))
         wrong = [row for row in at["cases"] if not row["agrees"]]  # type: ignore[attr-defined]
-        if wrong and final.verdict == "fails":
+        if wrong and chain is final and final.verdict == "fails":
             row = wrong[0]
             counterexample = {
                 "classes": at["classes"],
@@ -875,19 +963,21 @@ def evaluate_claim(
             }
     if not symbolic:
         notes.append("numeric check only: the symbolic check did not finish")
-    explanation = final.explanation
-    if final.verdict == "fails" and counterexample is not None:
+    explanation = chain.explanation
+    if chain.verdict == "fails" and counterexample is not None:
         explanation += (
             f"; for example at {_describe_indices(counterexample)} the claim gives "
             f"{_num(counterexample['claimed'])} and the truth is {_num(counterexample['true'])}"
         )
+    if conclusion is not None and conclusion["verdict"] != chain.verdict:
+        explanation += f"; the last line on its own: {conclusion_text(conclusion)}"
     explanation += _constant_note(final_side)
     return CheckResult(
         claim=options.claim,
         lhs_latex=mapped.lhs_latex,
-        verdict=final.verdict,
-        condition=final.condition,
-        condition_latex=final.condition_latex,
+        verdict=chain.verdict,
+        condition=chain.condition,
+        condition_latex=chain.condition_latex,
         counterexample=counterexample,
         mapping=tuple(entry.as_dict() for entry in mapped.mapping),
         steps=tuple(steps),
@@ -898,17 +988,163 @@ def evaluate_claim(
         explanation=explanation,
         symbolic=symbolic,
         classes=str(mapped.model.classes),
+        conclusion=conclusion,
     )
+
+
+def _chain_judgment(
+    steps: Sequence[StepResult], judgments: Sequence[_Judgment | None], final: _Judgment
+) -> tuple[_Judgment, dict[str, str | None] | None]:
+    """The verdict of the whole chain, and the last step's own verdict (None for a single equation).
+
+    A derivation is correct only when every step is: the first false step makes the chain ``fails``
+    (with that step's counterexample) even when the last line is right; an undecided step makes it
+    ``undecided``; a step that needs a condition makes it ``holds_if`` that condition.
+    """
+    if len(steps) < 2:
+        return final, None
+    conclusion = {
+        "verdict": final.verdict,
+        "condition": final.condition,
+        "condition_latex": final.condition_latex,
+    }
+    checked = [(step, judgment) for step, judgment in zip(steps, judgments, strict=True) if judgment]
+    for verdict in ("fails", "undecided", "holds_if"):
+        if final.verdict == verdict:
+            return final, conclusion
+        found = next(((step, j) for step, j in checked if j.verdict == verdict), None)
+        if found is None:
+            continue
+        step, judgment = found
+        if verdict == "holds_if":
+            why = f"step {step.index} holds only when {judgment.condition}"
+            return replace(judgment, explanation=why), conclusion
+        what = "is wrong" if verdict == "fails" else "could not be decided"
+        why = f"step {step.index} {what}: {judgment.explanation}"
+        return replace(judgment, explanation=why), conclusion
+    return final, conclusion
+
+
+def conclusion_text(conclusion: Mapping[str, str | None]) -> str:
+    """``holds``, ``holds if the targets sum to 1 ...``, ``fails`` or ``undecided``."""
+    if conclusion["verdict"] == "holds_if":
+        return f"holds if {conclusion['condition']}"
+    return str(conclusion["verdict"])
 
 
 def _judge_side(
     mapped: MappedClaim, side: MappedSide, base: Sequence[Assumption], decider: Decider
 ) -> _Judgment:
     assert side.expr is not None
+    if side.restriction is not None and vacuous(side.restriction, mapped.model):
+        raise MeaninglessClaimError(
+            f"the condition of ${side.latex}$ holds for no index value, so the claim says nothing "
+            "(a vacuous claim is never 'holds')"
+        )
     try:
         return judge(mapped.lhs, side.expr, mapped, base, decider, side.restriction)
     except NumericEvaluationError as error:
-        return _Judgment("undecided", explanation=f"could not be evaluated numerically: {error}")
+        raise MeaninglessClaimError(
+            f"${side.latex}$ has no value at any sample point where the two sides could be compared "
+            f"({error})"
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------------------
+# Claims with nothing to check
+# --------------------------------------------------------------------------------------------------------
+
+#: The size each axis of a variable runs over (``W`` follows the convention).
+_AXES: dict[str, tuple[str, ...]] = {
+    "x": ("features",), "b": ("classes",), "z": ("classes",), "y": ("classes",), "a": ("classes",),
+    "v": ("classes",), "X": ("examples", "features"), "Z": ("examples", "classes"),
+    "Y": ("examples", "classes"), "A": ("examples", "classes"),
+}  # fmt: skip
+
+#: What each size is called in a message.
+_SIZE_NAMES = {"classes": "k", "features": "d", "examples": "N"}
+
+
+def _axes(base: str, model: Model) -> tuple[str, ...]:
+    if base == "W":
+        return ("features", "classes") if model.convention == "Wt_x" else ("classes", "features")
+    return _AXES.get(base, ())
+
+
+def meaningful_sizes(mapped: MappedClaim) -> tuple[Sizes, ...] | None:
+    """Refuse a claim that divides by zero or names an index out of range (MeaninglessClaimError); the
+    sample sizes its constant indices need (``a_7`` for symbolic k: k >= 7), or None for the defaults."""
+    expressions = [mapped.lhs, *(side.expr for side in mapped.sides if side.expr is not None)]
+    for expr in expressions:
+        if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise MeaninglessClaimError(
+                "the claim divides by zero (or is infinite), so it has no value to check"
+            )
+    model = mapped.model
+    least: dict[str, int] = {}
+    for expr in expressions:
+        for node in sympy.preorder_traversal(expr):
+            if not isinstance(node, sympy.Indexed):
+                continue
+            base = str(node.base)
+            for axis, index in zip(_axes(base, model), node.indices, strict=False):
+                if not (isinstance(index, sympy.Integer) and index >= 1):
+                    continue
+                value, size = int(index), getattr(model, axis)
+                symbol = _SIZE_NAMES[axis]
+                if isinstance(size, int) and value > size:
+                    raise MeaninglessClaimError(
+                        f"{base}_{value}: index {value} is out of range ({symbol} = {size})"
+                    )
+                if value > MAX_CLASSES:
+                    raise MeaninglessClaimError(
+                        f"{base}_{value}: index {value} is out of the range checked (at most {MAX_CLASSES})"
+                    )
+                least[axis] = max(least.get(axis, 0), value)
+    if not least or model.batch:
+        return None
+    defaults = (Sizes(2, 2, 2), Sizes(3, 3, 2), Sizes(5, 2, 3))
+    if all(size.classes >= least.get("classes", 0) and size.features >= least.get("features", 0)
+           for size in defaults):
+        return None
+    grown = (
+        Sizes(
+            max(size.classes, least.get("classes", 0) + offset),
+            max(size.features, least.get("features", 0)),
+            size.examples,
+        )
+        for offset, size in enumerate(defaults)
+    )
+    return tuple(dict.fromkeys(grown))
+
+
+#: Most index combinations a condition is tried on.
+_MAX_CONDITION_CASES = 4096
+
+
+def vacuous(restriction: sympy.Expr, model: Model) -> bool:
+    """Whether a claim's condition (a product of index indicators) holds for no index value at all."""
+    if restriction == 0:
+        return True
+    free = sorted(restriction.atoms(sympy.Idx), key=str)
+    if not free:
+        return bool(restriction.is_number and restriction == 0)
+    sizes = [model.classes] if isinstance(model.classes, int) else [2, 3, 5]
+    for classes in sizes:
+        bounds = {s.k: classes, s.d: 3, s.N: 2}
+        ranges = []
+        for index in free:
+            upper = as_expr(index.upper).xreplace({key: sympy.Integer(v) for key, v in bounds.items()})
+            if not upper.is_Integer:
+                return False
+            ranges.append(range(1, int(upper) + 1))
+        if math.prod(len(r) for r in ranges) > _MAX_CONDITION_CASES:
+            return False
+        for combo in itertools.product(*ranges):
+            value = restriction.xreplace({i: sympy.Integer(v) for i, v in zip(free, combo, strict=True)})
+            if not value.is_number or value != 0:
+                return False
+    return True
 
 
 def _constant_note(side: MappedSide) -> str:
@@ -937,7 +1173,14 @@ def _describe_indices(counterexample: Mapping[str, object]) -> str:
 
 
 def _num(value: object) -> str:
+    if value is None:
+        return "no value"
     return f"{float(value):.6g}"  # type: ignore[arg-type]
+
+
+def _finite(value: float) -> float | None:
+    """A value for JSON: None where there is none (nan) or it is not finite."""
+    return value if math.isfinite(value) else None
 
 
 def error_result(error: DeriveError) -> dict[str, object]:
