@@ -235,7 +235,7 @@ def _parse_python(text: str) -> ast.Module:
 
 def _read(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
     plan: dict[str, tuple[int, str]] = {}
-    taken = {n.id for n in ast.walk(module) if isinstance(n, ast.Name)}
+    taken = {a.arg for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args}
     libraries = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and n.id in ("torch", "np", "numpy", "tl")}
     history: list[str] = []
     for _ in range(_MAX_RESTARTS):
@@ -402,8 +402,9 @@ def _finish(engine: Engine, language: str, plan: dict[str, tuple[int, str]], his
         kind: Literal["assignment", "return", "parameter"] = record.kind  # type: ignore[assignment]
         values[name] = CodeValue(name, node, axes, record.line, kind)
     inputs: dict[str, int] = {}
+    mentioned = {n.name for v in values.values() for n in _symbols(v.node)}
     for name, value in engine.inputs.items():
-        if name in sizes:
+        if name in sizes or name not in mentioned:
             continue
         inputs[name] = sum(1 for a in value.axes if a is not None)
     for name in sizes:
@@ -427,6 +428,19 @@ def _finish(engine: Engine, language: str, plan: dict[str, tuple[int, str]], his
         loss_reason=loss_reason,
         notes=tuple(notes),
     )
+
+
+def _symbols(node: Node) -> list[Symbol]:
+    from derive.claims.code_index import children
+
+    found: list[Symbol] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Symbol):
+            found.append(n)
+        stack.extend(children(n))
+    return found
 
 
 def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None, str]:

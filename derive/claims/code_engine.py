@@ -95,7 +95,10 @@ SCALAR_NAMES: Final = re.compile(
     r"block_idx|row_idx|col_offset|row|col|label|label_idx|\w+_idx|ignore_index|dY_scaled|\w+_stride\w*|"
     r"stride\w*|lse|\w+_max|max_\w+|sum_\w+|\w+_sum|dims?|axis)"
 )
-#: Inputs with these names are arrays of class labels when code indexes with them.
+#: Inputs named by one capital letter are matrices (X, W, Y, A, Z, P): the page's own convention.
+MATRIX_NAMES: Final = re.compile(r"[A-Z]\d?|[A-Z]_?(train|batch|hat|pred|true|T)")
+
+#: Names that say an axis counts examples (``batch = y.size(0)``).
 _SIZE_HINT: Final = re.compile(
     r"(batch|batch_size|bs|N|n_samples|nsamples|num_samples|num_examples|n_examples|num_train|m|"
     r"n_train|num_inputs)"
@@ -137,6 +140,13 @@ class Static:
 @dataclass(frozen=True)
 class Tup:
     items: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class ShapeTup(Tup):
+    """``x.shape``: the sizes of x's axes (unpacking it into more names asks for more axes)."""
+
+    of: Arr | None = None
 
 
 @dataclass(frozen=True)
@@ -322,6 +332,8 @@ class Engine:
             return 2, "type"
         if SCALAR_NAMES.fullmatch(name.split(".")[-1]):
             return 0, "name"
+        if MATRIX_NAMES.fullmatch(name.split(".")[-1]):
+            return 2, "default"
         return 1, "default"
 
     def input(self, name: str, at: object, annotation: str | None = None, default: object = None) -> Arr:
@@ -362,11 +374,22 @@ class Engine:
             raise Restart({n: (r + step, "fixed") for n, r in revisable.items()}, why)
         raise Refusal(f"{why}: the value has {have} axes, not {rank}")
 
+    def batch_hint(self, dim: int, name: str) -> None:
+        """``batch = y.size(0)``: axis 0 of y runs over examples, so y (a vector by default) is a matrix."""
+        hint = self.dims.hint[dim]
+        match = re.fullmatch(r"axis 0 of (.+)", hint)
+        if match is None:
+            return
+        source = match.group(1)
+        rank, how = self.plan.get(source, (1, "default"))
+        if how == "default" and rank == 1:
+            raise Restart({source: (2, "batch")}, f"{name} counts its rows, so they are examples")
+
     def fix_rank(self, value: Arr, rank: int, why: str) -> None:
         """Ask for exactly ``rank`` axes of an input used as a label array."""
         for name in sorted(value.sources):
             old, how = self.plan.get(name, (0, "default"))
-            if old != rank and how in ("default", "name", "type-array") and value.node == self.inputs.get(name, value).node:
+            if old != rank and how in ("default", "name", "type-array", "batch") and value.node == self.inputs.get(name, value).node:
                 raise Restart({name: (rank, "fixed")}, why)
 
     # ---- errors -------------------------------------------------------------------------------------
@@ -456,7 +479,8 @@ class Engine:
 
         ``derived``: also a value computed from such inputs (an assignment into a larger slot).
         """
-        top = max((v.proper for v in values), default=0)
+        measure = (lambda v: v.proper) if self.dialect.matlab_shapes else (lambda v: v.rank)
+        top = max((measure(v) for v in values), default=0)
         if derived:
             for v in values:
                 if v.proper < top and v.sources:
@@ -464,13 +488,13 @@ class Engine:
                     if revisable:
                         raise Restart({n: (r + 1, "matched") for n, r in revisable.items()}, "assigned into a larger part of an array")
         for v in values:
-            if v.proper >= top or not v.sources or v.proper == 0 and v.node != self._input_node(v):
+            if measure(v) >= top or not v.sources or measure(v) == 0 and v.node != self._input_node(v):
                 continue
             for name in sorted(v.sources):
                 rank, how = self.plan.get(name, (0, "default"))
                 base = self.inputs.get(name)
                 if how in ("default", "type-array") and base is not None and v.node == base.node:
-                    raise Restart({name: (rank + top - v.proper, "matched")}, f"used element-wise with a {top}-axis array")
+                    raise Restart({name: (rank + top - measure(v), "matched")}, f"used element-wise with a {top}-axis array")
 
     def _input_node(self, value: Arr) -> Node | None:
         for name in value.sources:
@@ -524,6 +548,11 @@ class Engine:
 
     def matmul(self, a: Arr, b: Arr, at: object) -> Arr:
         what = f"the product {_text(at)}" if isinstance(at, ast.AST) else "a matrix product"
+        for scalar, other in ((a, b), (b, a)):
+            if scalar.rank == 0 and other.rank >= 1 and scalar.node == self._input_node(scalar):
+                for name in scalar.sources:
+                    if self.plan.get(name, (0, "default"))[1] == "name":
+                        raise Restart({name: (other.rank, "fixed")}, f"{what} multiplies it as a matrix")
         if a.rank == 0 or b.rank == 0:
             return self.elementwise(mul, [a, b], at)
         if self.dialect.matlab_shapes or self.dialect.name in ("julia",):
@@ -620,8 +649,8 @@ class Engine:
         shape_axes: list[str | None] = []
         shape_dims: list[int | None] = []
         if advanced:
-            if len(advanced) == 1:
-                self.fix_rank(advanced[0][1], 1, f"{_text(at) if isinstance(at, ast.AST) else 'an index'} indexes with it")
+            for _, index in advanced:
+                self.fix_rank(index, 1, f"{_text(at) if isinstance(at, ast.AST) else 'an index'} indexes with it")
             nodes, common = align([a for _, a in advanced], self.dims)
             for (position, index), node in zip(advanced, nodes, strict=True):
                 axis_dim = base.dims[position]
@@ -705,6 +734,8 @@ class Engine:
                 frame.returned = unread
                 if isinstance(node, ast.Return):
                     frame.done = True
+                    if frame.function is not None and frame.record and not frame.loops:
+                        self.record_return(frame, node, unread)
 
     def _statement(self, node: ast.stmt, frame: Frame) -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass, ast.Global, ast.Nonlocal, ast.Break, ast.Continue)):
@@ -855,7 +886,7 @@ class Engine:
                         keywords: dict[str, Value] | None = None) -> None:
         parameters = list(args.posonlyargs) + list(args.args)
         defaults = [None] * (len(parameters) - len(args.defaults)) + list(args.defaults)
-        is_method = frame.owner is not None and parameters and parameters[0].arg in ("self", "cls", "this")
+        is_method = bool(parameters) and parameters[0].arg in ("self", "cls", "this")
         offset = 0
         for position, (parameter, default) in enumerate(zip(parameters, defaults, strict=True)):
             name = parameter.arg
@@ -928,6 +959,8 @@ class Engine:
     # ---- assignment ---------------------------------------------------------------------------------
 
     def bind(self, frame: Frame, name: str, value: Value, node: ast.AST) -> None:
+        if isinstance(value, Arr) and value.size_of is not None and _SIZE_HINT.fullmatch(name.split(".")[-1]):
+            self.batch_hint(value.size_of, name)
         frame.env[name] = value
         if isinstance(value, (Arr, Unread)) or isinstance(value, Static) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
             self.record(frame, name, value, node, "assignment")
@@ -957,6 +990,8 @@ class Engine:
         raise self.refuse(f"assignment to {_text(target)}", target)
 
     def unpack(self, value: Value, count: int, at: object) -> list[Value]:
+        if isinstance(value, ShapeTup) and value.of is not None and len(value.items) < count:
+            self.need_rank(value.of, count, f"{_text(at) if isinstance(at, ast.AST) else 'unpacking'} unpacks {count} sizes")
         if isinstance(value, Tup):
             if len(value.items) != count:
                 raise self.refuse(f"unpacking {len(value.items)} values into {count} names", at)
@@ -1003,6 +1038,8 @@ class Engine:
             return
         base = self.arr(current, target)
         items = [self.subscript_item(s, frame) for s in subscripts]
+        if len(items) == 1 and isinstance(items[0], Tup):
+            items = list(items[0].items)  # x[idx] = v with idx = (rows, y)
         new = self.write(base, items, self.arr(value, node), op, target)
         self.bind(frame, name, new, node)
 
@@ -1076,21 +1113,25 @@ class Engine:
         return self.expr(node, frame)
 
     def if_statement(self, node: ast.If, frame: Frame) -> None:
-        test = self.condition(node.test, frame)
+        try:
+            test = self.condition(node.test, frame)
+        except Refusal as refusal:
+            test = Unread(refusal.message, refusal.at)
         if isinstance(test, Static):
             self.block(node.body if test.value else node.orelse, frame)
             return
         if isinstance(test, Arr) and test.is_cond:
             self.branch_merge(node, test, frame)
             return
-        if isinstance(test, Arr):
-            if self.guard_is_identity(node, test, frame):
-                return
+        if self.guard_is_identity(node, frame):
+            return
+        if not node.orelse and self.optional_block(node, frame):
+            return
         if isinstance(test, Unread):
             raise Refusal(test.message, test.at)
         raise self.refuse(f"the condition {_text(node.test)} depends on the data", node.test)
 
-    def guard_is_identity(self, node: ast.If, test: Arr, frame: Frame) -> bool:
+    def guard_is_identity(self, node: ast.If, frame: Frame) -> bool:
         """``if s != 1: x *= s`` changes nothing when s == 1: read it as ``x *= s``."""
         compare = node.test
         if node.orelse or not (isinstance(compare, ast.Compare) and len(compare.ops) == 1 and isinstance(compare.ops[0], ast.NotEq)):
@@ -1099,6 +1140,8 @@ class Engine:
         if not isinstance(right, ast.Constant) or not isinstance(left, (ast.Name, ast.Attribute)):
             return False
         symbol = self.expr(left, frame)
+        if isinstance(symbol, Lazy):
+            symbol = self.arr(symbol, left)
         if not (isinstance(symbol, Arr) and isinstance(symbol.node, Symbol) and symbol.rank == 0):
             return False
         constant = self.arr(Static(right.value), right).node
@@ -1108,13 +1151,24 @@ class Engine:
         changed = {k: v for k, v in then.env.items() if before.get(k) is not v}
         for key, value in changed.items():
             old = before.get(key)
+            if isinstance(old, Lazy):
+                old = self.arr(old, node)
             if not (isinstance(value, Arr) and isinstance(old, Arr)):
                 return False
-            if _replace_symbol(value.node, symbol.node, constant) != old.node:
+            if _replace_symbol(value.node, symbol.node, constant) != _simplify(old.node):
                 return False
         self.note(f"line {node.lineno}: the test {_text(compare)} does not change the values (read without it)")
         for key, value in changed.items():
             self.bind(frame, key, value, node)
+        return True
+
+    def optional_block(self, node: ast.If, frame: Frame) -> bool:
+        """``if flag: v = ...`` where every value the block assigns is new: the block computes them."""
+        assigned = set(_targets(node))
+        if not assigned or any(name in frame.env for name in assigned) or _returns_inside(node):
+            return False
+        self.note(f"line {node.lineno}: the values under `if {_text(node.test)}` are read as computed")
+        self.block(node.body, frame)
         return True
 
     def branch_merge(self, node: ast.If, test: Arr, frame: Frame) -> None:
@@ -1185,7 +1239,7 @@ class Engine:
         a, b = self.arr(left, at), self.arr(right, at)
         nodes, shape = align([a, b], self.dims, left=self.dialect.left_broadcast)
         condition = Condition(nodes[0], "=" if isinstance(op, ast.Eq) else "!=", nodes[1])
-        if not (_index_like(nodes[0]) or _index_like(nodes[1])):
+        if not (_has_index(nodes[0]) or _has_index(nodes[1])) or not (_index_like(nodes[0]) and _index_like(nodes[1])):
             raise self.refuse(f"the comparison {_text(at)} depends on the data", at)
         for side, other in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
             if is_placeholder(other) and isinstance(side, Symbol) and side.name in self.inputs:
@@ -1199,6 +1253,11 @@ class Engine:
             raise self.refuse("loops nested too deeply", node)
         if node.orelse:
             raise self.refuse("a for-else loop", node)
+        if _is_block_loop(node.iter):
+            self.note(f"line {node.lineno}: the loop over blocks of columns is read as one pass over the whole row")
+            self.assign_loop_target(node.target, Static("block"), frame, node)
+            self.block(node.body, frame)
+            return
         iterated = self.expr(node.iter, frame)
         bindings, dim = self.iteration(iterated, node)
         var = self.dims.fresh(dim)
@@ -1255,6 +1314,8 @@ class Engine:
 
     def iteration(self, iterated: Value, at: ast.AST) -> tuple[Callable[[Arr], Value], int]:
         """What a loop runs over: ``range(n)``, an array's rows, ``enumerate``/``zip`` of those."""
+        if isinstance(iterated, Lazy):
+            iterated = self.arr(iterated, at)
         if isinstance(iterated, Tup) and iterated.items and isinstance(iterated.items[0], Static) and iterated.items[0].value == "enumerate":
             inner, dim = self.iteration(iterated.items[1], at)
             return (lambda index: Tup((index, inner(index)))), dim
@@ -1418,6 +1479,15 @@ def _index_like(node: Node) -> bool:
     if isinstance(node, Symbol):
         return all(_index_like(i) for i in node.indices)
     return False
+
+
+def _is_block_loop(node: ast.expr) -> bool:
+    """Triton's ``for start in tl.static_range(...)`` / ``tl.range(...)``: blocks of one row's columns."""
+    return isinstance(node, ast.Call) and _dotted(node.func) in ("tl.static_range", "tl.range")
+
+
+def _has_index(node: Node) -> bool:
+    return is_placeholder(node) or isinstance(node, Symbol) and any(_has_index(i) for i in node.indices)
 
 
 def _negate(condition: Condition) -> Condition:

@@ -100,6 +100,8 @@ def evaluate(engine: Engine, node: ast.expr, frame: Frame) -> Value:
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(node.op, ast.USub):
+            if isinstance(operand, Static) and operand.value in ("inf", "Inf"):
+                return Static(float("-inf"))
             if isinstance(operand, Static) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
                 return Static(-operand.value)
             if isinstance(operand, Unread):
@@ -117,7 +119,12 @@ def evaluate(engine: Engine, node: ast.expr, frame: Frame) -> Value:
             return guard
         return engine.compare(node.ops[0], left, right, node)
     if isinstance(node, ast.BoolOp):
-        values = [evaluate(engine, v, frame) for v in node.values]
+        values = []
+        for part in node.values:
+            try:
+                values.append(evaluate(engine, part, frame))
+            except Refusal as refusal:
+                values.append(Unread(refusal.message, refusal.at))
         if all(isinstance(v, Static) for v in values):
             flags = [bool(v.value) for v in values]  # type: ignore[union-attr]
             return Static(all(flags) if isinstance(node.op, ast.And) else any(flags))
@@ -153,6 +160,12 @@ def _grid_arithmetic(op: ast.operator, left: Value, right: Value) -> Value | Non
 
     if grid(left) and grid(right):
         return left
+    block = [v for v in (left, right) if isinstance(v, Static) and v.value == "block"]
+    if block:
+        other = right if block[0] is left else left
+        if isinstance(other, Arr) and other.rank == 1 and is_placeholder(other.node):
+            return other  # a block's start plus tl.arange: the column index
+        return block[0]
     if isinstance(op, ast.Add):
         for a, b in ((left, right), (right, left)):
             if grid(a) and isinstance(b, Arr) and b.index_of is not None:
@@ -213,7 +226,7 @@ MODULE_NAMES: Final = frozenset(
 )
 #: Bare names read as functions in Python when the text does not define them.
 _PYTHON_FUNCTIONS: Final = frozenset(
-    "softmax log_softmax logsoftmax sigmoid logsumexp stable_softmax expit".split()
+    "softmax log_softmax logsoftmax sigmoid logsumexp stable_softmax expit tl_arange".split()
 )
 
 
@@ -288,7 +301,9 @@ def _array_attribute(engine: Engine, value: Arr, attribute: str, at: ast.AST) ->
     if attribute in ("T", "mT", "H"):
         return transpose(value)
     if attribute == "shape":
-        return Tup(tuple(engine.size_value(value, k, at) for k in range(value.rank)))
+        from derive.claims.code_engine import ShapeTup
+
+        return ShapeTup(tuple(engine.size_value(value, k, at) for k in range(value.rank)), value)
     if attribute == "size":
         return SizeAttr(value)
     if attribute == "length":  # JavaScript
@@ -301,6 +316,11 @@ def _array_attribute(engine: Engine, value: Arr, attribute: str, at: ast.AST) ->
 
 
 def _subscript(engine: Engine, node: ast.Subscript, frame: Frame) -> Value:
+    if isinstance(node.value, ast.Attribute) and node.value.attr == "shape" and not isinstance(node.slice, (ast.Slice, ast.Tuple)):
+        owner = evaluate(engine, node.value.value, frame)
+        if isinstance(owner, (Arr, Lazy)):
+            k = engine.static_int(evaluate(engine, node.slice, frame), node, "the axis of shape[...]")
+            return engine.size_value(engine.arr(owner, node), k, node)
     base = evaluate(engine, node.value, frame)
     part = node.slice
     items_nodes = list(part.elts) if isinstance(part, ast.Tuple) else [part]
@@ -361,8 +381,13 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
             return value
     if isinstance(function, Unread):
         return function
+    autograd = _dotted_name(node.func)
+    if autograd is not None and autograd.split(".")[-1] in ("grad", "elementwise_grad") and len(args) == 1 and isinstance(args[0], Func):
+        return Bound(args[0], "__grad__")
     if isinstance(function, Func):
         return engine.call_function(function, args, kwargs, node, frame)
+    if isinstance(function, Bound) and isinstance(function.obj, Func) and function.name == "__grad__":
+        return _autograd(CallInfo(engine, node, frame, args, kwargs, "grad"), function.obj)
     if isinstance(function, Lib):
         name = function.path.split(".")[-1]
         info = CallInfo(engine, node, frame, args, kwargs, function.path)
@@ -398,8 +423,18 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
     raise Refusal(f"the call {_text(node)}", node)
 
 
+def _dotted_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
 def _opaque(engine: Engine, node: ast.Call, args: list[Value], frame: Frame) -> Value:
-    raise Refusal(f"the function {_text(node.func)}", node)
+    assert isinstance(node.func, ast.Name)
+    return unknown_function(engine, node.func.id, node, args)
 
 
 def _autograd(info: CallInfo, function: Func) -> Value:
@@ -625,6 +660,8 @@ def _clip(info: CallInfo) -> Value:
 
 
 def _identity(info: CallInfo) -> Value:
+    if info.args and isinstance(info.args[0], Static) and info.args[0].value in ("inf", "-inf", "Inf"):
+        return Static(float(str(info.args[0].value)))
     if not info.args:
         raise info.refuse(f"{info.name} without arguments")
     value = info.args[0]
@@ -757,6 +794,8 @@ def _range(info: CallInfo) -> Value:
 
 def _len(info: CallInfo) -> Value:
     engine = info.engine
+    if info.args and isinstance(info.args[0], Tup):
+        return Static(len(info.args[0].items))
     value = info.arr(0)
     if engine.dialect.matlab_shapes and info.name in ("length", "numel"):
         if info.name == "numel":
@@ -1001,12 +1040,16 @@ def _pointed(engine: Engine, pointer: Ptr, at: ast.AST) -> Arr:
             if axis is not None and dim is not None:
                 vector_axes.append((axis, dim))
     if not vector_axes:
-        engine.note(f"{name}: a Triton load at the program's own row is read as a number per row")
-        return Arr(Symbol(name))
+        engine.note(f"{name}: an entry at the program's own row is read as a number per row")
+        value = Arr(Symbol(name))
+        engine.inputs.setdefault(name, value)
+        return value
     if len(vector_axes) > 1:
         raise Refusal("a load of a block with several axes", at)
     (axis, dim), = vector_axes
-    return Arr(Symbol(name, (Symbol(axis),)), (axis,), (dim,))
+    value = Arr(Symbol(name, (Symbol(axis),)), (axis,), (dim,))
+    engine.inputs.setdefault(name, value)
+    return value
 
 
 def _store(info: CallInfo) -> Value:
