@@ -209,6 +209,8 @@ def read_code(text: str, syntax: Syntax | None = None, language: str | None = No
             syntax, language = "python", "python"
         else:
             syntax, language = detected
+    if language is not None and language.lower() == "triton":
+        syntax = "python"  # Triton kernels are Python with tl. calls
     if syntax == "python" or language in (None, "python", "triton") and syntax != "code":
         module, dialect, lines = _parse_python(body), PYTHON, body
         language = "python"

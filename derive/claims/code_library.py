@@ -1091,7 +1091,53 @@ def _to(info: CallInfo, value: Arr) -> Value:
     return value
 
 
+def _range_inclusive(info: CallInfo) -> Value:
+    """MATLAB/Julia ``a:b`` and Lua's ``for i = a, b``: from the first index to b."""
+    engine = info.engine
+    if len(info.args) != 2:
+        raise info.refuse("a range")
+    start = info.args[0]
+    if not (isinstance(start, Static) and start.value == (1 if engine.dialect.one_based else 0)):
+        raise info.refuse("a range that does not start at the first index")
+    return engine.range_value([info.args[1]], info.node)
+
+
+def _refuse_with(message: str) -> Handler:
+    def handler(info: CallInfo) -> Value:
+        raise info.refuse(message)
+
+    return handler
+
+
+def _mrdivide(info: CallInfo) -> Value:
+    """MATLAB/Julia ``a / b``: division by a number (a matrix right-division is not read)."""
+    engine = info.engine
+    right = info.arr(1)
+    if right.proper:
+        raise info.refuse("a matrix right-division a / B")
+    return engine.elementwise(div, [info.arr(0), right], info.node)
+
+
+def _mpower(info: CallInfo) -> Value:
+    engine = info.engine
+    base = info.arr(0)
+    if base.proper:
+        raise info.refuse("a matrix power")
+    from derive.claims.code_index import power
+
+    return engine.elementwise(power, [base, info.arr(1)], info.node)
+
+
 FUNCTIONS: Final[dict[str, Handler]] = {
+    "__range__": _range_inclusive,
+    "__range_step__": _refuse_with("a range with a step"),
+    "__mrdivide__": _mrdivide,
+    "__mpower__": _mpower,
+    "__xor__": _refuse_with("^ (a bitwise XOR in this language)"),
+    "__mod__": _refuse_with("the remainder operator %"),
+    "__backslash__": _refuse_with("a left division"),
+    "__partial_loop__": _refuse_with("a loop that does not count up from 0 by 1 to a bound"),
+    "__isa__": _refuse_with("a type test"),
     "exp": _unary(Exp),
     "expf": _unary(Exp),
     "log": _unary(Log),
