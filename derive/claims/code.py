@@ -472,12 +472,16 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
         return name, f"{name} names a gradient"
     # the last value returned, or the last value computed
     for name, function in reversed(returned):
-        if name in latest and not _is_loss_name(name) and not _is_loss_name(function):
+        if name in latest and not _is_loss_name(name) and not _is_loss_name(function) and not isinstance(latest[name].value, Unread):
             return name, f"the last value the code returns ({name})"
+    readers = [r for r in latest.values()]
     for name in reversed(list(latest)):
         record = latest[name]
-        if record.kind == "assignment" and not _is_loss_name(name):
-            return name, f"the last value the code assigns ({name})"
+        if record.kind != "assignment" or _is_loss_name(name) or isinstance(record.value, Unread):
+            continue
+        if any(name in other.reads and other.line > record.line for other in readers):
+            continue  # an intermediate value: another value is computed from it
+        return name, f"the last value the code assigns ({name})"
     return None, "no value of the code reads as a gradient"
 
 

@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import Final, TypeAlias
 
 from derive.claims.ast import (
+    Neg,
     Call,
     Cases,
     Condition,
@@ -374,6 +375,17 @@ class Engine:
             raise Restart({n: (r + step, "fixed") for n, r in revisable.items()}, why)
         raise Refusal(f"{why}: the value has {have} axes, not {rank}")
 
+    def widen_input(self, value: Arr, what: str) -> None:
+        """A MATLAB input assumed to be a column but multiplied as a matrix: read it as a matrix."""
+        node = value.node
+        while isinstance(node, Neg):
+            node = node.operand
+        for name in value.sources:
+            base = self.inputs.get(name)
+            rank, how = self.plan.get(name, (1, "default"))
+            if base is not None and node == base.node and how == "default" and rank == 1:
+                raise Restart({name: (2, "fixed")}, f"{what} uses it as a matrix")
+
     def batch_hint(self, dim: int, name: str) -> None:
         """``batch = y.size(0)``: axis 0 of y runs over examples, so y (a vector by default) is a matrix."""
         hint = self.dims.hint[dim]
@@ -424,6 +436,9 @@ class Engine:
             return self.stack(value, at)
         if isinstance(value, Ptr):
             raise self.refuse("a pointer used as a number (load it with tl.load)", at)
+        if isinstance(value, Lib) and "." not in value.path and value.path not in ("range", "len"):
+            # a bare name that is also a function name, used as a value: a variable of the page
+            return self.input(value.path, at)
         raise self.refuse(f"{_kind(value)} used as an array", at)
 
     def stack(self, value: Tup, at: object) -> Arr:
@@ -561,6 +576,9 @@ class Engine:
             right = b if b.rank >= 2 else Arr(b.node, b.axes + (None,), b.dims + (None,), b.sources)
             if left.proper == 0 or right.proper == 0:
                 return self.elementwise(mul, [a, b], at)
+            if (left.axes[-1] is None) != (right.axes[0] is None):
+                short = left if left.axes[-1] is None else right
+                self.widen_input(short, what)
             result = contract(left, right, left.rank - 1, 0, self.dims, what)
             if self.dialect.name == "julia" and b.rank == 1:
                 result = Arr(result.node, result.axes[:-1], result.dims[:-1], result.sources)
@@ -1258,7 +1276,16 @@ class Engine:
             self.assign_loop_target(node.target, Static("block"), frame, node)
             self.block(node.body, frame)
             return
-        iterated = self.expr(node.iter, frame)
+        try:
+            iterated = self.expr(node.iter, frame)
+        except Refusal:
+            if not (isinstance(node.iter, ast.Call) and _dotted(node.iter.func) == "range" and len(node.iter.args) == 1):
+                raise
+            dim = self.dims.new(f"the range of {_text(node.iter)}")
+            self.note(f"line {node.lineno}: the bound of {_text(node.iter)} is not read: the loop is taken to run over "
+                      "the whole axis it indexes")
+            placeholder = self.dims.fresh(dim)
+            iterated = Arr(Symbol(placeholder), (placeholder,), (dim,))
         bindings, dim = self.iteration(iterated, node)
         var = self.dims.fresh(dim)
         accumulators = _accumulators(node.body)

@@ -408,6 +408,11 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
             return handler(info, engine.arr(function.obj, node))
         raise Refusal(f"the method .{function.name}() of {type(function.obj).__name__.lower()}", node)
     if isinstance(function, SizeAttr):
+        if not args:
+            of = function.of
+            if engine.dialect.name in ("python", "lua"):
+                return Tup(tuple(engine.size_value(of, k, node) for k in range(of.rank)))
+            return engine.size_value(of, 0, node)  # C++ v.size(): the length
         if len(args) == 1:
             k = engine.static_int(args[0], node, "the axis of size()")
             return engine.size_value(function.of, k - 1 if engine.dialect.one_based else k, node)
@@ -1209,6 +1214,9 @@ FUNCTIONS: Final[dict[str, Handler]] = {
     "trans": _transpose,
     "reshape": _reshape_function,
     "copy": _identity,
+    "int": _identity,
+    "uint": _identity,
+    "size_t": _identity,
     "array": _identity,
     "asarray": _identity,
     "tensor": _identity,

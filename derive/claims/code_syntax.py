@@ -41,6 +41,7 @@ class Language:
     left_broadcast: bool = False
     implicit_return: bool = False  # a function's last expression is its value (Julia, R)
     braces: bool = False  # statements end with ; and blocks are { }: a newline inside a statement is a space
+    slash_divides: bool = False  # a / b divides entry by entry even where * multiplies matrices (Armadillo)
 
     def dialect(self) -> Dialect:
         return Dialect(
@@ -74,7 +75,7 @@ LANGUAGES: Final[dict[str, Language]] = {
     "c++": Language("c++", ("//",), (("/*", "*/"),), caret_power=False, braces=True),
     "armadillo": Language(
         "armadillo", ("//",), (("/*", "*/"),), matrix_product=True, caret_power=False, percent_schur=True,
-        call_indexes=True, braces=True,
+        call_indexes=True, braces=True, slash_divides=True,
     ),
     "cuda": Language("cuda", ("//",), (("/*", "*/"),), caret_power=False, braces=True),
     "java": Language("java", ("//",), (("/*", "*/"),), caret_power=False, braces=True),
@@ -180,7 +181,24 @@ def prepare(text: str, spec: Language) -> str:
     text = _quotes(text, spec)
     if spec.braces:
         text = _join_lines(text)
+        text = _drop_unmatched_braces(text)
     return text
+
+
+def _drop_unmatched_braces(text: str) -> str:
+    """A fragment cut from inside a function ends with braces it never opened: drop those."""
+    depth = 0
+    out: list[str] = []
+    for c in text:
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if depth == 0:
+                out.append(" ")
+                continue
+            depth -= 1
+        out.append(c)
+    return "".join(out)
 
 
 def _strip_comments(text: str, spec: Language) -> str:
@@ -247,19 +265,30 @@ def _quotes(text: str, spec: Language) -> str:
 
 
 def _join_lines(text: str) -> str:
-    """Brace languages: a newline inside brackets or after an operator continues the statement."""
+    """Brace languages: a newline inside brackets, after an operator or before one continues the statement.
+
+    The continued line is appended to the statement's first line and left empty, so line numbers stay.
+    """
+    lines = text.split("\n")
     out: list[str] = []
     depth = 0
-    for line in text.split("\n"):
+    last = -1  # the line that the next continuation joins
+    for line in lines:
         stripped = line.rstrip()
-        joined = False
-        if out and (depth > 0 or re.search(r"([-+*/=,(&|?:<>%]|\.)$", out[-1].rstrip())) and out[-1].strip():
-            out[-1] = out[-1].rstrip() + " " + stripped.lstrip()
-            out.append("")  # keep the line count: the continuation's own line is empty
-            joined = True
-        if not joined:
+        head = stripped.lstrip()
+        continues = last >= 0 and head and (
+            depth > 0
+            or re.search(r"([-+*/=,(&|?:<>%]|\.)$", out[last])
+            or re.match(r"(\?|:(?!:)|\.(?!\.)|&&|\|\||[+*/](?!/))", head)
+        )
+        if continues:
+            out[last] = out[last] + " " + head
+            out.append("")
+        else:
             out.append(stripped)
-        depth += stripped.count("(") + stripped.count("[") - stripped.count(")") - stripped.count("]")
+            if head:
+                last = len(out) - 1
+        depth += head.count("(") + head.count("[") - head.count(")") - head.count("]")
         depth = max(depth, 0)
     return "\n".join(out)
 
@@ -321,6 +350,12 @@ class _ToPython(Transformer[Token, ast.AST]):
     def brace(self, meta: object, items: list[object]) -> list[ast.stmt]:
         return self._statements(items)
 
+    def body(self, meta: object, items: list[object]) -> list[ast.stmt]:
+        return self._statements(items)
+
+    def elsepart(self, meta: object, items: list[object]) -> _Else:
+        return _Else(self._statements(items))
+
     # ---- definitions --------------------------------------------------------------------------------
 
     def fname(self, meta: object, items: list[Token]) -> str:
@@ -330,7 +365,7 @@ class _ToPython(Transformer[Token, ast.AST]):
         return [str(t) for t in items]
 
     def pword(self, meta: object, items: list[Token]) -> str:
-        return str(items[0]) if items else "*"
+        return ".".join(str(t) for t in items) if items else "*"
 
     def jtype(self, meta: object, items: list[object]) -> str:
         return str(items[0]) if items else ""
@@ -390,13 +425,13 @@ class _ToPython(Transformer[Token, ast.AST]):
         return _at(function, meta)  # type: ignore[return-value]
 
     def func_end(self, meta: object, items: list[object]) -> ast.stmt:
-        name, params, *body = items
-        return self._function(meta, str(name), params, self._statements(body))
+        name, params, body = items
+        return self._function(meta, str(name), params, body)  # type: ignore[arg-type]
 
     def func_matlab(self, meta: object, items: list[object]) -> ast.stmt:
-        outputs, name, params, *body = items
+        outputs, name, params, body = items
         assert isinstance(outputs, list)
-        return self._function(meta, str(name), params, self._statements(body), returns=outputs)
+        return self._function(meta, str(name), params, body, returns=outputs)  # type: ignore[arg-type]
 
     def func_brace(self, meta: object, items: list[object]) -> ast.stmt:
         name, params, body = items
@@ -429,7 +464,7 @@ class _ToPython(Transformer[Token, ast.AST]):
         return _at(ast.ClassDef(name=str(name), bases=[], keywords=[], body=body or [ast.Pass()], decorator_list=[], type_params=[]), meta)  # type: ignore[return-value]
 
     def moduledef(self, meta: object, items: list[object]) -> list[ast.stmt]:
-        return self._statements(items[1:])
+        return items[1]  # type: ignore[return-value]
 
     def ctype(self, meta: object, items: list[Token]) -> str:
         return ".".join(str(t) for t in items)
@@ -437,46 +472,34 @@ class _ToPython(Transformer[Token, ast.AST]):
     # ---- control flow -------------------------------------------------------------------------------
 
     def if_end(self, meta: object, items: list[object]) -> ast.stmt:
-        test = items[0]
-        rest = items[1:]
-        body: list[object] = []
-        elifs: list[tuple[ast.expr, list[ast.stmt]]] = []
-        orelse: list[object] = []
-        section = body
-        for item in rest:
-            if isinstance(item, tuple) and len(item) == 2 and item[0] == "elseif":
-                continue
-            if isinstance(item, _ElseIf):
-                elifs.append((item.test, item.body))
-                section = orelse
-                continue
-            section.append(item)
-        # items after the elseifs are the else part
-        tail = self._statements(orelse)
-        for test_e, body_e in reversed(elifs):
-            tail = [ast.If(test=test_e, body=body_e or [ast.Pass()], orelse=tail)]
-        node = ast.If(test=test, body=self._statements(body) or [ast.Pass()], orelse=tail)
+        test, body, *rest = items
+        elifs = [item for item in rest if isinstance(item, _ElseIf)]
+        orelse = next((item.body for item in rest if isinstance(item, _Else)), [])
+        tail: list[ast.stmt] = list(orelse)
+        for part in reversed(elifs):
+            tail = [ast.If(test=part.test, body=part.body or [ast.Pass()], orelse=tail)]
+        node = ast.If(test=test, body=body or [ast.Pass()], orelse=tail)  # type: ignore[arg-type]
         return _at(node, meta)  # type: ignore[return-value]
 
     def elseif(self, meta: object, items: list[object]) -> _ElseIf:
-        return _ElseIf(items[0], self._statements(items[1:]))  # type: ignore[arg-type]
+        return _ElseIf(items[0], items[1])  # type: ignore[arg-type]
 
     def if_brace(self, meta: object, items: list[object]) -> ast.stmt:
         test = items[0]
         then = self._as_body(items[1])
-        orelse = self._as_body(items[2]) if len(items) > 2 else []
+        orelse = self._as_body(items[2]) if len(items) > 2 and items[2] is not None else []
         return _at(ast.If(test=test, body=then or [ast.Pass()], orelse=orelse), meta)  # type: ignore[arg-type,return-value]
 
     def _as_body(self, item: object) -> list[ast.stmt]:
         return self._statements([item])
 
     def for_end(self, meta: object, items: list[object]) -> ast.stmt:
-        var, first, second, *body = items
+        var, first, second, body = items
         if second is not None:  # Lua: for i = 1, n do
             iterator: ast.expr = _call("__range__", first, second)  # type: ignore[arg-type]
         else:
             iterator = first  # type: ignore[assignment]
-        node = ast.For(target=_name(str(var), ast.Store()), iter=iterator, body=self._statements(body) or [ast.Pass()], orelse=[])
+        node = ast.For(target=_name(str(var), ast.Store()), iter=iterator, body=body or [ast.Pass()], orelse=[])  # type: ignore[arg-type]
         return _at(node, meta)  # type: ignore[return-value]
 
     def forinit(self, meta: object, items: list[object]) -> tuple[str, ast.expr]:
@@ -501,7 +524,7 @@ class _ToPython(Transformer[Token, ast.AST]):
         return _at(node, meta)  # type: ignore[return-value]
 
     def whilestmt(self, meta: object, items: list[object]) -> ast.stmt:
-        return _at(ast.While(test=items[0], body=self._statements(items[1:]) or [ast.Pass()], orelse=[]), meta)  # type: ignore[arg-type,return-value]
+        return _at(ast.While(test=items[0], body=self._as_body(items[1]) or [ast.Pass()], orelse=[]), meta)  # type: ignore[arg-type,return-value]
 
     def returnstmt(self, meta: object, items: list[object]) -> ast.stmt:
         values = [i for i in items if i is not None]
@@ -620,7 +643,7 @@ class _ToPython(Transformer[Token, ast.AST]):
         elif text == "./":
             operator = ast.Div()
         elif text == "/":
-            if spec.matrix_product:
+            if spec.matrix_product and not spec.slash_divides:
                 return _at(_call("__mrdivide__", left, right), meta)  # type: ignore[arg-type,return-value]
             operator = ast.Div()
         elif text in (".^", "**"):
@@ -739,6 +762,11 @@ class _ToPython(Transformer[Token, ast.AST]):
 
     def tilde(self, meta: object, items: list[object]) -> ast.expr:
         return _name("_")
+
+
+@dataclass(frozen=True)
+class _Else:
+    body: list[ast.stmt]
 
 
 @dataclass(frozen=True)
