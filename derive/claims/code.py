@@ -353,10 +353,12 @@ _LOSS: Final = re.compile(
 
 
 def _is_gradient_name(name: str) -> bool:
+    name = name.split(".")[-1]
     return bool(_GRADIENT.fullmatch(name)) and name not in _NOT_GRADIENT
 
 
 def _is_loss_name(name: str) -> bool:
+    name = name.split(".")[-1]
     return bool(_LOSS.fullmatch(name)) and not _is_gradient_name(name)
 
 
@@ -474,13 +476,14 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
     for name, function in reversed(returned):
         if name in latest and not _is_loss_name(name) and not _is_loss_name(function) and not isinstance(latest[name].value, Unread):
             return name, f"the last value the code returns ({name})"
-    readers = [r for r in latest.values()]
+    readers = list(latest.values())
     for name in reversed(list(latest)):
         record = latest[name]
-        if record.kind != "assignment" or _is_loss_name(name) or isinstance(record.value, Unread):
+        if record.kind != "assignment" or _is_loss_name(name):
             continue
         if any(name in other.reads and other.line > record.line for other in readers):
             continue  # an intermediate value: another value is computed from it
+        # the last value nothing else is computed from (if it cannot be read, the reading fails)
         return name, f"the last value the code assigns ({name})"
     return None, "no value of the code reads as a gradient"
 

@@ -99,6 +99,9 @@ SCALAR_NAMES: Final = re.compile(
 #: Inputs named by one capital letter are matrices (X, W, Y, A, Z, P): the page's own convention.
 MATRIX_NAMES: Final = re.compile(r"[A-Z]\d?|[A-Z]_?(train|batch|hat|pred|true|T)")
 
+#: Biases are vectors, broadcast over the examples.
+VECTOR_NAMES: Final = re.compile(r"b\d?|bias\w*|b_\w+")
+
 #: Names that say an axis counts examples (``batch = y.size(0)``).
 _SIZE_HINT: Final = re.compile(
     r"(batch|batch_size|bs|N|n_samples|nsamples|num_samples|num_examples|n_examples|num_train|m|"
@@ -211,6 +214,14 @@ class Pairs:
 
 
 @dataclass(frozen=True)
+class Argmax:
+    """MATLAB's second output of ``max(x, [], d)``: the position of the largest entry along axis d."""
+
+    of: Arr
+    position: int
+
+
+@dataclass(frozen=True)
 class Lazy:
     """A parameter not yet used: an input when used as a value, an object when its attributes are."""
 
@@ -226,7 +237,7 @@ class SizeAttr:
     of: Arr
 
 
-Value: TypeAlias = Arr | Static | Tup | Func | Lib | Bound | SliceV | Unread | Obj | Ptr | Pairs | Lazy | SizeAttr
+Value: TypeAlias = Arr | Static | Tup | Func | Lib | Bound | SliceV | Unread | Obj | Ptr | Pairs | Lazy | SizeAttr | Argmax
 
 
 @dataclass(frozen=True)
@@ -306,6 +317,7 @@ class Engine:
         self.taken_names: set[str] = set()
         self.libraries: set[str] = set()
         self._active_loops: list[str] = []
+        self.free_names: set[str] = set()
         self._block_dim: int | None = None
 
     def block_dim(self) -> int:
@@ -335,6 +347,8 @@ class Engine:
             return 0, "name"
         if MATRIX_NAMES.fullmatch(name.split(".")[-1]):
             return 2, "default"
+        if VECTOR_NAMES.fullmatch(name.split(".")[-1]):
+            return 1, "name"
         return 1, "default"
 
     def input(self, name: str, at: object, annotation: str | None = None, default: object = None) -> Arr:
@@ -354,7 +368,7 @@ class Engine:
             axes.append(None)
             shape.append(None)
         node: Node = Symbol(name, tuple(Symbol(a) for a in axes if a is not None))
-        sources = frozenset({name}) if how in ("default", "name", "type-array") else frozenset()
+        sources = frozenset({name})
         value = Arr(node, tuple(axes), tuple(shape), sources, default=default)
         self.inputs[name] = value
         if how == "default" and rank >= 1:
@@ -367,9 +381,9 @@ class Engine:
         if have >= rank:
             return
         open_sources = {n: self.plan.get(n, (0, "default")) for n in value.sources}
-        revisable = {n: r for n, (r, how) in open_sources.items() if how in ("default", "type-array")}
+        revisable = {n: r for n, (r, how) in open_sources.items() if how in ("default", "type-array", "batch", "matched")}
         if not revisable:
-            revisable = {n: r for n, (r, how) in open_sources.items() if how == "name"}
+            revisable = {n: r for n, (r, how) in open_sources.items() if how in ("name", "fixed")}
         if revisable:
             step = rank - have if len(revisable) == 1 else 1
             raise Restart({n: (r + step, "fixed") for n, r in revisable.items()}, why)
@@ -386,8 +400,25 @@ class Engine:
             if base is not None and node == base.node and how == "default" and rank == 1:
                 raise Restart({name: (2, "fixed")}, f"{what} uses it as a matrix")
 
+    def argmax_labels(self, name: str, value: Argmax) -> Arr:
+        """``[~, idx] = max(correct, [], 2)``: idx holds a class label per row (an input named idx)."""
+        of = value.of
+        axes = tuple(a for k, a in enumerate(of.axes) if k != value.position)
+        dims = tuple(d for k, d in enumerate(of.dims) if k != value.position)
+        if self.dialect.matlab_shapes:
+            axes = tuple(a if k != value.position else None for k, a in enumerate(of.axes))
+            dims = tuple(d if k != value.position else None for k, d in enumerate(of.dims))
+        label = Arr(Symbol(name, tuple(Symbol(a) for a in axes if a is not None)), axes, dims)
+        self.inputs[name] = label
+        self.plan.setdefault(name, (sum(1 for a in axes if a), "exact"))
+        self.class_labels.add(name)
+        self.note(f"{name}: the position of the largest entry along axis {value.position + 1} of {_text_node(of.node)} (read as class labels)")
+        return label
+
     def batch_hint(self, dim: int, name: str) -> None:
         """``batch = y.size(0)``: axis 0 of y runs over examples, so y (a vector by default) is a matrix."""
+        if self.dialect.matlab_shapes:
+            return  # MATLAB vectors are columns: a count of their entries says nothing more
         hint = self.dims.hint[dim]
         match = re.fullmatch(r"axis 0 of (.+)", hint)
         if match is None:
@@ -402,7 +433,7 @@ class Engine:
         for name in sorted(value.sources):
             old, how = self.plan.get(name, (0, "default"))
             if old != rank and how in ("default", "name", "type-array", "batch") and value.node == self.inputs.get(name, value).node:
-                raise Restart({name: (rank, "fixed")}, why)
+                raise Restart({name: (rank, "exact")}, why)
 
     # ---- errors -------------------------------------------------------------------------------------
 
@@ -432,10 +463,18 @@ class Engine:
             return self.total_size(value.of)
         if isinstance(value, Unread):
             raise Refusal(value.message, value.at)
+        if isinstance(value, Tup) and len(value.items) == 2 and isinstance(value.items[1], Argmax):
+            return self.arr(value.items[0], at)  # MATLAB max(x, [], d) used as a value: the largest entries
         if isinstance(value, Tup):
             return self.stack(value, at)
         if isinstance(value, Ptr):
             raise self.refuse("a pointer used as a number (load it with tl.load)", at)
+        if isinstance(value, Bound) and isinstance(value.obj, Arr) and isinstance(value.obj.node, Symbol):
+            # info[col].max: a field of each entry of an input array
+            base = value.obj
+            name = f"{base.node.name}.{value.name}"
+            self.note(f"{name}: a field of the entries of {base.node.name} (an input)")
+            return Arr(Symbol(name, base.node.indices), base.axes, base.dims, base.sources)
         if isinstance(value, Lib) and "." not in value.path and value.path not in ("range", "len"):
             # a bare name that is also a function name, used as a value: a variable of the page
             return self.input(value.path, at)
@@ -502,6 +541,13 @@ class Engine:
                     revisable = {n: self.plan.get(n, (0, "default"))[0] for n in v.sources if self.plan.get(n, (0, "default"))[1] in ("default", "type-array")}
                     if revisable:
                         raise Restart({n: (r + 1, "matched") for n, r in revisable.items()}, "assigned into a larger part of an array")
+        if self.dialect.matlab_shapes and not derived:
+            for v in values:
+                if 0 < measure(v) < top and len(v.sources) == 1:
+                    (name,) = v.sources
+                    rank, how = self.plan.get(name, (1, "default"))
+                    if how == "default":
+                        raise Restart({name: (top, "matched")}, f"its values meet a {top}-axis array element-wise")
         for v in values:
             if measure(v) >= top or not v.sources or measure(v) == 0 and v.node != self._input_node(v):
                 continue
@@ -921,6 +967,8 @@ class Engine:
                 frame.env[name] = given
                 continue
             default_value = _constant(default)
+            if isinstance(default, ast.Name):
+                default_value = f"function:{default.id}"
             annotation = _annotation(parameter.annotation)
             frame.env[name] = Lazy(name, annotation, default_value)
             if frame.record and values is None and frame.function is not None:
@@ -977,6 +1025,8 @@ class Engine:
     # ---- assignment ---------------------------------------------------------------------------------
 
     def bind(self, frame: Frame, name: str, value: Value, node: ast.AST) -> None:
+        if isinstance(value, Argmax):
+            value = self.argmax_labels(name, value)
         if isinstance(value, Arr) and value.size_of is not None and _SIZE_HINT.fullmatch(name.split(".")[-1]):
             self.batch_hint(value.size_of, name)
         frame.env[name] = value
@@ -1048,8 +1098,14 @@ class Engine:
         current = frame.env.get(name)
         if current is None or isinstance(current, Lazy):
             current = self.expr(_load(base_expr), frame)
+        items_probe = [self.subscript_item(s, frame) for s in subscripts]
+        if (current is None or isinstance(current, Unread)) and items_probe and all(isinstance(i, Arr) and i.index_of is not None for i in items_probe) and op is None:
+            # filled entry by entry over whole loops: its starting value is not needed
+            dims = [i.index_of for i in items_probe]  # type: ignore[union-attr]
+            current = Arr(ZERO, tuple(self.dims.fresh(d) for d in dims if d is not None), tuple(dims))
+            self.note(f"{name} is filled entry by entry: its starting value is not needed")
         if isinstance(current, Unread):
-            frame.env[name] = current
+            self.bind(frame, name, current, node)
             return
         if isinstance(value, Unread):
             self.bind(frame, name, value, node)
@@ -1064,6 +1120,17 @@ class Engine:
     def write(self, base: Arr, items: Sequence[Value], value: Arr, op: ast.operator | None, at: object) -> Arr:
         """``base[items] = value`` (``op`` None) or ``base[items] op= value``, as a new array."""
         plan, shape = self.selection(base, items, at)
+        placed = {payload for kind, payload in plan if kind == "plain" and isinstance(payload, str)}
+        for axis in shape.axes:
+            if axis is not None and axis not in base.axes and axis not in placed:
+                for item in items:
+                    if isinstance(item, Lazy):
+                        item = self.arr(item, at)
+                    if isinstance(item, Arr) and item.rank == 1 and item.node == self._input_node(item):
+                        for name in item.sources:
+                            if self.plan.get(name, (1, "default"))[1] in ("default", "name"):
+                                raise Restart({name: (0, "exact")}, f"{_text(at) if isinstance(at, ast.AST) else 'an assignment'} assigns at it: one label")
+                raise self.refuse("an assignment at several labels of one axis (a scatter)", at)
         loop_vars = self._loop_vars
         # the selected part's axes, and the axes of base they land on
         mapping: dict[str, str] = {}
@@ -1278,6 +1345,8 @@ class Engine:
             return
         try:
             iterated = self.expr(node.iter, frame)
+            if isinstance(iterated, Unread):
+                raise Refusal(iterated.message, iterated.at)
         except Refusal:
             if not (isinstance(node.iter, ast.Call) and _dotted(node.iter.func) == "range" and len(node.iter.args) == 1):
                 raise
@@ -1337,7 +1406,10 @@ class Engine:
             total = replace(delta, node=sum_over(var, delta.node, self.dims))
         else:
             total = replace(delta, node=mul(self.dims.size(self.dims.dim(var)), delta.node))
-        return self.elementwise(add, [base, total], at)
+        # the increment's axis names first: an enclosing loop's index may name them
+        self.match_ranks([total, base], at)
+        nodes, shape = align([total, base], self.dims, left=self.dialect.left_broadcast)
+        return with_node(shape, add(nodes[1], nodes[0]))
 
     def iteration(self, iterated: Value, at: ast.AST) -> tuple[Callable[[Arr], Value], int]:
         """What a loop runs over: ``range(n)``, an array's rows, ``enumerate``/``zip`` of those."""
@@ -1353,8 +1425,9 @@ class Engine:
                 self.dims.unify(dim, other)
             return (lambda index: Tup(tuple(p(index) for p, _ in parts))), dim
         if isinstance(iterated, Arr) and iterated.rank >= 1:
-            if iterated.rank == 1 and is_placeholder(iterated.node) and iterated.node.name == iterated.axes[0]:  # type: ignore[union-attr]
-                dim = iterated.dims[0]
+            long = [(a, d) for a, d in zip(iterated.axes, iterated.dims, strict=True) if a is not None]
+            if len(long) == 1 and is_placeholder(iterated.node) and iterated.node.name == long[0][0]:  # type: ignore[union-attr]
+                dim = long[0][1]
                 assert dim is not None
                 return (lambda index: index), dim
             self.need_rank(iterated, 1, "a loop over the entries of an array")
@@ -1412,7 +1485,7 @@ class Engine:
         if isinstance(value, Arr) and isinstance(value.node, Symbol) and value.node.name in self.inputs:
             name = value.node.name
             if self.plan.get(name, (1, "default"))[1] in ("default", "name", "type-array"):
-                raise Restart({name: (0, "fixed")}, f"{_text(at)} uses it as a size")
+                raise Restart({name: (0, "exact")}, f"{_text(at)} uses it as a size")
         if isinstance(value, Static) and isinstance(value.value, int):
             raise self.refuse("a range of a fixed length", at)
         if isinstance(value, Unread):
@@ -1449,11 +1522,15 @@ class Engine:
 _IN_PLACE: Final = frozenset("scatter_add_ fill_ add_ sub_ mul_ div_ copy_ zero_ clamp_".split())
 
 
+def _text_node(node: Node) -> str:
+    return node.name if isinstance(node, Symbol) else "the array"
+
+
 def _kind(value: Value) -> str:
     return {
         Static: "a constant", Tup: "a tuple", Func: "a function", Lib: "a library function", Bound: "a method",
         SliceV: "a slice", Unread: "an unread value", Obj: "an object", Ptr: "a pointer", Pairs: "index pairs",
-        Lazy: "a parameter", SizeAttr: "a size", Arr: "an array",
+        Lazy: "a parameter", SizeAttr: "a size", Arr: "an array", Argmax: "an argmax",
     }[type(value)]
 
 

@@ -213,6 +213,7 @@ def _name(engine: Engine, node: ast.Name, frame: Frame) -> Value:
         return index
     value = engine.input(name, node)
     engine.note(f"{name} is not defined in the text (an input)")
+    engine.free_names.add(name)
     frame.env[name] = value
     return value
 
@@ -411,16 +412,29 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
         if not args:
             of = function.of
             if engine.dialect.name in ("python", "lua"):
-                return Tup(tuple(engine.size_value(of, k, node) for k in range(of.rank)))
+                from derive.claims.code_engine import ShapeTup
+
+                return ShapeTup(tuple(engine.size_value(of, k, node) for k in range(of.rank)), of)
             return engine.size_value(of, 0, node)  # C++ v.size(): the length
         if len(args) == 1:
             k = engine.static_int(args[0], node, "the axis of size()")
             return engine.size_value(function.of, k - 1 if engine.dialect.one_based else k, node)
         raise Refusal(f"size() with {len(args)} arguments", node)
-    if isinstance(function, (Arr, Lazy)) and engine.dialect.call_indexes:
-        return engine.read_index(engine.arr(function, node), args, node)
+    if isinstance(function, (Arr, Lazy)) and engine.dialect.name != "python":
+        # MATLAB a(i), C++ m(i, j): an entry; f(x) of an undefined f with array arguments: a function
+        defined = isinstance(node.func, ast.Name) and node.func.id in frame.env and not _created_free(engine, node.func.id)
+        if defined and engine.dialect.call_indexes or all(_index_like_argument(a) for a in args):
+            return engine.read_index(engine.arr(function, node), args, node)
+        if isinstance(node.func, ast.Name):
+            return _opaque(engine, node, args, frame)
     if isinstance(function, Arr) and isinstance(node.func, ast.Name):
         return _opaque(engine, node, args, frame)
+    if isinstance(function, Lazy) and isinstance(function.default, str) and function.default.startswith("function:"):
+        name = function.default.split(":", 1)[1]
+        engine.note(f"{function.name}(...) uses the parameter's default function {name}")
+        handler = FUNCTIONS.get(name)
+        if handler is not None:
+            return handler(CallInfo(engine, node, frame, args, kwargs, name))
     if isinstance(function, Lazy):
         raise Refusal(f"the parameter {function.name} called as a function", node)
     if isinstance(function, Obj):
@@ -437,9 +451,33 @@ def _dotted_name(node: ast.expr) -> str | None:
     return None
 
 
+def _created_free(engine: Engine, name: str) -> bool:
+    """Whether ``name`` was made an input because the text uses it without defining it."""
+    return name in engine.free_names
+
+
+def _index_like_argument(value: Value) -> bool:
+    """A subscript: a slice, a constant, a loop index, a range, index pairs, a label."""
+    if isinstance(value, (SliceV, Pairs)):
+        return True
+    if isinstance(value, Static):
+        return isinstance(value.value, int) and not isinstance(value.value, bool)
+    if isinstance(value, Arr):
+        return value.index_of is not None or value.rank >= 1 and is_placeholder(value.node) or value.rank == 0 and value.is_cond is False and _is_label_entry(value.node)
+    return False
+
+
+def _is_label_entry(node: Node) -> bool:
+    return isinstance(node, Symbol) and bool(node.indices) and all(is_placeholder(i) for i in node.indices)
+
+
 def _opaque(engine: Engine, node: ast.Call, args: list[Value], frame: Frame) -> Value:
     assert isinstance(node.func, ast.Name)
     return unknown_function(engine, node.func.id, node, args)
+
+
+def engine_frame(engine: Engine) -> Frame:
+    return Frame(env={}, function=None, owner=None, record=False)
 
 
 def _autograd(info: CallInfo, function: Func) -> Value:
@@ -453,8 +491,17 @@ def _autograd(info: CallInfo, function: Func) -> Value:
     return Arr(Derivative(value.node, wrt.node), wrt.axes, wrt.dims, wrt.sources)
 
 
+#: Helpers that the text calls but does not define, read by their name (the reading notes it).
+NAMED_HELPERS: Final = {"softmax": "softmax", "stablesoftmax": "softmax", "logsoftmax": "log_softmax", "sigmoid": "sigmoid"}
+
+
 def unknown_function(engine: Engine, name: str, node: ast.Call, args: list[Value]) -> Value:
     """A function neither in the tables nor defined in the text: its value is an input named after it."""
+    key = name.lower().replace("_", "")
+    if key in NAMED_HELPERS and len(args) == 1:
+        engine.note(f"{name}(...) is not defined in the text: read as the {NAMED_HELPERS[key]} its name says")
+        info = CallInfo(engine, node, engine_frame(engine), list(args), {}, NAMED_HELPERS[key])
+        return FUNCTIONS[NAMED_HELPERS[key]](info)
     engine.note(f"{name}(...) is not defined in the text: its value is read as an input named {name}")
     return engine.input(name, node)
 
@@ -620,6 +667,11 @@ def _reducer(kind: str) -> Handler:
             return reduce_axes(value, [0], kind, False, engine.dims)
         torch_tuple = kind in ("max", "min") and info.name.startswith("torch") and axis is not None
         result = reduction(info, value, kind, axis, _keep(info))
+        if engine.dialect.matlab_shapes and kind in ("max", "min") and axis is not None:
+            from derive.claims.code_engine import Argmax
+
+            position = engine.static_int(axis, info.node, "the axis") - 1
+            return Tup((result, Argmax(value, position)))
         if torch_tuple:
             return Tup((result, Unread(f"the indices returned by {_text(info.node)}", info.node)))
         return result
@@ -673,6 +725,22 @@ def _identity(info: CallInfo) -> Value:
     if isinstance(value, Lazy):
         return info.arr(0)
     return value
+
+
+def _integer_cast(info: CallInfo) -> Value:
+    """``(int)(label)``: a number; an input cast to an integer is one label, not an array."""
+    engine = info.engine
+    value = info.args[0] if info.args else None
+    if isinstance(value, (Arr, Lazy)) and engine.dialect.name != "python":
+        array = info.arr(0)
+        if array.rank >= 1 and array.node == engine._input_node(array):
+            from derive.claims.code_engine import Restart
+
+            for name in array.sources:
+                if engine.plan.get(name, (1, "default"))[1] == "default":
+                    raise Restart({name: (0, "exact")}, f"{_text(info.node)} casts it to an integer")
+        return array
+    return _identity(info)
 
 
 def _nan_to_num(info: CallInfo) -> Value:
@@ -776,9 +844,23 @@ def _filled(fill: Node) -> Handler:
     def handler(info: CallInfo) -> Value:
         shape_args = [a for a in info.args if not (isinstance(a, Static) and isinstance(a.value, str))]
         axes, dims = _shape_from(info, shape_args)
-        return Arr(fill, axes, dims)
+        sources = frozenset().union(*(a.sources for a in _shape_sources(shape_args)))
+        return Arr(fill, axes, dims, sources)
 
     return handler
+
+
+def _shape_sources(values: list[Value]) -> list[Arr]:
+    found: list[Arr] = []
+    for value in values:
+        if isinstance(value, Tup):
+            from derive.claims.code_engine import ShapeTup
+
+            if isinstance(value, ShapeTup) and value.of is not None:
+                found.append(value.of)
+        elif isinstance(value, Arr):
+            found.append(value)
+    return found
 
 
 def _eye(info: CallInfo) -> Value:
@@ -938,23 +1020,35 @@ def _sparse(info: CallInfo) -> Value:
     engine = info.engine
     if len(info.args) not in (3, 5):
         raise info.refuse("sparse with this many arguments")
-    rows, cols, fill = info.arr(0), info.arr(1), info.arr(2)
+    rows, cols, fill = _vector(info, info.arr(0)), _vector(info, info.arr(1)), info.arr(2)
     if len(info.args) == 5:
         row_dim = engine.size_dim(info.args[3], info.node)
         col_dim = engine.size_dim(info.args[4], info.node)
     else:
         row_dim = engine.dims.new("classes (the largest label)")
-        col_dim = cols.dims[-1] if cols.dims and cols.dims[-1] is not None else engine.dims.new("columns")
+        col_dim = cols.dims[0] if cols.dims and cols.dims[0] is not None else engine.dims.new("columns")
         engine.note(f"{_text(info.node)}: a one-hot matrix with a row per class")
     a, b = engine.dims.fresh(row_dim), engine.dims.fresh(col_dim)
     base = Arr(ZERO, (a, b), (row_dim, col_dim))
+    fill = _vector(info, fill) if fill.proper else Arr(fill.node)
     return engine.write(base, [Pairs(rows, cols)], fill, None, info.node)
 
 
 def _sub2ind(info: CallInfo) -> Value:
     if len(info.args) != 3:
         raise info.refuse("sub2ind with this many arguments")
-    return Pairs(info.arr(1), info.arr(2))
+    return Pairs(_vector(info, info.arr(1)), _vector(info, info.arr(2)))
+
+
+def _vector(info: CallInfo, value: Arr) -> Arr:
+    """A row or column as a plain vector (MATLAB pairs vectors entry by entry whatever their orientation)."""
+    long = [(a, d) for a, d in zip(value.axes, value.dims, strict=True) if a is not None]
+    if len(long) > 1:
+        raise info.refuse("a matrix where a vector of indices is expected")
+    if not long:
+        return value
+    (axis, dim), = long
+    return Arr(value.node, (axis,), (dim,), value.sources, value.size_of, value.index_of)
 
 
 def _einsum(info: CallInfo) -> Value:
@@ -1133,16 +1227,30 @@ def _mpower(info: CallInfo) -> Value:
     return engine.elementwise(power, [base, info.arr(1)], info.node)
 
 
+def _percent(info: CallInfo) -> Value:
+    """C++ ``a % b`` of arrays of numbers: Armadillo's element-wise product (the remainder needs integers)."""
+    engine = info.engine
+    if engine.dialect.name in ("c++", "c", "cuda"):
+        engine.note(f"{_text(info.node)}: % of arrays read as Armadillo's element-wise product")
+        return engine.elementwise(mul, [info.arr(0), info.arr(1)], info.node)
+    raise info.refuse("the remainder operator %")
+
+
+def _type_test(info: CallInfo) -> Value:
+    info.engine.note(f"{_text(info.node)}: a type test, taken to hold (it only picks a number type)")
+    return Static(True)
+
+
 FUNCTIONS: Final[dict[str, Handler]] = {
     "__range__": _range_inclusive,
     "__range_step__": _refuse_with("a range with a step"),
     "__mrdivide__": _mrdivide,
     "__mpower__": _mpower,
     "__xor__": _refuse_with("^ (a bitwise XOR in this language)"),
-    "__mod__": _refuse_with("the remainder operator %"),
+    "__mod__": lambda info: _percent(info),
     "__backslash__": _refuse_with("a left division"),
     "__partial_loop__": _refuse_with("a loop that does not count up from 0 by 1 to a bound"),
-    "__isa__": _refuse_with("a type test"),
+    "__isa__": lambda info: _type_test(info),
     "exp": _unary(Exp),
     "expf": _unary(Exp),
     "log": _unary(Log),
@@ -1214,9 +1322,9 @@ FUNCTIONS: Final[dict[str, Handler]] = {
     "trans": _transpose,
     "reshape": _reshape_function,
     "copy": _identity,
-    "int": _identity,
-    "uint": _identity,
-    "size_t": _identity,
+    "int": lambda info: _integer_cast(info),
+    "uint": lambda info: _integer_cast(info),
+    "size_t": lambda info: _integer_cast(info),
     "array": _identity,
     "asarray": _identity,
     "tensor": _identity,

@@ -110,7 +110,7 @@ def language_of(name: str) -> Language:
 def parse_code(text: str, language: str) -> tuple[ast.Module, Dialect]:
     """Parse code of ``language`` into a Python ``ast.Module`` (refusing in one line what it cannot)."""
     spec = language_of(language)
-    if "arma::" in text and spec.name in ("c", "c++"):
+    if re.search(r"\barma(dillo)?\b", text) and spec.name in ("c", "c++"):
         spec = LANGUAGES["armadillo"]
     prepared = prepare(text, spec)
     if prepared.count("\n") > MAX_LINES:
