@@ -1,5 +1,7 @@
-"""Reading code claims: Python/NumPy (through :mod:`ast`, never executed) and other languages (through one small
-grammar) into the claim IR, in index form.
+"""Reading code claims into the claim IR, in index form.
+
+Python/NumPy is read through :mod:`ast` (never executed); other languages through one small grammar
+(:mod:`derive.claims.code_syntax`).
 
 A claim posted as code has no left side: it computes values.  :func:`read_code` executes the text
 *symbolically* and returns a :class:`CodeReading`: every named value as an IR expression in index form (a
@@ -21,13 +23,14 @@ Conventions of the index form
       ``dx[range(N), y] -= 1`` is ``dx[i, j] - KroneckerDelta(j, y[i])``; the labels (``y``) are listed in
       :attr:`CodeReading.class_labels`.  A constant subscript is a number index, counted from 1 as on the page
       (``x[0]`` is ``x_1``).
-    * Sizes are ``Size(stem)``: ``x.shape[0]``, ``len(x)``, ``size(p, 2)``, and an input such as ``N`` that the
-      code uses as the length of an axis (``range(N)`` indexing the rows of ``probs``).
+    * Sizes are ``Size(stem)``: ``x.shape[0]``, ``len(x)``, ``size(p, 2)``, and an input such as ``N``
+      that the code uses as the length of an axis (``range(N)`` indexing the rows of ``probs``).
     * ``np.max(x, axis=1)`` is ``Max(j2, x[i, j2])``; a mean divides by the product of the sizes.
     * ``a if i == j else b`` and loops with ``if i != j`` give ``Cases``; an update made on one branch only
       (``if j == y[i]: dW[:, j] -= x``) gives ``KroneckerDelta``/``Indicator`` terms.
-    * ``softmax``, ``log_softmax``, ``logsumexp`` and ``sigmoid`` are written out (exp / sum of exp); a softmax
-      whose axis the code does not give runs over the last axis (NumPy, torch) or the first (MATLAB, Julia),
+    * ``softmax``, ``log_softmax``, ``logsumexp`` and ``sigmoid`` are written out (exp / sum of exp); a
+      softmax whose axis the code does not give runs over the last axis (NumPy, torch) or the first
+      (MATLAB, Julia),
       and the notes say so.
 
 Everything the reader assumes is in :attr:`CodeReading.notes` (the number of axes of an input the code does
@@ -105,7 +108,11 @@ _LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
     (r"^\s*function\s+\w+[:.]\w+\(", "lua", 4),
     (r"^\s*for\s+\w+\s*=\s*\d+\s*,", "lua", 4),
     (r"__global__|\bblockIdx\b|\bthreadIdx\b", "cuda", 8),
-    (r"#include|std::|->|\bconst\s+(auto|int|float|double)|\b(float|double|int|auto|uint|size_t|DATATYPE|ElemType|T)\s+\**\w+\s*=", "c++", 3),
+    (
+        r"#include|std::|->|\bconst\s+(auto|int|float|double)|\b(float|double|int|auto|uint|size_t|DATATYPE|ElemType|T)\s+\**\w+\s*=",
+        "c++",
+        3,
+    ),
     (r"\bstatic_cast<|template\s*<|\barma::", "c++", 4),
     (r"^[+-]\s", "diff", 0),
     (r"\b(const|let|var)\s+\w+\s*=|=>|\bthis\.", "javascript", 3),
@@ -134,7 +141,9 @@ def detect_code(text: str) -> tuple[Syntax, str | None] | None:
         tree = ast.parse(_python_source(body))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if _PYTHON_HINTS.search(body) or any(isinstance(n, (ast.FunctionDef, ast.Assign, ast.AugAssign)) and _code_like(n) for n in ast.walk(tree)):
+    if _PYTHON_HINTS.search(body) or any(
+        isinstance(n, (ast.FunctionDef, ast.Assign, ast.AugAssign)) and _code_like(n) for n in ast.walk(tree)
+    ):
         return "python", "python"
     return None
 
@@ -144,7 +153,9 @@ def _code_like(node: ast.AST) -> bool:
     if isinstance(node, ast.FunctionDef):
         return True
     value = getattr(node, "value", None)
-    return value is not None and any(isinstance(n, (ast.Call, ast.Subscript, ast.Attribute)) for n in ast.walk(value))
+    return value is not None and any(
+        isinstance(n, (ast.Call, ast.Subscript, ast.Attribute)) for n in ast.walk(value)
+    )
 
 
 def _other_language(text: str) -> str | None:
@@ -154,7 +165,12 @@ def _other_language(text: str) -> str | None:
             scores[language] = scores.get(language, 0) + weight
     if not scores:
         return None
-    if _python_parses(text) and _PYTHON_HINTS.search(text) and scores.get("julia", 0) < 4 and max(scores.values()) < 6:
+    if (
+        _python_parses(text)
+        and _PYTHON_HINTS.search(text)
+        and scores.get("julia", 0) < 4
+        and max(scores.values()) < 6
+    ):
         return None
     best = max(scores, key=lambda k: scores[k])
     if scores[best] < 3:
@@ -188,7 +204,11 @@ def _strip_fences(text: str) -> str:
 def _python_source(text: str) -> str:
     """Dedent, join backslash continuations the way Python does, drop diff markers."""
     lines = text.splitlines()
-    if lines and all(line[:1] in "+- " or not line.strip() for line in lines) and any(line[:1] in "+-" for line in lines):
+    if (
+        lines
+        and all(line[:1] in "+- " or not line.strip() for line in lines)
+        and any(line[:1] in "+-" for line in lines)
+    ):
         lines = [line[1:] for line in lines if not line.startswith("-")]
     return textwrap.dedent("\n".join(lines))
 
@@ -211,7 +231,7 @@ def read_code(text: str, syntax: Syntax | None = None, language: str | None = No
             syntax, language = detected
     if language is not None and language.lower() == "triton":
         syntax = "python"  # Triton kernels are Python with tl. calls
-    if syntax == "python" or language in (None, "python", "triton") and syntax != "code":
+    if syntax == "python" or (language in (None, "python", "triton") and syntax != "code"):
         module, dialect, lines = _parse_python(body), PYTHON, body
         language = "python"
     else:
@@ -237,8 +257,12 @@ def _parse_python(text: str) -> ast.Module:
 
 def _read(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
     plan: dict[str, tuple[int, str]] = {}
-    taken = {a.arg for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args}
-    libraries = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and n.id in ("torch", "np", "numpy", "tl")}
+    taken = {
+        a.arg for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args
+    }
+    libraries = {
+        n.id for n in ast.walk(module) if isinstance(n, ast.Name) and n.id in ("torch", "np", "numpy", "tl")
+    }
     history: list[str] = []
     for _ in range(_MAX_RESTARTS):
         engine = Engine(dialect, plan)
@@ -248,7 +272,9 @@ def _read(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
             engine.run(module)
         except Restart as restart:
             if all(plan.get(name) == change for name, change in restart.changes.items()):
-                raise ParseError(f"cannot settle the number of axes of {', '.join(restart.changes)} ({restart.why})") from None
+                raise ParseError(
+                    f"cannot settle the number of axes of {', '.join(restart.changes)} ({restart.why})"
+                ) from None
             plan.update(restart.changes)
             history.append(f"{', '.join(restart.changes)} ({restart.why})")
             continue
@@ -298,7 +324,9 @@ class _Namer:
             if axis is not None:
                 self.stem_of(self.dims.dim(axis))
 
-    def name_value(self, node: Node, axes: tuple[str | None, ...], sizes: dict[str, int]) -> tuple[Node, tuple[str, ...]]:
+    def name_value(
+        self, node: Node, axes: tuple[str | None, ...], sizes: dict[str, int]
+    ) -> tuple[Node, tuple[str, ...]]:
         names: dict[str, str] = {}
         used: set[str] = set()
 
@@ -362,7 +390,9 @@ def _is_loss_name(name: str) -> bool:
     return bool(_LOSS.fullmatch(name)) and not _is_gradient_name(name)
 
 
-def _finish(engine: Engine, language: str, plan: dict[str, tuple[int, str]], history: list[str]) -> CodeReading:
+def _finish(
+    engine: Engine, language: str, plan: dict[str, tuple[int, str]], history: list[str]
+) -> CodeReading:
     records = engine.records
     latest: dict[str, Record] = {}
     for record in records:
@@ -391,11 +421,15 @@ def _finish(engine: Engine, language: str, plan: dict[str, tuple[int, str]], his
 
     avoid = {name for name in engine.inputs if len(name) == 1} | {n for n in latest if len(n) == 1}
     namer = _Namer(engine.dims, avoid)
-    sizes = {name: dim for dim, name in engine.dims.size_name.items() if name in engine.inputs and engine.inputs[name].rank == 0}
+    sizes = {
+        name: dim
+        for dim, name in engine.dims.size_name.items()
+        if name in engine.inputs and engine.inputs[name].rank == 0
+    }
     sizes = {name: engine.dims.find(dim) for name, dim in sizes.items()}
-    for name in (result, loss):
-        if name is not None:
-            value = readable[name].value
+    for chosen in (result, loss):
+        if chosen is not None:
+            value = readable[chosen].value
             assert not isinstance(value, Unread)
             namer.claim(value.axes)
     values: dict[str, CodeValue] = {}
@@ -414,9 +448,11 @@ def _finish(engine: Engine, language: str, plan: dict[str, tuple[int, str]], his
     for name in sizes:
         notes.append(f"{name} is read as the size {namer.stem_of(sizes[name])} of an axis it runs over")
     for name, count in inputs.items():
-        rank, how = plan.get(name, (count, "default"))
+        _rank, how = plan.get(name, (count, "default"))
         if how == "default" and count >= 1 and name not in engine.class_labels:
-            notes.append(f"{name}: {count} ax{'is' if count == 1 else 'es'} assumed (the code does not fix it)")
+            notes.append(
+                f"{name}: {count} ax{'is' if count == 1 else 'es'} assumed (the code does not fix it)"
+            )
         elif how == "matched":
             notes.append(f"{name}: {count} axes, as the array it is used with element-wise")
         elif how == "name" and count == 0:
@@ -469,12 +505,21 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
     # an assignment whose name says gradient, not used by a later one
     gradients = [name for name in latest if _is_gradient_name(name) and latest[name].kind != "parameter"]
     if gradients:
-        final = [name for name in gradients if not any(_uses(latest[other], name) for other in gradients if other != name)]
+        final = [
+            name
+            for name in gradients
+            if not any(_uses(latest[other], name) for other in gradients if other != name)
+        ]
         name = (final or gradients)[-1]
         return name, f"{name} names a gradient"
     # the last value returned, or the last value computed
     for name, function in reversed(returned):
-        if name in latest and not _is_loss_name(name) and not _is_loss_name(function) and not isinstance(latest[name].value, Unread):
+        if (
+            name in latest
+            and not _is_loss_name(name)
+            and not _is_loss_name(function)
+            and not isinstance(latest[name].value, Unread)
+        ):
             return name, f"the last value the code returns ({name})"
     readers = list(latest.values())
     for name in reversed(list(latest)):
@@ -508,4 +553,3 @@ def _infer_loss(engine: Engine, latest: dict[str, Record], result: str | None) -
 
 
 __all__ = ["CodeReading", "CodeValue", "detect_code", "read_code"]
-

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
 from derive.claims.ast import (
     Add,
@@ -49,7 +50,13 @@ def plain(node: Node | Condition) -> str:
     """A compact one-line text form of an IR node (for reports and test messages)."""
     if isinstance(node, Number):
         value = node.value
-        return str(value.numerator) if value.denominator == 1 else f"{float(value):g}" if value.denominator % 10 == 0 or value.denominator in (2, 4, 5, 8) else str(value)
+        return (
+            str(value.numerator)
+            if value.denominator == 1
+            else f"{float(value):g}"
+            if value.denominator % 10 == 0 or value.denominator in (2, 4, 5, 8)
+            else str(value)
+        )
     if isinstance(node, Symbol):
         if not node.indices:
             return node.name
@@ -84,7 +91,10 @@ def plain(node: Node | Condition) -> str:
     if isinstance(node, Condition):
         return f"{plain(node.left)} {'=' if node.op == '=' else '!='} {plain(node.right)}"
     if isinstance(node, Cases):
-        parts = [f"{plain(v)} if {plain(c)}" if c is not None else f"{plain(v)} otherwise" for v, c in node.branches]
+        parts = [
+            f"{plain(v)} if {plain(c)}" if c is not None else f"{plain(v)} otherwise"
+            for v, c in node.branches
+        ]
         return "{" + "; ".join(parts) + "}"
     if isinstance(node, Call):
         return f"{node.function.name}({', '.join(plain(a) for a in node.args)})"
@@ -99,7 +109,7 @@ def plain(node: Node | Condition) -> str:
 
 def _atom(node: Node) -> str:
     text = plain(node)
-    if isinstance(node, (Add, Neg, Div, Mul)) or isinstance(node, Number) and node.value < 0:
+    if isinstance(node, (Add, Neg, Div, Mul)) or (isinstance(node, Number) and node.value < 0):
         return f"({text})"
     return text
 
@@ -150,7 +160,9 @@ def corpus_items(root: Path) -> list[Item]:
             items.append(Item(case["id"], language, "dev", case["claim_latex"]))
             for secondary in case.get("secondary_claims", []):
                 if secondary.get("claim_format") in ("python", "other_code"):
-                    items.append(Item(f"{case['id']}/{secondary['key']}", language, "dev", secondary["claim_latex"]))
+                    items.append(
+                        Item(f"{case['id']}/{secondary['key']}", language, "dev", secondary["claim_latex"])
+                    )
     return items
 
 
@@ -163,7 +175,7 @@ def _dev_language(case: dict[str, object]) -> str:
 
 
 def read_item(item: Item) -> Outcome:
-    syntax = "python" if item.language == "python" else "code"
+    syntax: Literal["python", "code"] = "python" if item.language == "python" else "code"
     start = time.perf_counter()
     try:
         reading = read_code(item.text, syntax, None if syntax == "python" else _language_key(item.language))
@@ -189,8 +201,11 @@ def report(outcomes: Sequence[Outcome], verbose: bool) -> str:
     times = sorted(o.seconds for o in outcomes)
     if times:
         p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-        lines.append(f"reading time: median {1000 * statistics.median(times):.1f} ms, 95th percentile {1000 * p95:.1f} ms, "
-                     f"max {1000 * times[-1]:.1f} ms")
+        lines.append(
+            f"reading time: median {1000 * statistics.median(times):.1f} ms, "
+            f"95th percentile {1000 * p95:.1f} ms, "
+            f"max {1000 * times[-1]:.1f} ms"
+        )
     lines.append("refusals:")
     for outcome in outcomes:
         if not outcome.read:
@@ -205,8 +220,10 @@ def report(outcomes: Sequence[Outcome], verbose: bool) -> str:
 
 
 def describe(ident: str, reading: CodeReading) -> list[str]:
-    lines = [f"  {ident} [{reading.language}] result={reading.result} ({reading.result_reason}); "
-             f"loss={reading.loss} ({reading.loss_reason})"]
+    lines = [
+        f"  {ident} [{reading.language}] result={reading.result} ({reading.result_reason}); "
+        f"loss={reading.loss} ({reading.loss_reason})"
+    ]
     for name in (reading.result, reading.loss):
         if name is not None:
             value = reading.values[name]
@@ -219,8 +236,12 @@ def describe(ident: str, reading: CodeReading) -> list[str]:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m derive.claims.code_coverage", description=__doc__)
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[3] / "shared",
-                        help="the shared data folder (default: ../shared beside the checkout)")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=Path(__file__).resolve().parents[3] / "shared",
+        help="the shared data folder (default: ../shared beside the checkout)",
+    )
     parser.add_argument("--verbose", action="store_true", help="also print every reading's result and loss")
     parser.add_argument("ids", nargs="*", help="only these item ids")
     options = parser.parse_args(list(argv) if argv is not None else None)

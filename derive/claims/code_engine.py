@@ -26,15 +26,11 @@ from fractions import Fraction
 from typing import Final, TypeAlias
 
 from derive.claims.ast import (
-    Neg,
-    Call,
     Cases,
     Condition,
-    Derivative,
-    Exp,
     Indicator,
     KroneckerDelta,
-    Log,
+    Neg,
     Node,
     Number,
     Symbol,
@@ -55,15 +51,11 @@ from derive.claims.code_index import (
     mul,
     neg,
     number,
-    outer,
     power,
-    reduce_axes,
-    refresh,
     rename,
     sub,
     substitute,
     sum_over,
-    transpose,
     with_node,
 )
 
@@ -237,7 +229,9 @@ class SizeAttr:
     of: Arr
 
 
-Value: TypeAlias = Arr | Static | Tup | Func | Lib | Bound | SliceV | Unread | Obj | Ptr | Pairs | Lazy | SizeAttr | Argmax
+Value: TypeAlias = (
+    Arr | Static | Tup | Func | Lib | Bound | SliceV | Unread | Obj | Ptr | Pairs | Lazy | SizeAttr | Argmax
+)
 
 
 @dataclass(frozen=True)
@@ -381,7 +375,11 @@ class Engine:
         if have >= rank:
             return
         open_sources = {n: self.plan.get(n, (0, "default")) for n in value.sources}
-        revisable = {n: r for n, (r, how) in open_sources.items() if how in ("default", "type-array", "batch", "matched")}
+        revisable = {
+            n: r
+            for n, (r, how) in open_sources.items()
+            if how in ("default", "type-array", "batch", "matched")
+        }
         if not revisable:
             revisable = {n: r for n, (r, how) in open_sources.items() if how in ("name", "fixed")}
         if revisable:
@@ -412,7 +410,10 @@ class Engine:
         self.inputs[name] = label
         self.plan.setdefault(name, (sum(1 for a in axes if a), "exact"))
         self.class_labels.add(name)
-        self.note(f"{name}: the position of the largest entry along axis {value.position + 1} of {_text_node(of.node)} (read as class labels)")
+        self.note(
+            f"{name}: the position of the largest entry along axis {value.position + 1} of "
+            f"{_text_node(of.node)} (read as class labels)"
+        )
         return label
 
     def batch_hint(self, dim: int, name: str) -> None:
@@ -432,7 +433,11 @@ class Engine:
         """Ask for exactly ``rank`` axes of an input used as a label array."""
         for name in sorted(value.sources):
             old, how = self.plan.get(name, (0, "default"))
-            if old != rank and how in ("default", "name", "type-array", "batch") and value.node == self.inputs.get(name, value).node:
+            if (
+                old != rank
+                and how in ("default", "name", "type-array", "batch")
+                and value.node == self.inputs.get(name, value).node
+            ):
                 raise Restart({name: (rank, "exact")}, why)
 
     # ---- errors -------------------------------------------------------------------------------------
@@ -471,10 +476,10 @@ class Engine:
             raise self.refuse("a pointer used as a number (load it with tl.load)", at)
         if isinstance(value, Bound) and isinstance(value.obj, Arr) and isinstance(value.obj.node, Symbol):
             # info[col].max: a field of each entry of an input array
-            base = value.obj
-            name = f"{base.node.name}.{value.name}"
-            self.note(f"{name}: a field of the entries of {base.node.name} (an input)")
-            return Arr(Symbol(name, base.node.indices), base.axes, base.dims, base.sources)
+            base, symbol = value.obj, value.obj.node
+            name = f"{symbol.name}.{value.name}"
+            self.note(f"{name}: a field of the entries of {symbol.name} (an input)")
+            return Arr(Symbol(name, symbol.indices), base.axes, base.dims, base.sources)
         if isinstance(value, Lib) and "." not in value.path and value.path not in ("range", "len"):
             # a bare name that is also a function name, used as a value: a variable of the page
             return self.input(value.path, at)
@@ -504,15 +509,23 @@ class Engine:
         return v
 
     def total_size(self, value: Arr) -> Arr:
-        sizes = [self.dims.size(d) for a, d in zip(value.axes, value.dims, strict=True) if a is not None and d is not None]
+        sizes = [
+            self.dims.size(d)
+            for a, d in zip(value.axes, value.dims, strict=True)
+            if a is not None and d is not None
+        ]
         if not sizes:
             return Arr(ONE)
-        return Arr(mul(*sizes) if len(sizes) > 1 else sizes[0], size_of=None if len(sizes) > 1 else _only_dim(value))
+        return Arr(
+            mul(*sizes) if len(sizes) > 1 else sizes[0], size_of=None if len(sizes) > 1 else _only_dim(value)
+        )
 
     def size_value(self, value: Arr, position: int, at: object) -> Arr:
         if position < 0:
             position += value.rank
-        self.need_rank(value, position + 1, f"{_text(at) if isinstance(at, ast.AST) else 'size'} reads axis {position}")
+        self.need_rank(
+            value, position + 1, f"{_text(at) if isinstance(at, ast.AST) else 'size'} reads axis {position}"
+        )
         if position < 0 or position >= value.rank:
             raise self.refuse("an axis out of range", at)
         dim = value.dims[position]
@@ -538,24 +551,36 @@ class Engine:
         if derived:
             for v in values:
                 if v.proper < top and v.sources:
-                    revisable = {n: self.plan.get(n, (0, "default"))[0] for n in v.sources if self.plan.get(n, (0, "default"))[1] in ("default", "type-array")}
+                    revisable = {
+                        n: self.plan.get(n, (0, "default"))[0]
+                        for n in v.sources
+                        if self.plan.get(n, (0, "default"))[1] in ("default", "type-array")
+                    }
                     if revisable:
-                        raise Restart({n: (r + 1, "matched") for n, r in revisable.items()}, "assigned into a larger part of an array")
+                        raise Restart(
+                            {n: (r + 1, "matched") for n, r in revisable.items()},
+                            "assigned into a larger part of an array",
+                        )
         if self.dialect.matlab_shapes and not derived:
             for v in values:
                 if 0 < measure(v) < top and len(v.sources) == 1:
                     (name,) = v.sources
                     rank, how = self.plan.get(name, (1, "default"))
                     if how == "default":
-                        raise Restart({name: (top, "matched")}, f"its values meet a {top}-axis array element-wise")
+                        raise Restart(
+                            {name: (top, "matched")}, f"its values meet a {top}-axis array element-wise"
+                        )
         for v in values:
-            if measure(v) >= top or not v.sources or measure(v) == 0 and v.node != self._input_node(v):
+            if measure(v) >= top or not v.sources or (measure(v) == 0 and v.node != self._input_node(v)):
                 continue
             for name in sorted(v.sources):
                 rank, how = self.plan.get(name, (0, "default"))
                 base = self.inputs.get(name)
                 if how in ("default", "type-array") and base is not None and v.node == base.node:
-                    raise Restart({name: (rank + top - measure(v), "matched")}, f"used element-wise with a {top}-axis array")
+                    raise Restart(
+                        {name: (rank + top - measure(v), "matched")},
+                        f"used element-wise with a {top}-axis array",
+                    )
 
     def _input_node(self, value: Arr) -> Node | None:
         for name in value.sources:
@@ -618,8 +643,8 @@ class Engine:
             return self.elementwise(mul, [a, b], at)
         if self.dialect.matlab_shapes or self.dialect.name in ("julia",):
             # a column (n x 1) or row times a matrix: MATLAB and Julia have no 1-D special case here
-            left = a if a.rank >= 2 else Arr(a.node, a.axes + (None,), a.dims + (None,), a.sources)
-            right = b if b.rank >= 2 else Arr(b.node, b.axes + (None,), b.dims + (None,), b.sources)
+            left = a if a.rank >= 2 else Arr(a.node, (*a.axes, None), (*a.dims, None), a.sources)
+            right = b if b.rank >= 2 else Arr(b.node, (*b.axes, None), (*b.dims, None), b.sources)
             if left.proper == 0 or right.proper == 0:
                 return self.elementwise(mul, [a, b], at)
             if (left.axes[-1] is None) != (right.axes[0] is None):
@@ -641,13 +666,17 @@ class Engine:
 
     # ---- indexing -----------------------------------------------------------------------------------
 
-    def selection(self, base: Arr, items: Sequence[Value], at: object) -> tuple[list[tuple[str, Node | None]], Arr]:
+    def selection(
+        self, base: Arr, items: Sequence[Value], at: object
+    ) -> tuple[list[tuple[str, Node | str | None]], Arr]:
         """Resolve subscripts against ``base``: per axis ``("full", None)``, ``("plain", placeholder)``,
         ``("match", node)``; plus the shape (an empty-node ``Arr``) of the selected part."""
         items = list(items)
         if any(isinstance(i, Static) and i.value is Ellipsis for i in items):
             k = next(n for n, i in enumerate(items) if isinstance(i, Static) and i.value is Ellipsis)
-            fill = base.rank - (len(items) - 1 - sum(1 for i in items if isinstance(i, Static) and i.value is None))
+            fill = base.rank - (
+                len(items) - 1 - sum(1 for i in items if isinstance(i, Static) and i.value is None)
+            )
             items = items[:k] + [SliceV(None, None, None)] * max(fill, 0) + items[k + 1 :]
         consumed = [i for i in items if not (isinstance(i, Static) and i.value is None)]
         if self.dialect.matlab_shapes and len(consumed) == 1 and base.rank == 2:
@@ -662,10 +691,14 @@ class Engine:
             items = consumed
         if len(consumed) == 1 and isinstance(consumed[0], Pairs):
             return self.pair_selection(base, consumed[0], at)
-        self.need_rank(base, len(consumed), f"{_text(at) if isinstance(at, ast.AST) else 'an index'} has {len(consumed)} subscripts")
+        self.need_rank(
+            base,
+            len(consumed),
+            f"{_text(at) if isinstance(at, ast.AST) else 'an index'} has {len(consumed)} subscripts",
+        )
         if len(consumed) > base.rank:
             raise self.refuse("more subscripts than axes", at)
-        plan: list[tuple[str, Node | None]] = []
+        plan: list[tuple[str, Node | str | None]] = []
         advanced: list[tuple[int, Arr]] = []
         out_axes: list[tuple[str | None, int | None] | str] = []
         position = 0
@@ -679,7 +712,9 @@ class Engine:
                     raise self.refuse("a slice with bounds", at)
                 plan.append(("full", None))
                 out_axes.append((axis, dim))
-            elif isinstance(item, Static) and isinstance(item.value, int) and not isinstance(item.value, bool):
+            elif (
+                isinstance(item, Static) and isinstance(item.value, int) and not isinstance(item.value, bool)
+            ):
                 k = item.value
                 if k < 0:
                     raise self.refuse("a negative subscript", at)
@@ -693,7 +728,7 @@ class Engine:
                     raise self.refuse("indexing with a boolean mask", at)
                 if index.rank == 0 and index.index_of is not None:
                     self.dims.unify(index.index_of, dim)
-                    plan.append(("plain", index.node.name))  # type: ignore[union-attr]
+                    plan.append(("plain", _placeholder_name(index.node)))
                 elif index.rank == 0:
                     if axis is None:
                         plan.append(("full", None))
@@ -714,13 +749,15 @@ class Engine:
         shape_dims: list[int | None] = []
         if advanced:
             for _, index in advanced:
-                self.fix_rank(index, 1, f"{_text(at) if isinstance(at, ast.AST) else 'an index'} indexes with it")
+                self.fix_rank(
+                    index, 1, f"{_text(at) if isinstance(at, ast.AST) else 'an index'} indexes with it"
+                )
             nodes, common = align([a for _, a in advanced], self.dims)
             for (position, index), node in zip(advanced, nodes, strict=True):
                 axis_dim = base.dims[position]
                 if index.rank == 1 and is_placeholder(node) and node.name == common.axes[-1]:  # type: ignore[union-attr]
                     self.dims.unify(common.dims[-1], axis_dim)
-                    plan[position] = ("plain", node.name)  # type: ignore[union-attr]
+                    plan[position] = ("plain", _placeholder_name(node))
                 else:
                     plan[position] = ("match", node)
                     self.label(index, axis_dim, at)
@@ -740,14 +777,16 @@ class Engine:
             shape.append(entry[1])
         return plan, Arr(ZERO, tuple(axes), tuple(shape), base.sources)
 
-    def pair_selection(self, base: Arr, pairs: Pairs, at: object) -> tuple[list[tuple[str, Node | None]], Arr]:
+    def pair_selection(
+        self, base: Arr, pairs: Pairs, at: object
+    ) -> tuple[list[tuple[str, Node | str | None]], Arr]:
         nodes, common = align([pairs.rows, pairs.cols], self.dims, left=self.dialect.left_broadcast)
-        plan: list[tuple[str, Node | None]] = []
+        plan: list[tuple[str, Node | str | None]] = []
         for position, node in enumerate(nodes):
             source = (pairs.rows, pairs.cols)[position]
             if is_placeholder(node) and source.node == Symbol(source.axes[0] or source.axes[-1] or ""):
                 self.dims.unify(source.dims[0] if source.axes[0] else source.dims[-1], base.dims[position])
-                plan.append(("plain", node.name))  # type: ignore[union-attr]
+                plan.append(("plain", _placeholder_name(node)))
             else:
                 plan.append(("match", node))
                 self.label(source, base.dims[position], at)
@@ -802,7 +841,9 @@ class Engine:
                         self.record_return(frame, node, unread)
 
     def _statement(self, node: ast.stmt, frame: Frame) -> None:
-        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass, ast.Global, ast.Nonlocal, ast.Break, ast.Continue)):
+        if isinstance(
+            node, (ast.Import, ast.ImportFrom, ast.Pass, ast.Global, ast.Nonlocal, ast.Break, ast.Continue)
+        ):
             if isinstance(node, (ast.Break, ast.Continue)):
                 raise self.refuse("break/continue", node)
             return
@@ -825,8 +866,8 @@ class Engine:
             self.augassign(node, frame)
             return
         if isinstance(node, ast.Return):
-            value: Value = Static(None) if node.value is None else self.expr(node.value, frame)
-            self.do_return(node, value, frame)
+            returned: Value = Static(None) if node.value is None else self.expr(node.value, frame)
+            self.do_return(node, returned, frame)
             return
         if isinstance(node, ast.Expr):
             self.expression_statement(node, frame)
@@ -889,7 +930,11 @@ class Engine:
             expressions = source.elts
         else:
             expressions = [source]
-        kept = [(v, e) for v, e in zip(items, list(expressions) + [None] * len(items), strict=False) if not (isinstance(v, Static) and v.value is None)]
+        kept = [
+            (v, e)
+            for v, e in zip(items, list(expressions) + [None] * len(items), strict=False)
+            if not (isinstance(v, Static) and v.value is None)
+        ]
         names: list[str] = []
         if len(kept) == 1:
             v, _ = kept[0]
@@ -922,8 +967,19 @@ class Engine:
             return
         if name.startswith("self."):
             name = name[5:]
-        reads = frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
-        self.records.append(Record(name, self._arr_or_unread(value, node), getattr(node, "lineno", 0), kind, frame.function, reads))
+        reads = frozenset(
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        )
+        self.records.append(
+            Record(
+                name,
+                self._arr_or_unread(value, node),
+                getattr(node, "lineno", 0),
+                kind,
+                frame.function,
+                reads,
+            )
+        )
 
     # ---- definitions --------------------------------------------------------------------------------
 
@@ -946,8 +1002,14 @@ class Engine:
             if key.startswith("self.") or key.startswith("this."):
                 outer_frame.env[key] = value
 
-    def bind_parameters(self, args: ast.arguments, frame: Frame, values: list[Value] | None, at: ast.AST,
-                        keywords: dict[str, Value] | None = None) -> None:
+    def bind_parameters(
+        self,
+        args: ast.arguments,
+        frame: Frame,
+        values: list[Value] | None,
+        at: ast.AST,
+        keywords: dict[str, Value] | None = None,
+    ) -> None:
         parameters = list(args.posonlyargs) + list(args.args)
         defaults = [None] * (len(parameters) - len(args.defaults)) + list(args.defaults)
         is_method = bool(parameters) and parameters[0].arg in ("self", "cls", "this")
@@ -974,7 +1036,9 @@ class Engine:
             if frame.record and values is None and frame.function is not None:
                 pass
         for parameter in args.kwonlyargs:
-            frame.env[parameter.arg] = (keywords or {}).get(parameter.arg) or Lazy(parameter.arg, _annotation(parameter.annotation), None)
+            frame.env[parameter.arg] = (keywords or {}).get(parameter.arg) or Lazy(
+                parameter.arg, _annotation(parameter.annotation), None
+            )
         if args.vararg is not None:
             frame.env[args.vararg.arg] = Unread("a *args parameter")
         if args.kwarg is not None:
@@ -990,7 +1054,13 @@ class Engine:
                 try:
                     self.read_function(function, inner)
                 except Refusal as refusal:
-                    self.record(inner, statement.name, Unread(f"{_where(refusal.at)}{refusal.message}", refusal.at), statement, "return")
+                    self.record(
+                        inner,
+                        statement.name,
+                        Unread(f"{_where(refusal.at)}{refusal.message}", refusal.at),
+                        statement,
+                        "return",
+                    )
             elif isinstance(statement, (ast.Expr, ast.Pass)):
                 continue
             else:
@@ -999,11 +1069,15 @@ class Engine:
             if key.startswith("self."):
                 frame.env[key] = value
 
-    def call_function(self, function: Func, args: list[Value], keywords: dict[str, Value], at: ast.AST, frame: Frame) -> Value:
+    def call_function(
+        self, function: Func, args: list[Value], keywords: dict[str, Value], at: ast.AST, frame: Frame
+    ) -> Value:
         if self.depth >= _MAX_CALL_DEPTH:
             raise self.refuse("calls nested too deeply", at)
         node = function.node
-        inner = Frame(env=dict(frame.env), function=getattr(node, "name", "lambda"), owner=function.owner, record=False)
+        inner = Frame(
+            env=dict(frame.env), function=getattr(node, "name", "lambda"), owner=function.owner, record=False
+        )
         if isinstance(node, ast.Lambda):
             self.bind_parameters(node.args, inner, args, at, keywords)
             self.depth += 1
@@ -1030,7 +1104,11 @@ class Engine:
         if isinstance(value, Arr) and value.size_of is not None and _SIZE_HINT.fullmatch(name.split(".")[-1]):
             self.batch_hint(value.size_of, name)
         frame.env[name] = value
-        if isinstance(value, (Arr, Unread)) or isinstance(value, Static) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+        if isinstance(value, (Arr, Unread)) or (
+            isinstance(value, Static)
+            and isinstance(value.value, (int, float))
+            and not isinstance(value.value, bool)
+        ):
             self.record(frame, name, value, node, "assignment")
 
     def assign(self, target: ast.expr, value: Value, frame: Frame, node: ast.AST) -> None:
@@ -1059,7 +1137,11 @@ class Engine:
 
     def unpack(self, value: Value, count: int, at: object) -> list[Value]:
         if isinstance(value, ShapeTup) and value.of is not None and len(value.items) < count:
-            self.need_rank(value.of, count, f"{_text(at) if isinstance(at, ast.AST) else 'unpacking'} unpacks {count} sizes")
+            self.need_rank(
+                value.of,
+                count,
+                f"{_text(at) if isinstance(at, ast.AST) else 'unpacking'} unpacks {count} sizes",
+            )
         if isinstance(value, Tup):
             if len(value.items) != count:
                 raise self.refuse(f"unpacking {len(value.items)} values into {count} names", at)
@@ -1088,9 +1170,15 @@ class Engine:
         current = self.expr(_load(target), frame)
         self.assign(target, self.binary(node.op, current, value, node), frame, node)
 
-    def assign_subscript(self, target: ast.Subscript, value: Value, op: ast.operator | None, frame: Frame, node: ast.AST) -> None:
+    def assign_subscript(
+        self, target: ast.Subscript, value: Value, op: ast.operator | None, frame: Frame, node: ast.AST
+    ) -> None:
         base_expr, subscripts = _flatten_subscript(target)
-        name = self.attribute_path(base_expr, frame) if isinstance(base_expr, (ast.Name, ast.Attribute)) else None
+        name = (
+            self.attribute_path(base_expr, frame)
+            if isinstance(base_expr, (ast.Name, ast.Attribute))
+            else None
+        )
         if name is None:
             if isinstance(base_expr, ast.Subscript) or isinstance(base_expr, ast.Call):
                 raise self.refuse(f"assignment to {_text(target)}", target)
@@ -1099,7 +1187,12 @@ class Engine:
         if current is None or isinstance(current, Lazy):
             current = self.expr(_load(base_expr), frame)
         items_probe = [self.subscript_item(s, frame) for s in subscripts]
-        if (current is None or isinstance(current, Unread)) and items_probe and all(isinstance(i, Arr) and i.index_of is not None for i in items_probe) and op is None:
+        if (
+            (current is None or isinstance(current, Unread))
+            and items_probe
+            and all(isinstance(i, Arr) and i.index_of is not None for i in items_probe)
+            and op is None
+        ):
             # filled entry by entry over whole loops: its starting value is not needed
             dims = [i.index_of for i in items_probe]  # type: ignore[union-attr]
             current = Arr(ZERO, tuple(self.dims.fresh(d) for d in dims if d is not None), tuple(dims))
@@ -1117,7 +1210,9 @@ class Engine:
         new = self.write(base, items, self.arr(value, node), op, target)
         self.bind(frame, name, new, node)
 
-    def write(self, base: Arr, items: Sequence[Value], value: Arr, op: ast.operator | None, at: object) -> Arr:
+    def write(
+        self, base: Arr, items: Sequence[Value], value: Arr, op: ast.operator | None, at: object
+    ) -> Arr:
         """``base[items] = value`` (``op`` None) or ``base[items] op= value``, as a new array."""
         plan, shape = self.selection(base, items, at)
         placed = {payload for kind, payload in plan if kind == "plain" and isinstance(payload, str)}
@@ -1129,7 +1224,10 @@ class Engine:
                     if isinstance(item, Arr) and item.rank == 1 and item.node == self._input_node(item):
                         for name in item.sources:
                             if self.plan.get(name, (1, "default"))[1] in ("default", "name"):
-                                raise Restart({name: (0, "exact")}, f"{_text(at) if isinstance(at, ast.AST) else 'an assignment'} assigns at it: one label")
+                                raise Restart(
+                                    {name: (0, "exact")},
+                                    f"{_describe(at)} assigns at it: one label",
+                                )
                 raise self.refuse("an assignment at several labels of one axis (a scatter)", at)
         loop_vars = self._loop_vars
         # the selected part's axes, and the axes of base they land on
@@ -1146,10 +1244,14 @@ class Engine:
                 else:
                     mapping[node] = axis
             else:
-                assert node is not None
+                assert node is not None and not isinstance(node, str)
                 conditions.append((axis, node))
         if base_mapping:
-            base = replace(base, node=rename(base.node, base_mapping, self.dims), axes=tuple(base_mapping.get(a, a) if a else None for a in base.axes))  # type: ignore[arg-type]
+            base = replace(
+                base,
+                node=rename(base.node, base_mapping, self.dims),
+                axes=tuple(base_mapping.get(a, a) if a else None for a in base.axes),
+            )
             conditions = [(base_mapping.get(a, a), substitute(n, {}, self.dims)) for a, n in conditions]
         shape_axes = tuple(mapping.get(a, a) if a is not None else None for a in shape.axes)
         shape = Arr(ZERO, shape_axes, shape.dims)
@@ -1219,7 +1321,11 @@ class Engine:
     def guard_is_identity(self, node: ast.If, frame: Frame) -> bool:
         """``if s != 1: x *= s`` changes nothing when s == 1: read it as ``x *= s``."""
         compare = node.test
-        if node.orelse or not (isinstance(compare, ast.Compare) and len(compare.ops) == 1 and isinstance(compare.ops[0], ast.NotEq)):
+        if node.orelse or not (
+            isinstance(compare, ast.Compare)
+            and len(compare.ops) == 1
+            and isinstance(compare.ops[0], ast.NotEq)
+        ):
             return False
         left, right = compare.left, compare.comparators[0]
         if not isinstance(right, ast.Constant) or not isinstance(left, (ast.Name, ast.Attribute)):
@@ -1231,7 +1337,9 @@ class Engine:
             return False
         constant = self.arr(Static(right.value), right).node
         before = dict(frame.env)
-        then = Frame(env=dict(frame.env), function=frame.function, owner=frame.owner, record=False, loops=frame.loops)
+        then = Frame(
+            env=dict(frame.env), function=frame.function, owner=frame.owner, record=False, loops=frame.loops
+        )
         self.block(node.body, then)
         changed = {k: v for k, v in then.env.items() if before.get(k) is not v}
         for key, value in changed.items():
@@ -1242,7 +1350,9 @@ class Engine:
                 return False
             if _replace_symbol(value.node, symbol.node, constant) != _simplify(old.node):
                 return False
-        self.note(f"line {node.lineno}: the test {_text(compare)} does not change the values (read without it)")
+        self.note(
+            f"line {node.lineno}: the test {_text(compare)} does not change the values (read without it)"
+        )
         for key, value in changed.items():
             self.bind(frame, key, value, node)
         return True
@@ -1258,9 +1368,13 @@ class Engine:
 
     def branch_merge(self, node: ast.If, test: Arr, frame: Frame) -> None:
         before = dict(frame.env)
-        then = Frame(env=dict(frame.env), function=frame.function, owner=frame.owner, record=False, loops=frame.loops)
+        then = Frame(
+            env=dict(frame.env), function=frame.function, owner=frame.owner, record=False, loops=frame.loops
+        )
         self.block(node.body, then)
-        other = Frame(env=dict(frame.env), function=frame.function, owner=frame.owner, record=False, loops=frame.loops)
+        other = Frame(
+            env=dict(frame.env), function=frame.function, owner=frame.owner, record=False, loops=frame.loops
+        )
         self.block(node.orelse, other)
         if then.done or other.done:
             if then.done and other.done and then.returned is not None and other.returned is not None:
@@ -1324,7 +1438,9 @@ class Engine:
         a, b = self.arr(left, at), self.arr(right, at)
         nodes, shape = align([a, b], self.dims, left=self.dialect.left_broadcast)
         condition = Condition(nodes[0], "=" if isinstance(op, ast.Eq) else "!=", nodes[1])
-        if not (_has_index(nodes[0]) or _has_index(nodes[1])) or not (_index_like(nodes[0]) and _index_like(nodes[1])):
+        if not (_has_index(nodes[0]) or _has_index(nodes[1])) or not (
+            _index_like(nodes[0]) and _index_like(nodes[1])
+        ):
             raise self.refuse(f"the comparison {_text(at)} depends on the data", at)
         for side, other in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
             if is_placeholder(other) and isinstance(side, Symbol) and side.name in self.inputs:
@@ -1339,7 +1455,9 @@ class Engine:
         if node.orelse:
             raise self.refuse("a for-else loop", node)
         if _is_block_loop(node.iter):
-            self.note(f"line {node.lineno}: the loop over blocks of columns is read as one pass over the whole row")
+            self.note(
+                f"line {node.lineno}: the loop over blocks of columns is read as one pass over the whole row"
+            )
             self.assign_loop_target(node.target, Static("block"), frame, node)
             self.block(node.body, frame)
             return
@@ -1348,11 +1466,18 @@ class Engine:
             if isinstance(iterated, Unread):
                 raise Refusal(iterated.message, iterated.at)
         except Refusal:
-            if not (isinstance(node.iter, ast.Call) and _dotted(node.iter.func) == "range" and len(node.iter.args) == 1):
+            if not (
+                isinstance(node.iter, ast.Call)
+                and _dotted(node.iter.func) == "range"
+                and len(node.iter.args) == 1
+            ):
                 raise
             dim = self.dims.new(f"the range of {_text(node.iter)}")
-            self.note(f"line {node.lineno}: the bound of {_text(node.iter)} is not read: the loop is taken to run over "
-                      "the whole axis it indexes")
+            self.note(
+                f"line {node.lineno}: the bound of {_text(node.iter)} is not read: "
+                "the loop is taken to run over "
+                "the whole axis it indexes"
+            )
             placeholder = self.dims.fresh(dim)
             iterated = Arr(Symbol(placeholder), (placeholder,), (dim,))
         bindings, dim = self.iteration(iterated, node)
@@ -1364,7 +1489,9 @@ class Engine:
         for name in accumulators:
             current = frame.env.get(name)
             if current is None or isinstance(current, Lazy):
-                current = self.expr(ast.Name(id=name, ctx=ast.Load(), lineno=node.lineno, col_offset=node.col_offset), frame)
+                current = self.expr(
+                    ast.Name(id=name, ctx=ast.Load(), lineno=node.lineno, col_offset=node.col_offset), frame
+                )
                 before[name] = current
                 self.note(f"{name} is used before it is assigned (read as an input: its starting value)")
             if isinstance(current, Static) and isinstance(current.value, (int, float)):
@@ -1415,10 +1542,20 @@ class Engine:
         """What a loop runs over: ``range(n)``, an array's rows, ``enumerate``/``zip`` of those."""
         if isinstance(iterated, Lazy):
             iterated = self.arr(iterated, at)
-        if isinstance(iterated, Tup) and iterated.items and isinstance(iterated.items[0], Static) and iterated.items[0].value == "enumerate":
+        if (
+            isinstance(iterated, Tup)
+            and iterated.items
+            and isinstance(iterated.items[0], Static)
+            and iterated.items[0].value == "enumerate"
+        ):
             inner, dim = self.iteration(iterated.items[1], at)
             return (lambda index: Tup((index, inner(index)))), dim
-        if isinstance(iterated, Tup) and iterated.items and isinstance(iterated.items[0], Static) and iterated.items[0].value == "zip":
+        if (
+            isinstance(iterated, Tup)
+            and iterated.items
+            and isinstance(iterated.items[0], Static)
+            and iterated.items[0].value == "zip"
+        ):
             parts = [self.iteration(item, at) for item in iterated.items[1:]]
             dim = parts[0][1]
             for _, other in parts[1:]:
@@ -1426,10 +1563,15 @@ class Engine:
             return (lambda index: Tup(tuple(p(index) for p, _ in parts))), dim
         if isinstance(iterated, Arr) and iterated.rank >= 1:
             long = [(a, d) for a, d in zip(iterated.axes, iterated.dims, strict=True) if a is not None]
-            if len(long) == 1 and is_placeholder(iterated.node) and iterated.node.name == long[0][0]:  # type: ignore[union-attr]
-                dim = long[0][1]
-                assert dim is not None
-                return (lambda index: index), dim
+            own = (
+                is_placeholder(iterated.node) and _placeholder_name(iterated.node) == long[0][0]
+                if long
+                else False
+            )
+            if len(long) == 1 and own:
+                index_dim = long[0][1]
+                assert index_dim is not None
+                return (lambda index: index), index_dim
             self.need_rank(iterated, 1, "a loop over the entries of an array")
             row_dim = iterated.dims[0]
             if row_dim is None:
@@ -1472,7 +1614,12 @@ class Engine:
             value = self.arr(value, at)
         if isinstance(value, Arr) and value.size_of is not None:
             return value.size_of
-        if isinstance(value, Arr) and value.rank == 0 and isinstance(value.node, Symbol) and not value.node.indices:
+        if (
+            isinstance(value, Arr)
+            and value.rank == 0
+            and isinstance(value.node, Symbol)
+            and not value.node.indices
+        ):
             name = value.node.name
             for dim, size_name in self.dims.size_name.items():
                 if size_name == name:
@@ -1522,15 +1669,35 @@ class Engine:
 _IN_PLACE: Final = frozenset("scatter_add_ fill_ add_ sub_ mul_ div_ copy_ zero_ clamp_".split())
 
 
+def _describe(at: object) -> str:
+    return _text(at) if isinstance(at, ast.AST) else "this"
+
+
+def _placeholder_name(node: Node) -> str:
+    assert isinstance(node, Symbol)
+    return node.name
+
+
 def _text_node(node: Node) -> str:
     return node.name if isinstance(node, Symbol) else "the array"
 
 
 def _kind(value: Value) -> str:
     return {
-        Static: "a constant", Tup: "a tuple", Func: "a function", Lib: "a library function", Bound: "a method",
-        SliceV: "a slice", Unread: "an unread value", Obj: "an object", Ptr: "a pointer", Pairs: "index pairs",
-        Lazy: "a parameter", SizeAttr: "a size", Arr: "an array", Argmax: "an argmax",
+        Static: "a constant",
+        Tup: "a tuple",
+        Func: "a function",
+        Lib: "a library function",
+        Bound: "a method",
+        SliceV: "a slice",
+        Unread: "an unread value",
+        Obj: "an object",
+        Ptr: "a pointer",
+        Pairs: "index pairs",
+        Lazy: "a parameter",
+        SizeAttr: "a size",
+        Arr: "an array",
+        Argmax: "an argmax",
     }[type(value)]
 
 
@@ -1564,13 +1731,13 @@ def _compare_static(op: ast.cmpop, a: object, b: object) -> bool | None:
         if isinstance(op, ast.NotEq):
             return a != b
         if isinstance(op, ast.Lt):
-            return a < b  # type: ignore[operator,no-any-return]
+            return bool(a < b)  # type: ignore[operator]
         if isinstance(op, ast.LtE):
-            return a <= b  # type: ignore[operator,no-any-return]
+            return bool(a <= b)  # type: ignore[operator]
         if isinstance(op, ast.Gt):
-            return a > b  # type: ignore[operator,no-any-return]
+            return bool(a > b)  # type: ignore[operator]
         if isinstance(op, ast.GtE):
-            return a >= b  # type: ignore[operator,no-any-return]
+            return bool(a >= b)  # type: ignore[operator]
     except TypeError:
         return None
     return None
@@ -1591,7 +1758,7 @@ def _is_block_loop(node: ast.expr) -> bool:
 
 
 def _has_index(node: Node) -> bool:
-    return is_placeholder(node) or isinstance(node, Symbol) and any(_has_index(i) for i in node.indices)
+    return is_placeholder(node) or (isinstance(node, Symbol) and any(_has_index(i) for i in node.indices))
 
 
 def _negate(condition: Condition) -> Condition:
@@ -1602,9 +1769,13 @@ def _difference(changed: Node, unchanged: Node) -> Node | None:
     """``x`` when ``changed`` is ``unchanged + x`` (an update made on one branch only)."""
     from derive.claims.ast import Add, Neg
 
-    if isinstance(changed, Add) and changed.terms[: -1] == (unchanged,):
+    if isinstance(changed, Add) and changed.terms[:-1] == (unchanged,):
         return changed.terms[-1]
-    if isinstance(changed, Add) and isinstance(unchanged, Add) and changed.terms[: len(unchanged.terms)] == unchanged.terms:
+    if (
+        isinstance(changed, Add)
+        and isinstance(unchanged, Add)
+        and changed.terms[: len(unchanged.terms)] == unchanged.terms
+    ):
         rest = changed.terms[len(unchanged.terms) :]
         return add(*rest)
     del Neg
@@ -1671,7 +1842,11 @@ def _head_name(node: ast.expr | None) -> str | None:
 def _constant(node: ast.expr | None) -> object:
     if isinstance(node, ast.Constant):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+    ):
         value = node.operand.value
         return -value if isinstance(value, (int, float)) else None
     return None
@@ -1681,8 +1856,10 @@ _SCALAR_TYPES: Final = frozenset(
     "int float double bool uint size_t int32_t int64_t uword Real Number Integer Float64 Float32 number "
     "ElemType DATATYPE long short unsigned".split()
 )
-_ARRAY_TYPES: Final = re.compile(r"(ndarray|Tensor|Array|AbstractArray|AbstractVector|Vector|vec|list|List|"
-                                 r"array|Matrix|AbstractMatrix|mat|\w+\[\]|.*\*|std::vector.*|std::array.*)")
+_ARRAY_TYPES: Final = re.compile(
+    r"(ndarray|Tensor|Array|AbstractArray|AbstractVector|Vector|vec|list|List|"
+    r"array|Matrix|AbstractMatrix|mat|\w+\[\]|.*\*|std::vector.*|std::array.*)"
+)
 
 
 def _annotation(node: ast.expr | None) -> str | None:
@@ -1702,8 +1879,10 @@ def _annotation(node: ast.expr | None) -> str | None:
 
 
 def _load(node: ast.expr) -> ast.expr:
-    copy = ast.parse(ast.unparse(node), mode="eval").body if False else node
-    return _LoadCopier().visit(_clone(copy))  # type: ignore[no-any-return]
+    """A copy of an assignment target as an expression to read."""
+    loaded = _LoadCopier().visit(_clone(node))
+    assert isinstance(loaded, ast.expr)
+    return loaded
 
 
 def _clone(node: ast.expr) -> ast.expr:
@@ -1757,12 +1936,12 @@ def _names(target: ast.expr) -> list[str]:
         base, _ = _flatten_subscript(target)
         return _names(base)
     if isinstance(target, ast.Attribute):
-        base = _dotted(target)
-        if base is None:
+        dotted = _dotted(target)
+        if dotted is None:
             return []
-        if base.startswith("self.") or base.startswith("this."):
-            return ["self." + base.split(".", 1)[1]]
-        return [base]
+        if dotted.startswith("self.") or dotted.startswith("this."):
+            return ["self." + dotted.split(".", 1)[1]]
+        return [dotted]
     return []
 
 
@@ -1820,7 +1999,11 @@ def _loads(node: ast.AST, name: str) -> int:
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and n.id == name:
             count += 1
-        elif isinstance(n, ast.Attribute) and name.startswith("self.") and _dotted(n) in (name, "this." + name[5:]):
+        elif (
+            isinstance(n, ast.Attribute)
+            and name.startswith("self.")
+            and _dotted(n) in (name, "this." + name[5:])
+        ):
             count += 1
     return count
 
@@ -1852,4 +2035,3 @@ __all__ = [
     "Unread",
     "Value",
 ]
-

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final
 
 from derive.claims.ast import (
     Add,
@@ -174,20 +174,42 @@ def power(base: Node, exponent: Node) -> Node:
 # --------------------------------------------------------------------------------------------------------
 
 _NODE_TYPES: Final = (
-    Number, Symbol, Call, Add, Mul, Div, Pow, Neg, Log, Exp, Transpose, Hadamard, Sum, Derivative,
-    KroneckerDelta, Cases, Indicator, Index, Matrix, Dots, Differential, Max, Size, Condition,
+    Number,
+    Symbol,
+    Call,
+    Add,
+    Mul,
+    Div,
+    Pow,
+    Neg,
+    Log,
+    Exp,
+    Transpose,
+    Hadamard,
+    Sum,
+    Derivative,
+    KroneckerDelta,
+    Cases,
+    Indicator,
+    Index,
+    Matrix,
+    Dots,
+    Differential,
+    Max,
+    Size,
+    Condition,
 )
 
 
 def map_children(node: Node, function: Callable[[Node], Node]) -> Node:
     """Rebuild ``node`` with ``function`` applied to each direct child node (dataclass fields)."""
-    changes: dict[str, object] = {}
-    for f in fields(node):  # type: ignore[arg-type]
+    changes: dict[str, Any] = {}
+    for f in fields(node):
         value = getattr(node, f.name)
         new = _map_value(value, function)
         if new is not value:
             changes[f.name] = new
-    return replace(node, **changes) if changes else node  # type: ignore[type-var]
+    return replace(node, **changes) if changes else node
 
 
 def _map_value(value: object, function: Callable[[Node], Node]) -> object:
@@ -200,7 +222,7 @@ def _map_value(value: object, function: Callable[[Node], Node]) -> object:
 
 
 def children(node: Node) -> Iterable[Node]:
-    for f in fields(node):  # type: ignore[arg-type]
+    for f in fields(node):
         yield from _values(getattr(node, f.name))
 
 
@@ -300,7 +322,8 @@ def simple_index(node: Node) -> bool:
 def substitute(node: Node, mapping: dict[str, Node], dims: Dims) -> Node:
     """Replace free placeholders (simultaneously).
 
-    An input's entry at an index that is not an index (a label ``y_i``) becomes ``Sum(f, x_f * delta(f, y_i))``.
+    An input's entry at an index that is not an index (a label ``y_i``) becomes
+    ``Sum(f, x_f * delta(f, y_i))``.
     """
     if not mapping:
         return node
@@ -448,8 +471,18 @@ def contract(left: Arr, right: Arr, left_axis: int, right_axis: int, dims: Dims,
         b_node = rename(b_node, {b_axis: shared}, dims)
     body = mul(a_node, b_node)
     node = sum_over(shared, body, dims) if shared is not None else body
-    axes = left.axes[:left_axis] + left.axes[left_axis + 1 :] + right.axes[:right_axis] + right.axes[right_axis + 1 :]
-    shape = left.dims[:left_axis] + left.dims[left_axis + 1 :] + right.dims[:right_axis] + right.dims[right_axis + 1 :]
+    axes = (
+        left.axes[:left_axis]
+        + left.axes[left_axis + 1 :]
+        + right.axes[:right_axis]
+        + right.axes[right_axis + 1 :]
+    )
+    shape = (
+        left.dims[:left_axis]
+        + left.dims[left_axis + 1 :]
+        + right.dims[:right_axis]
+        + right.dims[right_axis + 1 :]
+    )
     return Arr(node, axes, shape, left.sources | right.sources)
 
 
@@ -457,7 +490,12 @@ def outer(left: Arr, right: Arr, dims: Dims) -> Arr:
     """Every product of an entry of ``left`` with an entry of ``right`` (the axes of both, in order)."""
     if {a for a in left.axes if a is not None} & {b for b in right.axes if b is not None}:
         right = refresh(right, dims)
-    return Arr(mul(left.node, right.node), left.axes + right.axes, left.dims + right.dims, left.sources | right.sources)
+    return Arr(
+        mul(left.node, right.node),
+        left.axes + right.axes,
+        left.dims + right.dims,
+        left.sources | right.sources,
+    )
 
 
 def refresh(value: Arr, dims: Dims) -> Arr:

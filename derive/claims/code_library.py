@@ -17,7 +17,16 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Final
 
-from derive.claims.ast import Add, Condition, Derivative, Div, Exp, Indicator, KroneckerDelta, Log, Node, Symbol
+from derive.claims.ast import (
+    Condition,
+    Derivative,
+    Exp,
+    Indicator,
+    KroneckerDelta,
+    Log,
+    Node,
+    Symbol,
+)
 from derive.claims.code_engine import (
     Arr,
     Bound,
@@ -43,7 +52,6 @@ from derive.claims.code_index import (
     ZERO,
     add,
     align,
-    contract,
     div,
     is_placeholder,
     mul,
@@ -53,7 +61,6 @@ from derive.claims.code_index import (
     reduce_axes,
     rename,
     sub,
-    substitute,
     transpose,
     with_node,
 )
@@ -102,7 +109,11 @@ def evaluate(engine: Engine, node: ast.expr, frame: Frame) -> Value:
         if isinstance(node.op, ast.USub):
             if isinstance(operand, Static) and operand.value in ("inf", "Inf"):
                 return Static(float("-inf"))
-            if isinstance(operand, Static) and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
+            if (
+                isinstance(operand, Static)
+                and isinstance(operand.value, (int, float))
+                and not isinstance(operand.value, bool)
+            ):
                 return Static(-operand.value)
             if isinstance(operand, Unread):
                 return operand
@@ -138,7 +149,9 @@ def evaluate(engine: Engine, node: ast.expr, frame: Frame) -> Value:
         if isinstance(test, Static):
             return evaluate(engine, node.body if test.value else node.orelse, frame)
         if isinstance(test, Arr) and test.is_cond:
-            return engine.merge_values(test, evaluate(engine, node.body, frame), evaluate(engine, node.orelse, frame), node)
+            return engine.merge_values(
+                test, evaluate(engine, node.body, frame), evaluate(engine, node.orelse, frame), node
+            )
         if isinstance(test, Unread):
             return test
         raise Refusal(f"the condition {_text(node.test)} depends on the data", node.test)
@@ -155,6 +168,7 @@ def evaluate(engine: Engine, node: ast.expr, frame: Frame) -> Value:
 
 def _grid_arithmetic(op: ast.operator, left: Value, right: Value) -> Value | None:
     """CUDA's ``blockIdx.x * blockDim.x + threadIdx.x`` is the thread's index."""
+
     def grid(v: Value) -> bool:
         return isinstance(v, Static) and v.value == "grid"
 
@@ -177,7 +191,9 @@ def _bounds_guard(engine: Engine, op: ast.cmpop, left: Value, right: Value, at: 
     """``row < M`` (an index against a size) only keeps threads or blocks in range: it holds."""
     if not isinstance(op, (ast.Lt, ast.LtE)):
         return None
-    if isinstance(left, Arr) and (left.index_of is not None or left.rank == 1 and is_placeholder(left.node)):
+    if isinstance(left, Arr) and (
+        left.index_of is not None or (left.rank == 1 and is_placeholder(left.node))
+    ):
         engine.note(f"{_text(at)} is read as a bounds test that holds")
         return Static(True)
     return None
@@ -195,7 +211,11 @@ def _name(engine: Engine, node: ast.Name, frame: Frame) -> Value:
         return Obj(name)
     if name == "threadIdx":
         return Obj(name)
-    if name in MODULE_NAMES or name in _BUILTINS or name in FUNCTIONS and not name[0].isupper() and engine.dialect.name != "python":
+    if (
+        name in MODULE_NAMES
+        or name in _BUILTINS
+        or (name in FUNCTIONS and not name[0].isupper() and engine.dialect.name != "python")
+    ):
         return Lib(name)
     if name in ("True", "true"):
         return Static(True)
@@ -252,10 +272,10 @@ def _attribute(engine: Engine, node: ast.Attribute, frame: Frame) -> Value:
     if isinstance(base, Obj):
         full = f"{base.path}.{node.attr}"
         if full in frame.env:
-            value = frame.env[full]
-            if isinstance(value, Lazy):
-                return engine.arr(value, node)
-            return value
+            found = frame.env[full]
+            if isinstance(found, Lazy):
+                return engine.arr(found, node)
+            return found
         if full.endswith("_ptr"):
             return Ptr(node.attr, None)
         created = engine.input(_input_name(engine, full), node)
@@ -317,7 +337,11 @@ def _array_attribute(engine: Engine, value: Arr, attribute: str, at: ast.AST) ->
 
 
 def _subscript(engine: Engine, node: ast.Subscript, frame: Frame) -> Value:
-    if isinstance(node.value, ast.Attribute) and node.value.attr == "shape" and not isinstance(node.slice, (ast.Slice, ast.Tuple)):
+    if (
+        isinstance(node.value, ast.Attribute)
+        and node.value.attr == "shape"
+        and not isinstance(node.slice, (ast.Slice, ast.Tuple))
+    ):
         owner = evaluate(engine, node.value.value, frame)
         if isinstance(owner, (Arr, Lazy)):
             k = engine.static_int(evaluate(engine, node.slice, frame), node, "the axis of shape[...]")
@@ -383,7 +407,12 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
     if isinstance(function, Unread):
         return function
     autograd = _dotted_name(node.func)
-    if autograd is not None and autograd.split(".")[-1] in ("grad", "elementwise_grad") and len(args) == 1 and isinstance(args[0], Func):
+    if (
+        autograd is not None
+        and autograd.split(".")[-1] in ("grad", "elementwise_grad")
+        and len(args) == 1
+        and isinstance(args[0], Func)
+    ):
         return Bound(args[0], "__grad__")
     if isinstance(function, Func):
         return engine.call_function(function, args, kwargs, node, frame)
@@ -403,10 +432,10 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
         if isinstance(function.obj, Func) and function.name == "__grad__":
             return _autograd(info, function.obj)
         if isinstance(function.obj, (Arr, SizeAttr, Lazy)):
-            handler = METHODS.get(function.name)
-            if handler is None:
+            method = METHODS.get(function.name)
+            if method is None:
                 raise Refusal(f"the method .{function.name}()", node)
-            return handler(info, engine.arr(function.obj, node))
+            return method(info, engine.arr(function.obj, node))
         raise Refusal(f"the method .{function.name}() of {type(function.obj).__name__.lower()}", node)
     if isinstance(function, SizeAttr):
         if not args:
@@ -422,14 +451,22 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
         raise Refusal(f"size() with {len(args)} arguments", node)
     if isinstance(function, (Arr, Lazy)) and engine.dialect.name != "python":
         # MATLAB a(i), C++ m(i, j): an entry; f(x) of an undefined f with array arguments: a function
-        defined = isinstance(node.func, ast.Name) and node.func.id in frame.env and not _created_free(engine, node.func.id)
-        if defined and engine.dialect.call_indexes or all(_index_like_argument(a) for a in args):
+        defined = (
+            isinstance(node.func, ast.Name)
+            and node.func.id in frame.env
+            and not _created_free(engine, node.func.id)
+        )
+        if (defined and engine.dialect.call_indexes) or all(_index_like_argument(a) for a in args):
             return engine.read_index(engine.arr(function, node), args, node)
         if isinstance(node.func, ast.Name):
             return _opaque(engine, node, args, frame)
     if isinstance(function, Arr) and isinstance(node.func, ast.Name):
         return _opaque(engine, node, args, frame)
-    if isinstance(function, Lazy) and isinstance(function.default, str) and function.default.startswith("function:"):
+    if (
+        isinstance(function, Lazy)
+        and isinstance(function.default, str)
+        and function.default.startswith("function:")
+    ):
         name = function.default.split(":", 1)[1]
         engine.note(f"{function.name}(...) uses the parameter's default function {name}")
         handler = FUNCTIONS.get(name)
@@ -463,7 +500,11 @@ def _index_like_argument(value: Value) -> bool:
     if isinstance(value, Static):
         return isinstance(value.value, int) and not isinstance(value.value, bool)
     if isinstance(value, Arr):
-        return value.index_of is not None or value.rank >= 1 and is_placeholder(value.node) or value.rank == 0 and value.is_cond is False and _is_label_entry(value.node)
+        return (
+            value.index_of is not None
+            or (value.rank >= 1 and is_placeholder(value.node))
+            or (value.rank == 0 and value.is_cond is False and _is_label_entry(value.node))
+        )
     return False
 
 
@@ -483,16 +524,26 @@ def engine_frame(engine: Engine) -> Frame:
 def _autograd(info: CallInfo, function: Func) -> Value:
     """``grad(f)(x, ...)``: automatic differentiation, read as the derivative of f by its first argument."""
     engine = info.engine
-    value = engine.arr(engine.call_function(function, info.args, info.kwargs, info.node, info.frame), info.node)
+    value = engine.arr(
+        engine.call_function(function, info.args, info.kwargs, info.node, info.frame), info.node
+    )
     wrt = info.arr(0)
     if value.rank != 0:
         raise info.refuse("the gradient of a function whose value is not a number")
-    engine.note(f"{_text(info.node)}: automatic differentiation, read as the derivative of {function.name} by its first argument")
+    engine.note(
+        f"{_text(info.node)}: automatic differentiation, read as the derivative of {function.name} "
+        "by its first argument"
+    )
     return Arr(Derivative(value.node, wrt.node), wrt.axes, wrt.dims, wrt.sources)
 
 
 #: Helpers that the text calls but does not define, read by their name (the reading notes it).
-NAMED_HELPERS: Final = {"softmax": "softmax", "stablesoftmax": "softmax", "logsoftmax": "log_softmax", "sigmoid": "sigmoid"}
+NAMED_HELPERS: Final = {
+    "softmax": "softmax",
+    "stablesoftmax": "softmax",
+    "logsoftmax": "log_softmax",
+    "sigmoid": "sigmoid",
+}
 
 
 def unknown_function(engine: Engine, name: str, node: ast.Call, args: list[Value]) -> Value:
@@ -514,7 +565,7 @@ def unknown_function(engine: Engine, name: str, node: ast.Call, args: list[Value
 def _axis_positions(info: CallInfo, value: Arr, axis: Value | None) -> list[int] | None:
     """Axis numbers from an ``axis``/``dim``/``dims`` argument (None: all axes)."""
     engine = info.engine
-    if axis is None or isinstance(axis, Static) and axis.value is None:
+    if axis is None or (isinstance(axis, Static) and axis.value is None):
         return None
     items = axis.items if isinstance(axis, Tup) else (axis,)
     positions: list[int] = []
@@ -565,7 +616,9 @@ def _unary(build: Callable[[Node], Node]) -> Handler:
         if len(info.args) != 1:
             raise info.refuse(f"{info.name} with {len(info.args)} arguments")
         value = info.arr(0)
-        return replace(value, node=build(value.node), size_of=None, index_of=None, is_cond=False, default=None)
+        return replace(
+            value, node=build(value.node), size_of=None, index_of=None, is_cond=False, default=None
+        )
 
     return handler
 
@@ -643,7 +696,12 @@ def _reducer(kind: str) -> Handler:
         name = info.name.split(".")[-1]
         if kind in ("max", "min") and len(info.args) == 2 and not (isinstance(info.args[1], Static)):
             return _elementwise_extreme(info, kind)
-        if kind in ("max", "min") and len(info.args) == 2 and engine.dialect.name != "python" and not engine.dialect.one_based:
+        if (
+            kind in ("max", "min")
+            and len(info.args) == 2
+            and engine.dialect.name != "python"
+            and not engine.dialect.one_based
+        ):
             return _elementwise_extreme(info, kind)
         if not info.args:
             raise info.refuse(f"{name} without arguments")
@@ -686,7 +744,11 @@ def _elementwise_extreme(info: CallInfo, kind: str) -> Value:
     for value, other in ((a, b), (b, a)):
         c = _constant(other.node)
         if c is not None and 0 < abs(c) < Fraction(1, 1000):
-            engine.note(f"{_text(info.node)} read as {_text(info.node.args[0] if value is a else info.node.args[1])} (a guard against a tiny value)")
+            engine.note(
+                f"{_text(info.node)} read as "
+                f"{_text(info.node.args[0] if value is a else info.node.args[1])} "
+                "(a guard against a tiny value)"
+            )
             return value
     from derive.claims.ast import Call
 
@@ -702,9 +764,12 @@ def _constant(node: Node) -> Fraction | None:
 def _clip(info: CallInfo) -> Value:
     engine = info.engine
     value = info.arr(0)
-    bounds = [info.args[k] if info.has(k) else info.kw(("a_min", "min")[k - 1], ("a_max", "max")[k - 1]) for k in (1, 2)]
+    bounds = [
+        info.args[k] if info.has(k) else info.kw(("a_min", "min")[k - 1], ("a_max", "max")[k - 1])
+        for k in (1, 2)
+    ]
     for bound in bounds:
-        if bound is None or isinstance(bound, Static) and bound.value is None:
+        if bound is None or (isinstance(bound, Static) and bound.value is None):
             continue
         b = engine.arr(bound, info.node)
         c = _constant(b.node)
@@ -767,8 +832,18 @@ def _dot(info: CallInfo) -> Value:
 
 def _outer(info: CallInfo) -> Value:
     a, b = info.arr(0), info.arr(1)
-    flat_a = Arr(a.node, tuple(x for x in a.axes if x), tuple(d for x, d in zip(a.axes, a.dims, strict=True) if x), a.sources)
-    flat_b = Arr(b.node, tuple(x for x in b.axes if x), tuple(d for x, d in zip(b.axes, b.dims, strict=True) if x), b.sources)
+    flat_a = Arr(
+        a.node,
+        tuple(x for x in a.axes if x),
+        tuple(d for x, d in zip(a.axes, a.dims, strict=True) if x),
+        a.sources,
+    )
+    flat_b = Arr(
+        b.node,
+        tuple(x for x in b.axes if x),
+        tuple(d for x, d in zip(b.axes, b.dims, strict=True) if x),
+        b.sources,
+    )
     return outer(flat_a, flat_b, info.engine.dims)
 
 
@@ -778,7 +853,7 @@ def _diag(info: CallInfo) -> Value:
     value = info.arr(0)
     long = [(a, d) for a, d in zip(value.axes, value.dims, strict=True) if a is not None]
     if len(long) == 1:
-        (axis, dim), = long
+        ((axis, dim),) = long
         assert dim is not None
         other = engine.dims.fresh(dim)
         node = mul(rename(value.node, {axis: axis}, engine.dims), KroneckerDelta(Symbol(axis), Symbol(other)))
@@ -803,7 +878,7 @@ def _diag_embed(info: CallInfo) -> Value:
         raise info.refuse("diag_embed of an axis of size one")
     other = engine.dims.fresh(dim)
     node = mul(value.node, KroneckerDelta(Symbol(axis), Symbol(other)))
-    return Arr(node, value.axes + (other,), value.dims + (dim,), value.sources)
+    return Arr(node, (*value.axes, other), (*value.dims, dim), value.sources)
 
 
 def _like(fill: Node) -> Handler:
@@ -835,7 +910,9 @@ def _shape_from(info: CallInfo, values: list[Value]) -> tuple[tuple[str | None, 
         axes.append(engine.dims.fresh(dim))
         dims.append(dim)
     if engine.dialect.matlab_shapes and len(axes) == 1:
-        axes.append(axes[0] and engine.dims.fresh(dims[0]) if dims[0] is not None else None)  # zeros(n) is n x n
+        axes.append(
+            axes[0] and engine.dims.fresh(dims[0]) if dims[0] is not None else None
+        )  # zeros(n) is n x n
         dims.append(dims[0])
     return tuple(axes), tuple(dims)
 
@@ -922,7 +999,7 @@ def _transpose(info: CallInfo) -> Value:
         order[a], order[b] = order[b], order[a]
         return transpose(value, order)
     if value.rank == 1 and info.engine.dialect.name == "julia":
-        return Arr(value.node, (None,) + value.axes, (None,) + value.dims, value.sources)
+        return Arr(value.node, (None, *value.axes), (None, *value.dims), value.sources)
     return transpose(value)
 
 
@@ -1047,7 +1124,7 @@ def _vector(info: CallInfo, value: Arr) -> Arr:
         raise info.refuse("a matrix where a vector of indices is expected")
     if not long:
         return value
-    (axis, dim), = long
+    ((axis, dim),) = long
     return Arr(value.node, (axis,), (dim,), value.sources, value.size_of, value.index_of)
 
 
@@ -1059,7 +1136,9 @@ def _einsum(info: CallInfo) -> Value:
     inputs_text, output_text = spec.value.replace(" ", "").split("->")
     operands = [info.arr(k) for k in range(1, len(info.args))]
     letters = inputs_text.split(",")
-    if len(letters) != len(operands) or any(len(ls) != op.rank for ls, op in zip(letters, operands, strict=True)):
+    if len(letters) != len(operands) or any(
+        len(ls) != op.rank for ls, op in zip(letters, operands, strict=True)
+    ):
         raise info.refuse("einsum subscripts that do not match the operands")
     placeholder: dict[str, str] = {}
     dims_of: dict[str, int] = {}
@@ -1145,7 +1224,7 @@ def _pointed(engine: Engine, pointer: Ptr, at: ast.AST) -> Arr:
         return value
     if len(vector_axes) > 1:
         raise Refusal("a load of a block with several axes", at)
-    (axis, dim), = vector_axes
+    ((axis, dim),) = vector_axes
     value = Arr(Symbol(name, (Symbol(axis),)), (axis,), (dim,))
     engine.inputs.setdefault(name, value)
     return value
@@ -1357,7 +1436,9 @@ def _method_reduce(kind: str) -> MethodHandler:
         if axis is None and info.args:
             axis = info.args[0]
         result = reduction(info, value, kind, axis, _keep(info))
-        if kind in ("max", "min") and info.kw("dim") is not None or kind in ("max", "min") and info.args and "torch" in info.engine.libraries:
+        if (kind in ("max", "min") and info.kw("dim") is not None) or (
+            kind in ("max", "min") and info.args and "torch" in info.engine.libraries
+        ):
             return Tup((result, Unread(f"the indices returned by {_text(info.node)}", info.node)))
         return result
 
@@ -1403,9 +1484,10 @@ def _method_map(info: CallInfo, value: Arr) -> Value:
     entry = engine.read_index(value, [Arr(Symbol(axis), index_of=dim)], info.node)
     index = Arr(Symbol(axis), index_of=dim)
     parameters = function.node.args.args
-    arguments: list[Value] = [entry, index][: len(parameters)]
+    arguments: list[Value] = [entry, index]
+    arguments = arguments[: len(parameters)]
     result = engine.arr(engine.call_function(function, arguments, {}, info.node, info.frame), info.node)
-    return Arr(result.node, (axis,) + result.axes, (dim,) + result.dims, result.sources | value.sources)
+    return Arr(result.node, (axis, *result.axes), (dim, *result.dims), result.sources | value.sources)
 
 
 def _method_binary(build: Callable[[Node, Node], Node]) -> MethodHandler:
@@ -1461,4 +1543,3 @@ def _numbers() -> None:
 
 
 _numbers()
-
