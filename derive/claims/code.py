@@ -492,6 +492,11 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
     for function, names in reversed(list(engine.returns.items())):
         if _is_gradient_name(function) and names == [function] and function in latest:
             return function, f"function {function} returns it"
+    # a function returning one value built on a gradient's name (return dW / N)
+    for function, names in reversed(list(engine.returns.items())):
+        head = engine.return_heads.get(function)
+        if head is not None and names == [function] and _is_gradient_name(head) and function in latest:
+            return function, f"function {function} returns a value built on {head}, a name for a gradient"
     # a returned value whose name says gradient
     for name, function in reversed(returned):
         if name != function and _is_gradient_name(name) and name in latest:

@@ -64,7 +64,12 @@ def plain(node: Node | Condition) -> str:
     if isinstance(node, Add):
         text = plain(node.terms[0])
         for term in node.terms[1:]:
-            text += f" - {_atom(term.operand)}" if isinstance(term, Neg) else f" + {plain(term)}"
+            if isinstance(term, Neg):
+                operand = term.operand
+                inner = plain(operand)
+                text += f" - ({inner})" if isinstance(operand, (Add, Neg)) else f" - {inner}"
+            else:
+                text += f" + {plain(term)}"
         return text
     if isinstance(node, Mul):
         return " * ".join(_atom(f) for f in node.factors)

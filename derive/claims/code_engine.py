@@ -30,9 +30,11 @@ from derive.claims.ast import (
     Condition,
     Indicator,
     KroneckerDelta,
+    Mul,
     Neg,
     Node,
     Number,
+    Sum,
     Symbol,
 )
 from derive.claims.code_index import (
@@ -48,6 +50,7 @@ from derive.claims.code_index import (
     div,
     free_placeholders,
     is_placeholder,
+    map_children,
     mul,
     neg,
     number,
@@ -302,6 +305,7 @@ class Engine:
         self.dims = Dims()
         self.records: list[Record] = []
         self.returns: dict[str, list[str]] = {}
+        self.return_heads: dict[str, str] = {}  # function -> the variable its one returned value is built on
         self.notes: list[str] = []
         self.class_labels: set[str] = set()
         self.inputs: dict[str, Arr] = {}
@@ -834,11 +838,11 @@ class Engine:
             for name in _targets(node):
                 self.bind(frame, name, unread, node)
             if isinstance(node, ast.Return) or _returns_inside(node):
+                # a return that cannot be read: what the function returns is not known
                 frame.returned = unread
-                if isinstance(node, ast.Return):
-                    frame.done = True
-                    if frame.function is not None and frame.record and not frame.loops:
-                        self.record_return(frame, node, unread)
+                frame.done = True
+                if frame.function is not None and frame.record and not frame.loops:
+                    self.record_return(frame, node, unread)
 
     def _statement(self, node: ast.stmt, frame: Frame) -> None:
         if isinstance(
@@ -937,10 +941,13 @@ class Engine:
         ]
         names: list[str] = []
         if len(kept) == 1:
-            v, _ = kept[0]
+            v, e = kept[0]
             if isinstance(v, (Arr, Unread, Lazy, SizeAttr, Static)):
                 self.record(frame, function, self._arr_or_unread(v, node), node, "return")
                 names.append(function)
+                head = _head_name(e) if e is not None else None
+                if head is not None:
+                    self.return_heads[function] = head
         else:
             for k, (v, e) in enumerate(kept):
                 if not isinstance(v, (Arr, Unread, Lazy, SizeAttr, Static)):
@@ -1273,7 +1280,7 @@ class Engine:
                 new = old
                 guard = value_node
                 for a, n in reversed(conditions):
-                    guard = Cases(((guard, Condition(Symbol(a), "=", n)), (old, None)))
+                    guard = self.cases(Condition(Symbol(a), "=", n), guard, old)
                 new = guard
         elif isinstance(op, (ast.Add, ast.Sub)):
             delta = mul(value_node, *(KroneckerDelta(Symbol(a), n) for a, n in conditions))
@@ -1407,6 +1414,7 @@ class Engine:
 
     def cases(self, condition: Condition, then_node: Node, else_node: Node) -> Node:
         """``then if condition else other``; an update on one branch becomes an indicator term."""
+        then_node = self.at_label(then_node, condition)
         if isinstance(then_node, type(else_node)) and then_node == else_node:
             return then_node
         for first, second, flip in ((then_node, else_node, False), (else_node, then_node, True)):
@@ -1415,6 +1423,26 @@ class Engine:
                 switch: Node = self.indicator(condition if not flip else _negate(condition))
                 return add(second, mul(switch, extra))
         return Cases(((then_node, condition), (else_node, None)))
+
+    def at_label(self, node: Node, condition: Condition) -> Node:
+        """Where ``p = e`` holds, an entry at the label e (``sum_f x_f delta(f, e)``) is the entry at p."""
+        if condition.op != "=" or not is_placeholder(condition.left):
+            return node
+        index, label = condition.left, condition.right
+
+        def go(n: Node) -> Node:
+            if isinstance(n, Sum) and n.index is not None:
+                factors = list(n.body.factors) if isinstance(n.body, Mul) else [n.body]
+                for k, factor in enumerate(factors):
+                    if not isinstance(factor, KroneckerDelta):
+                        continue
+                    if factor.i == Symbol(n.index) and factor.j == label:
+                        rest = factors[:k] + factors[k + 1 :]
+                        body = mul(*rest) if rest else ONE
+                        return go(substitute(body, {n.index: index}, self.dims))
+            return map_children(n, go)
+
+        return go(node)
 
     def indicator(self, condition: Condition) -> Node:
         if condition.op == "=" and _index_like(condition.left) and _index_like(condition.right):
@@ -1438,9 +1466,8 @@ class Engine:
         a, b = self.arr(left, at), self.arr(right, at)
         nodes, shape = align([a, b], self.dims, left=self.dialect.left_broadcast)
         condition = Condition(nodes[0], "=" if isinstance(op, ast.Eq) else "!=", nodes[1])
-        if not (_has_index(nodes[0]) or _has_index(nodes[1])) or not (
-            _index_like(nodes[0]) and _index_like(nodes[1])
-        ):
+        bare = is_placeholder(nodes[0]) or is_placeholder(nodes[1])
+        if not bare or not (_index_like(nodes[0]) and _index_like(nodes[1])):
             raise self.refuse(f"the comparison {_text(at)} depends on the data", at)
         for side, other in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
             if is_placeholder(other) and isinstance(side, Symbol) and side.name in self.inputs:

@@ -422,7 +422,7 @@ def reduce_axes(value: Arr, positions: Sequence[int], kind: str, keepdims: bool,
     """Sum, mean or max over the given axes (``kind`` is ``sum``, ``mean``, ``max`` or ``min``)."""
     node = value.node
     count: list[Node] = []
-    for position in sorted(set(positions)):
+    for position in sorted(set(positions), reverse=True):  # the first axis's sum outermost
         axis = value.axes[position]
         if axis is None:
             continue
@@ -438,6 +438,7 @@ def reduce_axes(value: Arr, positions: Sequence[int], kind: str, keepdims: bool,
         else:
             node = neg(Max(bound, neg(body)))
     if kind == "mean" and count:
+        count.reverse()
         node = div(node, count[0] if len(count) == 1 else Mul(tuple(count)))
     keep = set(positions)
     axes: list[str | None] = []

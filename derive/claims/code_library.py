@@ -1136,6 +1136,8 @@ def _einsum(info: CallInfo) -> Value:
     inputs_text, output_text = spec.value.replace(" ", "").split("->")
     operands = [info.arr(k) for k in range(1, len(info.args))]
     letters = inputs_text.split(",")
+    for ls, op in zip(letters, operands, strict=False):
+        engine.need_rank(op, len(ls), f"{_text(info.node)} has {len(ls)} subscripts for it")
     if len(letters) != len(operands) or any(
         len(ls) != op.rank for ls, op in zip(letters, operands, strict=True)
     ):
