@@ -255,7 +255,36 @@ def _parse_python(text: str) -> ast.Module:
         raise ParseError(f"not Python ({type(error).__name__})") from None
 
 
+_INTERNAL_CALLS: Final = (
+    (re.compile(r"__range__\(([^(),]+), ([^()]+)\)"), r"\1:\2"),
+    (re.compile(r"__range_step__\(([^(),]+), ([^(),]+), ([^()]+)\)"), r"\1:\2:\3"),
+    (re.compile(r"__mrdivide__\(([^(),]+), (.+?)\)"), r"\1 / \2"),
+    (re.compile(r"__(?:mpower|xor)__\(([^(),]+), (.+?)\)"), r"\1 ^ \2"),
+    (re.compile(r"__mod__\(([^(),]+), (.+?)\)"), r"\1 % \2"),
+)
+
+
+def _as_written(message: str, dialect: Dialect) -> str:
+    """Messages name constructs as the language writes them (MATLAB's a * B, 1:n), not as translated."""
+    if dialect.name == "python":
+        return message
+    for pattern, replacement in _INTERNAL_CALLS:
+        message = pattern.sub(replacement, message)
+    if dialect.matlab_shapes or dialect.name in ("julia", "armadillo"):
+        message = message.replace(" @ ", " * ")
+    return message
+
+
 def _read(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
+    try:
+        reading = _read_module(module, dialect, language)
+    except ParseError as error:
+        raise type(error)(_as_written(str(error), dialect)) from None
+    notes = tuple(_as_written(note, dialect) for note in reading.notes)
+    return CodeReading(**{**reading.__dict__, "notes": notes})
+
+
+def _read_module(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
     plan: dict[str, tuple[int, str]] = {}
     taken = {
         a.arg for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args

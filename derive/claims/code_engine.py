@@ -422,8 +422,8 @@ class Engine:
 
     def batch_hint(self, dim: int, name: str) -> None:
         """``batch = y.size(0)``: axis 0 of y runs over examples, so y (a vector by default) is a matrix."""
-        if self.dialect.matlab_shapes:
-            return  # MATLAB vectors are columns: a count of their entries says nothing more
+        if self.dialect.name != "python":
+            return  # a vector's length (C++ v.size(), MATLAB numel) says nothing more
         hint = self.dims.hint[dim]
         match = re.fullmatch(r"axis 0 of (.+)", hint)
         if match is None:
@@ -483,7 +483,9 @@ class Engine:
             base, symbol = value.obj, value.obj.node
             name = f"{symbol.name}.{value.name}"
             self.note(f"{name}: a field of the entries of {symbol.name} (an input)")
-            return Arr(Symbol(name, symbol.indices), base.axes, base.dims, base.sources)
+            field_value = Arr(Symbol(name, symbol.indices), base.axes, base.dims, base.sources)
+            self.inputs.setdefault(name, field_value)
+            return field_value
         if isinstance(value, Lib) and "." not in value.path and value.path not in ("range", "len"):
             # a bare name that is also a function name, used as a value: a variable of the page
             return self.input(value.path, at)
@@ -1263,6 +1265,14 @@ class Engine:
         shape_axes = tuple(mapping.get(a, a) if a is not None else None for a in shape.axes)
         shape = Arr(ZERO, shape_axes, shape.dims)
         conditions = [(a, rename(n, mapping, self.dims)) for a, n in conditions]
+        if self.dialect.matlab_shapes and value.rank > shape.rank:
+            # MATLAB: a column or row assigned at index pairs or a linear index: its entries in order
+            value = Arr(
+                value.node,
+                tuple(a for a in value.axes if a is not None),
+                tuple(d for a, d in zip(value.axes, value.dims, strict=True) if a is not None),
+                value.sources,
+            )
         self.match_ranks([shape, value], at, derived=True)
         nodes, target_shape = align([shape, value], self.dims)
         if target_shape.rank > shape.rank and target_shape.proper > shape.proper:
