@@ -49,7 +49,7 @@ from typing import Final, Literal
 
 from derive.claims.ast import Node, Size, Sum, Symbol
 from derive.claims.code_engine import PYTHON, Dialect, Engine, Record, Refusal, Restart, Unread
-from derive.claims.code_index import PLACEHOLDER, SIZE_MARK, Dims, map_children
+from derive.claims.code_index import PLACEHOLDER, SIZE_MARK, Dims, free_placeholders, map_children
 from derive.errors import InputTooLargeError, ParseError
 
 Syntax = Literal["python", "code"]
@@ -397,7 +397,7 @@ class _Namer:
 # --------------------------------------------------------------------------------------------------------
 
 _GRADIENT: Final = re.compile(
-    r"(d[A-Z]\w*|d_\w+|d[a-z]{1,2}\d?|d(scores|logits|inputs?|outputs?|probs|loss|theta|weights?|bias|hidden|"
+    r"(gradient\w*|d[A-Z]\w*|d_\w+|d[a-z]{1,2}\d?|d(scores|logits|inputs?|outputs?|probs|loss|theta|weights?|bias|hidden|"
     r"values)\w*|D[a-z]\w*|grads?(_\w+)?|\w*_grads?(_\w+)?|\w*Grads?\w*|∇\w*|_?∇\w*|delta\w*|\w*_delta|"
     r"\w*_?prime|\w*[dD]erivative\w*|(\w+_)?backward\w*|Backward|backPropagation|fback|\w*_diff|jacobian\w*|"
     r"\w*_jacobian\w*|\w*Jacobian\w*|\w*_grad_\w*)"
@@ -448,6 +448,19 @@ def _finish(
         if isinstance(record.value, Unread) and name not in (result, loss):
             notes.append(f"{name} (line {record.line}) is not read: {record.value.message}")
 
+    for name in list(readable):
+        value = readable[name].value
+        assert not isinstance(value, Unread)
+        loose = free_placeholders(value.node) - {a for a in value.axes if a is not None}
+        if loose:
+            message = (
+                f"line {readable[name].line}: {name} depends on an index that the text does not define "
+                "(a fragment of a loop's body)"
+            )
+            if name in (result, loss):
+                raise ParseError(message)
+            notes.append(message)
+            del readable[name]
     avoid = {name for name in engine.inputs if len(name) == 1} | {n for n in latest if len(n) == 1}
     namer = _Namer(engine.dims, avoid)
     sizes = {
@@ -526,10 +539,11 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
         head = engine.return_heads.get(function)
         if head is not None and names == [function] and _is_gradient_name(head) and function in latest:
             return function, f"function {function} returns a value built on {head}, a name for a gradient"
-    # a returned value whose name says gradient
-    for name, function in reversed(returned):
-        if name != function and _is_gradient_name(name) and name in latest:
-            return name, f"{function} returns {name}, a name for a gradient"
+    # a returned value whose name says gradient (the first one of the last function returning several)
+    for function, names in reversed(list(engine.returns.items())):
+        for name in names:
+            if name != function and _is_gradient_name(name) and name in latest:
+                return name, f"{function} returns {name}, a name for a gradient"
     # a function whose name says gradient, returning several values: the first that is not the loss
     for function, names in reversed(list(engine.returns.items())):
         if _is_gradient_name(function):
@@ -548,19 +562,16 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
         return name, f"{name} names a gradient"
     # the last value returned, or the last value computed
     for name, function in reversed(returned):
-        if (
-            name in latest
-            and not _is_loss_name(name)
-            and not _is_loss_name(function)
-            and not isinstance(latest[name].value, Unread)
-        ):
+        if name in latest and not _is_loss_name(name) and not _is_loss_name(function):
             return name, f"the last value the code returns ({name})"
     readers = list(latest.values())
     for name in reversed(list(latest)):
         record = latest[name]
         if record.kind != "assignment" or _is_loss_name(name):
             continue
-        if any(name in other.reads and other.line > record.line for other in readers):
+        if any(name in other.reads and other.line > record.line for other in readers) or any(
+            line > record.line and name in names for line, names in engine.statement_reads
+        ):
             continue  # an intermediate value: another value is computed from it
         # the last value nothing else is computed from (if it cannot be read, the reading fails)
         return name, f"the last value the code assigns ({name})"

@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import Final, TypeAlias
 
 from derive.claims.ast import (
+    Add,
     Cases,
     Condition,
     Indicator,
@@ -86,7 +87,7 @@ PYTHON: Final = Dialect("python")
 SCALAR_NAMES: Final = re.compile(
     r"_*(alpha|gamma|beta|reg|reg_strength|lam|lamb|lambda_?|lmbda|lr|learning_rate|eps|epsilon|T|temp|"
     r"temperature|tau|smoothing|label_smoothing|scale|\w+_scale|\w+_factor|scale_\w+|margin|momentum|"
-    r"weight_decay|decay|loss|cost|total|n|m|N|M|K|C|D|batch|batch_size|bs|n_samples|nsamples|num_\w+|n_\w+|\w+_size|\w+_count|"
+    r"\w*[a-z]Size|\w*[a-z]Count|num[A-Z]\w*|n[A-Z]\w*|weight_decay|decay|loss|cost|total|\w+_loss|loss_\w+|n|m|N|M|K|C|D|batch|batch_size|bs|n_samples|nsamples|num_\w+|n_\w+|\w+_size|\w+_count|"
     r"count|grad_output|grad_out|out_grad|dout|dloss|grad_losses?|upstream|step|order|total_classes|"
     r"block_idx|row_idx|col_offset|row|col|label|label_idx|\w+_idx|ignore_index|dY_scaled|\w+_stride\w*|"
     r"stride\w*|lse|\w+_max|max_\w+|sum_\w+|\w+_sum|dims?|axis)"
@@ -265,6 +266,7 @@ class Frame:
     loops: list[Loop] = field(default_factory=list)
     returned: Value | None = None
     done: bool = False
+    tainted: Unread | None = None  # a loop that could not be read
 
 
 class _Return(Exception):
@@ -305,7 +307,10 @@ class Engine:
         self.dims = Dims()
         self.records: list[Record] = []
         self.returns: dict[str, list[str]] = {}
-        self.return_heads: dict[str, str] = {}  # function -> the variable its one returned value is built on
+        self.return_heads: dict[str, str] = {}
+        self.statement_reads: list[
+            tuple[int, frozenset[str]]
+        ] = []  # function -> the variable its one returned value is built on
         self.notes: list[str] = []
         self.class_labels: set[str] = set()
         self.inputs: dict[str, Arr] = {}
@@ -338,13 +343,15 @@ class Engine:
         if annotation == "scalar":
             return 0, "type"
         if annotation == "array":
+            if MATRIX_NAMES.fullmatch(name.split(".")[-1]):
+                return 2, "name"
             return 1, "type-array"
         if annotation == "matrix":
             return 2, "type"
         if SCALAR_NAMES.fullmatch(name.split(".")[-1]):
             return 0, "name"
         if MATRIX_NAMES.fullmatch(name.split(".")[-1]):
-            return 2, "default"
+            return 2, "name"
         if VECTOR_NAMES.fullmatch(name.split(".")[-1]):
             return 1, "name"
         return 1, "default"
@@ -567,15 +574,22 @@ class Engine:
                             {n: (r + 1, "matched") for n, r in revisable.items()},
                             "assigned into a larger part of an array",
                         )
-        if self.dialect.matlab_shapes and not derived:
+        if not derived:
+            # a value computed from inputs of assumed rank, next to a larger array: those inputs grow
             for v in values:
-                if 0 < measure(v) < top and len(v.sources) == 1:
-                    (name,) = v.sources
-                    rank, how = self.plan.get(name, (1, "default"))
-                    if how == "default":
-                        raise Restart(
-                            {name: (top, "matched")}, f"its values meet a {top}-axis array element-wise"
-                        )
+                if not 0 < measure(v) < top:
+                    continue
+                growing = {
+                    n: r
+                    for n in v.sources
+                    for r, how in [self.plan.get(n, (1, "default"))]
+                    if how == "default" and r == measure(v)
+                }
+                if growing:
+                    raise Restart(
+                        {n: (r + top - measure(v), "matched") for n, r in growing.items()},
+                        f"its values meet a {top}-axis array element-wise",
+                    )
         for v in values:
             if measure(v) >= top or not v.sources or (measure(v) == 0 and v.node != self._input_node(v)):
                 continue
@@ -697,6 +711,16 @@ class Engine:
             items = consumed
         if len(consumed) == 1 and isinstance(consumed[0], Pairs):
             return self.pair_selection(base, consumed[0], at)
+        if len(consumed) == 1 and isinstance(consumed[0], Arr):
+            strided = _strided_indices(consumed[0], self.dims)
+            if strided is not None and len(strided) > 1:
+                self.note(
+                    f"{_describe(at)}: a flat index with strides read as the entry at each index in turn"
+                )
+                self.need_rank(
+                    base, len(strided), f"{_describe(at)} is a flat index over {len(strided)} axes"
+                )
+                items = consumed = list(strided)
         self.need_rank(
             base,
             len(consumed),
@@ -753,6 +777,15 @@ class Engine:
         # advanced (array) subscripts broadcast together
         shape_axes: list[str | None] = []
         shape_dims: list[int | None] = []
+        if advanced and len(advanced) == 1 and len(consumed) == 1:
+            ((_, only),) = advanced
+            one_label = self.dialect.name != "python" or base.proper == 1
+            if one_label and only.rank == 1 and only.node == self._input_node(only):
+                for name in only.sources:
+                    if self.plan.get(name, (1, "default"))[1] == "default":
+                        raise Restart(
+                            {name: (0, "exact")}, f"{_describe(at)} reads one entry at it: one label"
+                        )
         if advanced:
             for _, index in advanced:
                 self.fix_rank(
@@ -822,6 +855,17 @@ class Engine:
     # ---- statements ---------------------------------------------------------------------------------
 
     def run(self, module: ast.Module) -> None:
+        self.statement_reads = [
+            (
+                node.lineno,
+                frozenset(
+                    n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                ),
+            )
+            for node in ast.walk(module)
+            if isinstance(node, ast.stmt)
+            and not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.For, ast.If, ast.With))
+        ]
         frame = Frame(env={}, function=None, owner=None)
         self.block(module.body, frame)
 
@@ -839,6 +883,9 @@ class Engine:
             unread = Unread(f"{_where(at)}{refusal.message}", at)
             for name in _targets(node):
                 self.bind(frame, name, unread, node)
+            if isinstance(node, ast.For):
+                # the loop may change values through other names (aliases): later returns are not known
+                frame.tainted = unread
             if isinstance(node, ast.Return) or _returns_inside(node):
                 # a return that cannot be read: what the function returns is not known
                 frame.returned = unread
@@ -901,7 +948,14 @@ class Engine:
                 return
             if name in ("exit", "sys.exit") and len(call.args) == 1:
                 self.note("exit(...) read as the snippet's return statement")
-                self.do_return(node, self.expr(call.args[0], frame), frame)
+                value = self.expr(call.args[0], frame)
+                if frame.function is None:
+                    label = f"line {node.lineno}"
+                    self.record(frame, label, value, node, "return")
+                    self.returns.setdefault(label, []).append(label)
+                    frame.done = True
+                    return
+                self.do_return(node, value, frame)
                 return
             if isinstance(call.func, ast.Attribute) and call.func.attr in _IN_PLACE:
                 self.in_place(call, frame, node)
@@ -921,6 +975,8 @@ class Engine:
     def do_return(self, node: ast.stmt, value: Value, frame: Frame) -> None:
         if frame.loops:
             raise self.refuse("return inside a loop", node)
+        if frame.tainted is not None and not isinstance(value, Unread):
+            value = frame.tainted
         frame.returned = value
         frame.done = True
         if frame.function is not None and frame.record:
@@ -936,6 +992,11 @@ class Engine:
             expressions = source.elts
         else:
             expressions = [source]
+        if isinstance(value, Tup) and isinstance(source, ast.List):
+            unread = Unread(f"{_where(node)}{frame.function} returns a list literal", node)
+            self.record(frame, function, unread, node, "return")
+            self.returns[function] = [function]
+            return
         kept = [
             (v, e)
             for v, e in zip(items, list(expressions) + [None] * len(items), strict=False)
@@ -1248,8 +1309,8 @@ class Engine:
                 continue
             if kind == "plain":
                 assert isinstance(node, str)
-                if node in loop_vars:
-                    base_mapping[axis] = node  # the loop's index names the axis it fills
+                if node in loop_vars or node not in shape.axes:
+                    base_mapping[axis] = node  # the loop's (or an outer) index names the axis it fills
                 else:
                     mapping[node] = axis
             else:
@@ -1706,6 +1767,21 @@ class Engine:
 _IN_PLACE: Final = frozenset("scatter_add_ fill_ add_ sub_ mul_ div_ copy_ zero_ clamp_".split())
 
 
+def _strided_indices(index: Arr, dims: Dims) -> list[Arr] | None:
+    """``row * stride0 + i * stride1``: the loop indices of a flat index with strides, in order."""
+    node = index.node
+    terms = node.terms if isinstance(node, Add) else (node,)
+    found: list[Arr] = []
+    for term in terms:
+        factors = term.factors if isinstance(term, Mul) else (term,)
+        indices = [f for f in factors if is_placeholder(f)]
+        others = [f for f in factors if not is_placeholder(f)]
+        if len(indices) != 1 or any(not (isinstance(o, Symbol) and not o.indices) for o in others):
+            return None
+        found.append(Arr(indices[0], index_of=dims.dim(_placeholder_name(indices[0]))))
+    return found
+
+
 def _describe(at: object) -> str:
     return _text(at) if isinstance(at, ast.AST) else "this"
 
@@ -1958,6 +2034,17 @@ def _targets(node: ast.stmt) -> list[str]:
     elif isinstance(node, (ast.For, ast.If, ast.With)):
         for statement in list(node.body) + list(getattr(node, "orelse", [])):
             names.extend(_targets(statement))
+        return names
+    elif (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and _dotted(node.value.func) == "tl.store"
+    ):
+        pointer = node.value.args[0] if node.value.args else None
+        while isinstance(pointer, ast.BinOp):
+            pointer = pointer.left
+        if isinstance(pointer, ast.Name) and pointer.id.endswith("_ptr"):
+            return [pointer.id[:-4]]
         return names
     for target in targets:
         names.extend(_names(target))

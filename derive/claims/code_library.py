@@ -225,6 +225,12 @@ def _name(engine: Engine, node: ast.Name, frame: Frame) -> Value:
         return Static(None)
     if name in _PYTHON_FUNCTIONS and engine.dialect.name == "python":
         return Lib(name)
+    if name.endswith("offsets") and "tl" in engine.libraries:
+        call = ast.Call(func=node, args=[], keywords=[])
+        value = _arange_triton(CallInfo(engine, call, frame, [], {}, name))
+        engine.note(f"{name} (defined before the text) is read as the columns of the row")
+        frame.env[name] = value
+        return value
     if INDEX_NAMES.fullmatch(name):
         dim = engine.dims.new(f"the range of {name}")
         index = Arr(Symbol(engine.dims.fresh(dim)), index_of=dim)
@@ -449,6 +455,16 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
             k = engine.static_int(args[0], node, "the axis of size()")
             return engine.size_value(function.of, k - 1 if engine.dialect.one_based else k, node)
         raise Refusal(f"size() with {len(args)} arguments", node)
+    if (
+        isinstance(function, Lazy)
+        and isinstance(function.default, str)
+        and function.default.startswith("function:")
+    ):
+        name = function.default.split(":", 1)[1]
+        engine.note(f"{function.name}(...) uses the parameter's default function {name}")
+        handler = FUNCTIONS.get(name)
+        if handler is not None:
+            return handler(CallInfo(engine, node, frame, args, kwargs, name))
     if isinstance(function, (Arr, Lazy)) and engine.dialect.name != "python":
         # MATLAB a(i), C++ m(i, j): an entry; f(x) of an undefined f with array arguments: a function
         defined = (
@@ -462,16 +478,6 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
             return _opaque(engine, node, args, frame)
     if isinstance(function, Arr) and isinstance(node.func, ast.Name):
         return _opaque(engine, node, args, frame)
-    if (
-        isinstance(function, Lazy)
-        and isinstance(function.default, str)
-        and function.default.startswith("function:")
-    ):
-        name = function.default.split(":", 1)[1]
-        engine.note(f"{function.name}(...) uses the parameter's default function {name}")
-        handler = FUNCTIONS.get(name)
-        if handler is not None:
-            return handler(CallInfo(engine, node, frame, args, kwargs, name))
     if isinstance(function, Lazy):
         raise Refusal(f"the parameter {function.name} called as a function", node)
     if isinstance(function, Obj):
@@ -537,6 +543,11 @@ def _autograd(info: CallInfo, function: Func) -> Value:
     return Arr(Derivative(value.node, wrt.node), wrt.axes, wrt.dims, wrt.sources)
 
 
+#: Constructors of zero arrays that a text calls but does not define (TensorZero(1, 1, 1, n), MatZero(n, n)).
+ZERO_CONSTRUCTORS: Final = re.compile(
+    r"(tensor|mat|matrix|array|vec|vector)zeros?|zeros?(tensor|mat|matrix|array)"
+)
+
 #: Helpers that the text calls but does not define, read by their name (the reading notes it).
 NAMED_HELPERS: Final = {
     "softmax": "softmax",
@@ -549,6 +560,9 @@ NAMED_HELPERS: Final = {
 def unknown_function(engine: Engine, name: str, node: ast.Call, args: list[Value]) -> Value:
     """A function neither in the tables nor defined in the text: its value is an input named after it."""
     key = name.lower().replace("_", "")
+    if ZERO_CONSTRUCTORS.fullmatch(key) and args and all(isinstance(a, (Static, Arr, Lazy)) for a in args):
+        engine.note(f"{name}(...) is not defined in the text: read as an array of zeros of that shape")
+        return _filled(ZERO)(CallInfo(engine, node, engine_frame(engine), list(args), {}, name))
     if key in NAMED_HELPERS and len(args) == 1:
         engine.note(f"{name}(...) is not defined in the text: read as the {NAMED_HELPERS[key]} its name says")
         info = CallInfo(engine, node, engine_frame(engine), list(args), {}, NAMED_HELPERS[key])
