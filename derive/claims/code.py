@@ -410,12 +410,12 @@ _LOSS: Final = re.compile(
 
 
 def _is_gradient_name(name: str) -> bool:
-    name = name.split(".")[-1]
+    name = name.split("[")[0].split(".")[-1]
     return bool(_GRADIENT.fullmatch(name)) and name not in _NOT_GRADIENT
 
 
 def _is_loss_name(name: str) -> bool:
-    name = name.split(".")[-1]
+    name = name.split("[")[0].split(".")[-1]
     return bool(_LOSS.fullmatch(name)) and not _is_gradient_name(name)
 
 

@@ -93,7 +93,7 @@ SCALAR_NAMES: Final = re.compile(
     r"stride\w*|lse|\w+_max|max_\w+|sum_\w+|\w+_sum|dims?|axis)"
 )
 #: Inputs named by one capital letter are matrices (X, W, Y, A, Z, P): the page's own convention.
-MATRIX_NAMES: Final = re.compile(r"[A-Z]\d?|[A-Z]_?(train|batch|hat|pred|true|T)")
+MATRIX_NAMES: Final = re.compile(r"[A-Z]\d?|[A-Z]_?(train|batch|hat|pred|true|T)|d[A-Z]\d?|\w+_[A-Z]\d?")
 
 #: Biases are vectors, broadcast over the examples.
 VECTOR_NAMES: Final = re.compile(r"b\d?|bias\w*|b_\w+")
@@ -964,6 +964,8 @@ class Engine:
                 self.expr(call, frame)
                 return
         value = self.expr(call, frame)
+        if isinstance(value, Unread) and _targets(node):
+            raise Refusal(value.message, value.at)  # a store that cannot be read: its array is not known
         if isinstance(value, (Arr, Unread)) and not _is_trivial(call):
             name = f"line {node.lineno}"
             self.record(frame, name, value, node, "return")
@@ -1273,6 +1275,10 @@ class Engine:
         if isinstance(value, Unread):
             self.bind(frame, name, value, node)
             return
+        keys = [self.subscript_item(s, frame) for s in subscripts]
+        if len(keys) == 1 and isinstance(keys[0], Static) and isinstance(keys[0].value, str) and op is None:
+            self.bind(frame, f"{name}[{keys[0].value!r}]", value, node)  # a dictionary entry: a named value
+            return
         base = self.arr(current, target)
         items = [self.subscript_item(s, frame) for s in subscripts]
         if len(items) == 1 and isinstance(items[0], Tup):
@@ -1337,6 +1343,12 @@ class Engine:
         self.match_ranks([shape, value], at, derived=True)
         nodes, target_shape = align([shape, value], self.dims)
         if target_shape.rank > shape.rank and target_shape.proper > shape.proper:
+            extra = target_shape.proper - shape.proper
+            try:
+                why = f"{_describe(at)} assigns {extra} more axes than it selects"
+                self.need_rank(base, base.rank + 1, why)
+            except Refusal:
+                pass
             raise self.refuse("the assigned value has more axes than the entries it is assigned to", at)
         assigned = rename(nodes[1], {}, self.dims)
         # express the value on base's axes: the aligned shape carries the selected axes' names
@@ -1618,6 +1630,8 @@ class Engine:
             if isinstance(now, Arr) and var in free_placeholders(now.node) - set(a for a in now.axes if a):
                 frame.env[name] = Unread(f"{_where(node)}{name} is only defined inside the loop")
             elif isinstance(now, Arr) and now.index_of is None and now not in self.inputs.values():
+                self.record(frame, name, now, node, "assignment")
+            elif isinstance(now, Unread):
                 self.record(frame, name, now, node, "assignment")
         for target in _names(node.target):
             frame.env[target] = Unread(f"{_where(node)}the loop variable {target} is read after its loop")

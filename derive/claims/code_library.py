@@ -356,6 +356,19 @@ def _subscript(engine: Engine, node: ast.Subscript, frame: Frame) -> Value:
     part = node.slice
     items_nodes = list(part.elts) if isinstance(part, ast.Tuple) else [part]
     items = [engine.subscript_item(i, frame) for i in items_nodes]
+    if len(items) == 1 and isinstance(items[0], Static) and isinstance(items[0].value, str):
+        path = (
+            engine.attribute_path(node.value, frame)
+            if isinstance(node.value, (ast.Name, ast.Attribute))
+            else None
+        )
+        if path is not None:
+            key = f"{path}[{items[0].value!r}]"
+            if key in frame.env:
+                return frame.env[key]
+            created = engine.input(key, node)  # a dictionary entry the text does not define
+            frame.env[key] = created
+            return created
     if isinstance(base, Unread):
         return base
     if isinstance(base, Tup):
@@ -1035,6 +1048,7 @@ def reshape(info: CallInfo, value: Arr, sizes: list[Value]) -> Arr:
             raise info.refuse("a reshape to a fixed size")
     wanted = targets.count("long")
     if wanted != len(long):
+        engine.need_rank(value, wanted, f"{_text(info.node)} keeps {wanted} long axes", proper=True)
         if wanted == 1 and len(long) == 0:
             raise info.refuse("a reshape of a number")
         engine.need_rank(value, wanted, f"{_text(info.node)} keeps {wanted} long axes", proper=True)
@@ -1336,7 +1350,61 @@ def _type_test(info: CallInfo) -> Value:
     return Static(True)
 
 
+def _reduce_loss(info: CallInfo, value: Arr, default: str) -> Value:
+    reduction = info.kw("reduction")
+    how = reduction.value if isinstance(reduction, Static) else default
+    engine = info.engine
+    if how == "none":
+        return value
+    if how == "sum":
+        return reduce_axes(value, list(range(value.rank)), "sum", False, engine.dims)
+    if how == "batchmean" and value.rank >= 1 and value.axes[0] is not None and value.dims[0] is not None:
+        total = reduce_axes(value, list(range(value.rank)), "sum", False, engine.dims)
+        return replace(total, node=div(total.node, engine.dims.size(value.dims[0])))
+    if how in ("mean", "elementwise_mean", "batchmean"):
+        return reduce_axes(value, list(range(value.rank)), "mean", False, engine.dims)
+    raise info.refuse(f"the reduction {how!r}")
+
+
+def _cross_entropy(info: CallInfo) -> Value:
+    """torch ``F.cross_entropy(logits, labels)``: the mean over rows of -log softmax at each row's label."""
+    engine = info.engine
+    logits, labels = info.arr(0), info.arr(1)
+    engine.need_rank(logits, 2, f"{_text(info.node)} takes logits with a row per example")
+    exps = replace(logits, node=Exp(logits.node), size_of=None, index_of=None)
+    total = reduce_axes(exps, [1], "sum", True, engine.dims)
+    log_probs = engine.elementwise(sub, [logits, replace(total, node=Log(total.node))], info.node)
+    dim = logits.dims[0]
+    assert dim is not None
+    row = engine.dims.fresh(dim)
+    rows = Arr(Symbol(row), (row,), (dim,))
+    picked = engine.read_index(log_probs, [rows, labels], info.node)
+    engine.note(
+        f"{_text(info.node)}: torch's cross-entropy of logits and class labels (its log-softmax over axis 1)"
+    )
+    return _reduce_loss(info, replace(picked, node=neg(picked.node)), "mean")
+
+
+def _kl_div(info: CallInfo) -> Value:
+    """torch ``F.kl_div(input, target)``, ``nn.KLDivLoss()(input, target)``: target (log target - input)."""
+    engine = info.engine
+    inputs, target = info.arr(0), info.arr(1)
+    terms = engine.elementwise(lambda x, t: mul(t, sub(Log(t), x)), [inputs, target], info.node)
+    engine.note(f"{_text(info.node)}: torch's KL divergence (input holds log-probabilities)")
+    return _reduce_loss(info, terms, "mean")
+
+
+def _kl_div_module(info: CallInfo) -> Value:
+    if info.args:
+        raise info.refuse("KLDivLoss with arguments")
+    return Lib("__kl_div__")
+
+
 FUNCTIONS: Final[dict[str, Handler]] = {
+    "cross_entropy": _cross_entropy,
+    "kl_div": _kl_div,
+    "__kl_div__": _kl_div,
+    "KLDivLoss": _kl_div_module,
     "__range__": _range_inclusive,
     "__range_step__": _refuse_with("a range with a step"),
     "__mrdivide__": _mrdivide,
