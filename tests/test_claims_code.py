@@ -657,3 +657,129 @@ def _walk(node: object) -> list[object]:
 
 
 del KroneckerDelta, Symbol
+
+
+# --------------------------------------------------------------------------------------------------------
+# Loops over rows, strided indices, library losses; refusing rather than guessing
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_a_loop_over_zipped_rows_fills_one_row_per_example() -> None:
+    source = """
+    def f(output, dvalues):
+        dinputs = np.empty_like(dvalues)
+        for index, (single_output, single_dvalues) in enumerate(zip(output, dvalues)):
+            s = single_output.reshape(-1, 1)
+            jacobian = np.diagflat(s) - np.dot(s, s.T)
+            dinputs[index] = np.dot(jacobian, single_dvalues)
+        return dinputs
+    """
+    reading = assert_reads_like_numpy(
+        source, "f", lambda rng: {"output": rng.random((3, 4)), "dvalues": rng.normal(size=(3, 4))}
+    )
+    assert reading.inputs == {"output": 2, "dvalues": 2}
+
+
+def test_a_flat_index_with_strides_reads_one_entry_per_index() -> None:
+    source = """
+    void k(float *Md, int *labels, float *grad, int M, int N, int s0, int s1) {
+        int row = blockIdx.x * blockDim.x + threadIdx.x;
+        if (row < M) {
+            for (int i = 0; i < N; ++i) {
+                float p = expf(Md[row * s0 + i * s1]);
+                grad[row * s0 + i * s1] = p;
+            }
+        }
+    }
+    """
+    reading = read_code(textwrap.dedent(source), "code", "cuda")
+    assert value_text(reading, "grad") == "['i', 'j'] exp(Md[i, j])"
+    assert any("a flat index with strides" in note for note in reading.notes)
+
+
+def test_torch_cross_entropy_is_the_mean_negative_log_softmax_at_the_labels() -> None:
+    source = """
+    def f(x, y):
+        return F.cross_entropy(x, y)
+    """
+    reference = """
+    def f(x, y):
+        logp = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+        return -logp[np.arange(x.shape[0]), y].mean()
+    """
+    assert_reads_like_numpy(source, "f", logits_and_labels(), reference=reference)
+
+
+def test_torch_kl_divergence_with_its_default_mean() -> None:
+    source = """
+    def f(a, b):
+        return nn.KLDivLoss()(a, b)
+    """
+    reference = """
+    def f(a, b):
+        return (b * (np.log(b) - a)).mean()
+    """
+    assert_reads_like_numpy(
+        source, "f", lambda rng: {"a": rng.normal(size=5), "b": rng.random(5)}, reference=reference
+    )
+
+
+def test_a_return_after_a_loop_that_cannot_be_read_is_refused() -> None:
+    source = """
+    def f(layers, grads):
+        for layer, grad in zip(layers, reversed(grads)):
+            grad[0] += layer.W
+        return grads
+    """
+    with pytest.raises(ParseError, match="the function reversed"):
+        read_code(textwrap.dedent(source))
+
+
+def test_a_value_with_an_index_the_text_does_not_define_is_refused() -> None:
+    with pytest.raises(ParseError, match="depends on an index that the text does not define"):
+        read_code("dW[j, :] += p[j] * X[:, i]\n")
+
+
+def test_an_early_return_under_a_data_condition_is_refused_not_skipped() -> None:
+    source = """
+    def grad(dy, y):
+        if not within_gradient(y):
+            return dy
+        return dy * y
+    """
+    with pytest.raises(ParseError):
+        read_code(textwrap.dedent(source))
+
+
+def test_a_triton_store_that_cannot_be_read_refuses_the_gradient() -> None:
+    source = """
+    probs = tl.exp(logits - lse)
+    if HAS_SMOOTHING:
+        probs = probs - smoothing
+    else:
+        probs = probs - 1.0
+    grad_scale = dloss * scale
+    tl.store(dlogits_ptr + col_offsets, grad_scale * probs)
+    """
+    with pytest.raises(ParseError, match=r"HAS_SMOOTHING depends on the data \(needed for dlogits\)"):
+        read_code(textwrap.dedent(source), "python")
+
+
+def test_matlab_argmax_of_a_one_hot_matrix_gives_labels() -> None:
+    source = """
+    function dx = g(scores, correct)
+        N = size(scores, 1);
+        p = exp(scores) ./ repmat(sum(exp(scores), 2), 1, size(scores, 2));
+        [~, idx] = max(correct, [], 2);
+        lin = sub2ind(size(p), (1:length(idx))', idx);
+        dx = p;
+        dx(lin) = p(lin) - 1;
+        dx = dx / N;
+    end
+    """
+    reading = read_code(textwrap.dedent(source), "code", "matlab")
+    assert (
+        value_text(reading)
+        == "['i', 'j'] (exp(scores[i, j]) / sum_j2(exp(scores[i, j2])) - delta(j, idx[i])) / size(i)"
+    )
+    assert reading.class_labels == frozenset({"idx"})
