@@ -16,24 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from derive.claims.ast import (
     Add,
-    Call,
-    Cases,
     Condition,
-    Derivative,
-    Differential,
     Div,
-    Dots,
-    Exp,
-    Hadamard,
-    Index,
-    Indicator,
     KroneckerDelta,
-    Log,
-    Matrix,
     Max,
     Mul,
     Neg,
@@ -43,7 +32,6 @@ from derive.claims.ast import (
     Size,
     Sum,
     Symbol,
-    Transpose,
 )
 
 PLACEHOLDER: Final = "\ue000"
@@ -173,32 +161,8 @@ def power(base: Node, exponent: Node) -> Node:
 # Generic traversal of IR nodes
 # --------------------------------------------------------------------------------------------------------
 
-_NODE_TYPES: Final = (
-    Number,
-    Symbol,
-    Call,
-    Add,
-    Mul,
-    Div,
-    Pow,
-    Neg,
-    Log,
-    Exp,
-    Transpose,
-    Hadamard,
-    Sum,
-    Derivative,
-    KroneckerDelta,
-    Cases,
-    Indicator,
-    Index,
-    Matrix,
-    Dots,
-    Differential,
-    Max,
-    Size,
-    Condition,
-)
+#: Every IR node type (read from the ``Node`` union, so nodes added to the IR are traversed too).
+_NODE_TYPES: Final = (*get_args(Node), Condition)
 
 
 def map_children(node: Node, function: Callable[[Node], Node]) -> Node:
@@ -214,7 +178,7 @@ def map_children(node: Node, function: Callable[[Node], Node]) -> Node:
 
 def _map_value(value: object, function: Callable[[Node], Node]) -> object:
     if isinstance(value, _NODE_TYPES):
-        return function(value)  # type: ignore[arg-type]
+        return function(value)
     if isinstance(value, tuple):
         items = tuple(_map_value(v, function) for v in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
@@ -228,7 +192,7 @@ def children(node: Node) -> Iterable[Node]:
 
 def _values(value: object) -> Iterable[Node]:
     if isinstance(value, _NODE_TYPES):
-        yield value  # type: ignore[misc]
+        yield value
     elif isinstance(value, tuple):
         for item in value:
             yield from _values(item)
