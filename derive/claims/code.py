@@ -443,7 +443,7 @@ def _finish(
         unread_all = [r for r in latest.values() if isinstance(r.value, Unread)]
         if unread_all:
             raise ParseError(unread_all[-1].value.message)  # type: ignore[union-attr]
-        raise ParseError("the code computes no value")
+        raise ParseError("no value of the code reads as a gradient or a loss")
     for name, record in latest.items():
         if isinstance(record.value, Unread) and name not in (result, loss):
             notes.append(f"{name} (line {record.line}) is not read: {record.value.message}")
@@ -583,16 +583,31 @@ def _uses(record: Record, name: str) -> bool:
     return name in record.reads
 
 
+_LOSS_WORDS: Final = re.compile(r"(?i).*(loss|cost|entropy|nll|xent|focal).*")
+
+
+def _loss_like(name: str, record: Record, result: str | None) -> bool:
+    """A loss is a number; next to a result, a per-entry value counts only when its name says loss in words
+    (a Jacobian named J is not a loss)."""
+    if not _is_loss_name(name):
+        return False
+    value = record.value
+    if isinstance(value, Unread) or not any(a is not None for a in value.axes) or result is None:
+        return True
+    return bool(_LOSS_WORDS.fullmatch(name.split("[")[0].split(".")[-1]))
+
+
 def _infer_loss(engine: Engine, latest: dict[str, Record], result: str | None) -> tuple[str | None, str]:
     for function, names in reversed(list(engine.returns.items())):
-        if _is_loss_name(function) and names == [function] and function != result and function in latest:
-            return function, f"function {function} returns it"
+        if names == [function] and function != result and function in latest:
+            if _loss_like(function, latest[function], result):
+                return function, f"function {function} returns it"
     for function, names in reversed(list(engine.returns.items())):
         for name in names:
-            if name != function and _is_loss_name(name) and name != result and name in latest:
+            if name != function and name != result and name in latest and _loss_like(name, latest[name], result):
                 return name, f"{function} returns {name}"
     for name in reversed(list(latest)):
-        if _is_loss_name(name) and name != result and latest[name].kind != "parameter":
+        if name != result and latest[name].kind != "parameter" and _loss_like(name, latest[name], result):
             return name, f"{name} names a loss"
     return None, "no value of the code reads as the loss"
 

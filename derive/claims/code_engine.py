@@ -987,9 +987,12 @@ class Engine:
     def record_return(self, frame: Frame, node: ast.stmt, value: Value) -> None:
         function = frame.function
         assert function is not None
+        source = getattr(node, "value", None)
+        while isinstance(value, Tup) and isinstance(source, ast.List) and len(source.elts) == 1:
+            value, source = value.items[0], source.elts[0]  # [[x]]: a value wrapped in one-entry lists
+            self.note(f"{function} returns its value wrapped in a one-entry list")
         items = value.items if isinstance(value, Tup) else (value,)
         expressions: Sequence[ast.expr | None]
-        source = getattr(node, "value", None)
         if isinstance(node, ast.Return) and isinstance(source, ast.Tuple) and isinstance(value, Tup):
             expressions = source.elts
         else:
@@ -1631,7 +1634,7 @@ class Engine:
                 frame.env[name] = Unread(f"{_where(node)}{name} is only defined inside the loop")
             elif isinstance(now, Arr) and now.index_of is None and now not in self.inputs.values():
                 self.record(frame, name, now, node, "assignment")
-            elif isinstance(now, Unread):
+            elif isinstance(now, Unread) and not now.message.endswith("is read after its loop"):
                 self.record(frame, name, now, node, "assignment")
         for target in _names(node.target):
             frame.env[target] = Unread(f"{_where(node)}the loop variable {target} is read after its loop")

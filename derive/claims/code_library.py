@@ -563,6 +563,9 @@ ZERO_CONSTRUCTORS: Final = re.compile(
 
 #: Helpers that the text calls but does not define, read by their name (the reading notes it).
 NAMED_HELPERS: Final = {
+    "mulmat": "matmul",
+    "matmul": "matmul",
+    "matmult": "matmul",
     "softmax": "softmax",
     "stablesoftmax": "softmax",
     "logsoftmax": "log_softmax",
@@ -576,6 +579,9 @@ def unknown_function(engine: Engine, name: str, node: ast.Call, args: list[Value
     if ZERO_CONSTRUCTORS.fullmatch(key) and args and all(isinstance(a, (Static, Arr, Lazy)) for a in args):
         engine.note(f"{name}(...) is not defined in the text: read as an array of zeros of that shape")
         return _filled(ZERO)(CallInfo(engine, node, engine_frame(engine), list(args), {}, name))
+    if key in NAMED_HELPERS and NAMED_HELPERS[key] == "matmul" and len(args) == 2:
+        engine.note(f"{name}(...) is not defined in the text: read as the matrix product its name says")
+        return engine.matmul(engine.arr(args[0], node), engine.arr(args[1], node), node)
     if key in NAMED_HELPERS and len(args) == 1:
         engine.note(f"{name}(...) is not defined in the text: read as the {NAMED_HELPERS[key]} its name says")
         info = CallInfo(engine, node, engine_frame(engine), list(args), {}, NAMED_HELPERS[key])
