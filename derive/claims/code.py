@@ -604,7 +604,8 @@ def _infer_loss(engine: Engine, latest: dict[str, Record], result: str | None) -
                 return function, f"function {function} returns it"
     for function, names in reversed(list(engine.returns.items())):
         for name in names:
-            if name != function and name != result and name in latest and _loss_like(name, latest[name], result):
+            candidate = name != function and name != result and name in latest
+            if candidate and _loss_like(name, latest[name], result):
                 return name, f"{function} returns {name}"
     for name in reversed(list(latest)):
         if name != result and latest[name].kind != "parameter" and _loss_like(name, latest[name], result):
