@@ -783,3 +783,14 @@ def test_matlab_argmax_of_a_one_hot_matrix_gives_labels() -> None:
         == "['i', 'j'] (exp(scores[i, j]) / sum_j2(exp(scores[i, j2])) - delta(j, idx[i])) / size(i)"
     )
     assert reading.class_labels == frozenset({"idx"})
+
+
+def test_an_expression_that_grows_without_bound_is_refused() -> None:
+    source = "def f(x):\n" + "    x = x * x + x\n" * 40 + "    dx = x\n    return dx\n"
+    with pytest.raises(ParseError, match="too large to read"):
+        read_code(source)
+
+
+def test_long_code_in_another_language_is_refused_at_once() -> None:
+    with pytest.raises(ParseError, match="over the limit"):
+        read_code("x = 1;\n" * 1000, "code", "matlab")

@@ -116,6 +116,26 @@ SINKS: Final = frozenset(
 )
 
 
+#: A value whose expression, written out, has more nodes than this is refused (code that squares a value
+#: again and again would otherwise grow without bound).
+MAX_EXPRESSION_NODES: Final = 5_000
+
+
+def expanded_size(node: Node) -> int:
+    """The number of nodes of ``node`` written out (shared parts counted each time), in linear time."""
+    from derive.claims.code_index import children
+
+    sizes: dict[int, int] = {}
+
+    def size(n: Node) -> int:
+        key = id(n)
+        if key not in sizes:
+            sizes[key] = min(1 + sum(size(c) for c in children(n)), 10 * MAX_EXPRESSION_NODES)
+        return sizes[key]
+
+    return size(node)
+
+
 class Restart(Exception):
     """Inputs need another number of axes: read again (``changes``: name -> (rank, how))."""
 
@@ -1174,6 +1194,8 @@ class Engine:
     # ---- assignment ---------------------------------------------------------------------------------
 
     def bind(self, frame: Frame, name: str, value: Value, node: ast.AST) -> None:
+        if isinstance(value, Arr) and expanded_size(value.node) > MAX_EXPRESSION_NODES:
+            value = Unread(f"{_where(node)}the expression of {name} is too large to read", node)
         if isinstance(value, Argmax):
             value = self.argmax_labels(name, value)
         if isinstance(value, Arr) and value.size_of is not None and _SIZE_HINT.fullmatch(name.split(".")[-1]):

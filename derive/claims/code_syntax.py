@@ -21,7 +21,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from derive.claims.code_engine import Dialect
-from derive.errors import ParseError
+from derive.errors import InputTooLargeError, ParseError
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,8 @@ _ALIASES: Final = {"cpp": "c++", "c#": "c++", "csharp": "c++", "js": "javascript
 UNSUPPORTED: Final = {"apl": "APL", "q": "q (kdb+)", "q (kdb+)": "q (kdb+)", "rust": "Rust"}
 
 MAX_LINES: Final = 400
+#: The grammar (an Earley parser) takes about a second per kilobyte of code: longer code is refused at once.
+MAX_CHARS: Final = 4000
 
 
 @lru_cache(maxsize=1)
@@ -139,9 +141,13 @@ def parse_code(text: str, language: str) -> tuple[ast.Module, Dialect]:
     spec = language_of(language)
     if re.search(r"\barma(dillo)?\b", text) and spec.name in ("c", "c++"):
         spec = LANGUAGES["armadillo"]
+    if len(text) > MAX_CHARS:
+        raise InputTooLargeError(
+            f"{spec.name} code of {len(text)} characters is over the limit of {MAX_CHARS}"
+        )
     prepared = prepare(text, spec)
     if prepared.count("\n") > MAX_LINES:
-        raise ParseError(f"code of more than {MAX_LINES} lines")
+        raise InputTooLargeError(f"code of more than {MAX_LINES} lines")
     try:
         tree = _parser().parse(prepared)
     except UnexpectedCharacters as error:
@@ -159,7 +165,10 @@ def parse_code(text: str, language: str) -> tuple[ast.Module, Dialect]:
         ) from None
     except (LarkError, RecursionError) as error:
         raise ParseError(f"{spec.name} code not understood ({type(error).__name__})") from None
-    module = _ToPython(spec).transform(tree)
+    try:
+        module = _ToPython(spec).transform(tree)
+    except RecursionError:
+        raise ParseError(f"{spec.name} code nested too deeply") from None
     assert isinstance(module, ast.Module)
     ast.fix_missing_locations(module)
     return module, spec.dialect()
