@@ -900,7 +900,8 @@ class Engine:
             self._statement(node, frame)
         except Refusal as refusal:
             at = refusal.at if refusal.at is not None else node
-            unread = Unread(f"{_where(at)}{refusal.message}", at)
+            located = refusal.message.startswith("line ")
+            unread = Unread(refusal.message if located else f"{_where(at)}{refusal.message}", at)
             for name in _targets(node):
                 self.bind(frame, name, unread, node)
             if isinstance(node, ast.For):
