@@ -1,0 +1,616 @@
+"""Reading code claims into the claim IR, in index form.
+
+Python/NumPy is read through :mod:`ast` (never executed); other languages through one small grammar
+(:mod:`derive.claims.code_syntax`).
+
+A claim posted as code has no left side: it computes values.  :func:`read_code` executes the text
+*symbolically* and returns a :class:`CodeReading`: every named value as an IR expression in index form (a
+value with r axes has r free index names, listed in :attr:`CodeValue.axes`), the inputs, the class labels,
+and which value is the claimed gradient (:attr:`CodeReading.result`) and which the loss
+(:attr:`CodeReading.loss`), each with the reason for the choice.  The mapping stage gives names their meaning.
+
+Conventions of the index form
+    * Index names are letters with optional digits.  The letters name the range (a *dimension*): ``j``,
+      ``j2``, ``j3`` all run over the same values, whose number is ``Size("j")``.  Free indices of a value
+      come first, without digits where possible; bound indices (of ``Sum`` and ``Max``) are fresh.  The
+      letters k d N c e n m l r (reserved by the engine) and the names of the text's own one-letter values
+      are never index names.
+    * An input is ``Symbol(name, indices)``: ``x[i, j]`` is ``Symbol("x", (i, j))``, a number is
+      ``Symbol("alpha")``.  ``self.probs`` is named ``probs`` (``self.probs`` if ``probs`` is also a plain
+      name of the text).  A function that the text calls but does not define (``hypothesis(x, theta)``) is an
+      input named after it.
+    * An entry at a label: ``probs[range(N), y]`` is ``Sum(j2, probs[i, j2] * KroneckerDelta(j2, y[i]))`` and
+      ``dx[range(N), y] -= 1`` is ``dx[i, j] - KroneckerDelta(j, y[i])``; the labels (``y``) are listed in
+      :attr:`CodeReading.class_labels`.  A constant subscript is a number index, counted from 1 as on the page
+      (``x[0]`` is ``x_1``).
+    * Sizes are ``Size(stem)``: ``x.shape[0]``, ``len(x)``, ``size(p, 2)``, and an input such as ``N``
+      that the code uses as the length of an axis (``range(N)`` indexing the rows of ``probs``).
+    * ``np.max(x, axis=1)`` is ``Max(j2, x[i, j2])``; a mean divides by the product of the sizes.
+    * ``a if i == j else b`` and loops with ``if i != j`` give ``Cases``; an update made on one branch only
+      (``if j == y[i]: dW[:, j] -= x``) gives ``KroneckerDelta``/``Indicator`` terms.
+    * ``softmax``, ``log_softmax``, ``logsumexp`` and ``sigmoid`` are written out (exp / sum of exp); a
+      softmax whose axis the code does not give runs over the last axis (NumPy, torch) or the first
+      (MATLAB, Julia),
+      and the notes say so.
+
+Everything the reader assumes is in :attr:`CodeReading.notes` (the number of axes of an input the code does
+not fix, a guard read away, a default used).  A construct without a meaning is a one-line
+:class:`~derive.errors.ParseError` naming it, its line and column, if the result or the loss needs it;
+otherwise the value it defines is left out and a note says why.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from derive.claims.ast import Node, Size, Sum, Symbol
+from derive.claims.code_engine import PYTHON, Dialect, Engine, Record, Refusal, Restart, Unread
+from derive.claims.code_index import PLACEHOLDER, SIZE_MARK, Dims, free_placeholders, map_children
+from derive.errors import InputTooLargeError, ParseError
+
+Syntax = Literal["python", "code"]
+
+MAX_CODE_CHARS: Final = 20_000
+_MAX_RESTARTS: Final = 24
+
+
+@dataclass(frozen=True)
+class CodeValue:
+    """A named value of the code, in index form."""
+
+    name: str  # "dx", "backward" (a function's return value), "self.probs" -> "probs"
+    node: Node  # index form
+    axes: tuple[str, ...]  # the free index names of node, axis 0 first
+    line: int  # where it is defined (1-based)
+    kind: Literal["assignment", "return", "parameter"]
+
+
+@dataclass(frozen=True)
+class CodeReading:
+    """What a piece of code computes."""
+
+    language: str  # "python", "matlab", "julia", "lua", "c", ...
+    values: dict[str, CodeValue]  # every named value, in definition order (last definition wins)
+    inputs: dict[str, int]  # free input names and their number of axes
+    class_labels: frozenset[str]  # inputs used as class indices (y in probs[range(N), y])
+    result: str | None  # the value the code claims is a gradient, inferred
+    result_reason: str  # why: "function backward returns it", "dscores names a gradient"
+    loss: str | None  # the value the code computes as the loss, inferred (or None)
+    loss_reason: str
+    notes: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Detection
+# --------------------------------------------------------------------------------------------------------
+
+#: Features of languages other than Python: (pattern, language, weight).
+_LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
+    (r"^\s*function\s*(\[[^\]]*\]|\w+)\s*=\s*\w+\s*\(", "matlab", 6),
+    (r"^\s*%", "matlab", 2),
+    (r"\.\*|\./|\.\^", "matlab", 2),
+    (r"\w'|\)'", "matlab", 2),
+    (r"\b(zeros|ones)\(\w+\s*,\s*1\)", "matlab", 1),
+    (r"\bnumel\(|\brepmat\(|\bsub2ind\(|\bfull\(sparse|\bsize\(\w+\s*,\s*\d\)", "matlab", 3),
+    (r"^\s*(end|endfunction)\s*$", "matlab", 1),
+    (r"\+=", "octave", 0),
+    (r"\bcolumns\(|\bendfunction\b|#\s", "octave", 1),
+    (r"\.(=|-|\+)|\bexp\.\(|::\w|\bdims\s*=|\bend\s*$", "julia", 2),
+    (r"^\s*function\s+[∇\w!]+\([^)]*;", "julia", 5),
+    (r"\bwhere\s*\{", "julia", 4),
+    (r"^\s*module\s+\w+", "julia", 4),
+    (r"^\s*\w+\([\w, ]*\)\s*=\s*\S", "julia", 1),
+    (r"^\s*local\s+\w+|\bthen\b|\bdo\s*$|--\s|\w:\w+\(", "lua", 3),
+    (r"^\s*function\s+\w+[:.]\w+\(", "lua", 4),
+    (r"^\s*for\s+\w+\s*=\s*\d+\s*,", "lua", 4),
+    (r"__global__|\bblockIdx\b|\bthreadIdx\b", "cuda", 8),
+    (
+        r"#include|std::|->|\bconst\s+(auto|int|float|double)|\b(float|double|int|auto|uint|size_t|DATATYPE|ElemType|T)\s+\**\w+\s*=",
+        "c++",
+        3,
+    ),
+    (r"\bstatic_cast<|template\s*<|\barma::", "c++", 4),
+    (r"^[+-]\s", "diff", 0),
+    (r"\b(const|let|var)\s+\w+\s*=|=>|\bthis\.", "javascript", 3),
+    (r":\s*number\b|\bexport\s+function\b", "typescript", 5),
+    (r"\b(float|double|int)\s+\w+\s*=.*;|\bvar\s+\w+\s*=.*\.(sub|mul|add|div)\(", "java", 2),
+    (r"<-|\bfunction\s*\(", "r", 3),
+    (r"\bfn\s+\w+|\blet\s+mut\b|&Vec<", "rust", 6),
+    (r"[←⍝⍴∘⍉]", "apl", 10),
+    (r"^\s*\w+:\{\[", "q", 10),
+)
+
+_PYTHON_HINTS: Final = re.compile(
+    r"^\s*(def|class|return|import|from|for|if|with|@)\b|\b(np|numpy|torch|tl|F|jnp|tf|scipy)\.|\bself\.|"
+    r"\.(sum|mean|max|shape|reshape|T|dot|exp|log|copy|clone|size)\b|\*\*|\w\[|\blambda\b",
+    re.MULTILINE,
+)
+
+
+def detect_code(text: str) -> tuple[Syntax, str | None] | None:
+    """Whether ``text`` is code, and its language when it can tell (None when it reads as math)."""
+    body = _strip_fences(text)
+    language = _other_language(body)
+    if language is not None:
+        return "code", language
+    try:
+        tree = ast.parse(_python_source(body))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if _PYTHON_HINTS.search(body) or any(
+        isinstance(n, (ast.FunctionDef, ast.Assign, ast.AugAssign)) and _code_like(n) for n in ast.walk(tree)
+    ):
+        return "python", "python"
+    return None
+
+
+def _code_like(node: ast.AST) -> bool:
+    """An assignment is code when its target is a name and its value calls or indexes something."""
+    if isinstance(node, ast.FunctionDef):
+        return True
+    value = getattr(node, "value", None)
+    return value is not None and any(
+        isinstance(n, (ast.Call, ast.Subscript, ast.Attribute)) for n in ast.walk(value)
+    )
+
+
+def _other_language(text: str) -> str | None:
+    scores: dict[str, int] = {}
+    for pattern, language, weight in _LANGUAGE_FEATURES:
+        if weight and re.search(pattern, text, re.MULTILINE):
+            scores[language] = scores.get(language, 0) + weight
+    if not scores:
+        return None
+    if (
+        _python_parses(text)
+        and _PYTHON_HINTS.search(text)
+        and scores.get("julia", 0) < 4
+        and max(scores.values()) < 6
+    ):
+        return None
+    best = max(scores, key=lambda k: scores[k])
+    if scores[best] < 3:
+        return None
+    if best == "matlab" and re.search(r"\+=|#\s|\bcolumns\(|\bendfunction\b", text):
+        return "octave"
+    return best
+
+
+def _python_parses(text: str) -> bool:
+    try:
+        ast.parse(_python_source(text))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _strip_fences(text: str) -> str:
+    text = text.strip("\n")
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        lines = stripped.splitlines()[1:]
+        if lines and lines[-1].strip().startswith("```"):
+            lines = lines[:-1]
+        return "\n".join(lines)
+    if stripped.startswith("`") and stripped.endswith("`") and stripped.count("`") == 2:
+        return stripped[1:-1]
+    return text
+
+
+def _python_source(text: str) -> str:
+    """Dedent, join backslash continuations the way Python does, drop diff markers."""
+    lines = text.splitlines()
+    if (
+        lines
+        and all(line[:1] in "+- " or not line.strip() for line in lines)
+        and any(line[:1] in "+-" for line in lines)
+    ):
+        lines = [line[1:] for line in lines if not line.startswith("-")]
+    return textwrap.dedent("\n".join(lines))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------------
+
+
+def read_code(text: str, syntax: Syntax | None = None, language: str | None = None) -> CodeReading:
+    """Read code into index-form values; raises :class:`ParseError` (one line) when it cannot."""
+    if len(text) > MAX_CODE_CHARS:
+        raise InputTooLargeError(f"code of {len(text)} characters is over the limit of {MAX_CODE_CHARS}")
+    body = _strip_fences(text)
+    if syntax is None:
+        detected = detect_code(body)
+        if detected is None:
+            syntax, language = "python", "python"
+        else:
+            syntax, language = detected
+    if language is not None and language.lower() == "triton":
+        syntax = "python"  # Triton kernels are Python with tl. calls
+    if syntax == "python" or (language in (None, "python", "triton") and syntax != "code"):
+        module, dialect, lines = _parse_python(body), PYTHON, body
+        language = "python"
+    else:
+        from derive.claims.code_syntax import parse_code
+
+        language = language or _other_language(body) or "c"
+        module, dialect = parse_code(body, language)
+        lines = body
+    del lines
+    return _read(module, dialect, language)
+
+
+def _parse_python(text: str) -> ast.Module:
+    source = _python_source(text)
+    try:
+        return ast.parse(source)
+    except SyntaxError as error:
+        line, column = error.lineno or 0, (error.offset or 0)
+        raise ParseError(f"line {line}, column {column}: not Python ({error.msg})") from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise ParseError(f"not Python ({type(error).__name__})") from None
+
+
+_INTERNAL_CALLS: Final = (
+    (re.compile(r"__range__\(([^(),]+), ([^()]+)\)"), r"\1:\2"),
+    (re.compile(r"__range_step__\(([^(),]+), ([^(),]+), ([^()]+)\)"), r"\1:\2:\3"),
+    (re.compile(r"__mrdivide__\(([^(),]+), (.+?)\)"), r"\1 / \2"),
+    (re.compile(r"__(?:mpower|xor)__\(([^(),]+), (.+?)\)"), r"\1 ^ \2"),
+    (re.compile(r"__mod__\(([^(),]+), (.+?)\)"), r"\1 % \2"),
+)
+
+
+def _as_written(message: str, dialect: Dialect) -> str:
+    """Messages name constructs as the language writes them (MATLAB's a * B, 1:n), not as translated."""
+    if dialect.name == "python":
+        return message
+    for pattern, replacement in _INTERNAL_CALLS:
+        message = pattern.sub(replacement, message)
+    if dialect.matlab_shapes or dialect.name in ("julia", "armadillo"):
+        message = message.replace(" @ ", " * ")
+    return message
+
+
+def _read(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
+    try:
+        reading = _read_module(module, dialect, language)
+    except ParseError as error:
+        raise type(error)(_as_written(str(error), dialect)) from None
+    notes = tuple(_as_written(note, dialect) for note in reading.notes)
+    return CodeReading(**{**reading.__dict__, "notes": notes})
+
+
+def _read_module(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
+    plan: dict[str, tuple[int, str]] = {}
+    taken = {
+        a.arg for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args
+    }
+    libraries = {
+        n.id for n in ast.walk(module) if isinstance(n, ast.Name) and n.id in ("torch", "np", "numpy", "tl")
+    }
+    history: list[str] = []
+    for _ in range(_MAX_RESTARTS):
+        engine = Engine(dialect, plan)
+        engine.taken_names = taken
+        engine.libraries = libraries
+        try:
+            engine.run(module)
+        except Restart as restart:
+            if all(plan.get(name) == change for name, change in restart.changes.items()):
+                raise ParseError(
+                    f"cannot settle the number of axes of {', '.join(restart.changes)} ({restart.why})"
+                ) from None
+            plan.update(restart.changes)
+            history.append(f"{', '.join(restart.changes)} ({restart.why})")
+            continue
+        except Refusal as refusal:
+            raise ParseError(_message(refusal)) from None
+        except RecursionError:
+            raise ParseError("code nested too deeply") from None
+        return _finish(engine, language, plan, history)
+    raise ParseError("cannot settle the number of axes of the inputs")
+
+
+def _message(refusal: Refusal) -> str:
+    at = refusal.at
+    line = getattr(at, "lineno", None)
+    if line is None:
+        return refusal.message
+    return f"line {line}, column {(getattr(at, 'col_offset', 0) or 0) + 1}: {refusal.message}"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Names of indices
+# --------------------------------------------------------------------------------------------------------
+
+_STEMS: Final = ("i", "j", "p", "q", "s", "t", "u", "v", "w", "g", "h", "o", "f", "a", "b", "x", "z")
+_RESERVED: Final = frozenset("k d N c e n m l r".split())
+
+
+class _Namer:
+    """Letter stems for dimensions and readable names for the placeholders of each value."""
+
+    def __init__(self, dims: Dims, avoid: set[str]) -> None:
+        self.dims = dims
+        self.stem: dict[int, str] = {}
+        self.pool = [s for s in _STEMS if s not in _RESERVED and s not in avoid]
+        self.pool += [a + b for a in "ij" for b in "abcdefgh" if a + b not in avoid]
+
+    def stem_of(self, dim: int) -> str:
+        root = self.dims.find(dim)
+        if root not in self.stem:
+            if not self.pool:
+                raise ParseError("too many different sizes in the code")
+            self.stem[root] = self.pool.pop(0)
+        return self.stem[root]
+
+    def claim(self, axes: tuple[str | None, ...]) -> None:
+        for axis in axes:
+            if axis is not None:
+                self.stem_of(self.dims.dim(axis))
+
+    def name_value(
+        self, node: Node, axes: tuple[str | None, ...], sizes: dict[str, int]
+    ) -> tuple[Node, tuple[str, ...]]:
+        names: dict[str, str] = {}
+        used: set[str] = set()
+
+        def pick(placeholder: str) -> str:
+            if placeholder not in names:
+                stem = self.stem_of(self.dims.dim(placeholder))
+                name, k = stem, 2
+                while name in used:
+                    name, k = f"{stem}{k}", k + 1
+                used.add(name)
+                names[placeholder] = name
+            return names[placeholder]
+
+        free = [pick(a) for a in axes if a is not None]
+
+        def go(n: Node) -> Node:
+            if isinstance(n, Symbol) and n.name.startswith(PLACEHOLDER):
+                return Symbol(pick(n.name))
+            if isinstance(n, Symbol) and not n.indices and n.name in sizes:
+                return Size(self.stem_of(sizes[n.name]))
+            if isinstance(n, (Sum,)) and n.index is not None and n.index.startswith(PLACEHOLDER):
+                index = pick(n.index)
+                return Sum(index, n.lower, n.upper, go(n.body), n.excluded, n.over)
+            if type(n).__name__ == "Max" and getattr(n, "index", None) and n.index.startswith(PLACEHOLDER):  # type: ignore[union-attr]
+                from derive.claims.ast import Max
+
+                assert isinstance(n, Max)
+                index = pick(n.index)  # type: ignore[arg-type]
+                return Max(index, go(n.body))
+            if isinstance(n, Size) and n.index.startswith(SIZE_MARK):
+                return Size(self.stem_of(int(n.index[len(SIZE_MARK) :])))
+            return map_children(n, go)
+
+        return go(node), tuple(free)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Finishing: values, inputs, result and loss
+# --------------------------------------------------------------------------------------------------------
+
+_GRADIENT: Final = re.compile(
+    r"(gradient\w*|d[A-Z]\w*|d_\w+|d[a-z]{1,2}\d?|d(scores|logits|inputs?|outputs?|probs|loss|theta|weights?|bias|hidden|"
+    r"values)\w*|D[a-z]\w*|grads?(_\w+)?|\w*_grads?(_\w+)?|\w*Grads?\w*|∇\w*|_?∇\w*|delta\w*|\w*_delta|"
+    r"\w*_?prime|\w*[dD]erivative\w*|(\w+_)?backward\w*|Backward|backPropagation|fback|\w*_diff|jacobian\w*|"
+    r"\w*_jacobian\w*|\w*Jacobian\w*|\w*_grad_\w*)"
+)
+_NOT_GRADIENT: Final = frozenset("dim dims dot den denom data dtype diff dist done dev do dy_hat".split())
+_LOSS: Final = re.compile(
+    r"(loss\w*|\w*_loss\w*|\w*Loss\w*|cost\w*|\w*_cost|\w*Cost\w*|L|J|E|C|H|CE|ce|nll|NLL|xent|\w*[cC]ross_?[eE]ntropy\w*|"
+    r"\w*_ce|zloss|z_loss|losses|fn|forward|dataLoss|lossResult|\w*focal\w*)"
+)
+
+
+def _is_gradient_name(name: str) -> bool:
+    name = name.split("[")[0].split(".")[-1]
+    return bool(_GRADIENT.fullmatch(name)) and name not in _NOT_GRADIENT
+
+
+def _is_loss_name(name: str) -> bool:
+    name = name.split("[")[0].split(".")[-1]
+    return bool(_LOSS.fullmatch(name)) and not _is_gradient_name(name)
+
+
+def _finish(
+    engine: Engine, language: str, plan: dict[str, tuple[int, str]], history: list[str]
+) -> CodeReading:
+    records = engine.records
+    latest: dict[str, Record] = {}
+    for record in records:
+        latest.pop(record.name, None)
+        latest[record.name] = record
+    notes = list(engine.notes)
+    readable = {name: r for name, r in latest.items() if not isinstance(r.value, Unread)}
+
+    result, result_reason = _infer_result(engine, latest)
+    loss, loss_reason = _infer_loss(engine, latest, result)
+    if result is not None and isinstance(latest[result].value, Unread):
+        unread = latest[result].value
+        assert isinstance(unread, Unread)
+        raise ParseError(f"{unread.message} (needed for {result})")
+    if loss is not None and isinstance(latest[loss].value, Unread):
+        notes.append(f"the loss {loss} is not read: {latest[loss].value.message}")  # type: ignore[union-attr]
+        loss, loss_reason = None, f"{loss} could not be read"
+    if result is None and loss is None:
+        unread_all = [r for r in latest.values() if isinstance(r.value, Unread)]
+        if unread_all:
+            raise ParseError(unread_all[-1].value.message)  # type: ignore[union-attr]
+        raise ParseError("no value of the code reads as a gradient or a loss")
+    for name, record in latest.items():
+        if isinstance(record.value, Unread) and name not in (result, loss):
+            notes.append(f"{name} (line {record.line}) is not read: {record.value.message}")
+
+    for name in list(readable):
+        value = readable[name].value
+        assert not isinstance(value, Unread)
+        loose = free_placeholders(value.node) - {a for a in value.axes if a is not None}
+        if loose:
+            message = (
+                f"line {readable[name].line}: {name} depends on an index that the text does not define "
+                "(a fragment of a loop's body)"
+            )
+            if name in (result, loss):
+                raise ParseError(message)
+            notes.append(message)
+            del readable[name]
+    avoid = {name for name in engine.inputs if len(name) == 1} | {n for n in latest if len(n) == 1}
+    namer = _Namer(engine.dims, avoid)
+    sizes = {
+        name: dim
+        for dim, name in engine.dims.size_name.items()
+        if name in engine.inputs and engine.inputs[name].rank == 0
+    }
+    sizes = {name: engine.dims.find(dim) for name, dim in sizes.items()}
+    for chosen in (result, loss):
+        if chosen is not None:
+            value = readable[chosen].value
+            assert not isinstance(value, Unread)
+            namer.claim(value.axes)
+    values: dict[str, CodeValue] = {}
+    for name, record in readable.items():
+        value = record.value
+        assert not isinstance(value, Unread)
+        node, axes = namer.name_value(value.node, value.axes, sizes)
+        kind: Literal["assignment", "return", "parameter"] = record.kind  # type: ignore[assignment]
+        values[name] = CodeValue(name, node, axes, record.line, kind)
+    inputs: dict[str, int] = {}
+    mentioned = {n.name for v in values.values() for n in _symbols(v.node)}
+    for name, value in engine.inputs.items():
+        if name in sizes or name not in mentioned:
+            continue
+        inputs[name] = sum(1 for a in value.axes if a is not None)
+    for name in sizes:
+        notes.append(f"{name} is read as the size {namer.stem_of(sizes[name])} of an axis it runs over")
+    for name, count in inputs.items():
+        _rank, how = plan.get(name, (count, "default"))
+        if how == "default" and count >= 1 and name not in engine.class_labels:
+            notes.append(
+                f"{name}: {count} ax{'is' if count == 1 else 'es'} assumed (the code does not fix it)"
+            )
+        elif how == "matched":
+            notes.append(f"{name}: {count} axes, as the array it is used with element-wise")
+        elif how == "name" and count == 0:
+            notes.append(f"{name}: a number (by its name)")
+    return CodeReading(
+        language=language,
+        values=values,
+        inputs=inputs,
+        class_labels=frozenset(engine.class_labels),
+        result=result,
+        result_reason=result_reason,
+        loss=loss,
+        loss_reason=loss_reason,
+        notes=tuple(notes),
+    )
+
+
+def _symbols(node: Node) -> list[Symbol]:
+    from derive.claims.code_index import children
+
+    found: list[Symbol] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Symbol):
+            found.append(n)
+        stack.extend(children(n))
+    return found
+
+
+def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None, str]:
+    returned: list[tuple[str, str]] = []  # (value, function)
+    for function, names in engine.returns.items():
+        for name in names:
+            returned.append((name, function))
+    # a function whose name says gradient, returning one value
+    for function, names in reversed(list(engine.returns.items())):
+        if _is_gradient_name(function) and names == [function] and function in latest:
+            return function, f"function {function} returns it"
+    # a function returning one value built on a gradient's name (return dW / N)
+    for function, names in reversed(list(engine.returns.items())):
+        head = engine.return_heads.get(function)
+        if head is not None and names == [function] and _is_gradient_name(head) and function in latest:
+            return function, f"function {function} returns a value built on {head}, a name for a gradient"
+    # a returned value whose name says gradient (the first one of the last function returning several)
+    for function, names in reversed(list(engine.returns.items())):
+        for name in names:
+            if name != function and _is_gradient_name(name) and name in latest:
+                return name, f"{function} returns {name}, a name for a gradient"
+    # a function whose name says gradient, returning several values: the first that is not the loss
+    for function, names in reversed(list(engine.returns.items())):
+        if _is_gradient_name(function):
+            for name in names:
+                if not _is_loss_name(name) and name in latest:
+                    return name, f"function {function} returns it"
+    # an assignment whose name says gradient, not used by a later one
+    gradients = [name for name in latest if _is_gradient_name(name) and latest[name].kind != "parameter"]
+    if gradients:
+        final = [
+            name
+            for name in gradients
+            if not any(_uses(latest[other], name) for other in gradients if other != name)
+        ]
+        name = (final or gradients)[-1]
+        return name, f"{name} names a gradient"
+    # the last value returned, or the last value computed
+    for name, function in reversed(returned):
+        if name in latest and not _is_loss_name(name) and not _is_loss_name(function):
+            return name, f"the last value the code returns ({name})"
+    readers = list(latest.values())
+    for name in reversed(list(latest)):
+        record = latest[name]
+        if record.kind != "assignment" or _is_loss_name(name):
+            continue
+        if any(name in other.reads and other.line > record.line for other in readers) or any(
+            line > record.line and name in names for line, names in engine.statement_reads
+        ):
+            continue  # an intermediate value: another value is computed from it
+        # the last value nothing else is computed from (if it cannot be read, the reading fails)
+        return name, f"the last value the code assigns ({name})"
+    return None, "no value of the code reads as a gradient"
+
+
+def _uses(record: Record, name: str) -> bool:
+    """Whether the statement that defines ``record`` reads ``name``."""
+    return name in record.reads
+
+
+_LOSS_WORDS: Final = re.compile(r"(?i).*(loss|cost|entropy|nll|xent|focal).*")
+
+
+def _loss_like(name: str, record: Record, result: str | None) -> bool:
+    """A loss is a number; next to a result, a per-entry value counts only when its name says loss in words
+    (a Jacobian named J is not a loss)."""
+    if not _is_loss_name(name):
+        return False
+    value = record.value
+    if isinstance(value, Unread) or not any(a is not None for a in value.axes) or result is None:
+        return True
+    return bool(_LOSS_WORDS.fullmatch(name.split("[")[0].split(".")[-1]))
+
+
+def _infer_loss(engine: Engine, latest: dict[str, Record], result: str | None) -> tuple[str | None, str]:
+    for function, names in reversed(list(engine.returns.items())):
+        if names == [function] and function != result and function in latest:
+            if _loss_like(function, latest[function], result):
+                return function, f"function {function} returns it"
+    for function, names in reversed(list(engine.returns.items())):
+        for name in names:
+            candidate = name != function and name != result and name in latest
+            if candidate and _loss_like(name, latest[name], result):
+                return name, f"{function} returns {name}"
+    for name in reversed(list(latest)):
+        if name != result and latest[name].kind != "parameter" and _loss_like(name, latest[name], result):
+            return name, f"{name} names a loss"
+    return None, "no value of the code reads as the loss"
+
+
+__all__ = ["CodeReading", "CodeValue", "detect_code", "read_code"]

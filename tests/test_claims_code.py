@@ -1,0 +1,796 @@
+"""The code reader: Python/NumPy and other languages read (never run) into index-form claim IR.
+
+Each lowering is checked twice: at IR level (the shape of the expression, in a compact text form) and
+numerically (the IR evaluated by a test-only NumPy interpreter at random inputs agrees with running our own
+snippet; only test snippets written here are ever run, never corpus or claim text).
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pytest
+from code_ir_eval import evaluate, sizes_of, stem
+from hypothesis import given
+from hypothesis import strategies as st
+
+from derive.claims.ast import KroneckerDelta, Max, Size, Sum, Symbol
+from derive.claims.code import CodeReading, detect_code, read_code
+from derive.claims.code_coverage import plain
+from derive.errors import ParseError
+
+RNG_SEED = 20260607
+
+
+def value_text(reading: CodeReading, name: str | None = None) -> str:
+    value = reading.values[name or reading.result or ""]
+    return f"{list(value.axes)} {plain(value.node)}"
+
+
+def run_snippet(source: str, function: str, inputs: Mapping[str, object]) -> np.ndarray:
+    """Run one of OUR test snippets (never corpus text) with NumPy."""
+    namespace: dict[str, object] = {"np": np}
+    exec(compile(textwrap.dedent(source), "<test snippet>", "exec"), namespace)  # noqa: S102 - our own snippet
+    callable_ = namespace[function]
+    accepted = inspect.signature(callable_).parameters  # type: ignore[arg-type]
+    result = callable_(**{k: v for k, v in inputs.items() if k in accepted})  # type: ignore[operator]
+    return np.asarray(result, dtype=float)
+
+
+def assert_reads_like_numpy(
+    source: str,
+    function: str,
+    make_inputs: Callable[[np.random.Generator], dict[str, object]],
+    value: str | None = None,
+    syntax: str = "python",
+    language: str | None = None,
+    reference: str | None = None,
+) -> CodeReading:
+    """The reading of ``source`` evaluated entry by entry equals the snippet run by NumPy (3 random draws).
+
+    For another language, ``reference`` is the same computation written in Python.
+    """
+    reading = read_code(textwrap.dedent(source), syntax, language)  # type: ignore[arg-type]
+    name = value or reading.result
+    assert name is not None
+    rng = np.random.default_rng(RNG_SEED)
+    for _ in range(3):
+        inputs = make_inputs(rng)
+        expected = run_snippet(reference or source, function, inputs)
+        sizes = sizes_of(reading, inputs)
+        for axis, length in zip(reading.values[name].axes, expected.shape, strict=False):
+            sizes.setdefault(stem(axis), length)
+        got = evaluate(reading.values[name], inputs, sizes)
+        assert got.shape == expected.shape, f"{got.shape} != {expected.shape}: {value_text(reading, name)}"
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12, err_msg=value_text(reading, name))
+    return reading
+
+
+def logits_and_labels(n: int = 4, k: int = 3) -> Callable[[np.random.Generator], dict[str, object]]:
+    def make(rng: np.random.Generator) -> dict[str, object]:
+        return {"x": rng.normal(size=(n, k)), "y": rng.integers(0, k, size=n)}
+
+    return make
+
+
+# --------------------------------------------------------------------------------------------------------
+# Python/NumPy lowerings, one idea per test
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_exp_of_an_input_is_exp_of_its_entry() -> None:
+    reading = read_code("def f(x):\n    return np.exp(x)\n")
+    assert value_text(reading) == "['i'] exp(x[i])"
+
+
+def test_row_max_shift_is_a_max_over_the_row_index() -> None:
+    source = """
+    def f(x):
+        return x - np.max(x, axis=1, keepdims=True)
+    """
+    reading = assert_reads_like_numpy(source, "f", logits_and_labels())
+    node = reading.values["f"].node
+    assert any(isinstance(n, Max) for n in _walk(node))
+    assert value_text(reading) == "['i', 'j'] x[i, j] - max_j2(x[i, j2])"
+
+
+def test_softmax_over_rows_divides_by_the_row_sum() -> None:
+    source = """
+    def f(x):
+        e = np.exp(x - np.max(x, axis=1, keepdims=True))
+        return e / np.sum(e, axis=1, keepdims=True)
+    """
+    assert_reads_like_numpy(source, "f", logits_and_labels())
+
+
+def test_an_entry_at_the_label_is_a_sum_with_a_kronecker_delta() -> None:
+    source = """
+    def f(probs, y):
+        N = probs.shape[0]
+        return probs[range(N), y]
+    """
+    reading = read_code(textwrap.dedent(source))
+    assert value_text(reading) == "['i'] sum_j(probs[i, j] * delta(j, y[i]))"
+    assert reading.class_labels == frozenset({"y"})
+    assert_reads_like_numpy(
+        source, "f", lambda rng: {"probs": rng.random((5, 3)), "y": rng.integers(0, 3, size=5)}
+    )
+
+
+def test_subtracting_one_at_the_labels_subtracts_a_kronecker_delta() -> None:
+    source = """
+    def f(x, y):
+        N = x.shape[0]
+        dx = x.copy()
+        dx[np.arange(N), y] -= 1
+        dx /= N
+        return dx
+    """
+    reading = assert_reads_like_numpy(source, "f", logits_and_labels())
+    assert value_text(reading) == "['i', 'j'] (x[i, j] - delta(j, y[i])) / size(i)"
+
+
+def test_ones_assigned_at_the_labels_of_zeros_are_a_kronecker_delta() -> None:
+    source = """
+    def f(x, y):
+        t = np.zeros_like(x)
+        t[range(x.shape[0]), y] = 1
+        return t
+    """
+    reading = assert_reads_like_numpy(source, "f", logits_and_labels())
+    assert value_text(reading) == "['i', 'j'] delta(j, y[i])"
+
+
+def test_a_value_assigned_at_the_labels_of_an_array_is_a_case_split() -> None:
+    source = """
+    def f(x, y):
+        d = x * 2.0
+        d[np.arange(x.shape[0]), y] = x[np.arange(x.shape[0]), y] - 1
+        return d
+    """
+    reading = assert_reads_like_numpy(source, "f", logits_and_labels())
+    assert value_text(reading).startswith("['i', 'j'] {")
+
+
+def test_sizes_are_size_nodes() -> None:
+    reading = read_code("def f(x):\n    n = x.shape[0]\n    m = len(x)\n    return x / n / m\n")
+    assert reading.values["n"].node == Size("i")
+    assert reading.values["m"].node == Size("i")
+
+
+def test_a_mean_over_all_entries_divides_by_every_size() -> None:
+    source = """
+    def f(V):
+        return np.mean(V * V)
+    """
+    reading = assert_reads_like_numpy(source, "f", lambda rng: {"V": rng.normal(size=(3, 4))}, value="f")
+    assert value_text(reading, "f") == "[] sum_i(sum_j(V[i, j] * V[i, j])) / (size(i) * size(j))"
+
+
+def test_matrix_products_sum_over_the_shared_axis() -> None:
+    source = """
+    def f(X, D, A, B):
+        return X.T @ D + np.dot(X.T, D) + A @ B
+    """
+    reading = assert_reads_like_numpy(
+        source,
+        "f",
+        lambda rng: {
+            "X": rng.normal(size=(5, 3)),
+            "D": rng.normal(size=(5, 2)),
+            "A": rng.normal(size=(3, 4)),
+            "B": rng.normal(size=(4, 2)),
+        },
+    )
+    assert isinstance(reading.values["f"].node.terms[0], Sum)  # type: ignore[union-attr]
+
+
+def test_softmax_jacobian_from_diagflat_and_outer_product() -> None:
+    source = """
+    def f(s):
+        c = s.reshape(-1, 1)
+        return np.diagflat(c) - np.dot(c, c.T)
+    """
+    reading = assert_reads_like_numpy(source, "f", lambda rng: {"s": rng.random(4)})
+    assert value_text(reading) == "['i', 'i2'] s[i] * delta(i, i2) - s[i] * s[i2]"
+
+
+def test_outer_and_diag() -> None:
+    source = """
+    def f(s):
+        return np.outer(s, s) + np.diag(s)
+    """
+    assert_reads_like_numpy(source, "f", lambda rng: {"s": rng.random(3)})
+
+
+def test_powers_and_logs_are_element_wise() -> None:
+    source = """
+    def f(p, y):
+        return -(y * np.log(p) + (1 - y) * np.log(1 - p)) + np.power(1 - p, 2) + p ** 3
+    """
+    assert_reads_like_numpy(source, "f", lambda rng: {"p": rng.uniform(0.1, 0.9, 5), "y": rng.random(5)})
+
+
+def test_keepdims_false_reshape_and_squeeze_broadcast_like_numpy() -> None:
+    source = """
+    def f(x):
+        m = np.max(x, axis=1).reshape(-1, 1)
+        s = np.sum(np.exp(x - m), axis=1, keepdims=True).squeeze()
+        return np.log(s)
+    """
+    assert_reads_like_numpy(source, "f", logits_and_labels())
+
+
+def test_a_loop_filling_a_jacobian_with_an_index_condition_gives_cases() -> None:
+    source = """
+    def f(s):
+        n = len(s)
+        jac = np.zeros((n, n))
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    jac[i][j] = -s[i] * s[j]
+                else:
+                    jac[i][j] = s[i] * (1 - s[i])
+        return jac
+    """
+    reading = assert_reads_like_numpy(source, "f", lambda rng: {"s": rng.random(4)})
+    assert value_text(reading) == ("['i', 'i2'] {-(s[i] * s[i2]) if i != i2; s[i] * (1 - s[i]) otherwise}")
+
+
+def test_a_loop_accumulating_over_examples_sums_over_them() -> None:
+    source = """
+    def f(X, W, y):
+        N = X.shape[0]
+        dW = np.zeros_like(W)
+        loss = 0.0
+        for i in range(N):
+            scores = X[i].dot(W)
+            p = np.exp(scores) / np.sum(np.exp(scores))
+            loss -= np.log(p[y[i]])
+            for j in range(W.shape[1]):
+                if j == y[i]:
+                    dW[:, j] += (p[j] - 1) * X[i]
+                else:
+                    dW[:, j] += p[j] * X[i]
+        return dW / N
+    """
+    reading = assert_reads_like_numpy(
+        source,
+        "f",
+        lambda rng: {"X": rng.normal(size=(4, 3)), "W": rng.normal(size=(3, 2)), "y": rng.integers(0, 2, 4)},
+    )
+    assert reading.inputs == {"X": 2, "W": 2, "y": 1}
+
+
+def test_the_loop_and_the_vectorized_gradients_agree() -> None:
+    vectorized = """
+    def f(X, W, y):
+        N = X.shape[0]
+        scores = X.dot(W)
+        probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
+        probs[np.arange(N), y] -= 1
+        return X.T.dot(probs) / N
+    """
+    assert_reads_like_numpy(
+        vectorized,
+        "f",
+        lambda rng: {"X": rng.normal(size=(4, 3)), "W": rng.normal(size=(3, 2)), "y": rng.integers(0, 2, 4)},
+    )
+
+
+def test_a_class_reads_attributes_across_methods() -> None:
+    source = """
+    class Loss:
+        def forward(self, x, t):
+            e = np.exp(x)
+            self.p = e / e.sum(axis=1, keepdims=True)
+            self.t = t
+            return -np.mean(np.sum(t * np.log(self.p), axis=1))
+
+        def backward(self):
+            return (self.p - self.t) / self.p.shape[0]
+    """
+    reading = read_code(textwrap.dedent(source))
+    assert (reading.result, reading.loss) == ("backward", "forward")
+    assert reading.result_reason == "function backward returns it"
+    reference = """
+    def backward(x, t):
+        p = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+        return (p - t) / x.shape[0]
+    """
+    rng = np.random.default_rng(RNG_SEED)
+    inputs = {"x": rng.normal(size=(3, 4)), "t": rng.random((3, 4))}
+    expected = run_snippet(reference, "backward", inputs)
+    got = evaluate(reading.values["backward"], inputs, sizes_of(reading, inputs))
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+def test_einsum_sums_over_the_letters_not_in_the_output() -> None:
+    source = """
+    def f(a, b):
+        return np.einsum('ij,ik->ijk', a, b)
+    """
+    assert_reads_like_numpy(
+        source, "f", lambda rng: {"a": rng.normal(size=(2, 3)), "b": rng.normal(size=(2, 4))}
+    )
+
+
+def test_a_guard_that_changes_nothing_is_read_away() -> None:
+    source = """
+    def f(x, scale):
+        y = x * 1.0
+        if scale != 1.0:
+            y *= scale
+        return y
+    """
+    reading = read_code(textwrap.dedent(source))
+    assert value_text(reading) == "['i'] x[i] * scale"
+    assert any("does not change the values" in note for note in reading.notes)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Inference of the result and the loss, and what the reading reports
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_a_gradient_name_marks_the_result() -> None:
+    reading = read_code("dscores = probs\ndscores[range(N), y] -= 1\ndscores /= N\n")
+    assert reading.result == "dscores"
+    assert reading.result_reason == "dscores names a gradient"
+    assert value_text(reading) == "['i', 'j'] (probs[i, j] - delta(j, y[i])) / size(i)"
+    assert any("N is read as the size" in note for note in reading.notes)
+
+
+def test_a_returned_expression_is_named_after_the_value_it_is_built_on() -> None:
+    source = """
+    def f(x, y):
+        p = np.exp(x) / np.sum(np.exp(x), axis=1, keepdims=True)
+        m = len(y)
+        dx = p.copy()
+        dx[range(m), y] -= 1
+        loss = -np.sum(np.log(p[range(m), y])) / m
+        return loss, dx / m
+    """
+    reading = read_code(textwrap.dedent(source))
+    assert (reading.result, reading.loss) == ("dx", "loss")
+    assert value_text(reading).endswith("/ size(i)")
+
+
+def test_a_bare_expression_is_a_value() -> None:
+    reading = read_code("(out_grad - sum(out_grad) * softmax(x))", "python")
+    assert reading.result == "line 1"
+    assert (
+        value_text(reading) == "['i'] out_grad[i] - sum_i2(out_grad[i2]) * (exp(x[i]) / sum_i3(exp(x[i3])))"
+    )
+
+
+def test_a_numpy_default_rank_is_reported() -> None:
+    reading = read_code("def f(z, y):\n    return z - y\n")
+    assert "z: 1 axis assumed (the code does not fix it)" in reading.notes
+
+
+def test_names_of_numbers_are_numbers() -> None:
+    reading = read_code("def f(x, alpha, gamma):\n    return alpha * x ** gamma\n")
+    assert reading.inputs == {"x": 1, "alpha": 0, "gamma": 0}
+
+
+def test_index_names_avoid_reserved_letters_and_the_text_names() -> None:
+    reading = read_code("def f(i, x):\n    return x * i\n")
+    assert "i" not in reading.values["f"].axes
+    for letter in "kdNcenmlr":
+        assert letter not in reading.values["f"].axes
+
+
+# --------------------------------------------------------------------------------------------------------
+# Other languages (one grammar); each checked against the same computation written in Python
+# --------------------------------------------------------------------------------------------------------
+
+
+MATLAB_SOFTMAX_DIFF = """
+function [dz, J] = softmax_diff(z, y)
+    n = numel(y);
+    p = softmax(z);
+    Y = full(sparse(y, 1:n, 1));
+    J = -mean(log(p(sub2ind(size(p), y, 1:n))));
+    dz = (p - Y) / size(p, 2);
+end
+"""
+PYTHON_SOFTMAX_DIFF = """
+def softmax_diff(z, y):
+    p = np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
+    Y = np.zeros_like(z)
+    Y[y, np.arange(z.shape[1])] = 1
+    return (p - Y) / z.shape[1]
+"""
+
+
+def test_matlab_columns_are_samples_and_sparse_builds_the_one_hot_matrix() -> None:
+    def make(rng: np.random.Generator) -> dict[str, object]:
+        return {"z": rng.normal(size=(3, 5)), "y": rng.integers(0, 3, size=5)}
+
+    reading = assert_reads_like_numpy(
+        MATLAB_SOFTMAX_DIFF,
+        "softmax_diff",
+        make,
+        syntax="code",
+        language="matlab",
+        reference=PYTHON_SOFTMAX_DIFF,
+    )
+    assert (reading.result, reading.loss) == ("dz", "J")
+    assert reading.class_labels == frozenset({"y"})
+    assert (
+        value_text(reading) == "['i', 'j'] (exp(z[i, j]) / sum_i2(exp(z[i2, j])) - delta(i, y[j])) / size(j)"
+    )
+
+
+def test_matlab_outer_product_with_transpose_and_elementwise_operators() -> None:
+    source = """
+    function J = jac(y)
+        J = diag(y) - y * y';
+    end
+    """
+    reference = """
+    def jac(y):
+        return np.diag(y) - np.outer(y, y)
+    """
+    assert_reads_like_numpy(
+        source, "jac", lambda rng: {"y": rng.random(4)}, syntax="code", language="matlab", reference=reference
+    )
+
+
+def test_matlab_loop_fills_and_accumulates() -> None:
+    source = """
+    n = length(x);
+    y_hat = zeros(n, 1);
+    denom = sum(exp(x));
+    L = 0;
+    for k = 1:n
+        y_hat(k) = exp(x(k)) / denom;
+        L = L + y(k) * log(y_hat(k));
+    end
+    dLdy = (y_hat - y)';
+    """
+    reading = read_code(textwrap.dedent(source), "code", "matlab")
+    assert value_text(reading, "dLdy") == "['i'] exp(x[i]) / sum_i2(exp(x[i2])) - y[i]"
+    assert value_text(reading, "L") == "[] sum_i(y[i] * log(exp(x[i]) / sum_i2(exp(x[i2]))))"
+
+
+def test_a_non_conformable_matlab_product_is_refused_in_one_line() -> None:
+    source = "function d = f(x)\n    a = 1 ./ x;\n    d = a * (diag(x) - x * x');\nend\n"
+    with pytest.raises(ParseError, match=r"^line 3, column \d+: the product .* the inner sizes differ"):
+        read_code(source, "code", "matlab")
+
+
+def test_julia_broadcasting_and_keyword_dims() -> None:
+    source = """
+    function vjp(dy::AbstractArray, y::AbstractArray; dims = 1)
+        g = dy .* y
+        return g .- y .* sum(g; dims)
+    end
+    """
+    reference = """
+    def vjp(dy, y):
+        g = dy * y
+        return g - y * g.sum(axis=0, keepdims=True)
+    """
+    assert_reads_like_numpy(
+        source,
+        "vjp",
+        lambda rng: {"dy": rng.normal(size=4), "y": rng.random(4)},
+        syntax="code",
+        language="julia",
+        reference=reference,
+    )
+
+
+def test_lua_torch_method_calls_and_one_based_label() -> None:
+    source = """
+    function Criterion:backward(input, target)
+        local e = torch.exp(input)
+        local grad = e / torch.sum(e)
+        grad[target] = grad[target] - 1
+        return grad
+    end
+    """
+    reading = read_code(textwrap.dedent(source), "code", "lua")
+    assert value_text(reading) == "['i'] exp(input[i]) / sum_i2(exp(input[i2])) - delta(i, target)"
+    assert reading.class_labels == frozenset({"target"})
+    assert reading.inputs == {"input": 1, "target": 0}
+
+
+def test_c_loops_with_an_index_condition() -> None:
+    source = """
+    void backward(float *logits, int label, float *grad, int n) {
+        float total = 0;
+        for (int j = 0; j < n; ++j) {
+            total += expf(logits[j]);
+        }
+        for (int i = 0; i < n; ++i) {
+            float p = expf(logits[i]) / total;
+            if (i == label) {
+                p -= 1;
+            }
+            grad[i] = p;
+        }
+    }
+    """
+    reading = read_code(textwrap.dedent(source), "code", "c")
+    assert value_text(reading, "grad") == "['i'] exp(logits[i]) / sum_i2(exp(logits[i2])) - delta(i, label)"
+    reference = """
+    def grad(logits, label):
+        p = np.exp(logits) / np.exp(logits).sum()
+        p[label] -= 1
+        return p
+    """
+    rng = np.random.default_rng(RNG_SEED)
+    inputs: dict[str, object] = {"logits": rng.normal(size=5), "label": 2, "n": 5}
+    got = evaluate(reading.values["grad"], inputs, sizes_of(reading, inputs))
+    expected = run_snippet(reference, "grad", {"logits": inputs["logits"], "label": 2})
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+def test_c_caret_is_refused_as_xor() -> None:
+    with pytest.raises(ParseError, match=r"\^ \(a bitwise XOR in this language\)"):
+        read_code("float f(float x) { return x ^ 2; }", "code", "c")
+
+
+def test_javascript_map_with_an_arrow_function_is_element_wise() -> None:
+    source = """
+    export function d(outputs: number[], oneHot: number[]): number[] {
+      return outputs.map((p: number, k: number): number => p - oneHot[k]);
+    }
+    """
+    reading = read_code(textwrap.dedent(source), "code", "typescript")
+    assert value_text(reading) == "['i'] outputs[i] - oneHot[i]"
+
+
+def test_r_functions_return_their_last_expression() -> None:
+    source = """
+    grad = function(y, yhat){
+      -y / yhat + (1 - y) / (1 - yhat)
+    }
+    """
+    reading = read_code(textwrap.dedent(source), "code", "r")
+    assert value_text(reading) == "['i'] (-y[i]) / yhat[i] + (1 - y[i]) / (1 - yhat[i])"
+
+
+def test_triton_loads_and_stores_read_one_row() -> None:
+    source = """
+    logits = tl.load(logits_ptr + tl.arange(0, BLOCK), mask=tl.arange(0, BLOCK) < n_cols)
+    lse = tl.load(lse_ptr + row_idx)
+    probs = tl.exp(logits - lse)
+    is_label = tl.arange(0, BLOCK) == label_idx
+    probs = tl.where(is_label, probs - 1.0, probs)
+    tl.store(dlogits_ptr + tl.arange(0, BLOCK), probs, mask=tl.arange(0, BLOCK) < n_cols)
+    """
+    reading = read_code(textwrap.dedent(source), "python")
+    assert value_text(reading, "dlogits") == "['i'] exp(logits[i] - lse) - delta(i, label_idx)"
+
+
+def test_unsupported_languages_are_refused_by_name() -> None:
+    with pytest.raises(ParseError, match="code in APL is not read"):
+        read_code("z←t softmax_backwardpass target", "code", "apl")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Detection, refusals and safety
+# --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dx = probs.copy()\ndx[range(N), y] -= 1", ("python", "python")),
+        ("function [L, g] = f(x, y)\n  L = sum(y .* log(x));\n  g = -y ./ x;\nend", ("code", "matlab")),
+        ("local grad = torch.exp(input)\nfor i = 1, n do\n  grad[i] = 0\nend", ("code", "lua")),
+        ("\\frac{\\partial L}{\\partial z_i} = p_i - y_i", None),
+        ("dL/dz_i = p_i - y_i", None),
+    ],
+)
+def test_detect_code_tells_code_from_math(text: str, expected: tuple[str, str] | None) -> None:
+    assert detect_code(text) == expected
+
+
+def test_a_data_dependent_condition_is_refused_with_its_place() -> None:
+    source = "def f(x):\n    if x.sum() > 0:\n        return x\n    return -x\n"
+    with pytest.raises(ParseError, match=r"^line 2, column 8: the comparison x.sum\(\) > 0"):
+        read_code(source)
+
+
+def test_an_unreadable_side_value_is_left_out_with_a_note() -> None:
+    reading = read_code("dx = p - y\nname = str(dx).upper()\n")
+    assert reading.result == "dx"
+    assert "name" not in reading.values
+    assert any(note.startswith("name (line 2) is not read") for note in reading.notes)
+
+
+def test_reading_never_runs_the_code(tmp_path: Path) -> None:
+    target = tmp_path / "written"
+    source = f"open({str(target)!r}, 'w').write('x')\nimport os\nos.remove({str(tmp_path)!r})\ndx = p - y\n"
+    reading = read_code(source)
+    assert reading.result == "dx"
+    assert not target.exists() and tmp_path.exists()
+
+
+def test_over_long_code_is_refused_at_once() -> None:
+    with pytest.raises(ParseError, match="over the limit"):
+        read_code("x = 1\n" * 5000)
+
+
+@given(st.text(max_size=60))
+def test_any_text_is_read_or_refused_in_one_line_as_python(text: str) -> None:
+    try:
+        reading = read_code(text, "python")
+    except ParseError as error:
+        assert "\n" not in str(error)
+    else:
+        assert isinstance(reading, CodeReading)
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("xyz=+-*/().;[]'{} \n1fornd:^,")), max_size=40),
+    st.sampled_from(["matlab", "julia", "c", "lua", "javascript", "r"]),
+)
+def test_any_text_is_read_or_refused_in_one_line_as_other_code(text: str, language: str) -> None:
+    try:
+        reading = read_code(text, "code", language)
+    except ParseError as error:
+        assert "\n" not in str(error)
+    else:
+        assert isinstance(reading, CodeReading)
+
+
+def _walk(node: object) -> list[object]:
+    found = [node]
+    for name in getattr(node, "__dataclass_fields__", {}):
+        value = getattr(node, name)
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            if hasattr(item, "__dataclass_fields__"):
+                found.extend(_walk(item))
+    return found
+
+
+del KroneckerDelta, Symbol
+
+
+# --------------------------------------------------------------------------------------------------------
+# Loops over rows, strided indices, library losses; refusing rather than guessing
+# --------------------------------------------------------------------------------------------------------
+
+
+def test_a_loop_over_zipped_rows_fills_one_row_per_example() -> None:
+    source = """
+    def f(output, dvalues):
+        dinputs = np.empty_like(dvalues)
+        for index, (single_output, single_dvalues) in enumerate(zip(output, dvalues)):
+            s = single_output.reshape(-1, 1)
+            jacobian = np.diagflat(s) - np.dot(s, s.T)
+            dinputs[index] = np.dot(jacobian, single_dvalues)
+        return dinputs
+    """
+    reading = assert_reads_like_numpy(
+        source, "f", lambda rng: {"output": rng.random((3, 4)), "dvalues": rng.normal(size=(3, 4))}
+    )
+    assert reading.inputs == {"output": 2, "dvalues": 2}
+
+
+def test_a_flat_index_with_strides_reads_one_entry_per_index() -> None:
+    source = """
+    void k(float *Md, int *labels, float *grad, int M, int N, int s0, int s1) {
+        int row = blockIdx.x * blockDim.x + threadIdx.x;
+        if (row < M) {
+            for (int i = 0; i < N; ++i) {
+                float p = expf(Md[row * s0 + i * s1]);
+                grad[row * s0 + i * s1] = p;
+            }
+        }
+    }
+    """
+    reading = read_code(textwrap.dedent(source), "code", "cuda")
+    assert value_text(reading, "grad") == "['i', 'j'] exp(Md[i, j])"
+    assert any("a flat index with strides" in note for note in reading.notes)
+
+
+def test_torch_cross_entropy_is_the_mean_negative_log_softmax_at_the_labels() -> None:
+    source = """
+    def f(x, y):
+        return F.cross_entropy(x, y)
+    """
+    reference = """
+    def f(x, y):
+        logp = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+        return -logp[np.arange(x.shape[0]), y].mean()
+    """
+    assert_reads_like_numpy(source, "f", logits_and_labels(), reference=reference)
+
+
+def test_torch_kl_divergence_with_its_default_mean() -> None:
+    source = """
+    def f(a, b):
+        return nn.KLDivLoss()(a, b)
+    """
+    reference = """
+    def f(a, b):
+        return (b * (np.log(b) - a)).mean()
+    """
+    assert_reads_like_numpy(
+        source, "f", lambda rng: {"a": rng.normal(size=5), "b": rng.random(5)}, reference=reference
+    )
+
+
+def test_a_return_after_a_loop_that_cannot_be_read_is_refused() -> None:
+    source = """
+    def f(layers, grads):
+        for layer, grad in zip(layers, reversed(grads)):
+            grad[0] += layer.W
+        return grads
+    """
+    with pytest.raises(ParseError, match="the function reversed"):
+        read_code(textwrap.dedent(source))
+
+
+def test_a_value_with_an_index_the_text_does_not_define_is_refused() -> None:
+    with pytest.raises(ParseError, match="depends on an index that the text does not define"):
+        read_code("dW[j, :] += p[j] * X[:, i]\n")
+
+
+def test_an_early_return_under_a_data_condition_is_refused_not_skipped() -> None:
+    source = """
+    def grad(dy, y):
+        if not within_gradient(y):
+            return dy
+        return dy * y
+    """
+    with pytest.raises(ParseError):
+        read_code(textwrap.dedent(source))
+
+
+def test_a_triton_store_that_cannot_be_read_refuses_the_gradient() -> None:
+    source = """
+    probs = tl.exp(logits - lse)
+    if HAS_SMOOTHING:
+        probs = probs - smoothing
+    else:
+        probs = probs - 1.0
+    grad_scale = dloss * scale
+    tl.store(dlogits_ptr + col_offsets, grad_scale * probs)
+    """
+    with pytest.raises(ParseError, match=r"HAS_SMOOTHING depends on the data \(needed for dlogits\)"):
+        read_code(textwrap.dedent(source), "python")
+
+
+def test_matlab_argmax_of_a_one_hot_matrix_gives_labels() -> None:
+    source = """
+    function dx = g(scores, correct)
+        N = size(scores, 1);
+        p = exp(scores) ./ repmat(sum(exp(scores), 2), 1, size(scores, 2));
+        [~, idx] = max(correct, [], 2);
+        lin = sub2ind(size(p), (1:length(idx))', idx);
+        dx = p;
+        dx(lin) = p(lin) - 1;
+        dx = dx / N;
+    end
+    """
+    reading = read_code(textwrap.dedent(source), "code", "matlab")
+    assert (
+        value_text(reading)
+        == "['i', 'j'] (exp(scores[i, j]) / sum_j2(exp(scores[i, j2])) - delta(j, idx[i])) / size(i)"
+    )
+    assert reading.class_labels == frozenset({"idx"})
+
+
+def test_an_expression_that_grows_without_bound_is_refused() -> None:
+    source = "def f(x):\n" + "    x = x * x + x\n" * 40 + "    dx = x\n    return dx\n"
+    with pytest.raises(ParseError, match="too large to read"):
+        read_code(source)
+
+
+def test_long_code_in_another_language_is_refused_at_once() -> None:
+    with pytest.raises(ParseError, match="over the limit"):
+        read_code("x = 1;\n" * 1000, "code", "matlab")
