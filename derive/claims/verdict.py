@@ -28,6 +28,7 @@ import contextvars
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -48,6 +49,7 @@ from derive.errors import (
     DeriveError,
     MeaninglessClaimError,
     NotationError,
+    ParseError,
     UsageError,
 )
 from derive.limits import MAX_CLASSES, classes_value, timeout_value
@@ -678,8 +680,27 @@ def at_instance(claim: MappedClaim, rhs: sympy.Expr, table: Mapping[str, object]
 # --------------------------------------------------------------------------------------------------------
 
 
+#: The most digits a number in a claim (or in --wrt and --let) may have; real claims use a handful, and
+#: Python refuses to convert integers of over 4300 digits.
+MAX_DIGITS = 100
+
+_LONG_NUMBER = re.compile(rf"[0-9][0-9.]{{{MAX_DIGITS},}}")
+
+
+def _screen_numbers(text: str, where: str) -> None:
+    match = _LONG_NUMBER.search(text)
+    if match is not None:
+        raise ParseError(
+            f"{where} has a number of {len(match.group(0))} digits at character {match.start() + 1}; "
+            f"at most {MAX_DIGITS} digits are read"
+        )
+
+
 def map_options(options: CheckOptions) -> MappedClaim:
     """Parse and map a claim (raises DeriveError subclasses on bad input)."""
+    _screen_numbers(options.claim, "the claim")
+    for text in (options.wrt or "", *options.let):
+        _screen_numbers(text, "an option")
     claim = parse_claim(options.claim)
     return map_claim(
         claim,
@@ -981,7 +1002,7 @@ def _describe_indices(counterexample: Mapping[str, object]) -> str:
 
 def _num(value: object) -> str:
     if value is None:
-        return "no value"
+        return "no finite value"
     return f"{float(value):.6g}"  # type: ignore[arg-type]
 
 
