@@ -202,7 +202,7 @@ def line(**fields: object) -> bytes:
     return json.dumps(fields, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
-@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085", "\r", "\x0b", "\x0c", "\x1c"])
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])  # str.splitlines splits on these
 def test_only_newline_ends_a_batch_line(separator: str, tmp_path: Path) -> None:
     data = line(id=f"a{separator}b", claim=GRADIENT) + line(id="next", claim=GRADIENT)
     status, results = batch(data, tmp_path)

@@ -400,7 +400,10 @@ def _split_on_delta(lhs: sympy.Expr, rhs: sympy.Expr, model: Model, base: Sequen
     for p, q in _index_deltas(lhs, rhs)[:2]:
         if p.upper != q.upper or p == q:
             continue
-        equal = decider(lhs.xreplace({q: p}), rhs.xreplace({q: p}), model, base)
+        try:
+            equal = decider(lhs.xreplace({q: p}), rhs.xreplace({q: p}), model, base)
+        except NumericEvaluationError:
+            return False
         if equal.verdict != "proved":
             continue
         try:
@@ -409,8 +412,11 @@ def _split_on_delta(lhs: sympy.Expr, rhs: sympy.Expr, model: Model, base: Sequen
             return False
         pair = {p, q}
         unequal = [side.replace(_is_delta_of(pair), lambda e: sympy.S.Zero) for side in evaluated]
-        if decider(unequal[0], unequal[1], model, base).verdict == "proved":
-            return True
+        try:
+            if decider(unequal[0], unequal[1], model, base).verdict == "proved":
+                return True
+        except NumericEvaluationError:
+            return False
     return False
 
 
