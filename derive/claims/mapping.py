@@ -40,6 +40,7 @@ from derive.claims.ast import (
     Div,
     Exp,
     Hadamard,
+    Index,
     KroneckerDelta,
     Log,
     Mul,
@@ -336,6 +337,7 @@ def _is_node(value: object) -> bool:
             Derivative,
             KroneckerDelta,
             Cases,
+            Index,
         ),
     )
 
@@ -889,6 +891,13 @@ class Mapper:
         expr = _BASES[base][tuple(slots)]
         tensor = Tensor(expr, tuple(free), tuple(kinds))
         return _transpose(tensor) if transposed else tensor
+
+    def _build_index(self, node: Index) -> Tensor:
+        """``softmax(z)_i``: the entry of a vector-valued function, read as ``softmax_i(z)``."""
+        base = node.base
+        if isinstance(base, Call) and not base.function.indices:
+            return self.build(Call(replace(base.function, indices=node.indices), base.args))
+        raise NotationError(f"${format_node(node)}$: an entry of an expression is not understood")
 
     def _build_call(self, node: Call) -> Tensor:
         function = node.function
