@@ -542,6 +542,8 @@ class Builder(Transformer_NonRecursive):
             if item.op == "=":
                 return name, item.right, None, None
             if item.op == "!=":
+                if isinstance(item.right, Number):
+                    return name, None, self.number_text(item.right), None  # \sum_{k \neq 1}
                 return name, None, self.index_name(item.right, token), None
             if isinstance(item.right, Symbol):
                 return name, None, None, item.right.name
@@ -637,12 +639,11 @@ class Builder(Transformer_NonRecursive):
         return _Acc("Sigma" if token.value == "Sigma" else "sum", token)
 
     def differential(self, children: list[Any]) -> Node:
-        token = children[0]
         of = _one(children[1])
         if self.choices.differentials:
-            self.choose("differentials", f"{self.source(token)} read as a differential")
+            self.choose("differentials", f"d {_plain(of)} read as a differential")
             return Differential(of)
-        self.choose("differentials", f"{self.source(token)} read as the letter d times what follows")
+        self.choose("differentials", f"d {_plain(of)} read as the letter d times {_plain(of)}")
         return Mul((Symbol("d"), of))
 
     # ---- posts: scripts, calls, brackets ---------------------------------------------------------------
@@ -661,9 +662,7 @@ class Builder(Transformer_NonRecursive):
             return _Script(
                 [children[0]], braced=False, token=children[0] if isinstance(children[0], Tok) else None
             )
-        items = [
-            c for c in children if not isinstance(c, Tok) or c.type not in ("LBRACE", "RBRACE", "COMMA")
-        ]
+        items = [c for c in children if not isinstance(c, Tok) or c.type not in ("LBRACE", "RBRACE", "COMMA")]
         return _Script(items, braced=True, token=children[0])
 
     def substack(self, children: list[Any]) -> _Script:
@@ -717,9 +716,7 @@ class Builder(Transformer_NonRecursive):
         current = self.materialize(base, done)
         for token in children[1:]:
             post = (
-                _Mark("prime" if token.type == "PRIME" else "transpose")
-                if isinstance(token, Tok)
-                else token
+                _Mark("prime" if token.type == "PRIME" else "transpose") if isinstance(token, Tok) else token
             )
             current, more = self.apply_post(current, post)
             done.extend(more)
@@ -797,8 +794,7 @@ class Builder(Transformer_NonRecursive):
             done.append(Number(Fraction(piece)) if piece.isdigit() else self.letter(piece, token))
         last = pieces[-1]
         if last.isdigit():
-            done.append(Number(Fraction(last)))
-            return _Acc("1", token, number=True) if False else _Acc(last, token, number=True)
+            return _Acc(last, token, number=True)
         return _Acc(last, token)
 
     def letter(self, name: str, token: Tok) -> Node:
@@ -812,7 +808,7 @@ class Builder(Transformer_NonRecursive):
         return _Acc(
             symbol.name,
             Tok("LETTER", symbol.name),
-            decoration=_decorate(symbol.decoration, decoration),
+            decoration=None if decoration == "rm" else _decorate(symbol.decoration, decoration),
             indices=symbol.indices,
             example=symbol.example,
             layer=symbol.layer,
@@ -836,6 +832,8 @@ class Builder(Transformer_NonRecursive):
         if isinstance(current, _Acc):
             return self.symbol_post(current, post)
         node: Node = current
+        if isinstance(node, Symbol) and self.groups.get(id(node)) == "{" and not node.indices:
+            return self.symbol_post(self.acc_of(node, node.decoration or "rm"), post)  # {Z}_i is Z_i
         if isinstance(post, _Sub):
             return Index(node, self.indices(post.script, node)), []
         if isinstance(post, _Sup):
@@ -1034,10 +1032,12 @@ class Builder(Transformer_NonRecursive):
             return Call(symbol, tuple(items)), []
         if items and all(_is_variable(i) for i in items) and not symbol.name.isdigit():
             return Call(symbol, tuple(items)), []
-        if not items or symbol.name.isdigit():
-            return self.product_args(symbol, args)
+        if not items or symbol.name.isdigit() or symbol.indices or symbol.decoration is not None:
+            return self.product_args(symbol, args)  # x_i(1 - a): a value times a bracket
+        # f(x + 1), s(w^T x): a one-letter function applied to an expression, or a product.
         label = f"{_plain(symbol)}(...)"
-        if self.choices.calls:
+        call_first = symbol.name in lx.FUNCTION_LETTERS
+        if self.choices.calls != call_first:
             self.choose("calls", f"{label} read as a function call")
             return Call(symbol, tuple(items)), []
         self.choose("calls", f"{label} read as a product")
@@ -1082,7 +1082,16 @@ class Builder(Transformer_NonRecursive):
 
     def function_post(self, func: _Func, post: Any) -> Any:
         if isinstance(post, _Sub):
-            func.index = self.script_node(post.script, post.script.token)
+            items = post.script.items
+            if (
+                len(items) == 1
+                and isinstance(items[0], Tok)
+                and items[0].type == "LETTER"
+                and items[0].value == "e"
+            ):
+                func.index = Symbol("e")  # \log_e, \log_{e}: the natural logarithm
+            else:
+                func.index = self.script_node(post.script, post.script.token)
             return func
         if isinstance(post, _Sup):
             kind, value, _ = self.superscript(post.script, None)
@@ -1178,15 +1187,6 @@ class Builder(Transformer_NonRecursive):
         node = self.as_node(item)
         if isinstance(node, Number) and node.value.denominator == 1 and len(str(node.value)) == 2:
             return tuple(Number(Fraction(int(digit))) for digit in str(node.value))  # w_{11}
-        if (
-            isinstance(node, Symbol)
-            and _plain_run(node)
-            and (
-                len(node.name) == 2
-                or (len(set(node.name)) == len(node.name) and set(node.name) <= lx.INDEX_LETTERS)
-            )
-        ):
-            return tuple(Symbol(letter) for letter in node.name)  # W_{ij}, E_{ijkl}
         if isinstance(node, Mul) and all(_simple_index(f) for f in node.factors):
             return tuple(self.as_index(f) for f in node.factors)  # W_{i j}
         return (self.index_item(node, script),)

@@ -242,6 +242,10 @@ EQUALS_WORDS: Final = frozenset({"is", "equals"})
 #: (``\mathbb{E}_{ijkl}``); any other run of three or more letters is one named index (``W_{out}``).
 INDEX_LETTERS: Final = frozenset("ijklmnpqrst")
 
+#: One-letter symbols that are usually functions: ``f(x + 1)`` reads first as a call (other one-letter
+#: symbols first as a product, ``s(1 - s)``); either way the other reading is offered too.
+FUNCTION_LETTERS: Final = frozenset({"f", "g", "h", "F", "G", "phi", "psi", "varphi"})
+
 #: Superscripts in parentheses with one of these letters are example indices (``x^{(i)}``); a number or
 #: any other content (``W^{(2)}``, ``a^{(L)}``) is a layer label.
 EXAMPLE_LETTERS: Final = frozenset("ijkmnst")

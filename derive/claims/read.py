@@ -39,6 +39,7 @@ from derive.claims.tokens import (
     describe,
     detect_syntax,
     find_formulas,
+    make_token,
     screen,
     snippet,
     tokenize,
@@ -76,6 +77,7 @@ class _Parsed:
 
     pieces: list[_Formula | str]
     syntax: Syntax
+    repairs: list[str]
 
 
 def read_math(text: str, syntax: Literal["latex", "text"] | None = None) -> tuple[Reading, ...]:
@@ -109,6 +111,7 @@ _NOT_ITEMS: Final = frozenset(
 
 def _parse(text: str, syntax: Syntax) -> _Parsed:
     pieces: list[_Formula | str] = []
+    repairs: list[str] = []
     for segment in find_formulas(text, syntax):
         if segment.kind == "prose":
             pieces.append(text[segment.start : segment.end])
@@ -119,10 +122,19 @@ def _parse(text: str, syntax: Syntax) -> _Parsed:
             if prose:
                 pieces.append(prose)
             continue
-        pieces.append(_Formula(segment, _parse_tokens(text, tokens), tokens))
+        try:
+            tree = _parse_tokens(text, tokens)
+        except ParseError:
+            repaired = _repair(text, tokens)
+            if repaired is None:
+                raise
+            tokens, notes = repaired
+            tree = _parse_tokens(text, tokens)
+            repairs.extend(notes)
+        pieces.append(_Formula(segment, tree, tokens))
     if not any(isinstance(piece, _Formula) for piece in pieces):
         raise ParseError("no formula found: the text is prose")
-    return _Parsed(pieces, syntax)
+    return _Parsed(pieces, syntax, repairs)
 
 
 def _parse_tokens(text: str, tokens: list[Tok]) -> Tree[Any]:
@@ -166,6 +178,68 @@ def _unbalanced(text: str, tokens: list[Tok]) -> ParseError | None:
             f"the '{text[opened.start_pos]}' at {where(text, opened.start_pos)} is never closed"
         )
     return None
+
+
+_OPENING: Final = {
+    "LPAR": "RPAR",
+    "CONDLPAR": "RPAR",
+    "LBRACK": "RBRACK",
+    "LBRACK_T": "RBRACK",
+    "LSET": "RSET",
+}
+_CLOSING_TEXT: Final = {"RPAR": ")", "RBRACK": "]", "RSET": "\\}"}
+_ROW_TAIL: Final = frozenset({"QUALIFIER", "PROSE", "EQNUM", "NOTE"})
+
+
+def _repair(text: str, tokens: list[Tok]) -> tuple[list[Tok], list[str]] | None:
+    """Brackets as a typo leaves them: an opening bracket never closed is closed at the end of its line (or
+    group), and a closing bracket without an opening one is left out.  The reading says so; this is only
+    tried when the text has no reading as written."""
+    if _unbalanced(text, tokens) is None:
+        return None
+    out: list[Tok] = []
+    notes: list[str] = []
+    open_: list[tuple[Tok, int]] = []  # opening bracket, brace depth
+
+    def close(down_to: int, where_: str) -> None:
+        tail: list[Tok] = []
+        while out and out[-1].type in _ROW_TAIL:
+            tail.insert(0, out.pop())
+        while open_ and open_[-1][1] >= down_to:
+            opening, _ = open_.pop()
+            closing = _OPENING[opening.type]
+            out.append(make_token(closing, _CLOSING_TEXT[closing], opening.start_pos, opening.start_pos))
+            notes.append(
+                f"the '{text[opening.start_pos]}' at {where(text, opening.start_pos)} is never closed: "
+                f"read as closed at the end of its {where_}"
+            )
+        out.extend(tail)
+
+    braces = 0
+    for index, token in enumerate(tokens):
+        row_break = token.type in ("ROWSEP", "NEWLINE") or (index > 0 and token.newline and not token.in_env)
+        if row_break and open_:
+            close(0, "line")
+        if token.type == "LBRACE":
+            braces += 1
+        elif token.type == "RBRACE":
+            if open_ and open_[-1][1] >= braces:
+                close(braces, "group")
+            braces -= 1
+        if token.type in _OPENING:
+            open_.append((token, braces))
+        elif token.type in _CLOSING_TEXT:
+            if open_ and _OPENING[open_[-1][0].type] == token.type and open_[-1][1] == braces:
+                open_.pop()
+            else:
+                notes.append(
+                    f"the unmatched '{text[token.start_pos]}' at {where(text, token.start_pos)} is left out"
+                )
+                continue
+        out.append(token)
+    if open_:
+        close(0, "line")
+    return out, notes
 
 
 _HINTS: Final = {
@@ -244,7 +318,7 @@ def _readings(text: str, parsed: _Parsed) -> tuple[Reading, ...]:
 
 
 def _build(text: str, parsed: _Parsed, choices: Choices) -> _Built:
-    made: dict[str, str] = {}
+    made: dict[str, str] = dict.fromkeys(parsed.repairs, "")
     kinds: list[str] = []
     claims: list[Claim] = []
     try:

@@ -349,17 +349,24 @@ def _code_spans(text: str) -> list[Segment]:
     segments: list[Segment] = []
     position = 0
     for start, end in merged:
-        if text[position : start - 1].strip():
+        if _has_words(text[position : start - 1]):
             segments.append(Segment(position, start - 1, "text", lines=True))
         segments.append(Segment(start, end, "code"))
         position = end + 1
-    if text[position:].strip():
+    if _has_words(text[position:]):
         segments.append(Segment(position, len(text), "text", lines=True))
     return segments
 
 
+def _has_words(text: str) -> bool:
+    """Whether text around code spans holds anything but markdown (``[`f(x)`](@ref)``, bullets)."""
+    return any(c.isalnum() for c in re.sub(r"\]\([^)\s]*\)", " ", text))
+
+
 def _bridges(between: str) -> bool:
     """Text between two code spans that continues one formula: an operator or a bold number."""
+    if "\n" in between:
+        return False
     stripped = between.replace("**", "").strip()
     return (bool(stripped) and stripped[0] in "=+-*/") or stripped.startswith(("-", "+")) or stripped == ""
 
@@ -411,6 +418,13 @@ class Chars:
 
 _LINE_MARKER_RE: Final = re.compile(r"[ \t]*(?:#+|//+|>|\*(?=\s))[ \t]?")
 _HTML_SCRIPT_RE: Final = re.compile(r"</?(sub|sup)>", re.IGNORECASE)
+
+
+def _bold_marker(text: str, index: int) -> bool:
+    """``**`` next to a backtick (markdown bold between code spans) is markup."""
+    before = text[index - 2 : index].strip()
+    after = text[index + 2 : index + 4].strip()
+    return before.endswith("`") or after.startswith("`")
 
 
 def _accented_word(text: str, index: int) -> tuple[int, int] | None:
@@ -482,6 +496,11 @@ def normalize(original: str, segment: Segment, syntax: Syntax) -> Chars:
             elif plain_text and (char == '"' or (char == "`" and segment.kind == "code")):
                 emit(" ", index)
                 index += 1
+            elif (
+                segment.kind == "code" and original.startswith("**", index) and _bold_marker(original, index)
+            ):
+                emit("  ", index)  # **-1** between two code spans is markdown bold, not a power
+                index += 2
             else:
                 emit(char, index)
                 index += 1
@@ -775,9 +794,11 @@ class _Lexer:
         elif c == "[":
             self.i += 1
             previous = self.previous()
+            script = len(self.tokens) >= 2 and self.tokens[-2].type in ("SUB", "POW")
             tight = (
                 not self.spaced
                 and not self.sized
+                and not script
                 and previous is not None
                 and previous.type in OPERAND_END
                 and start > 0
@@ -819,6 +840,12 @@ class _Lexer:
             self.emit("SUB", "_", head_end, head_end + 1)
             if sub.isdigit():
                 self.emit("NUMBER", sub, head_end + 1, self.i)
+            elif len(sub) == 2 and index_letters(sub):
+                self.emit("LBRACE", "{", head_end + 1, head_end + 1)
+                self.emit("LETTER", sub[0], head_end + 1, head_end + 2)
+                self.emit("COMMA", ",", head_end + 2, head_end + 2)
+                self.emit("LETTER", sub[1], head_end + 2, head_end + 3)
+                self.emit("RBRACE", "}", head_end + 3, head_end + 3)
             else:
                 self.emit("LETTER" if len(sub) == 1 else "RUN", sub, head_end + 1, self.i, fixed=True)
 
@@ -1230,8 +1257,30 @@ def _structure(original: str, tokens: list[Tok]) -> list[Tok]:
     return builder.out
 
 
+def index_letters(run: str) -> bool:
+    """Whether a run written as a subscript is several indices (``ij``, ``pq``, ``ijkl``), not one name."""
+    if not run.isalpha() or not run.isascii():
+        return False
+    return (len(run) == 2 and run.islower()) or (len(set(run)) == len(run) and set(run) <= lx.INDEX_LETTERS)
+
+
+def _index_tokens(run: Tok, word: str) -> list[Tok]:
+    """``ij`` in a subscript -> ``i , j``; ``out`` -> one index name."""
+    if not index_letters(word):
+        named = retype(run, "RUN", word)
+        named.fixed = True  # W_{out}, x[class]: one index name, never a product
+        return [named]
+    out: list[Tok] = []
+    for number, letter in enumerate(word):
+        if number:
+            out.append(make_token("COMMA", ",", run.start_pos + number, run.start_pos + number))
+        out.append(make_token("LETTER", letter, run.start_pos + number, run.start_pos + number + 1))
+    return out
+
+
 def _letter_runs(tokens: list[Tok]) -> list[Tok]:
-    """LaTeX: letters typed together form a run (``yhat``, ``dW``, ``c1``); a script takes one letter."""
+    r"""LaTeX: letters typed together form a run (``yhat``, ``dW``, ``c1``); a script takes one letter; a run
+    that is a whole subscript or bracket index is index names (``W_{ij}``, ``\delta{ij}``, ``x[class]``)."""
     out: list[Tok] = []
     index = 0
     while index < len(tokens):
@@ -1251,14 +1300,35 @@ def _letter_runs(tokens: list[Tok]) -> list[Tok]:
         ):
             end += 1
         if (
-            end < len(tokens)
-            and tokens[end].type == "NUMBER"
-            and not tokens[end].spaced
-            and tokens[end].value.isdigit()
+            end - index >= 2
+            and tokens[end - 1].value == "e"
+            and end < len(tokens)
+            and tokens[end].type == "POW"
         ):
-            end += 1
+            end -= 1  # Ce^{a_i}: e^{..} is the exponential, not the end of a name
+        elif end < len(tokens) and tokens[end].type == "NUMBER" and not tokens[end].spaced:
+            if str(tokens[end].value).isdigit():
+                end += 1
         word = "".join(str(t.value) for t in tokens[index:end])
         first = tokens[index]
+        closing = end < len(tokens) and tokens[end].type in ("RBRACE", "RBRACK")
+        opener = out[-1].type if out else ""
+        before = out[-2].type if len(out) >= 2 else ""
+        if len(word) > 1 and closing and opener == "LBRACE" and before in ("SUB", "DELTA") and word.isalpha():
+            run = retype(first, "RUN", word)
+            run.end_pos = tokens[end - 1].end_pos
+            if before == "DELTA":
+                out.insert(len(out) - 1, make_token("SUB", "typo", first.start_pos, first.start_pos))
+            out.extend(_index_tokens(run, word))
+            index = end
+            continue
+        if len(word) > 1 and closing and opener == "LBRACK_T" and word.isalpha():
+            named = retype(first, "RUN", word)
+            named.fixed = True
+            named.end_pos = tokens[end - 1].end_pos
+            out.append(named)
+            index = end
+            continue
         if len(word) == 1:
             out.append(retype(first, "D") if word == "d" else first)
         else:
@@ -1274,18 +1344,26 @@ def _letter_runs(tokens: list[Tok]) -> list[Tok]:
                 kind, value = "RUN", word
             run = retype(first, kind, value)
             run.end_pos = tokens[end - 1].end_pos
-            whole_subscript = (
-                len(out) >= 2
-                and out[-1].type == "LBRACE"
-                and out[-2].type == "SUB"
-                and end < len(tokens)
-                and tokens[end].type == "RBRACE"
-            )
-            if whole_subscript and kind in ("RUN", "DRUN"):
-                run = retype(run, "RUN")
-                run.fixed = True  # W_{ij}, W_{out}: index names, split by the builder, never a product
             out.append(run)
         index = end
+    return out
+
+
+def _braced_index_words(tokens: list[Tok]) -> list[Tok]:
+    """Plain text: a word that is a whole braced subscript (``W_{ij}``) follows the index rules too."""
+    out: list[Tok] = []
+    for index, token in enumerate(tokens):
+        if (
+            token.type == "RUN"
+            and 2 <= index
+            and tokens[index - 1].type == "LBRACE"
+            and tokens[index - 2].type == "SUB"
+            and index + 1 < len(tokens)
+            and tokens[index + 1].type == "RBRACE"
+        ):
+            out.extend(_index_tokens(token, str(token.value)))
+        else:
+            out.append(token)
     return out
 
 
@@ -1566,7 +1644,10 @@ def _equation_numbers(original: str, tokens: list[Tok]) -> list[Tok]:
             and token.spaced
             and not token.sized
             and token.start_pos > 0
-            and original[token.start_pos - 1] in " \t"
+            and (
+                original[token.start_pos - 1] in " \t"
+                or re.search(r"\\end\s*\{[^}]*\}$", original[: token.start_pos]) is not None
+            )
             and token.depth <= 1
             and index + 2 < len(tokens)
             and tokens[index + 1].type == "NUMBER"
@@ -1657,6 +1738,83 @@ def _row_spans(tokens: list[Tok]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if b > a]
 
 
+def _elisions(tokens: list[Tok]) -> list[Tok]:
+    """``[...]`` marks text left out of a quotation: it separates what is on either side."""
+    out: list[Tok] = []
+    index = 0
+    while index < len(tokens):
+        if (
+            index + 2 < len(tokens)
+            and tokens[index].type in ("LBRACK", "LBRACK_T")
+            and tokens[index + 1].type == "DOTS"
+            and tokens[index + 2].type == "RBRACK"
+        ):
+            out.append(make_token("SPACE", " ", tokens[index].start_pos, tokens[index + 2].end_pos))
+            index += 3
+            continue
+        out.append(tokens[index])
+        index += 1
+    return out
+
+
+def _ranges(original: str, tokens: list[Tok]) -> list[Tok]:
+    r"""``i = 1, \dots, K`` (and ``p, i = 1, \ldots, m``) says what an index runs over: a QUALIFIER."""
+    if not any(t.type == "DOTS" for t in tokens):
+        return tokens
+    pairs = _pairs(tokens)
+    out: list[Tok] = []
+    index = 0
+    while index < len(tokens):
+        span = _range_at(tokens, index, pairs)
+        if span is None:
+            out.append(tokens[index])
+            index += 1
+            continue
+        merged = _merge(tokens, index, span - 1, "QUALIFIER")
+        out.append(retype(merged, "QUALIFIER", one_line(original[merged.start_pos : merged.end_pos])))
+        out[-1].end_pos = merged.end_pos
+        index = span
+    return out
+
+
+def _range_at(tokens: list[Tok], index: int, pairs: dict[int, int]) -> int | None:
+    """The end of a range statement starting at ``index``, if one does."""
+    if index > 0 and tokens[index - 1].type not in ("COMMA", "SEMI", "ROWSEP", "NEWLINE", "SPACE", "PROSE"):
+        return None
+    position = index
+    while True:  # p, i = ...: indices before the =
+        end = _index_end(tokens, position, pairs, numbers=False)
+        if end is None or end >= len(tokens):
+            return None
+        if tokens[end].type == "EQ":
+            position = end + 1
+            break
+        if tokens[end].type != "COMMA":
+            return None
+        position = end + 1
+    seen_dots = False
+    while position < len(tokens):
+        if tokens[position].type == "DOTS":
+            seen_dots = True
+            position += 1
+        else:
+            end = _index_end(tokens, position, pairs, numbers=True)
+            if end is None:
+                return None
+            position = end
+        if (
+            position >= len(tokens)
+            or tokens[position].type != "COMMA"
+            or not (
+                position + 1 < len(tokens)
+                and (tokens[position + 1].type in ("DOTS", "NUMBER", "LETTER", "RUN"))
+            )
+        ):
+            return position if seen_dots else None
+        position += 1
+    return position if seen_dots else None
+
+
 def _signatures(original: str, tokens: list[Tok]) -> list[Tok]:
     r"""A row with an arrow (``f: R^n \to R``) states a function's type: one SIGNATURE token."""
     if not any(t.type == "ARROW" for t in tokens):
@@ -1736,8 +1894,37 @@ def _skip_script(tokens: list[Tok], index: int, pairs: dict[int, int]) -> int:
     return pairs.get(argument, argument) + 1 if tokens[argument].type == "LBRACE" else argument + 1
 
 
+def _natural_logarithms(tokens: list[Tok]) -> list[Tok]:
+    r"""``\log_e`` and ``\log_{e}`` are the natural logarithm: the base e is dropped."""
+    out: list[Tok] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        out.append(token)
+        if (
+            token.type == "FUNC"
+            and token.value == "log"
+            and index + 2 < len(tokens)
+            and tokens[index + 1].type == "SUB"
+        ):
+            after = tokens[index + 2 : index + 5]
+            if after and after[0].type == "LETTER" and after[0].value == "e":
+                index += 3
+                continue
+            if (
+                len(after) == 3
+                and [t.type for t in after] == ["LBRACE", "LETTER", "RBRACE"]
+                and after[1].value == "e"
+            ):
+                index += 5
+                continue
+        index += 1
+    return out
+
+
 def _function_calls(tokens: list[Tok]) -> list[Tok]:
     r"""A function word followed by ``(`` (after its scripts) is a call: \log(x) is FUNCCALL."""
+    tokens = _natural_logarithms(tokens)
     pairs = _pairs(tokens)
     out = list(tokens)
     for index, token in enumerate(tokens):
@@ -1768,7 +1955,7 @@ def _sum_symbols(tokens: list[Tok]) -> list[Tok]:
             scripts += 1
         following = tokens[after] if after < len(tokens) else None
         starts = following is not None and (
-            following.type in _ITEM_START - {"PLUS", "MINUS", "BECAUSE", "CONDWORD"}
+            following.type in (_ITEM_START | {"LBRACK_T"}) - {"PLUS", "MINUS", "BECAUSE", "CONDWORD"}
             or (scripts > 0 and following.type in ("PLUS", "MINUS"))
         )
         if not starts:
@@ -1824,7 +2011,7 @@ def _operand_start(tokens: list[Tok], end: int, pairs: dict[int, int]) -> int | 
             if (
                 tokens[position].type == "LPAR"
                 and position > 0
-                and (tokens[position - 1].type in OPERAND_END - {"NUMBER"})
+                and (tokens[position - 1].type in OPERAND_END - {"NUMBER", "D", "DELTA"})
                 and not tokens[position].spaced
             ):
                 position -= 1  # J(z, y): the call's name
@@ -1978,25 +2165,6 @@ def _split_differential(token: Tok) -> list[Tok]:
     symbol = make_token(kind, value, token.start_pos + 1, token.end_pos, plain=token.plain, fixed=token.fixed)
     symbol.depth, symbol.in_env = token.depth, token.in_env
     return [mark, symbol]
-
-
-def _kronecker_typos(tokens: list[Tok]) -> list[Tok]:
-    r"""``\delta{ij}`` is written for ``\delta_{ij}``: a SUB is put in (and the reading says so)."""
-    out: list[Tok] = []
-    for index, token in enumerate(tokens):
-        out.append(token)
-        if (
-            token.type == "DELTA"
-            and index + 3 < len(tokens)
-            and tokens[index + 1].type == "LBRACE"
-            and not tokens[index + 1].spaced
-            and tokens[index + 2].type in ("RUN", "DRUN")
-            and len(str(tokens[index + 2].value)) == 2
-            and str(tokens[index + 2].value).isalpha()
-            and tokens[index + 3].type == "RBRACE"
-        ):
-            out.append(make_token("SUB", "typo", tokens[index + 1].start_pos, tokens[index + 1].start_pos))
-    return out
 
 
 def _call_braces(tokens: list[Tok]) -> list[Tok]:
@@ -2193,8 +2361,7 @@ def tokenize(original: str, segment: Segment, syntax: Syntax) -> list[Tok]:
     tokens = _Lexer(original, chars, mode).run()
     tokens = _marks_and_empty_groups(original, tokens)
     tokens = _structure(original, tokens)
-    if mode == "latex":
-        tokens = _letter_runs(tokens)
+    tokens = _letter_runs(tokens) if mode == "latex" else _braced_index_words(tokens)
     tokens = _prose(original, tokens, mode)
     tokens = _labels(original, tokens, mode)
     tokens = _equation_numbers(original, tokens)
@@ -2204,13 +2371,14 @@ def tokenize(original: str, segment: Segment, syntax: Syntax) -> list[Tok]:
         raise InputTooLargeError(
             f"formula at {where(original, segment.start)} has {len(tokens)} tokens; the limit is {MAX_TOKENS}"
         )
+    tokens = _elisions(tokens)
+    tokens = _ranges(original, tokens)
     tokens = _signatures(original, tokens)
     tokens = _continuations(tokens)
     tokens = _boxes(tokens)
     tokens = _function_calls(tokens)
     tokens = _sum_symbols(tokens)
     tokens = _Marks(tokens).run()
-    tokens = _kronecker_typos(tokens)
     tokens = _call_braces(tokens)
     tokens = _conditions(tokens)
     tokens = _qualifiers(original, tokens)
