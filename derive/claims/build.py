@@ -12,6 +12,7 @@ A :class:`Builder` is run once per reading.  Where the text allows several readi
   (as ``x_i(1-a)`` is) or a function call.
 * ``layers``: a superscript such as ``W^{(L)}`` or ``w^l_{jk}`` is a layer label or an example index / a
   power.
+* ``jacobians``: ``J_x y`` is the Jacobian of ``y`` by ``x`` or the product of ``J_x`` and ``y``.
 
 Judgment calls that have no alternative (a derivative whose denominator lacks its ``\partial``, a
 ``\delta{ij}`` written for ``\delta_{ij}``) are recorded in the reading's choices too.  Everything that
@@ -62,7 +63,7 @@ from derive.claims.ast import (
 from derive.claims.tokens import Tok, describe, where
 from derive.errors import ParseError
 
-ChoiceKind = Literal["runs", "differentials", "calls", "layers"]
+ChoiceKind = Literal["runs", "differentials", "calls", "layers", "jacobians"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Choices:
     differentials: bool = True
     calls: bool = False
     layers: bool = True
+    jacobians: bool = True
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -473,9 +475,35 @@ class Builder(Transformer_NonRecursive):
             for node in nodes:
                 if isinstance(node, Indicator) and factors and self._is_one(factors[-1]):
                     factors[-1] = node  # 1\{k = i\}: the 1 is part of the indicator's notation
+                elif factors and self._jacobian_operator(factors[-1]):
+                    factors[-1] = self.jacobian(factors[-1], node)
                 else:
                     factors.append(node)
         return _mul(factors)
+
+    @staticmethod
+    def _jacobian_operator(node: Node) -> bool:
+        """``J_x`` (the Jacobian by x) written before what it differentiates: ``J_x y``."""
+        return (
+            isinstance(node, Symbol)
+            and node.name == "J"
+            and len(node.indices) == 1
+            and isinstance(node.indices[0], Symbol)
+            and node.decoration in (None, "bold")
+            and node.example is None
+            and node.layer is None
+            and not node.primes
+            and not node.transposed
+        )
+
+    def jacobian(self, operator: Node, of: Node) -> Node:
+        assert isinstance(operator, Symbol)
+        label = f"J_{_plain(operator.indices[0])} {_plain(of)}"
+        if self.choices.jacobians:
+            self.choose("jacobians", f"{label} read as the Jacobian of {_plain(of)}")
+            return Derivative(of, operator.indices[0])
+        self.choose("jacobians", f"{label} read as a product")
+        return Mul((operator, of))
 
     @staticmethod
     def _is_one(node: Node) -> bool:
@@ -980,16 +1008,11 @@ class Builder(Transformer_NonRecursive):
                 return "layer", node, transposed
             if acc is not None and bracket == "(":
                 return self.parenthesized_superscript(node, acc, transposed)
-            if (
-                acc is not None
-                and isinstance(item, Tok)
-                and item.type == "LETTER"
-                and item.value in ("l", "L")
-            ):
+            if acc is not None and isinstance(node, Symbol) and node in (Symbol("l"), Symbol("L")):
                 if acc.has_subscript or acc.name.isupper() or acc.name in ("w", "a", "z", "b", "delta"):
-                    label = f"{acc.name}^{item.value}"
+                    label = f"{acc.name}^{node.name}"
                     if self.choices.layers:
-                        self.choose("layers", f"{label} read as layer {item.value}")
+                        self.choose("layers", f"{label} read as layer {node.name}")
                         return "layer", node, False
                     self.choose("layers", f"{label} read as a power")
             return "power", node, transposed

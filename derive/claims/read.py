@@ -56,6 +56,7 @@ _ALTERNATIVES: Final = (
     ("differentials", Choices(differentials=False)),
     ("calls", Choices(calls=True)),
     ("layers", Choices(layers=False)),
+    ("jacobians", Choices(jacobians=False)),
 )
 
 
@@ -364,7 +365,15 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
     chains: list[tuple[_Chain, list[Condition], list[str]]] = []
     pending: list[Condition] = []  # conditions before a chain (`if (i == j)` then ...)
     heading: list[Condition] = []  # a markdown heading that states a case (### i=j)
-    qualifying = False
+    qualifying = False  # in a sentence about the last formula (for all $p = 1, \ldots, m$ and ...)
+
+    def qualify(words: str) -> None:
+        qualifiers = chains[-1][2]
+        if qualifying and qualifiers:
+            qualifiers[-1] = f"{qualifiers[-1]} {words}".strip()
+        else:
+            qualifiers.append(words)
+
     for item in items:
         if isinstance(item, str):
             cases = _HEADING_CONDITION.findall(item)
@@ -372,21 +381,38 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
                 left, op, right = cases[-1]
                 heading = [Condition(Symbol(left), "=" if op in ("=", "==") else "!=", Symbol(right))]
             if chains and _QUALIFYING.match(item):
-                chains[-1][2].append(" ".join(item.split()))
+                qualifying = False
+                qualify(" ".join(item.split()))
                 qualifying = True
             elif qualifying and chains and "\n\n" not in item and item.strip():
-                chains[-1][2].append(" ".join(item.split()))
+                qualify(" ".join(item.split()))
             else:
                 qualifying = False
             continue
         if isinstance(item, _Chain):
             if qualifying and chains and _inline(item, text):
-                chains[-1][2].append(" ".join(text[item.start : item.end].split()))
+                qualify(" ".join(text[item.start : item.end].split()))
                 continue
             qualifying = False
             if _prose_noise(item, parsed):
                 continue
-            chains.append((item, heading + pending + item.conditions, list(item.qualifiers)))
+            conditions = heading + pending + item.conditions
+            previous = chains[-1] if chains else None
+            if (
+                previous is not None
+                and not item.elided
+                and len(item.sides) > 1
+                and len(previous[0].sides) > 1
+                and item.sides[0] == previous[0].sides[0]
+                and conditions == previous[1]
+            ):
+                # A line that restates the left side continues the chain (dL/dz = a \\ dL/dz = b).
+                previous[0].sides.extend(item.sides[1:])
+                previous[0].end = item.end
+                previous[2].extend(item.qualifiers)
+                pending = []
+                continue
+            chains.append((item, conditions, list(item.qualifiers)))
             pending = []
             for extra in item.extra:
                 chains.append(
@@ -396,7 +422,7 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
             pending.extend(item.conditions)
         elif isinstance(item, _Qualifier):
             if chains:
-                chains[-1][2].append(item.text)
+                qualify(item.text)
         elif isinstance(item, _Prose):
             continue
     if pending and chains:

@@ -212,7 +212,7 @@ _DELIMITERS: Final = (
 
 def detect_syntax(text: str) -> Syntax:
     """LaTeX when the text has a command, a math delimiter or a ```` ```math ```` block; else plain text."""
-    if re.search(r"\\[A-Za-z]|\$|\\\(|\\\[|```\s*(math|latex|tex)\b", text):
+    if re.search(r"\\[A-Za-z]|\$|\\\(|\\\[|```\s*(math|latex|tex)\b|\.\.\s+math::", text):
         return "latex"
     return "text"
 
@@ -557,6 +557,7 @@ _WORD_TOKENS: Final = frozenset({"LETTER", "RUN", "DRUN", "D", "DELTA"})
 _BINARY: Final = frozenset("PLUS MINUS MULOP DIVOP ODOT OSLASH OTIMES EQ NEQ POW SUB STARSTAR".split())
 
 _UNDERSCORE_NAME_RE: Final = re.compile(r"[A-Za-z]{3,}(?:(?:\\_|_)[A-Za-z]{3,}[A-Za-z0-9]*)+")
+_SCRIPT_WORD_RE: Final = re.compile(r"-?(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+(?:\.\d+)?)")
 _TEXT_WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:'[a-z]+)*")
 _PROSE_WORD_RE: Final = re.compile(r"[A-Za-z][a-z]+(?:'[a-z]+)*|[a-z]+'[a-z]+")
 _LATEX_CONNECTIVES: Final = frozenset(
@@ -889,7 +890,7 @@ class _Lexer:
             self.i = close + 1
             self.emit("RBRACE", "}", close, close + 1)
             return
-        word = re.compile(r"-?(?:[A-Za-z][A-Za-z0-9_]*|\d+(?:\.\d+)?)").match(s, index, self.stop)
+        word = _SCRIPT_WORD_RE.match(s, index, self.stop)
         if word is None or c == "{":
             return
         self.emit("LBRACE", "{", index, index)
@@ -1451,7 +1452,7 @@ def _prose(original: str, tokens: list[Tok], syntax: Syntax) -> list[Tok]:
             if text and (_attached(tokens, i) or _attached(tokens, i + 1)):
                 continue
             prose[i] = prose[i + 1] = True
-    if text:
+    if text and len(tokens) > 1:
         for i in range(len(tokens)):
             if wordlike(i) and not _attached(tokens, i):
                 prose[i] = True
@@ -2254,9 +2255,12 @@ def _conditions(tokens: list[Tok]) -> list[Tok]:
     pairs = _pairs(tokens)
     rename: dict[int, str] = {}
     dropped: set[int] = set()
+    ended: set[int] = set()  # commas that end a condition list ({\rm if}~i=j,~ ...)
     for index, token in enumerate(tokens):
         found: tuple[int, list[int]] | None = None
         kind = ""
+        if index in ended:
+            continue
         if token.type == "TEXTWORD" and str(token.value) in lx.CONDITION_WORDS:
             found, kind = _relations(tokens, index + 1, pairs), "CONDWORD"
             closing = pairs.get(index + 1)
@@ -2265,7 +2269,12 @@ def _conditions(tokens: list[Tok]) -> list[Tok]:
                 if inner is not None and inner[0] == closing:
                     found = (closing + 1, inner[1])
                     dropped.update((index + 1, closing))
-        elif token.type in ("COMMA", "COLON") and token.depth == 0 and index > 0:
+        elif (
+            token.type in ("COMMA", "COLON")
+            and token.depth == 0
+            and index > 0
+            and not (index + 1 < len(tokens) and tokens[index + 1].gap >= lx.BIG_SPACE)
+        ):
             found, kind = (
                 _relations(tokens, index + 1, pairs),
                 "CONDCOMMA" if token.type == "COMMA" else "CONDCOLON",
@@ -2277,14 +2286,25 @@ def _conditions(tokens: list[Tok]) -> list[Tok]:
                 inner = _relations(tokens, index + 1, pairs)
                 if inner is not None and inner[0] == closing:
                     found, kind = inner, "CONDLPAR"
-        if found is None:
+        if found is None or index in rename:
             continue
         end, separators = found
+        row_start = index == 0 or tokens[index - 1].type in ("ROWSEP", "NEWLINE") or token.newline
+        if (
+            kind == "CONDWORD"
+            and row_start
+            and separators
+            and (end >= len(tokens) or tokens[end].type in ("ROWSEP", "NEWLINE"))
+        ):
+            # {\rm if}~i=j,~ a_i = b_i: a condition at the start of a row is followed by the claim
+            end, separators = separators[-1], separators[:-1]
         if kind != "CONDLPAR" and not _ends(tokens, end):
             continue
         rename[index] = kind
         for separator in separators:
             rename[separator] = "CONDSEP"
+        if end < len(tokens) and tokens[end].type == "COMMA":
+            ended.add(end)
     return [retype(t, rename[i]) if i in rename else t for i, t in enumerate(tokens) if i not in dropped]
 
 
