@@ -701,7 +701,7 @@ def test_any_mix_of_notation_gives_readings_or_one_parse_error(text: str) -> Non
         try:
             found = read_math(text, syntax)  # type: ignore[arg-type]
         except ParseError as error:
-            assert "\n" not in str(error)
+            assert "\n" not in str(error) and "internal error" not in str(error)
             continue
         assert 1 <= len(found) <= MAX_READINGS
         assert all(isinstance(claim, Claim) for reading in found for claim in reading.claims)
@@ -714,7 +714,7 @@ def test_any_text_gives_readings_or_one_parse_error(text: str) -> None:
         try:
             found = read_math(text, syntax)  # type: ignore[arg-type]
         except ParseError as error:
-            assert "\n" not in str(error)
+            assert "\n" not in str(error) and "internal error" not in str(error)
             continue
         assert found and all(reading.claims for reading in found)
 

@@ -1036,6 +1036,8 @@ class Builder(Transformer_NonRecursive):
         if acc.number or (acc.name == "1" and acc.decoration in ("bb", "bold")):
             if len(items) == 1 and relations:
                 return Indicator(self.condition(relations[0])), []
+            if acc.number and not acc.indices:
+                return self.product_args(self.finish(acc), args)  # 2(x + 1)
         if acc.name in ("P", "p") and ("BAR" in args.separators or relations):
             return self.probability(acc, args, items), []
         if relations:

@@ -334,7 +334,11 @@ def _build(text: str, parsed: _Parsed, choices: Choices) -> _Built:
             except VisitError as error:
                 if isinstance(error.orig_exc, (ParseError, RecursionError)):
                     raise error.orig_exc from None
-                raise
+                # A reader bug must not become a traceback for the user: one line, named as ours.
+                raise ParseError(
+                    f"internal error of the reader ({type(error.orig_exc).__name__}) on this text; "
+                    "please report it"
+                ) from None
             finally:
                 for description, kind in builder.made.items():
                     made.setdefault(description, kind)
