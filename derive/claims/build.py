@@ -14,8 +14,9 @@ A :class:`Builder` is run once per reading.  Where the text allows several readi
   power.
 * ``jacobians``: ``J_x y`` is the Jacobian of ``y`` by ``x`` or the product of ``J_x`` and ``y``.
 
-Judgment calls that have no alternative (a derivative whose denominator lacks its ``\partial``, a
-``\delta{ij}`` written for ``\delta_{ij}``) are recorded in the reading's choices too.  Everything that
+Judgment calls that have no alternative are recorded in the reading's choices too; those that read a
+typo as what it almost certainly means (a derivative whose denominator lacks its ``\partial``, a
+``\delta{ij}`` written for ``\delta_{ij}``, an unbalanced bracket) start with ``typo:``.  Everything that
 cannot be read is a :class:`~derive.errors.ParseError` naming the construct and where it is.
 """
 
@@ -679,7 +680,7 @@ class Builder(Transformer_NonRecursive):
     def sub(self, children: list[Any]) -> _Sub:
         script: _Script = children[1]
         if str(children[0].value) == "typo":
-            self.choose(None, "\\delta{..} read as \\delta_{..}")
+            self.choose(None, "typo: \\delta{..} read as \\delta_{..}")
         return _Sub(script)
 
     def sup(self, children: list[Any]) -> _Sup:
@@ -1319,7 +1320,7 @@ class Builder(Transformer_NonRecursive):
 
     def dden_plain(self, children: list[Any]) -> _Dden:
         wrt = _one(children[0])
-        self.choose(None, f"the derivative by {_plain(wrt)} read as such (its denominator has no \\partial)")
+        self.choose(None, f"typo: a derivative by {_plain(wrt)} (its denominator has no \\partial)")
         return _Dden([(wrt, 1)], lenient=True)
 
     def derivative(self, numerator: _DNum, denominator: _Dden, token: Tok, of: Node | None = None) -> Node:

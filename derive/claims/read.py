@@ -194,7 +194,7 @@ _ROW_TAIL: Final = frozenset({"QUALIFIER", "PROSE", "EQNUM", "NOTE"})
 
 def _repair(text: str, tokens: list[Tok]) -> tuple[list[Tok], list[str]] | None:
     """Brackets as a typo leaves them: an opening bracket never closed is closed at the end of its line (or
-    group), and a closing bracket without an opening one is left out.  The reading says so; this is only
+    group), and a closing bracket without an opening one is dropped.  The reading says so; this is only
     tried when the text has no reading as written."""
     if _unbalanced(text, tokens) is None:
         return None
@@ -211,7 +211,7 @@ def _repair(text: str, tokens: list[Tok]) -> tuple[list[Tok], list[str]] | None:
             closing = _OPENING[opening.type]
             out.append(make_token(closing, _CLOSING_TEXT[closing], opening.start_pos, opening.start_pos))
             notes.append(
-                f"the '{text[opening.start_pos]}' at {where(text, opening.start_pos)} is never closed: "
+                f"typo: the '{text[opening.start_pos]}' at {where(text, opening.start_pos)} is never closed: "
                 f"read as closed at the end of its {where_}"
             )
         out.extend(tail)
@@ -233,9 +233,8 @@ def _repair(text: str, tokens: list[Tok]) -> tuple[list[Tok], list[str]] | None:
             if open_ and _OPENING[open_[-1][0].type] == token.type and open_[-1][1] == braces:
                 open_.pop()
             else:
-                notes.append(
-                    f"the unmatched '{text[token.start_pos]}' at {where(text, token.start_pos)} is left out"
-                )
+                closing_at = where(text, token.start_pos)
+                notes.append(f"typo: the unmatched '{text[token.start_pos]}' at {closing_at} is dropped")
                 continue
         out.append(token)
     if open_:
