@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from derive.claims.formulas import find_formulas
 from derive.claims.grammar import (
     GRAMMAR_PATH,
     TABLES_PATH,
@@ -17,7 +18,7 @@ from derive.claims.grammar import (
     serialize,
     write_tables,
 )
-from derive.claims.tokens import find_formulas, tokenize
+from derive.claims.tokens import tokenize
 
 REGENERATE = "python -m derive.claims.grammar"
 

@@ -61,7 +61,9 @@ from derive.claims.ast import (
     Symbol,
     Transpose,
 )
-from derive.claims.tokens import Tok, describe, where
+from derive.claims.formulas import where
+from derive.claims.lexer import Tok
+from derive.claims.tokens import describe
 from derive.errors import ParseError
 
 ChoiceKind = Literal["runs", "differentials", "calls", "layers", "jacobians"]

@@ -19,8 +19,9 @@ its column.
 from __future__ import annotations
 
 from derive.claims.format import format_claim, format_node
+from derive.claims.formulas import MAX_INPUT_CHARS, MAX_NESTING
 from derive.claims.read import MAX_READINGS, detect_math_syntax, parse_claim, read_math
-from derive.claims.tokens import MAX_INPUT_CHARS, MAX_NESTING, MAX_TOKENS
+from derive.claims.tokens import MAX_TOKENS
 
 __all__ = [
     "MAX_INPUT_CHARS",

@@ -227,6 +227,10 @@ CONNECTIVES: Final = frozenset(
 )  # fmt: skip
 #: Connectives that join two equations (``Ɣ=0 and ɑ=1``) or two conditions: separators.
 SEPARATOR_WORDS: Final = frozenset({"and", "or", "then"})
+#: Connectives that a run of letters in LaTeX math can spell (``for~i=1``, ``if i=j``, ``where t ...``).
+LATEX_CONNECTIVES: Final = frozenset(
+    {"if", "for", "where", "when", "otherwise", "else", "and", "with", "since"}
+)
 #: Connectives after which index conditions (``i = j``) restrict the claim.
 CONDITION_WORDS: Final = frozenset({"if", "for", "when", "whenever", "where", "given", "for all"})
 #: Connectives that mean "the other cases" in a cases environment.
@@ -351,6 +355,13 @@ _PROSE_RANGES: Final = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0
 _PROSE_PUNCTUATION: Final = frozenset("\u3001\u3002\uff0c\uff1a\uff1b\uff08\uff09\uff01\uff1f")
 
 
+def index_letters(run: str) -> bool:
+    """Whether a run written as a subscript is several indices (``ij``, ``pq``, ``ijkl``), not one name."""
+    if not run.isalpha() or not run.isascii():
+        return False
+    return (len(run) == 2 and run.islower()) or (len(set(run)) == len(run) and set(run) <= INDEX_LETTERS)
+
+
 def is_prose_character(char: str) -> bool:
     """East Asian ideographs, kana, hangul and their punctuation (never look-alikes of Latin letters)."""
     code = ord(char)
@@ -380,6 +391,7 @@ def _check_tables() -> None:
         for command in re.findall(r"\\([A-Za-z]+)", target):
             assert command in known | {"hat", "bar", "tilde"} | set(UNSUPPORTED_COMMANDS), command
     assert CONDITION_WORDS <= CONNECTIVES and OTHERWISE_WORDS <= CONNECTIVES
+    assert LATEX_CONNECTIVES <= CONNECTIVES
     assert SEPARATOR_WORDS <= CONNECTIVES and not SEPARATOR_WORDS & (CONDITION_WORDS | OTHERWISE_WORDS)
     assert set(FUNCTION_COMMANDS.values()) <= set(FUNCTION_WORDS.values())
     assert not EQUALS_WORDS & CONNECTIVES

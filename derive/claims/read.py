@@ -30,21 +30,10 @@ from derive.claims.build import (
     _Prose,
     _Qualifier,
 )
+from derive.claims.formulas import Segment, Syntax, detect_syntax, find_formulas, screen, snippet, where
 from derive.claims.grammar import parser
-from derive.claims.tokens import (
-    OPERAND_START,
-    Segment,
-    Syntax,
-    Tok,
-    describe,
-    detect_syntax,
-    find_formulas,
-    make_token,
-    screen,
-    snippet,
-    tokenize,
-    where,
-)
+from derive.claims.lexer import OPERAND_START, Tok, make_token
+from derive.claims.tokens import describe, tokenize
 from derive.errors import InputTooLargeError, ParseError
 
 MAX_READINGS: Final = 4
