@@ -1,9 +1,11 @@
 r"""The reader of posted math: LaTeX and plain text (ASCII and unicode) -> the claim IR.
 
 This module is the reader's public face; the work is done by the pipeline of
-:mod:`derive.claims.read` (screening and formulas in :mod:`derive.claims.tokens`, the grammar
-``math.lark`` loaded by :mod:`derive.claims.grammar`, the IR built by :mod:`derive.claims.build`), and
-:mod:`derive.claims.format` writes the IR back as LaTeX.
+:mod:`derive.claims.read`: screening and formulas in :mod:`derive.claims.formulas`, the lexer in
+:mod:`derive.claims.lexer` (spellings from :mod:`derive.claims.lexicon`), its look-ahead passes in
+:mod:`derive.claims.tokens`, the LALR grammar ``math.lark`` loaded by :mod:`derive.claims.grammar`
+and the IR built by :mod:`derive.claims.build`; :mod:`derive.claims.format` writes the IR back as
+LaTeX.
 
 * :func:`read_math` gives every reading of a text (preferred first, at most four), each a
   :class:`~derive.claims.ast.Reading` with its claims and the choices it made;
