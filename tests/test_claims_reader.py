@@ -333,6 +333,12 @@ def test_equation_number_at_the_end_is_prose() -> None:
     assert claim.qualifiers == ("(1)",)
 
 
+def test_a_number_in_parentheses_without_an_equation_is_an_operand() -> None:
+    # found by hypothesis: no relation in the row, so (2) is what the derivative applies to
+    node = only(r"\sum_{k=1}^{K} \frac{\partial}{\partial z_j} (2)")
+    assert node == Sum("k", num(1), Symbol("K"), Derivative(num(2), sym("z", "j")))
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -559,14 +559,23 @@ def _punctuation(tokens: list[Tok]) -> list[Tok]:
     return builder.out
 
 
+_RELATIONS: Final = frozenset({"EQ", "NEQ", "APPROX", "ARROW"})
+
+
 def _equation_numbers(original: str, tokens: list[Tok]) -> list[Tok]:
-    """``(1)`` at the end of a row, after white space, is an equation number."""
+    """``(1)`` at the end of a row that states an equation, after white space, is an equation number."""
     out: list[Tok] = []
     index = 0
+    equation = False  # a relation outside groups; without one ``(2)`` is an operand (``d/dz (2)``)
     while index < len(tokens):
         token = tokens[index]
+        if (token.type == "ROWSEP" or token.newline) and token.depth == 0:
+            equation = False
+        if token.type in _RELATIONS and token.depth == 0:
+            equation = True
         if (
-            token.type == "LPAR"
+            equation
+            and token.type == "LPAR"
             and token.spaced
             and not token.sized
             and token.start_pos > 0
