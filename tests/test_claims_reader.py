@@ -731,7 +731,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "claims-corpus" / "equ
 
 
 def test_the_reader_reads_at_least_97_percent_of_the_corpus_math() -> None:
-    from derive.claims.coverage import corpus_items, measure
+    from derive.claims.math_coverage import corpus_items, measure
 
     if not CORPUS.exists():  # pragma: no cover - the shared folder is part of the workspace
         pytest.skip(f"{CORPUS} not found")
@@ -743,7 +743,7 @@ def test_the_reader_reads_at_least_97_percent_of_the_corpus_math() -> None:
 def test_coverage_report_lists_refusals(tmp_path: Path) -> None:
     import io
 
-    from derive.claims.coverage import corpus_items, measure, report
+    from derive.claims.math_coverage import corpus_items, measure, report
 
     corpus = tmp_path / "equations.jsonl"
     lines = [

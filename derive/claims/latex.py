@@ -1,7 +1,7 @@
 r"""The reader of posted math: LaTeX and plain text (ASCII and unicode) -> the claim IR.
 
 This module is the reader's public face; the work is done by the pipeline of
-:mod:`derive.claims.read`: screening and formulas in :mod:`derive.claims.formulas`, the lexer in
+:mod:`derive.claims.math_read`: screening and formulas in :mod:`derive.claims.formulas`, the lexer in
 :mod:`derive.claims.lexer` (spellings from :mod:`derive.claims.lexicon`), its look-ahead passes in
 :mod:`derive.claims.tokens`, the LALR grammar ``math.lark`` loaded by :mod:`derive.claims.grammar`
 and the IR built by :mod:`derive.claims.build`; :mod:`derive.claims.format` writes the IR back as
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from derive.claims.format import format_claim, format_node
 from derive.claims.formulas import MAX_INPUT_CHARS, MAX_NESTING
-from derive.claims.read import MAX_READINGS, detect_math_syntax, parse_claim, read_math
+from derive.claims.math_read import MAX_READINGS, detect_math_syntax, parse_claim, read_math
 from derive.claims.tokens import MAX_TOKENS
 
 __all__ = [

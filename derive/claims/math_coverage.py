@@ -1,6 +1,6 @@
 """Reading coverage: how much of a collection of real posted math the reader reads, and how fast.
 
-``python -m derive.claims.coverage [--corpus FILE] [--dev DIR] [--refusals] [--readings]`` reads the math
+``python -m derive.claims.math_coverage [--corpus FILE] [--dev DIR] [--refusals] [--readings]`` reads the math
 items (formats ``latex``, ``unicode_text``, ``ascii_text``) of ``equations.jsonl`` and the math of the dev
 claims (``claims.json``, ``claims2.json``: the claim, its steps and its secondary claims), and prints the
 share read by format, every refusal with its one-line message, and the parse time per item (median and
@@ -23,7 +23,7 @@ from typing import Final, TextIO
 
 from derive.claims.ast import Reading
 from derive.claims.format import format_claim
-from derive.claims.read import read_math
+from derive.claims.math_read import read_math
 from derive.errors import ParseError
 
 MATH_FORMATS: Final = ("latex", "unicode_text", "ascii_text")
@@ -152,7 +152,7 @@ def report(title: str, coverage: Coverage, out: TextIO, *, refusals: bool, readi
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m derive.claims.coverage", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m derive.claims.math_coverage", description=__doc__)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="equations.jsonl")
     parser.add_argument(
         "--dev", type=Path, default=DEFAULT_DEV, help="folder with claims.json and claims2.json"
