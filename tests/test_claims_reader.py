@@ -178,6 +178,14 @@ def test_derivative_operator_stops_at_a_plus() -> None:
     assert only(r"\frac{\partial}{\partial z} a + b") == Add((Derivative(Symbol("a"), z), Symbol("b")))
 
 
+def test_derivative_operator_stops_at_an_inline_slash() -> None:
+    # the dev claim V28, read left to right: the derivative of the numerator, then divided
+    x_i = sym("x", "i")
+    total = Sum(None, None, None, Exp(Symbol("x")))
+    assert only("d/dx_i exp(x_i) / sum(exp(x))") == Div(Derivative(Exp(x_i), x_i), total)
+    assert only(r"\frac{\partial}{\partial z} \frac{a}{b}") == Derivative(Div(Symbol("a"), Symbol("b")), z)
+
+
 def test_denominator_without_partial_is_still_a_derivative_and_says_so() -> None:
     (reading,) = readings(r"\frac{\partial y_i}{x_i} = y_i (1-y_i)")
     assert reading.claims[0].sides[0] == Derivative(sym("y", "i"), sym("x", "i"))

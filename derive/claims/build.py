@@ -23,6 +23,7 @@ cannot be read is a :class:`~derive.errors.ParseError` naming the construct and 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Final, Literal
@@ -195,6 +196,16 @@ class _Factors:
 
 
 @dataclass
+class _Quotient:
+    """A term with an inline ``/``: ``node`` as read anywhere, and the product before the first ``/``
+    (``head``) with the items from that ``/`` on (``after``), for a derivative operator to stop there."""
+
+    node: Node
+    head: Node
+    after: list[Any]
+
+
+@dataclass
 class _Conditions:
     conditions: list[Condition]
 
@@ -271,6 +282,8 @@ def _index_like(node: Node) -> bool:
 def _one(value: Any) -> Node:
     if isinstance(value, _Factors):
         return _mul(value.nodes)
+    if isinstance(value, _Quotient):
+        return value.node
     assert not isinstance(value, (_Name, _Acc, _Func, _List)), value
     node: Node = value
     return node
@@ -450,18 +463,34 @@ class Builder(Transformer_NonRecursive):
             terms.append(Neg(term) if sign.type == "MINUS" else term)
         return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
-    def signed(self, children: list[Any]) -> Node:
+    def signed(self, children: list[Any]) -> Node | _Quotient:
+        if len(children) == 1 and isinstance(children[0], _Quotient):
+            return children[0]
         node = _one(children[-1])
         for token in reversed(children[:-1]):
             if token.type == "MINUS":
                 node = Neg(node)
         return node
 
-    def body(self, children: list[Any]) -> Node:
-        return _one(children[0])
+    def body(self, children: list[Any]) -> Node | _Quotient:
+        value: Node | _Quotient = children[0]
+        return value
 
-    def term(self, children: list[Any]) -> Node:
-        factors: list[Node] = []
+    def term(self, children: list[Any]) -> Node | _Quotient:
+        node = self._fold([], children)
+        for index, item in enumerate(children):
+            if index > 0 and isinstance(item, _Op) and item.op == "DIVOP":
+                return _Quotient(node, self._fold([], children[:index]), children[index:])
+        return node
+
+    def _operand(self, body: Any, operator: Callable[[Node], Node]) -> Node:
+        """A derivative operator applies to the product that follows, up to an inline ``/``: ``d/dx_i
+        exp(x_i) / sum(exp(x))`` is ``(d/dx_i exp(x_i)) / sum(exp(x))``, read left to right."""
+        if isinstance(body, _Quotient):
+            return self._fold([operator(body.head)], body.after)
+        return operator(_one(body))
+
+    def _fold(self, factors: list[Node], children: list[Any]) -> Node:
         for item in children:
             if isinstance(item, _Op):
                 if item.op in ("MULOP",):
@@ -1354,7 +1383,9 @@ class Builder(Transformer_NonRecursive):
     def frac_operator(self, children: list[Any]) -> Node:
         numerator = next(c for c in children if isinstance(c, _DNum))
         denominator = next(c for c in children if isinstance(c, _Dden))
-        return self.derivative(numerator, denominator, children[0], of=_one(children[-1]))
+        return self._operand(
+            children[-1], lambda of: self.derivative(numerator, denominator, children[0], of=of)
+        )
 
     def slash_derivative(self, children: list[Any]) -> Node:
         of = _one(children[1])
@@ -1363,15 +1394,17 @@ class Builder(Transformer_NonRecursive):
 
     def slash_operator(self, children: list[Any]) -> Node:
         wrt, order = children[2]
-        return Derivative(_one(children[3]), wrt, order)
+        return self._operand(children[3], lambda of: Derivative(of, wrt, order))
 
     def partial_operator(self, children: list[Any]) -> Node:
         sub: _Sub = children[1]
-        return Derivative(_one(children[2]), self.script_node(sub.script, children[0]))
+        wrt = self.script_node(sub.script, children[0])
+        return self._operand(children[2], lambda of: Derivative(of, wrt))
 
     def nabla(self, children: list[Any]) -> Node:
         sub: _Sub = children[1]
-        return Derivative(_one(children[2]), self.script_node(sub.script, children[0]))
+        wrt = self.script_node(sub.script, children[0])
+        return self._operand(children[2], lambda of: Derivative(of, wrt))
 
     # ---- cases and matrices ----------------------------------------------------------------------------
 
