@@ -629,6 +629,20 @@ def hessian_null_space(model: Model) -> Derivation:
     return check_chain("hessian_null", "the Hessian times the all-ones vector is 0", quantity, moves, model)
 
 
+def extension_derivations() -> list[Derivation]:
+    """Beyond plain softmax cross-entropy (symbolic k): sigmoid + BCE, label smoothing, temperature, weight
+    decay and the Hessian with its positive semi-definiteness and null space."""
+    return [
+        sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce")),
+        label_smoothing_gradient(Model()),
+        temperature_gradient(Model()),
+        weight_decay_gradient(Model()),
+        hessian_logits(Model()),
+        hessian_quadratic_form(Model()),
+        hessian_null_space(Model()),
+    ]
+
+
 #: ``derive prove --variant``: each variant's derivation, and the ``--wrt`` it answers.
 VARIANTS: dict[str, tuple[str, Callable[[Model], Derivation]]] = {
     "label-smoothing": ("z", label_smoothing_gradient),

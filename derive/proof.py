@@ -27,6 +27,7 @@ from derive.derivation import (
     all_derivations,
     bias_gradient,
     diagonal_only_mistake,
+    extension_derivations,
     input_gradient,
     logit_gradient_route_jacobian,
     weight_gradient,
@@ -580,10 +581,47 @@ def batch_matrix_forms() -> list[dict[str, str]]:
     ]
 
 
-def proof_context() -> dict[str, object]:
-    """Everything ``templates/proof.tex.j2`` needs, as LaTeX strings (deterministic)."""
-    derivations = {d.name: d for d in all_derivations(Model())}
+@dataclass(frozen=True)
+class WorkedExamples:
+    """The iris numbers and the refuted diagonal-only Jacobian: the proof's concrete k = 2 material."""
+
+    numbers: IrisNumbers
+    diagonal: dict[str, object]
+
+
+def worked_examples() -> WorkedExamples:
+    """The iris example and the diagonal-only mistake (independent of the symbolic-k derivations, so the
+    build computes them in a worker of their own, alongside those)."""
     numbers = iris_numbers()
+    return WorkedExamples(numbers, diagonal_mistake_context(numbers))
+
+
+#: The symbolic-k derivations the proof shows, in order: the main results, then the extensions.
+EXTENSION_NAMES: tuple[str, ...] = (
+    "bce_logits",
+    "label_smoothing",
+    "temperature",
+    "weight_decay",
+    "hessian",
+    "hessian_psd",
+    "hessian_null",
+)
+
+
+def proof_context(
+    derivations: dict[str, Derivation] | None = None, examples: WorkedExamples | None = None
+) -> dict[str, object]:
+    """Everything ``templates/proof.tex.j2`` needs, as LaTeX strings (deterministic).
+
+    ``derivations`` (every symbolic-k derivation by name: :func:`derive.derivation.all_derivations` and
+    :func:`derive.derivation.extension_derivations`) and ``examples`` are computed here when not given; the
+    build passes the ones it computed once for the proof, the reference module and the derivation dump.
+    """
+    if derivations is None:
+        derivations = {d.name: d for d in [*all_derivations(Model()), *extension_derivations()]}
+    if examples is None:
+        examples = worked_examples()
+    numbers = examples.numbers
     exact_rows = [
         {
             "quantity": to_latex(derivations[name].quantity),
@@ -609,30 +647,7 @@ def proof_context() -> dict[str, object]:
         "matrix_forms": matrix_forms(),
         "batch_matrix_forms": batch_matrix_forms(),
         "iris": iris_context(numbers),
-        "diagonal": diagonal_mistake_context(numbers),
+        "diagonal": examples.diagonal,
         "case_one": case_one_context(numbers, derivations["logits"]),
-        "extensions": [derivation_context(d) for d in extension_derivations()],
+        "extensions": [derivation_context(derivations[name]) for name in EXTENSION_NAMES],
     }
-
-
-def extension_derivations() -> list[Derivation]:
-    """Beyond plain softmax cross-entropy: sigmoid + BCE, label smoothing, temperature, weight decay."""
-    from derive.derivation import (
-        hessian_logits,
-        hessian_null_space,
-        hessian_quadratic_form,
-        label_smoothing_gradient,
-        sigmoid_logit_gradient,
-        temperature_gradient,
-        weight_decay_gradient,
-    )
-
-    return [
-        sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce")),
-        label_smoothing_gradient(Model()),
-        temperature_gradient(Model()),
-        weight_decay_gradient(Model()),
-        hessian_logits(Model()),
-        hessian_quadratic_form(Model()),
-        hessian_null_space(Model()),
-    ]

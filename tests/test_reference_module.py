@@ -641,9 +641,11 @@ def test_bce_grad_is_sigmoid_minus_targets_scaled_by_the_reduction(sce: ModuleTy
     grad = sce.grad_binary_cross_entropy_with_logits
     np.testing.assert_allclose(grad(logits, targets, reduction="sum"), expected, rtol=1e-15, atol=1e-16)
     np.testing.assert_allclose(grad(logits, targets, reduction="none"), expected, rtol=1e-15, atol=1e-16)
-    np.testing.assert_allclose(grad(logits, targets), expected / 7, rtol=1e-15, atol=1e-17)
+    # "mean" is PyTorch's: the mean over all N * k = 7 * 5 elements.
+    np.testing.assert_allclose(grad(logits, targets), expected / 35, rtol=1e-15, atol=1e-17)
     losses = sce.binary_cross_entropy_with_logits(logits, targets, reduction="none")
-    assert sce.binary_cross_entropy_with_logits(logits, targets) == pytest.approx(losses.sum() / 7, rel=1e-15)
+    mean = sce.binary_cross_entropy_with_logits(logits, targets)
+    assert mean == pytest.approx(losses.sum() / 35, rel=1e-15)
 
 
 def test_bce_logits_of_magnitude_1e4_in_float64_are_finite_and_match_mpmath(sce: ModuleType) -> None:
