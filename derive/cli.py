@@ -14,15 +14,20 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from derive import __version__
-from derive.derivation import VARIANTS, WRT_CHOICES
+from derive.choices import (
+    CONVENTIONS,
+    FORMATS,
+    MAX_CLASSES,
+    MIN_CLASSES,
+    PROVE_LOSSES,
+    VARIANT_NAMES,
+    WRT_CHOICES,
+)
 from derive.errors import DeriveError, UsageError
-from derive.loss import CONVENTIONS
-from derive.prove_format import FORMATS
+from derive.progress import finish, for_stream
 
 EXIT_OK, EXIT_REFUTED, EXIT_USAGE, EXIT_UNDECIDED, EXIT_CONDITIONAL = 0, 1, 2, 3, 4
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug of ours, not the user's input
-
-MIN_CLASSES, MAX_CLASSES = 2, 64
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,13 +91,13 @@ def parser() -> argparse.ArgumentParser:
     )
     prove.add_argument(
         "--loss",
-        choices=("softmax-ce", "sigmoid-bce"),
+        choices=PROVE_LOSSES,
         default="softmax-ce",
         help="softmax + cross-entropy (default) or sigmoid + binary cross-entropy per class",
     )
     prove.add_argument(
         "--variant",
-        choices=("plain", *VARIANTS),
+        choices=("plain", *VARIANT_NAMES),
         default="plain",
         help="label-smoothing (--wrt z), temperature (--wrt z) or weight-decay (--wrt W) "
         "instead of the plain loss",
@@ -103,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="time the emitted NumPy module against peers")
     bench.add_argument("--out", type=Path, default=Path("output") / "benchmark")
     bench.add_argument("--module", type=Path, default=Path("output") / "softmax_cross_entropy.py")
-    bench.add_argument("--quick", action="store_true", help="two small sizes, few repeats (a smoke run)")
+    bench.add_argument("--quick", action="store_true", help="tiny sizes, few repeats (a smoke run)")
     bench.add_argument(
         "--derivation",
         action="store_true",
@@ -156,7 +161,11 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
     command = args.command or "build"
     if command == "build":
-        result = pipeline.build(getattr(args, "out", Path("output")))
+        progress = for_stream(stderr)  # a live line on a terminal, nothing in a pipe or a file
+        try:
+            result = pipeline.build(getattr(args, "out", Path("output")), progress=progress)
+        finally:
+            finish(progress)
         for note in result.notes:
             print(f"derive: {note}", file=stderr)
         print(f"wrote {len(result.files)} files to {result.out_dir}", file=stdout)
@@ -188,7 +197,11 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
         if not args.module.is_file():
             raise UsageError(f"no emitted module at {args.module}; run `derive` first")
-        stdout.write(run_benchmark(args.module, args.out, quick=args.quick))
+        progress = for_stream(stderr)
+        try:
+            stdout.write(run_benchmark(args.module, args.out, quick=args.quick, progress=progress))
+        finally:
+            finish(progress)
         return EXIT_OK
     if command == "check":
         from derive.claims.command import run_check

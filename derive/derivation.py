@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Derivative, KroneckerDelta, Sum, exp, log
 
+from derive import choices
 from derive import symbols as s
 from derive.equivalence import Assumption, Outcome, Sizes, ValueCache, decide
 from derive.errors import UsageError
@@ -455,8 +456,8 @@ def sigmoid_jacobian(model: Model) -> Derivation:
     )
 
 
-#: What ``derive prove --wrt`` can ask for, and the builders behind each choice.
-WRT_CHOICES: tuple[str, ...] = ("z", "W", "b", "x", "jacobian", "hessian")
+#: What ``derive prove --wrt`` can ask for (the builders behind each choice are in derivations_for).
+WRT_CHOICES: tuple[str, ...] = choices.WRT_CHOICES
 
 
 def derivations_for(wrt: str, model: Model, batch: bool = False, variant: str = "plain") -> list[Derivation]:
@@ -649,3 +650,5 @@ VARIANTS: dict[str, tuple[str, Callable[[Model], Derivation]]] = {
     "temperature": ("z", temperature_gradient),
     "weight-decay": ("W", weight_decay_gradient),
 }
+
+assert tuple(VARIANTS) == choices.VARIANT_NAMES, "derive.choices.VARIANT_NAMES must list every variant"

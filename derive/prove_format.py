@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 import sympy
 
+from derive.choices import FORMATS
 from derive.derivation import RULES, Derivation, Step
 from derive.equivalence import Assumption
 from derive.latex_printer import to_latex
 
-FORMATS: tuple[str, ...] = ("text", "latex", "json")
+__all__ = ["FORMATS", "as_json", "as_latex", "as_markdown", "as_text"]
 
 
 def _text(expr: sympy.Expr) -> str:

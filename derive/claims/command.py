@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from derive.claims.report import render
-from derive.claims.run import check_batch, check_claim
-from derive.claims.verdict import ASSUME_NAMES, CheckOptions
+from derive.choices import ASSUME_CHOICES, CONVENTIONS, LOSSES
 from derive.errors import DeriveError, UsageError
-from derive.loss import CONVENTIONS, LOSSES
+from derive.progress import finish, for_stream
+
+if TYPE_CHECKING:  # the checker (SymPy) is imported when a check runs, not to build the parser
+    from derive.claims.verdict import CheckOptions
 
 #: Largest claim file or stdin text read (characters); the parser's own limit is lower.
 MAX_READ = 1_000_000 + 1
@@ -39,7 +40,7 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         "--assume",
         action="append",
         default=[],
-        choices=sorted(ASSUME_NAMES),
+        choices=sorted(ASSUME_CHOICES),
         help="assume the targets are one-hot or sum to 1 (repeatable)",
     )
     parser.add_argument(
@@ -75,6 +76,8 @@ def _read(source: str, stdin: TextIO) -> str:
 
 def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> CheckOptions:
     """The :class:`CheckOptions` of parsed arguments."""
+    from derive.claims.verdict import CheckOptions
+
     stdin = stdin or sys.stdin
     if args.file is not None and args.claim is not None:
         raise UsageError("give the claim as an argument or with -f, not both")
@@ -101,13 +104,20 @@ def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> 
 
 def run_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run ``derive check``; returns the exit code."""
+    from derive.claims.report import render
+    from derive.claims.run import check_batch, check_claim
+
     try:
         if getattr(args, "batch", None):
             if args.claim is not None or args.file is not None:
                 raise UsageError("--batch takes the claims from its file; give no claim argument")
             if not (0 < args.timeout <= 600):
                 raise UsageError("--timeout must be between 0 and 600 seconds")
-            return check_batch(args.batch, stdout, timeout=args.timeout)
+            progress = for_stream(stderr)  # "checked 3 of 14" on a terminal; nothing in a pipe or a file
+            try:
+                return check_batch(args.batch, stdout, timeout=args.timeout, progress=progress)
+            finally:
+                finish(progress)
         options = options_from_args(args)
         result = check_claim(options)
         stdout.write(render(result, args.format))

@@ -36,6 +36,7 @@ from derive.claims.verdict import (
 )
 from derive.equivalence import Outcome
 from derive.errors import CheckTimeoutError, DeriveError, UsageError
+from derive.progress import Progress, quiet
 
 #: Workers in the batch pool.
 BATCH_WORKERS = 2
@@ -299,7 +300,12 @@ def _batch_jobs(
 
 
 def check_batch(
-    path: str | Path, out: TextIO, *, timeout: float | None = None, workers: int = BATCH_WORKERS
+    path: str | Path,
+    out: TextIO,
+    *,
+    timeout: float | None = None,
+    workers: int = BATCH_WORKERS,
+    progress: Progress = quiet,
 ) -> int:
     """Check every claim of a JSONL file (``-`` is stdin); write one JSON result per line, in order.
 
@@ -330,6 +336,7 @@ def check_batch(
             out.write(json.dumps({**record, **extra}) + "\n")
             out.flush()
             next_out += 1
+            progress(f"checked {next_out} of {len(numbers)} claims")
 
     for number, outcome in _run(_batch_jobs(lines, timeout, results), workers):
         if isinstance(outcome, DeriveError):
