@@ -181,7 +181,13 @@ class Evaluator:
         env: dict[sympy.Symbol, int],
         memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
     ) -> Dual:
-        key = (expr, tuple(env.items()))
+        # Keyed by the index values the expression uses, not the whole environment: a row's softmax
+        # denominator inside a sum over the columns is evaluated once per row, not once per column.
+        if env:
+            used = self._symbols_of(expr)
+            key = (expr, tuple(item for item in env.items() if item[0] in used))
+        else:
+            key = (expr, ())
         if key in memo:
             return memo[key]
         result = self._eval_uncached(expr, level, seed, env, memo)
@@ -344,8 +350,16 @@ class Evaluator:
             return _constant((sides[0] - sides[1]) / (2 * step))
 
     def _symbols_of(self, expr: sympy.Expr) -> frozenset[sympy.Basic]:
+        """The symbols ``expr``'s value depends on: its free symbols and, since SymPy leaves them out of a
+        derivative's free symbols when the differentiated expression does not mention them, the index
+        symbols of every variable differentiated by (the i, j of d/dW_ij)."""
         if expr not in self._symbols:
-            self._symbols[expr] = frozenset(expr.free_symbols)
+            symbols = set(expr.free_symbols)
+            for node in sympy.preorder_traversal(expr):
+                if isinstance(node, Derivative):
+                    for variable in node.variables:
+                        symbols |= variable.free_symbols
+            self._symbols[expr] = frozenset(symbols)
         return self._symbols[expr]
 
     def _entries(self, base: str) -> Seeds:
