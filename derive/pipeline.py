@@ -126,14 +126,13 @@ def build(out_dir: Path, timeout: float = 600.0, progress: Progress = quiet) -> 
     progress("checking the derivations")
     jobs = [
         Limited(derivation.all_derivations, (Model(),), timeout, "the derivations"),
-        Limited(derivation.extension_derivations, (), timeout, "the extended derivations"),
-        Limited(proof.worked_examples, (), timeout, "the worked examples"),
+        Limited(_extensions_and_mistakes, (), timeout, "the extended derivations"),
     ]
     try:
         progress("checking the claims of the seed documents")
         reports = _seed_reports()
         progress("checking the derivations")
-        main, extensions, examples = (job.result() for job in jobs)
+        main, (extensions, mistakes) = (job.result() for job in jobs)
     finally:
         for job in jobs:
             job.stop()
@@ -143,6 +142,7 @@ def build(out_dir: Path, timeout: float = 600.0, progress: Progress = quiet) -> 
         raise DeriveError(f"not every step of the derivations is proved: {', '.join(unproved)}")
     by_name = {d.name: d for d in derivations}
     progress("printing the reference module and the proof")
+    examples = proof.worked_examples(by_name, mistakes)
     files: dict[str, bytes | str] = {}
     files["softmax_cross_entropy.py"] = emit.render("softmax_cross_entropy.py.j2", reference_context(by_name))
     files["derivation.txt"] = prove_format.as_text(main)
@@ -163,6 +163,13 @@ def build(out_dir: Path, timeout: float = 600.0, progress: Progress = quiet) -> 
     progress(f"writing {out_dir}")
     emit.write_atomically(out_dir, files)
     return BuildResult(out_dir, tuple(sorted(files)), tuple(notes))
+
+
+def _extensions_and_mistakes() -> tuple[list[Derivation], tuple[Derivation, Derivation]]:
+    """The second worker's share of the build: the extended derivations and the diagonal-only mistake."""
+    from derive.proof import mistake_derivations
+
+    return derivation.extension_derivations(), mistake_derivations()
 
 
 #: What each generated file is, for output/README.md.

@@ -12,8 +12,8 @@ rationals) and printed with 6 significant digits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import sympy
 from sympy import Derivative, Indexed, Rational
@@ -291,18 +291,40 @@ class IrisNumbers:
     derivations: dict[str, Derivation]
 
 
-def iris_numbers() -> IrisNumbers:
-    """z, a, H and every gradient at the seed's numbers, each from the derived expression at k = d = 2."""
+def at_iris_sizes(derivation: Derivation) -> Derivation:
+    """A derivation proved for every k, d (and N) with its expressions instantiated at the iris sizes
+    k = d = 2 (N = 1); its steps, proved for every size, are kept as they are."""
+    sizes = {s.k: sympy.Integer(2), s.d: sympy.Integer(2), s.N: sympy.Integer(1)}
+    return replace(
+        derivation,
+        quantity=derivation.quantity.xreplace(sizes),
+        result=derivation.result.xreplace(sizes),
+        result_unassumed=derivation.result_unassumed.xreplace(sizes),
+        model=iris_model(),
+    )
+
+
+#: The derivations the iris section evaluates.
+IRIS_DERIVATIONS: tuple[str, ...] = ("logits", "weights", "bias", "inputs")
+
+
+def iris_numbers(derivations: Mapping[str, Derivation] | None = None) -> IrisNumbers:
+    """z, a, H and every gradient at the seed's numbers, each from the derived expression at k = d = 2:
+    the symbolic-k ``derivations`` (by name) instantiated there, or, when not given, the derivations built
+    and checked for k = d = 2."""
     model = iris_model()
-    derived = {
-        d.name: d
-        for d in (
-            logit_gradient_route_jacobian(model),
-            weight_gradient(model),
-            bias_gradient(model),
-            input_gradient(model),
-        )
-    }
+    if derivations is not None:
+        derived = {name: at_iris_sizes(derivations[name]) for name in IRIS_DERIVATIONS}
+    else:
+        derived = {
+            d.name: d
+            for d in (
+                logit_gradient_route_jacobian(model),
+                weight_gradient(model),
+                bias_gradient(model),
+                input_gradient(model),
+            )
+        }
     classes, features = range(1, 3), range(1, 3)
 
     def at(derivation: Derivation, **indices: int) -> sympy.Expr:
@@ -382,17 +404,23 @@ def _case_text(case: dict[str, int]) -> str:
     return "$(" + ", ".join(str(case[name]) for name in sorted(case, key=("j", "c").index)) + ")$"
 
 
-def diagonal_mistake_context(numbers: IrisNumbers) -> dict[str, object]:
+def mistake_derivations() -> tuple[Derivation, Derivation]:
+    """The diagonal-only Jacobian, for every k (refuted) and at the iris sizes (for the seed's claim)."""
+    return diagonal_only_mistake(Model()), diagonal_only_mistake(iris_model())
+
+
+def diagonal_mistake_context(
+    numbers: IrisNumbers, mistakes: tuple[Derivation, Derivation] | None = None
+) -> dict[str, object]:
     """The seed answer's diagonal-only Jacobian: the refuted derivation, and its weight claim at the iris
-    point."""
-    mistake = diagonal_only_mistake(Model())
+    point (``mistakes``: :func:`mistake_derivations`, computed when not given)."""
+    mistake, concrete = mistakes if mistakes is not None else mistake_derivations()
     refuted = [step for step in mistake.steps if step.verdict == "refuted"]
     assert refuted and refuted[0].outcome.counterexample is not None, "the diagonal-only step must be refuted"
     model = iris_model()
     i = s.feature_index("i", 2)
     j = s.class_index("j", 2)
     # Chain rule through z_j (dz_j/dW_ij = x_i) applied to the mistaken dH/dz_j: the seed's claim.
-    concrete = diagonal_only_mistake(model)
     claim = concrete.result * s.x[i]
     truth = numbers.derivations["weights"].result
     rows = []
@@ -589,11 +617,14 @@ class WorkedExamples:
     diagonal: dict[str, object]
 
 
-def worked_examples() -> WorkedExamples:
-    """The iris example and the diagonal-only mistake (independent of the symbolic-k derivations, so the
-    build computes them in a worker of their own, alongside those)."""
-    numbers = iris_numbers()
-    return WorkedExamples(numbers, diagonal_mistake_context(numbers))
+def worked_examples(
+    derivations: Mapping[str, Derivation] | None = None,
+    mistakes: tuple[Derivation, Derivation] | None = None,
+) -> WorkedExamples:
+    """The iris example (from the symbolic-k ``derivations`` when given) and the diagonal-only mistake
+    (from ``mistakes`` when given: :func:`mistake_derivations`)."""
+    numbers = iris_numbers(derivations)
+    return WorkedExamples(numbers, diagonal_mistake_context(numbers, mistakes))
 
 
 #: The symbolic-k derivations the proof shows, in order: the main results, then the extensions.
@@ -620,7 +651,7 @@ def proof_context(
     if derivations is None:
         derivations = {d.name: d for d in [*all_derivations(Model()), *extension_derivations()]}
     if examples is None:
-        examples = worked_examples()
+        examples = worked_examples(derivations)
     numbers = examples.numbers
     exact_rows = [
         {
