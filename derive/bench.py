@@ -189,9 +189,8 @@ def _median_ms(call: Callable[[], object], repeats: int, warmup: int, budget_s: 
     for _ in range(warmup):
         call()
     times: list[float] = []
-    # As timeit does: collect once, then no garbage collection while timing (a collection of a large
-    # process, the test suite's, would cost more than the call itself).
-    gc.collect()
+    # As timeit does: no garbage collection while timing (a collection in a large process, the test
+    # suite's, costs more than the call itself).
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -218,7 +217,6 @@ def _returned_bytes(value: object) -> int:
 
 def _extra_memory(call: Callable[[], object], unit_bytes: int) -> float:
     """Peak traced allocation during ``call`` beyond what it returns, in units of ``unit_bytes``."""
-    gc.collect()
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()

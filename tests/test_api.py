@@ -58,6 +58,7 @@ def test_a_proof_shows_every_step_and_verdict_as_markdown_in_a_notebook() -> Non
     assert "assumes the targets sum to 1" in markdown
 
 
+@pytest.mark.slow
 def test_the_proof_markdown_renders_with_mathjax() -> None:
     from tests.test_markdown_mathjax import HERE as MATHJAX
     from tests.test_markdown_mathjax import _node_ready, formulas

@@ -7,6 +7,8 @@ given numbers, and that the peer code paths run.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,15 +54,28 @@ def test_small_cases_carry_no_target() -> None:
     assert f"no case from {TARGET_FROM_ELEMENTS:,} elements up" in bench._markdown([small], ENV, [], False)
 
 
+#: Run in a child process: JAX starts threads, and the test process forks claim workers afterwards.
+PEER_SMOKE = """
+import sys
+from pathlib import Path
+from derive import bench
+torch, jax = bench._optional("torch"), bench._optional("jax")
+assert torch is not None and jax is not None
+module = bench._load_module(Path(sys.argv[1]))
+for kind in ("labels", "dense"):
+    result = bench._logit_case(module, torch, jax, 32, 5, "float64", kind, 3, 0.1, compile_peer=False)
+    assert result.torch_ms is not None and result.jax_ms is not None and result.copy_ms is not None
+bce = bench._bce_case(module, torch, jax, 16, 4, "float32", 3, 0.1)
+assert bce.torch_ms is not None and bce.jax_ms is not None
+print("peers timed")
+"""
+
+
 @pytest.mark.slow
 def test_the_peers_are_timed_side_by_side_when_installed() -> None:
     if importlib.util.find_spec("torch") is None or importlib.util.find_spec("jax") is None:
         pytest.skip("PyTorch and JAX come with the [bench] extra")
-    torch, jax = bench._optional("torch"), bench._optional("jax")
-    assert torch is not None and jax is not None
-    module = bench._load_module(MODULE_PATH)
-    for kind in ("labels", "dense"):
-        result = bench._logit_case(module, torch, jax, 32, 5, "float64", kind, 3, 0.1, compile_peer=False)
-        assert result.torch_ms is not None and result.jax_ms is not None and result.copy_ms is not None
-    bce = bench._bce_case(module, torch, jax, 16, 4, "float32", 3, 0.1)
-    assert bce.torch_ms is not None and bce.jax_ms is not None
+    result = subprocess.run(
+        [sys.executable, "-c", PEER_SMOKE, str(MODULE_PATH)], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "peers timed", result.stderr[-2000:]
