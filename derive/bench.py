@@ -1,9 +1,12 @@
 """Benchmark of the emitted NumPy reference module against a naive NumPy version, PyTorch and JAX.
 
-``run_benchmark(module_path, out_dir)`` times loss + gradient with respect to the logits (median of
-several repeats after a warm-up, ``time.perf_counter``) for every (N, k) size, dtype and kind of
-targets, plus the affine model ``loss_and_grads``; it writes ``benchmark.md``, ``benchmark.json``
-and, when matplotlib is installed, ``benchmark.png`` into ``out_dir``, and returns the Markdown.
+``run_benchmark(module_path, out_dir)`` times loss + gradient with respect to the logits for every (N, k)
+size, dtype and kind of targets, plus the affine model ``loss_and_grads``, BCE and the Hessian-vector
+product. Every implementation of a case is timed side by side, in rounds (each round runs each once, in a
+rotating order, after two warm-up calls), and the report gives the median of each (``time.perf_counter``):
+on a shared machine a change of load then hits every implementation of a case alike. It writes
+``benchmark.md``, ``benchmark.json`` and, when matplotlib is installed, ``benchmark.png`` into ``out_dir``,
+and returns the Markdown.
 
 What is timed, per case:
 
@@ -44,7 +47,7 @@ import platform
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -163,48 +166,68 @@ def _measured(
     repeats: int,
     budget_s: float,
     notes: Sequence[str] = (),
+    peers: Mapping[str, Callable[[], object] | None] | None = None,
 ) -> CaseResult:
-    """Time the emitted call, the naive one (if any) and the exp floor; peers are added by the caller."""
+    """Time the emitted call, the naive one (if any), the exp floor and the ``peers`` (``torch``,
+    ``compiled``, ``jax``, ``copy``) side by side, and the extra memory of the NumPy paths."""
     n, k, dtype, targets = shape
     emitted, naive, floor = calls
+    named: dict[str, Callable[[], object]] = {"emitted": emitted, "floor": floor}
+    if naive is not None:
+        named["naive"] = naive
+    named.update({name: call for name, call in (peers or {}).items() if call is not None})
+    ms = _side_by_side(named, repeats, budget_s)
     return CaseResult(
         case=case,
         n=n,
         k=k,
         dtype=dtype,
         targets=targets,
-        emitted_ms=_median_ms(emitted, repeats, 1, budget_s),
-        naive_ms=None if naive is None else _median_ms(naive, repeats, 1, budget_s),
-        torch_ms=None,
-        jax_ms=None,
-        floor_ms=_median_ms(floor, repeats, 1, budget_s),
+        emitted_ms=ms["emitted"],
+        naive_ms=ms.get("naive"),
+        torch_ms=ms.get("torch"),
+        jax_ms=ms.get("jax"),
+        floor_ms=ms["floor"],
         emitted_extra_memory=_extra_memory(emitted, unit),
         naive_extra_memory=None if naive is None else _extra_memory(naive, unit),
         notes=list(notes),
+        compiled_ms=ms.get("compiled"),
+        copy_ms=ms.get("copy"),
     )
 
 
-def _median_ms(call: Callable[[], object], repeats: int, warmup: int, budget_s: float) -> float:
-    """Median wall time in ms of ``call`` over ``repeats`` runs (fewer, at least 3, past ``budget_s``)."""
-    for _ in range(warmup):
-        call()
-    times: list[float] = []
+def _side_by_side(
+    calls: Mapping[str, Callable[[], object]], repeats: int, budget_s: float
+) -> dict[str, float]:
+    """Median wall time in ms of each call, timed in rounds: every round runs each call once (in a
+    rotating order), so a change of load on a shared machine hits every implementation alike.
+
+    Each call is warmed up twice first (JIT compilation happens there). At least 3 rounds, at most
+    ``repeats``; no new round starts after about ``budget_s`` seconds per call.
+    """
+    names = list(calls)
+    for name in names:
+        for _ in range(2):
+            calls[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
     # As timeit does: no garbage collection while timing (a collection in a large process, the test
     # suite's, costs more than the call itself).
     enabled = gc.isenabled()
     gc.disable()
     try:
         started = time.perf_counter()
-        for i in range(repeats):
-            t0 = time.perf_counter()
-            call()
-            times.append(time.perf_counter() - t0)
-            if i >= 2 and time.perf_counter() - started > budget_s:
+        for round_number in range(repeats):
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                t0 = time.perf_counter()
+                calls[name]()
+                times[name].append(time.perf_counter() - t0)
+            if round_number >= 2 and time.perf_counter() - started > budget_s * len(names):
                 break
     finally:
         if enabled:
             gc.enable()
-    return statistics.median(times) * 1e3
+    return {name: statistics.median(values) * 1e3 for name, values in times.items()}
 
 
 def _returned_bytes(value: object) -> int:
@@ -354,15 +377,15 @@ def _logit_case(
     emitted = _emitted_call(module, logits, targets)
     naive = lambda: _naive(logits, targets)  # noqa: E731
     floor = lambda: np.exp(logits)  # noqa: E731
-    result = _measured(f"{n} × {k}", (n, k, dtype, kind), (emitted, naive, floor), unit, repeats, budget_s)
-    result.copy_ms = _median_ms(_copy_limit(logits), repeats, 1, budget_s)
-    if torch is not None:
-        result.torch_ms = _median_ms(_torch_call(torch, logits, targets), repeats, 1, budget_s)
-        if compile_peer:
-            result.compiled_ms = _median_ms(_compiled_call(torch, logits, targets), repeats, 2, budget_s)
-    if jax is not None:
-        result.jax_ms = _median_ms(_jax_call(jax, logits, targets), repeats, 2, budget_s)
-    return result
+    peers = {
+        "copy": _copy_limit(logits),
+        "torch": None if torch is None else _torch_call(torch, logits, targets),
+        "compiled": _compiled_call(torch, logits, targets) if torch is not None and compile_peer else None,
+        "jax": None if jax is None else _jax_call(jax, logits, targets),
+    }
+    return _measured(
+        f"{n} × {k}", (n, k, dtype, kind), (emitted, naive, floor), unit, repeats, budget_s, peers=peers
+    )
 
 
 def _affine_case(
@@ -382,15 +405,7 @@ def _affine_case(
     labels = rng.integers(0, k, size=n)
     emitted = lambda: tuple(module.loss_and_grads(inputs, weights, bias, labels))  # noqa: E731
     floor_input = rng.standard_normal((n, k)).astype(np_dtype)
-    result = _measured(
-        f"loss_and_grads {n} × {d} → {k}",
-        (n, k, dtype, "labels"),
-        (emitted, None, lambda: np.exp(floor_input)),
-        n * k * np_dtype.itemsize,
-        repeats,
-        budget_s,
-        ["extra memory beyond grad_weights, grad_bias and grad_inputs; includes the logits X W + b"],
-    )
+    torch_call: Callable[[], object] | None = None
     if torch is not None:
         functional = importlib.import_module("torch.nn.functional")
         x_data, w_data, b_data = (torch.from_numpy(a) for a in (inputs, weights, bias))
@@ -404,8 +419,16 @@ def _affine_case(
             loss.backward()
             return loss.detach(), w.grad, b.grad, x.grad
 
-        result.torch_ms = _median_ms(torch_call, repeats, 1, budget_s)
-    return result
+    return _measured(
+        f"loss_and_grads {n} × {d} → {k}",
+        (n, k, dtype, "labels"),
+        (emitted, None, lambda: np.exp(floor_input)),
+        n * k * np_dtype.itemsize,
+        repeats,
+        budget_s,
+        ["extra memory beyond grad_weights, grad_bias and grad_inputs; includes the logits X W + b"],
+        peers={"torch": torch_call},
+    )
 
 
 def _bce_case(
@@ -430,16 +453,7 @@ def _bce_case(
         return np.asarray(loss), (sigmoids - targets) / (n * k)
 
     floor = lambda: np.exp(logits)  # noqa: E731
-    unit = n * k * logits.itemsize
-    result = _measured(
-        f"{BCE_PREFIX}{n} × {k}",
-        (n, k, dtype, "multi-label"),
-        (emitted, naive, floor),
-        unit,
-        repeats,
-        budget_s,
-        ["sigmoid + binary cross-entropy: binary_cross_entropy_with_logits + its gradient"],
-    )
+    peers: dict[str, Callable[[], object] | None] = {"copy": _copy_limit(logits)}
     if torch is not None:
         functional = importlib.import_module("torch.nn.functional")
         z_data, t_data = torch.from_numpy(logits), torch.from_numpy(targets)
@@ -450,7 +464,7 @@ def _bce_case(
             loss.backward()
             return loss.detach(), z.grad
 
-        result.torch_ms = _median_ms(torch_call, repeats, 1, budget_s)
+        peers["torch"] = torch_call
     if jax is not None:
         jnp = importlib.import_module("jax.numpy")
 
@@ -460,10 +474,17 @@ def _bce_case(
 
         step = jax.jit(jax.value_and_grad(loss))
         z_device, t_device = jax.device_put(logits), jax.device_put(targets)
-        result.jax_ms = _median_ms(
-            lambda: jax.block_until_ready(step(z_device, t_device)), repeats, 2, budget_s
-        )
-    return result
+        peers["jax"] = lambda: jax.block_until_ready(step(z_device, t_device))
+    return _measured(
+        f"{BCE_PREFIX}{n} × {k}",
+        (n, k, dtype, "multi-label"),
+        (emitted, naive, floor),
+        n * k * logits.itemsize,
+        repeats,
+        budget_s,
+        ["sigmoid + binary cross-entropy: binary_cross_entropy_with_logits + its gradient"],
+        peers=peers,
+    )
 
 
 def _hvp_case(module: ModuleType, n: int, k: int, dtype: str, repeats: int, budget_s: float) -> CaseResult:
