@@ -2,9 +2,11 @@
 
 ``run_benchmark(module_path, out_dir)`` times loss + gradient with respect to the logits for every (N, k)
 size, dtype and kind of targets, plus the affine model ``loss_and_grads``, BCE and the Hessian-vector
-product. Every implementation of a case is timed side by side, in rounds (each round runs each once, in a
-rotating order, after two warm-up calls), and the report gives the median of each (``time.perf_counter``):
-on a shared machine a change of load then hits every implementation of a case alike. It writes
+product. The NumPy implementations of a case (emitted, naive, exp floor, copy limit) are timed side by
+side, in rounds (each round runs each once, in a rotating order, after two warm-up calls), so a change of
+load on a shared machine hits them alike; then PyTorch (eager and compiled) the same way, then JAX (their
+thread pools keep spinning after a call, which would slow a NumPy call timed right after). The report
+gives the median of each (``time.perf_counter``). It writes
 ``benchmark.md``, ``benchmark.json`` and, when matplotlib is installed, ``benchmark.png`` into ``out_dir``,
 and returns the Markdown.
 
@@ -172,11 +174,18 @@ def _measured(
     ``compiled``, ``jax``, ``copy``) side by side, and the extra memory of the NumPy paths."""
     n, k, dtype, targets = shape
     emitted, naive, floor = calls
-    named: dict[str, Callable[[], object]] = {"emitted": emitted, "floor": floor}
+    available = {name: call for name, call in (peers or {}).items() if call is not None}
+    # Three groups, each timed side by side: NumPy (single-threaded), then PyTorch, then JAX. Their thread
+    # pools keep spinning for a while after a call, which would slow whatever runs right after them.
+    numpy_group: dict[str, Callable[[], object]] = {"emitted": emitted, "floor": floor}
     if naive is not None:
-        named["naive"] = naive
-    named.update({name: call for name, call in (peers or {}).items() if call is not None})
-    ms = _side_by_side(named, repeats, budget_s)
+        numpy_group["naive"] = naive
+    numpy_group.update({name: available[name] for name in ("copy",) if name in available})
+    ms = _side_by_side(numpy_group, repeats, budget_s)
+    for group in (("torch", "compiled"), ("jax",)):
+        calls = {name: available[name] for name in group if name in available}
+        if calls:
+            ms.update(_side_by_side(calls, repeats, budget_s))
     return CaseResult(
         case=case,
         n=n,
