@@ -183,9 +183,9 @@ def _measured(
     numpy_group.update({name: available[name] for name in ("copy",) if name in available})
     ms = _side_by_side(numpy_group, repeats, budget_s)
     for group in (("torch", "compiled"), ("jax",)):
-        calls = {name: available[name] for name in group if name in available}
-        if calls:
-            ms.update(_side_by_side(calls, repeats, budget_s))
+        members = {name: available[name] for name in group if name in available}
+        if members:
+            ms.update(_side_by_side(members, repeats, budget_s))
     return CaseResult(
         case=case,
         n=n,
