@@ -182,8 +182,9 @@ def _measured(
         numpy_group["naive"] = naive
     numpy_group.update({name: available[name] for name in ("copy",) if name in available})
     ms = _side_by_side(numpy_group, repeats, budget_s)
-    for group in (("torch", "compiled"), ("jax",)):
-        members = {name: available[name] for name in group if name in available}
+    groups: tuple[tuple[str, ...], ...] = (("torch", "compiled"), ("jax",))
+    for group in groups:
+        members: dict[str, Callable[[], object]] = {n: available[n] for n in group if n in available}
         if members:
             ms.update(_side_by_side(members, repeats, budget_s))
     return CaseResult(
