@@ -184,7 +184,7 @@ def _measured(
     ms = _side_by_side(numpy_group, repeats, budget_s)
     groups: tuple[tuple[str, ...], ...] = (("torch", "compiled"), ("jax",))
     for group in groups:
-        members: dict[str, Callable[[], object]] = {n: available[n] for n in group if n in available}
+        members: dict[str, Callable[[], object]] = {m: available[m] for m in group if m in available}
         if members:
             ms.update(_side_by_side(members, repeats, budget_s))
     return CaseResult(
