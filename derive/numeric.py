@@ -10,6 +10,7 @@ which keeps k = 64 cheap.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,6 +84,20 @@ def _plus(first: Slope, second: Slope) -> Slope:
     return first + second
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _dependencies(expr: sympy.Basic) -> frozenset[sympy.Basic]:
+    """The symbols ``expr``'s value depends on: its free symbols and, since SymPy leaves them out of a
+    derivative's free symbols when the differentiated expression does not mention them, the index symbols
+    of every variable differentiated by (the i, j of d/dW_ij). Shared by every evaluator (an expression's
+    symbols do not depend on the point)."""
+    symbols = set(expr.free_symbols)
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, Derivative):
+            for variable in node.variables:
+                symbols |= variable.free_symbols
+    return frozenset(symbols)
+
+
 def _is_zero_slope(slope: Slope) -> bool:
     return not isinstance(slope, numpy.ndarray) and slope == 0
 
@@ -105,7 +120,6 @@ class Evaluator:
             dict[Key, "sympy.Expr | None"], model._cache.setdefault("numeric definitions", {})
         )
         self._gradients: dict[tuple[object, ...], Slope] = {}
-        self._symbols: dict[sympy.Expr, frozenset[sympy.Basic]] = {}
         self._first_request: set[tuple[object, ...]] = set()
         # Without a seed every quantity is its value at the point, whatever the level (a free variable's
         # value, or its definition evaluated), so unseeded results are shared by every evaluation here: a
@@ -350,17 +364,7 @@ class Evaluator:
             return _constant((sides[0] - sides[1]) / (2 * step))
 
     def _symbols_of(self, expr: sympy.Expr) -> frozenset[sympy.Basic]:
-        """The symbols ``expr``'s value depends on: its free symbols and, since SymPy leaves them out of a
-        derivative's free symbols when the differentiated expression does not mention them, the index
-        symbols of every variable differentiated by (the i, j of d/dW_ij)."""
-        if expr not in self._symbols:
-            symbols = set(expr.free_symbols)
-            for node in sympy.preorder_traversal(expr):
-                if isinstance(node, Derivative):
-                    for variable in node.variables:
-                        symbols |= variable.free_symbols
-            self._symbols[expr] = frozenset(symbols)
-        return self._symbols[expr]
+        return _dependencies(expr)
 
     def _entries(self, base: str) -> Seeds:
         """Every entry of a variable, numbered: the positions of a gradient vector."""
