@@ -41,7 +41,7 @@ def test_the_dev_claim_tests_in_a_checkout_without_shared(
         env["CI"] = ci
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(clone),
-         str(clone / "test_claims_dev.py") + "::test_the_dev_file_has_the_ten_cases"],
+         str(clone / "test_claims_dev.py") + "::test_the_dev_files_have_the_forty_cases"],
         cwd=clone, env=env, capture_output=True, text=True, timeout=300,
     )
     assert outcome in completed.stdout, completed.stdout + completed.stderr

@@ -19,7 +19,9 @@ class Terminal(io.StringIO):
         return True
 
 
-def _fake_build(out_dir: Path, timeout: float = 600.0, progress: pipeline.Progress = quiet) -> object:
+def _fake_build(
+    out_dir: Path, timeout: float = 600.0, *, force: bool = False, progress: pipeline.Progress = quiet
+) -> object:
     progress("checking the derivations")
     progress("compiling the proof with pdflatex")
     return pipeline.BuildResult(out_dir, ("README.md",), ())

@@ -399,6 +399,8 @@ class CallInfo:
     name: str
 
     def arr(self, k: int) -> Arr:
+        if k >= len(self.args):
+            raise Refusal(f"{self.name} with {len(self.args)} argument(s), fewer than it takes", self.node)
         return self.engine.arr(self.args[k], self.node)
 
     def has(self, k: int) -> bool:
@@ -445,7 +447,11 @@ def _call(engine: Engine, node: ast.Call, frame: Frame) -> Value:
         handler = FUNCTIONS.get(name)
         if handler is None:
             raise Refusal(f"the function {function.path}", node)
-        return handler(info)
+        try:
+            return handler(info)
+        except IndexError:
+            # A handler reads the arguments the function takes; a call with fewer is not read.
+            raise Refusal(f"{function.path} with {len(args)} argument(s), too few", node) from None
     if isinstance(function, Bound):
         info = CallInfo(engine, node, frame, args, kwargs, function.name)
         if isinstance(function.obj, Func) and function.name == "__grad__":

@@ -53,7 +53,9 @@ from derive.claims.ast import (
     Neg,
     Node,
     Number,
+    Outer,
     Pow,
+    Probability,
     Size,
     Sum,
     Symbol,
@@ -1695,6 +1697,29 @@ class Mapper:
             }
         )
         return Tensor(entry)
+
+    def _build_outer(self, node: Outer) -> Tensor:
+        """``u \\otimes v``: entry (i, j) is u_i v_j."""
+        left, right = self.build(node.left), self.build(node.right)
+        if len(left.axes) != 1 or len(right.axes) != 1:
+            raise NotationError(f"${format_node(node)}$: an outer product of two vectors is understood, only")
+        return Tensor(left.expr * right.expr, left.axes + right.axes, left.kinds + right.kinds)
+
+    def _build_probability(self, node: Probability) -> Tensor:
+        """``P(y = k | x; w)``: the model's probability of class k, the softmax output a_k; ``P(y | x)`` is
+        the probability of the true class."""
+        event = node.event
+        if isinstance(event, Condition) and event.op == "=":
+            for label, index in ((event.left, event.right), (event.right, event.left)):
+                if isinstance(label, Symbol) and self._label(replace(label, indices=())) is not None:
+                    self.record(
+                        format_node(node), "a", True, "the model's probability of a class: the softmax output"
+                    )
+                    return self._vector("a", (index,), False)
+        if isinstance(event, Symbol) and self._label(replace(event, indices=())) is not None:
+            self.record(format_node(node), "a_c", True, "the probability of the true class")
+            return Tensor(s.a[self.true_class()])
+        raise NotationError(f"${format_node(node)}$: a probability other than the model's class probability")
 
     def _build_dots(self, node: Dots) -> Tensor:
         raise NotationError(

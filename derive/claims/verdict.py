@@ -39,6 +39,7 @@ import sympy
 
 from derive import symbols as s
 from derive.claims.ast import Call, Symbol
+from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.mapping import MappedClaim, MappedSide, as_expr, is_known_name, map_claim, map_definition
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
 from derive.equivalence import Assumption, Counterexample, Outcome, Sizes, decide, numeric_check
@@ -50,6 +51,7 @@ from derive.errors import (
     EXIT_UNDECIDED,
     DefinitionNotClaimError,
     DeriveError,
+    InputTooLargeError,
     MeaninglessClaimError,
     NotationError,
     ParseError,
@@ -165,6 +167,11 @@ class CheckOptions:
             raise UsageError(f"--convention {str(self.convention)[:40]!r}: use Wt_x or W_x")
         if self.loss not in LOSSES:
             raise UsageError(f"--loss {str(self.loss)[:40]!r}: use one of {', '.join(LOSSES)}")
+        if isinstance(self.claim, str) and len(self.claim) > MAX_INPUT_CHARS:
+            # Refused here, before a worker is started: no reader is asked to scan a megabyte.
+            raise InputTooLargeError(
+                f"claim text is {len(self.claim)} characters; the limit is {MAX_INPUT_CHARS}"
+            )
         object.__setattr__(self, "classes", classes_value(self.classes))
         object.__setattr__(self, "timeout", timeout_value(self.timeout))
 

@@ -14,7 +14,7 @@ import sys
 from typing import TextIO
 
 from derive.claims.verdict import CheckOptions
-from derive.errors import DeriveError, InputTooLargeError, UsageError
+from derive.errors import EXIT_INTERRUPTED, DeriveError, InputTooLargeError, UsageError
 from derive.post import check_post
 from derive.post.extract import MAX_POST_CHARS
 from derive.post.judge import PostOptions
@@ -73,4 +73,4 @@ def run_post(args: argparse.Namespace, stdout: TextIO, stderr: TextIO, stdin: Te
         return error.exit_code
     except KeyboardInterrupt:
         stderr.write("derive: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
