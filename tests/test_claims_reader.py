@@ -580,6 +580,13 @@ def test_is_between_two_formulas_is_equals() -> None:
     assert len(sides("dL/dz is p - y")) == 2
 
 
+def test_plain_text_transpose_before_a_letter() -> None:
+    # a seed post's w_j^Tx: the transpose of w_j times x (a longer word stays one exponent)
+    w_t = Symbol("w", (Symbol("j"),), transposed=True)
+    assert sides("z_j = w_j^Tx+b") == (sym("z", "j"), Add((Mul((w_t, Symbol("x"))), Symbol("b"))))
+    assert only("x^Temp") == Pow(Symbol("x"), Symbol("Temp"))
+
+
 # ---- readings --------------------------------------------------------------------------------------
 
 
@@ -650,6 +657,9 @@ def test_detect_math_syntax(text: str, syntax: str) -> None:
 
 def test_syntax_can_be_forced() -> None:
     assert read_math("yhat", "latex") != read_math("yhat", "text")
+    # a formula from $..$ is LaTeX even without a command: a script takes one character
+    assert parse_claim("x^ab", "latex").sides == (Mul((Pow(Symbol("x"), Symbol("a")), Symbol("b"))),)
+    assert parse_claim("x^ab").sides == (Pow(Symbol("x"), Symbol("ab")),)
 
 
 # ---- refusals --------------------------------------------------------------------------------------

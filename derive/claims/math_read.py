@@ -84,9 +84,10 @@ def read_math(text: str, syntax: Literal["latex", "text"] | None = None) -> tupl
         raise InputTooLargeError("claim is nested too deeply to parse") from None
 
 
-def parse_claim(text: str) -> Claim:
-    """The first claim of the preferred reading (the reader's compatibility entry point)."""
-    return read_math(text)[0].claims[0]
+def parse_claim(text: str, syntax: Literal["latex", "text"] | None = None) -> Claim:
+    """The first claim of the preferred reading (the reader's compatibility entry point).  Pass
+    ``syntax="latex"`` for a formula taken from math delimiters: ``w_j^Tx`` alone looks like plain text."""
+    return read_math(text, syntax)[0].claims[0]
 
 
 # --------------------------------------------------------------------------------------------------------
