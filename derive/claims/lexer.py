@@ -367,9 +367,12 @@ class _Lexer:
         match = _TEXT_WORD_RE.match(s, start, self.stop)
         assert match is not None
         word = match.group(0)
-        self.i = match.end()
+        head = word.split("'")[0]
+        if "'" in word and len(head) == 1 and head.islower():
+            word = head  # x'y is x prime times y; it's and I'm are words
+        self.i = start + len(word)
         if "'" in word:
-            self.emit("RUN", word, start, fixed=True)
+            self.emit("PROSE", word, start)  # it's, that's: a word of prose
             return
         if word in lx.DECLARATION_WORDS and re.match(r"[ \t]+[A-Za-z_]", s[self.i : self.i + 2]):
             self.space(0.0)
