@@ -580,6 +580,13 @@ def test_is_between_two_formulas_is_equals() -> None:
     assert len(sides("dL/dz is p - y")) == 2
 
 
+def test_plain_text_transpose_before_a_letter() -> None:
+    # a seed post's w_j^Tx: the transpose of w_j times x (a longer word stays one exponent)
+    w_t = Symbol("w", (Symbol("j"),), transposed=True)
+    assert sides("z_j = w_j^Tx+b") == (sym("z", "j"), Add((Mul((w_t, Symbol("x"))), Symbol("b"))))
+    assert only("x^Temp") == Pow(Symbol("x"), Symbol("Temp"))
+
+
 # ---- readings --------------------------------------------------------------------------------------
 
 
@@ -650,6 +657,9 @@ def test_detect_math_syntax(text: str, syntax: str) -> None:
 
 def test_syntax_can_be_forced() -> None:
     assert read_math("yhat", "latex") != read_math("yhat", "text")
+    # a formula from $..$ is LaTeX even without a command: a script takes one character
+    assert parse_claim("x^ab", "latex").sides == (Mul((Pow(Symbol("x"), Symbol("a")), Symbol("b"))),)
+    assert parse_claim("x^ab").sides == (Pow(Symbol("x"), Symbol("ab")),)
 
 
 # ---- refusals --------------------------------------------------------------------------------------
@@ -663,6 +673,12 @@ def test_syntax_can_be_forced() -> None:
         (r"\left( e^{s} \right)^{'} = e^{s}", "prime on an expression"),
         ("just some words here", "prose"),
         ("p -> 1", "limit"),
+        ("y = / x", "unexpected '/' at column 5"),  # found by hypothesis: nothing to divide
+        ("..dxxα", "no formula"),  # found by hypothesis: an ellipsis alone is not a formula
+        ("xx'x", "no formula"),  # found by hypothesis: a word with an apostrophe is prose
+        ("x is is y", "no formula"),  # found by hypothesis: 'is' is equals only between two formulas
+        ("x_'", "a prime ' must follow"),  # found by hypothesis
+        ("\\partial_' x", "a prime ' must follow"),  # found by hypothesis
     ],
 )
 def test_refusals_are_one_line_and_name_the_construct(text: str, fragment: str) -> None:
@@ -693,6 +709,80 @@ def test_refusals_are_one_line_and_name_the_construct(text: str, fragment: str) 
 def test_new_nodes_round_trip_through_format_node(text: str) -> None:
     for side in sides(text):
         assert sides(format_node(side)) == (side,), format_node(side)
+
+
+def test_a_braced_two_digit_index_is_one_index() -> None:
+    # found by hypothesis: x[11 is the eleventh entry, written x_{{11}}; x_{11} is W_{1,1}-style
+    eleventh = Symbol("x", (num(11),))
+    assert only("x_{{11}}") == eleventh
+    assert only(format_node(only("x[11]"))) == eleventh
+    assert only("x_{11}") == Symbol("x", (num(1), num(1)))
+
+
+def test_a_number_before_brackets_multiplies_them() -> None:
+    # found by hypothesis: 2[i] is not an entry of the number 2
+    assert only("2[i]") == Mul((num(2), Symbol("i")))
+
+
+def test_de_is_not_a_differential_of_e() -> None:
+    # found by hypothesis: a bare e is never a variable, so de is one name (or refused in LaTeX)
+    assert [reading.claims[0].sides for reading in read_math("y = de")] == [(Symbol("y"), Symbol("de"))]
+
+
+def test_a_prime_inside_a_plain_text_word() -> None:
+    # found by hypothesis: x'y is x prime times y (a contraction such as that's stays a word)
+    assert only("x'y") == Mul((Symbol("x", primes=1), Symbol("y")))
+    assert parse_claim("dL/dz = p - y, that's it").qualifiers == ("that's it",)
+
+
+def test_an_indicator_after_an_operator_keeps_its_one() -> None:
+    # found by hypothesis: the 1 of \mathbb{1}[..] is part of the indicator after \odot too
+    indicator = Indicator(Condition(Symbol("x"), "=", Symbol("y")))
+    assert only(r"x \odot \mathbb{1}\left[x = y\right]") == Hadamard(Symbol("x"), indicator)
+
+
+def test_a_quotient_of_differentials_is_a_derivative() -> None:
+    # found by hypothesis: dx/+dx is written \frac{\mathrm{d} x}{\mathrm{d} x}, which reads as a derivative
+    assert read_math("dy/+dx")[0].claims[0].sides == (Derivative(Symbol("y"), Symbol("x")),)
+
+
+def test_an_ellipsis_side_says_more_follows() -> None:
+    # found by hypothesis: P_j(x) = .. has no second side to check
+    assert sides(r"a = b = \cdots") == (Symbol("a"), Symbol("b"))
+
+
+def test_a_sum_of_a_function_name() -> None:
+    # found by hypothesis: \sum_k \operatorname{softmax} sums the name (it is not a name for a sum)
+    assert only(r"\sum_{k} \operatorname{softmax}") == Sum("k", None, None, Symbol("softmax"))
+
+
+def test_a_layer_and_an_example_on_one_symbol_round_trip() -> None:
+    # found by hypothesis: x^{[l]}^{(L)} is written {x^{[l]}}^{(L)}, one superscript each (MathJax-safe)
+    node = only("x_i^{[l]}^{(n)}")
+    assert node == Symbol("x", (Symbol("i"),), example=Symbol("n"), layer=Symbol("l"))
+    assert format_node(node) == "{x_{i}^{[l]}}^{(n)}"
+    assert only(format_node(node)) == node
+
+
+def test_a_max_of_an_entry_round_trips() -> None:
+    # found by hypothesis: \max_j (e^{y})_j keeps the entry inside the max
+    node = only(r"\max_j e^y_j")
+    assert isinstance(node, Max)
+    assert only(format_node(node)) == node
+
+
+def test_a_sigma_symbol_is_not_written_as_a_sum() -> None:
+    # found by hypothesis: the name Sigma_j is written {\Sigma}_{j}, since \Sigma_{j} + x is a sum
+    node = only(r"\frac{e_j}{\Sigma_j}")
+    assert format_node(node) == r"\frac{e_{j}}{{\Sigma}_{j}}"
+    assert only(format_node(Add((sym("Sigma", "j"), Symbol("x"))))) == Add((sym("Sigma", "j"), Symbol("x")))
+
+
+def test_a_negated_product_is_written_without_extra_parentheses() -> None:
+    # a seed post's worked numbers: -1.0 \times \log{(0.284958)}
+    side = only(r"-1.0 \times \log{(0.284958)}")
+    assert format_node(side) == r"-1 \cdot \log\left(0.284958\right)"
+    assert only(format_node(side)) == side
 
 
 # ---- properties ------------------------------------------------------------------------------------

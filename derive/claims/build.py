@@ -259,6 +259,13 @@ Item = _Chain | _Conditions | _Qualifier | _Prose
 # --------------------------------------------------------------------------------------------------------
 
 
+def _div(numerator: Node, denominator: Node) -> Node:
+    """A quotient; of two differentials it is a derivative, however it is spelled (``dx/+dx``)."""
+    if isinstance(numerator, Differential) and isinstance(denominator, Differential):
+        return Derivative(numerator.of, denominator.of)
+    return Div(numerator, denominator)
+
+
 def _mul(nodes: list[Node]) -> Node:
     return nodes[0] if len(nodes) == 1 else Mul(tuple(nodes))
 
@@ -491,12 +498,20 @@ class Builder(Transformer_NonRecursive):
         return operator(_one(body))
 
     def _fold(self, factors: list[Node], children: list[Any]) -> Node:
-        for item in children:
+        children = list(children)
+        for position, item in enumerate(children):
+            if item is None:
+                continue
             if isinstance(item, _Op):
+                following = children[position + 1] if position + 1 < len(children) else None
+                after: list[Any] = following.nodes if isinstance(following, _Factors) else [following]
+                if not item.rest and self._is_one(item.node) and isinstance(after[0], Indicator):
+                    item = _Op(item.op, after[0])  # x \odot \mathbb{1}[..]: the 1 belongs to the indicator
+                    children[position + 1] = _Factors(after[1:]) if len(after) > 1 else None
                 if item.op in ("MULOP",):
                     factors.append(item.node)
                 elif item.op in ("DIVOP", "OSLASH"):
-                    factors = [Div(_mul(factors), item.node)]
+                    factors = [_div(_mul(factors), item.node)]
                 elif item.op == "ODOT":
                     factors = [Hadamard(_mul(factors), item.node)]
                 else:
@@ -659,7 +674,7 @@ class Builder(Transformer_NonRecursive):
     def frac(self, children: list[Any]) -> Node:
         parts = [c for c in children if not isinstance(c, Tok) or c.type in ("LETTER", "NUMBER", "RUN")]
         numerator, denominator = (self.argument(p) for p in parts[:2])
-        return Div(numerator, denominator)
+        return _div(numerator, denominator)
 
     def argument(self, part: Any) -> Node:
         if isinstance(part, Tok):
@@ -670,7 +685,7 @@ class Builder(Transformer_NonRecursive):
 
     def over(self, children: list[Any]) -> Node:
         numerator, denominator = (_one(c) for c in children if not isinstance(c, Tok))
-        return Div(numerator, denominator)
+        return _div(numerator, denominator)
 
     def sqrt(self, children: list[Any]) -> Node:
         return Pow(_one(children[2]), Number(Fraction(1, 2)))
@@ -831,9 +846,10 @@ class Builder(Transformer_NonRecursive):
 
     @staticmethod
     def differential_run(value: str) -> bool:
-        """``dw``, ``dZ``, ``dScore`` (d and one letter, or d and a capitalized name) may be differentials."""
+        """``dw``, ``dZ``, ``dScore`` (d and one letter, or d and a capitalized name) may be differentials;
+        ``de`` is not (a bare e is never a variable)."""
         rest = value[1:]
-        return len(rest) == 1 or rest[0].isupper()
+        return (len(rest) == 1 and rest != "e") or rest[0].isupper()
 
     def run(self, name: _Name, done: list[Node] | None) -> _Acc:
         token = name.token
@@ -892,8 +908,13 @@ class Builder(Transformer_NonRecursive):
         if isinstance(current, _Acc):
             return self.symbol_post(current, post)
         node: Node = current
-        if isinstance(node, Symbol) and self.groups.get(id(node)) == "{" and not node.indices:
-            return self.symbol_post(self.acc_of(node, node.decoration or "rm"), post)  # {Z}_i is Z_i
+        if (
+            isinstance(node, Symbol)
+            and self.groups.get(id(node)) == "{"
+            and (not node.indices or isinstance(post, _Sup))
+        ):
+            # {Z}_i is Z_i; {x_i^{[l]}}^{(n)} is x_i with layer l and example n
+            return self.symbol_post(self.acc_of(node, node.decoration or "rm"), post)
         if isinstance(post, _Sub):
             return Index(node, self.indices(post.script, node)), []
         if isinstance(post, _Sup):
@@ -920,7 +941,7 @@ class Builder(Transformer_NonRecursive):
         if isinstance(post, _Args):
             return self.product_args(node, post)
         if isinstance(post, _Bracket):
-            if self.index_bracket(post.args):
+            if self.index_bracket(post.args) and not isinstance(node, Number):  # 2[i] is 2 times i
                 return Index(node, tuple(post.args.items)), []
             return self.product_args(node, post.args)
         raise AssertionError(post)
@@ -1209,6 +1230,8 @@ class Builder(Transformer_NonRecursive):
                 return Number(Fraction(str(item.value)))
             if item.type in ("TOP",):
                 return Symbol("T")
+            if item.type == "PRIME":
+                raise self.fail("a prime ' must follow a function name or a symbol", item)
             return self.finish(self.materialize(_Name(item), []))
         if isinstance(item, (_Decorated, _Name)):
             return self.finish(self.materialize(item, []))
@@ -1242,7 +1265,12 @@ class Builder(Transformer_NonRecursive):
         if isinstance(item, (_Relation, _Mark, int)):
             return (self.index_item(item, script),)
         node = self.as_node(item)
-        if isinstance(node, Number) and node.value.denominator == 1 and len(str(node.value)) == 2:
+        if (
+            isinstance(node, Number)
+            and node.value.denominator == 1
+            and len(str(node.value)) == 2
+            and id(node) not in self.groups  # x_{{11}} is the eleventh entry
+        ):
             return tuple(Number(Fraction(int(digit))) for digit in str(node.value))  # w_{11}
         if isinstance(node, Mul) and all(_simple_index(f) for f in node.factors):
             return tuple(self.as_index(f) for f in node.factors)  # W_{i j}

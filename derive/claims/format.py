@@ -102,14 +102,18 @@ def _format_symbol(symbol: Symbol) -> str:
         if command == "mathbf" and symbol.name in LETTER_COMMANDS:
             command = "boldsymbol"
         base = f"\\{command}{{{base}}}"
+    elif symbol.name == "Sigma" and (symbol.indices or symbol.example or symbol.layer or symbol.transposed):
+        base = "{\\Sigma}"  # \Sigma_{j} would be a sum
     if symbol.indices:
         alone = len(symbol.indices) == 1
         base += "_{" + ",".join(_format_index(index, alone) for index in symbol.indices) + "}"
     superscripts: list[str] = []
+    if symbol.example is not None and symbol.layer is not None:
+        base = f"{{{base}^{{[{format_node(symbol.layer)}]}}}}"  # {x^{[l]}}^{(n)}: one superscript each
+    elif symbol.layer is not None:
+        superscripts.append(f"[{format_node(symbol.layer)}]")
     if symbol.example is not None:
         superscripts.append(f"({format_node(symbol.example)})")
-    if symbol.layer is not None:
-        superscripts.append(f"[{format_node(symbol.layer)}]")
     if symbol.transposed and superscripts:
         superscripts[-1] += "^{\\top}"
     if superscripts:
@@ -146,9 +150,7 @@ def _format_add_term(node: Node) -> str:
 
 
 def _format_neg_operand(node: Node) -> str:
-    if isinstance(node, (Add, Hadamard, Neg, Outer)) or (
-        isinstance(node, Mul) and isinstance(node.factors[0], Number)
-    ):
+    if isinstance(node, (Add, Hadamard, Neg, Outer)):
         return _wrap(format_node(node))
     return format_node(node)
 
@@ -217,7 +219,7 @@ def _format_max(node: Max) -> str:
     body = format_node(node.body)
     if node.index is None:
         return f"\\max{_wrap(body)}"
-    body = body if isinstance(node.body, (Symbol, Call, Index)) else _wrap(body)
+    body = body if isinstance(node.body, (Symbol, Call)) else _wrap(body)
     return f"\\max_{{{_format_name(node.index)}}} {body}"
 
 

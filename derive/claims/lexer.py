@@ -103,6 +103,7 @@ BINARY: Final = frozenset("PLUS MINUS MULOP DIVOP ODOT OSLASH OTIMES EQ NEQ POW 
 
 _UNDERSCORE_NAME_RE: Final = re.compile(r"[A-Za-z]{3,}(?:(?:\\_|_)[A-Za-z]{3,}[A-Za-z0-9]*)+")
 _SCRIPT_WORD_RE: Final = re.compile(r"-?(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+(?:\.\d+)?)")
+_TRANSPOSE_THEN_WORD_RE: Final = re.compile(r"T[A-Za-z](?:_[A-Za-z0-9]+)*")
 _TEXT_WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:'[a-z]+)*")
 _PROSE_WORD_RE: Final = re.compile(r"[A-Za-z][a-z]+(?:'[a-z]+)*|[a-z]+'[a-z]+")
 _REFUSED_CHARS: Final = {
@@ -366,9 +367,12 @@ class _Lexer:
         match = _TEXT_WORD_RE.match(s, start, self.stop)
         assert match is not None
         word = match.group(0)
-        self.i = match.end()
+        head = word.split("'")[0]
+        if "'" in word and len(head) == 1 and head.islower():
+            word = head  # x'y is x prime times y; it's and I'm are words
+        self.i = start + len(word)
         if "'" in word:
-            self.emit("RUN", word, start, fixed=True)
+            self.emit("PROSE", word, start)  # it's, that's: a word of prose
             return
         if word in lx.DECLARATION_WORDS and re.match(r"[ \t]+[A-Za-z_]", s[self.i : self.i + 2]):
             self.space(0.0)
@@ -435,12 +439,15 @@ class _Lexer:
         word = _SCRIPT_WORD_RE.match(s, index, self.stop)
         if word is None or c == "{":
             return
+        end = word.end()
+        if _TRANSPOSE_THEN_WORD_RE.fullmatch(word.group(0)):
+            end = index + 1  # w^Tx: the transpose of w times x, not w to the power Tx
         self.emit("LBRACE", "{", index, index)
-        inner = _Lexer(self.original, self.chars, self.syntax, index, word.end())
+        inner = _Lexer(self.original, self.chars, self.syntax, index, end)
         inner.run()
         self.tokens.extend(inner.tokens)
-        self.i = word.end()
-        self.emit("RBRACE", "}", word.end(), word.end())
+        self.i = end
+        self.emit("RBRACE", "}", end, end)
 
     # ---- LaTeX letters ---------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken, Vis
 from lark.tree import Tree
 
 from derive.claims import lexicon as lx
-from derive.claims.ast import Claim, Condition, Reading, Symbol
+from derive.claims.ast import Claim, Condition, Dots, Reading, Symbol
 from derive.claims.build import (
     MAX_DEPTH,
     Builder,
@@ -84,9 +84,10 @@ def read_math(text: str, syntax: Literal["latex", "text"] | None = None) -> tupl
         raise InputTooLargeError("claim is nested too deeply to parse") from None
 
 
-def parse_claim(text: str) -> Claim:
-    """The first claim of the preferred reading (the reader's compatibility entry point)."""
-    return read_math(text)[0].claims[0]
+def parse_claim(text: str, syntax: Literal["latex", "text"] | None = None) -> Claim:
+    """The first claim of the preferred reading (the reader's compatibility entry point).  Pass
+    ``syntax="latex"`` for a formula taken from math delimiters: ``w_j^Tx`` alone looks like plain text."""
+    return read_math(text, syntax)[0].claims[0]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -386,7 +387,10 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
                 qualify(" ".join(text[item.start : item.end].split()))
                 continue
             qualifying = False
-            if _prose_noise(item, parsed):
+            if len(item.sides) > 1 and any(isinstance(side, Dots) for side in item.sides):
+                # a = b = \cdots: the ellipsis says that more follows; it is not a side
+                item.sides = [side for side in item.sides if not isinstance(side, Dots)] or item.sides[:1]
+            if _prose_noise(item, parsed) or _lone_ellipsis(item):
                 continue
             conditions = heading + pending + item.conditions
             previous = chains[-1] if chains else None
@@ -435,6 +439,12 @@ def _inline(chain: _Chain, text: str) -> bool:
     """A formula inside a qualifying sentence (``for all $p = 1, \\ldots, m$``) is part of the sentence."""
     before = text[: chain.start].rstrip()
     return before.endswith(("$", "\\(")) and not before.endswith("$$")
+
+
+def _lone_ellipsis(chain: _Chain) -> bool:
+    r"""``...`` on its own between formulas says that more follows; it is not a formula (as ``\cdots``
+    alone is not)."""
+    return len(chain.sides) == 1 and isinstance(chain.sides[0], Dots) and not chain.conditions
 
 
 def _prose_noise(chain: _Chain, parsed: _Parsed) -> bool:

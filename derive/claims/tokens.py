@@ -421,6 +421,8 @@ def _prose(original: str, tokens: list[Tok], syntax: Syntax) -> list[Tok]:
                 and after is not None
                 and before.type in OPERAND_END
                 and after.type in OPERAND_START
+                and str(before.value) not in lx.EQUALS_WORDS
+                and str(after.value) not in lx.EQUALS_WORDS  # x is is: no formula after 'is'
             ):
                 prose[i] = True
     # Merge runs of prose (with the commas and full stops between them).
@@ -890,7 +892,7 @@ def _sum_symbols(tokens: list[Tok]) -> list[Tok]:
             scripts += 1
         following = tokens[after] if after < len(tokens) else None
         starts = following is not None and (
-            following.type in (_ITEM_START | {"LBRACK_T"}) - {"PLUS", "MINUS", "BECAUSE", "CONDWORD"}
+            following.type in (_ITEM_START | {"LBRACK_T", "FNAME"}) - {"PLUS", "MINUS", "BECAUSE", "CONDWORD"}
             or (scripts > 0 and following.type in ("PLUS", "MINUS"))
         )
         if not starts:
