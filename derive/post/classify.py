@@ -1,0 +1,217 @@
+r"""Each formula and code block of a post -> what it is: a claim, a definition, code, a worked numeric line,
+given values, a table, an index condition, or a mention (not a claim).
+
+The decision is textual (a few tables of patterns over the source, never a parse or an evaluation): the
+claim reader judges the mathematics later, in a worker process, under the time limit.  Every item says
+why it got its kind, and the report shows that reason.
+
+* **values**: a list of ``name = number`` or ``name = [numbers]`` (``x=[1.9, 0.4]``,
+  ``w_{11}=0.1, w_{21}=0.1``): numbers the post gives, used as ``--at`` values.
+* **table**: an ``array``/``tabular`` with rows and ``\hline`` (values may be read from it).
+* **condition**: an index condition alone (``j=1``, ``j \neq \ell``): a ``--where`` for a nearby claim.
+* **mention**: a formula with no ``=`` (a symbol, an expression, ``z \in \mathbb{R}^k``).
+* **claim**: an equation whose first side is a derivative (``\frac{\partial H}{\partial W_{ij}}``,
+  ``\nabla_z``, ``L'(u)``, ``dL/dz``), or an identity with no derivative on a side that is not a plain
+  symbol; several ``=`` make it a chain.
+* **numeric**: an equation whose last side is only numbers (``z_1 = w_{11}x_1 + ... = 0.23``): a worked
+  example at the post's numbers.
+* **definition**: ``symbol = expression`` with no derivative on the left (``H(P,Q) = -\sum ...``,
+  ``a_j = softmax(z_j) = \frac{...}{...}``, ``S = \sum_t e^{z_t}``, ``\delta_j = \frac{\partial L}{\partial
+  z_j}``): what a page symbol means.
+* **code**: a code block or a code span that holds an assignment or a ``return``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from derive.post.extract import Segment, is_equation_line
+
+ItemKind = Literal[
+    "claim", "definition", "code", "numeric", "values", "table", "condition", "mention", "empty"
+]
+
+#: Kinds whose verdict the checker computes.
+CHECKED_KINDS: frozenset[str] = frozenset({"claim", "definition", "code", "numeric"})
+
+#: A derivative written in any of the ways pages write one (LaTeX, unicode, ASCII).
+DERIVATIVE = re.compile(
+    r"\\partial|\\nabla|\\bigtriangledown|\\triangledown|∂|∇"
+    r"|\\[dt]?frac\s*\{?\s*(?:\\mathrm\{d\}|d|\\delta)\s*[A-Za-z\\{}]"  # \frac{dL}{dz}, \frac{\delta E}..
+    r"|\{\s*d\s*[A-Za-z\\][^{}]*\\over\s*d"  # {dL \over dz}
+    r"|(?<![A-Za-z])d[A-Za-z\\][\w{}^\[\]]*\s*/\s*d[A-Za-z\\]"  # dL/dz_i, dSM[i]/dx[k]
+    r"|[A-Za-z}]\s*(?:'|’|\\prime)\s*\("  # L'(u)
+    r"|\\mathbf\s*\{?J\}?\s*_|\\text\{\s*grad|\bgrad(?:ient)?\b"
+)
+
+#: Display environments whose alignment marks are dropped before splitting on ``=``.
+_ALIGNMENT = re.compile(r"\\(?:begin|end)\{[a-z*]+\}|&|\\\\|\\notag|\\nonumber")
+
+_RELATIONS = re.compile(r"\\(?:neq|ne|leq|geq|le|ge|approx|equiv|not\s*=)(?![A-Za-z])|[<>!:]=|==")
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*(?:\\?%)?"
+_NUMBER_RE = re.compile(_NUMBER)
+_NAME = r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9, ]+\}?)?"
+_VALUE = r"(?:" + _NUMBER + r"|\[[-+0-9.eE,\s\[\]]+\])"
+VALUES = re.compile(r"^\s*" + _NAME + r"\s*=\s*" + _VALUE + r"(?:\s*[,;]\s*(?:\\quad|\\,|\\;|~|\s)*" + _NAME
+                    + r"\s*=\s*" + _VALUE + r")*\s*[.,;]?\s*$")
+
+#: Letters pages use for class and example indices (a condition's left side is one of them).
+INDEX_LETTERS = frozenset("ijklmnctrs")
+_INDEX = r"(?:[a-zA-Z]|\\ell|\\iota|[0-9]+)(?:'|_\{?[A-Za-z0-9]\}?)?"
+CONDITION = re.compile(
+    r"^\s*(" + _INDEX + r")\s*(=|\\neq|\\ne|\\not\s*=|!=|≠)\s*(" + _INDEX + r")\s*[.,;]?\s*$"
+)
+#: Trailing prose inside a formula (``\text{ for } j=1,2``): cut before splitting into sides.
+QUALIFIER = re.compile(
+    r"(?:\\[ ,;:!]|\\quad|\\qquad|~|\s)*\{?\s*\\(?:text|mbox|mathrm)\s*\{\s*(?:for|if|when|where|with|and|otherwise"
+    r"|since|because|as)\b.*$",
+    re.S,
+)
+
+_NUMERIC_SIDE = re.compile(r"^[-+0-9.eE\s()\[\]{}%,*/^]*(?:(?:\\times|\\cdot|\\log|\\ln|\\exp|\\left|\\right"
+                           r"|\\frac|\\approx|\\,|\\;|\\!|\\ |\\quad)[-+0-9.eE\s()\[\]{}%,*/^]*)*$")
+
+#: Words in code that make a code span a statement (not a mention of a name).
+_CODE_STATEMENT = re.compile(r"(?<![=!<>])=(?!=)|\breturn\b|\+=|-=|\*=|/=")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A formula or code block of the post and what it was taken for."""
+
+    number: int  # 1-based over the post's formulas and code, in order
+    segment: Segment
+    kind: ItemKind
+    reason: str
+    text: str  # what is checked: the math without delimiters (or the code)
+    sides: tuple[str, ...] = ()  # the top-level sides of an equation, as written
+    symbol: str | None = None  # a definition's symbol (its stem as written: "a", "H", "\hat{y}")
+
+    @property
+    def line(self) -> int:
+        return self.segment.line
+
+
+def classify(number: int, segment: Segment) -> Item:
+    """What one math or code segment is (prose segments are not items)."""
+    if segment.kind == "code":
+        return _classify_code(number, segment)
+    text = segment.text.strip()
+    if not text:
+        return Item(number, segment, "empty", "an empty formula", text)
+    cleaned = _clean(text)
+    if re.search(r"\\begin\{(?:array|tabular)\}|\\hline", cleaned):
+        return Item(number, segment, "table", "a table (array with rows), not a claim", text)
+    if condition_parts(cleaned) is not None:
+        return Item(number, segment, "condition", "an index condition (applied to the claim it introduces)", text)
+    if VALUES.match(cleaned):
+        return Item(number, segment, "values", "numbers the post gives (used as values)", text)
+    sides = split_sides(cleaned)
+    if len(sides) < 2:
+        return Item(number, segment, "mention", "no '=': an expression or a symbol, not a claim", text)
+    derivative = [bool(DERIVATIVE.search(side)) for side in sides]
+    if derivative[0]:
+        kind_reason = "a chain of equalities from a derivative" if len(sides) > 2 else "the left side is a derivative"
+        return Item(number, segment, "claim", kind_reason, text, sides)
+    if _NUMERIC_SIDE.match(sides[-1]) and _NUMBER_RE.search(sides[-1]):
+        return Item(
+            number, segment, "numeric", "a worked example: its last side is a number", text, sides, defined_symbol(sides[0])
+        )
+    symbol = defined_symbol(sides[0])
+    if symbol is not None:
+        return Item(number, segment, "definition", f"defines {symbol}", text, sides, symbol)
+    return Item(number, segment, "claim", "an identity between expressions", text, sides)
+
+
+def _classify_code(number: int, segment: Segment) -> Item:
+    text = segment.text.strip("\n")
+    if not text.strip():
+        return Item(number, segment, "empty", "an empty code block", text)
+    if not segment.display:
+        if is_equation_line(text) and DERIVATIVE.search(text):
+            sides = split_sides(text)
+            return Item(number, segment, "claim", "a plain-text equation in a code span", text, sides)
+        if not _CODE_STATEMENT.search(text):
+            return Item(number, segment, "mention", "a code span naming something, not a claim", text)
+    return Item(number, segment, "code", "code (its result is checked as a gradient)", text)
+
+
+def _clean(text: str) -> str:
+    """Drop ``\\displaystyle`` and a brace group around the whole formula."""
+    text = re.sub(r"\\displaystyle\b|\\textstyle\b", "", text).strip()
+    while text.startswith("{") and _matching_brace(text, 0) == len(text) - 1:
+        text = text[1:-1].strip()
+    return text
+
+
+def _matching_brace(text: str, start: int) -> int:
+    depth = 0
+    for position in range(start, len(text)):
+        char = text[position]
+        if char == "\\":
+            continue
+        if char == "{" and (position == 0 or text[position - 1] != "\\"):
+            depth += 1
+        elif char == "}" and (position == 0 or text[position - 1] != "\\"):
+            depth -= 1
+            if depth == 0:
+                return position
+    return -1
+
+
+def split_sides(text: str) -> tuple[str, ...]:
+    """The sides of a formula split at its top-level ``=`` (not inside braces or brackets; ``\\neq``,
+    ``\\leq``, ``:=``... are not splits); alignment marks dropped."""
+    flat = QUALIFIER.sub("", _ALIGNMENT.sub(" ", _clean(text)))
+    masked = _RELATIONS.sub(lambda m: "\0" * len(m.group(0)), flat)
+    sides: list[str] = []
+    depth = 0
+    start = 0
+    for position, char in enumerate(masked):
+        if char in "{([":
+            depth += 1
+        elif char in "})]":
+            depth = max(0, depth - 1)
+        elif char == "=" and depth == 0:
+            sides.append(flat[start:position].strip())
+            start = position + 1
+    sides.append(flat[start:].strip())
+    return tuple(side for side in sides if side) if len(sides) > 1 else (flat.strip(),)
+
+
+_SYMBOL = re.compile(
+    r"^\s*(?P<stem>(?:\\(?:mathbf|boldsymbol|bm|mathrm|operatorname|text|mathcal|hat|widehat|tilde|bar|vec)"
+    r"\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+|[A-Za-z]))"
+    r"(?P<scripts>(?:\s*(?:_|\^)\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\?[A-Za-z0-9]+))*)"
+    r"(?P<args>\s*(?:\\left)?\s*\((?:[^()]|\([^()]*\))*(?:\\right)?\s*\))?"
+    r"(?P<more>(?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?)\s*(?:\\text\{[^{}]*\}|\\[,;:! ]|\\quad|\\qquad)*\s*$"
+)
+
+#: Stems that are operators, never the symbol a definition defines.
+_NOT_SYMBOLS = frozenset({"\\frac", "\\sum", "\\prod", "\\log", "\\ln", "\\exp", "\\partial", "\\nabla",
+                          "\\left", "\\int", "\\lim", "\\max", "\\min", "\\sqrt", "\\begin", "\\Sigma"})
+
+
+def defined_symbol(side: str) -> str | None:
+    """The symbol a definition's left side names (``a_j`` -> ``a``, ``H(P,Q)`` -> ``H``,
+    ``\\hat{y}_i`` -> ``\\hat{y}``), or None when the side is not a plain symbol."""
+    match = _SYMBOL.match(side)
+    if match is None:
+        return None
+    stem = re.sub(r"\s+", "", match.group("stem"))
+    return None if stem in _NOT_SYMBOLS else stem
+
+
+def condition_parts(text: str) -> tuple[str, str, str] | None:
+    """``j \\neq \\ell`` -> ("j", "!=", "\\ell"); None when the text is not one index condition."""
+    match = CONDITION.match(_clean(text))
+    if match is None:
+        return None
+    left = match.group(1).replace(" ", "")
+    if not (left == "\\ell" or left[:1] in INDEX_LETTERS):
+        return None
+    op = "=" if match.group(2) == "=" else "!="
+    return match.group(1).replace(" ", ""), op, match.group(3).replace(" ", "")

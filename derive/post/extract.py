@@ -1,0 +1,475 @@
+r"""A whole post -> its segments in order: prose, math and code, each with where it is.
+
+Three surface formats, detected from the text (or forced):
+
+* **Markdown** (what people paste from a forum editor or a blog source): ``$...$``, ``$$...$$``,
+  ``\(...\)``, ``\[...\]``, bare ``\begin{align}...\end{align}`` (and the other display environments),
+  fenced code (````` ``` ````` or ``~~~``), indented code blocks and inline code spans.  ``\$`` is a dollar
+  sign.  An inline ``$`` opens math only when a non-space follows it and closes only after a non-space
+  that is not followed by a digit (so ``$5 and $10`` stays prose), as pandoc does.
+* **HTML** of a Stack Exchange post body (MathJax source left in the text): converted to the Markdown
+  above with the standard library's :class:`html.parser.HTMLParser` (``<pre><code>`` -> fenced code,
+  ``<code>`` -> a code span, block elements -> line breaks, entities decoded, ``<script>``/``<style>``
+  dropped), then segmented the same way.  Positions point into the HTML.
+* **Plain text**: no delimiters; a line that is an equation (an ``=`` and almost no prose words) is a
+  math segment, everything else prose.  The same rule finds plain-text equations inside Markdown prose.
+
+Nothing here interprets the mathematics: classifying a segment is :mod:`derive.post.classify`'s job.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Literal
+
+from derive.errors import InputTooLargeError, UsageError
+
+PostFormat = Literal["markdown", "html", "text"]
+SegmentKind = Literal["prose", "math", "code"]
+
+#: Largest post read (characters).  A long answer is 20-50 kB; more is refused before anything else.
+MAX_POST_CHARS = 200_000
+
+#: Display environments that stand for math even without ``$$`` around them.
+DISPLAY_ENVIRONMENTS = (
+    "align",
+    "align*",
+    "aligned",
+    "equation",
+    "equation*",
+    "eqnarray",
+    "eqnarray*",
+    "gather",
+    "gather*",
+    "multline",
+    "multline*",
+    "displaymath",
+)
+
+#: Words that may stand in an equation line of plain text without making it prose.
+MATH_WORDS = frozenset(
+    {
+        "exp", "log", "ln", "sum", "softmax", "sigmoid", "sigma", "max", "min", "mean", "diag", "tanh",
+        "grad", "dot", "np", "outer", "delta", "partial", "nabla", "for", "if", "and", "where", "with",
+        "yhat", "y_hat", "prod", "argmax", "relu", "loss", "sqrt",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of a post: prose, a formula or code, with its place in the source."""
+
+    kind: SegmentKind
+    text: str  # math: the TeX without delimiters; code: the code; prose: the text
+    start: int  # offset in the source text
+    end: int
+    line: int  # 1-based line of ``start`` in the source
+    column: int  # 1-based column
+    display: bool = False  # math: $$, \[ or an environment; code: a block
+    delimiter: str = ""  # "$", "$$", "\\(", "\\[", "env", "line", "```", "`", "indent"
+    language: str | None = None  # a code fence's info string
+    source: str = ""  # the segment as written, delimiters included
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post split into segments, in order."""
+
+    format: PostFormat
+    text: str  # the text the segments were cut from (HTML converted to Markdown)
+    segments: tuple[Segment, ...]
+
+    @property
+    def math_and_code(self) -> tuple[Segment, ...]:
+        return tuple(s for s in self.segments if s.kind != "prose")
+
+
+def detect_format(text: str) -> PostFormat:
+    """``html`` for a post body of tags, ``markdown`` when it has math delimiters or code fences, else
+    ``text``."""
+    head = text.lstrip()[:2000].lower()
+    if head.startswith("<") and re.search(r"</?(p|div|pre|code|span|ul|ol|li|br|h[1-6]|blockquote)\b", head):
+        return "html"
+    if re.search(r"(?<!\\)\$|\\\(|\\\[|\\begin\{|^\s{0,3}(```|~~~)|`", text, re.M):
+        return "markdown"
+    return "text"
+
+
+def read_post(text: str, post_format: PostFormat | None = None) -> Post:
+    """Segment a post (raises :class:`InputTooLargeError` over :data:`MAX_POST_CHARS`)."""
+    if not isinstance(text, str):
+        raise UsageError("the post must be text")
+    if len(text) > MAX_POST_CHARS:
+        raise InputTooLargeError(f"the post is {len(text)} characters; the limit is {MAX_POST_CHARS}")
+    if "\x00" in text:
+        raise UsageError("the post contains a NUL character (binary data?)")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    chosen = post_format or detect_format(text)
+    if chosen == "html":
+        converted, offsets = _html_to_markdown(text)
+        segments = _segment_markdown(converted)
+        return Post("html", converted, tuple(_relocate(s, offsets, text) for s in segments))
+    if chosen == "text":
+        return Post("text", text, tuple(_segment_plain(text, 0, text)))
+    return Post("markdown", text, tuple(_segment_markdown(text)))
+
+
+# --------------------------------------------------------------------------------------------------------
+# Positions
+# --------------------------------------------------------------------------------------------------------
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def _segment(
+    kind: SegmentKind, body: str, start: int, end: int, whole: str, **extra: object
+) -> Segment:
+    line, column = _line_column(whole, start)
+    return Segment(kind, body, start, end, line, column, source=whole[start:end], **extra)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^\n`]*)\n", re.M)
+_ENV = re.compile(r"\\begin\{(" + "|".join(re.escape(e) for e in DISPLAY_ENVIRONMENTS) + r")\}")
+
+
+def _segment_markdown(text: str) -> list[Segment]:
+    segments: list[Segment] = []
+    prose_start = 0
+    i = 0
+    n = len(text)
+
+    def flush(upto: int) -> None:
+        if upto > prose_start:
+            segments.extend(_segment_plain(text[prose_start:upto], prose_start, text))
+
+    while i < n:
+        at_line_start = i == 0 or text[i - 1] == "\n"
+        if at_line_start:
+            fence = _FENCE.match(text, i)
+            if fence:
+                marker = fence.group(2)
+                close = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*$", re.M)
+                end_match = close.search(text, fence.end())
+                body_end = end_match.start() if end_match else n
+                stop = end_match.end() if end_match else n
+                flush(i)
+                body = text[fence.end() : body_end].rstrip("\n")
+                language = fence.group(3).strip() or None
+                segments.append(
+                    _segment("code", body, i, stop, text, display=True, delimiter=marker[:3], language=language)
+                )
+                i = prose_start = stop
+                continue
+            indented = _indented_block(text, i)
+            if indented is not None:
+                stop, body = indented
+                flush(i)
+                segments.append(_segment("code", body, i, stop, text, display=True, delimiter="indent"))
+                i = prose_start = stop
+                continue
+        char = text[i]
+        if char == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            if nxt == "$":
+                i += 2
+                continue
+            if nxt in "([":
+                closer = "\\)" if nxt == "(" else "\\]"
+                end = text.find(closer, i + 2)
+                if end != -1:
+                    flush(i)
+                    segments.append(
+                        _segment(
+                            "math", text[i + 2 : end], i, end + 2, text, display=nxt == "[", delimiter="\\" + nxt
+                        )
+                    )
+                    i = prose_start = end + 2
+                    continue
+            env = _ENV.match(text, i)
+            if env:
+                closer = "\\end{" + env.group(1) + "}"
+                end = text.find(closer, env.end())
+                if end != -1:
+                    flush(i)
+                    stop = end + len(closer)
+                    segments.append(
+                        _segment("math", text[i:stop], i, stop, text, display=True, delimiter="env")
+                    )
+                    i = prose_start = stop
+                    continue
+            i += 2
+            continue
+        if char == "$":
+            if text.startswith("$$", i):
+                end = _find_unescaped(text, "$$", i + 2)
+                if end != -1:
+                    flush(i)
+                    segments.append(
+                        _segment("math", text[i + 2 : end], i, end + 2, text, display=True, delimiter="$$")
+                    )
+                    i = prose_start = end + 2
+                    continue
+                i += 2
+                continue
+            end = _inline_dollar_end(text, i)
+            if end != -1:
+                flush(i)
+                segments.append(_segment("math", text[i + 1 : end], i, end + 1, text, delimiter="$"))
+                i = prose_start = end + 1
+                continue
+        if char == "`":
+            run = _run_length(text, i, "`")
+            closer = "`" * run
+            end = _find_run(text, closer, i + run)
+            if end != -1:
+                flush(i)
+                body = text[i + run : end]
+                if body.startswith(" ") and body.endswith(" ") and body.strip():
+                    body = body[1:-1]
+                segments.append(_segment("code", body, i, end + run, text, delimiter="`"))
+                i = prose_start = end + run
+                continue
+            i += run
+            continue
+        i += 1
+    flush(n)
+    return segments
+
+
+def _run_length(text: str, start: int, char: str) -> int:
+    end = start
+    while end < len(text) and text[end] == char:
+        end += 1
+    return end - start
+
+
+def _find_run(text: str, run: str, start: int) -> int:
+    """The next occurrence of exactly ``run`` backticks (not part of a longer run), before a blank line."""
+    limit = text.find("\n\n", start)
+    limit = len(text) if limit == -1 else limit
+    position = text.find(run, start, limit)
+    while position != -1:
+        before_ok = position == 0 or text[position - 1] != "`"
+        after = position + len(run)
+        after_ok = after >= len(text) or text[after] != "`"
+        if before_ok and after_ok:
+            return position
+        position = text.find(run, _run_length(text, position, "`") + position, limit)
+    return -1
+
+
+def _find_unescaped(text: str, needle: str, start: int) -> int:
+    position = text.find(needle, start)
+    while position != -1 and position > 0 and text[position - 1] == "\\":
+        position = text.find(needle, position + 1)
+    return position
+
+
+def _inline_dollar_end(text: str, start: int) -> int:
+    """The closing ``$`` of inline math opened at ``start`` (pandoc's rules), or -1."""
+    if start + 1 >= len(text) or text[start + 1].isspace():
+        return -1
+    limit = text.find("\n\n", start)
+    limit = len(text) if limit == -1 else limit
+    position = start + 1
+    while True:
+        position = text.find("$", position, limit)
+        if position == -1:
+            return -1
+        if text[position - 1] == "\\":
+            position += 1
+            continue
+        if text[position - 1].isspace() or (position + 1 < len(text) and text[position + 1].isdigit()):
+            position += 1
+            continue
+        return position
+
+
+def _indented_block(text: str, start: int) -> tuple[int, str] | None:
+    """An indented code block (4 spaces or a tab) after a blank line and not inside a list."""
+    if not (text.startswith("    ", start) or text.startswith("\t", start)):
+        return None
+    before = text[:start].rstrip(" \t")
+    if before and not before.endswith("\n\n"):
+        return None
+    previous = before.rstrip("\n").rsplit("\n", 1)[-1]
+    if re.match(r"\s*([-*+]|\d+[.)])\s", previous):
+        return None
+    lines: list[str] = []
+    position = start
+    stop = start
+    while position < len(text):
+        end = text.find("\n", position)
+        end = len(text) if end == -1 else end
+        line = text[position:end]
+        if line.startswith("    ") or line.startswith("\t"):
+            lines.append(line[4:] if line.startswith("    ") else line[1:])
+            stop = end
+        elif not line.strip():
+            lines.append("")
+        else:
+            break
+        position = end + 1
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        return None
+    body = "\n".join(lines)
+    return stop, body
+
+
+# --------------------------------------------------------------------------------------------------------
+# Plain text: equation lines
+# --------------------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+
+
+def is_equation_line(line: str) -> bool:
+    """A line of plain text that is an equation: it has ``=`` (or ``is`` between formulas, as in
+    code-ish answers) and at most two prose words."""
+    stripped = line.strip().strip("*-•>").strip()
+    if "=" not in stripped or len(stripped) < 3 or len(stripped) > 2000:
+        return False
+    if re.search(r"https?://", stripped):
+        return False
+    words = [w for w in _WORD.findall(stripped) if w.lower() not in MATH_WORDS and len(w) >= 3]
+    letters = sum(ch.isalpha() for ch in stripped)
+    symbols = sum((not ch.isalnum()) and not ch.isspace() for ch in stripped)
+    return len(words) <= 2 and symbols >= 2 and letters < 12 * max(1, symbols)
+
+
+def _segment_plain(chunk: str, offset: int, whole: str) -> list[Segment]:
+    """Prose, with plain-text equation lines cut out as math."""
+    segments: list[Segment] = []
+    prose_start = 0
+    position = 0
+    for line in chunk.splitlines(keepends=True):
+        content = line.rstrip("\n")
+        line_start = position
+        position += len(line)
+        at_line_start = line_start == 0 or chunk[line_start - 1] == "\n"
+        if at_line_start and is_equation_line(content):
+            lead = len(content) - len(content.lstrip())
+            body = content.strip()
+            if prose_start < line_start:
+                segments.append(
+                    _segment("prose", chunk[prose_start:line_start], offset + prose_start, offset + line_start, whole)
+                )
+            start = offset + line_start + lead
+            segments.append(
+                _segment("math", body, start, start + len(body), whole, display=True, delimiter="line")
+            )
+            prose_start = position
+    if prose_start < len(chunk):
+        segments.append(_segment("prose", chunk[prose_start:], offset + prose_start, offset + len(chunk), whole))
+    return segments
+
+
+# --------------------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "table", "hr"}
+)
+_DROPPED_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
+
+
+class _Converter(HTMLParser):
+    """HTML -> Markdown text, remembering where each piece of text came from."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.length = 0
+        self.offsets: list[tuple[int, tuple[int, int]]] = []  # (converted offset, (line, column))
+        self.dropped = 0
+        self.in_pre = 0
+        self.code_run = ""
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        line, column = self.getpos()
+        self.offsets.append((self.length, (line, column + 1)))
+        self.parts.append(text)
+        self.length += len(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED_TAGS:
+            self.dropped += 1
+        elif tag == "pre":
+            self.in_pre += 1
+            self._emit("\n\n```\n")
+        elif tag == "code" and not self.in_pre:
+            self.code_run = "`"
+            self._emit("`")
+        elif tag in _BLOCK_TAGS:
+            self._emit("\n\n" if tag != "br" else "\n")
+            if tag == "li":
+                self._emit("- ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROPPED_TAGS:
+            self.dropped = max(0, self.dropped - 1)
+        elif tag == "pre":
+            self.in_pre = max(0, self.in_pre - 1)
+            self._emit("\n```\n\n")
+        elif tag == "code" and not self.in_pre and self.code_run:
+            self._emit(self.code_run)
+            self.code_run = ""
+        elif tag in _BLOCK_TAGS:
+            self._emit("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.dropped:
+            return
+        if self.code_run and "`" in data:
+            run = "`" * (max(len(m) for m in re.findall(r"`+", data)) + 1)
+            # Re-open the span with a longer run so the code's own backticks stay inside it.
+            self.parts[-1] = self.parts[-1][:-1] + run if self.parts and self.parts[-1].endswith("`") else run
+            self.code_run = run
+        self._emit(data)
+
+
+def _html_to_markdown(html: str) -> tuple[str, list[tuple[int, tuple[int, int]]]]:
+    converter = _Converter()
+    converter.feed(html)
+    converter.close()
+    text = "".join(converter.parts)
+    return text, converter.offsets
+
+
+def _relocate(segment: Segment, offsets: list[tuple[int, tuple[int, int]]], html: str) -> Segment:
+    """Point a segment of the converted text at the HTML line and column it came from."""
+    if not offsets:
+        return segment
+    keys = [offset for offset, _ in offsets]
+    index = max(0, bisect.bisect_right(keys, segment.start) - 1)
+    start, (line, column) = offsets[index]
+    delta = segment.start - start
+    return Segment(
+        segment.kind,
+        segment.text,
+        segment.start,
+        segment.end,
+        line,
+        column + delta if delta >= 0 else column,
+        segment.display,
+        segment.delimiter,
+        segment.language,
+        segment.source,
+    )

@@ -1,0 +1,371 @@
+"""Every checkable item of a post -> a verdict, through the one checking API (:func:`derive.claims.check`,
+a worker process per item under the time limit).
+
+What each item is checked with:
+
+* the post's numbers as ``at`` values (options given on the command line replace them);
+* the prose condition that introduces it as ``where`` (only when its index is an index of the claim's
+  left side: "consider j=1" before a claim about ``W_{i,1}`` restricts nothing);
+* the page's definitions in effect (the last one of each symbol before the item, else the first after it)
+  as ``define``.  A definition that contradicts the model it names (the question's "softmax" whose
+  denominator sums ``e^{z_j}``) is judged itself and not applied;
+* the options of the command line (``let``, ``assume``, ``convention``, ``loss``, ``classes``, ...).
+
+When a value or a definition cannot be used with an item (``at`` values that do not fit it, a definition
+the reader refuses), the item is checked again without it and the report says so: an item is never lost
+to a neighbour's problem.  Items are checked one after the other (the worker processes are the
+isolation; two cores are shared).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from derive.claims import CheckResult
+from derive.errors import DeriveError
+from derive.post.classify import CHECKED_KINDS, Item
+from derive.post.context import PageContext, Where, where_of
+
+Checker = Callable[..., CheckResult]
+
+#: Most items checked in one post (a long answer has 10-30 formulas); the rest are listed, not checked.
+MAX_CHECKED = 60
+
+
+@dataclass(frozen=True)
+class PostOptions:
+    """Options of ``derive check --post``: the command line's, which override what the post says."""
+
+    wrt: str | None = None
+    let: tuple[str, ...] = ()
+    assume: tuple[str, ...] = ()
+    convention: str = "Wt_x"
+    loss: str = "softmax-ce"
+    at: tuple[str, ...] = ()
+    classes: int | None = None
+    timeout: float = 10.0
+    define: tuple[str, ...] = ()
+    where: tuple[str, ...] = ()
+    means: str | None = None
+    syntax: str | None = None
+
+
+@dataclass(frozen=True)
+class DefinitionUse:
+    """Which definition of a symbol an item was checked with."""
+
+    symbol: str
+    item: int  # the definition's item number
+    text: str
+    used: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Judged:
+    """An item with what was found for it."""
+
+    item: Item
+    result: CheckResult | None = None
+    error: str | None = None  # one line: why it was not read
+    error_kind: str | None = None
+    at: tuple[str, ...] = ()
+    where: Where | None = None
+    definitions: tuple[DefinitionUse, ...] = ()
+    notes: tuple[str, ...] = ()
+    numeric_match: bool | None = None  # a worked numeric line: does it match the post's numbers?
+
+    @property
+    def status(self) -> str:
+        """holds, holds_if, fails, undecided; "not read"; "not a claim"."""
+        if self.item.kind == "numeric" and self.numeric_match is not None:
+            return "holds" if self.numeric_match else "fails"
+        if self.result is not None:
+            return self.result.verdict
+        if self.error is not None:
+            return "not read"
+        return "not a claim"
+
+
+def supported_options(checker: Checker) -> frozenset[str]:
+    """The keyword options the checking API takes (the reader of issue 8 adds ``define``, ``where``...)."""
+    try:
+        return frozenset(inspect.signature(checker).parameters)
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+        return frozenset()
+
+
+def _default_checker() -> Checker:
+    from derive.claims import check
+
+    return check
+
+
+def judge_items(
+    items: Sequence[Item], context: PageContext, options: PostOptions, checker: Checker | None = None
+) -> list[Judged]:
+    """Check every claim, definition, code block and worked numeric line; the rest are listed as they are."""
+    check = checker or _default_checker()
+    supported = supported_options(check)
+    at = options.at or context.at()
+    judged_definitions: dict[int, Judged] = {}
+    checked = 0
+    for item in items:
+        if item.kind == "definition" and checked < MAX_CHECKED:
+            judged_definitions[item.number] = _check_item(check, supported, item, options, at, None, ())
+            checked += 1
+    usable = {
+        number: judged
+        for number, judged in judged_definitions.items()
+        if not (judged.result is not None and judged.result.verdict == "fails")
+    }
+    out: list[Judged] = []
+    for item in items:
+        if item.kind == "definition":
+            judged = judged_definitions.get(item.number)
+            if judged is None:
+                out.append(Judged(item, notes=(f"not checked: more than {MAX_CHECKED} items in the post",)))
+            else:
+                out.append(_note_rejected(judged))
+            continue
+        if item.kind not in CHECKED_KINDS:
+            out.append(Judged(item))
+            continue
+        if checked >= MAX_CHECKED:
+            out.append(Judged(item, notes=(f"not checked: more than {MAX_CHECKED} items in the post",)))
+            continue
+        checked += 1
+        uses = _definitions_for(item, items, usable, judged_definitions)
+        where = context.conditions.get(item.number)
+        out.append(_check_item(check, supported, item, options, at, where, uses))
+    return out
+
+
+def _note_rejected(judged: Judged) -> Judged:
+    if judged.result is not None and judged.result.verdict == "fails":
+        return replace(
+            judged,
+            notes=(
+                *judged.notes,
+                "not applied to the other claims: it contradicts the model it names (the claims are checked "
+                "against the standard definition)",
+            ),
+        )
+    return judged
+
+
+def _definitions_for(
+    item: Item,
+    items: Sequence[Item],
+    usable: dict[int, Judged],
+    judged: dict[int, Judged],
+) -> tuple[DefinitionUse, ...]:
+    """The definition in effect for each symbol at ``item``: the last one before it, else the first after."""
+    chosen: dict[str, Item] = {}
+    for other in items:
+        if other.kind != "definition" or other.symbol is None or other.number == item.number:
+            continue
+        if other.number < item.number or other.symbol not in chosen:
+            if other.number < item.number or chosen.get(other.symbol) is None:
+                chosen[other.symbol] = other
+    uses: list[DefinitionUse] = []
+    for symbol, definition in chosen.items():
+        if definition.number in usable:
+            uses.append(DefinitionUse(symbol, definition.number, definition_text(definition), True))
+        else:
+            result = judged.get(definition.number)
+            why = "it contradicts the model it names" if result and result.result else "it was not checked"
+            uses.append(DefinitionUse(symbol, definition.number, definition_text(definition), False, why))
+    return tuple(sorted(uses, key=lambda use: use.item))
+
+
+def definition_text(item: Item) -> str:
+    """A definition as ``LHS = RHS`` (the last side: ``a_j = softmax(z_j) = \\frac{..}{..}`` defines a_j by
+    the fraction)."""
+    if len(item.sides) >= 2:
+        return f"{item.sides[0]} = {item.sides[-1]}"
+    return item.text
+
+
+def _check_item(
+    check: Checker,
+    supported: frozenset[str],
+    item: Item,
+    options: PostOptions,
+    at: tuple[str, ...],
+    where: Where | None,
+    uses: tuple[DefinitionUse, ...],
+) -> Judged:
+    notes: list[str] = []
+    applied_where: Where | None = None
+    kwargs: dict[str, Any] = {
+        "wrt": options.wrt,
+        "let": options.let,
+        "assume": options.assume,
+        "convention": options.convention,
+        "loss": options.loss,
+        "classes": options.classes,
+        "timeout": options.timeout,
+    }
+    extra_where = tuple(options.where)
+    if where is not None:
+        index = where.condition.split()[0]
+        if index in left_side_indices(item):
+            if "where" in supported:
+                extra_where = (*extra_where, where.condition)
+                applied_where = where
+            else:
+                notes.append(f"the condition {where.condition} ({where.source}) is not applied: this checker has no where option")
+        else:
+            notes.append(
+                f"the condition {where.written} ({where.source}) restricts nothing here: "
+                f"{index} is not an index of the left side"
+            )
+    if extra_where and "where" in supported:
+        kwargs["where"] = extra_where
+    defines = tuple(options.define) or tuple(use.text for use in uses if use.used)
+    if defines and "define" in supported and item.kind != "definition":
+        kwargs["define"] = defines
+    else:
+        uses = tuple(replace(use, used=False, note=use.note or "this checker has no define option") for use in uses)
+    for name in ("means", "syntax"):
+        value = getattr(options, name)
+        if value is not None and name in supported:
+            kwargs[name] = value
+    text = item.text
+    if item.kind == "code" and "syntax" not in supported:
+        return Judged(item, error="code is not read by this version of the checker", error_kind="ParseError")
+    attempts: list[tuple[str, dict[str, Any]]] = [("", {**kwargs, "at": at})]
+    if at:
+        attempts.append(("the post's values do not fit this claim; checked without them", kwargs))
+    if "define" in kwargs:
+        without = {k: v for k, v in kwargs.items() if k != "define"}
+        attempts.append(("the page's definitions could not be applied; checked with the standard model", without))
+    last_error: DeriveError | None = None
+    for note, arguments in attempts:
+        try:
+            result = check(text, **arguments)
+        except DeriveError as error:
+            last_error = error
+            if not _retryable(error, arguments):
+                break
+            continue
+        used_at = tuple(arguments.get("at", ()))
+        if "define" not in arguments:
+            uses = tuple(replace(use, used=False, note=use.note or "not applied") for use in uses)
+        if note:
+            notes.append(note)
+        judged = Judged(item, result, at=used_at, where=applied_where, definitions=uses, notes=tuple(notes))
+        if item.kind == "numeric":
+            judged = replace(judged, numeric_match=numeric_match(item, result))
+        return judged
+    assert last_error is not None
+    return Judged(
+        item,
+        error=one_line(str(last_error)) or type(last_error).__name__,
+        error_kind=type(last_error).__name__,
+        where=applied_where,
+        definitions=uses,
+        notes=tuple(notes),
+    )
+
+
+def _retryable(error: DeriveError, arguments: dict[str, Any]) -> bool:
+    """Another attempt may help: the values or the definitions were given and the error may be theirs."""
+    message = str(error)
+    if arguments.get("at") and ("--at" in message or "at must" in message or "at gives" in message):
+        return True
+    return "define" in arguments
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())[:500]
+
+
+_SUBSCRIPT = re.compile(r"_\s*(\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z0-9]+)")
+
+
+def left_side_indices(item: Item) -> set[str]:
+    """The index letters written in subscripts of an item's left side (``W_{i,j}`` -> {i, j})."""
+    side = item.sides[0] if item.sides else item.text
+    found: set[str] = set()
+    for match in _SUBSCRIPT.finditer(side):
+        script = match.group(1).strip("{}")
+        found.update(re.findall(r"\\ell|[A-Za-z]", re.sub(r"\\(?!ell)[A-Za-z]+", "", script)))
+    return found
+
+
+# --------------------------------------------------------------------------------------------------------
+# Worked numeric lines
+# --------------------------------------------------------------------------------------------------------
+
+_DECIMALS = re.compile(r"[-+]?\d*\.(\d+)")
+
+
+def numeric_match(item: Item, result: CheckResult) -> bool | None:
+    """Whether a worked line's number is right at the post's values, to the digits it shows."""
+    instance = result.at_instance
+    if not instance or not item.sides:
+        return None
+    last = item.sides[-1]
+    decimals = max((len(m) for m in _DECIMALS.findall(last)), default=0)
+    tolerance = 0.5 * 10.0 ** (-decimals) * 1.0001 if decimals else 1e-9
+    cases = instance.get("cases", [])
+    if not cases:
+        return None
+    return all(abs(float(row["true"]) - float(row["claimed"])) <= tolerance for row in cases)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """A whole post, checked."""
+
+    format: str
+    judged: tuple[Judged, ...]
+    context: PageContext
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def checked(self) -> tuple[Judged, ...]:
+        return tuple(j for j in self.judged if j.status in ("holds", "holds_if", "fails", "undecided"))
+
+    def count(self, status: str) -> int:
+        return sum(1 for j in self.judged if j.status == status)
+
+    @property
+    def summary(self) -> str:
+        claims = [j for j in self.judged if j.item.kind in CHECKED_KINDS]
+        checked = self.checked
+        parts = [f"{self.count('fails')} of {len(checked)} checked {_plural(len(checked), 'claim')} fail"]
+        for status, words in (("holds_if", "only under a condition"), ("undecided", "undecided")):
+            if self.count(status):
+                parts.append(f"{self.count(status)} {'hold' if status == 'holds_if' else 'are'} {words}")
+        unread = sum(1 for j in claims if j.status == "not read")
+        if unread:
+            parts.append(f"{unread} not read")
+        return "; ".join(parts)
+
+    @property
+    def exit_code(self) -> int:
+        statuses = {j.status for j in self.judged}
+        if "fails" in statuses:
+            return 1
+        if "undecided" in statuses:
+            return 3
+        if "holds_if" in statuses:
+            return 4
+        if "holds" in statuses:
+            return 0
+        return 2
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+def where_text(judged: Judged) -> str:
+    return where_of(judged.item)
