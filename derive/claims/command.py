@@ -42,6 +42,11 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batch", metavar="FILE", help="check a JSON Lines file of claims, one JSON result per line"
     )
+    parser.add_argument(
+        "--post",
+        metavar="FILE",
+        help="check a whole post (Markdown, Stack Exchange HTML or text; - for stdin): every formula in order",
+    )
     parser.add_argument("--wrt", help="the variable the right side is the derivative by, e.g. 'W_{ij}'")
     parser.add_argument(
         "--let",
@@ -176,6 +181,10 @@ def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> 
 
 def run_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run ``derive check``; returns the exit code (bad input: one line on ``stderr``)."""
+    if getattr(args, "post", None):
+        from derive.post.command import run_post
+
+        return run_post(args, stdout, stderr)
     try:
         if getattr(args, "batch", None):
             if args.claim is not None or args.file is not None:

@@ -72,7 +72,7 @@ class PageContext:
 
 
 def where_of(item: Item) -> str:
-    return f"equation {item.number} (line {item.line})"
+    return f"equation {item.number}, line {item.line}"
 
 
 # --------------------------------------------------------------------------------------------------------
