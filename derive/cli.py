@@ -150,6 +150,16 @@ def parser() -> argparse.ArgumentParser:
         "check", help="verify a posted derivative claim", epilog=check_epilog(), formatter_class=formatter
     )
     add_check_arguments(check)
+
+    serve = commands.add_parser(
+        "serve",
+        help="a local web page that checks a pasted post (needs the serve extra)",
+        epilog=exit_codes_help(),
+        formatter_class=formatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    serve.add_argument("--timeout", default="10", help="default time limit per formula in seconds (default: 10)")
     return top
 
 
@@ -302,6 +312,10 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             raise UsageError(f"no emitted module at {args.module}; run `derive` first")
         stdout.write(run_benchmark(args.module, args.out, quick=args.quick))
         return EXIT_OK
+    if command == "serve":
+        from derive.web.server import serve
+
+        return serve(args.host, args.port, timeout_value(args.timeout), stdout)
     if command == "check":
         from derive.claims.command import run_check
 

@@ -123,7 +123,7 @@ DESCRIPTIONS: dict[str, str] = {
 
 def _describe(name: str) -> str:
     if name.startswith("reports/"):
-        return "a verification report (Markdown, MathJax) of a claim from the seed documents"
+        return "a verification report (Markdown, MathJax) of a seed document: every formula in order"
     return DESCRIPTIONS.get(name, "generated")
 
 

@@ -1,82 +1,55 @@
-"""The claims of the two seed documents (../shared/seeds/), checked for the reports in output/reports/.
+"""The two seed documents (../shared/seeds/, shipped in ``derive/post/seeds/``), checked as whole posts for
+the reports in output/reports/.
 
-Each entry is the claim as the page writes it, the page's own numbers where it gives them, and the
-options a reader would pass. The verdicts are computed by ``derive check`` every time, never stored.
+Nothing is extracted by hand: each document goes through ``derive check --post`` with no options, which
+finds its formulas, definitions, numbers and conditions.  The verdicts are computed on every build.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 from dataclasses import dataclass
 
-from derive.claims.report import render_markdown
-from derive.claims.run import check_claim
-from derive.claims.verdict import CheckOptions
+from derive.post import PostOptions, check_post
+from derive.post.report import render_post_markdown
 
-#: The seed forum question's worked instance (iris, 2 classes, true class 1).
-IRIS_AT: tuple[str, ...] = ("x=[1.9,0.4]", "W=[[0.1,0.5],[0.1,0.5]]", "b=[0,0]", "y=[1,0]")
+#: The time limit per formula in the build: generous, so that no verdict rests on numeric samples only
+#: (a timed-out check would make output/ depend on the machine's speed).
+BUILD_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
-class SeedClaim:
-    """One claim from a seed document and how it is checked."""
+class SeedPost:
+    """A seed document and the report it gets."""
 
-    name: str
+    name: str  # reports/<name>.md
+    file: str  # in derive/post/seeds/
     source: str
-    options: CheckOptions
 
 
-SEED_CLAIMS: tuple[SeedClaim, ...] = (
-    SeedClaim(
-        "forum-answer-final-formula",
-        "forum answer (seed 000), final line",
-        CheckOptions(r"\frac{\partial H}{\partial W_{i,j}} = -P_j(x)(1-a_j(x))x_i", at=IRIS_AT),
+SEED_POSTS: tuple[SeedPost, ...] = (
+    SeedPost(
+        "seed-000-forum-question-and-answer",
+        "000_3a8642f5cabd059b.txt",
+        "the forum question and answer of seed 000, checked with `derive check --post` and no options",
     ),
-    SeedClaim(
-        "forum-answer-chain",
-        "forum answer (seed 000), the whole chain",
-        CheckOptions(
-            r"\begin{align} \frac{\partial H}{\partial W_{i,j}} &= -\frac{\partial}{\partial W_{i,j}} "
-            r"\left(\sum_{k=1}^2 P_k(x) \log Q_k(x) \right) \\ &= -\frac{\partial}{\partial W_{i,j}} "
-            r"\left(P_j(x) \log Q_j(x) \right) \\ &=-\frac{P_j(x)}{Q_j(x)} \cdot \frac{\partial Q_j(x)}"
-            r"{\partial W_{i,j}} \\ &= - \frac{P_j(x)}{a_j(x)} \cdot \frac{\partial a_j(x)}{\partial z_j(x)} "
-            r"\cdot \frac{\partial z_j(x)}{\partial W_{i,j}}\\ &=-P_j(x) (1-a_j(x)) x_i \end{align}",
-            at=IRIS_AT,
-        ),
-    ),
-    SeedClaim(
-        "forum-question-attempt",
-        "forum question (seed 000), the asker's attempt for class 1",
-        CheckOptions(
-            r"\begin{align} \frac{\partial H}{\partial W_{i,1}} &=-\sum_{j=1}^2 \frac{P_j(x)}{a_1} \cdot "
-            r"\frac{\partial a_1}{\partial z_1}\cdot x_i \\ &=-\frac{1}{a_1} \cdot \frac{\partial a_1}"
-            r"{\partial z_1}\cdot x_i (P_1(x)+ P_2(x)) \end{align}",
-            at=IRIS_AT,
-        ),
-    ),
-    SeedClaim(
-        "forum-question-softmax",
-        "forum question (seed 000), its definition of the softmax",
-        CheckOptions(r"a_j = \frac {e^{z_{j}}}{\sum _{i=1}^{2}e^{z_{j}}}", classes=2),
-    ),
-    SeedClaim(
-        "blog-case-1",
-        "blog post (seed 001), Case 1: the gradient for a wrong class j",
-        CheckOptions(
-            r"\frac{\partial \text{CE}(y^{(i)}, \hat{y}^{(i)})}{\partial z^{(i)}_j} = 0", assume=("onehot",)
-        ),
-    ),
-    SeedClaim(
-        "blog-conclusion",
-        "blog post (seed 001), the conclusion",
-        CheckOptions(r"\nabla_{z^{(i)}} \text{CE}(y^{(i)}, \hat{y}^{(i)}) = \hat{y}^{(i)} - y^{(i)}"),
+    SeedPost(
+        "seed-001-blog-post",
+        "001_7609a2e8a9123ac9.txt",
+        "the blog post of seed 001, checked with `derive check --post` and no options",
     ),
 )
 
 
+def seed_text(seed: SeedPost) -> str:
+    """The seed document as shipped with the package."""
+    return (importlib.resources.files("derive.post") / "seeds" / seed.file).read_text(encoding="utf-8")
+
+
 def seed_reports() -> dict[str, str]:
-    """``reports/<name>.md`` for every seed claim: the Markdown report, with the claim's source."""
+    """``reports/<name>.md`` for every seed document: the whole post's Markdown report."""
     reports: dict[str, str] = {}
-    for seed in SEED_CLAIMS:
-        result = check_claim(seed.options)
-        reports[f"reports/{seed.name}.md"] = f"<!-- {seed.source} -->\n" + render_markdown(result)
+    for seed in SEED_POSTS:
+        result = check_post(seed_text(seed), PostOptions(timeout=BUILD_TIMEOUT))
+        reports[f"reports/{seed.name}.md"] = f"<!-- {seed.source} -->\n" + render_post_markdown(result)
     return reports
