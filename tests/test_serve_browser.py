@@ -47,7 +47,9 @@ def server() -> Iterator[str]:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert line.startswith("derive serve: http://127.0.0.1:"), line + (process.stderr.read() if process.stderr else "")
+        assert line.startswith("derive serve: http://127.0.0.1:"), line + (
+            process.stderr.read() if process.stderr else ""
+        )
         yield line.split()[2]
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -106,7 +108,9 @@ def _check_in_page(driver: Any, url: str, text: str, mode: str = "post") -> Any:
     return driver.find_element(By.TAG_NAME, "body")
 
 
-def test_the_seed_answer_is_checked_and_typeset_in_the_browser(server: str, browser: Any, tmp_path: Path) -> None:
+def test_the_seed_answer_is_checked_and_typeset_in_the_browser(
+    server: str, browser: Any, tmp_path: Path
+) -> None:
     from selenium.webdriver.common.by import By
 
     body = _check_in_page(browser, server, SEED.read_text(encoding="utf-8"))
@@ -118,7 +122,9 @@ def test_the_seed_answer_is_checked_and_typeset_in_the_browser(server: str, brow
     assert answer.get_attribute("data-status") == "fails"
     card = browser.find_element(By.ID, f"card-{answer.get_attribute('data-number')}")
     assert "1.35858" in card.text and "first wrong step" in card.text
-    derivative = browser.find_element(By.CSS_SELECTOR, "#post .item[data-line='53']")  # da_j/dz_j = a_j(1-a_j)
+    derivative = browser.find_element(
+        By.CSS_SELECTOR, "#post .item[data-line='53']"
+    )  # da_j/dz_j = a_j(1-a_j)
     assert derivative.get_attribute("data-status") == "holds"
     question_softmax = browser.find_element(By.CSS_SELECTOR, "#post .item[data-line='23']")
     assert question_softmax.get_attribute("data-status") == "fails"
@@ -144,7 +150,9 @@ HOSTILE = (
 def _post_status(url: str, body: bytes) -> int | str:
     """The status of a POST, or "closed" when the server refuses the body by closing the connection (it
     answers 413 at once, and the connection may be reset while the client is still sending)."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return int(response.status)
@@ -166,7 +174,10 @@ def test_a_hostile_post_is_escaped_and_the_server_keeps_serving(server: str, bro
     assert "&lt;script&gt;document.title = 'pwned';&lt;/script&gt;" in source
     assert browser.execute_script("return document.querySelectorAll('img, iframe, object').length") == 0
     assert body.get_attribute("data-mathjax") == "done"
-    cards = {card.get_attribute("data-number"): card.text for card in browser.find_elements(By.CSS_SELECTOR, ".card")}
+    cards = {
+        card.get_attribute("data-number"): card.text
+        for card in browser.find_elements(By.CSS_SELECTOR, ".card")
+    }
     assert any("\\input" in text and "not read" in text for text in cards.values()), cards
 
     huge = urllib.parse.urlencode({"mode": "post", "text": "$x$ " * 250_000}).encode()

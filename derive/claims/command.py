@@ -45,7 +45,8 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--post",
         metavar="FILE",
-        help="check a whole post (Markdown, Stack Exchange HTML or text; - for stdin): every formula in order",
+        help="check a whole post (Markdown, Stack Exchange HTML or text; - for stdin), "
+        "every formula in order",
     )
     parser.add_argument("--wrt", help="the variable the right side is the derivative by, e.g. 'W_{ij}'")
     parser.add_argument(

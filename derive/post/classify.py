@@ -55,8 +55,17 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*(?:\\?%)?"
 _NUMBER_RE = re.compile(_NUMBER)
 _NAME = r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9, ]+\}?)?"
 _VALUE = r"(?:" + _NUMBER + r"|\[[-+0-9.eE,\s\[\]]+\])"
-VALUES = re.compile(r"^\s*" + _NAME + r"\s*=\s*" + _VALUE + r"(?:\s*[,;]\s*(?:\\quad|\\,|\\;|~|\s)*" + _NAME
-                    + r"\s*=\s*" + _VALUE + r")*\s*[.,;]?\s*$")
+VALUES = re.compile(
+    r"^\s*"
+    + _NAME
+    + r"\s*=\s*"
+    + _VALUE
+    + r"(?:\s*[,;]\s*(?:\\quad|\\,|\\;|~|\s)*"
+    + _NAME
+    + r"\s*=\s*"
+    + _VALUE
+    + r")*\s*[.,;]?\s*$"
+)
 
 #: Letters pages use for class and example indices (a condition's left side is one of them).
 INDEX_LETTERS = frozenset("ijklmnctrs")
@@ -66,13 +75,16 @@ CONDITION = re.compile(
 )
 #: Trailing prose inside a formula (``\text{ for } j=1,2``): cut before splitting into sides.
 QUALIFIER = re.compile(
-    r"(?:\\[ ,;:!]|\\quad|\\qquad|~|\s)*\{?\s*\\(?:text|mbox|mathrm)\s*\{\s*(?:for|if|when|where|with|and|otherwise"
+    r"(?:\\[ ,;:!]|\\quad|\\qquad|~|\s)*\{?\s*\\(?:text|mbox|mathrm)\s*\{\s*"
+    r"(?:for|if|when|where|with|and|otherwise"
     r"|since|because|as)\b.*$",
     re.S,
 )
 
-_NUMERIC_SIDE = re.compile(r"^[-+0-9.eE\s()\[\]{}%,*/^]*(?:(?:\\times|\\cdot|\\log|\\ln|\\exp|\\left|\\right"
-                           r"|\\frac|\\approx|\\,|\\;|\\!|\\ |\\quad)[-+0-9.eE\s()\[\]{}%,*/^]*)*$")
+_NUMERIC_SIDE = re.compile(
+    r"^[-+0-9.eE\s()\[\]{}%,*/^]*(?:(?:\\times|\\cdot|\\log|\\ln|\\exp|\\left|\\right"
+    r"|\\frac|\\approx|\\,|\\;|\\!|\\ |\\quad)[-+0-9.eE\s()\[\]{}%,*/^]*)*$"
+)
 
 #: Words in code that make a code span a statement (not a mention of a name).
 _CODE_STATEMENT = re.compile(r"(?<![=!<>])=(?!=)|\breturn\b|\+=|-=|\*=|/=")
@@ -106,7 +118,9 @@ def classify(number: int, segment: Segment) -> Item:
     if re.search(r"\\begin\{(?:array|tabular)\}|\\hline", cleaned):
         return Item(number, segment, "table", "a table (array with rows), not a claim", text)
     if condition_parts(cleaned) is not None:
-        return Item(number, segment, "condition", "an index condition (applied to the claim it introduces)", text)
+        return Item(
+            number, segment, "condition", "an index condition (applied to the claim it introduces)", text
+        )
     if VALUES.match(cleaned):
         return Item(number, segment, "values", "numbers the post gives (used as values)", text)
     sides = split_sides(cleaned)
@@ -114,11 +128,19 @@ def classify(number: int, segment: Segment) -> Item:
         return Item(number, segment, "mention", "no '=': an expression or a symbol, not a claim", text)
     derivative = [bool(DERIVATIVE.search(side)) for side in sides]
     if derivative[0]:
-        kind_reason = "a chain of equalities from a derivative" if len(sides) > 2 else "the left side is a derivative"
+        kind_reason = (
+            "a chain of equalities from a derivative" if len(sides) > 2 else "the left side is a derivative"
+        )
         return Item(number, segment, "claim", kind_reason, text, sides)
     if _NUMERIC_SIDE.match(sides[-1]) and _NUMBER_RE.search(sides[-1]):
         return Item(
-            number, segment, "numeric", "a worked example: its last side is a number", text, sides, defined_symbol(sides[0])
+            number,
+            segment,
+            "numeric",
+            "a worked example: its last side is a number",
+            text,
+            sides,
+            defined_symbol(sides[0]),
         )
     symbol = defined_symbol(sides[0])
     if symbol is not None:
@@ -191,8 +213,26 @@ _SYMBOL = re.compile(
 )
 
 #: Stems that are operators, never the symbol a definition defines.
-_NOT_SYMBOLS = frozenset({"\\frac", "\\sum", "\\prod", "\\log", "\\ln", "\\exp", "\\partial", "\\nabla",
-                          "\\left", "\\int", "\\lim", "\\max", "\\min", "\\sqrt", "\\begin", "\\Sigma"})
+_NOT_SYMBOLS = frozenset(
+    {
+        "\\frac",
+        "\\sum",
+        "\\prod",
+        "\\log",
+        "\\ln",
+        "\\exp",
+        "\\partial",
+        "\\nabla",
+        "\\left",
+        "\\int",
+        "\\lim",
+        "\\max",
+        "\\min",
+        "\\sqrt",
+        "\\begin",
+        "\\Sigma",
+    }
+)
 
 
 def defined_symbol(side: str) -> str | None:

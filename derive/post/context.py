@@ -33,7 +33,9 @@ _ENTRY = re.compile(r"^\s*(\\?[A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|[A-Za-z0-9]))?\s*$
 _CUE = re.compile(
     r"\b(consider|assume|assuming|suppose|let|for|if|when|whenever|case|given|with|take|taking|where)\b", re.I
 )
-_TRUE_CLASS_WORDS = re.compile(r"\b(true|correct|target|ground[- ]truth|right)\s+(label|class|category)", re.I)
+_TRUE_CLASS_WORDS = re.compile(
+    r"\b(true|correct|target|ground[- ]truth|right)\s+(label|class|category)", re.I
+)
 
 #: How far back (characters of the post) a condition may stand from the claim it introduces.
 CONDITION_WINDOW = 400
@@ -153,7 +155,9 @@ class _Collector:
         table = self.entries.setdefault(name, {})
         known_entry = table.get(indices)
         if known_entry is not None and known_entry[0] != value:
-            self.notes.append(f"{name}{list(indices)} is given twice ({known_entry[1]} and {source}); the first is used")
+            self.notes.append(
+                f"{name}{list(indices)} is given twice ({known_entry[1]} and {source}); the first is used"
+            )
             return
         if isinstance(value, (int, float)):
             table.setdefault(indices, (value, source))
@@ -166,12 +170,16 @@ class _Collector:
         for name, table in self.entries.items():
             assembled = _assemble(table)
             if assembled is None:
-                self.notes.append(f"the entries of {name} do not fill a vector or a matrix; they are not used")
+                self.notes.append(
+                    f"the entries of {name} do not fill a vector or a matrix; they are not used"
+                )
             else:
                 assembled_entries[name] = assembled
-        classes = _classes(found) or _classes(
-            {n: Value(n, v, s) for n, (v, s) in assembled_entries.items()}
-        ) or classes_hint
+        classes = (
+            _classes(found)
+            or _classes({n: Value(n, v, s) for n, (v, s) in assembled_entries.items()})
+            or classes_hint
+        )
         if "y" in found and isinstance(found["y"].value, int) and classes:
             label = found["y"].value
             if 1 <= label <= classes:
@@ -232,7 +240,12 @@ def _classes(found: dict[str, Value]) -> int | None:
         if value is not None and isinstance(value.value, list):
             return len(value.value)
     weights = found.get("W")
-    if weights is not None and isinstance(weights.value, list) and weights.value and isinstance(weights.value[0], list):
+    if (
+        weights is not None
+        and isinstance(weights.value, list)
+        and weights.value
+        and isinstance(weights.value[0], list)
+    ):
         return len(weights.value[0])
     return None
 
@@ -257,13 +270,17 @@ def _read_value_list(item: Item, collector: _Collector) -> None:
 
 def _read_table(item: Item, collector: _Collector) -> None:
     """Columns ``y_j`` (or ``y_j = P(x_j)``) beside an index column ``j``."""
-    body = re.sub(r"\\begin\{(?:array|tabular)\}(\{(?:[^{}]|\{[^{}]*\})*\})?|\\end\{(?:array|tabular)\}", "", item.text)
+    body = re.sub(
+        r"\\begin\{(?:array|tabular)\}(\{(?:[^{}]|\{[^{}]*\})*\})?|\\end\{(?:array|tabular)\}", "", item.text
+    )
     body = re.sub(r"\\hline|\\text\s*\{([^{}]*)\}", lambda m: m.group(1) or "", body)
     rows = [[cell.strip() for cell in row.split("&")] for row in body.split("\\\\") if row.strip()]
     if len(rows) < 2:
         return
     header = rows[0]
-    index_column = next((c for c, cell in enumerate(header) if cell in INDEX_LETTERS and len(cell) == 1), None)
+    index_column = next(
+        (c for c, cell in enumerate(header) if cell in INDEX_LETTERS and len(cell) == 1), None
+    )
     if index_column is None:
         return
     letter = header[index_column]
@@ -300,7 +317,11 @@ class _Flat:
             if start <= offset:
                 index = position
         segment = self.segments[index]
-        return segment.line + self.text.count("\n", self.starts[index], offset) if segment.kind == "prose" else segment.line
+        return (
+            segment.line + self.text.count("\n", self.starts[index], offset)
+            if segment.kind == "prose"
+            else segment.line
+        )
 
 
 def _flatten(post: Post, inline_items: set[int]) -> _Flat:
@@ -356,8 +377,10 @@ def read_context(post: Post, items: Sequence[Item]) -> PageContext:
     inline = {
         segment_index[id(item.segment)]
         for item in items
-        if item.kind in ("mention", "condition", "values") and not item.segment.display
-        or item.kind in ("mention", "condition") and len(item.text) < 60
+        if (item.kind in ("mention", "condition", "values")
+        and not item.segment.display)
+        or (item.kind in ("mention", "condition")
+        and len(item.text) < 60)
     }
     flat = _flatten(post, inline)
     collector = _Collector()
@@ -384,9 +407,7 @@ def read_context(post: Post, items: Sequence[Item]) -> PageContext:
     return PageContext(tuple(values), tuple(notes), true_class, conditions)
 
 
-def _true_class(
-    post: Post, items: Sequence[Item], flat: _Flat, segment_index: dict[int, int]
-) -> str | None:
+def _true_class(post: Post, items: Sequence[Item], flat: _Flat, segment_index: dict[int, int]) -> str | None:
     """A single index symbol named in a sentence about the true label (``Let $\\ell$ denote the index of the
     true label``)."""
     for item in items:
@@ -399,7 +420,9 @@ def _true_class(
             default=len(flat.text),
         )
         sentence = flat.text[sentence_start:sentence_end]
-        if _TRUE_CLASS_WORDS.search(sentence) and re.search(r"\b(let|denote|denotes|call|be)\b", sentence, re.I):
+        if _TRUE_CLASS_WORDS.search(sentence) and re.search(
+            r"\b(let|denote|denotes|call|be)\b", sentence, re.I
+        ):
             return item.text.strip()
     return None
 

@@ -52,9 +52,37 @@ DISPLAY_ENVIRONMENTS = (
 #: Words that may stand in an equation line of plain text without making it prose.
 MATH_WORDS = frozenset(
     {
-        "exp", "log", "ln", "sum", "softmax", "sigmoid", "sigma", "max", "min", "mean", "diag", "tanh",
-        "grad", "dot", "np", "outer", "delta", "partial", "nabla", "for", "if", "and", "where", "with",
-        "yhat", "y_hat", "prod", "argmax", "relu", "loss", "sqrt",
+        "exp",
+        "log",
+        "ln",
+        "sum",
+        "softmax",
+        "sigmoid",
+        "sigma",
+        "max",
+        "min",
+        "mean",
+        "diag",
+        "tanh",
+        "grad",
+        "dot",
+        "np",
+        "outer",
+        "delta",
+        "partial",
+        "nabla",
+        "for",
+        "if",
+        "and",
+        "where",
+        "with",
+        "yhat",
+        "y_hat",
+        "prod",
+        "argmax",
+        "relu",
+        "loss",
+        "sqrt",
     }
 )
 
@@ -129,9 +157,7 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
-def _segment(
-    kind: SegmentKind, body: str, start: int, end: int, whole: str, **extra: object
-) -> Segment:
+def _segment(kind: SegmentKind, body: str, start: int, end: int, whole: str, **extra: object) -> Segment:
     line, column = _line_column(whole, start)
     return Segment(kind, body, start, end, line, column, source=whole[start:end], **extra)  # type: ignore[arg-type]
 
@@ -160,7 +186,9 @@ def _segment_markdown(text: str) -> list[Segment]:
             fence = _FENCE.match(text, i)
             if fence:
                 marker = fence.group(2)
-                close = re.compile(r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*$", re.M)
+                close = re.compile(
+                    r"^ {0,3}" + re.escape(marker[0]) + "{" + str(len(marker)) + r",}[ \t]*$", re.M
+                )
                 end_match = close.search(text, fence.end())
                 body_end = end_match.start() if end_match else n
                 stop = end_match.end() if end_match else n
@@ -168,7 +196,9 @@ def _segment_markdown(text: str) -> list[Segment]:
                 body = text[fence.end() : body_end].rstrip("\n")
                 language = fence.group(3).strip() or None
                 segments.append(
-                    _segment("code", body, i, stop, text, display=True, delimiter=marker[:3], language=language)
+                    _segment(
+                        "code", body, i, stop, text, display=True, delimiter=marker[:3], language=language
+                    )
                 )
                 i = prose_start = stop
                 continue
@@ -192,7 +222,13 @@ def _segment_markdown(text: str) -> list[Segment]:
                     flush(i)
                     segments.append(
                         _segment(
-                            "math", text[i + 2 : end], i, end + 2, text, display=nxt == "[", delimiter="\\" + nxt
+                            "math",
+                            text[i + 2 : end],
+                            i,
+                            end + 2,
+                            text,
+                            display=nxt == "[",
+                            delimiter="\\" + nxt,
                         )
                     )
                     i = prose_start = end + 2
@@ -366,7 +402,13 @@ def _segment_plain(chunk: str, offset: int, whole: str) -> list[Segment]:
             body = content.strip()
             if prose_start < line_start:
                 segments.append(
-                    _segment("prose", chunk[prose_start:line_start], offset + prose_start, offset + line_start, whole)
+                    _segment(
+                        "prose",
+                        chunk[prose_start:line_start],
+                        offset + prose_start,
+                        offset + line_start,
+                        whole,
+                    )
                 )
             start = offset + line_start + lead
             segments.append(
@@ -374,7 +416,9 @@ def _segment_plain(chunk: str, offset: int, whole: str) -> list[Segment]:
             )
             prose_start = position
     if prose_start < len(chunk):
-        segments.append(_segment("prose", chunk[prose_start:], offset + prose_start, offset + len(chunk), whole))
+        segments.append(
+            _segment("prose", chunk[prose_start:], offset + prose_start, offset + len(chunk), whole)
+        )
     return segments
 
 
@@ -383,7 +427,24 @@ def _segment_plain(chunk: str, offset: int, whole: str) -> list[Segment]:
 # --------------------------------------------------------------------------------------------------------
 
 _BLOCK_TAGS = frozenset(
-    {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "table", "hr"}
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "tr",
+        "table",
+        "hr",
+    }
 )
 _DROPPED_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
 

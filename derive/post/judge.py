@@ -219,7 +219,10 @@ def _check_item(
                 extra_where = (*extra_where, where.condition)
                 applied_where = where
             else:
-                notes.append(f"the condition {where.condition} ({where.source}) is not applied: this checker has no where option")
+                notes.append(
+                    f"the condition {where.condition} ({where.source}) is not applied: "
+                    "this checker has no where option"
+                )
         else:
             notes.append(
                 f"the condition {where.written} ({where.source}) restricts nothing here: "
@@ -231,7 +234,9 @@ def _check_item(
     if defines and "define" in supported and item.kind != "definition":
         kwargs["define"] = defines
     else:
-        uses = tuple(replace(use, used=False, note=use.note or "this checker has no define option") for use in uses)
+        uses = tuple(
+            replace(use, used=False, note=use.note or "this checker has no define option") for use in uses
+        )
     for name in ("means", "syntax"):
         value = getattr(options, name)
         if value is not None and name in supported:
@@ -244,7 +249,9 @@ def _check_item(
         attempts.append(("the post's values do not fit this claim; checked without them", kwargs))
     if "define" in kwargs:
         without = {k: v for k, v in kwargs.items() if k != "define"}
-        attempts.append(("the page's definitions could not be applied; checked with the standard model", without))
+        attempts.append(
+            ("the page's definitions could not be applied; checked with the standard model", without)
+        )
     last_error: DeriveError | None = None
     for note, arguments in attempts:
         try:

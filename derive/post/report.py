@@ -100,18 +100,25 @@ def render_post_text(result: PostResult) -> str:
     for judged in result.judged:
         item = judged.item
         lines.append("")
-        lines.append(f"[{item.number}] line {item.line}, {KIND_WORDS[item.kind]} ({item.reason}): "
-                     f"{HEADLINES[judged.status]}")
+        lines.append(
+            f"[{item.number}] line {item.line}, {KIND_WORDS[item.kind]} ({item.reason}): "
+            f"{HEADLINES[judged.status]}"
+        )
         lines.append("    " + " ".join(item.segment.source.split())[:300])
         if judged.where is not None:
-            lines.append(f"    where {judged.where.condition} ({judged.where.source}: {judged.where.written})")
+            lines.append(
+                f"    where {judged.where.condition} ({judged.where.source}: {judged.where.written})"
+            )
         if judged.at:
             lines.append("    at the post's values: " + ", ".join(judged.at))
         for definition in _definition_text(judged):
             lines.append(f"    definition: {definition}")
         if judged.item.kind == "numeric" and judged.numeric_match is not None:
-            lines.append("    " + ("matches" if judged.numeric_match else "does not match")
-                         + " the post's values to the digits it shows")
+            lines.append(
+                "    "
+                + ("matches" if judged.numeric_match else "does not match")
+                + " the post's values to the digits it shows"
+            )
         if judged.error:
             lines.append(f"    not read: {judged.error}")
         for note in judged.notes:
@@ -144,7 +151,7 @@ def _math_lines(judged: Judged) -> dict[str, Any]:
             f"({escape_markdown(judged.where.source)}: {code_span(judged.where.written)})"
         )
     if judged.result is not None:
-        claim = markdown_context(judged.result)
+        claim: dict[str, Any] = markdown_context(judged.result)
         context["math"] = claim["claim_line"]
         if claim["explanation"]:
             details.append(str(claim["explanation"]))
@@ -160,8 +167,10 @@ def _math_lines(judged: Judged) -> dict[str, Any]:
         if claim["steps"]:
             wrong = judged.result.first_wrong_step
             details.append(
-                "Steps" + (f" (the first wrong step is step {wrong})" if wrong is not None else " (no step is wrong)")
-                + ": " + "; ".join(f"{s['number']}. {s['mark']} {s['math']}" for s in claim["steps"])
+                "Steps"
+                + (f" (the first wrong step is step {wrong})" if wrong is not None else " (no step is wrong)")
+                + ": "
+                + "; ".join(f"{s['number']}. {s['mark']} {s['math']}" for s in claim["steps"])
             )
         if claim["mapping"]:
             details.append(f"Notation read as: {claim['mapping']}")
@@ -169,13 +178,16 @@ def _math_lines(judged: Judged) -> dict[str, Any]:
         context["math"] = ""
     if judged.item.kind == "numeric" and judged.numeric_match is not None:
         details.append(
-            ("Matches" if judged.numeric_match else "Does not match") + " the post’s values to the digits it shows"
+            ("Matches" if judged.numeric_match else "Does not match")
+            + " the post’s values to the digits it shows"
         )
     if judged.error:
         details.append(f"Not read: {escape_markdown(judged.error)}")
     for use in judged.definitions:
         state = "used" if use.used else f"not used: {escape_markdown(use.note)}"
-        details.append(f"Definition of {code_span(use.symbol)}: equation {use.item}, {code_span(use.text)} ({state})")
+        details.append(
+            f"Definition of {code_span(use.symbol)}: equation {use.item}, {code_span(use.text)} ({state})"
+        )
     for note in judged.notes:
         details.append(escape_markdown(note))
     if judged.status == "not a claim":
@@ -228,7 +240,11 @@ def post_as_dict(result: PostResult) -> dict[str, object]:
                 "symbol": item.symbol,
                 "where": None
                 if judged.where is None
-                else {"condition": judged.where.condition, "written": judged.where.written, "source": judged.where.source},
+                else {
+                    "condition": judged.where.condition,
+                    "written": judged.where.written,
+                    "source": judged.where.source,
+                },
                 "at": list(judged.at),
                 "definitions": [
                     {"symbol": u.symbol, "item": u.item, "text": u.text, "used": u.used, "note": u.note}

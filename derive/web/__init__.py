@@ -1,1 +1,4 @@
-"""``derive serve``: the local web page (needs the ``serve`` extra: ``python -m pip install 'derive[serve]'``)."""
+"""``derive serve``: the local web page.
+
+It needs the ``serve`` extra: ``python -m pip install 'derive[serve]'``.
+"""

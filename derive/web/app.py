@@ -77,9 +77,7 @@ def mathjax_dir() -> Path:
     try:
         root = importlib.resources.files("mathjax")
     except ModuleNotFoundError:
-        raise RuntimeError(
-            "MathJax is not installed: python -m pip install 'derive[serve]'"
-        ) from None
+        raise RuntimeError("MathJax is not installed: python -m pip install 'derive[serve]'") from None
     folder = Path(str(root)) / "static" / "mathjax" / "es5"
     if not (folder / "tex-svg.js").is_file():
         raise RuntimeError("MathJax's es5/tex-svg.js is missing: python -m pip install 'derive[serve]'")
@@ -235,7 +233,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             command, text, mode = command_for(form, settings)
             exit_code, stdout, stderr = await run_check(state, command, text)
         except FormError as error:
-            return page(page_context(form=form, error=str(error), settings_timeout=settings.timeout), error.status)
+            return page(
+                page_context(form=form, error=str(error), settings_timeout=settings.timeout), error.status
+            )
         try:
             result = json.loads(stdout) if stdout.strip() else None
         except ValueError:
@@ -243,11 +243,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if not isinstance(result, dict):
             message = stderr.strip().splitlines()[-1] if stderr.strip() else "the check gave no result"
             return page(
-                page_context(form=form, error=message.removeprefix("derive: "), settings_timeout=settings.timeout),
+                page_context(
+                    form=form, error=message.removeprefix("derive: "), settings_timeout=settings.timeout
+                ),
                 422,
             )
-        return page(page_context(form=form, mode=mode, text=text, result=result, exit_code=exit_code,
-                                 settings_timeout=settings.timeout))
+        return page(
+            page_context(
+                form=form,
+                mode=mode,
+                text=text,
+                result=result,
+                exit_code=exit_code,
+                settings_timeout=settings.timeout,
+            )
+        )
 
     async def favicon(request: Request) -> Response:
         return Response(status_code=204, headers=SECURITY_HEADERS)

@@ -1,10 +1,11 @@
 """What the page shows, prepared as plain values for the (autoescaping) template ``post_page.html.j2``.
 
-The post is cut into the same segments as ``derive check --post`` cut it (:func:`derive.post.extract.read_post`
-on the same text), and each formula or code block is matched with its item of the JSON report by number.
-Rows follow the post's paragraphs: a row holds the paragraph's prose and formulas on the left and the
-cards of its checked formulas on the right.  Text that may hold ``$...$`` math (the checker's explanations)
-is split into text and math parts here, so the template never marks anything up from a string.
+The post is cut into the same segments as ``derive check --post`` cut it
+(:func:`derive.post.extract.read_post` on the same text), and each formula or code block is matched with
+its item of the JSON report by number.  Rows follow the post's paragraphs: a row holds the paragraph's
+prose and formulas on the left and the cards of its checked formulas on the right.  Text that may hold
+``$...$`` math (the checker's explanations) is split into text and math parts here, so the template never
+marks anything up from a string.
 """
 
 from __future__ import annotations
@@ -120,8 +121,11 @@ def result_card(result: Mapping[str, Any]) -> dict[str, Any]:
             )
     for entry in result.get("mapping") or []:
         card["mapping"].append(
-            {"page": str(entry.get("page", "")), "canonical": str(entry.get("canonical", "")),
-             "guessed": bool(entry.get("guessed"))}
+            {
+                "page": str(entry.get("page", "")),
+                "canonical": str(entry.get("canonical", "")),
+                "guessed": bool(entry.get("guessed")),
+            }
         )
     return card
 
@@ -156,7 +160,9 @@ def post_rows(text: str, items: Sequence[Mapping[str, Any]]) -> list[dict[str, A
         post = read_post(text)
     except DeriveError:
         return []
-    by_number = {int(item["number"]): item for item in items if isinstance(item, Mapping) and "number" in item}
+    by_number = {
+        int(item["number"]): item for item in items if isinstance(item, Mapping) and "number" in item
+    }
     rows: list[dict[str, Any]] = []
     current: dict[str, Any] = {"pieces": [], "cards": []}
 
@@ -182,7 +188,9 @@ def post_rows(text: str, items: Sequence[Mapping[str, Any]]) -> list[dict[str, A
         checked = status != "not a claim"
         piece = {
             "type": segment.kind,
-            "text": segment.text if segment.kind == "code" or len(segment.text) <= MAX_TYPESET else segment.source,
+            "text": segment.text
+            if segment.kind == "code" or len(segment.text) <= MAX_TYPESET
+            else segment.source,
             "typeset": segment.kind == "math" and len(segment.text) <= MAX_TYPESET,
             "display": segment.display,
             "number": number,
@@ -253,7 +261,7 @@ def page_context(
         context["true_class"] = result.get("true_class")
     else:
         verdict = str(result.get("verdict", "undecided"))
-        card = {
+        card: dict[str, Any] = {
             "number": 1,
             "line": 1,
             "kind": "claim",
@@ -270,8 +278,16 @@ def page_context(
         }
         context["summary"] = f"the claim {HEADLINES.get(verdict, verdict)}"
         piece = {
-            "type": "math", "text": card["result"]["claim"], "typeset": True, "display": True, "number": 1,
-            "line": 1, "status": verdict, "kind": "claim", "mark": card["mark"], "checked": True,
+            "type": "math",
+            "text": card["result"]["claim"],
+            "typeset": True,
+            "display": True,
+            "number": 1,
+            "line": 1,
+            "status": verdict,
+            "kind": "claim",
+            "mark": card["mark"],
+            "checked": True,
         }
         context["rows"] = [{"pieces": [piece], "cards": [card]}]
     return context
