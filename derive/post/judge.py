@@ -32,6 +32,18 @@ from derive.post.context import PageContext, Where, where_of
 
 Checker = Callable[..., CheckResult]
 
+#: The verdicts an item can get (the rest are "not read" and "not a claim").
+VERDICTS = ("holds", "holds_if", "fails", "undecided", "ambiguous")
+
+#: The exit code of a post: its worst verdict's (a failing claim first, then readings that disagree, ...).
+POST_EXIT_ORDER: tuple[tuple[str, int], ...] = (
+    ("fails", 1),
+    ("ambiguous", 5),
+    ("undecided", 3),
+    ("holds_if", 4),
+    ("holds", 0),
+)
+
 #: Most items checked in one post (a long answer has 10-30 formulas); the rest are listed, not checked.
 MAX_CHECKED = 60
 
@@ -78,10 +90,14 @@ class Judged:
     definitions: tuple[DefinitionUse, ...] = ()
     notes: tuple[str, ...] = ()
     numeric_match: bool | None = None  # a worked numeric line: does it match the post's numbers?
+    applied: bool | None = None  # a definition: are the page's other formulas checked with it?
 
     @property
     def status(self) -> str:
-        """holds, holds_if, fails, undecided; "not read"; "not a claim"."""
+        """holds, holds_if, fails, undecided, ambiguous; "definition" (applied, not judged); "not read";
+        "not a claim"."""
+        if self.item.kind == "definition" and self.result is None and self.error is None:
+            return "definition"
         if self.item.kind == "numeric" and self.numeric_match is not None:
             return "holds" if self.numeric_match else "fails"
         if self.result is not None:
@@ -116,13 +132,9 @@ def judge_items(
     checked = 0
     for item in items:
         if item.kind == "definition" and checked < MAX_CHECKED:
-            judged_definitions[item.number] = _check_item(check, supported, item, options, at, None, ())
+            judged_definitions[item.number] = _judge_definition(check, supported, item, options, at)
             checked += 1
-    usable = {
-        number: judged
-        for number, judged in judged_definitions.items()
-        if not (judged.result is not None and judged.result.verdict == "fails")
-    }
+    usable = {number: judged for number, judged in judged_definitions.items() if judged.applied}
     out: list[Judged] = []
     for item in items:
         if item.kind == "definition":
@@ -130,7 +142,7 @@ def judge_items(
             if judged is None:
                 out.append(Judged(item, notes=(f"not checked: more than {MAX_CHECKED} items in the post",)))
             else:
-                out.append(_note_rejected(judged))
+                out.append(judged)
             continue
         if item.kind not in CHECKED_KINDS:
             out.append(Judged(item))
@@ -145,17 +157,70 @@ def judge_items(
     return out
 
 
-def _note_rejected(judged: Judged) -> Judged:
-    if judged.result is not None and judged.result.verdict == "fails":
+def _judge_definition(
+    check: Checker, supported: frozenset[str], item: Item, options: PostOptions, at: tuple[str, ...]
+) -> Judged:
+    """Read a definition and decide whether the page's other formulas are checked with it.
+
+    * It is first checked as a claim with the standard model.  A chain (``a_j = softmax(z_j) = \\frac{..}``)
+      or a definition of a letter the checker knows for sure (``z_j = w_j^T x + b``) keeps that verdict:
+      when it fails, it contradicts the model it names and is not applied.
+    * A definition of a symbol the checker only guessed (``S``, ``p_i``, ``C``) or does not know (``FL``,
+      a shorthand) is the page's word: it is shown as a definition and applied, when ``define`` reads it.
+    * A definition the reader cannot read (an error other than an unknown symbol) is not applied.
+    """
+    judged = _check_item(check, supported, item, options, at, None, ())
+    symbol = item.symbol or ""
+    if judged.result is not None:
+        guessed = _guessed(judged.result, symbol)
+        if judged.result.verdict != "fails":
+            return replace(judged, applied=True)
+        if len(item.sides) == 2 and guessed:
+            return replace(
+                judged,
+                result=None,
+                applied=True,
+                notes=(
+                    *judged.notes,
+                    f"the page defines {symbol} (without this definition the checker would guess what it is)",
+                ),
+            )
         return replace(
             judged,
+            applied=False,
             notes=(
                 *judged.notes,
-                "not applied to the other claims: it contradicts the model it names (the claims are checked "
+                "not applied to the other formulas: it contradicts the model it names (they are checked "
                 "against the standard definition)",
             ),
         )
-    return judged
+    if judged.error_kind == "NotationError" and "not a recognized notation" in (judged.error or ""):
+        if "define" not in supported:
+            return replace(judged, applied=False)
+        readable = _check_item(
+            check, supported, item, replace(options, define=(definition_text(item),)), (), None, ()
+        )
+        if readable.error is None:
+            return Judged(
+                item,
+                applied=True,
+                notes=(f"the page defines {symbol}: a symbol the standard model does not have",),
+            )
+        return replace(readable, applied=False)
+    return replace(judged, applied=False)
+
+
+_WRAPPERS = re.compile(r"\\(?:hat|mathbf|boldsymbol|operatorname|mathrm|text)\s*\{|\\left|\\right|[{}\\]")
+
+
+def _guessed(result: CheckResult, symbol: str) -> bool:
+    """Whether the checker only guessed what a definition's symbol is."""
+    stem = _WRAPPERS.sub("", symbol)
+    for entry in result.mapping:
+        page = _WRAPPERS.sub("", str(entry.get("page", "")))
+        if page.startswith(stem) and entry.get("guessed"):
+            return True
+    return False
 
 
 def _definitions_for(
@@ -174,13 +239,27 @@ def _definitions_for(
                 chosen[other.symbol] = other
     uses: list[DefinitionUse] = []
     for symbol, definition in chosen.items():
+        if not _mentions(item.text, symbol):
+            continue
         if definition.number in usable:
             uses.append(DefinitionUse(symbol, definition.number, definition_text(definition), True))
         else:
             result = judged.get(definition.number)
-            why = "it contradicts the model it names" if result and result.result else "it was not checked"
+            if result is not None and result.result is not None:
+                why = "it contradicts the model it names"
+            elif result is not None and result.error is not None:
+                why = "it could not be read"
+            else:
+                why = "it was not checked"
             uses.append(DefinitionUse(symbol, definition.number, definition_text(definition), False, why))
     return tuple(sorted(uses, key=lambda use: use.item))
+
+
+def _mentions(text: str, symbol: str) -> bool:
+    """Whether a formula writes a symbol (a letter not inside a longer name or command)."""
+    if symbol.startswith("\\") or len(symbol) > 1:
+        return symbol in text
+    return re.search(r"(?<![A-Za-z\\])" + re.escape(symbol) + r"(?![A-Za-z])", text) is not None
 
 
 def definition_text(item: Item) -> str:
@@ -244,49 +323,88 @@ def _check_item(
     text = item.text
     if item.kind == "code" and "syntax" not in supported:
         return Judged(item, error="code is not read by this version of the checker", error_kind="ParseError")
-    attempts: list[tuple[str, dict[str, Any]]] = [("", {**kwargs, "at": at})]
-    if at:
-        attempts.append(("the post's values do not fit this claim; checked without them", kwargs))
-    if "define" in kwargs:
-        without = {k: v for k, v in kwargs.items() if k != "define"}
-        attempts.append(
-            ("the page's definitions could not be applied; checked with the standard model", without)
+    outcome = _attempts(check, text, kwargs, at, uses)
+    if isinstance(outcome, DeriveError):
+        return Judged(
+            item,
+            error=one_line(str(outcome)) or type(outcome).__name__,
+            error_kind=type(outcome).__name__,
+            where=applied_where,
+            definitions=tuple(replace(use, used=False, note=use.note or "not applied") for use in uses),
+            notes=tuple(notes),
         )
-    last_error: DeriveError | None = None
-    for note, arguments in attempts:
-        try:
-            result = check(text, **arguments)
-        except DeriveError as error:
-            last_error = error
-            if not _retryable(error, arguments):
-                break
-            continue
-        used_at = tuple(arguments.get("at", ()))
-        if "define" not in arguments:
-            uses = tuple(replace(use, used=False, note=use.note or "not applied") for use in uses)
-        if note:
-            notes.append(note)
-        judged = Judged(item, result, at=used_at, where=applied_where, definitions=uses, notes=tuple(notes))
-        if item.kind == "numeric":
-            judged = replace(judged, numeric_match=numeric_match(item, result))
-        return judged
-    assert last_error is not None
-    return Judged(
+    result, arguments, attempt_notes, uses = outcome
+    judged = Judged(
         item,
-        error=one_line(str(last_error)) or type(last_error).__name__,
-        error_kind=type(last_error).__name__,
+        result,
+        at=tuple(arguments.get("at", ())),
         where=applied_where,
         definitions=uses,
-        notes=tuple(notes),
+        notes=(*notes, *attempt_notes),
     )
+    if item.kind == "numeric":
+        judged = replace(judged, numeric_match=numeric_match(item, result))
+    return judged
+
+
+def _attempts(
+    check: Checker,
+    text: str,
+    kwargs: dict[str, Any],
+    at: tuple[str, ...],
+    uses: tuple[DefinitionUse, ...],
+) -> tuple[CheckResult, dict[str, Any], list[str], tuple[DefinitionUse, ...]] | DeriveError:
+    """Check with everything; when the values or a definition are what the checker refuses, without them
+    (the values first, then one definition at a time, then every definition)."""
+    notes: list[str] = []
+    arguments: dict[str, Any] = {**kwargs, "at": at} if at else dict(kwargs)
+    try:
+        return check(text, **arguments), arguments, notes, uses
+    except DeriveError as error:
+        first_error = error
+        if not _retryable(error, arguments):
+            return error
+    if at and _at_error(first_error):
+        arguments = dict(kwargs)
+        notes.append("the post's values do not fit this formula; checked without them")
+        try:
+            return check(text, **arguments), arguments, notes, uses
+        except DeriveError as error:
+            first_error = error
+            if "define" not in arguments:
+                return error
+    defines = tuple(arguments.get("define", ()))
+    if not defines:
+        return first_error
+    for dropped in defines if len(defines) > 1 else ():
+        trial = {**arguments, "define": tuple(d for d in defines if d != dropped)}
+        try:
+            result = check(text, **trial)
+        except DeriveError:
+            continue
+        kept = tuple(
+            use if use.text != dropped else replace(use, used=False, note="it could not be applied here")
+            for use in uses
+        )
+        return result, trial, notes, kept
+    trial = {key: value for key, value in arguments.items() if key != "define"}
+    try:
+        result = check(text, **trial)
+    except DeriveError as error:
+        return error  # the formula's own problem, not the definitions'
+    notes.append("the page's definitions could not be applied here; checked with the standard model")
+    kept = tuple(replace(use, used=False, note=use.note or "it could not be applied here") for use in uses)
+    return result, trial, notes, kept
+
+
+def _at_error(error: DeriveError) -> bool:
+    message = str(error)
+    return "--at" in message or "at must" in message or "at gives" in message
 
 
 def _retryable(error: DeriveError, arguments: dict[str, Any]) -> bool:
     """Another attempt may help: the values or the definitions were given and the error may be theirs."""
-    message = str(error)
-    if arguments.get("at") and ("--at" in message or "at must" in message or "at gives" in message):
-        return True
-    return "define" in arguments
+    return (bool(arguments.get("at")) and _at_error(error)) or "define" in arguments
 
 
 def one_line(text: str) -> str:
@@ -311,6 +429,17 @@ def left_side_indices(item: Item) -> set[str]:
 # --------------------------------------------------------------------------------------------------------
 
 _DECIMALS = re.compile(r"[-+]?\d*\.(\d+)")
+
+
+def numeric_values(result: CheckResult) -> list[tuple[str, float, float]]:
+    """A worked line at the post's values: (where, the true value, the value the post writes)."""
+    instance = result.at_instance or {}
+    rows = []
+    for row in instance.get("cases", []):
+        indices = row.get("indices") or {}
+        where = ", ".join(f"{name} = {value}" for name, value in indices.items())
+        rows.append((where, float(row["true"]), float(row["claimed"])))
+    return rows
 
 
 def numeric_match(item: Item, result: CheckResult) -> bool | None:
@@ -338,7 +467,7 @@ class PostResult:
 
     @property
     def checked(self) -> tuple[Judged, ...]:
-        return tuple(j for j in self.judged if j.status in ("holds", "holds_if", "fails", "undecided"))
+        return tuple(j for j in self.judged if j.status in VERDICTS)
 
     def count(self, status: str) -> int:
         return sum(1 for j in self.judged if j.status == status)
@@ -348,9 +477,13 @@ class PostResult:
         claims = [j for j in self.judged if j.item.kind in CHECKED_KINDS]
         checked = self.checked
         parts = [f"{self.count('fails')} of {len(checked)} checked {_plural(len(checked), 'claim')} fail"]
-        for status, words in (("holds_if", "only under a condition"), ("undecided", "undecided")):
+        for status, words in (
+            ("holds_if", "hold only under a condition"),
+            ("undecided", "undecided"),
+            ("ambiguous", "ambiguous"),
+        ):
             if self.count(status):
-                parts.append(f"{self.count(status)} {'hold' if status == 'holds_if' else 'are'} {words}")
+                parts.append(f"{self.count(status)} {words}")
         unread = sum(1 for j in claims if j.status == "not read")
         if unread:
             parts.append(f"{unread} not read")
@@ -359,15 +492,7 @@ class PostResult:
     @property
     def exit_code(self) -> int:
         statuses = {j.status for j in self.judged}
-        if "fails" in statuses:
-            return 1
-        if "undecided" in statuses:
-            return 3
-        if "holds_if" in statuses:
-            return 4
-        if "holds" in statuses:
-            return 0
-        return 2
+        return next((code for status, code in POST_EXIT_ORDER if status in statuses), 2)
 
 
 def _plural(count: int, word: str) -> str:

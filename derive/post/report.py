@@ -14,13 +14,15 @@ from typing import Any
 
 from derive.claims.report import markdown_context, render_text
 from derive.emit import render
-from derive.post.judge import Judged, PostResult
+from derive.post.judge import Judged, PostResult, numeric_values
 
 MARKS: dict[str, str] = {
     "holds": "✅",
     "holds_if": "⚠️",
     "fails": "❌",
     "undecided": "❔",
+    "ambiguous": "🔀",
+    "definition": "📝",
     "not read": "➖",
     "not a claim": "▫️",
 }
@@ -29,6 +31,8 @@ HEADLINES: dict[str, str] = {
     "holds_if": "holds only under a condition",
     "fails": "fails",
     "undecided": "undecided",
+    "ambiguous": "ambiguous (its readings disagree)",
+    "definition": "definition (applied to the other formulas)",
     "not read": "not read",
     "not a claim": "not a claim",
 }
@@ -60,6 +64,20 @@ def code_span(text: str, limit: int = 90) -> str:
     run = "`" * (max((len(m) for m in re.findall(r"`+", line)), default=0) + 1)
     pad = " " if line.startswith("`") or line.endswith("`") else ""
     return f"{run}{pad}{line}{pad}{run}"
+
+
+def numeric_sentence(judged: Judged, *, markdown: bool = False) -> str:
+    """``At the post's values the left side is 0.284958 (the post writes 0.284958): it matches ...``"""
+    assert judged.result is not None
+    verdict = "it matches to the digits shown" if judged.numeric_match else "it does not match"
+    shown = []
+    for where, true, claimed in numeric_values(judged.result):
+        label = f"at {where}: " if where else ""
+        if markdown:
+            shown.append(f"{escape_markdown(label)}${true:.6g}$ (the post writes ${claimed:.6g}$)")
+        else:
+            shown.append(f"{label}{true:.6g} (the post writes {claimed:.6g})")
+    return f"At the post’s values the left side is {'; '.join(shown)}: {verdict}"
 
 
 def _location(judged: Judged) -> str:
@@ -113,17 +131,13 @@ def render_post_text(result: PostResult) -> str:
             lines.append("    at the post's values: " + ", ".join(judged.at))
         for definition in _definition_text(judged):
             lines.append(f"    definition: {definition}")
-        if judged.item.kind == "numeric" and judged.numeric_match is not None:
-            lines.append(
-                "    "
-                + ("matches" if judged.numeric_match else "does not match")
-                + " the post's values to the digits it shows"
-            )
         if judged.error:
             lines.append(f"    not read: {judged.error}")
         for note in judged.notes:
             lines.append(f"    note: {note}")
-        if judged.result is not None:
+        if judged.result is not None and judged.numeric_match is not None:
+            lines.append("    " + numeric_sentence(judged))
+        elif judged.result is not None:
             lines.extend("    " + line for line in render_text(judged.result).rstrip("\n").split("\n"))
     return "\n".join(lines) + "\n"
 
@@ -150,7 +164,10 @@ def _math_lines(judged: Judged) -> dict[str, Any]:
             f"Checked where {code_span(judged.where.condition)} "
             f"({escape_markdown(judged.where.source)}: {code_span(judged.where.written)})"
         )
-    if judged.result is not None:
+    if judged.result is not None and judged.numeric_match is not None:
+        context["math"] = markdown_context(judged.result)["claim_line"]
+        details.append(numeric_sentence(judged, markdown=True))
+    elif judged.result is not None:
         claim: dict[str, Any] = markdown_context(judged.result)
         context["math"] = claim["claim_line"]
         if claim["explanation"]:
@@ -176,11 +193,6 @@ def _math_lines(judged: Judged) -> dict[str, Any]:
             details.append(f"Notation read as: {claim['mapping']}")
     else:
         context["math"] = ""
-    if judged.item.kind == "numeric" and judged.numeric_match is not None:
-        details.append(
-            ("Matches" if judged.numeric_match else "Does not match")
-            + " the post’s values to the digits it shows"
-        )
     if judged.error:
         details.append(f"Not read: {escape_markdown(judged.error)}")
     for use in judged.definitions:

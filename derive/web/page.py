@@ -24,6 +24,8 @@ MARKS: dict[str, str] = {
     "holds_if": "⚠",
     "fails": "✘",
     "undecided": "?",
+    "ambiguous": "⁇",
+    "definition": "≔",
     "not read": "–",
     "not a claim": "",
 }
@@ -32,6 +34,8 @@ HEADLINES: dict[str, str] = {
     "holds_if": "holds only under a condition",
     "fails": "fails",
     "undecided": "undecided",
+    "ambiguous": "ambiguous (its readings disagree)",
+    "definition": "definition (applied to the other formulas)",
     "not read": "not read",
     "not a claim": "not a claim",
 }
@@ -151,7 +155,26 @@ def item_card(item: Mapping[str, Any]) -> dict[str, Any]:
     result = item.get("result")
     if isinstance(result, Mapping):
         card["result"] = result_card(result)
+        if item.get("numeric_match") is not None:
+            card["result"] = {**card["result"], **_numeric_card(card["result"], bool(item["numeric_match"]))}
     return card
+
+
+def _numeric_card(card: Mapping[str, Any], matches: bool) -> dict[str, Any]:
+    """A worked numeric line: the value at the post's numbers against the one the post writes."""
+    shown = "; ".join(
+        (f"{row['where']}: " if row["where"] != "at a sample point" else "")
+        + f"{row['true']} (the post writes {row['claimed']})"
+        for row in card["at_rows"]
+    )
+    verdict = "it matches to the digits shown" if matches else "it does not match"
+    return {
+        "explanation": parts(f"At the post's values the left side is {shown}: {verdict}."),
+        "condition": [],
+        "counterexample": None,
+        "steps": [],
+        "at_rows": [],
+    }
 
 
 def post_rows(text: str, items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
