@@ -328,8 +328,7 @@ def _inline_dollar_end(text: str, start: int) -> int:
             position += 1
             continue
         if text[position - 1].isspace() or (position + 1 < len(text) and text[position + 1].isdigit()):
-            position += 1
-            continue
+            return -1  # inline math holds no unescaped $: this one cannot close, so none opened
         return position
 
 

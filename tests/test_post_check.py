@@ -1,0 +1,324 @@
+"""Whole posts checked end to end (`derive check --post`): the seed documents say exactly what the issue
+lists, with no options; posts assembled from ../shared/claims-dev/ get the dev verdicts; the command line's
+options override the post; the reports are MathJax-safe."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from derive.claims import CheckResult
+from derive.cli import main
+from derive.errors import NotationError
+from derive.post import PostOptions, PostResult, check_post
+from derive.post.classify import Item
+from derive.post.context import PageContext
+from derive.post.judge import Judged, judge_items
+from derive.post.report import render_post_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "derive" / "post" / "seeds"
+POSTS = Path(__file__).resolve().parent / "posts"
+SHARED = ROOT.parent / "shared"
+EXPECTED = {"correct": "holds", "correct_if_onehot": "holds_if", "incorrect": "fails"}
+
+
+@cache
+def checked(path: Path) -> PostResult:
+    return check_post(path.read_text(encoding="utf-8"), PostOptions(timeout=60))
+
+
+def at_line(result: PostResult, line: int) -> Judged:
+    return next(
+        j for j in result.judged if j.item.line == line and j.item.kind in ("claim", "definition", "numeric")
+    )
+
+
+# ---- seed 000: the forum question and answer ------------------------------------------------------------
+
+FORUM = SEEDS / "000_3a8642f5cabd059b.txt"
+
+
+def test_the_shipped_seeds_are_the_shared_seeds() -> None:
+    if not (SHARED / "seeds").is_dir():  # pragma: no cover - the shared folder is part of the workspace
+        pytest.skip("../shared/seeds not found")
+    for seed in SEEDS.glob("*.txt"):
+        assert seed.read_bytes() == (SHARED / "seeds" / seed.name).read_bytes()
+
+
+def test_the_forum_post_numbers_are_read_from_the_post() -> None:
+    values = {v.name: v.value for v in checked(FORUM).context.values}
+    assert values == {"x": [1.9, 0.4], "W": [[0.1, 0.5], [0.1, 0.5]], "b": [0.0, 0.0], "y": [1, 0]}
+
+
+def test_the_questions_softmax_with_the_index_typo_is_not_the_softmax() -> None:
+    softmax = at_line(checked(FORUM), 23)
+    assert softmax.item.kind == "definition" and softmax.status == "fails"
+    assert softmax.result is not None and "1/2 for every input" in softmax.result.explanation
+    assert not softmax.applied
+
+
+def test_the_askers_attempt_holds_only_if_y_is_one_hot_on_class_1() -> None:
+    attempt = at_line(checked(FORUM), 59)
+    assert attempt.status == "holds_if"
+    assert attempt.result is not None and attempt.result.condition == "y is one-hot on class 1"
+
+
+def test_the_answers_formula_fails_off_the_true_class_at_the_posts_own_numbers() -> None:
+    answer = at_line(checked(FORUM), 72)
+    assert answer.status == "fails" and answer.result is not None
+    counterexample = answer.result.counterexample
+    assert counterexample is not None and counterexample["source"] == "--at"
+    assert counterexample["indices"] == {"i": 1, "j": 2}
+    assert counterexample["claimed"] == 0 and round(float(counterexample["true"]), 5) == 1.35858  # type: ignore[arg-type]
+    assert "j = c" in answer.result.explanation
+
+
+def test_the_answers_first_wrong_step_drops_the_sum_over_k() -> None:
+    answer = at_line(checked(FORUM), 72)
+    assert answer.result is not None and answer.result.first_wrong_step == 1
+    assert "\\sum" in answer.result.steps[0].latex and "\\sum" not in answer.result.steps[1].latex
+
+
+def test_the_worked_numbers_are_compared_with_the_posts_values() -> None:
+    result = checked(FORUM)
+    assert at_line(result, 35).status == "holds"  # z_1 = ... = 0.23
+    assert at_line(result, 37).status == "holds"  # a_1 = softmax(z_1) = 0.284958
+    assert at_line(result, 47).status == "fails"  # H = -1.0 x log(0.715042): the class-2 term, P_2 = 0
+
+
+def test_the_forum_report_has_a_summary_and_every_formula_in_order() -> None:
+    result = checked(FORUM)
+    assert [j.item.number for j in result.judged] == list(range(1, len(result.judged) + 1))
+    assert result.summary.startswith(f"{result.count('fails')} of {len(result.checked)} checked claims fail")
+    assert result.exit_code == 1
+
+
+# ---- seed 001: the blog post ----------------------------------------------------------------------------
+
+BLOG = SEEDS / "001_7609a2e8a9123ac9.txt"
+
+
+def test_the_blogs_case_1_fails_for_the_wrong_classes_it_is_about() -> None:
+    case_1 = at_line(checked(BLOG), 47)
+    assert case_1.status == "fails"
+    assert case_1.where is not None and case_1.where.condition == "j != c"
+    assert checked(BLOG).context.true_class == "\\ell"
+
+
+def test_the_blogs_conclusion_holds_if_the_targets_sum_to_1() -> None:
+    for line in (24, 81):  # "we want to show" and the recombination
+        conclusion = at_line(checked(BLOG), line)
+        assert conclusion.status == "holds_if"
+        assert conclusion.result is not None and "sum to 1" in (conclusion.result.condition or "")
+
+
+# ---- posts assembled from the dev claims ----------------------------------------------------------------
+
+#: post file -> (case id, line of the case's claim, {secondary key: line})
+DEV_POSTS: dict[str, tuple[str, int, dict[str, int]]] = {
+    "c02_matrix_calculus_blog.md": ("C02", 17, {"jacobian_cases": 13}),
+    "c05_math_se_question.html": ("C05", 7, {}),
+    "c18_softmax_layer_answer.md": ("C18", 11, {"cases": 6}),
+    "c21_differentiation_question.md": ("C21", 13, {}),
+    "v20_distillation_blog.md": ("V20", 13, {}),
+    "v23_postnetwork_page.txt": ("V23", 17, {"dL_dyhat": 13}),
+}
+
+
+@lru_cache(maxsize=1)
+def dev_cases() -> dict[str, dict[str, Any]]:
+    cases: dict[str, dict[str, Any]] = {}
+    for name in ("claims.json", "claims2.json"):
+        path = SHARED / "claims-dev" / name
+        if not path.exists():  # pragma: no cover - the shared folder is part of the workspace
+            pytest.skip(f"{path} not found")
+        cases.update({case["id"]: case for case in json.loads(path.read_text(encoding="utf-8"))["cases"]})
+    return cases
+
+
+@pytest.mark.parametrize("name", sorted(DEV_POSTS))
+def test_a_post_assembled_from_a_dev_case_gets_the_dev_verdict(name: str) -> None:
+    case_id, line, secondary = DEV_POSTS[name]
+    case = dev_cases()[case_id]
+    result = checked(POSTS / name)
+    claim = at_line(result, line)
+    assert claim.status == EXPECTED[case["verdict"]], (claim.status, claim.error, claim.result)
+    if claim.result is not None and len(claim.result.steps) > 1 and case.get("steps"):
+        assert claim.result.first_wrong_step == case["first_wrong_step"]
+    for key, secondary_line in secondary.items():
+        recorded = next(s for s in case["secondary_claims"] if s["key"] == key)
+        assert at_line(result, secondary_line).status == EXPECTED[recorded["verdict"]]
+
+
+# ---- the checking: options, retries, definitions (a stand-in checker records the calls) -----------------
+
+
+class RecordingChecker:
+    """Stands in for derive.claims.check: records each call, refuses what it is told to refuse (``refuse``
+    returns the error message, or None)."""
+
+    def __init__(self, refuse: Callable[[str, dict[str, Any]], str | None]) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.refuse = refuse
+
+    def __call__(
+        self,
+        claim: str,
+        *,
+        wrt: str | None = None,
+        let: Any = (),
+        assume: Any = (),
+        convention: str = "Wt_x",
+        loss: str = "softmax-ce",
+        at: Any = (),
+        classes: int | None = None,
+        timeout: float = 10.0,
+        define: Any = (),
+        where: Any = (),
+        means: str | None = None,
+        syntax: str | None = None,
+    ) -> CheckResult:
+        options = {"at": tuple(at), "define": tuple(define), "where": tuple(where), "let": tuple(let)}
+        self.calls.append((claim, options))
+        message = self.refuse(claim, options)
+        if message is not None:
+            raise NotationError(message)
+        return CheckResult(claim, "", "holds", None, None, None, (), (), None)
+
+
+def _judge(text: str, checker: RecordingChecker, options: PostOptions | None = None) -> list[Judged]:
+    from derive.post.classify import classify
+    from derive.post.context import read_context
+    from derive.post.extract import read_post
+
+    post = read_post(text)
+    items: list[Item] = [classify(n, s) for n, s in enumerate(post.math_and_code, start=1)]
+    context: PageContext = read_context(post, items)
+    return judge_items(items, context, options or PostOptions(), checker)
+
+
+POST = (
+    "With $$x=[1, 2]$$ and $$y=[0, 1]$$, let $$S = \\sum_t e^{z_t}$$.\n\n"
+    "For $$j=1$$ we get\n\n$$\\frac{\\partial H}{\\partial z_j} = \\frac{e^{z_j}}{S} - y_j$$\n"
+)
+
+
+def test_the_claim_gets_the_posts_values_its_condition_and_the_definitions_it_writes() -> None:
+    checker = RecordingChecker(lambda claim, options: None)
+    _judge(POST, checker)
+    claim, options = checker.calls[-1]
+    assert claim.startswith("\\frac{\\partial H}")
+    assert options["at"] == ("x=[1, 2]", "y=[0, 1]")
+    assert options["where"] == ("j = 1",)
+    assert options["define"] == ("S = \\sum_t e^{z_t}",)
+
+
+def test_command_line_values_and_definitions_replace_the_posts() -> None:
+    checker = RecordingChecker(lambda claim, options: None)
+    _judge(POST, checker, PostOptions(at=("x=[3, 4]",), define=("S = 1",), where=("j != c",)))
+    _, options = checker.calls[-1]
+    assert options["at"] == ("x=[3, 4]",)
+    assert options["define"] == ("S = 1",)
+    assert options["where"] == ("j != c", "j = 1")
+
+
+def test_values_that_do_not_fit_are_dropped_for_that_claim_only() -> None:
+    def refuse(claim: str, options: dict[str, Any]) -> str | None:
+        if options["at"] and "partial" in claim:
+            return "--at W has shape 2x2, which does not fit x and y"
+        return None
+
+    checker = RecordingChecker(refuse)
+    judged = _judge(POST, checker)
+    claim = judged[-1]
+    assert claim.status == "holds" and claim.at == ()
+    assert any("values do not fit" in note for note in claim.notes)
+
+
+def test_a_definition_the_checker_refuses_is_dropped_and_said_so() -> None:
+    checker = RecordingChecker(
+        lambda claim, options: "refused" if "S = \\sum_t e^{z_t}" in options["define"] else None
+    )
+    claim = _judge(POST, checker)[-1]
+    assert claim.status == "holds"
+    assert [(use.symbol, use.used) for use in claim.definitions] == [("S", False)]
+
+
+# ---- the command line ------------------------------------------------------------------------------------
+
+
+def _run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    import sys
+
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        code = main(argv, out, err)
+    finally:
+        sys.stdin = old
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_derive_check_post_reads_stdin_and_exits_with_the_worst_verdict() -> None:
+    post = (
+        "$$\\frac{\\partial H}{\\partial z_j} = a_j - y_j$$\n\n$$\\frac{\\partial H}{\\partial z_j} = 0$$\n"
+    )
+    code, out, err = _run(["check", "--post", "-", "--format", "json"], post)
+    assert code == 1, err
+    report = json.loads(out)
+    assert [item["status"] for item in report["items"]] == ["holds_if", "fails"]
+    assert report["summary"].startswith("1 of 2 checked claims fail")
+
+
+def test_an_option_of_the_command_line_overrides_the_post() -> None:
+    post = "$$\\frac{\\partial H}{\\partial z_j} = a_j - y_j$$\n"
+    code, out, _ = _run(["check", "--post", "-", "--assume", "onehot"], post)
+    assert code == 0 and "holds" in out
+
+
+def test_a_post_and_a_claim_together_is_a_usage_error_in_one_line() -> None:
+    code, out, err = _run(["check", "x", "--post", "-"], "")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "--post" in err
+
+
+def test_a_post_with_no_formula_is_bad_input_in_one_line() -> None:
+    code, _, err = _run(["check", "--post", "-"], "Just words, nothing to check.\n")
+    assert code == 2 and err.startswith("derive: no formula") and err.count("\n") == 1
+
+
+def test_a_missing_post_file_is_one_line() -> None:
+    code, _, err = _run(["check", "--post", "/nonexistent/post.md"])
+    assert code == 2 and err.startswith("derive: cannot read") and err.count("\n") == 1
+
+
+# ---- MathJax-safe Markdown --------------------------------------------------------------------------------
+
+
+def test_every_formula_of_the_post_reports_renders_with_mathjax() -> None:
+    import subprocess
+
+    from test_markdown_mathjax import HERE, _node_ready, formulas
+
+    node = _node_ready()
+    found: list[str] = []
+    for path in (FORUM, BLOG, *sorted(POSTS.iterdir())):
+        markdown = render_post_markdown(checked(path))
+        found.extend(formulas(markdown))
+    assert len(found) > 100
+    result = subprocess.run(
+        [node, str(HERE / "render.js")],
+        input=json.dumps(sorted(set(found))),
+        capture_output=True,
+        text=True,
+        cwd=HERE,
+        timeout=300,
+    )
+    assert result.returncode == 0 and not json.loads(result.stdout or "[]"), result.stdout
