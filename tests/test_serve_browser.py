@@ -133,7 +133,7 @@ def test_the_seed_answer_is_checked_and_typeset_in_the_browser(
     assert (tmp_path / "seed-000.png").stat().st_size > 10_000
     readme_image = os.environ.get("DERIVE_README_SCREENSHOT")
     if readme_image:
-        browser.execute_script("document.getElementById('summary').scrollIntoView();")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", answer)
         browser.save_screenshot(readme_image)
 
 
