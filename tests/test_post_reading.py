@@ -198,3 +198,11 @@ def test_a_condition_without_a_cue_word_is_not_taken() -> None:
     post = read_post(text)
     items = [classify(n, s) for n, s in enumerate(post.math_and_code, start=1)]
     assert read_context(post, items).conditions == {}
+
+
+def test_a_condition_said_in_words_names_the_class_index_for_the_judge() -> None:
+    text = "For the true class the gradient is\n\n$$\\frac{\\partial L}{\\partial z_j} = a_j - 1$$\n"
+    post = read_post(text)
+    items = [classify(n, s) for n, s in enumerate(post.math_and_code, start=1)]
+    where = read_context(post, items).conditions[1]
+    assert where.condition == "{class index} = c" and where.written == "For the true class"

@@ -78,3 +78,15 @@ def _form(**fields: str) -> bytes:
     from urllib.parse import urlencode
 
     return urlencode({"mode": "post", **fields}).encode()
+
+
+def test_serve_without_the_extra_says_in_one_line_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from derive.cli import main
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if the serve extra were not installed
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["serve", "--port", "0"], out, err) == 2
+    assert err.getvalue() == "derive: derive serve needs the serve extra: python -m pip install 'derive[serve]'\n"

@@ -37,6 +37,27 @@ _TRUE_CLASS_WORDS = re.compile(
     r"\b(true|correct|target|ground[- ]truth|right)\s+(label|class|category)", re.I
 )
 
+#: Conditions said in words: "for the true class" (the claim's class index is c), "for the wrong classes".
+PROSE_CONDITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"\bfor\s+the\s+(?:true|correct|right|target|labell?ed)\s+(?:class|label|category)\b", re.I
+        ),
+        "=",
+    ),
+    (
+        re.compile(
+            r"\bfor\s+(?:the|all|every|each|any)\s+(?:of\s+the\s+)?(?:other|wrong|incorrect|non-?target)\s+"
+            r"(?:class|classes|label|labels|classifications?|categor(?:y|ies))\b",
+            re.I,
+        ),
+        "!=",
+    ),
+)
+
+#: Placeholder for the claim's class index in a condition said in words (the judge fills it in).
+CLASS_INDEX = "{class index}"
+
 #: How far back (characters of the post) a condition may stand from the claim it introduces.
 CONDITION_WINDOW = 400
 
@@ -377,10 +398,8 @@ def read_context(post: Post, items: Sequence[Item]) -> PageContext:
     inline = {
         segment_index[id(item.segment)]
         for item in items
-        if (item.kind in ("mention", "condition", "values")
-        and not item.segment.display)
-        or (item.kind in ("mention", "condition")
-        and len(item.text) < 60)
+        if (item.kind in ("mention", "condition", "values") and not item.segment.display)
+        or (item.kind in ("mention", "condition") and len(item.text) < 60)
     }
     flat = _flatten(post, inline)
     collector = _Collector()
@@ -436,8 +455,20 @@ def _condition_before(
     segment_index: dict[int, int],
     true_class: str | None,
 ) -> Where | None:
-    """The last condition item in the window before a claim, introduced by a cue word."""
+    """The last condition in the window before a claim: a condition formula introduced by a cue word, or a
+    condition said in words ("for the true class")."""
     found: Where | None = None
+    found_at = -1
+    window = flat.text[window_start:claim_start]
+    for pattern, op in PROSE_CONDITIONS:
+        for match in pattern.finditer(window):
+            if match.start() > found_at:
+                found_at = match.start()
+                found = Where(
+                    f"{CLASS_INDEX} {op} c",
+                    match.group(0),
+                    f"prose, line {flat.line_at(window_start + match.start())}",
+                )
     for item in items:
         if item.kind != "condition":
             continue
@@ -445,7 +476,7 @@ def _condition_before(
         if not (window_start <= start < claim_start):
             continue
         lead = flat.text[max(window_start, start - 40) : start]
-        if not _CUE.search(lead):
+        if not _CUE.search(lead) or start - window_start < found_at:
             continue
         parts = condition_parts(item.text)
         if parts is None:

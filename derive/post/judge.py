@@ -28,7 +28,7 @@ from typing import Any
 from derive.claims import CheckResult
 from derive.errors import DeriveError
 from derive.post.classify import CHECKED_KINDS, Item
-from derive.post.context import PageContext, Where, where_of
+from derive.post.context import CLASS_INDEX, PageContext, Where, where_of
 
 Checker = Callable[..., CheckResult]
 
@@ -291,6 +291,13 @@ def _check_item(
         "timeout": options.timeout,
     }
     extra_where = tuple(options.where)
+    if where is not None and where.condition.startswith(CLASS_INDEX):
+        indices = sorted(
+            left_side_indices(item) - {"c"}, key=lambda name: item.sides[0].rfind(name) if item.sides else 0
+        )
+        where = (
+            replace(where, condition=where.condition.replace(CLASS_INDEX, indices[-1])) if indices else None
+        )
     if where is not None:
         index = where.condition.split()[0]
         if index in left_side_indices(item):
