@@ -89,4 +89,5 @@ def test_serve_without_the_extra_says_in_one_line_how_to_install_it(monkeypatch:
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if the serve extra were not installed
     out, err = io.StringIO(), io.StringIO()
     assert main(["serve", "--port", "0"], out, err) == 2
-    assert err.getvalue() == "derive: derive serve needs the serve extra: python -m pip install 'derive[serve]'\n"
+    hint = "derive serve needs the serve extra: python -m pip install 'derive[serve]'"
+    assert err.getvalue() == f"derive: {hint}\n"

@@ -94,15 +94,20 @@ def browser(tmp_path: Path) -> Iterator[Any]:
 
 
 def _check_in_page(driver: Any, url: str, text: str, mode: str = "post") -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(url)
     area = driver.find_element(By.ID, "text")
     driver.execute_script("arguments[0].value = arguments[1];", area, text)
     driver.find_element(By.CSS_SELECTOR, f"input[name=mode][value={mode}]").click()
+    before = driver.find_element(By.TAG_NAME, "body")
     driver.find_element(By.ID, "submit").click()
-    WebDriverWait(driver, 240).until(
+    wait = WebDriverWait(driver, 240, ignored_exceptions=(StaleElementReferenceException,))
+    wait.until(expected_conditions.staleness_of(before))  # the result page replaced the form page
+    wait.until(
         lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-mathjax") not in (None, "pending")
     )
     return driver.find_element(By.TAG_NAME, "body")
