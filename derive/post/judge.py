@@ -44,6 +44,10 @@ POST_EXIT_ORDER: tuple[tuple[str, int], ...] = (
     ("holds", 0),
 )
 
+#: The model's own letters: a definition of one of them that does not read as a claim is not applied (the
+#: checker knows what they are; the page's text is what it could not read).
+CANONICAL_LETTERS = frozenset({"H", "z", "a", "y", "x", "W", "w", "b", "X", "Y", "Z", "A"})
+
 #: Most items checked in one post (a long answer has 10-30 formulas); the rest are listed, not checked.
 MAX_CHECKED = 60
 
@@ -194,6 +198,13 @@ def _judge_definition(
                 "against the standard definition)",
             ),
         )
+    if judged.error_kind == "DefinitionNotClaimError" and symbol not in CANONICAL_LETTERS:
+        # The checker read it as the definition of a symbol it does not know: the page's own word.
+        return Judged(
+            item,
+            applied=True,
+            notes=(f"the page defines {symbol}: a symbol the standard model does not have",),
+        )
     if judged.error_kind == "NotationError" and "not a recognized notation" in (judged.error or ""):
         if "define" not in supported:
             return replace(judged, applied=False)
@@ -229,17 +240,26 @@ def _definitions_for(
     usable: dict[int, Judged],
     judged: dict[int, Judged],
 ) -> tuple[DefinitionUse, ...]:
-    """The definition in effect for each symbol at ``item``: the last one before it, else the first after."""
+    """The definition in effect for each symbol the item writes (or a definition it uses writes): the last
+    one before it, else the first after it."""
     chosen: dict[str, Item] = {}
     for other in items:
         if other.kind != "definition" or other.symbol is None or other.number == item.number:
             continue
         if other.number < item.number or other.symbol not in chosen:
-            if other.number < item.number or chosen.get(other.symbol) is None:
-                chosen[other.symbol] = other
+            chosen[other.symbol] = other
+    relevant: set[str] = set()
+    texts = [item.text]
+    while texts:
+        text = texts.pop()
+        for symbol, definition in chosen.items():
+            if symbol not in relevant and _mentions(text, symbol):
+                relevant.add(symbol)
+                if definition.number in usable:
+                    texts.append(definition_text(definition).partition("=")[2])
     uses: list[DefinitionUse] = []
     for symbol, definition in chosen.items():
-        if not _mentions(item.text, symbol):
+        if symbol not in relevant:
             continue
         if definition.number in usable:
             uses.append(DefinitionUse(symbol, definition.number, definition_text(definition), True))
