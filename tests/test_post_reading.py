@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from derive.errors import DeriveError, InputTooLargeError
 from derive.post.classify import classify, condition_parts, defined_symbol, split_sides
+from derive.post.judge import code_syntax
 from derive.post.context import read_context
 from derive.post.extract import MAX_POST_CHARS, detect_format, read_post
 
@@ -206,3 +207,17 @@ def test_a_condition_said_in_words_names_the_class_index_for_the_judge() -> None
     items = [classify(n, s) for n, s in enumerate(post.math_and_code, start=1)]
     where = read_context(post, items).conditions[1]
     assert where.condition == "{class index} = c" and where.written == "For the true class"
+
+
+@pytest.mark.parametrize(
+    ("text", "syntax"),
+    [
+        ("```python\nreturn p - y\n```", "python"),
+        ("```matlab\ndz = p - Y;\n```", "code"),
+        ("```\ndef f(x):\n    return np.exp(x)\n```", "python"),
+        ("```\ndz = (p - Y) / size(p, 2);\n```", "code"),
+    ],
+)
+def test_code_is_read_as_python_or_other_code_by_its_fence_or_its_look(text: str, syntax: str) -> None:
+    post = read_post(text)
+    assert code_syntax(classify(1, post.math_and_code[0])) == syntax

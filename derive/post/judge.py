@@ -348,8 +348,14 @@ def _check_item(
         if value is not None and name in supported:
             kwargs[name] = value
     text = item.text
-    if item.kind == "code" and "syntax" not in supported:
-        return Judged(item, error="code is not read by this version of the checker", error_kind="ParseError")
+    if item.kind == "code":
+        if "syntax" not in supported or not code_reader_available():
+            return Judged(
+                item,
+                error="code is not read by this version of the checker (it has no code reader)",
+                error_kind="ParseError",
+            )
+        kwargs.setdefault("syntax", code_syntax(item))
     outcome = _attempts(check, text, kwargs, at, uses)
     if isinstance(outcome, DeriveError):
         return Judged(
@@ -372,6 +378,26 @@ def _check_item(
     if item.kind == "numeric":
         judged = replace(judged, numeric_match=numeric_match(item, result))
     return judged
+
+
+#: Code fence languages read as Python; any other named language is read by the reader of other code.
+PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "numpy", "ipython", "pycon"})
+
+
+def code_reader_available() -> bool:
+    """Whether the checker can read code (the code reader of issue 8, ``derive.claims.code``)."""
+    import importlib.util
+
+    return importlib.util.find_spec("derive.claims.code") is not None
+
+
+def code_syntax(item: Item) -> str:
+    """``python`` or ``code`` for a code item: its fence's language, else what the code looks like."""
+    language = (item.segment.language or "").split()[0].lower() if item.segment.language else ""
+    if language:
+        return "python" if language in PYTHON_LANGUAGES else "code"
+    looks_python = re.search(r"^\s*(def |return |import |from \w+ import)|\bnp\.|\bself\.", item.text, re.M)
+    return "python" if looks_python else "code"
 
 
 def _attempts(

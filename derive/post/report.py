@@ -117,6 +117,13 @@ def render_post_text(result: PostResult) -> str:
         lines.append(f"note: {note}")
     for judged in result.judged:
         item = judged.item
+        if judged.status == "not a claim":
+            source = " ".join(item.segment.source.split())
+            lines.append(
+                f"[{item.number}] line {item.line}, {KIND_WORDS[item.kind]}: not a claim ({item.reason}): "
+                f"{source[:100]}{'…' if len(source) > 100 else ''}"
+            )
+            continue
         lines.append("")
         lines.append(
             f"[{item.number}] line {item.line}, {KIND_WORDS[item.kind]} ({item.reason}): "
@@ -203,7 +210,8 @@ def _math_lines(judged: Judged) -> dict[str, Any]:
     for note in judged.notes:
         details.append(escape_markdown(note))
     if judged.status == "not a claim":
-        details = [escape_markdown(judged.item.reason)]
+        context["kind"] = f"{KIND_WORDS[judged.item.kind]}: {escape_markdown(judged.item.reason)}"
+        details = []
     context["details"] = details
     return context
 
