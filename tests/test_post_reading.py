@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from derive.errors import DeriveError, InputTooLargeError
 from derive.post.classify import classify, condition_parts, defined_symbol, split_sides
-from derive.post.judge import code_syntax
 from derive.post.context import read_context
 from derive.post.extract import MAX_POST_CHARS, detect_format, read_post
+from derive.post.judge import code_syntax
 
 
 def _math(text: str, post_format: str | None = None) -> list[str]:
