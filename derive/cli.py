@@ -159,7 +159,9 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
-    serve.add_argument("--timeout", default="10", help="default time limit per formula in seconds (default: 10)")
+    serve.add_argument(
+        "--timeout", default="10", help="default time limit per formula in seconds (default: 10)"
+    )
     return top
 
 

@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import TextIO
 
+from derive.claims.verdict import CheckOptions
 from derive.errors import DeriveError, InputTooLargeError, UsageError
 from derive.post import check_post
 from derive.post.extract import MAX_POST_CHARS
@@ -41,8 +42,8 @@ def post_options(args: argparse.Namespace) -> PostOptions:
         raise UsageError("--post takes the post from its file; give no claim argument or -f")
     if getattr(args, "batch", None):
         raise UsageError("give --post or --batch, not both")
-    if not (0 < args.timeout <= 600):
-        raise UsageError("--timeout must be between 0 and 600 seconds")
+    # The limits and forms of --timeout and --classes are derive check's own (CheckOptions validates them).
+    checked = CheckOptions(claim="", timeout=args.timeout, classes=args.classes)
     return PostOptions(
         wrt=args.wrt,
         let=tuple(args.let),
@@ -50,8 +51,8 @@ def post_options(args: argparse.Namespace) -> PostOptions:
         convention=args.convention,
         loss=args.loss,
         at=tuple(args.at),
-        classes=args.classes,
-        timeout=args.timeout,
+        classes=checked.classes,
+        timeout=checked.timeout,
         define=tuple(getattr(args, "define", None) or ()),
         where=tuple(getattr(args, "where", None) or ()),
         means=getattr(args, "means", None),
