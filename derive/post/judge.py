@@ -19,6 +19,7 @@ isolation; two cores are shared).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Sequence
@@ -384,11 +385,18 @@ def _check_item(
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3", "numpy", "ipython", "pycon"})
 
 
+@functools.lru_cache(maxsize=1)
 def code_reader_available() -> bool:
-    """Whether the checker can read code (the code reader of issue 8, ``derive.claims.code``)."""
-    import importlib.util
+    """Whether the checker reads code: a tiny Python function of ours (never the post's text) is read
+    through the claim reader's ``python`` syntax.  Until the code reader is wired into the reader, code is
+    reported as not read rather than read as LaTeX."""
+    try:
+        from derive.claims.read import read_claim
 
-    return importlib.util.find_spec("derive.claims.code") is not None
+        read_claim("def backward(p, y):\n    return p - y\n", "python")
+    except (DeriveError, ImportError):
+        return False
+    return True
 
 
 def code_syntax(item: Item) -> str:
