@@ -25,7 +25,7 @@ OPTIONS: dict[str, dict[str, object]] = {
     "C39": {"let": ("y(x)=a",), "wrt": "W"},
     # claims2.json
     "V01": {"syntax": "python", "means": "dH/dZ"},
-    "V02": {"syntax": "code", "means": "dJ/dz"},
+    "V02": {"syntax": "code", "means": "dJ/dz", "let": ("z_{ij}=Z_{ji}",)},
     "V03": {
         "syntax": "python",
         "means": "dFL/dZ",

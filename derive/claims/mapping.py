@@ -443,6 +443,9 @@ def parse_let(text: str) -> Let:
             raise NotationError(f"--let {text!r}: only a plain index name can be the true class c")
         return Let(text, symbol.name, _plain(symbol.decoration), False, (), target)
     target = _rename_indices(target, {TRUE_CLASS_TARGET: Symbol(TRUE_CLASS_INDEX)})
+    if isinstance(target, Symbol) and not target.indices and not pattern and not isinstance(left, Call):
+        # another name for the symbol (a parameter of a definition, a name the page uses elsewhere)
+        return Let(text, symbol.name, _plain(symbol.decoration), False, (), target, layer=symbol.layer)
     for node in _walk(target):
         if (
             isinstance(node, Symbol)
@@ -894,6 +897,8 @@ class Mapper:
                 continue
             if let.definition:
                 self.record(_symbol_label(symbol), "defined", False, f"--define {let.text}")
+            elif not let.pattern:
+                self.record(_symbol_label(symbol), _shown(let.target), False, f"{let.label} {let.text}")
             else:
                 self.record(_shown(node), _shown(target), False, f"{let.label} {let.text}")
             if let.definition:
@@ -1085,6 +1090,8 @@ class Mapper:
                     parameter=parameter,
                 )
         role = GUESSES.get((name, decoration))
+        if role is None and name.startswith("_") and decoration is None:
+            role = GUESSES.get((name.lstrip("_"), None))  # self._labels -> _labels, a private name
         if role is None and name in self.vector_names and len(symbol.indices) == 1 and not called:
             return _Resolution(
                 "fixed", "v", True, "a vector over the classes in your definition, not differentiated"
@@ -1164,14 +1171,19 @@ class Mapper:
         self._conflicts: set[str] = set()
         self._explicit_sizes: dict[Kind, int] = {}
         self._sum_uppers: list[tuple[str, Node]] = []
+        indexed: list[Symbol] = []
         for root in self.nodes:
             for node in _walk(root):
                 if isinstance(node, Call) and isinstance(node.function, Symbol) and node.function.indices:
-                    self._record_kinds(node.function, False)
+                    indexed.append(node.function)
                 elif isinstance(node, Symbol) and (node.indices or node.example is not None):
-                    self._record_kinds(node, False)
+                    indexed.append(node)
                 elif isinstance(node, Sum) and node.index is not None and node.upper is not None:
                     self._sum_uppers.append((node.index, node.upper))
+        # Matrices first: their indices say which are examples, so that a vector indexed by an example
+        # (y_hat_n beside X_{n,i}) is read as a column of the batch, not as a vector over classes.
+        for symbol in sorted(indexed, key=lambda s: -len(s.indices)):
+            self._record_kinds(symbol, False)
         for index, upper in self._sum_uppers:
             kind = self.kinds.get(index, "class")
             if isinstance(upper, Number):
@@ -1197,7 +1209,9 @@ class Mapper:
                 self._conflicts.add(symbol.example.name)
         axes = base_axes(resolution.base, self.convention)
         if len(symbol.indices) == 1 and len(axes) == 2:
-            axes = ("class",) if resolution.base == "W" else ("example",)
+            axes = (self._weight_vector_kind(),) if resolution.base == "W" else ("example",)
+        if self._is_column(resolution.base, symbol.indices):
+            return
         for index, kind in zip(symbol.indices, axes, strict=False):
             if isinstance(index, Symbol) and not index.indices:
                 previous = self.kinds.setdefault(index.name, kind)
@@ -1319,15 +1333,31 @@ class Mapper:
             return self._vector(batch_base, (), node.transposed)
         return self._vector(resolution.base, node.indices, node.transposed)
 
+    def _weight_vector_kind(self) -> Kind:
+        """What the one index of w_j runs over: the classes, or the features with one sigmoid output."""
+        return "feature" if self.loss == "sigmoid-bce" else "class"
+
+    def _is_column(self, base: str | None, indices: Sequence[Node]) -> bool:
+        """A single-example vector indexed by an example index: a column of the batch matrix."""
+        if base not in _BATCH_OF or len(indices) != 1:
+            return False
+        index = indices[0]
+        return isinstance(index, Symbol) and not index.indices and self.kinds.get(index.name) == "example"
+
     def _vector(self, base: str, indices: Sequence[Node], transposed: bool) -> Tensor:
+        if self._is_column(base, indices):
+            base, indices = _BATCH_OF[base], (indices[0],)
+        elif base in _BATCH_OF and len(indices) == 2:
+            base = _BATCH_OF[base]  # z_{ij} of code: a batch (rows are examples)
         axes = base_axes(base, self.convention)
         if len(indices) > len(axes):
             raise NotationError(f"{base} takes {len(axes)} indices, not {len(indices)}")
         slots: list[sympy.Expr] = []
         given: list[Node | None] = list(indices) + [None] * (len(axes) - len(indices))
         if len(indices) == 1 and len(axes) == 2:
-            # w_j is the weight vector of class j; X_m the row of example m.
-            position = axes.index("class") if base == "W" else 0
+            # w_j is the weight vector of class j (w_i the weight of feature i for one sigmoid output);
+            # X_m the row of example m.
+            position = axes.index(self._weight_vector_kind()) if base == "W" else 0
             given = [None, None]
             given[position] = indices[0]
         free: list[sympy.Idx] = []

@@ -13,11 +13,12 @@ they disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
-from derive.claims.ast import Claim, Derivative, Node, Symbol
+from derive.claims.ast import Claim, Derivative, Neg, Node, Symbol
 from derive.claims.latex import parse_claim
-from derive.errors import NotationError
+from derive.errors import DeriveError, NotationError
 
 #: The most readings of one text that are judged.
 MAX_READINGS = 4
@@ -39,13 +40,117 @@ class ClaimReading:
 
 def detect_syntax(text: str) -> str:
     """``latex``, ``text``, ``python`` or ``code``."""
+    from derive.claims.code import detect_code
+
+    found = detect_code(text)
+    if found is not None:
+        return found[0]
     return "latex"
 
 
 def read_claim(text: str, syntax: str | None = None, means: str | None = None) -> tuple[ClaimReading, ...]:
     """Every plausible reading of a claim text, the preferred one first (raises ParseError when none)."""
-    syntax = syntax or detect_syntax(text)
+    if syntax is not None:
+        return _read(text, syntax, means)
+    detected = detect_syntax(text)
+    if detected not in ("python", "code"):
+        return _read(text, detected, means)
+    try:
+        return _read(text, detected, means)
+    except DeriveError as code_error:
+        # Code-like math (dSM[i]/dx[k] is SM[i] * ...) reads as math when it does not read as code.
+        try:
+            readings = _read(text, "latex", means)
+        except DeriveError:
+            raise code_error from None
+        note = f"read as math: as {detected} it did not read ({' '.join(str(code_error).split())[:120]})"
+        return tuple(replace(r, notes=(*r.notes, note)) for r in readings)
+
+
+def _read(text: str, syntax: str, means: str | None) -> tuple[ClaimReading, ...]:
+    if syntax in ("python", "code"):
+        return (_read_code_claim(text, syntax, means),)
     return (ClaimReading((parse_claim(text),), syntax),)
+
+
+#: ``--means`` for code: ``dL/dx``, ``d cross_entropy / d y_pred``, ``-dFL/dz``, optionally naming the code
+#: value it is about first: ``dW = dH/dW``.
+_CODE_MEANS = re.compile(
+    r"^\s*(?:(?P<value>[A-Za-z_][\w.]*)\s*=\s*)?(?P<sign>-)?\s*(?:d|\\partial|∂)\s*\(?\s*(?P<of>[A-Za-z_][\w.]*)"
+    r"\s*\)?\s*/\s*(?:d|\\partial|∂)\s*\(?\s*(?P<wrt>[A-Za-z_][\w.]*)\s*\)?\s*$"
+)
+
+#: Result names that say which input they are the gradient by: dW, grad_W, W_grad, dL_dW, dloss_dlogits.
+_GRADIENT_OF = (
+    re.compile(r"^d(?:[A-Za-z]+_?d)?(?P<wrt>[A-Za-z]\w*)$"),
+    re.compile(r"^grad_?(?P<wrt>[A-Za-z]\w*)$"),
+    re.compile(r"^(?P<wrt>[A-Za-z]\w*?)_?grad$"),
+)
+
+
+def _read_code_claim(text: str, syntax: str, means: str | None) -> ClaimReading:
+    from derive.claims.code import read_code
+
+    reading = read_code(text, "python" if syntax == "python" else "code")
+    notes = list(reading.notes)
+    value_name, sign, of, wrt = None, "", None, None
+    if means is not None:
+        match = _CODE_MEANS.match(means)
+        if match is None:
+            raise NotationError(
+                f"--means {means!r}: for code write 'dL/dx' with names of the code or canonical ones "
+                "(optionally 'dW = dL/dW' to name the value)"
+            )
+        value_name, sign, of, wrt = match["value"], match["sign"] or "", match["of"], match["wrt"]
+    name = value_name or reading.result
+    if name is None or name not in reading.values:
+        raise NotationError(
+            f"the code computes no value that reads as a gradient ({reading.result_reason}); "
+            "name it with --means 'dW = dH/dW'"
+        )
+    value = reading.values[name]
+    if value_name is None:
+        notes.append(f"the claimed value is {name}: {reading.result_reason} (inferred)")
+    if wrt is None:
+        wrt = _inferred_wrt(name, reading.inputs)
+        if wrt is None:
+            raise NotationError(
+                f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or "
+                "canonical ones)"
+            )
+        of = reading.loss if reading.loss is not None else "H"
+        notes.append(
+            f"{name} is read as d{of}/d{wrt} (inferred from its name"
+            + (f"; {reading.loss_reason}" if reading.loss is not None else "; the built-in loss H")
+            + "); say otherwise with --means"
+        )
+    assert of is not None
+    definitions: list[tuple[str, tuple[str, ...], Node]] = []
+    if of in reading.values and of != name:
+        loss = reading.values[of]
+        definitions.append((of, loss.axes, loss.node))
+    wrt_node = Symbol(wrt, tuple(Symbol(axis) for axis in value.axes))
+    lhs: Node = Derivative(Symbol(of), wrt_node)
+    if sign:
+        lhs = Neg(lhs)
+    claim = Claim((value.node,), text)
+    return ClaimReading(
+        (claim,),
+        syntax,
+        choices=(),
+        definitions=tuple(definitions),
+        means=lhs,
+        notes=tuple(notes),
+    )
+
+
+def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
+    """The input a result name says it is the gradient by (``dW`` -> W), when that input exists."""
+    for pattern in _GRADIENT_OF:
+        match = pattern.match(name)
+        if match and match["wrt"] in inputs:
+            return match["wrt"]
+    return None
 
 
 def code_left_side(means: str, indices: tuple[str, ...]) -> Node:

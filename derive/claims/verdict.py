@@ -836,13 +836,11 @@ def evaluate_readings(
     mapped: Sequence[MappedReading], options: CheckOptions, decider: Decider, *, symbolic: bool
 ) -> CheckResult:
     """Judge every reading; ``ambiguous`` when plausible readings disagree."""
-    results = [
-        replace(
-            _combine_parts([evaluate_claim(c, options, decider, symbolic=symbolic) for c in m.claims]),
-            choices=m.reading.choices,
-        )
-        for m in mapped
-    ]
+    results = []
+    for m in mapped:
+        combined = _combine_parts([evaluate_claim(c, options, decider, symbolic=symbolic) for c in m.claims])
+        notes = (*m.reading.notes, *combined.notes)
+        results.append(replace(combined, choices=m.reading.choices, notes=notes))
     if len(results) == 1:
         return results[0]
     summaries: tuple[dict[str, object], ...] = tuple(
