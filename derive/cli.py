@@ -162,6 +162,17 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--timeout", default="10", help="default time limit per formula in seconds (default: 10)"
     )
+    from derive.scan.command import EPILOG, add_scan_arguments
+
+    scan = commands.add_parser(
+        "scan",
+        help="check the posts of a Stack Exchange data dump about these gradients (needs the scale extra)",
+        description="Stream a dump's Posts.xml, choose the posts about these gradients, check each as "
+        "`derive check --post` does on Dask distributed, and write one JSON line per post and a summary.",
+        epilog=EPILOG,
+        formatter_class=formatter,
+    )
+    add_scan_arguments(scan)
     return top
 
 
@@ -318,6 +329,10 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         from derive.web.server import serve
 
         return serve(args.host, args.port, timeout_value(args.timeout), stdout)
+    if command == "scan":
+        from derive.scan.command import run_scan
+
+        return run_scan(args, stdout, stderr)
     if command == "check":
         from derive.claims.command import run_check
 
