@@ -33,6 +33,7 @@ from derive.scan.dump import DumpPost
 HOOK_KILL_WORKER = "<!-- derive-test: kill-worker -->"
 HOOK_CRASH_POST = "<!-- derive-test: crash-post -->"
 HOOK_HANG_POST = "<!-- derive-test: hang-post -->"
+HOOK_SLOW_POST = "<!-- derive-test: slow-post -->"  # sleeps 1.5 s, then checks the post as usual
 
 #: The message of a post without formulas (check_post's own ParseError).
 NO_FORMULAS = "no formula or code found in the post"
@@ -84,7 +85,9 @@ def check_dump_post(post: DumpPost, options: PostOptions, post_timeout: float) -
             post, f"the post's check did not finish within {post_timeout:g} s", "CheckTimeoutError"
         )
     except DeriveError as error:
-        record = error_record(post, _one_line(str(error)), type(error).__name__)
+        died = type(error) is DeriveError and str(error).endswith("the worker process died")
+        message = "the post's check process died without a result" if died else _one_line(str(error))
+        record = error_record(post, message, "CheckCrashedError" if died else type(error).__name__)
     record["seconds"] = round(time.monotonic() - started, 3)
     record["host"] = socket.gethostname()
     record["pid"] = os.getpid()
@@ -98,6 +101,8 @@ def _checked_record(post: DumpPost, options: PostOptions) -> dict[str, Any]:
             os._exit(70)
         if HOOK_HANG_POST in post.body:
             time.sleep(3600)
+        if HOOK_SLOW_POST in post.body:
+            time.sleep(1.5)
     try:
         result = check_post(post.body, options, "html")
     except ParseError as error:
