@@ -143,6 +143,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="JSONL",
         help="time `derive check` over a JSON Lines file of claims (the lines of `derive check --batch`)",
     )
+    bench.add_argument(
+        "--scan",
+        type=Path,
+        metavar="DUMP",
+        help="time `derive scan` on a dump with 1 and 2 workers against one process (needs the scale extra)",
+    )
 
     from derive.claims.command import add_check_arguments, check_epilog
 
@@ -312,6 +318,11 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         from derive.bench_claims import time_claims
 
         stdout.write(time_claims(args.claims))
+        return EXIT_OK
+    if command == "bench" and args.scan is not None:
+        from derive.scan.bench import time_scan
+
+        stdout.write(time_scan(args.scan))
         return EXIT_OK
     if command == "bench" and args.derivation:
         from derive.bench_prove import time_derivations

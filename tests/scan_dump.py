@@ -179,3 +179,12 @@ def forum_dump(corpus_every: int = 9, unrelated: int = 80) -> ForumDump:
     for post_type in (4, 5, 6, 7, 4):  # tag wikis and other rows: never posts to check
         dump.add(post_type, paragraph("The softmax function, also cross-entropy."), chosen=False)
     return dump
+
+
+if __name__ == "__main__":  # python tests/scan_dump.py OUT.xml: the test dump, for `derive bench --scan`
+    import sys
+
+    target = Path(sys.argv[1])
+    made = forum_dump()
+    write_dump(target, made.rows)
+    print(f"wrote {target}: {len(made.rows)} rows, {len(made.chosen)} chosen by a default scan")

@@ -86,15 +86,14 @@ class Selection:
     tags: frozenset[str] | None = frozenset(DEFAULT_TAGS)
     keywords: tuple[str, ...] | None = DEFAULT_KEYWORDS
     match: Literal["all", "any"] = "all"
-    _pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _words: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.keywords is not None:
-            words = sorted({word.lower() for word in self.keywords if word.strip()}, key=len, reverse=True)
+            words = tuple(sorted({word.lower() for word in self.keywords if word.strip()}))
             if not words:
                 raise UsageError("--keyword needs a word")
-            pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
-            object.__setattr__(self, "_pattern", pattern)
+            object.__setattr__(self, "_words", words)
         if self.tags is not None and not self.tags:
             raise UsageError("--tag needs a tag name")
 
@@ -102,7 +101,17 @@ class Selection:
         return self.tags is None or any(tag.lower() in self.tags for tag in tags)
 
     def mentions(self, *texts: str) -> bool:
-        return self._pattern is None or any(self._pattern.search(text) for text in texts if text)
+        if self._words is None:
+            return True
+        for text in texts:
+            lowered = text.lower()
+            if any(word in lowered for word in self._words):
+                return True
+        return False
+
+    def needs_both(self) -> bool:
+        """Whether a post without a chosen tag can be skipped at once (without reading its text)."""
+        return self.match == "all" and self.tags is not None
 
     def chooses(self, tagged: bool, mentioned: bool) -> bool:
         if self.tags is None and self.keywords is None:
@@ -191,6 +200,8 @@ def select_posts(stream: BinaryIO, selection: Selection) -> Iterator[DumpPost]:
         if kind == QUESTION:
             tags = tag_names(attributes.get("Tags", ""))
             tagged = selection.tagged(tags)
+            if not tagged and selection.needs_both():
+                continue
             mentioned = selection.mentions(title, body)
             if tagged and selection.tags is not None:
                 tagged_questions.add(post_id)
@@ -203,7 +214,9 @@ def select_posts(stream: BinaryIO, selection: Selection) -> Iterator[DumpPost]:
         if parent is None:
             continue
         tagged = selection.tags is None or parent in tagged_questions
-        mentioned = selection.mentions(body) or parent in mentioning_questions
+        if not tagged and selection.needs_both():
+            continue
+        mentioned = parent in mentioning_questions or selection.mentions(body)
         if selection.chooses(tagged, mentioned):
             yield DumpPost(post_id, parent, "answer", body, "", (), score, offset)
 
