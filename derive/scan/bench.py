@@ -9,7 +9,7 @@ Each repeat runs, on the posts a default scan chooses from the dump:
   then 2 worker processes (wall clock, cluster start and stop included), and the fixed cost alone: start
   the cluster, load derive and warm up each worker (:func:`~derive.scan.task.warm_up`), stop (so the time
   of the work itself is known);
-* **empty tasks**: 400 tasks that do nothing, on one worker, submitted as a scan submits them: the
+* **empty tasks**: 400 tasks that do nothing, on one worker, one at a time as a scan submits them: the
   engine's own cost per task.
 
 The load average of the machine is reported before and after (the machine is shared).
@@ -45,14 +45,14 @@ def _engine_start_stop(workers: int) -> float:
 
 
 def _empty_tasks() -> float:
-    """Seconds per empty task on one worker, two in flight at a time as a scan keeps them."""
+    """Seconds per empty task on one worker, one in flight at a time as a scan keeps them."""
     from distributed import as_completed
 
     with open_engine(1) as client:
         client.submit(_nothing, 0, pure=False).result()
         started = time.monotonic()
         numbers = iter(range(EMPTY_TASKS))
-        first = [client.submit(_nothing, next(numbers), pure=False) for _ in range(2)]
+        first = [client.submit(_nothing, next(numbers), pure=False)]
         completed = as_completed(first, loop=client.loop)
         for _ in completed:
             number = next(numbers, None)

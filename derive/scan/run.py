@@ -3,8 +3,8 @@
     dump --select--> posts not yet done --engine (a task per post)--> records, as they finish
          --append--> posts.jsonl --summarize--> summary.json, summary.md, summary.png
 
-The dump is read in the main process, a bounded number of posts ahead of the engine (twice its task
-threads), so memory stays bounded; each finished post's record is appended at once, so a stopped scan
+The dump is read in the main process, a bounded number of posts ahead of the engine (one per task thread),
+so memory stays bounded; each finished post's record is appended at once, so a stopped scan
 loses only the posts that were running. Started again with the same folder, the scan skips the posts in
 ``posts.jsonl`` and does the rest: each post is in the file exactly once.
 """
@@ -32,8 +32,10 @@ from derive.scan.progress import Progress
 from derive.scan.summary import summarize, summary_json, summary_markdown, summary_plot
 from derive.scan.task import check_dump_post, error_record, options_dict
 
-#: Posts in flight per task thread of the engine (enough to keep every worker busy while results return).
-IN_FLIGHT_PER_THREAD = 2
+#: Posts in flight per task thread of the engine: one, so a task never waits on a worker behind another one
+#: (a post that kills its worker then takes no innocent post down with it; the round trip to the next task
+#: costs about 10 ms against about a second per post).
+IN_FLIGHT_PER_THREAD = 1
 
 #: Seconds between two looks at the engine's size (workers may come and go).
 RESIZE_EVERY = 5.0
