@@ -322,3 +322,10 @@ def test_every_formula_of_the_post_reports_renders_with_mathjax() -> None:
         timeout=300,
     )
     assert result.returncode == 0 and not json.loads(result.stdout or "[]"), result.stdout
+
+
+def test_a_code_block_is_read_as_code_and_checked_with_means() -> None:
+    post = "The backward pass:\n\n```python\ndef backward(self):\n    return self.probs - self.labels\n```\n"
+    result = check_post(post, PostOptions(means="dH/dz", timeout=60))
+    code = result.judged[0]
+    assert code.item.kind == "code" and code.status == "holds_if", code.error

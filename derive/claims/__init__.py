@@ -26,12 +26,16 @@ def check(
     where: Sequence[str] = (),
     means: str | None = None,
     syntax: str | None = None,
+    implied_sums: bool = False,
+    reading: int | None = None,
 ) -> CheckResult:
     """Check a derivative claim (LaTeX, plain text or code) in a worker process under ``timeout`` seconds.
 
     ``define`` holds the page's own definitions (``'s_k = e^{z_k}/\\sum_j e^{z_j}'``), ``where`` index
     conditions stated in prose (``'j != c'``, c the true class), ``means`` what a claim without a left side
-    computes (``'dH/dz'``), ``syntax`` forces ``latex``, ``text``, ``python`` or ``code``.
+    computes (``'dH/dz'``), ``syntax`` forces ``latex``, ``text``, ``python`` or ``code``, ``implied_sums``
+    reads an index the left side does not have as summed (Einstein's convention), ``reading`` picks one
+    reading of a text that has several.
 
     Returns a :class:`CheckResult` (``.verdict``, ``.condition``, ``.counterexample``, ``.steps`` ...; it
     renders itself as Markdown in a notebook). Raises :class:`derive.errors.DeriveError` on bad input.
@@ -53,6 +57,8 @@ def check(
         where=tuple(where),
         means=means,
         syntax=cast(Syntax | None, syntax),
+        implied_sums=implied_sums,
+        reading=reading,
     )
     return check_claim(options)
 

@@ -593,6 +593,28 @@ def _is_true_class_let(let: Let) -> bool:
     )
 
 
+def is_known_name(symbol: Symbol) -> bool:
+    """A canonical name or a recognized notation (not a new symbol of the page)."""
+    decoration = _plain(symbol.decoration)
+    return (decoration is None and (symbol.name in CANONICAL or symbol.name in CANONICAL_BATCH)) or (
+        symbol.name,
+        decoration,
+    ) in GUESSES
+
+
+def _is_value_at_entry(node: Call) -> bool:
+    """``P(x_j)``, ``Q(x_j)``: a target or output symbol applied to an indexed input is its entry j."""
+    if len(node.args) != 1 or node.function.indices or node.function.primes:
+        return False
+    arg = node.args[0]
+    if not (isinstance(arg, Symbol) and len(arg.indices) == 1 and arg.name in ("x", "X")):
+        return False
+    role = CANONICAL.get(node.function.name) or GUESSES.get(
+        (node.function.name, _plain(node.function.decoration))
+    )
+    return role in ("output", "target")
+
+
 def _pattern_of(first: Node, last: Node, fresh: str) -> tuple[Node, Number, Node] | None:
     """``first`` with the number that runs up to ``last``'s symbol replaced by the index ``fresh``:
     ``(a_1, a_k)`` -> ``(a_fresh, 1, k)``; None when the two entries are not one pattern."""
@@ -790,7 +812,9 @@ class Mapper:
         convention: Convention = "Wt_x",
         classes: int | None = None,
         parameters: Iterable[str] = (),
+        bias_written: bool = False,
     ) -> None:
+        self._bias_written = bias_written
         self.lets = tuple(let for let in lets if not _is_true_class_let(let))
         self.true_class_names = {let.name for let in lets if _is_true_class_let(let)}
         self.parameter_names = frozenset(p for p in parameters if not p.startswith("["))
@@ -834,8 +858,21 @@ class Mapper:
                 ] == ["C", "E"]:
                     mapper.note("CE is read as one name (the cross-entropy loss), not C times E")
                     return Symbol("CE")
+                if isinstance(current, Call) and _is_value_at_entry(current):
+                    entry = replace(current.function, indices=current.args[0].indices)  # type: ignore[union-attr]
+                    mapper.note(
+                        f"${format_node(current)}$ is read as ${format_node(entry)}$ (the value for entry "
+                        f"{format_node(current.args[0].indices[0])})"  # type: ignore[union-attr]
+                    )
+                    current = entry
+                    return mapper._apply_let(current) or current
                 if isinstance(current, (Symbol, Call)):
                     return mapper._apply_let(current)
+                if isinstance(current, Derivative):
+                    # d/dz_j differentiates by the variable z_j, whatever a definition says z_j is.
+                    return Derivative(
+                        _transform(current.of, self), mapper._keep_variable(current.wrt), current.order
+                    )
                 if isinstance(current, Add) and any(isinstance(term, Dots) for term in current.terms):
                     return mapper._written_out_sum(current)
                 if isinstance(current, Matrix):
@@ -843,6 +880,18 @@ class Mapper:
                 return None
 
         return _transform(node, Pre())
+
+    def _keep_variable(self, wrt: Node) -> Node:
+        """The variable of a derivative: --let mappings apply, definitions do not."""
+        if isinstance(wrt, (Symbol, Call)):
+            symbol = wrt.function if isinstance(wrt, Call) else wrt
+            for let in self.lets:
+                if not let.definition:
+                    target = self._instantiate(let, wrt, symbol)
+                    if target is not None:
+                        self.record(_shown(wrt), _shown(target), False, f"{let.label} {let.text}")
+                        return target
+        return wrt
 
     def _fresh_index(self) -> str:
         return f"q{next(self._fresh)}"
@@ -1150,7 +1199,7 @@ class Mapper:
     def _writes_bias(self) -> bool:
         """A claim that writes the weights but never a bias is about z = W^T x (the code computes X W)."""
         bases = {resolution.base for resolution in self._resolved.values()}
-        if "W" in bases and "b" not in bases:
+        if "W" in bases and "b" not in bases and not self._bias_written:
             self.note("no bias is written: the logits are read as z = W^T x, without b")
             return False
         return True
@@ -1780,14 +1829,20 @@ def map_claim(
         for name, pattern, target in definitions
     ]
     parameters = _definition_parameters(page_definitions)
-    prepared, notes, entries = _recognize_definitions(
-        page_definitions, parsed_lets, parameters, loss=loss, convention=convention, classes=classes
-    )
     sides = list(claim.sides)
     lhs_node = _left_side(claim, sides, wrt, means)
     if implied_sums:
         keep = _free_index_names(lhs_node)
         sides = [imply_sums(side, keep) for side in sides]
+    prepared, notes, entries = _recognize_definitions(
+        page_definitions,
+        parsed_lets,
+        parameters,
+        loss=loss,
+        convention=convention,
+        classes=classes,
+        context=(lhs_node, *sides),
+    )
     conditions = [*claim.conditions, *(parse_condition(text) for text in where)]
     mapper = Mapper(
         [lhs_node, *sides],
@@ -1796,6 +1851,11 @@ def map_claim(
         convention=convention,
         classes=classes,
         parameters=parameters,
+        bias_written=any(
+            isinstance(node, Symbol) and node.name == "b"
+            for d in page_definitions
+            for node in _walk(d.target)
+        ),
     )
     for note in notes:
         mapper.note(note)
@@ -1969,6 +2029,7 @@ def _recognize_definitions(
     loss: LossKind,
     convention: Convention,
     classes: int | None,
+    context: Sequence[Node] = (),
 ) -> tuple[list[Let], list[str], list[MappingEntry]]:
     """Definitions of canonical quantities become mappings (``s_k = e^{z_k}/\\sum_j e^{z_j}`` makes s the
     softmax output a); the others stay definitions, substituted where the page symbol is used."""
@@ -1977,7 +2038,7 @@ def _recognize_definitions(
     entries: list[MappingEntry] = []
     for definition in definitions:
         others = [d for d in definitions if d is not definition]
-        canonical = _recognize(definition, [*lets, *others], parameters, loss, convention, classes)
+        canonical = _recognize(definition, [*lets, *others], parameters, loss, convention, classes, context)
         if canonical is None:
             prepared.append(definition)
             continue
@@ -2006,15 +2067,18 @@ def _recognize(
     loss: LossKind,
     convention: Convention,
     classes: int | None,
+    context: Sequence[Node] = (),
 ) -> str | None:
-    """The canonical quantity a definition defines, checked numerically, or None."""
+    """The canonical quantity a definition defines, checked numerically, or None. The claim's own
+    formulas are the context that settles what the definition's letters are (o differentiated by there is
+    the logits)."""
     from derive.equivalence import numeric_check
 
     if any(not name.isalpha() for name in definition.pattern) or len(definition.pattern) > 1:
         return None
     try:
         mapper = Mapper(
-            [definition.target],
+            [definition.target, *context],
             lets,
             loss=loss,
             convention=convention,
@@ -2022,6 +2086,11 @@ def _recognize(
             parameters=parameters,
         )
         tensor = mapper.build(mapper.nodes[0])
+        if len(tensor.axes) == 1 and len(definition.pattern) == 1:
+            # z_j = w_j^T x + b: the vector b is read at the definition's index j
+            tensor = Tensor(
+                tensor.expr.xreplace({tensor.axes[0]: mapper.index(definition.pattern[0], tensor.kinds[0])})
+            )
         expr = _finish(tensor.expr, mapper, "the definition")
         if tensor.axes:
             return None

@@ -37,7 +37,8 @@ import mpmath
 import sympy
 
 from derive import symbols as s
-from derive.claims.mapping import MappedClaim, MappedSide, as_expr, map_claim, map_definition
+from derive.claims.ast import Call, Symbol
+from derive.claims.mapping import MappedClaim, MappedSide, as_expr, is_known_name, map_claim, map_definition
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
 from derive.equivalence import Assumption, Counterexample, Outcome, Sizes, decide, numeric_check
 from derive.errors import (
@@ -401,7 +402,8 @@ def judge(
             )
         if Assumption.ONE_HOT in assumptions:
             onehot = outcome
-    if onehot is not None and onehot.holding_cases:
+    if onehot is not None and onehot.holding_cases and restriction is None:
+        # (with a restriction, the cases it excludes "hold" vacuously: no split is said)
         split = _split(onehot, claim, base)
         if split is not None:
             return split
@@ -770,6 +772,10 @@ def _definition_instead(readings: Sequence[ClaimReading], options: CheckOptions)
     for reading in readings:
         if len(reading.claims) != 1 or reading.means is not None or options.means or options.wrt:
             continue
+        left = reading.claims[0].sides[0]
+        symbol = left.function if isinstance(left, Call) else left
+        if isinstance(symbol, Symbol) and is_known_name(symbol):
+            continue  # a_j = ...: the model's own letter, not a new symbol
         try:
             name = map_definition(
                 reading.claims[0],
@@ -1043,8 +1049,7 @@ def _judge_side(
         return judge(mapped.lhs, side.expr, mapped, base, decider, side.restriction)
     except NumericEvaluationError as error:
         raise MeaninglessClaimError(
-            f"${side.latex}$ has no value at any sample point where the two sides could be compared "
-            f"({error})"
+            f"${side.latex}$ has no value at any sample point where the two sides could be compared ({error})"
         ) from None
 
 
@@ -1102,8 +1107,10 @@ def meaningful_sizes(mapped: MappedClaim) -> tuple[Sizes, ...] | None:
     if not least or model.batch:
         return None
     defaults = (Sizes(2, 2, 2), Sizes(3, 3, 2), Sizes(5, 2, 3))
-    if all(size.classes >= least.get("classes", 0) and size.features >= least.get("features", 0)
-           for size in defaults):
+    if all(
+        size.classes >= least.get("classes", 0) and size.features >= least.get("features", 0)
+        for size in defaults
+    ):
         return None
     grown = (
         Sizes(

@@ -393,7 +393,7 @@ def code_reader_available() -> bool:
     try:
         from derive.claims.read import read_claim
 
-        read_claim("def backward(p, y):\n    return p - y\n", "python")
+        read_claim("def backward(p, y):\n    return p - y\n", "python", "dH/dz")
     except (DeriveError, ImportError):
         return False
     return True
