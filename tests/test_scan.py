@@ -26,7 +26,15 @@ from scan_dump import Row, forum_dump, write_dump
 
 from derive.cli import main
 from derive.errors import EXIT_INTERRUPTED
-from derive.scan.task import HOOK_CRASH_POST, HOOK_HANG_POST, HOOK_KILL_WORKER, HOOK_SLOW_POST
+from derive.scan.engine import EngineError
+from derive.scan.run import check_versions
+from derive.scan.task import (
+    HOOK_CRASH_POST,
+    HOOK_HANG_POST,
+    HOOK_KILL_WORKER,
+    HOOK_SLOW_POST,
+    HOOK_TASK_FAILS,
+)
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process table")
 
@@ -262,7 +270,7 @@ def test_a_worker_killed_mid_scan_loses_and_duplicates_nothing(tmp_path: Path) -
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
 def test_a_stopped_scan_resumes_and_has_every_post_exactly_once(tmp_path: Path, signum: int) -> None:
-    ids = small_dump(tmp_path / "Posts.xml", [post_body(GRADIENT, HOOK_SLOW_POST) for _ in range(10)])
+    ids = small_dump(tmp_path / "Posts.xml", [post_body(GRADIENT, HOOK_SLOW_POST) for _ in range(8)])
     process = start_scan(tmp_path / "Posts.xml", tmp_path / "scan")
     wait_for_records(tmp_path / "scan", 3, process)
     started = descendants(process.pid)
@@ -327,6 +335,57 @@ def test_a_scan_with_nothing_left_to_do_starts_no_engine_and_changes_nothing(tmp
     )
     assert code == 0 and "(0 checked now, 1 before)" in out.getvalue(), err.getvalue()
     assert (tmp_path / "scan" / "posts.jsonl").read_bytes() == lines
+
+
+def test_a_failure_of_the_engine_stops_the_scan_and_records_nothing_for_that_post(tmp_path: Path) -> None:
+    ids = small_dump(tmp_path / "Posts.xml", [post_body(GRADIENT, HOOK_TASK_FAILS)])
+    process = start_scan(tmp_path / "Posts.xml", tmp_path / "scan")
+    _, err = finish(process)
+    assert process.returncode == 6
+    assert err == (
+        f"derive: the engine could not run post {ids[0]}: RuntimeError: the task failed outside the post's "
+        "check\n"
+    )
+    assert records(tmp_path / "scan") == []  # not done: a scan started again does it
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_code_6(tmp_path: Path) -> None:
+    small_dump(tmp_path / "Posts.xml", [post_body(GRADIENT)])
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "derive",
+            "scan",
+            str(tmp_path / "Posts.xml"),
+            "--out",
+            str(tmp_path / "scan"),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 6
+    assert process.stderr.startswith("derive: cannot reach the Dask scheduler at tcp://127.0.0.1:9: ")
+    assert process.stderr.count("\n") == 1
+
+
+class Workers:
+    def __init__(self, versions: dict[str, str]) -> None:
+        self.versions = versions
+
+    def run(self, function: object) -> dict[str, str]:
+        return self.versions
+
+
+def test_workers_with_another_version_of_derive_are_refused() -> None:
+    from derive import __version__
+
+    check_versions(Workers({"tcp://worker-7:4000": __version__}))
+    with pytest.raises(EngineError, match=r"the worker tcp://worker-7:4000 runs derive 0\.0\.1"):
+        check_versions(Workers({"tcp://worker-7:4000": "0.0.1"}))
 
 
 # ---- derive check --batch on the same engine -------------------------------------------------------------

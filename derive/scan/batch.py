@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from derive.claims.run import MAX_PENDING, BatchLine, CheckCrashedError, batch_lines, check_claim, open_batch
 from derive.claims.verdict import CheckOptions, error_result
 from derive.errors import EXIT_USAGE, DeriveError
-from derive.scan.engine import open_engine
+from derive.scan.engine import EngineError, describe, open_engine
 from derive.scan.task import warm_up
 
 
@@ -82,6 +82,5 @@ def _result(future: Any) -> dict[str, object]:
         return result
     except KilledWorker:
         return error_result(CheckCrashedError("the engine's worker process died each time it ran this claim"))
-    except Exception as error:  # an error of the engine, not of the claim
-        message = " ".join(f"{type(error).__name__}: {error}".split())[:300]
-        return error_result(CheckCrashedError(f"the engine could not run this claim ({message})"))
+    except Exception as error:  # the engine's, not the claim's (the task never raises for a claim)
+        raise EngineError(f"the engine could not run a claim: {describe(error)}") from None

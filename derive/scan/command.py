@@ -73,7 +73,7 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="use an existing Dask cluster, e.g. tcp://10.0.0.5:8786, instead of a local one",
+        help="use an existing Dask cluster, e.g. tcp://scheduler-host:8786, instead of a local one",
     )
     parser.add_argument(
         "--timeout",

@@ -28,8 +28,17 @@ INSTALL_HINT = "derive scan needs the scale extra (Dask distributed): python -m 
 #: ``DERIVE_ENGINE=local`` makes ``derive check --batch`` use its own worker pool even with Dask installed.
 ENGINE_VARIABLE = "DERIVE_ENGINE"
 
+#: The environment of the local cluster's worker processes: Dask's defaults (one thread for numerical
+#: libraries) without MALLOC_TRIM_THRESHOLD_ (None unsets a variable of Dask's defaults).
+PRE_SPAWN_ENVIRON: dict[str, object] = {
+    "MALLOC_TRIM_THRESHOLD_": None,
+    "OMP_NUM_THREADS": 1,
+    "MKL_NUM_THREADS": 1,
+    "OPENBLAS_NUM_THREADS": 1,
+}
+
 #: Seconds to wait for an existing scheduler, and for the local cluster to stop.
-CONNECT_TIMEOUT = 30
+CONNECT_TIMEOUT = 10
 CLOSE_TIMEOUT = 20
 
 
@@ -71,7 +80,7 @@ def open_engine(workers: int | None = None, scheduler: str | None = None) -> Ite
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
-            raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {_reason(error)}") from None
+            raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {describe(error)}") from None
         try:
             yield client
         finally:
@@ -84,7 +93,13 @@ def open_engine(workers: int | None = None, scheduler: str | None = None) -> Ite
     # be closed), then raised.
     with _interrupts_held():
         with dask.config.set(
-            {"distributed.worker.daemon": True, "distributed.logging.distributed": "critical"}
+            {
+                "distributed.worker.daemon": True,
+                "distributed.logging.distributed": "critical",
+                # Dask's default MALLOC_TRIM_THRESHOLD_=65536 makes glibc hand memory back after small
+                # frees: SymPy, which allocates and frees without end, runs slower with it.
+                "distributed.nanny.pre-spawn-environ": PRE_SPAWN_ENVIRON,
+            }
         ):
             cluster = LocalCluster(
                 n_workers=count,
@@ -141,6 +156,21 @@ def _interrupts_held() -> Iterator[None]:
 
 def _reason(error: BaseException) -> str:
     return " ".join(str(error).split())[:200] or type(error).__name__
+
+
+def describe(error: BaseException) -> str:
+    """An engine's exception in one line: its kind and message (a missing derive on a worker says so)."""
+    text = f"{type(error).__name__}: {_reason(error)}"
+    if isinstance(error, ModuleNotFoundError) or "No module named 'derive" in text:
+        text += " (is derive, with the scale extra, installed on every worker?)"
+    return text[:400]
+
+
+def derive_version() -> str:
+    """The version of derive a worker runs (called on every worker)."""
+    from derive import __version__
+
+    return __version__
 
 
 def worker_threads(client: Any) -> int:

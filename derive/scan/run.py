@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from derive import __version__
 from derive.post import PostOptions
 from derive.scan.dump import DumpPost, Selection, dump_file, dump_identity, select_posts
-from derive.scan.engine import open_engine, worker_threads
+from derive.scan.engine import EngineError, derive_version, describe, open_engine, worker_threads
 from derive.scan.folder import (
     SUMMARY_JSON,
     SUMMARY_MARKDOWN,
@@ -110,6 +111,7 @@ def _run(request: ScanRequest, folder: ScanFolder, first: DumpPost, todo: Any, p
     run = uuid.uuid4().hex[:12]  # task keys of this run: a new run never picks up an old run's results
     checked = 0
     with open_engine(request.workers, request.scheduler) as client:
+        check_versions(client)
         flying: dict[Any, DumpPost] = {}
         completed = as_completed(loop=client.loop)
         capacity = IN_FLIGHT_PER_THREAD * worker_threads(client)
@@ -148,8 +150,9 @@ def _run(request: ScanRequest, folder: ScanFolder, first: DumpPost, todo: Any, p
 
 
 def _record(future: Any, post: DumpPost) -> dict[str, Any]:
-    """A finished task's record; a task the engine could not finish (its worker died each time it ran it,
-    or an error of the engine) gets an error record of its own."""
+    """A finished task's record. A post whose worker died each time it ran it gets an error record of its
+    own; any other failure is the engine's, not the post's (the task never raises for a post's problems):
+    the scan stops with an EngineError and that post is not recorded, so a resumed scan does it again."""
     from distributed import KilledWorker
 
     try:
@@ -161,9 +164,23 @@ def _record(future: Any, post: DumpPost) -> dict[str, Any]:
             "the engine's worker process died each time it ran this post (the post was retried)",
             "WorkerDiedError",
         )
-    except Exception as error:  # the task failed outside the post's own check: an engine or system error
-        message = " ".join(f"{type(error).__name__}: {error}".split())[:500]
-        return error_record(post, f"the engine could not run this post ({message})", "EngineError")
+    except Exception as error:
+        raise EngineError(f"the engine could not run post {post.id}: {describe(error)}") from None
+
+
+def check_versions(client: Any) -> None:
+    """Every worker runs this version of derive (another version could give other verdicts)."""
+    try:
+        versions = client.run(derive_version)
+    except Exception as error:
+        raise EngineError(f"the engine's workers cannot run derive: {describe(error)}") from None
+    other = {address: version for address, version in versions.items() if version != __version__}
+    if other:
+        address, version = next(iter(other.items()))
+        raise EngineError(
+            f"the worker {address} runs derive {version}, not {__version__}: install the same version on "
+            "every worker"
+        )
 
 
 def _write_summary(folder: ScanFolder, dump: Path) -> tuple[tuple[Path, ...], dict[str, Any]]:

@@ -34,6 +34,7 @@ HOOK_KILL_WORKER = "<!-- derive-test: kill-worker -->"
 HOOK_CRASH_POST = "<!-- derive-test: crash-post -->"
 HOOK_HANG_POST = "<!-- derive-test: hang-post -->"
 HOOK_SLOW_POST = "<!-- derive-test: slow-post -->"  # sleeps 1.5 s, then checks the post as usual
+HOOK_TASK_FAILS = "<!-- derive-test: task-fails -->"  # the task itself raises: an engine-side failure
 
 #: The message of a post without formulas (check_post's own ParseError).
 NO_FORMULAS = "no formula or code found in the post"
@@ -76,8 +77,11 @@ def check_dump_post(post: DumpPost, options: PostOptions, post_timeout: float) -
     """The record of one post (never raises for the post's own problems)."""
     warm_up()
     started = time.monotonic()
-    if os.environ.get("DERIVE_TEST_HOOKS") == "1" and HOOK_KILL_WORKER in post.body:
-        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("DERIVE_TEST_HOOKS") == "1":
+        if HOOK_KILL_WORKER in post.body:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if HOOK_TASK_FAILS in post.body:
+            raise RuntimeError("the task failed outside the post's check")
     try:
         record = run_with_limit(_checked_record, (post, options), post_timeout, f"post {post.id}")
     except CheckTimeoutError:
