@@ -556,6 +556,7 @@ def _locked(parent: Path, shown: str, warnings: list[str]) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            _pause("waiting")
             started = time.monotonic()
             while True:
                 time.sleep(0.05)
@@ -584,4 +585,8 @@ def _pause(phase: str) -> None:
     if report:
         with open(report, "a", encoding="utf-8") as handle:
             handle.write(phase + "\n")
-    time.sleep(float(os.environ.get("DERIVE_TEST_PAUSE_SECONDS", "30")))
+    seconds = float(os.environ.get("DERIVE_TEST_PAUSE_SECONDS", "30"))
+    release = os.environ.get("DERIVE_TEST_PAUSE_UNTIL")  # or until this file exists
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (release and os.path.exists(release)):
+        time.sleep(min(0.02, seconds))

@@ -4,9 +4,10 @@
 killed. The worker's result comes back through a pipe; on timeout the worker is killed.
 
 Every worker is tied to the process that started it: on Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` makes
-the kernel kill it when its parent dies (even by SIGKILL), and a watchdog thread that polls the parent's
-pid does the same elsewhere. A worker never holds the caller's terminal streams (stdin, stdout and stderr
-point to /dev/null), so a caller reading derive's stderr sees it close when derive ends.
+the kernel kill it when its parent dies (even by SIGKILL); where that is not available, a watchdog thread
+polls the parent's pid and ends the worker when the parent is gone. A worker never holds the caller's
+terminal streams (stdin, stdout and stderr point to /dev/null), so a caller reading derive's stderr sees
+it close when derive ends.
 
 Workers are plain ``os.fork`` children rather than ``multiprocessing`` processes, so they can also be
 started from a daemonic process (a ``multiprocessing.Pool`` worker), which ``multiprocessing`` forbids.
@@ -114,10 +115,12 @@ def become_worker(parent: int) -> None:
     for number in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if number is not None:
             signal.signal(number, signal.SIG_DFL)
-    die_with_parent()
+    tied = die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(EXIT_ORPHANED)
-    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="derive-watchdog").start()
+    if not tied:
+        # Only where the kernel cannot do it: a second thread slows SymPy work in the worker measurably.
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="derive-watchdog").start()
     keep_stderr = bool(os.environ.get("DERIVE_DEBUG"))
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1) if keep_stderr else (0, 1, 2):

@@ -124,8 +124,9 @@ def test_force_writes_derives_files_into_a_folder_and_touches_nothing_else(tmp_p
     assert not leftovers(out)
 
 
+@pytest.mark.parametrize("force", [[], ["--force"]])
 @pytest.mark.parametrize("kind", ["file", "symlink"])
-def test_a_target_that_is_a_file_or_a_link_is_refused(tmp_path: Path, kind: str) -> None:
+def test_a_target_that_is_a_file_or_a_link_is_refused(tmp_path: Path, kind: str, force: list[str]) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     out = tmp_path / "output"
@@ -133,8 +134,8 @@ def test_a_target_that_is_a_file_or_a_link_is_refused(tmp_path: Path, kind: str)
         out.write_text("not a folder")
     else:
         out.symlink_to(elsewhere)
-    code, _, err = run("build", "--out", str(out), "--force")
-    assert code == 2 and len(err.strip().splitlines()) == 1
+    code, _, err = run("build", "--out", str(out), *force)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "refusing" in err
     assert not any(elsewhere.iterdir())
     assert out.is_symlink() if kind == "symlink" else out.read_text() == "not a folder"
 
@@ -294,10 +295,12 @@ for line in write_output(Path(sys.argv[1]), files_of(sys.argv[2])):
 
 
 def writer(out: Path, version: str, tmp_path: Path, pause_at: str = "", seconds: float = 60.0,
-           no_exchange: bool = False) -> tuple[subprocess.Popen[str], Path]:
+           no_exchange: bool = False, until: Path | None = None) -> tuple[subprocess.Popen[str], Path]:
     report = tmp_path / f"paused-{version}-{time.monotonic_ns()}"
     env = {**os.environ, "DERIVE_TEST_HOOKS": "1", "DERIVE_TEST_PAUSE_AT": pause_at,
            "DERIVE_TEST_PAUSE_FILE": str(report), "DERIVE_TEST_PAUSE_SECONDS": str(seconds)}
+    if until is not None:
+        env["DERIVE_TEST_PAUSE_UNTIL"] = str(until)
     if no_exchange:
         env["DERIVE_TEST_NO_EXCHANGE"] = "1"
     process = subprocess.Popen([sys.executable, "-c", WRITER, str(out), version, str(Path(__file__).parent)],
@@ -391,9 +394,12 @@ def test_the_swap_is_one_atomic_exchange_here(old_output: Path) -> None:
 
 
 def test_concurrent_builds_take_turns_and_keep_the_benchmark(old_output: Path, tmp_path: Path) -> None:
-    first, report = writer(old_output, "new", tmp_path, pause_at="linked", seconds=1.5)
-    wait_for(report, "linked", first)
-    second, _ = writer(old_output, "old", tmp_path)
+    release = tmp_path / "release"
+    first, report = writer(old_output, "new", tmp_path, pause_at="linked", until=release)
+    wait_for(report, "linked", first)  # the first build holds the lock, paused until released
+    second, second_report = writer(old_output, "old", tmp_path, pause_at="waiting", seconds=0)
+    wait_for(second_report, "waiting", second)  # the second one finds the lock taken
+    release.touch()
     second_out, second_err = second.communicate(timeout=60)
     first.communicate(timeout=60)
     assert first.returncode == 0 and second.returncode == 0, second_err

@@ -57,7 +57,7 @@ def _plain(text: str) -> str:
 
 def _number(value: object) -> str:
     if value is None:
-        return "no value"
+        return "no finite value"
     if isinstance(value, (int, float)):
         return f"{float(value):.6g}"
     return str(value)

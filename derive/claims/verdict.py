@@ -28,6 +28,7 @@ import contextvars
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -51,6 +52,7 @@ from derive.errors import (
     DeriveError,
     MeaninglessClaimError,
     NotationError,
+    ParseError,
     UsageError,
 )
 from derive.limits import MAX_CLASSES, classes_value, timeout_value
@@ -444,7 +446,10 @@ def _split_on_delta(
     for p, q in _index_deltas(lhs, rhs)[:2]:
         if p.upper != q.upper or p == q:
             continue
-        equal = decider(lhs.xreplace({q: p}), rhs.xreplace({q: p}), model, base)
+        try:
+            equal = decider(lhs.xreplace({q: p}), rhs.xreplace({q: p}), model, base)
+        except NumericEvaluationError:
+            return False
         if equal.verdict != "proved":
             continue
         try:
@@ -453,8 +458,11 @@ def _split_on_delta(
             return False
         pair = {p, q}
         unequal = [side.replace(_is_delta_of(pair), lambda e: sympy.S.Zero) for side in evaluated]
-        if decider(unequal[0], unequal[1], model, base).verdict == "proved":
-            return True
+        try:
+            if decider(unequal[0], unequal[1], model, base).verdict == "proved":
+                return True
+        except NumericEvaluationError:
+            return False
     return False
 
 
@@ -724,6 +732,22 @@ def at_instance(claim: MappedClaim, rhs: sympy.Expr, table: Mapping[str, object]
 # --------------------------------------------------------------------------------------------------------
 
 
+#: The most digits a number in a claim (or in --wrt and --let) may have; real claims use a handful, and
+#: Python refuses to convert integers of over 4300 digits.
+MAX_DIGITS = 100
+
+_LONG_NUMBER = re.compile(rf"[0-9][0-9.]{{{MAX_DIGITS},}}")
+
+
+def _screen_numbers(text: str, where: str) -> None:
+    match = _LONG_NUMBER.search(text)
+    if match is not None:
+        raise ParseError(
+            f"{where} has a number of {len(match.group(0))} digits at character {match.start() + 1}; "
+            f"at most {MAX_DIGITS} digits are read"
+        )
+
+
 def map_options(options: CheckOptions) -> MappedClaim:
     """Parse and map a claim with one reading (raises DeriveError subclasses on bad input)."""
     return map_readings(options)[0].claims[0]
@@ -741,6 +765,9 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     """Read the claim text and map every plausible reading (raises the first reading's error when none
     maps). A text whose notation allows two meanings (``y`` as the targets, or as the outputs when another
     symbol is the targets) is mapped both ways."""
+    _screen_numbers(options.claim, "the claim")
+    for text in (options.wrt or "", options.means or "", *options.let, *options.define, *options.where):
+        _screen_numbers(text, "an option")
     readings = read_claim(options.claim, options.syntax, options.means)
     mapped: list[MappedReading] = []
     errors: list[DeriveError] = []
@@ -1179,7 +1206,7 @@ def _describe_indices(counterexample: Mapping[str, object]) -> str:
 
 def _num(value: object) -> str:
     if value is None:
-        return "no value"
+        return "no finite value"
     return f"{float(value):.6g}"  # type: ignore[arg-type]
 
 
