@@ -8,7 +8,7 @@ from typing import TextIO
 
 from derive.claims.command import DEFAULT_TIMEOUT
 from derive.claims.verdict import ASSUME_NAMES, CheckOptions
-from derive.errors import UsageError
+from derive.errors import EXIT_OK, UsageError
 from derive.limits import MAX_TIMEOUT, timeout_value
 from derive.loss import CONVENTIONS, LOSSES
 from derive.post import PostOptions
@@ -157,4 +157,4 @@ def run_scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     stdout.write(
         "wrote " + ", ".join(str(path) for path in (report.out / "posts.jsonl", *report.files)) + "\n"
     )
-    return 0
+    return EXIT_OK

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from derive.errors import DeriveError, UsageError
+from derive.errors import EXIT_RESOURCE, DeriveError, UsageError
 
 INSTALL_HINT = "derive scan needs the scale extra (Dask distributed): python -m pip install 'derive[scale]'"
 
@@ -45,7 +45,7 @@ CLOSE_TIMEOUT = 20
 class EngineError(DeriveError):
     """The engine could not be started or reached (exit code 6: not the user's input)."""
 
-    exit_code = 6
+    exit_code = EXIT_RESOURCE
 
 
 def engine_available() -> bool:
