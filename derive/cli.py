@@ -149,6 +149,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="DUMP",
         help="time `derive scan` on a dump with 1 and 2 workers against one process (needs the scale extra)",
     )
+    bench.add_argument("--repeats", type=int, default=2, metavar="N", help="repeats of --scan (default: 2)")
 
     from derive.claims.command import add_check_arguments, check_epilog
 
@@ -322,7 +323,9 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if command == "bench" and args.scan is not None:
         from derive.scan.bench import time_scan
 
-        stdout.write(time_scan(args.scan))
+        if not 1 <= args.repeats <= 20:
+            raise UsageError(f"--repeats takes a whole number from 1 to 20, not {args.repeats}")
+        stdout.write(time_scan(args.scan, repeats=args.repeats))
         return EXIT_OK
     if command == "bench" and args.derivation:
         from derive.bench_prove import time_derivations
