@@ -257,9 +257,11 @@ def test_a_worker_killed_mid_scan_loses_and_duplicates_nothing(tmp_path: Path) -
     wait_for_records(tmp_path / "scan", 2, process)
     workers = dask_workers(process.pid)
     assert len(workers) == 2
+    started = descendants(process.pid)
     os.kill(workers[0], signal.SIGKILL)
     _, err = finish(process)
     assert process.returncode == 0, err
+    assert not wait_gone(started), "processes left after the scan finished"
     found = records(tmp_path / "scan")
     assert sorted(r["post_id"] for r in found) == ids  # every post, once
     assert {r["status"] for r in found} == {"checked"}  # the killed worker's posts were redone elsewhere
