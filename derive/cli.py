@@ -20,7 +20,7 @@ from types import FrameType
 from typing import NoReturn, TextIO, cast
 
 from derive import __version__
-from derive.derivation import VARIANTS, WRT_CHOICES
+from derive.choices import CONVENTIONS, FORMATS, PROVE_LOSSES, VARIANT_NAMES, WRT_CHOICES
 from derive.errors import (
     EXIT_FAILS,
     EXIT_INTERNAL,
@@ -34,8 +34,7 @@ from derive.errors import (
     message,
 )
 from derive.limits import MAX_CLASSES, MAX_TIMEOUT, MIN_CLASSES, classes_value, timeout_value
-from derive.loss import CONVENTIONS
-from derive.prove_format import FORMATS
+from derive.progress import finish, for_stream
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,13 +101,13 @@ def parser() -> argparse.ArgumentParser:
     )
     prove.add_argument(
         "--loss",
-        choices=("softmax-ce", "sigmoid-bce"),
+        choices=PROVE_LOSSES,
         default="softmax-ce",
         help="softmax + cross-entropy (default) or sigmoid + binary cross-entropy per class",
     )
     prove.add_argument(
         "--variant",
-        choices=("plain", *VARIANTS),
+        choices=("plain", *VARIANT_NAMES),
         default="plain",
         help="label-smoothing (--wrt z), temperature (--wrt z) or weight-decay (--wrt W) "
         "instead of the plain loss",
@@ -124,7 +123,7 @@ def parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="time the emitted NumPy module against peers")
     bench.add_argument("--out", type=Path, default=Path("output") / "benchmark")
     bench.add_argument("--module", type=Path, default=Path("output") / "softmax_cross_entropy.py")
-    bench.add_argument("--quick", action="store_true", help="two small sizes, few repeats (a smoke run)")
+    bench.add_argument("--quick", action="store_true", help="tiny sizes, few repeats (a smoke run)")
     bench.add_argument(
         "--corpus",
         type=Path,
@@ -293,7 +292,11 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     command = args.command or "build"
     if command == "build":
         out_dir = getattr(args, "out", Path("output"))
-        result = pipeline.build(out_dir, force=getattr(args, "force", False))
+        progress = for_stream(stderr)  # a live line on a terminal, nothing in a pipe or a file
+        try:
+            result = pipeline.build(out_dir, force=getattr(args, "force", False), progress=progress)
+        finally:
+            finish(progress)
         for note in result.notes:
             print(message(note), file=stderr)
         stdout.write(f"wrote {len(result.files)} files to {result.out_dir}\n")
@@ -337,7 +340,11 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
         if not args.module.is_file():
             raise UsageError(f"no emitted module at {args.module}; run `derive` first")
-        stdout.write(run_benchmark(args.module, args.out, quick=args.quick))
+        progress = for_stream(stderr)
+        try:
+            stdout.write(run_benchmark(args.module, args.out, quick=args.quick, progress=progress))
+        finally:
+            finish(progress)
         return EXIT_OK
     if command == "serve":
         from derive.web.server import serve

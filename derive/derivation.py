@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Derivative, KroneckerDelta, Sum, exp, log
 
+from derive import choices
 from derive import symbols as s
 from derive.equivalence import Assumption, Outcome, Sizes, ValueCache, decide
 from derive.errors import UsageError
@@ -300,8 +301,8 @@ def _batch_sum(body_of: Callable[[sympy.Idx], sympy.Expr], model: Model) -> symp
     return Sum(body_of(m), (m, 1, model.examples))
 
 
-def batch_gradients(model: Model) -> tuple[Derivation, Derivation]:
-    """Batch mean: grad_W = X^T (A - Y) / N and grad_b = column means of A - Y."""
+def batch_gradients(model: Model, which: Sequence[str] = ("W", "b")) -> list[Derivation]:
+    """Batch mean: grad_W = X^T (A - Y) / N and grad_b = column means of A - Y (those named in ``which``)."""
     batch = Model(
         model.classes, model.features, model.examples, model.convention, batch=True, loss_kind=model.loss_kind
     )
@@ -365,21 +366,23 @@ def batch_gradients(model: Model) -> tuple[Derivation, Derivation]:
         )
         return check_chain(name, title, Derivative(s.H, variable), moves, batch, unassumed_at=-2)
 
-    weights = build(
-        batch.weight(i, j),
-        lambda m, n: s.X[m, i] * KroneckerDelta(n, j),
-        lambda m: s.X[m, i],
-        "batch_weights",
-        "batch mean: grad_W = X^T (A - Y) / N",
-    )
-    bias = build(
-        s.b[j],
-        lambda m, n: KroneckerDelta(n, j),
-        lambda m: sympy.S.One,
-        "batch_bias",
-        "batch mean: grad_b = column means of A - Y",
-    )
-    return weights, bias
+    builders = {
+        "W": lambda: build(
+            batch.weight(i, j),
+            lambda m, n: s.X[m, i] * KroneckerDelta(n, j),
+            lambda m: s.X[m, i],
+            "batch_weights",
+            "batch mean: grad_W = X^T (A - Y) / N",
+        ),
+        "b": lambda: build(
+            s.b[j],
+            lambda m, n: KroneckerDelta(n, j),
+            lambda m: sympy.S.One,
+            "batch_bias",
+            "batch mean: grad_b = column means of A - Y",
+        ),
+    }
+    return [builders[name]() for name in which]
 
 
 def diagonal_only_mistake(model: Model) -> Derivation:
@@ -455,8 +458,8 @@ def sigmoid_jacobian(model: Model) -> Derivation:
     )
 
 
-#: What ``derive prove --wrt`` can ask for, and the builders behind each choice.
-WRT_CHOICES: tuple[str, ...] = ("z", "W", "b", "x", "jacobian", "hessian")
+#: What ``derive prove --wrt`` can ask for (the builders behind each choice are in derivations_for).
+WRT_CHOICES: tuple[str, ...] = choices.WRT_CHOICES
 
 
 def derivations_for(wrt: str, model: Model, batch: bool = False, variant: str = "plain") -> list[Derivation]:
@@ -466,10 +469,9 @@ def derivations_for(wrt: str, model: Model, batch: bool = False, variant: str = 
         if wrt != variant_wrt or batch or model.loss_kind != "softmax-ce":
             raise UsageError(f"--variant {variant} goes with --wrt {variant_wrt}, softmax-ce and no --batch")
         return [build(model)]
+    if batch:  # only the batch mean asked for (W or b), not both
+        return batch_gradients(model, [wrt] if wrt in ("W", "b") else ["W", "b"])
     if model.loss_kind == "sigmoid-bce":
-        if batch:
-            weights, bias = batch_gradients(model)
-            return {"W": [weights], "b": [bias]}.get(wrt, [weights, bias])
         sigmoid_builders: dict[str, list[Callable[[Model], Derivation]]] = {
             "z": [sigmoid_logit_gradient],
             "W": [weight_gradient],
@@ -478,9 +480,6 @@ def derivations_for(wrt: str, model: Model, batch: bool = False, variant: str = 
             "jacobian": [sigmoid_jacobian],
         }
         return [build(model) for build in sigmoid_builders[wrt]]
-    if batch:
-        weights, bias = batch_gradients(model)
-        return {"W": [weights], "b": [bias]}.get(wrt, [weights, bias])
     builders: dict[str, list[Callable[[Model], Derivation]]] = {
         "z": [logit_gradient_route_jacobian, logit_gradient_route_lse],
         "W": [weight_gradient],
@@ -629,9 +628,25 @@ def hessian_null_space(model: Model) -> Derivation:
     return check_chain("hessian_null", "the Hessian times the all-ones vector is 0", quantity, moves, model)
 
 
+def extension_derivations() -> list[Derivation]:
+    """Beyond plain softmax cross-entropy (symbolic k): sigmoid + BCE, label smoothing, temperature, weight
+    decay and the Hessian with its positive semi-definiteness and null space."""
+    return [
+        sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce")),
+        label_smoothing_gradient(Model()),
+        temperature_gradient(Model()),
+        weight_decay_gradient(Model()),
+        hessian_logits(Model()),
+        hessian_quadratic_form(Model()),
+        hessian_null_space(Model()),
+    ]
+
+
 #: ``derive prove --variant``: each variant's derivation, and the ``--wrt`` it answers.
 VARIANTS: dict[str, tuple[str, Callable[[Model], Derivation]]] = {
     "label-smoothing": ("z", label_smoothing_gradient),
     "temperature": ("z", temperature_gradient),
     "weight-decay": ("W", weight_decay_gradient),
 }
+
+assert tuple(VARIANTS) == choices.VARIANT_NAMES, "derive.choices.VARIANT_NAMES must list every variant"

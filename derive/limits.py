@@ -39,6 +39,9 @@ T = TypeVar("T")
 MIN_CLASSES, MAX_CLASSES = 2, 64
 MAX_TIMEOUT = 3600.0
 
+#: Largest batch line (bytes); a longer line is an error for that line only.
+MAX_LINE_BYTES = 200_000
+
 
 def classes_value(value: object) -> int | None:
     """``k`` (None: symbolic) or a whole number of classes from 2 to 64; anything else is a UsageError."""
@@ -224,25 +227,50 @@ def _child(
         connection.close()
 
 
+class Limited:
+    """Work running in a worker process under a wall-clock limit; :meth:`result` waits for it.
+
+    Start several before waiting for any: independent work then runs on every core.
+    """
+
+    def __init__(
+        self, function: Callable[..., Any], args: tuple[Any, ...], seconds: float, what: str
+    ) -> None:
+        self._receiver, sender = multiprocessing.Pipe(duplex=False)
+        self._worker = Worker(_child, (sender, function, args))
+        self._deadline = time.monotonic() + seconds
+        self._seconds = seconds
+        self._what = what
+        try:
+            self._worker.start()
+        finally:
+            sender.close()
+
+    def result(self) -> Any:
+        """The function's return value; its ``DeriveError``, or ``CheckTimeoutError`` past the limit."""
+        try:
+            if not self._receiver.poll(max(0.0, self._deadline - time.monotonic())):
+                raise CheckTimeoutError(f"{self._what} did not finish within {self._seconds:g} s")
+            status, payload = self._receiver.recv()
+        except EOFError as error:
+            raise DeriveError(f"{self._what}: the worker process died") from error
+        finally:
+            self.stop()
+        if status == "ok":
+            return payload
+        if status == "error":
+            raise payload
+        raise InternalError(
+            f"{self._what}: internal error in the worker: {payload.strip().splitlines()[-1]}"
+        )
+
+    def stop(self) -> None:
+        """End the worker (if it still runs) and release its pipe."""
+        self._worker.stop()
+        self._receiver.close()
+
+
 def run_with_limit(function: Callable[..., T], args: tuple[Any, ...], seconds: float, what: str) -> T:
     """``function(*args)`` in a worker process; ``CheckTimeoutError`` after ``seconds`` of wall clock."""
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    worker = Worker(_child, (sender, function, args))
-    try:
-        worker.start()
-    finally:
-        sender.close()
-    try:
-        if not receiver.poll(seconds):
-            raise CheckTimeoutError(f"{what} did not finish within {seconds:g} s")
-        status, payload = receiver.recv()
-    except EOFError as error:
-        raise DeriveError(f"{what}: the worker process died") from error
-    finally:
-        worker.stop()
-        receiver.close()
-    if status == "ok":
-        return payload
-    if status == "error":
-        raise payload
-    raise InternalError(f"{what}: internal error in the worker: {payload.strip().splitlines()[-1]}")
+    result: T = Limited(function, args, seconds, what).result()
+    return result

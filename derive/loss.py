@@ -15,23 +15,16 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Literal
 
 import sympy
 from sympy import Add, Derivative, Indexed, Sum, exp, log
 
 from derive import symbols as s
 
-Convention = Literal["Wt_x", "W_x"]
-CONVENTIONS: tuple[Convention, ...] = ("Wt_x", "W_x")
+# The conventions and losses (names only) live in derive.choices, which the command line reads without SymPy.
+from derive.choices import CONVENTIONS, LOSSES, VARIANT_LOSSES, Convention, LossKind
 
-#: ``softmax-ce``: a = softmax(z), H = -sum_j y_j log a_j.  ``sigmoid-bce``: a = sigmoid(z) per class,
-#: H = -sum_j [y_j log a_j + (1 - y_j) log(1 - a_j)] (multi-label; k = 1 is logistic regression).
-LossKind = Literal["softmax-ce", "sigmoid-bce", "label-smoothing", "temperature", "weight-decay"]
-#: The softmax cross-entropy variants: targets smoothed to (1 - epsilon) y + epsilon / k; logits divided by a
-#: temperature T (a = softmax(z / T)); an L2 penalty lambda / 2 sum W^2 added to H.
-VARIANT_LOSSES: tuple[LossKind, ...] = ("label-smoothing", "temperature", "weight-decay")
-LOSSES: tuple[LossKind, ...] = ("softmax-ce", "sigmoid-bce", *VARIANT_LOSSES)
+__all__ = ["CONVENTIONS", "LEVEL_OF_BASE", "LOSSES", "VARIANT_LOSSES", "Convention", "LossKind", "Model"]
 
 #: Levels of the definition chain: a quantity defined at level L is expressed through level L + 1.
 #: level 1: H over a and y;  level 2: a over z;  level 3: z over W, x, b (targets are free at every level).

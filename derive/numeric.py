@@ -10,10 +10,11 @@ which keeps k = 64 cheap.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import mpmath
 import numpy
@@ -48,10 +49,10 @@ class Dual:
     slope: Slope
 
     def __add__(self, other: Dual) -> Dual:
-        return Dual(self.value + other.value, self.slope + other.slope)
+        return Dual(self.value + other.value, _plus(self.slope, other.slope))
 
     def __mul__(self, other: Dual) -> Dual:
-        return Dual(self.value * other.value, self.slope * other.value + self.value * other.slope)
+        return Dual(self.value * other.value, _plus(self.slope * other.value, other.slope * self.value))
 
     def reciprocal(self) -> Dual:
         return Dual(1 / self.value, -self.slope / self.value**2)
@@ -60,14 +61,41 @@ class Dual:
         if _is_zero_slope(exponent.slope):
             n = exponent.value
             if n == int(n):
-                return Dual(self.value ** int(n), n * self.value ** (int(n) - 1) * self.slope)
+                return Dual(self.value ** int(n), self.slope * (n * self.value ** (int(n) - 1)))
             value = mpmath.power(self.value, n)
-            return Dual(value, n * mpmath.power(self.value, n - 1) * self.slope)
+            return Dual(value, self.slope * (n * mpmath.power(self.value, n - 1)))
         value = mpmath.power(self.value, exponent.value)
         return Dual(
             value,
-            value * (exponent.slope * mpmath.log(self.value) + exponent.value * self.slope / self.value),
+            _plus(exponent.slope * mpmath.log(self.value), self.slope * (exponent.value / self.value))
+            * value,
         )
+
+
+# A slope that may be a NumPy object array always goes on the left of an mpf (``slope * value``,
+# ``array + mpf``): with an mpf on the left, mpmath first formats the whole array into a TypeError message
+# that is then discarded before NumPy takes over, which costs about 10 times the arithmetic itself.
+
+
+def _plus(first: Slope, second: Slope) -> Slope:
+    """``first + second`` with an array operand on the left."""
+    if isinstance(second, numpy.ndarray) and not isinstance(first, numpy.ndarray):
+        return second + first
+    return first + second
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _dependencies(expr: sympy.Basic) -> frozenset[sympy.Basic]:
+    """The symbols ``expr``'s value depends on: its free symbols and, since SymPy leaves them out of a
+    derivative's free symbols when the differentiated expression does not mention them, the index symbols
+    of every variable differentiated by (the i, j of d/dW_ij). Shared by every evaluator (an expression's
+    symbols do not depend on the point)."""
+    symbols = set(expr.free_symbols)
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, Derivative):
+            for variable in node.variables:
+                symbols |= variable.free_symbols
+    return frozenset(symbols)
 
 
 def _is_zero_slope(slope: Slope) -> bool:
@@ -87,10 +115,16 @@ class Evaluator:
         self.model = model
         self.point = {key: mpmath.mpf(value) for key, value in point.items()}
         self._values: dict[Key, mpmath.mpf] = {}
-        self._definitions: dict[Key, sympy.Expr | None] = {}
+        # The written-out definitions depend on the model only, so every evaluator of one model shares them.
+        self._definitions = cast(
+            dict[Key, "sympy.Expr | None"], model._cache.setdefault("numeric definitions", {})
+        )
         self._gradients: dict[tuple[object, ...], Slope] = {}
-        self._symbols: dict[sympy.Expr, frozenset[sympy.Basic]] = {}
         self._first_request: set[tuple[object, ...]] = set()
+        # Without a seed every quantity is its value at the point, whatever the level (a free variable's
+        # value, or its definition evaluated), so unseeded results are shared by every evaluation here: a
+        # softmax denominator is summed once per point, not once per entry that mentions it.
+        self._unseeded: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual] = {}
 
     # -- primal values of every quantity at the point -------------------------------------------------
 
@@ -138,7 +172,9 @@ class Evaluator:
     ) -> Dual:
         """Evaluate ``expr`` with quantities defined above ``level`` written out and ``seed`` varied."""
         env = dict(env or {})
-        memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual] = {}
+        memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual] = (
+            self._unseeded if seed is None else {}
+        )
         return self._eval(expr, level, seed, env, memo)
 
     def _index(self, index: sympy.Expr, env: Mapping[sympy.Symbol, int]) -> int:
@@ -159,7 +195,13 @@ class Evaluator:
         env: dict[sympy.Symbol, int],
         memo: dict[tuple[sympy.Basic, tuple[tuple[sympy.Symbol, int], ...]], Dual],
     ) -> Dual:
-        key = (expr, tuple(env.items()))
+        # Keyed by the index values the expression uses, not the whole environment: a row's softmax
+        # denominator inside a sum over the columns is evaluated once per row, not once per column.
+        if env:
+            used = self._symbols_of(expr)
+            key = (expr, tuple(item for item in env.items() if item[0] in used))
+        else:
+            key = (expr, ())
         if key in memo:
             return memo[key]
         result = self._eval_uncached(expr, level, seed, env, memo)
@@ -200,7 +242,7 @@ class Evaluator:
         if isinstance(expr, sympy.exp):
             inner = self._eval(expr.args[0], level, seed, env, memo)
             value = mpmath.exp(inner.value)
-            return Dual(value, value * inner.slope)
+            return Dual(value, inner.slope * value)
         if isinstance(expr, sympy.log):
             inner = self._eval(expr.args[0], level, seed, env, memo)
             if inner.value <= 0:
@@ -322,9 +364,7 @@ class Evaluator:
             return _constant((sides[0] - sides[1]) / (2 * step))
 
     def _symbols_of(self, expr: sympy.Expr) -> frozenset[sympy.Basic]:
-        if expr not in self._symbols:
-            self._symbols[expr] = frozenset(expr.free_symbols)
-        return self._symbols[expr]
+        return _dependencies(expr)
 
     def _entries(self, base: str) -> Seeds:
         """Every entry of a variable, numbered: the positions of a gradient vector."""

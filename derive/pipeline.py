@@ -8,8 +8,9 @@ from pathlib import Path
 from derive import derivation, emit, prove_format
 from derive.derivation import Derivation
 from derive.errors import DeriveError, UsageError
-from derive.limits import run_with_limit
+from derive.limits import Limited, run_with_limit
 from derive.loss import VARIANT_LOSSES, Convention, LossKind, Model
+from derive.progress import Progress, quiet
 from derive.reference import reference_context
 
 
@@ -42,16 +43,65 @@ def prove(request: ProveRequest, timeout: float = 300.0) -> list[Derivation]:
     return run_with_limit(_derive, (request,), timeout, "the derivation")
 
 
+@dataclass(frozen=True)
+class Proof:
+    """The checked derivations of one ``derive prove`` request: what the command prints, as values.
+
+    ``derivations`` are :class:`~derive.derivation.Derivation` values (each step with its rule, the
+    expressions before and after, its assumptions and its verdict). ``str(proof)`` is the command's text
+    output, and a notebook shows the Markdown of :meth:`markdown` (LaTeX for MathJax).
+    """
+
+    request: ProveRequest
+    derivations: tuple[Derivation, ...]
+
+    @property
+    def verdict(self) -> str:
+        """``proved`` when every step is proved, else ``refuted`` or ``undecided`` (refuted first)."""
+        verdicts = {step.verdict for derivation in self.derivations for step in derivation.steps}
+        for verdict in ("refuted", "undecided"):
+            if verdict in verdicts:
+                return verdict
+        return "proved"
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code ``derive prove`` gives: 0 proved, 1 refuted, 3 undecided."""
+        return {"proved": 0, "refuted": 1, "undecided": 3}[self.verdict]
+
+    def text(self) -> str:
+        """The text ``derive prove`` prints."""
+        return prove_format.as_text(self.derivations)
+
+    def latex(self) -> str:
+        """The LaTeX of ``derive prove --format latex``."""
+        return prove_format.as_latex(self.derivations)
+
+    def json(self) -> str:
+        """The JSON of ``derive prove --format json``."""
+        classes = "k" if self.request.classes is None else str(self.request.classes)
+        return prove_format.as_json(self.derivations, classes, self.request.wrt)
+
+    def markdown(self) -> str:
+        """Markdown with ``$$...$$`` display math: every step, its rule and its verdict."""
+        return prove_format.as_markdown(self.derivations)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+
 def prove_output(
     request: ProveRequest, output_format: str, timeout: float = 300.0
 ) -> tuple[str, list[Derivation]]:
-    derivations = prove(request, timeout)
-    classes = "k" if request.classes is None else str(request.classes)
+    proof = Proof(request, tuple(prove(request, timeout)))
     if output_format == "json":
-        return prove_format.as_json(derivations, classes, request.wrt), derivations
+        return proof.json(), list(proof.derivations)
     if output_format == "latex":
-        return prove_format.as_latex(derivations), derivations
-    return prove_format.as_text(derivations), derivations
+        return proof.latex(), list(proof.derivations)
+    return proof.text(), list(proof.derivations)
 
 
 @dataclass(frozen=True)
@@ -63,32 +113,47 @@ class BuildResult:
     notes: tuple[str, ...]
 
 
-def _all_checked() -> list[Derivation]:
-    return derivation.all_derivations(Model())
-
-
-def build(out_dir: Path, timeout: float = 600.0, *, force: bool = False) -> BuildResult:
+def build(
+    out_dir: Path, timeout: float = 600.0, *, force: bool = False, progress: Progress = quiet
+) -> BuildResult:
     """Regenerate output/: the proof (tex, pdf), the reference module, the derivation dump, the reports.
 
-    The folder is written under the contract of :func:`derive.emit.write_output` (a refused folder is
-    refused before any work)."""
+    Each derivation is built and checked once, and shared by the proof, the reference module and the dump.
+    Independent work runs side by side on the machine's cores: the main derivations, the extensions and
+    the worked examples each in a time-limited worker, while this process checks the seed posts (each claim
+    in a worker of its own); then the proof is rendered and compiled. The folder is written under the
+    contract of :func:`derive.emit.write_output` (a refused folder is refused before any work).
+    """
     from derive import proof, tex  # the proof stage pulls in the TeX tooling only when building
 
     emit.inspect_target(out_dir, force=force)
-    derivations = run_with_limit(_all_checked, (), timeout, "the derivations")
+    progress("checking the derivations")
+    jobs = [
+        Limited(derivation.all_derivations, (Model(),), timeout, "the derivations"),
+        Limited(_extensions_and_mistakes, (), timeout, "the extended derivations"),
+    ]
+    try:
+        progress("checking the seed posts")
+        reports = _seed_reports()
+        progress("checking the derivations")
+        main, (extensions, mistakes) = (job.result() for job in jobs)
+    finally:
+        for job in jobs:
+            job.stop()
+    derivations = [*main, *extensions]
     unproved = [f"{d.name}: {s.rule}" for d in derivations for s in d.steps if s.verdict != "proved"]
     if unproved:
         raise DeriveError(f"not every step of the derivations is proved: {', '.join(unproved)}")
     by_name = {d.name: d for d in derivations}
+    progress("printing the reference module and the proof")
+    examples = proof.worked_examples(by_name, mistakes)
     files: dict[str, bytes | str] = {}
-    files["softmax_cross_entropy.py"] = emit.render(
-        "softmax_cross_entropy.py.j2",
-        reference_context(by_name["logits"], by_name["logits_lse"], derivations),
-    )
-    files["derivation.txt"] = prove_format.as_text(derivations)
-    proof_source = emit.render("proof.tex.j2", proof.proof_context())
+    files["softmax_cross_entropy.py"] = emit.render("softmax_cross_entropy.py.j2", reference_context(by_name))
+    files["derivation.txt"] = prove_format.as_text(main)
+    proof_source = emit.render("proof.tex.j2", proof.proof_context(by_name, examples))
     files["proof.tex"] = proof_source
     notes: list[str] = []
+    progress("compiling the proof with pdflatex")
     try:
         files["proof.pdf"] = tex.compile_pdf(proof_source)
     except tex.TexUnavailableError as error:
@@ -96,9 +161,10 @@ def build(out_dir: Path, timeout: float = 600.0, *, force: bool = False) -> Buil
         if previous is not None:
             files["proof.pdf"] = previous
         notes.append(note)
-    files.update(_seed_reports())
+    files.update(reports)
     rows = [(name, _describe(name)) for name in sorted([*files, "README.md", emit.MANIFEST])]
     files["README.md"] = emit.render("output_readme.md.j2", {"rows": rows})
+    progress(f"writing {out_dir}")
     notes.extend(emit.write_output(out_dir, files, force=force))
     return BuildResult(out_dir, tuple(sorted([*files, emit.MANIFEST])), tuple(notes))
 
@@ -108,6 +174,13 @@ def previous_pdf(out_dir: Path, why_skipped: str) -> tuple[bytes | None, str]:
     previous, why = emit.previous_file(out_dir, "proof.pdf")
     kept = "the previous proof.pdf is kept" if previous is not None else why or "there is no earlier one"
     return previous, f"proof.pdf skipped ({why_skipped}); {kept}"
+
+
+def _extensions_and_mistakes() -> tuple[list[Derivation], tuple[Derivation, Derivation]]:
+    """The second worker's share of the build: the extended derivations and the diagonal-only mistake."""
+    from derive.proof import mistake_derivations
+
+    return derivation.extension_derivations(), mistake_derivations()
 
 
 #: What each generated file is, for output/README.md.
@@ -133,4 +206,8 @@ def _seed_reports() -> dict[str, str]:
         from derive.claims.seeds import seed_reports
     except ImportError:
         return {}
+    # Imported here once, before the claim workers fork: SymPy's ``simplify`` pulls in its units package
+    # on first use (about 80 ms), which each worker would otherwise import again.
+    import sympy.physics.units  # noqa: F401
+
     return seed_reports()

@@ -12,8 +12,8 @@ rationals) and printed with 6 significant digits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import sympy
 from sympy import Derivative, Indexed, Rational
@@ -27,6 +27,7 @@ from derive.derivation import (
     all_derivations,
     bias_gradient,
     diagonal_only_mistake,
+    extension_derivations,
     input_gradient,
     logit_gradient_route_jacobian,
     weight_gradient,
@@ -290,18 +291,40 @@ class IrisNumbers:
     derivations: dict[str, Derivation]
 
 
-def iris_numbers() -> IrisNumbers:
-    """z, a, H and every gradient at the seed's numbers, each from the derived expression at k = d = 2."""
+def at_iris_sizes(derivation: Derivation) -> Derivation:
+    """A derivation proved for every k, d (and N) with its expressions instantiated at the iris sizes
+    k = d = 2 (N = 1); its steps, proved for every size, are kept as they are."""
+    sizes = {s.k: sympy.Integer(2), s.d: sympy.Integer(2), s.N: sympy.Integer(1)}
+    return replace(
+        derivation,
+        quantity=derivation.quantity.xreplace(sizes),
+        result=derivation.result.xreplace(sizes),
+        result_unassumed=derivation.result_unassumed.xreplace(sizes),
+        model=iris_model(),
+    )
+
+
+#: The derivations the iris section evaluates.
+IRIS_DERIVATIONS: tuple[str, ...] = ("logits", "weights", "bias", "inputs")
+
+
+def iris_numbers(derivations: Mapping[str, Derivation] | None = None) -> IrisNumbers:
+    """z, a, H and every gradient at the seed's numbers, each from the derived expression at k = d = 2:
+    the symbolic-k ``derivations`` (by name) instantiated there, or, when not given, the derivations built
+    and checked for k = d = 2."""
     model = iris_model()
-    derived = {
-        d.name: d
-        for d in (
-            logit_gradient_route_jacobian(model),
-            weight_gradient(model),
-            bias_gradient(model),
-            input_gradient(model),
-        )
-    }
+    if derivations is not None:
+        derived = {name: at_iris_sizes(derivations[name]) for name in IRIS_DERIVATIONS}
+    else:
+        derived = {
+            d.name: d
+            for d in (
+                logit_gradient_route_jacobian(model),
+                weight_gradient(model),
+                bias_gradient(model),
+                input_gradient(model),
+            )
+        }
     classes, features = range(1, 3), range(1, 3)
 
     def at(derivation: Derivation, **indices: int) -> sympy.Expr:
@@ -381,17 +404,23 @@ def _case_text(case: dict[str, int]) -> str:
     return "$(" + ", ".join(str(case[name]) for name in sorted(case, key=("j", "c").index)) + ")$"
 
 
-def diagonal_mistake_context(numbers: IrisNumbers) -> dict[str, object]:
+def mistake_derivations() -> tuple[Derivation, Derivation]:
+    """The diagonal-only Jacobian, for every k (refuted) and at the iris sizes (for the seed's claim)."""
+    return diagonal_only_mistake(Model()), diagonal_only_mistake(iris_model())
+
+
+def diagonal_mistake_context(
+    numbers: IrisNumbers, mistakes: tuple[Derivation, Derivation] | None = None
+) -> dict[str, object]:
     """The seed answer's diagonal-only Jacobian: the refuted derivation, and its weight claim at the iris
-    point."""
-    mistake = diagonal_only_mistake(Model())
+    point (``mistakes``: :func:`mistake_derivations`, computed when not given)."""
+    mistake, concrete = mistakes if mistakes is not None else mistake_derivations()
     refuted = [step for step in mistake.steps if step.verdict == "refuted"]
     assert refuted and refuted[0].outcome.counterexample is not None, "the diagonal-only step must be refuted"
     model = iris_model()
     i = s.feature_index("i", 2)
     j = s.class_index("j", 2)
     # Chain rule through z_j (dz_j/dW_ij = x_i) applied to the mistaken dH/dz_j: the seed's claim.
-    concrete = diagonal_only_mistake(model)
     claim = concrete.result * s.x[i]
     truth = numbers.derivations["weights"].result
     rows = []
@@ -580,10 +609,50 @@ def batch_matrix_forms() -> list[dict[str, str]]:
     ]
 
 
-def proof_context() -> dict[str, object]:
-    """Everything ``templates/proof.tex.j2`` needs, as LaTeX strings (deterministic)."""
-    derivations = {d.name: d for d in all_derivations(Model())}
-    numbers = iris_numbers()
+@dataclass(frozen=True)
+class WorkedExamples:
+    """The iris numbers and the refuted diagonal-only Jacobian: the proof's concrete k = 2 material."""
+
+    numbers: IrisNumbers
+    diagonal: dict[str, object]
+
+
+def worked_examples(
+    derivations: Mapping[str, Derivation] | None = None,
+    mistakes: tuple[Derivation, Derivation] | None = None,
+) -> WorkedExamples:
+    """The iris example (from the symbolic-k ``derivations`` when given) and the diagonal-only mistake
+    (from ``mistakes`` when given: :func:`mistake_derivations`)."""
+    numbers = iris_numbers(derivations)
+    return WorkedExamples(numbers, diagonal_mistake_context(numbers, mistakes))
+
+
+#: The symbolic-k derivations the proof shows, in order: the main results, then the extensions.
+EXTENSION_NAMES: tuple[str, ...] = (
+    "bce_logits",
+    "label_smoothing",
+    "temperature",
+    "weight_decay",
+    "hessian",
+    "hessian_psd",
+    "hessian_null",
+)
+
+
+def proof_context(
+    derivations: dict[str, Derivation] | None = None, examples: WorkedExamples | None = None
+) -> dict[str, object]:
+    """Everything ``templates/proof.tex.j2`` needs, as LaTeX strings (deterministic).
+
+    ``derivations`` (every symbolic-k derivation by name: :func:`derive.derivation.all_derivations` and
+    :func:`derive.derivation.extension_derivations`) and ``examples`` are computed here when not given; the
+    build passes the ones it computed once for the proof, the reference module and the derivation dump.
+    """
+    if derivations is None:
+        derivations = {d.name: d for d in [*all_derivations(Model()), *extension_derivations()]}
+    if examples is None:
+        examples = worked_examples(derivations)
+    numbers = examples.numbers
     exact_rows = [
         {
             "quantity": to_latex(derivations[name].quantity),
@@ -609,30 +678,7 @@ def proof_context() -> dict[str, object]:
         "matrix_forms": matrix_forms(),
         "batch_matrix_forms": batch_matrix_forms(),
         "iris": iris_context(numbers),
-        "diagonal": diagonal_mistake_context(numbers),
+        "diagonal": examples.diagonal,
         "case_one": case_one_context(numbers, derivations["logits"]),
-        "extensions": [derivation_context(d) for d in extension_derivations()],
+        "extensions": [derivation_context(derivations[name]) for name in EXTENSION_NAMES],
     }
-
-
-def extension_derivations() -> list[Derivation]:
-    """Beyond plain softmax cross-entropy: sigmoid + BCE, label smoothing, temperature, weight decay."""
-    from derive.derivation import (
-        hessian_logits,
-        hessian_null_space,
-        hessian_quadratic_form,
-        label_smoothing_gradient,
-        sigmoid_logit_gradient,
-        temperature_gradient,
-        weight_decay_gradient,
-    )
-
-    return [
-        sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce")),
-        label_smoothing_gradient(Model()),
-        temperature_gradient(Model()),
-        weight_decay_gradient(Model()),
-        hessian_logits(Model()),
-        hessian_quadratic_form(Model()),
-        hessian_null_space(Model()),
-    ]

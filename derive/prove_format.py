@@ -7,11 +7,12 @@ from collections.abc import Sequence
 
 import sympy
 
+from derive.choices import FORMATS
 from derive.derivation import RULES, Derivation, Step
 from derive.equivalence import Assumption
 from derive.latex_printer import to_latex
 
-FORMATS: tuple[str, ...] = ("text", "latex", "json")
+__all__ = ["FORMATS", "as_json", "as_latex", "as_markdown", "as_text"]
 
 
 def _text(expr: sympy.Expr) -> str:
@@ -119,4 +120,35 @@ def as_latex(derivations: Sequence[Derivation]) -> str:
         blocks.append(
             f"% {derivation.title}\n\\begin{{align*}}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
         )
+    return "\n".join(blocks)
+
+
+def _markdown_note(step: Step) -> str:
+    note = f"{step.rule}: {RULES[step.rule]}"
+    if step.assumptions:
+        note += "; assumes " + "; ".join(a.value for a in step.assumptions)
+    return f"{note}: {step.verdict}"
+
+
+def as_markdown(derivations: Sequence[Derivation]) -> str:
+    """Each derivation as a heading and a ``$$\\begin{aligned}...$$`` block (MathJax), one row per step
+    with its rule and verdict; the results with and without assumptions below."""
+    blocks: list[str] = []
+    for derivation in derivations:
+        rows = [f"& {to_latex(derivation.quantity)}"]
+        for step in derivation.steps:
+            rows.append(
+                f"&= {to_latex(step.after)} && \\text{{{_escape_text(_markdown_note(step))}}}"
+            )
+        lines = [
+            f"**{derivation.title}**",
+            "",
+            "$$\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}$$",
+            "",
+            f"- result without assumptions: ${to_latex(derivation.result_unassumed)}$",
+        ]
+        if derivation.assumptions:
+            assumed = "; ".join(a.value for a in derivation.assumptions)
+            lines.append(f"- result: ${to_latex(derivation.result)}$ (assumes {assumed})")
+        blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)

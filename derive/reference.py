@@ -9,20 +9,14 @@ table does not cover raises instead of printing something wrong.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy
 from sympy import Derivative, Indexed, KroneckerDelta, Sum
 
 from derive import symbols as s
-from derive.derivation import (
-    Derivation,
-    label_smoothing_gradient,
-    sigmoid_logit_gradient,
-    temperature_gradient,
-    weight_decay_gradient,
-)
+from derive.derivation import Derivation, all_derivations, extension_derivations
 from derive.equivalence import Assumption, apply_assumptions, canonical
 from derive.errors import EmitError
 from derive.loss import Model
@@ -41,12 +35,16 @@ class Piece:
 
 
 def _match(expr: sympy.Expr) -> Piece:
-    """The NumPy spelling of a canonical index-form piece (``Sum(y[s])``, ``y[i]``, ...)."""
+    """The NumPy spelling of a canonical index-form piece (``Sum(y[s])``, ``y[i]``, ...).
+
+    The row sums of dense targets are computed once per block of rows (``target_sums``) and shared by the
+    loss, the gradient and the finiteness check of the targets.
+    """
     if isinstance(expr, Sum) and len(expr.limits) == 1:
         body = expr.function
         index = expr.limits[0][0]
         if isinstance(body, Indexed) and body.base == s.y and body.indices == (index,):
-            return Piece("targets.sum(axis=-1)", "1")
+            return Piece("target_sums", "1")
         if isinstance(body, sympy.Mul) and set(body.args) == {s.y[index], s.z[index]}:
             return Piece("np.einsum('nk,nk->n', targets, logits)", "logits[rows, labels]")
         if isinstance(body, sympy.exp) and body.args[0] == s.z[index]:
@@ -88,32 +86,38 @@ def loss_expressions(lse_route: Derivation) -> tuple[str, str]:
     return dense, labels
 
 
-def gradient_statements(logit_route: Derivation) -> tuple[list[str], list[str]]:
-    """In-place statements turning ``grad`` (the probabilities) into dH/dz, dense and labels.
+@dataclass(frozen=True)
+class GradientPieces:
+    """The logit gradient a_i F - G as the kernel applies it to ``grad`` = probabilities * ``unit``.
 
-    The exact result has the form a_i * F - G: ``grad *= F`` then ``grad -= G``. With one-hot targets
-    (labels), F = 1 and G = delta_ic, printed as a scatter into the labels' entries.
+    ``unit`` is the factor every gradient entry carries (1/N for the mean, 1/T with a temperature), so the
+    row factor F joins the one multiply that normalizes the exponentials, and G is subtracted times
+    ``unit``: dense targets arrive already multiplied by it, and a one-hot G is a scatter of ``unit``.
     """
+
+    dense_row_factor: str
+    dense_statements: list[str]
+    label_statements: list[str]
+
+
+def gradient_statements(logit_route: Derivation) -> GradientPieces:
+    """The pieces of the exact result a_i * F - G, for dense targets and for labels (one-hot targets:
+    F = 1 and G = delta_ic, printed as a scatter into the labels' entries)."""
     i = _free_index(logit_route)
     exact = canonical(logit_route.result_unassumed)
     scale = exact.coeff(s.a[i])
     rest = sympy.expand(exact - s.a[i] * scale)
-    dense: list[str] = []
-    if scale != 1:
-        dense.append(f"grad *= {_match(scale).dense.replace('axis=-1)', 'axis=-1, keepdims=True)')}")
     if rest != -s.y[i]:
         raise UnprintableError(f"unexpected remainder {rest} in the logit gradient")
-    dense.append("grad -= targets")
+    dense_factor = _match(scale).dense if scale != 1 else "np.ones_like(target_sums)"
     one_hot = apply_assumptions(exact, [Assumption.ONE_HOT])
-    labels: list[str] = []
     label_scale = sympy.expand(one_hot).coeff(s.a[i])
     if label_scale != 1:
         raise UnprintableError(f"one-hot gradient scale {label_scale} is not 1")
     label_rest = sympy.expand(one_hot - s.a[i])
     if not (isinstance(-label_rest, KroneckerDelta)):
         raise UnprintableError(f"unexpected one-hot remainder {label_rest}")
-    labels.append("grad[rows, labels] -= 1")
-    return dense, labels
+    return GradientPieces(dense_factor, ["grad -= targets"], ["grad[rows, labels] -= unit"])
 
 
 def sigmoid_gradient_statements(sigmoid_route: Derivation) -> list[str]:
@@ -132,13 +136,10 @@ def sigmoid_gradient_statements(sigmoid_route: Derivation) -> list[str]:
     return ["grad -= targets"]
 
 
-def hessian_scale_expressions() -> tuple[str, str]:
+def hessian_scale_expressions(hessian: Derivation) -> tuple[str, str]:
     """The per-row factor of the softmax cross-entropy Hessian, dense and labels, printed from the checked
-    derivation ``hessian_logits``: its result is (sum_n y_n) (a_i delta_ij - a_i a_j)."""
-    from derive.derivation import hessian_logits
-    from derive.loss import Model
-
-    result = hessian_logits(Model()).result
+    derivation ``hessian``: its result is (sum_n y_n) (a_i delta_ij - a_i a_j)."""
+    result = hessian.result
     sums = [factor for factor in sympy.Mul.make_args(result) if isinstance(factor, Sum)]
     if len(sums) != 1:
         raise UnprintableError(f"the Hessian {result} has no single target-sum factor")
@@ -168,11 +169,11 @@ def label_smoothing_statements(smoothing_route: Derivation) -> list[str]:
         raise UnprintableError(f"unexpected one-hot weight {scatter} in the label-smoothing gradient")
     if spread != s.epsilon / smoothing_route.model.classes:
         raise UnprintableError(f"unexpected uniform term {spread} in the label-smoothing gradient")
-    return ["grad[rows, labels] -= 1 - label_smoothing", "grad -= label_smoothing / k"]
+    return ["grad[rows, labels] -= unit * (1 - label_smoothing)", "grad -= unit * label_smoothing / k"]
 
 
-def temperature_statements(temperature_route: Derivation) -> list[str]:
-    """In-place statement applying the 1/T factor of the checked derivation ``temperature``.
+def temperature_factor(temperature_route: Derivation) -> str:
+    """The 1/T factor of the checked derivation ``temperature`` (it joins the gradient's ``unit``).
 
     Its exact result is (softmax(z / T)_i sum_n y_n - y_i) / T: the gradient at the scaled logits z / T
     (the plain logit gradient) times 1 / T.
@@ -185,7 +186,7 @@ def temperature_statements(temperature_route: Derivation) -> list[str]:
     inner = sympy.Mul(*[factor for factor in sympy.Mul.make_args(result) if factor.has(s.z[i])])
     if sympy.expand(inner).coeff(s.y[i]) != -1:
         raise UnprintableError(f"unexpected temperature gradient {inner} inside the 1/T factor")
-    return ["grad /= temperature"]
+    return "1 / temperature"
 
 
 def weight_decay_pieces(decay_route: Derivation) -> tuple[str, str]:
@@ -242,30 +243,49 @@ def derivation_lines(derivations: Sequence[Derivation]) -> list[str]:
     return lines
 
 
-def reference_context(
-    logit_route: Derivation, lse_route: Derivation, derivations: Sequence[Derivation]
-) -> dict[str, object]:
-    """Everything the reference-module template shows, printed from the derivations."""
-    loss_dense, loss_labels = loss_expressions(lse_route)
-    dense, labels = gradient_statements(logit_route)
-    sigmoid_statements = sigmoid_gradient_statements(sigmoid_logit_gradient(Model(loss_kind="sigmoid-bce")))
-    # Hardcoded: the Hessian is not derived by the engine yet (TODO: derive.derivation.hessian_logits).
-    hessian_dense, hessian_labels = hessian_scale_expressions()
-    decay_loss, decay_grad = weight_decay_pieces(weight_decay_gradient(Model()))
+def checked_derivations() -> dict[str, Derivation]:
+    """Every derivation the module is printed from, by name (computed here; the build shares its own)."""
+    return {d.name: d for d in [*all_derivations(Model()), *extension_derivations()]}
+
+
+#: The derivations whose results the module docstring lists, in order.
+DOCSTRING_DERIVATIONS: tuple[str, ...] = (
+    "jacobian",
+    "logits",
+    "logits_lse",
+    "weights",
+    "bias",
+    "inputs",
+    "batch_weights",
+    "batch_bias",
+)
+
+
+def reference_context(derivations: Mapping[str, Derivation] | None = None) -> dict[str, object]:
+    """Everything the reference-module template shows, printed from the checked ``derivations`` (by name:
+    the main results and the extensions; computed when not given)."""
+    if derivations is None:
+        derivations = checked_derivations()
+    loss_dense, loss_labels = loss_expressions(derivations["logits_lse"])
+    gradient = gradient_statements(derivations["logits"])
+    sigmoid_statements = sigmoid_gradient_statements(derivations["bce_logits"])
+    hessian_dense, hessian_labels = hessian_scale_expressions(derivations["hessian"])
+    decay_loss, decay_grad = weight_decay_pieces(derivations["weight_decay"])
     return {
-        "derivation_lines": derivation_lines(derivations),
+        "derivation_lines": derivation_lines([derivations[name] for name in DOCSTRING_DERIVATIONS]),
         "loss_dense_expression": loss_dense,
         "loss_label_expression": loss_labels,
-        "grad_logits_dense_statements": dense,
-        "grad_logits_label_statements": labels,
+        "grad_logits_dense_row_factor": gradient.dense_row_factor,
+        "grad_logits_dense_statements": gradient.dense_statements,
+        "grad_logits_label_statements": gradient.label_statements,
         "grad_weights_expression": "inputs.T @ grad_logits",
         "grad_bias_expression": "grad_logits.sum(axis=0)",
         "grad_inputs_expression": "grad_logits @ weights.T",
         "sigmoid_grad_statements": sigmoid_statements,
         "hessian_scale_expression": hessian_dense,
         "hessian_scale_label_expression": hessian_labels,
-        "label_smoothing_label_statements": label_smoothing_statements(label_smoothing_gradient(Model())),
-        "temperature_grad_statements": temperature_statements(temperature_gradient(Model())),
+        "label_smoothing_label_statements": label_smoothing_statements(derivations["label_smoothing"]),
+        "temperature_grad_factor": temperature_factor(derivations["temperature"]),
         "weight_decay_loss_expression": decay_loss,
         "weight_decay_grad_expression": decay_grad,
     }

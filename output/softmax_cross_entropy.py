@@ -20,7 +20,7 @@ What was derived and checked symbolically:
         = Sum(A[m, j] - Y[m, j], (m, 1, N))/N    (when the targets sum to 1: sum_j y_j = 1)
 
 The loss and gradient formulas below are the checked expressions, inserted verbatim; the code around
-them only validates input, max-shifts the logits and walks over the rows in cache-sized chunks.
+them only validates input, max-shifts the logits and walks over the rows in cache-sized blocks.
 
 Conventions
 -----------
@@ -30,8 +30,12 @@ Conventions
   which equals ``a - y`` only for rows that sum to 1.
 * ``reduction`` is ``"mean"`` (divide by N), ``"sum"`` or ``"none"`` (the per-row losses); the
   gradients are those of the reduced loss.
-* Stability: every softmax and log-sum-exp is max-shifted (each row minus its maximum), so results
-  stay finite and accurate for logits of any finite size (checked for |z| up to 1e4 in float64).
+* Stability: every softmax and log-sum-exp is max-shifted, so results stay finite and accurate for
+  logits of any finite size (checked for |z| up to 1e4 in float64).  The loss and gradient functions
+  shift a whole block of rows by the block's maximum M (no exponential exceeds 1), or by 0 when
+  |M| <= 16 (no exponential exceeds exp(16)), and redo, with the row's own maximum, any row whose
+  exponentials sum to less than 2**-20 (its maximum lies far below the shift, and its exponentials
+  could underflow); ``softmax`` and ``log_softmax`` shift each row by its maximum.
   The loss expressions are invariant under adding one constant to a row (``log_sum_exp`` moves by
   the constant times the row's target sum, the target-weighted logits by the same amount), so they
   are evaluated on the max-shifted logits with the log-sum-exp of those shifted logits.
@@ -43,17 +47,25 @@ Conventions
   A row whose logits are all -inf has no softmax and raises ValueError.
 * Invalid input raises ValueError naming what is wrong and where: NaN or +inf logits (first bad
   position), non-finite dense targets, labels out of range (first bad row and value), shapes that
-  do not match (both shapes), unsupported dtypes, an unknown reduction.
-* dtypes: float32 in gives float32 out, float64 gives float64 (every returned array and scalar has
-  the dtype of the logits; mixed-precision dense targets are used as given, never copied).  Row sums
-  of exponentials and the sum over rows of the loss are accumulated in at least float64 and the
-  results are cast back to the logits dtype.
+  do not match (both shapes), unsupported dtypes, masked arrays (``numpy.ma``; mask with -inf
+  instead), an axis out of range, an unknown reduction, parameters that are not real numbers.
+* dtypes: logits must be float32 or float64 (float16 would sum in float16, float128 is not
+  portable: both raise ValueError).  float32 in gives float32 out, float64 gives float64 (every
+  returned array and scalar has the dtype of the logits).  Dense float32/float64 targets are used as
+  given, never copied; float16 and integer dense targets are converted to the logits' dtype, integers
+  only if exactly representable there (at most 2**24 for float32, 2**53 for float64).
+* Accumulation: the row sums of exponentials (each term in (0, 1], no cancellation) are accumulated
+  by BLAS in the logits' dtype with many partial sums (in float32 a relative error of a few units of
+  2**-24 for thousands of classes, as in PyTorch's float32 kernels); the per-row losses and their sum
+  over rows are accumulated in float64 and the results are cast back to the logits dtype.
 * Complex logits are accepted by ``cross_entropy`` only, for complex-step differentiation:
   ``imag(cross_entropy(z + 1j*h*e_m)) / h`` is dH/dz_m for tiny h (say 1e-30).  The max-shift uses
   the real part; the result is not a meaningful loss otherwise.
-* Memory: rows are processed in chunks of about 65536 elements; beyond the returned arrays
-  only chunk-sized scratch buffers are allocated (``loss_and_grads`` also allocates the logits
-  ``X W + b``, which are then overwritten in place by their gradient).
+* Memory and speed: rows are processed in blocks of about 1 MiB; beyond the returned arrays only
+  block-sized scratch buffers are allocated (``loss_and_grads`` also allocates the logits ``X W + b``,
+  which are then overwritten in place by their gradient).  Per block: one maximum, one subtraction,
+  one exponential, one BLAS row sum, the checked loss expression, and one multiply that normalizes
+  the exponentials and applies every factor of the gradient (1/N, 1/T, the dense row factor) at once.
 
 Label smoothing, temperature and weight decay
 ---------------------------------------------
@@ -83,7 +95,9 @@ Sigmoid + binary cross-entropy (multi-label)
 --------------------------------------------
 ``binary_cross_entropy_with_logits`` treats each of the k classes as its own yes/no question:
 ``s = sigmoid(z)`` elementwise, targets are real numbers in [0, 1] of shape (N, k), and the loss of
-a row is ``H = -sum_j [y_j log s_j + (1 - y_j) log(1 - s_j)]``, reduced over the rows as above.  It
+a row is ``H = -sum_j [y_j log s_j + (1 - y_j) log(1 - s_j)]``.  As in PyTorch, ``"mean"`` is the
+mean over all N * k elements (the sum divided by N * k), ``"sum"`` the sum (0 for an empty batch of
+shape (0, k); its mean is NaN), and ``"none"`` the (N,) per-row sums over the classes.  It
 is evaluated as ``sum_j [max(z_j, 0) (1 - y_j) + max(-z_j, 0) y_j + log1p(exp(-|z_j|))]``: every
 term is nonnegative and no exponential can overflow, so it is finite and accurate for logits of any
 finite size (checked for |z| up to 1e4 in float64).  Its gradient ``dH/dz_j = s_j - y_j`` is the
@@ -104,6 +118,7 @@ N = 4096, k = 100 in float64 that is 328 MB): prefer ``hessian_vector_product``,
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -131,8 +146,17 @@ Array = npt.NDArray[Any]
 Loss = np.inexact[Any] | npt.NDArray[np.inexact[Any]]
 
 _REDUCTIONS = ("mean", "sum", "none")
-# Elements per chunk of rows: a chunk of shifted logits and one of exponentials stay in L2 cache.
-_CHUNK_ELEMENTS = 65536
+# float16 would sum in float16 (70,000 zeros give a loss of inf) and float128 is not portable: refused.
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_COMPLEX_DTYPES = (np.dtype(np.complex64), np.dtype(np.complex128))
+# Bytes per block of rows: a block of shifted logits, one of exponentials and one of targets stay in the
+# L2 cache.
+_BLOCK_BYTES = 1 << 20
+# A row whose exponentials (shifted by its block's maximum) sum to less than this is redone with its own
+# maximum: its maximum may lie so far below the block's that its exponentials underflow.
+_MIN_SHARED_SUM = 2.0**-20
+# A block whose maximum lies in [-16, 16] is exponentiated unshifted (exp(16) * k cannot overflow).
+_UNSHIFTED_BOUND = 16.0
 
 
 class LossAndGradLogits(NamedTuple):
@@ -154,9 +178,9 @@ class LossAndGrads(NamedTuple):
 # --- the checked expressions, verbatim ------------------------------------------------------------
 
 
-def _dense_loss_expression(log_sum_exp: Array, targets: Array, logits: Array) -> Array:
-    """Per-row loss for dense targets (checked expression)."""
-    result: Array = targets.sum(axis=-1) * log_sum_exp - np.einsum('nk,nk->n', targets, logits)
+def _dense_loss_expression(log_sum_exp: Array, target_sums: Array, targets: Array, logits: Array) -> Array:
+    """Per-row loss for dense targets (checked expression; ``target_sums`` are the targets' row sums)."""
+    result: Array = target_sums * log_sum_exp - np.einsum('nk,nk->n', targets, logits)
     return result
 
 
@@ -166,15 +190,22 @@ def _label_loss_expression(log_sum_exp: Array, logits: Array, rows: Array, label
     return result
 
 
+def _dense_grad_row_factor(target_sums: Array) -> Array:
+    """The factor F of dH/dz = a F - y per row, dense targets (checked expression)."""
+    result: Array = target_sums
+    return result
+
+
 def _dense_grad_statements(grad: Array, targets: Array) -> None:
-    """Turn softmax probabilities ``grad`` into dH/dz in place, dense targets (checked statements)."""
-    grad *= targets.sum(axis=-1, keepdims=True)
+    """Turn ``grad`` = a F * unit into dH/dz * unit in place, dense targets already multiplied by ``unit``
+    (checked statements)."""
     grad -= targets
 
 
-def _label_grad_statements(grad: Array, rows: Array, labels: Array) -> None:
-    """Turn softmax probabilities ``grad`` into dH/dz in place, integer labels (checked statements)."""
-    grad[rows, labels] -= 1
+def _label_grad_statements(grad: Array, rows: Array, labels: Array, unit: float) -> None:
+    """Turn ``grad`` = probabilities * unit into dH/dz * unit in place, integer labels (checked
+    statements)."""
+    grad[rows, labels] -= unit
 
 
 def _smoothed_label_loss_expression(
@@ -193,16 +224,20 @@ def _smoothed_label_loss_expression(
     return result
 
 
-def _smoothed_label_grad_statements(grad: Array, rows: Array, labels: Array, label_smoothing: float) -> None:
-    """Turn probabilities ``grad`` into dH/dz in place, smoothed integer labels (checked statements)."""
+def _smoothed_label_grad_statements(
+    grad: Array, rows: Array, labels: Array, label_smoothing: float, unit: float
+) -> None:
+    """Turn ``grad`` = probabilities * unit into dH/dz * unit in place, smoothed integer labels (checked
+    statements)."""
     k = grad.shape[-1]
-    grad[rows, labels] -= 1 - label_smoothing
-    grad -= label_smoothing / k
+    grad[rows, labels] -= unit * (1 - label_smoothing)
+    grad -= unit * label_smoothing / k
 
 
-def _temperature_grad_statements(grad: Array, temperature: float) -> None:
-    """Turn dH/d(z / T) into dH/dz in place (checked statements: the 1/T factor)."""
-    grad /= temperature
+def _temperature_grad_factor(temperature: float) -> float:
+    """The factor from dH/d(z / T) to dH/dz (checked expression: 1/T)."""
+    result: float = 1 / temperature
+    return result
 
 
 def _weight_decay_loss_expression(weights: Array, weight_decay: float) -> float:
@@ -240,9 +275,9 @@ def _sigmoid_grad_statements(grad: Array, targets: Array) -> None:
     grad -= targets
 
 
-def _dense_hessian_scale(targets: Array) -> Array:
+def _dense_hessian_scale(target_sums: Array) -> Array:
     """Per-row factor sum(y) of the softmax cross-entropy Hessian, dense targets."""
-    result: Array = np.asarray(targets.sum(axis=-1))
+    result: Array = np.asarray(target_sums)
     return result
 
 
@@ -254,10 +289,19 @@ def _label_hessian_scale(rows: int, dtype: np.dtype[Any]) -> Array:
 # --- validation ------------------------------------------------------------------------------------
 
 
+def _array(value: npt.ArrayLike, name: str) -> Array:
+    """``np.asarray(value)``, refusing masked arrays (their mask would be dropped silently)."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise ValueError(
+            f"{name} is a masked array: its mask would be ignored; mask a class by a logit of -inf instead"
+        )
+    return np.asarray(value)
+
+
 def _real_floating(value: npt.ArrayLike, name: str, *, allow_complex: bool = False) -> Array:
-    array = np.asarray(value)
+    array = _array(value, name)
     kind = array.dtype.kind
-    if kind == "c" and allow_complex:
+    if kind == "c" and allow_complex and array.dtype in _COMPLEX_DTYPES:
         if not np.isfinite(array.imag).all():
             position = _first_position(~np.isfinite(array.imag))
             raise ValueError(f"{name}{position} has a non-finite imaginary part {array[position]}")
@@ -267,7 +311,7 @@ def _real_floating(value: npt.ArrayLike, name: str, *, allow_complex: bool = Fal
             f"{name} has complex dtype {array.dtype}: complex logits are accepted only by cross_entropy, "
             "for complex-step differentiation"
         )
-    if kind != "f":
+    if array.dtype not in _FLOAT_DTYPES:
         raise ValueError(
             f"{name} must be a floating-point array (float32 or float64), got dtype {array.dtype}"
         )
@@ -278,11 +322,13 @@ def _first_position(mask: Array) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(mask)[0])
 
 
-def _logits_matrix(logits: npt.ArrayLike, name: str = "logits", *, allow_complex: bool = False) -> Array:
+def _logits_matrix(
+    logits: npt.ArrayLike, name: str = "logits", *, allow_complex: bool = False, allow_empty: bool = False
+) -> Array:
     array = _real_floating(logits, name, allow_complex=allow_complex)
     if array.ndim != 2:
         raise ValueError(f"{name} must have shape (N, k), got shape {array.shape}")
-    if array.shape[0] == 0 or array.shape[1] == 0:
+    if (array.shape[0] == 0 and not allow_empty) or array.shape[1] == 0:
         raise ValueError(f"{name} must have at least one row and one class, got shape {array.shape}")
     return array
 
@@ -292,22 +338,34 @@ def _check_reduction(reduction: str) -> None:
         raise ValueError(f"reduction must be one of 'mean', 'sum', 'none', got {reduction!r}")
 
 
+def _real_number(value: object, name: str) -> float:
+    """A Python or NumPy real number (not a string, a bool or an array) as a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    return float(value)
+
+
 def _check_label_smoothing(label_smoothing: float) -> float:
-    value = float(label_smoothing)
+    value = _real_number(label_smoothing, "label_smoothing")
     if not 0.0 <= value < 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}")
     return value
 
 
 def _check_temperature(temperature: float) -> float:
-    value = float(temperature)
+    value = _real_number(temperature, "temperature")
     if not 0.0 < value < np.inf:
         raise ValueError(f"temperature must be positive and finite, got {temperature!r}")
+    if value < np.finfo(np.float64).tiny:
+        raise ValueError(
+            f"temperature must be positive and finite, and at least {np.finfo(np.float64).tiny:g} "
+            f"(1 / temperature must be finite), got {temperature!r}"
+        )
     return value
 
 
 def _check_weight_decay(weight_decay: float, reduction: str) -> float:
-    value = float(weight_decay)
+    value = _real_number(weight_decay, "weight_decay")
     if not 0.0 <= value < np.inf:
         raise ValueError(f"weight_decay must be nonnegative and finite, got {weight_decay!r}")
     if value and reduction == "none":
@@ -318,9 +376,15 @@ def _check_weight_decay(weight_decay: float, reduction: str) -> float:
     return value
 
 
-def _split_targets(targets: npt.ArrayLike, shape: tuple[int, ...]) -> tuple[Array | None, Array | None]:
-    """Return (labels, None) for integer labels of shape (N,) or (None, dense) for shape (N, k)."""
-    array = np.asarray(targets)
+def _split_targets(
+    targets: npt.ArrayLike, shape: tuple[int, ...], dtype: np.dtype[Any]
+) -> tuple[Array | None, Array | None]:
+    """Return (labels, None) for integer labels of shape (N,) or (None, dense) for shape (N, k).
+
+    Dense float32/float64 targets are used as given; float16 and integer targets are converted to the real
+    dtype of the logits (``dtype``), integers only when every value is exactly representable there.
+    """
+    array = _array(targets, "targets")
     n, k = shape
     if array.ndim == 1 and array.shape[0] == n:
         if array.dtype.kind not in "iu":
@@ -337,18 +401,40 @@ def _split_targets(targets: npt.ArrayLike, shape: tuple[int, ...]) -> tuple[Arra
             )
         return array, None
     if array.shape == shape:
-        if array.dtype.kind not in "fiu":
-            raise ValueError(f"dense targets must be real numbers, got dtype {array.dtype}")
-        return None, array
+        return None, _dense_targets(array, np.dtype(dtype.char.lower()) if dtype.kind == "c" else dtype)
     raise ValueError(
         f"targets shape {array.shape} does not match logits shape {shape}: expected integer labels "
         f"of shape ({n},) or dense targets of shape {shape}"
     )
 
 
-def _bad_row_max(chunk: Array, row_max: Array, start: int, name: str) -> ValueError:
-    """The error for the first chunk row whose maximum is not finite (NaN, +inf, or an all -inf row)."""
-    row = int(np.argmax(~np.isfinite(row_max)))
+def _dense_targets(array: Array, real: np.dtype[Any]) -> Array:
+    if array.dtype in _FLOAT_DTYPES:
+        return array
+    if array.dtype == np.float16:
+        return array.astype(real)
+    if array.dtype.kind not in "iu":
+        raise ValueError(
+            f"dense targets must be float32, float64, float16 or integers, got dtype {array.dtype}"
+        )
+    exact = 2 ** (np.finfo(real).nmant + 1)  # every integer up to this is exactly a float of ``real``
+    too_large = np.abs(array.astype(np.float64)) > exact
+    if too_large.any():
+        row, column = _first_position(too_large)
+        raise ValueError(
+            f"targets[{row}, {column}] = {array[row, column]} is not exactly representable in {real} "
+            f"(integer dense targets must be at most 2**{np.finfo(real).nmant + 1} in magnitude)"
+        )
+    return array.astype(real)
+
+
+def _bad_row_max(
+    chunk: Array, row_max: Array, start: int, name: str, rows: Array | None = None
+) -> ValueError:
+    """The error for the first chunk row whose maximum is not finite (NaN, +inf, or an all -inf row);
+    ``rows`` are the chunk rows ``row_max`` belongs to (every row when not given)."""
+    position = int(np.argmax(~np.isfinite(row_max)))
+    row = position if rows is None else int(rows[position])
     values = chunk[row].real
     bad = np.flatnonzero(np.isnan(values) | np.isposinf(values))
     if bad.size:
@@ -361,28 +447,99 @@ def _bad_row_max(chunk: Array, row_max: Array, start: int, name: str) -> ValueEr
     )
 
 
-def _check_dense_chunk(chunk: Array, start: int) -> None:
-    if chunk.dtype.kind == "f" and not np.isfinite(chunk @ np.ones(chunk.shape[1], chunk.dtype)).all():
+def _dense_target_sums(chunk: Array, start: int) -> Array:
+    """The row sums of a block of dense targets (BLAS), after checking that every target is finite (a row
+    sum is finite when every entry is, so the entries are only searched when a sum is not)."""
+    sums: Array = chunk @ np.ones(chunk.shape[1], chunk.dtype)
+    if not np.isfinite(sums).all():
         bad = ~np.isfinite(chunk)
         if bad.any():
             row, column = _first_position(bad)
             raise ValueError(
                 f"targets[{start + row}, {column}] is {chunk[row, column]}: dense targets must be finite"
             )
+    return sums
 
 
-# --- the chunked kernel -----------------------------------------------------------------------------
+# --- the blocked kernel -----------------------------------------------------------------------------
 
 
-def _dense_row_losses(log_sum_exp: Array, targets: Array, shifted: Array) -> Array:
-    losses = _dense_loss_expression(log_sum_exp, targets, shifted)
+def _dense_row_losses(log_sum_exp: Array, target_sums: Array, targets: Array, shifted: Array) -> Array:
+    losses = _dense_loss_expression(log_sum_exp, target_sums, targets, shifted)
     nan_rows = np.flatnonzero(np.isnan(losses))
     if nan_rows.size:
         # 0 * -inf from a zero target on a masked class: that term is 0 (0 * log 0 = 0).
         row_targets = targets[nan_rows]
         unmasked = np.where(row_targets != 0, shifted[nan_rows], 0)
-        losses[nan_rows] = _dense_loss_expression(log_sum_exp[nan_rows], row_targets, unmasked)
+        losses[nan_rows] = _dense_loss_expression(
+            log_sum_exp[nan_rows], target_sums[nan_rows], row_targets, unmasked
+        )
     return losses
+
+
+def _accumulator(array: Array) -> np.dtype[Any]:
+    return np.result_type(array.dtype, np.float64)
+
+
+def _block_rows(n: int, k: int, itemsize: int) -> int:
+    return max(1, min(n, _BLOCK_BYTES // (k * itemsize)))
+
+
+def _shift_and_exponentiate(
+    chunk: Array,
+    buffer: Array,
+    exps: Array,
+    ones: Array | None,
+    temperature: float,
+    start: int,
+    name: str,
+    may_leave_unshifted: bool,
+) -> tuple[Array, Array]:
+    """The block's shifted logits (over T) and the row sums of their exponentials, written to ``exps``.
+
+    The whole block is shifted by one number, its maximum M (one reduction instead of one per row), so
+    no exponential exceeds 1 and none overflows; when |M| <= ``_UNSHIFTED_BOUND`` (and T = 1) the shift
+    is 0 instead, which saves the subtraction: no exponential exceeds exp(16) then. A row whose own
+    maximum lies far below the shift would lose its exponentials to underflow, so any row whose sum
+    falls below ``_MIN_SHARED_SUM`` is redone with its own maximum (a row of sum s has its maximum within
+    log(k / s) of the shift, so the rows kept lose no accuracy that matters). Returns the shifted logits
+    (``chunk`` itself when unshifted, else ``buffer``) and the row sums, accumulated by BLAS in the
+    logits' dtype. NaN, +inf and rows masked everywhere raise ValueError here.
+    """
+    real = chunk.real if chunk.dtype.kind == "c" else chunk
+    shift = real.max()
+    if not np.isfinite(shift):
+        raise _bad_row_max(chunk, real.max(axis=1), start, name)
+    if may_leave_unshifted and temperature == 1.0 and -_UNSHIFTED_BOUND <= shift <= _UNSHIFTED_BOUND:
+        shifted = chunk
+    else:
+        shifted = np.subtract(chunk, shift, out=buffer)
+        if temperature != 1.0:
+            shifted /= temperature
+    np.exp(shifted, out=exps)
+    if ones is not None:
+        sums: Array = exps @ ones
+    else:
+        sums = np.add.reduce(exps, axis=1, dtype=_accumulator(exps))
+    low = np.flatnonzero(sums.real < _MIN_SHARED_SUM)
+    if low.size:
+        row_max = real[low].max(axis=1)
+        if not np.isfinite(row_max).all():
+            raise _bad_row_max(chunk, row_max, start, name, low)
+        if shifted is chunk:  # never write into the caller's logits
+            np.copyto(buffer, chunk)
+            shifted = buffer
+        redone = chunk[low] - row_max[:, None]
+        if temperature != 1.0:
+            redone /= temperature
+        shifted[low] = redone
+        again = np.exp(redone)
+        exps[low] = again
+        if ones is not None:
+            sums[low] = again @ ones
+        else:
+            sums[low] = np.add.reduce(again, axis=1, dtype=_accumulator(exps))
+    return shifted, sums
 
 
 def _kernel(
@@ -397,50 +554,53 @@ def _kernel(
     label_smoothing: float = 0.0,
     temperature: float = 1.0,
 ) -> Array | None:
-    """Walk the rows in chunks; fill ``grad`` (may alias ``logits``) and return per-row losses.
+    """Walk the rows in blocks; fill ``grad`` (may alias ``logits``) and return per-row losses.
 
-    With a temperature, the shifted chunk is divided by T (the row maximum of z / T is max(z) / T, as
-    T > 0) and the gradient gets the 1/T factor; with label smoothing, dense chunk targets are smoothed
-    into a chunk-sized copy and labels use the smoothed label expressions.
-
-    Per chunk: row maximum (also the NaN/+inf/all-masked check), shifted = chunk - max into a
-    scratch buffer, exp(shifted) into the gradient rows (or a second scratch buffer), row sums, then
-    the checked loss expression on (log-sum-exp, shifted) and the checked gradient statements on the
-    normalized exponentials.
+    Per block (its scratch buffers stay in cache): the block's shift and exponentials
+    (:func:`_shift_and_exponentiate`), the row sums of dense targets once (also their finiteness check),
+    the checked loss expression on (log-sum-exp, shifted logits), then one multiply that normalizes the
+    exponentials and applies every factor of the gradient at once -- the dense row factor F, 1/N for
+    the mean and 1/T for a temperature (``unit``) -- and the checked statements that subtract the
+    targets times ``unit``. With label smoothing, dense targets are smoothed into a block-sized buffer.
     """
     n, k = logits.shape
     dtype = logits.dtype
     accumulate = np.result_type(dtype, np.float64)
-    is_complex = dtype.kind == "c"
-    rows_per_chunk = max(1, min(n, _CHUNK_ELEMENTS // k))
-    shifted_buffer = np.empty((rows_per_chunk, k), dtype=dtype)
-    exp_buffer = np.empty((rows_per_chunk, k), dtype=dtype) if grad is None else None
-    all_rows = np.arange(rows_per_chunk)
+    rows_per_block = _block_rows(n, k, dtype.itemsize)
+    shifted_buffer = np.empty((rows_per_block, k), dtype=dtype)
+    exp_buffer = np.empty((rows_per_block, k), dtype=dtype) if grad is None else None
+    unit = (1.0 / n if reduction == "mean" else 1.0) * (
+        _temperature_grad_factor(temperature) if temperature != 1.0 else 1.0
+    )
+    targets_buffer = None
+    if dense is not None and (label_smoothing or (grad is not None and unit != 1.0)):
+        targets_buffer = np.empty((rows_per_block, k), dtype=np.result_type(dense.dtype, dtype))
+    all_rows = np.arange(rows_per_block)
+    # Unshifted logits are read again after the exponentials are written: not when those overwrite them.
+    may_leave_unshifted = dtype.kind == "f" and (grad is None or not np.may_share_memory(grad, logits))
     # Row sums of exponentials (all positive, so no cancellation) by BLAS matrix-vector product.
     ones = np.ones(k, dtype=dtype) if dtype.kind == "f" else None
     losses = np.empty(n, dtype=accumulate) if need_loss else None
-    scale = 1.0 / n if reduction == "mean" else 1.0
-    for start in range(0, n, rows_per_chunk):
-        stop = min(n, start + rows_per_chunk)
+    for start in range(0, n, rows_per_block):
+        stop = min(n, start + rows_per_block)
         count = stop - start
         chunk = logits[start:stop]
-        shifted = shifted_buffer[:count]
         exps = grad[start:stop] if grad is not None else exp_buffer[:count]  # type: ignore[index]
-        row_max = (chunk.real if is_complex else chunk).max(axis=1)
-        if not np.isfinite(row_max).all():
-            raise _bad_row_max(chunk, row_max, start, name)
-        np.subtract(chunk, row_max[:, None], out=shifted)
-        if temperature != 1.0:
-            shifted /= temperature
-        np.exp(shifted, out=exps)
-        sums = exps @ ones if ones is not None else np.add.reduce(exps, axis=1, dtype=accumulate)
+        shifted, sums = _shift_and_exponentiate(
+            chunk, shifted_buffer[:count], exps, ones, temperature, start, name, may_leave_unshifted
+        )
         rows = all_rows[:count]
         chunk_labels = labels[start:stop] if labels is not None else None
         chunk_targets = dense[start:stop] if dense is not None else None
+        target_sums = None
         if chunk_targets is not None:
-            _check_dense_chunk(chunk_targets, start)
+            target_sums = _dense_target_sums(chunk_targets, start)
             if label_smoothing:
-                chunk_targets = (1 - label_smoothing) * chunk_targets + label_smoothing / k
+                smoothed = targets_buffer[:count]  # type: ignore[index]
+                np.multiply(chunk_targets, 1 - label_smoothing, out=smoothed)
+                smoothed += label_smoothing / k
+                chunk_targets = smoothed
+                target_sums = (1 - label_smoothing) * target_sums + label_smoothing
         if losses is not None:
             log_sum_exp = np.log(sums)
             if chunk_labels is not None and label_smoothing:
@@ -450,28 +610,38 @@ def _kernel(
             elif chunk_labels is not None:
                 losses[start:stop] = _label_loss_expression(log_sum_exp, shifted, rows, chunk_labels)
             else:
-                losses[start:stop] = _dense_row_losses(log_sum_exp, chunk_targets, shifted)  # type: ignore[arg-type]
+                losses[start:stop] = _dense_row_losses(
+                    log_sum_exp, target_sums, chunk_targets, shifted  # type: ignore[arg-type]
+                )
         if grad is not None:
-            exps *= (1.0 / sums).astype(dtype)[:, None]
+            factor = unit / sums
+            if chunk_targets is not None:
+                factor *= _dense_grad_row_factor(target_sums)  # type: ignore[arg-type]
+            exps *= factor.astype(dtype, copy=False)[:, None]
             if chunk_labels is not None and label_smoothing:
-                _smoothed_label_grad_statements(exps, rows, chunk_labels, label_smoothing)
+                _smoothed_label_grad_statements(exps, rows, chunk_labels, label_smoothing, unit)
             elif chunk_labels is not None:
-                _label_grad_statements(exps, rows, chunk_labels)
+                _label_grad_statements(exps, rows, chunk_labels, unit)
             else:
+                if unit != 1.0:
+                    scaled = targets_buffer[:count]  # type: ignore[index]
+                    np.multiply(chunk_targets, unit, out=scaled)
+                    chunk_targets = scaled
                 _dense_grad_statements(exps, chunk_targets)  # type: ignore[arg-type]
-            if temperature != 1.0:
-                _temperature_grad_statements(exps, temperature)
-            if scale != 1.0:
-                exps *= scale
     return losses
 
 
-def _reduce(losses: Array, reduction: str, dtype: np.dtype[Any]) -> Loss:
+def _reduce(losses: Array, reduction: str, dtype: np.dtype[Any], count: int | None = None) -> Loss:
+    """The per-row ``losses`` reduced: as they are, their sum, or their sum over ``count`` (default N).
+
+    An empty batch sums to 0; its mean is NaN (as in PyTorch).
+    """
     if reduction == "none":
         return losses.astype(dtype)
     total = losses.sum()
     if reduction == "mean":
-        total = total / losses.shape[0]
+        count = losses.shape[0] if count is None else count
+        total = total / count if count else np.nan
     scalar: np.inexact[Any] = dtype.type(total)
     return scalar
 
@@ -482,6 +652,7 @@ def _reduce(losses: Array, reduction: str, dtype: np.dtype[Any]) -> Loss:
 def softmax(logits: npt.ArrayLike, axis: int = -1) -> Array:
     """Max-shifted softmax along ``axis``; masked (-inf) entries get probability 0."""
     array = _real_floating(logits, "logits")
+    axis = _axis(array, axis)
     row_max = _max_along(array, axis)
     probabilities = np.subtract(array, row_max)
     np.exp(probabilities, out=probabilities)
@@ -492,14 +663,30 @@ def softmax(logits: npt.ArrayLike, axis: int = -1) -> Array:
 def log_softmax(logits: npt.ArrayLike, axis: int = -1) -> Array:
     """Max-shifted log-softmax along ``axis``: ``z - max - log(sum(exp(z - max)))``."""
     array = _real_floating(logits, "logits")
+    axis = _axis(array, axis)
     row_max = _max_along(array, axis)
     shifted = np.subtract(array, row_max)
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
 
+def _axis(array: Array, axis: int) -> int:
+    """``axis`` as a nonnegative axis of ``array``; ValueError for a non-integer or an axis out of range."""
+    if array.ndim == 0:
+        raise ValueError("logits must have at least one dimension, got a scalar")
+    try:
+        index = operator.index(axis)
+    except TypeError:
+        raise ValueError(f"axis must be an integer, got {axis!r}") from None
+    if not -array.ndim <= index < array.ndim:
+        raise ValueError(
+            f"axis {index} is out of range for logits with {array.ndim} dimensions (shape {array.shape})"
+        )
+    return index % array.ndim
+
+
 def _max_along(array: Array, axis: int) -> Array:
-    if array.ndim == 0 or array.shape[axis] == 0:
+    if array.shape[axis] == 0:
         raise ValueError(f"logits must have at least one entry along axis {axis}, got shape {array.shape}")
     row_max: Array = array.max(axis=axis, keepdims=True)
     if not np.isfinite(row_max).all():
@@ -535,7 +722,7 @@ def cross_entropy(
     label_smoothing = _check_label_smoothing(label_smoothing)
     temperature = _check_temperature(temperature)
     array = _logits_matrix(logits, allow_complex=True)
-    labels, dense = _split_targets(targets, array.shape)
+    labels, dense = _split_targets(targets, array.shape, array.dtype)
     losses = _kernel(
         array,
         labels,
@@ -568,7 +755,7 @@ def grad_logits(
     label_smoothing = _check_label_smoothing(label_smoothing)
     temperature = _check_temperature(temperature)
     array = _logits_matrix(logits)
-    labels, dense = _split_targets(targets, array.shape)
+    labels, dense = _split_targets(targets, array.shape, array.dtype)
     grad = np.empty_like(array)
     _kernel(
         array,
@@ -597,7 +784,7 @@ def loss_and_grad_logits(
     label_smoothing = _check_label_smoothing(label_smoothing)
     temperature = _check_temperature(temperature)
     array = _logits_matrix(logits)
-    labels, dense = _split_targets(targets, array.shape)
+    labels, dense = _split_targets(targets, array.shape, array.dtype)
     grad = np.empty_like(array)
     losses = _kernel(
         array,
@@ -652,7 +839,7 @@ def loss_and_grads(
     logits = x @ w
     logits += b
     _logits_matrix(logits, "logits (inputs @ weights + bias)")
-    labels, dense = _split_targets(targets, logits.shape)
+    labels, dense = _split_targets(targets, logits.shape, logits.dtype)
     losses = _kernel(
         logits,
         labels,
@@ -710,7 +897,7 @@ def log_sigmoid(logits: npt.ArrayLike) -> Array:
 
 
 def _bce_inputs(logits: npt.ArrayLike, targets: npt.ArrayLike, *, allow_complex: bool) -> tuple[Array, Array]:
-    array = _logits_matrix(logits, allow_complex=allow_complex)
+    array = _logits_matrix(logits, allow_complex=allow_complex, allow_empty=True)
     real = array.real if array.dtype.kind == "c" else array
     bad = ~np.isfinite(real)
     if bad.any():
@@ -718,14 +905,17 @@ def _bce_inputs(logits: npt.ArrayLike, targets: npt.ArrayLike, *, allow_complex:
         raise ValueError(
             f"logits[{row}, {column}] is {real[row, column]}: binary cross-entropy needs finite logits"
         )
-    dense = np.asarray(targets)
+    dense = _array(targets, "targets")
     if dense.shape != array.shape:
         raise ValueError(
             f"targets shape {dense.shape} does not match logits shape {array.shape}: binary cross-entropy "
             f"needs dense targets in [0, 1] of shape {array.shape}"
         )
-    if dense.dtype.kind not in "fiub":
-        raise ValueError(f"binary cross-entropy targets must be real numbers, got dtype {dense.dtype}")
+    if dense.dtype not in _FLOAT_DTYPES and dense.dtype != np.float16 and dense.dtype.kind not in "iub":
+        raise ValueError(
+            "binary cross-entropy targets must be float32, float64, float16, integers or booleans, "
+            f"got dtype {dense.dtype}"
+        )
     outside = ~((dense >= 0) & (dense <= 1))  # also catches NaN
     if outside.any():
         row, column = _first_position(outside)
@@ -733,7 +923,7 @@ def _bce_inputs(logits: npt.ArrayLike, targets: npt.ArrayLike, *, allow_complex:
             f"targets[{row}, {column}] is {dense[row, column]}: "
             "binary cross-entropy targets must be in [0, 1]"
         )
-    if dense.dtype.kind in "iub":
+    if dense.dtype not in _FLOAT_DTYPES:
         dense = dense.astype(array.real.dtype)
     return array, dense
 
@@ -751,11 +941,12 @@ def _bce_kernel(
     dtype = logits.dtype
     accumulate = np.result_type(dtype, np.float64)
     is_complex = dtype.kind == "c"
-    rows_per_chunk = max(1, min(n, _CHUNK_ELEMENTS // k))
+    rows_per_chunk = _block_rows(n, k, dtype.itemsize)
     exp_buffer = np.empty((rows_per_chunk, k), dtype=dtype)
     denominator_buffer = np.empty((rows_per_chunk, k), dtype=dtype) if grad is not None else None
     losses = np.empty(n, dtype=accumulate) if need_loss else None
-    scale = 1.0 / n if reduction == "mean" else 1.0
+    # "mean" is the mean over all N * k elements, as in PyTorch's binary_cross_entropy_with_logits.
+    scale = 1.0 / (n * k) if reduction == "mean" and n else 1.0
     for start in range(0, n, rows_per_chunk):
         stop = min(n, start + rows_per_chunk)
         chunk = logits[start:stop]
@@ -789,23 +980,25 @@ def _bce_kernel(
 def binary_cross_entropy_with_logits(
     logits: npt.ArrayLike, targets: npt.ArrayLike, reduction: Reduction = "mean"
 ) -> Loss:
-    """Sigmoid + binary cross-entropy, summed over the k classes of each row, reduced over the rows.
+    """Sigmoid + binary cross-entropy of every element, reduced as PyTorch does.
 
-    ``H = -sum_j [y_j log s_j + (1 - y_j) log(1 - s_j)]``, ``s = sigmoid(z)``; ``targets`` are real
-    numbers in [0, 1] of the logits' shape (N, k).  Returns a scalar of the logits dtype for
-    ``"mean"``/``"sum"``, an (N,) array for ``"none"``.  Complex logits are accepted for complex-step
+    Each element contributes ``-[y log s + (1 - y) log(1 - s)]``, ``s = sigmoid(z)``; ``targets`` are real
+    numbers in [0, 1] of the logits' shape (N, k).  ``"mean"`` (the default) is the mean over all N * k
+    elements, as in ``torch.nn.functional.binary_cross_entropy_with_logits``; ``"sum"`` is their sum (0
+    for an empty batch); ``"none"`` gives the (N,) per-row sums over the k classes.  Returns a scalar of
+    the logits dtype for ``"mean"``/``"sum"``.  Complex logits are accepted for complex-step
     differentiation only.
     """
     _check_reduction(reduction)
     array, dense = _bce_inputs(logits, targets, allow_complex=True)
     losses = _bce_kernel(array, dense, reduction, need_loss=True, grad=None)
-    return _reduce(losses, reduction, array.dtype)  # type: ignore[arg-type]
+    return _reduce(losses, reduction, array.dtype, array.shape[0] * array.shape[1])  # type: ignore[arg-type]
 
 
 def grad_binary_cross_entropy_with_logits(
     logits: npt.ArrayLike, targets: npt.ArrayLike, reduction: Reduction = "mean"
 ) -> Array:
-    """dH/dlogits of the reduced binary cross-entropy: ``sigmoid(z) - y``, divided by N for ``"mean"``.
+    """dH/dlogits of the reduced binary cross-entropy: ``sigmoid(z) - y``, divided by N * k for ``"mean"``.
 
     Same shape and dtype as ``logits``; for ``"none"`` it is the gradient of the sum of row losses.
     """
@@ -822,11 +1015,10 @@ def grad_binary_cross_entropy_with_logits(
 def _hessian_inputs(logits: npt.ArrayLike, targets: npt.ArrayLike) -> tuple[Array, Array]:
     """Validated softmax probabilities ``a`` (N, k) and the per-row factors ``sum(y)`` (N,)."""
     array = _logits_matrix(logits)
-    _, dense = _split_targets(targets, array.shape)
+    _, dense = _split_targets(targets, array.shape, array.dtype)
     probabilities = softmax(array)
     if dense is not None:
-        _check_dense_chunk(dense, 0)
-        scale = _dense_hessian_scale(dense).astype(array.dtype, copy=False)
+        scale = _dense_hessian_scale(_dense_target_sums(dense, 0)).astype(array.dtype, copy=False)
     else:
         scale = _label_hessian_scale(array.shape[0], array.dtype)
     return probabilities, scale
@@ -852,17 +1044,38 @@ def hessian_logits(logits: npt.ArrayLike, targets: npt.ArrayLike) -> Array:
 def hessian_vector_product(logits: npt.ArrayLike, targets: npt.ArrayLike, vectors: npt.ArrayLike) -> Array:
     """``hessian_logits(logits, targets)[n] @ vectors[n]`` for every row n, shape (N, k).
 
-    Computed as ``sum(y) (a * v - a (a . v))`` per row: O(N k) time and memory, no k x k matrices.
+    Computed as ``sum(y) a * (v - a . v)`` per row, block by block like the loss: O(N k) time, no k x k
+    matrices, and beyond the result only block-sized scratch buffers.
     """
-    probabilities, scale = _hessian_inputs(logits, targets)
+    array = _logits_matrix(logits)
+    _, dense = _split_targets(targets, array.shape, array.dtype)
     v = _real_floating(vectors, "vectors")
-    if v.shape != probabilities.shape:
-        raise ValueError(f"vectors shape {v.shape} does not match logits shape {probabilities.shape}")
+    if v.shape != array.shape:
+        raise ValueError(f"vectors shape {v.shape} does not match logits shape {array.shape}")
     if not np.isfinite(v).all():
         row, column = _first_position(~np.isfinite(v))
         raise ValueError(f"vectors[{row}, {column}] is {v[row, column]}: vectors must be finite")
-    weighted = probabilities * v
-    dots = weighted.sum(axis=1, keepdims=True)
-    result: Array = weighted - probabilities * dots
-    result *= scale[:, None]
-    return result.astype(probabilities.dtype, copy=False)
+    n, k = array.shape
+    dtype = array.dtype
+    result = np.empty_like(array)
+    rows_per_block = _block_rows(n, k, dtype.itemsize)
+    buffer = np.empty((rows_per_block, k), dtype=np.result_type(v.dtype, dtype))
+    ones = np.ones(k, dtype=dtype)
+    label_scale = _label_hessian_scale(1, dtype)[0]
+    for start in range(0, n, rows_per_block):
+        stop = min(n, start + rows_per_block)
+        rows = result[start:stop]
+        _, sums = _shift_and_exponentiate(
+            array[start:stop], buffer[: stop - start], rows, ones, 1.0, start, "logits", True
+        )
+        rows *= (1 / sums)[:, None]  # the probabilities a
+        block_vectors = v[start:stop]
+        dots = np.einsum("nk,nk->n", rows, block_vectors)
+        centered = np.subtract(block_vectors, dots[:, None], out=buffer[: stop - start])
+        rows *= centered
+        if dense is not None:
+            block_targets = dense[start:stop]
+            rows *= _dense_hessian_scale(_dense_target_sums(block_targets, start)).astype(dtype)[:, None]
+        elif label_scale != 1:
+            rows *= label_scale
+    return result

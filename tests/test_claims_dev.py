@@ -29,13 +29,15 @@ OPTIONS: dict[str, dict[str, object]] = {
     "V03": {
         "syntax": "python",
         "means": "dFL/dZ",
+        "let": ("pro_=p", "_pt_i=A_{i,c}", "_alpha=alpha", "_gamma=gamma"),
         "define": (r"FL = -\frac{1}{N} \sum_n \alpha (1 - p_{n,y_n})^\gamma \log p_{n,y_n}",),
     },
     "V04": {
         "syntax": "python",
         "means": "dFL/dz",
         "where": ("j != c",),
-        "define": (r"FL = -\alpha (1-p_t)^\gamma \log p_t",),
+        "let": ("pro_=a", "pt_i=a_c", "_alpha=alpha", "_gamma=gamma"),
+        "define": (r"FL = -\alpha (1-a_c)^\gamma \log a_c",),
     },
     "V05": {
         "syntax": "text",
@@ -64,6 +66,16 @@ OPTIONS: dict[str, dict[str, object]] = {
         "loss": "sigmoid-bce",
         "define": (r"J(w) = -\sum_i [y^{(i)} \log \hat{y}^{(i)} + (1 - y^{(i)}) \log(1 - \hat{y}^{(i)})]",),
     },
+    "V21": {
+        "syntax": "python",
+        "means": "dZL/dlogits",
+        "let": ("logits=z", "logits_scale_factor=kappa", "grad_losses=1/N"),
+        "define": (
+            "ZL = (1/N) * log(sum_k exp(kappa * z_k))^2",
+            "max_logits = max_k (kappa * z_k)",
+            "sum_exp_logits = sum_k exp(kappa * z_k - max_logits)",
+        ),
+    },
     "V22": {
         "means": r"\frac{\partial \mathrm{LSE}}{\partial z_i}",
         "define": (r"\mathrm{LSE} = \log \sum_j e^{z_j}",),
@@ -76,7 +88,7 @@ OPTIONS: dict[str, dict[str, object]] = {
     "V29": {"syntax": "code", "means": "dH/dW"},
     "V30": {
         "syntax": "python",
-        "let": ("x=z", "out_grad=v"),
+        "let": ("x=z", "out_grad=g"),
         "means": "dL/dx",
         "define": (r"L = \sum_j g_j (x_j - \log \sum_k e^{x_k})",),
     },

@@ -404,11 +404,10 @@ def test_sigmoid_gradient_claims() -> None:
     )
 
 
-def test_forum_colon_condition_is_a_one_branch_cases() -> None:
-    _, right = sides(REAL_INPUTS[26])
-    assert right == Cases(
-        ((Mul((sym("h", "i"), Add((num(1), Neg(sym("h", "j")))))), Condition(sym("i"), "=", sym("j"))),)
-    )
+def test_forum_colon_condition_restricts_the_whole_claim() -> None:
+    claim = parse_claim(REAL_INPUTS[26])
+    assert claim.sides[1] == Mul((sym("h", "i"), Add((num(1), Neg(sym("h", "j"))))))
+    assert claim.conditions == (Condition(sym("i"), "=", sym("j")),)
 
 
 def test_mixed_second_partials_nest_and_d_squared_is_order_two() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -99,19 +100,67 @@ def test_version_is_defined_once() -> None:
     assert derive.__version__.count(".") == 2
 
 
-def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project built as a wheel (what ``pip install .`` installs)."""
+    folder = tmp_path_factory.mktemp("wheel")
     completed = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(ROOT)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    (wheel,) = tmp_path.glob("derive-*.whl")
+    (built,) = folder.glob("derive-*.whl")
+    return built
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_templates(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for template in (ROOT / "templates").glob("*.j2"):
         assert f"derive/templates/{template.name}" in names
     assert "derive/py.typed" in names
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_reference_module_byte_for_byte(wheel: Path) -> None:
+    shipped = zipfile.ZipFile(wheel).read("derive/reference_impl/softmax_cross_entropy.py")
+    assert shipped == (ROOT / "output" / "softmax_cross_entropy.py").read_bytes()
+
+
+@pytest.mark.slow
+def test_the_reference_module_imports_after_a_non_editable_install(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    code = (
+        "import numpy as np\n"
+        "from derive.reference_impl import softmax_cross_entropy\n"
+        "print(softmax_cross_entropy.__file__)\n"
+        "loss, grad = softmax_cross_entropy.loss_and_grad_logits(np.array([[2.0, 0.0]]), np.array([0]))\n"
+        "print(round(float(loss), 6))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    location, loss = result.stdout.split()
+    assert Path(location).resolve().is_relative_to(target.resolve())
+    assert Path(location).read_bytes() == (ROOT / "output" / "softmax_cross_entropy.py").read_bytes()
+    assert loss == "0.126928"
+
+
+def test_in_a_checkout_the_reference_module_is_the_emitted_file() -> None:
+    from derive.reference_impl import softmax_cross_entropy
+
+    assert Path(softmax_cross_entropy.__file__).resolve() == ROOT / "output" / "softmax_cross_entropy.py"
 
 
 @pytest.mark.parametrize(

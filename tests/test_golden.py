@@ -12,6 +12,8 @@ import pytest
 from derive.cli import main
 from derive.emit import PRESERVED, write_output
 
+pytestmark = pytest.mark.slow  # every test here runs a whole build
+
 ROOT = Path(__file__).resolve().parents[1]
 REGENERATE = "regenerate it with `derive` (or `derive build --out output`) and commit output/"
 

@@ -15,6 +15,8 @@ from derive.claims.report import render_markdown
 from derive.claims.run import check_claim
 from derive.claims.verdict import CheckOptions
 
+pytestmark = pytest.mark.slow  # Node.js and MathJax
+
 HERE = Path(__file__).resolve().parent / "mathjax"
 
 CLAIMS = [

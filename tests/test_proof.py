@@ -85,6 +85,7 @@ def derivations_of(context: dict[str, object]) -> list[dict[str, object]]:
 # ---- the document compiles ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_proof_compiles_with_pdflatex_without_errors_or_undefined_references(
         compiled: tuple[bytes, str]) -> None:
     pdf, log = compiled
@@ -95,11 +96,13 @@ def test_the_proof_compiles_with_pdflatex_without_errors_or_undefined_references
     assert "Rerun to get cross-references right" not in log
 
 
+@pytest.mark.slow
 def test_the_proof_has_no_overfull_lines(compiled: tuple[bytes, str]) -> None:
     _, log = compiled
     assert "Overfull \\hbox" not in log
 
 
+@pytest.mark.slow
 def test_page_one_rendered_to_png_is_not_blank(compiled: tuple[bytes, str], tmp_path: Path) -> None:
     require("pdftoppm")
     pdf, _ = compiled
@@ -258,20 +261,27 @@ def test_the_proof_source_has_the_reproducible_preamble_and_no_dates_or_paths(so
         assert leak not in source
 
 
+@pytest.mark.slow
 def test_rendering_twice_gives_identical_tex_across_processes(source: str) -> None:
     script = (
         "import hashlib, sys; sys.path.insert(0, sys.argv[1]); from test_proof import render; "
         "from derive.proof import proof_context; "
         "print(hashlib.sha256(render(proof_context()).encode()).hexdigest())")
+    # Both processes run at once (one per core), each with its own hash seed.
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, str(Path(__file__).parent)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        for hash_seed in ("1", "2")
+    ]
     digests = set()
-    for hash_seed in ("1", "2"):
-        result = subprocess.run([sys.executable, "-c", script, str(Path(__file__).parent)], check=True,
-                                capture_output=True, text=True, timeout=300,
-                                env={**os.environ, "PYTHONHASHSEED": hash_seed})
-        digests.add(result.stdout.strip())
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        digests.add(out.strip())
     assert digests == {hashlib.sha256(source.encode()).hexdigest()}
 
 
+@pytest.mark.slow
 def test_compiling_twice_gives_identical_pdf_bytes(source: str, compiled: tuple[bytes, str]) -> None:
     assert compile_pdf(source) == compiled[0]
 

@@ -4,11 +4,20 @@ run under a time limit (``run``), render (``report``), and the ``check`` subcomm
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from derive.claims.verdict import CheckOptions, CheckResult, StepResult, Syntax
+if TYPE_CHECKING:
+    from derive.claims.verdict import CheckOptions, CheckResult, StepResult, Syntax
 
 __all__ = ["CheckOptions", "CheckResult", "StepResult", "check"]
+
+
+def __getattr__(name: str) -> object:
+    if name in ("CheckOptions", "CheckResult", "StepResult"):  # loaded on first use: they import SymPy
+        from derive.claims import verdict
+
+        return getattr(verdict, name)
+    raise AttributeError(f"module 'derive.claims' has no attribute {name!r}")
 
 
 def check(
@@ -41,6 +50,7 @@ def check(
     renders itself as Markdown in a notebook). Raises :class:`derive.errors.DeriveError` on bad input.
     """
     from derive.claims.run import check_claim
+    from derive.claims.verdict import CheckOptions
     from derive.loss import Convention, LossKind
 
     options = CheckOptions(
@@ -56,7 +66,7 @@ def check(
         define=tuple(define),
         where=tuple(where),
         means=means,
-        syntax=cast(Syntax | None, syntax),
+        syntax=cast("Syntax | None", syntax),
         implied_sums=implied_sums,
         reading=reading,
     )

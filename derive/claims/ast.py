@@ -30,7 +30,8 @@ Nodes
     ``\\sum_{j=1}^{k} body``; ``excluded`` lists index names ruled out by ``\\neq``; ``over`` names a set
     (``\\sum_{t \\in \\mathcal{O}}`` -> ``"O"``).
 ``Derivative(of, wrt, order)``
-    ``d^order(of) / d(wrt)^order``.  ``wrt`` is a ``Symbol`` or a ``Call`` (``\\partial z_j(x)``).  Mixed
+    ``d^order(of) / d(wrt)^order``.  ``wrt`` is a ``Symbol`` or a ``Call`` (``\\partial z_j(x)``), or the
+    expression a page differentiates by (``\\frac{\\delta P_1}{\\delta e^{y_1}}``).  Mixed
     partials nest: ``\\frac{\\partial^2 H}{\\partial z_i \\partial z_j}`` is
     ``Derivative(Derivative(H, z_j), z_i)``.  Operator forms are applied, so ``of`` is never empty.
 ``KroneckerDelta(i, j)``
@@ -59,6 +60,11 @@ Nodes
     entry of a vector-valued ``body`` (``\\max(z)``).  Pages use it as a shift that cancels in a softmax.
 ``Size(index)``
     The number of values ``index`` runs over (``x.shape[0]``, ``len(y)``, ``size(p, 2)`` after lowering).
+``Probability(event, given)``
+    A conditional probability ``P(y = k | x; w)``, ``P(y_i | x_i; W)``: ``event`` is a ``Condition`` or a
+    node, ``given`` what it is conditioned on (pages use it for the softmax output).
+``Outer(left, right)``
+    ``\\otimes``: the outer (tensor, Kronecker) product.
 ``Claim(sides, source, qualifiers, conditions)``
     The chain of expressions joined by ``=``; ``qualifiers`` keeps trailing prose that was dropped from the
     mathematics (``\\text{ for } j=1,2``); ``conditions`` are index conditions that restrict the whole claim
@@ -259,6 +265,22 @@ class Differential:
 
 
 @dataclass(frozen=True)
+class Probability:
+    """A conditional probability ``P(event | given)``."""
+
+    event: Node | Condition
+    given: tuple[Node, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outer:
+    """The outer (tensor, Kronecker) product ``left \\otimes right``."""
+
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
 class Cases:
     """A piecewise expression; a ``None`` condition means "otherwise"."""
 
@@ -289,6 +311,8 @@ Node: TypeAlias = (
     | Differential
     | Max
     | Size
+    | Probability
+    | Outer
 )
 
 

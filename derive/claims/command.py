@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from derive.claims.report import render
-from derive.claims.run import MAX_LINE_BYTES, check_batch, check_claim
-from derive.claims.verdict import ASSUME_NAMES, CheckOptions
+from derive.choices import ASSUME_CHOICES, CONVENTIONS, LOSSES
 from derive.errors import DeriveError, UsageError, exit_codes_help, message
-from derive.limits import MAX_CLASSES, MAX_TIMEOUT, MIN_CLASSES, timeout_value
-from derive.loss import CONVENTIONS, LOSSES
+from derive.limits import MAX_CLASSES, MAX_LINE_BYTES, MAX_TIMEOUT, MIN_CLASSES, timeout_value
+from derive.progress import finish, for_stream
+
+if TYPE_CHECKING:  # the checker (SymPy) is imported when a check runs, not to build the parser
+    from derive.claims.verdict import CheckOptions
 
 #: Largest claim file or stdin text read (characters); the parser's own limit is lower.
 MAX_READ = 1_000_000 + 1
@@ -98,7 +99,7 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         "--assume",
         action="append",
         default=[],
-        choices=sorted(ASSUME_NAMES),
+        choices=sorted(ASSUME_CHOICES),
         help="assume the targets are one-hot or sum to 1 (repeatable)",
     )
     parser.add_argument(
@@ -150,6 +151,8 @@ def _read(source: str, stdin: TextIO) -> str:
 
 def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> CheckOptions:
     """The :class:`CheckOptions` of parsed arguments."""
+    from derive.claims.verdict import CheckOptions
+
     stdin = stdin or sys.stdin
     if args.file is not None and args.claim is not None:
         raise UsageError("give the claim as an argument or with -f, not both")
@@ -186,11 +189,18 @@ def run_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         from derive.post.command import run_post
 
         return run_post(args, stdout, stderr)
+    from derive.claims.report import render
+    from derive.claims.run import check_batch, check_claim
+
     try:
         if getattr(args, "batch", None):
             if args.claim is not None or args.file is not None:
                 raise UsageError("--batch takes the claims from its file; give no claim argument")
-            return check_batch(args.batch, stdout, timeout=timeout_value(args.timeout))
+            progress = for_stream(stderr)  # "checked 3 claims" on a terminal; nothing in a pipe or a file
+            try:
+                return check_batch(args.batch, stdout, timeout=timeout_value(args.timeout), progress=progress)
+            finally:
+                finish(progress)
         options = options_from_args(args)
         result = check_claim(options)
         stdout.write(render(result, args.format))

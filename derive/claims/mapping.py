@@ -22,10 +22,11 @@ one-hot vector of the true class t (the targets y, under the one-hot assumption)
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
-from typing import Final, Literal, get_args
+from typing import Final, Literal, cast, get_args
 
 import sympy
 
@@ -58,7 +59,7 @@ from derive.claims.ast import (
     Symbol,
     Transpose,
 )
-from derive.claims.latex import format_node, parse_claim
+from derive.claims.latex import format_node, parse_claim, read_math
 from derive.equivalence import Assumption
 from derive.errors import NotationError
 from derive.loss import Convention, LossKind, Model
@@ -123,7 +124,8 @@ CANONICAL_BATCH: Final[dict[str, Role]] = {"A": "output", "Y": "target", "Z": "l
 WORD_GUESSES: Final[dict[Role, tuple[str, ...]]] = {
     "loss": (
         "L", "E", "J", "C", "ell", "CE", "l", "Loss", "loss", "cost", "Cost", "xent", "nll", "NLL",
-        "ce", "cross_entropy", "crossentropy", "CrossEntropy", "losses", "cost_function",
+        "ce", "cross_entropy", "crossentropy", "CrossEntropy", "losses", "cost_function", "BCE", "bce",
+        "binary_cross_entropy", "log_loss", "logloss", "nll_loss",
     ),
     "output": (
         "p", "s", "h", "o", "S", "Q", "SM", "sigma", "q", "probs", "prob", "probabilities", "probas",
@@ -321,6 +323,8 @@ class Let:
     definition: bool = False
     layer: Node | None = None
     recognized: bool = False
+    #: A definition written as a call with arguments that are not variables (``y(ls)``) defines only that.
+    args: tuple[Node, ...] = ()
 
     @property
     def label(self) -> str:
@@ -406,8 +410,26 @@ _CANONICAL_VALUE_NAMES: Final = frozenset({*CANONICAL, *CANONICAL_BATCH, *SIZE_N
 TRUE_CLASS_TARGET: Final = "c"
 
 
+_CODE_NAME_EQUATION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=(?!=)(.+)$", re.S)
+
+
 def _split_equation(text: str, option: str, example: str) -> tuple[Symbol | Call, Node]:
-    claim = parse_claim(text)
+    named = _CODE_NAME_EQUATION.match(text)
+    if named and ("_" in named[1] or "." in named[1]):
+        # a code name on the left (pro_, _alpha, grad_losses): one symbol, whatever a math reader makes of it
+        right = read_math(named[2].strip())[0].claims[0]
+        if len(right.sides) == 1:
+            name, indices = named[1].replace(".", "_"), cast(tuple[Node, ...], ())
+            subscript = re.match(r"^(.*[A-Za-z0-9])_([A-Za-z0-9])$", name)  # _pt_i: the name _pt at index i
+            if subscript:
+                name, indices = subscript[1], (Symbol(subscript[2]),)
+            return Symbol(name, indices), right.sides[0]
+    readings = [reading.claims[0] for reading in read_math(text) if len(reading.claims) == 1]
+    # the reading whose left side is one symbol (y(ls) as a call, not y times l times s)
+    claim = next(
+        (c for c in readings if len(c.sides) == 2 and isinstance(c.sides[0], (Symbol, Call))),
+        readings[0] if readings else parse_claim(text),
+    )
     if len(claim.sides) == 2 and isinstance(claim.sides[0], Mul):
         claim = replace(claim, sides=(_joined_name(claim.sides[0]), claim.sides[1]))
     if len(claim.sides) != 2:
@@ -478,6 +500,9 @@ def parse_definition(text: str) -> Let:
     )
     symbol = left.function if isinstance(left, Call) else left
     pattern = _pattern(symbol, "--define", text)
+    args: tuple[Node, ...] = ()
+    if isinstance(left, Call) and not all(_is_variable_argument(arg) for arg in left.args):
+        args = left.args  # y(ls): a name of its own, not y as a function
     return Let(
         text,
         symbol.name,
@@ -487,7 +512,13 @@ def parse_definition(text: str) -> Let:
         target,
         definition=True,
         layer=symbol.layer,
+        args=args,
     )
+
+
+def _is_variable_argument(arg: Node) -> bool:
+    """An argument that names a model variable (``J(w)``, ``CE(y, \\hat{y})``, ``L(z)``)."""
+    return isinstance(arg, Symbol) and is_known_name(arg)
 
 
 def _free_index_names(node: Node) -> set[str]:
@@ -602,6 +633,14 @@ def is_known_name(symbol: Symbol) -> bool:
     ) in GUESSES
 
 
+#: A positive constant at most this large, added to a value, only keeps a log or a division finite.
+STABILIZER = Fraction(1, 10**6)
+
+
+def _is_stabilizer(term: Node) -> bool:
+    return isinstance(term, Number) and 0 < term.value <= STABILIZER
+
+
 def _is_value_at_entry(node: Call) -> bool:
     """``P(x_j)``, ``Q(x_j)``: a target or output symbol applied to an indexed input is its entry j."""
     if len(node.args) != 1 or node.function.indices or node.function.primes:
@@ -613,6 +652,21 @@ def _is_value_at_entry(node: Call) -> bool:
         (node.function.name, _plain(node.function.decoration))
     )
     return role in ("output", "target")
+
+
+def _standing_in_for(body: Node, running: str, middle: Node) -> str | None:
+    """The index q such that ``middle`` holds the running entries of ``body`` at q (``y_i`` in ``p - y_i``
+    for the pattern ``p y_r``): the place of the written-out sum that ``middle`` takes."""
+    leaves = [
+        n for n in _walk(body) if isinstance(n, Symbol) and any(i == Symbol(running) for i in n.indices)
+    ]
+    used = set(_walk(middle))
+    found = {
+        name
+        for name in _free_index_names(middle)
+        if leaves and all(_rename_indices(leaf, {running: Symbol(name)}) in used for leaf in leaves)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _pattern_of(first: Node, last: Node, fresh: str) -> tuple[Node, Number, Node] | None:
@@ -875,6 +929,10 @@ class Mapper:
                     )
                 if isinstance(current, Add) and any(isinstance(term, Dots) for term in current.terms):
                     return mapper._written_out_sum(current)
+                if isinstance(current, Add) and any(_is_stabilizer(term) for term in current.terms):
+                    kept = tuple(_transform(term, self) for term in current.terms if not _is_stabilizer(term))
+                    mapper.note("a tiny constant added for numerical stability (such as 1e-15) is read as 0")
+                    return kept[0] if len(kept) == 1 else Add(kept)
                 if isinstance(current, Matrix):
                     return mapper._vector_entry(current)
                 return None
@@ -897,23 +955,49 @@ class Mapper:
         return f"q{next(self._fresh)}"
 
     def _written_out_sum(self, node: Add) -> Node | None:
-        """``a_1 + \\cdots + a_k`` (first term, ellipsis, last term) -> the sum it stands for."""
+        """``a_1 + \\cdots + a_k`` (first term, ellipsis, last term) -> the sum it stands for; with a term
+        between two ellipses (``p y_1 + \\dots + (p - y_i) + \\dots + p y_n``), that term stands in for
+        the term at the index it mentions."""
         terms = list(node.terms)
         position = next(i for i, term in enumerate(terms) if isinstance(term, Dots))
         if position == 0 or position == len(terms) - 1:
             return None
         first, last = terms[position - 1], terms[position + 1]
+        middle: Node | None = None
+        end = position + 2
+        if end + 1 < len(terms) and isinstance(terms[end], Dots):
+            middle, last, end = last, terms[end + 1], end + 2
         fresh = self._fresh_index()
         pattern = _pattern_of(self.preprocess(first), self.preprocess(last), fresh)
         if pattern is None:
-            raise NotationError(
+            self._dots_reason = (
                 f"the terms around the ellipsis, ${format_node(first)}$ and ${format_node(last)}$, are not "
                 "one pattern"
             )
+            return None
         body, lower, upper = pattern
-        self.note(f"${format_node(first)} + \\cdots + {format_node(last)}$ is read as a sum")
-        summed = Sum(fresh, lower, upper, body)
-        rest = [self.preprocess(t) for t in terms[: position - 1] + terms[position + 2 :]]
+        start = position - 1
+        while start > 0:  # a_1 + a_2 + \cdots + a_k: every written term of the pattern is part of the sum
+            earlier = _pattern_of(self.preprocess(terms[start - 1]), self.preprocess(last), fresh)
+            if earlier is None or earlier[0] != body or earlier[1].value != lower.value - 1:
+                break
+            start, lower = start - 1, earlier[1]
+        first = terms[start]
+        shown = f"{format_node(first)} + \\cdots + {format_node(last)}"
+        summed: Node = Sum(fresh, lower, upper, body)
+        if middle is not None:
+            middle = self.preprocess(middle)
+            at = _standing_in_for(body, fresh, middle)
+            if at is None:
+                self._dots_reason = (
+                    f"${format_node(middle)}$ between the ellipses of ${shown}$ is not one of its terms"
+                )
+                return None
+            summed = Add((Sum(fresh, lower, upper, body, excluded=(at,)), middle))
+            self.note(f"${shown}$ is read as a sum whose term at {at} is ${format_node(middle)}$")
+        else:
+            self.note(f"${shown}$ is read as a sum")
+        rest = [self.preprocess(t) for t in terms[:start] + terms[end:]]
         return Add((*rest, summed)) if rest else summed
 
     def _vector_entry(self, node: Matrix) -> Node | None:
@@ -969,6 +1053,8 @@ class Mapper:
             return None
         if let.call and not isinstance(node, Call) and not let.definition:
             return None
+        if let.definition and let.args and not (isinstance(node, Call) and node.args == let.args):
+            return None  # y(ls) is not y
         if let.layer is not None and symbol.layer is not None and let.layer != symbol.layer:
             return None
         indices = list(symbol.indices)
@@ -1110,7 +1196,7 @@ class Mapper:
         label = _symbol_label(symbol)
         if called and name in SOFTMAX_FUNCTIONS | OTHER_FUNCTIONS:
             return _Resolution("output" if name in SOFTMAX_FUNCTIONS else None, None, False, "function")
-        if name in SOFTMAX_FUNCTIONS:
+        if name in SOFTMAX_FUNCTIONS and not symbol.indices:
             raise NotationError(
                 f"${label}$ without an argument (or primed, as a derivative) is not understood; "
                 "write the softmax Jacobian as $\\frac{\\partial a_i}{\\partial z_j}$"
@@ -1593,6 +1679,10 @@ class Mapper:
         return (self.index_value(row, "example"),) if self.batch else ()
 
     def _build_index(self, node: Index) -> Tensor:
+        """An entry of an expression: ``softmax(z)_i`` is read as ``softmax_i(z)``; ``(a_k)_i``, ``(a - y)_j``
+        pick the entry of the vector."""
+        if isinstance(node.base, Call) and not node.base.function.indices:
+            return self.build(Call(replace(node.base.function, indices=node.indices), node.base.args))
         base = self.build(node.base)
         if len(node.indices) != len(base.axes):
             raise NotationError(
@@ -1608,7 +1698,8 @@ class Mapper:
 
     def _build_dots(self, node: Dots) -> Tensor:
         raise NotationError(
-            "an ellipsis is only understood between the first and the last entry of a written-out sum "
+            getattr(self, "_dots_reason", None)
+            or "an ellipsis is only understood between the first and the last entry of a written-out sum "
             "or vector (a_1 + \\cdots + a_k)"
         )
 
@@ -1843,7 +1934,10 @@ def map_claim(
         classes=classes,
         context=(lhs_node, *sides),
     )
-    conditions = [*claim.conditions, *(parse_condition(text) for text in where)]
+    conditions = [
+        *claim.conditions,
+        *(_at_claim_index(parse_condition(text), lhs_node, sides) for text in where),
+    ]
     mapper = Mapper(
         [lhs_node, *sides],
         [*parsed_lets, *prepared, *_true_class_names(prepared, lhs_node, sides)],
@@ -1971,6 +2065,25 @@ _CONDITION_SPLIT: Final = (
     ("==", "="),
     ("=", "="),
 )
+
+
+def _at_claim_index(condition: Condition, lhs: Node, sides: Sequence[Node]) -> Condition:
+    """``--where 'j != c'`` for a claim whose one free index has another name (code names its own indices):
+    the condition is about that index."""
+    used = _free_index_names(lhs).union(*(_free_index_names(side) for side in sides))
+    own = sorted(_free_index_names(lhs))
+    named = [s for s in (condition.left, condition.right) if isinstance(s, Symbol) and not s.indices]
+    names = {s.name for s in named if s.name != TRUE_CLASS_INDEX}
+    if len(names) == 1 and not names & used and len(own) == 1:
+        return _renamed_condition(condition, names.pop(), own[0])
+    return condition
+
+
+def _renamed_condition(condition: Condition, old: str, new: str) -> Condition:
+    def rename(side: Node) -> Node:
+        return Symbol(new) if isinstance(side, Symbol) and side.name == old and not side.indices else side
+
+    return Condition(rename(condition.left), condition.op, rename(condition.right))
 
 
 def parse_condition(text: str) -> Condition:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from derive.claims.ast import Claim, Derivative, Neg, Node, Symbol
-from derive.claims.latex import parse_claim
+from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.errors import DeriveError, NotationError
 
 #: The most readings of one text that are judged.
@@ -45,7 +46,7 @@ def detect_syntax(text: str) -> str:
     found = detect_code(text)
     if found is not None:
         return found[0]
-    return "latex"
+    return detect_math_syntax(text)
 
 
 def read_claim(text: str, syntax: str | None = None, means: str | None = None) -> tuple[ClaimReading, ...]:
@@ -60,7 +61,7 @@ def read_claim(text: str, syntax: str | None = None, means: str | None = None) -
     except DeriveError as code_error:
         # Code-like math (dSM[i]/dx[k] is SM[i] * ...) reads as math when it does not read as code.
         try:
-            readings = _read(text, "latex", means)
+            readings = _read(text, detect_math_syntax(text), means)
         except DeriveError:
             raise code_error from None
         note = f"read as math: as {detected} it did not read ({' '.join(str(code_error).split())[:120]})"
@@ -70,7 +71,10 @@ def read_claim(text: str, syntax: str | None = None, means: str | None = None) -
 def _read(text: str, syntax: str, means: str | None) -> tuple[ClaimReading, ...]:
     if syntax in ("python", "code"):
         return (_read_code_claim(text, syntax, means),)
-    return (ClaimReading((parse_claim(text),), syntax),)
+    math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
+    return tuple(
+        ClaimReading(reading.claims, syntax, reading.choices) for reading in read_math(text, math_syntax)
+    )
 
 
 #: ``--means`` for code: ``dL/dx``, ``d cross_entropy / d y_pred``, ``-dFL/dz``, optionally naming the code

@@ -48,7 +48,8 @@ from derive.errors import (
     DeriveError,
     UsageError,
 )
-from derive.limits import Worker
+from derive.limits import MAX_LINE_BYTES, Worker
+from derive.progress import Progress, quiet
 
 #: Workers in the batch pool.
 BATCH_WORKERS = 2
@@ -272,7 +273,6 @@ def check_claim(options: CheckOptions) -> CheckResult:
 # --------------------------------------------------------------------------------------------------------
 
 #: Largest batch line in bytes; a longer line gets an error object and the rest of it is skipped unread.
-MAX_LINE_BYTES = 200_000
 
 #: Bytes read from the input at a time.
 READ_CHUNK = 1 << 16
@@ -387,7 +387,12 @@ def open_batch(path: str | Path) -> Iterator[BinaryIO]:
 
 
 def check_batch(
-    path: str | Path, out: TextIO, *, timeout: float | None = None, workers: int = BATCH_WORKERS
+    path: str | Path,
+    out: TextIO,
+    *,
+    timeout: float | None = None,
+    workers: int = BATCH_WORKERS,
+    progress: Progress = quiet,
 ) -> int:
     """Check every claim of a JSON Lines file (``-`` is stdin); write one JSON result per line, in order.
 
@@ -409,14 +414,18 @@ def check_batch(
     results: dict[int, dict[str, object]] = {}
     runner = _Runner()
 
+    done = 0
+
     def flush() -> None:
-        nonlocal status
+        nonlocal status, done
         while pending and pending[0].number in results:
             record = results.pop(pending.popleft().number)
             if "error" in record:
                 status = EXIT_USAGE
             out.write(json.dumps(record) + "\n")
             out.flush()
+            done += 1
+            progress(f"checked {done} claims")
 
     with open_batch(path) as stream:
         lines = batch_lines(stream, timeout)

@@ -786,7 +786,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             mapped.append(MappedReading(replace(reading, choices=(*reading.choices, choice)), variant))
     if not mapped:
         raise _definition_instead(readings, options) or errors[0]
-    mapped = mapped[:MAX_READINGS]
+    # A reading that leaves a side unread (x(...) as a call, pu as one unknown name) gives way to one that
+    # reads every side.
+    unread = [sum(side.expr is None for claim in m.claims for side in claim.sides) for m in mapped]
+    mapped = [m for m, count in zip(mapped, unread, strict=True) if count == min(unread)][:MAX_READINGS]
     if options.reading is not None:
         if not 1 <= options.reading <= len(mapped):
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")

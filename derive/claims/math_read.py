@@ -1,0 +1,467 @@
+r"""Read a posted math text (LaTeX or plain text) into its readings: one pipeline, one stage per call.
+
+    text --screen--> formulas (math delimiters, code spans, prose) --tokens--> LALR parse (math.lark)
+         --build (once per set of choices)--> readings, preferred first
+
+A text has several readings only where it genuinely allows them (a letter run such as ``yhat``, a
+differential ``dW``, a call ``s(w^T x)``, a layer label ``W^{(L)}``); each reading says what it chose.
+Nothing here evaluates the text: the output is the IR of :mod:`derive.claims.ast`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Final, Literal
+
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.tree import Tree
+
+from derive.claims import lexicon as lx
+from derive.claims.ast import Claim, Condition, Reading, Symbol
+from derive.claims.build import (
+    MAX_DEPTH,
+    Builder,
+    Choices,
+    Item,
+    _Chain,
+    _Conditions,
+    _depth,
+    _Prose,
+    _Qualifier,
+)
+from derive.claims.formulas import Segment, Syntax, detect_syntax, find_formulas, screen, snippet, where
+from derive.claims.grammar import parser
+from derive.claims.lexer import OPERAND_START, Tok, make_token
+from derive.claims.tokens import describe, tokenize
+from derive.errors import InputTooLargeError, ParseError
+
+MAX_READINGS: Final = 4
+
+#: The alternatives tried after the preferred reading, in order, for each kind of choice met.
+_ALTERNATIVES: Final = (
+    ("runs", Choices(runs="letters")),
+    ("runs", Choices(runs="names")),
+    ("differentials", Choices(differentials=False)),
+    ("calls", Choices(calls=True)),
+    ("layers", Choices(layers=False)),
+    ("jacobians", Choices(jacobians=False)),
+)
+
+
+def detect_math_syntax(text: str) -> Literal["latex", "text"]:
+    """``latex`` when the text has a LaTeX command or math delimiter, else ``text`` (ASCII/unicode math)."""
+    return detect_syntax(text)
+
+
+@dataclass
+class _Formula:
+    segment: Segment
+    tree: Tree[Any]
+    tokens: list[Tok]
+
+
+@dataclass
+class _Parsed:
+    """What the text holds, in order: formulas and the prose between them."""
+
+    pieces: list[_Formula | str]
+    syntax: Syntax
+    repairs: list[str]
+
+
+def read_math(text: str, syntax: Literal["latex", "text"] | None = None) -> tuple[Reading, ...]:
+    """The readings of a math text, preferred first (at most four); ParseError when there is none."""
+    if not isinstance(text, str):
+        raise ParseError(f"claim text must be a string, not {type(text).__name__}")
+    screen(text)
+    if not text.strip():
+        raise ParseError("empty claim: there is no formula to parse")
+    try:
+        parsed = _parse(text, syntax or detect_syntax(text))
+        return _readings(text, parsed)
+    except RecursionError:
+        raise InputTooLargeError("claim is nested too deeply to parse") from None
+
+
+def parse_claim(text: str) -> Claim:
+    """The first claim of the preferred reading (the reader's compatibility entry point)."""
+    return read_math(text)[0].claims[0]
+
+
+# --------------------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------------------
+
+_NOT_ITEMS: Final = frozenset(
+    {"ROWSEP", "NEWLINE", "SPACE", "COMMA", "SEMI", "SEPWORD", "PROSE", "PROSESEP", "QUALIFIER", "SIGNATURE",
+     "LPAR", "RPAR", "LBRACK", "RBRACK", "DOTS", "EQNUM", "NOTE", "COLON"}
+)  # fmt: skip
+
+
+def _parse(text: str, syntax: Syntax) -> _Parsed:
+    pieces: list[_Formula | str] = []
+    repairs: list[str] = []
+    for segment in find_formulas(text, syntax):
+        if segment.kind == "prose":
+            pieces.append(text[segment.start : segment.end])
+            continue
+        tokens = tokenize(text, segment, syntax)
+        if all(token.type in _NOT_ITEMS for token in tokens):
+            prose = " ".join(str(t.value) for t in tokens if t.type in ("PROSE", "PROSESEP", "QUALIFIER"))
+            if prose:
+                pieces.append(prose)
+            continue
+        try:
+            tree = _parse_tokens(text, tokens)
+        except ParseError:
+            repaired = _repair(text, tokens)
+            if repaired is None:
+                raise
+            tokens, notes = repaired
+            tree = _parse_tokens(text, tokens)
+            repairs.extend(notes)
+        pieces.append(_Formula(segment, tree, tokens))
+    if not any(isinstance(piece, _Formula) for piece in pieces):
+        raise ParseError("no formula found: the text is prose")
+    return _Parsed(pieces, syntax, repairs)
+
+
+def _parse_tokens(text: str, tokens: list[Tok]) -> Tree[Any]:
+    try:
+        tree: Tree[Any] = parser().parse(tokens)
+    except UnexpectedInput as error:
+        raise _explain(text, tokens, error) from None
+    return tree
+
+
+def _unbalanced(text: str, tokens: list[Tok]) -> ParseError | None:
+    """The first bracket that is never closed, or a closing bracket without an opening one."""
+    pairs = {"LPAR": "RPAR", "CONDLPAR": "RPAR", "LBRACK": "RBRACK", "LBRACK_T": "RBRACK", "LSET": "RSET"}
+    closers = {"RPAR": "(", "RBRACK": "[", "RSET": "\\{"}
+    stack: list[Tok] = []
+    for token in tokens:
+        if token.type in pairs:
+            stack.append(token)
+        elif token.type in closers:
+            if not stack or pairs[stack[-1].type] != token.type:
+                if stack:
+                    opened = stack[-1]
+                    return ParseError(
+                        f"the '{text[opened.start_pos]}' at {where(text, opened.start_pos)} is not closed "
+                        f"before the '{text[token.start_pos]}' at {where(text, token.start_pos)}"
+                    )
+                return ParseError(f"unmatched '{text[token.start_pos]}' at {where(text, token.start_pos)}")
+            stack.pop()
+        elif (
+            token.type in ("RBRACE", "ROWSEP", "NEWLINE", "END_CASES", "END_MATRIX")
+            and stack
+            and token.depth < stack[-1].depth
+        ):
+            opened = stack[-1]
+            return ParseError(
+                f"the '{text[opened.start_pos]}' at {where(text, opened.start_pos)} is never closed"
+            )
+    if stack:
+        opened = stack[-1]
+        return ParseError(
+            f"the '{text[opened.start_pos]}' at {where(text, opened.start_pos)} is never closed"
+        )
+    return None
+
+
+_OPENING: Final = {
+    "LPAR": "RPAR",
+    "CONDLPAR": "RPAR",
+    "LBRACK": "RBRACK",
+    "LBRACK_T": "RBRACK",
+    "LSET": "RSET",
+}
+_CLOSING_TEXT: Final = {"RPAR": ")", "RBRACK": "]", "RSET": "\\}"}
+_ROW_TAIL: Final = frozenset({"QUALIFIER", "PROSE", "EQNUM", "NOTE"})
+
+
+def _repair(text: str, tokens: list[Tok]) -> tuple[list[Tok], list[str]] | None:
+    """Brackets as a typo leaves them: an opening bracket never closed is closed at the end of its line (or
+    group), and a closing bracket without an opening one is dropped.  The reading says so; this is only
+    tried when the text has no reading as written."""
+    if _unbalanced(text, tokens) is None:
+        return None
+    out: list[Tok] = []
+    notes: list[str] = []
+    open_: list[tuple[Tok, int]] = []  # opening bracket, brace depth
+
+    def close(down_to: int, where_: str) -> None:
+        tail: list[Tok] = []
+        while out and out[-1].type in _ROW_TAIL:
+            tail.insert(0, out.pop())
+        while open_ and open_[-1][1] >= down_to:
+            opening, _ = open_.pop()
+            closing = _OPENING[opening.type]
+            out.append(make_token(closing, _CLOSING_TEXT[closing], opening.start_pos, opening.start_pos))
+            notes.append(
+                f"typo: the '{text[opening.start_pos]}' at {where(text, opening.start_pos)} is never closed: "
+                f"read as closed at the end of its {where_}"
+            )
+        out.extend(tail)
+
+    braces = 0
+    for index, token in enumerate(tokens):
+        row_break = token.type in ("ROWSEP", "NEWLINE") or (index > 0 and token.newline and not token.in_env)
+        if row_break and open_:
+            close(0, "line")
+        if token.type == "LBRACE":
+            braces += 1
+        elif token.type == "RBRACE":
+            if open_ and open_[-1][1] >= braces:
+                close(braces, "group")
+            braces -= 1
+        if token.type in _OPENING:
+            open_.append((token, braces))
+        elif token.type in _CLOSING_TEXT:
+            if open_ and _OPENING[open_[-1][0].type] == token.type and open_[-1][1] == braces:
+                open_.pop()
+            else:
+                closing_at = where(text, token.start_pos)
+                notes.append(f"typo: the unmatched '{text[token.start_pos]}' at {closing_at} is dropped")
+                continue
+        out.append(token)
+    if open_:
+        close(0, "line")
+    return out, notes
+
+
+_HINTS: Final = {
+    "PARTIAL": "\\partial is not part of a derivative (write \\frac{\\partial f}{\\partial x})",
+    "BAR": "'|' (absolute value or norm) is not supported",
+    "DBAR": "'||' (a norm) is not supported",
+    "APPROX": "\\approx (an approximate equality) is not supported here",
+    "ARROW": "an arrow (\\to) is not supported here",
+    "IN": "'\\in' is not supported here",
+    "NABLA": "\\nabla needs a subscript naming the variable, e.g. \\nabla_{z} L",
+    "AMP": "'&' is only understood in cases and matrices",
+    "OVER": "\\over must be inside braces: {a \\over b}",
+    "FORALL": "\\forall is only understood after a formula",
+}
+
+
+def _explain(text: str, tokens: list[Tok], error: UnexpectedInput) -> ParseError:
+    unbalanced = _unbalanced(text, tokens)
+    if unbalanced is not None:
+        return unbalanced
+    token = getattr(error, "token", None)
+    if isinstance(error, UnexpectedEOF) or token is None or token.type == "$END":
+        last = tokens[-1] if tokens else None
+        if last is not None and last.type in _HINTS:
+            return ParseError(f"{_HINTS[last.type]} at {where(text, last.start_pos)}")
+        if last is not None and last.type == "SUM":
+            return ParseError(f"the sum has no body at {where(text, last.start_pos)}")
+        return ParseError("the formula is incomplete at the end of input")
+    assert isinstance(error, UnexpectedToken)
+    position = token.start_pos if token.start_pos is not None else len(text)
+    previous = next((t for t in reversed(tokens) if t.start_pos is not None and t.start_pos < position), None)
+    if token.type in _HINTS:
+        return ParseError(f"{_HINTS[token.type]} at {where(text, position)}")
+    if previous is not None and previous.type in _HINTS:
+        return ParseError(f"{_HINTS[previous.type]} at {where(text, previous.start_pos)}")
+    if previous is not None and previous.type in ("ROWSEP", "NEWLINE") and token.type in OPERAND_START:
+        return ParseError(
+            f"a new line must continue the chain with '=' or hold an equation of its own, found "
+            f"{describe(token)} at {where(text, position)} (near {snippet(text, position)})"
+        )
+    return ParseError(
+        f"unexpected {describe(token)} at {where(text, position)} (near {snippet(text, position)})"
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Readings
+# --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Built:
+    reading: Reading | None
+    error: ParseError | None
+    kinds: list[str]
+
+
+def _readings(text: str, parsed: _Parsed) -> tuple[Reading, ...]:
+    first = _build(text, parsed, Choices())
+    attempts = [first]
+    for kind, choices in _ALTERNATIVES:
+        if kind in first.kinds:
+            attempts.append(_build(text, parsed, choices))
+    readings: list[Reading] = []
+    for attempt in attempts:
+        reading = attempt.reading
+        if reading is None or any(reading.claims == r.claims for r in readings):
+            continue
+        readings.append(reading)
+        if len(readings) == MAX_READINGS:
+            break
+    if not readings:
+        assert first.error is not None
+        raise first.error
+    return tuple(readings)
+
+
+def _build(text: str, parsed: _Parsed, choices: Choices) -> _Built:
+    made: dict[str, str] = dict.fromkeys(parsed.repairs, "")
+    kinds: list[str] = []
+    claims: list[Claim] = []
+    try:
+        items: list[Item | str] = []
+        for piece in parsed.pieces:
+            if isinstance(piece, str):
+                items.append(piece)
+                continue
+            builder = Builder(text, choices, parsed.syntax)
+            try:
+                items.extend(builder.transform(piece.tree))
+            except VisitError as error:
+                if isinstance(error.orig_exc, (ParseError, RecursionError)):
+                    raise error.orig_exc from None
+                # A reader bug must not become a traceback for the user: one line, named as ours.
+                raise ParseError(
+                    f"internal error of the reader ({type(error.orig_exc).__name__}) on this text; "
+                    "please report it"
+                ) from None
+            finally:
+                for description, kind in builder.made.items():
+                    made.setdefault(description, kind)
+                kinds.extend(k for k in builder.kinds if k not in kinds)
+            if builder.extra:
+                raise ParseError("a cases row with '=' outside a claim is not understood")
+        claims = _assemble(text, items, parsed)
+    except ParseError as error:
+        return _Built(None, error, kinds)
+    if not claims:
+        return _Built(None, ParseError("no formula found: the text is prose"), kinds)
+    for claim in claims:
+        if _depth(claim.sides) > MAX_DEPTH:
+            return _Built(None, InputTooLargeError(f"formula nested deeper than {MAX_DEPTH} levels"), kinds)
+    return _Built(Reading(tuple(claims), tuple(made)), None, kinds)
+
+
+_QUALIFYING: Final = re.compile(
+    r"\s*(for|where|when|with|if|given|s\.t\.|such that|provided)\b", re.IGNORECASE
+)
+_HEADING_CONDITION: Final = re.compile(
+    r"^\s*#+\s*([A-Za-z])\s*(=|==|!=|\\neq|\\ne|\u2260)\s*([A-Za-z])\s*$", re.MULTILINE
+)
+
+
+def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim]:
+    """Claims from the items of all formulas: conditions and qualifiers go to the claims they belong to."""
+    chains: list[tuple[_Chain, list[Condition], list[str]]] = []
+    pending: list[Condition] = []  # conditions before a chain (`if (i == j)` then ...)
+    heading: list[Condition] = []  # a markdown heading that states a case (### i=j)
+    qualifying = False  # in a sentence about the last formula (for all $p = 1, \ldots, m$ and ...)
+
+    def qualify(words: str) -> None:
+        qualifiers = chains[-1][2]
+        if qualifying and qualifiers:
+            qualifiers[-1] = f"{qualifiers[-1]} {words}".strip()
+        else:
+            qualifiers.append(words)
+
+    for item in items:
+        if isinstance(item, str):
+            cases = _HEADING_CONDITION.findall(item)
+            if cases:
+                left, op, right = cases[-1]
+                heading = [Condition(Symbol(left), "=" if op in ("=", "==") else "!=", Symbol(right))]
+            if chains and _QUALIFYING.match(item):
+                qualifying = False
+                qualify(" ".join(item.split()))
+                qualifying = True
+            elif qualifying and chains and "\n\n" not in item and item.strip():
+                qualify(" ".join(item.split()))
+            else:
+                qualifying = False
+            continue
+        if isinstance(item, _Chain):
+            if qualifying and chains and _inline(item, text):
+                qualify(" ".join(text[item.start : item.end].split()))
+                continue
+            qualifying = False
+            if _prose_noise(item, parsed):
+                continue
+            conditions = heading + pending + item.conditions
+            previous = chains[-1] if chains else None
+            if (
+                previous is not None
+                and not item.elided
+                and len(item.sides) > 1
+                and len(previous[0].sides) > 1
+                and item.sides[0] == previous[0].sides[0]
+                and conditions == previous[1]
+            ):
+                # A line that restates the left side continues the chain (dL/dz = a \\ dL/dz = b).
+                previous[0].sides.extend(item.sides[1:])
+                previous[0].end = item.end
+                previous[2].extend(item.qualifiers)
+                pending = []
+                continue
+            chains.append((item, conditions, list(item.qualifiers)))
+            pending = []
+            for extra in item.extra:
+                chains.append(
+                    (_Chain(list(extra.sides), [], [], item.start, item.end), list(extra.conditions), [])
+                )
+        elif isinstance(item, _Conditions):
+            pending.extend(item.conditions)
+        elif isinstance(item, _Qualifier):
+            if chains:
+                qualify(item.text)
+        elif isinstance(item, _Prose):
+            continue
+    if pending and chains:
+        chains[-1][1].extend(pending)
+    claims: list[Claim] = []
+    single = len(chains) == 1
+    for chain, conditions, qualifiers in chains:
+        source = text if single else text[chain.start : chain.end]
+        unique: list[Condition] = []
+        for condition in conditions:
+            if condition not in unique:
+                unique.append(condition)
+        claims.append(Claim(tuple(chain.sides), source, tuple(qualifiers), tuple(unique)))
+    return claims
+
+
+def _inline(chain: _Chain, text: str) -> bool:
+    """A formula inside a qualifying sentence (``for all $p = 1, \\ldots, m$``) is part of the sentence."""
+    before = text[: chain.start].rstrip()
+    return before.endswith(("$", "\\(")) and not before.endswith("$$")
+
+
+def _prose_noise(chain: _Chain, parsed: _Parsed) -> bool:
+    """In plain text, a lone symbol or a product of names between prose words is not a formula."""
+    if parsed.syntax != "text" or len(chain.sides) != 1 or chain.conditions:
+        return False
+    side = chain.sides[0]
+    from derive.claims.ast import Mul
+
+    plain = isinstance(side, Symbol) or (
+        isinstance(side, Mul) and all(isinstance(f, Symbol) for f in side.factors)
+    )
+    return plain and chain.elided is False and _from_text_segment(chain, parsed)
+
+
+def _from_text_segment(chain: _Chain, parsed: _Parsed) -> bool:
+    """Whether the chain comes from plain text that has prose in it."""
+    for piece in parsed.pieces:
+        if isinstance(piece, _Formula) and piece.segment.start <= chain.start < max(
+            piece.segment.end, chain.start + 1
+        ):
+            return piece.segment.kind == "text" and any(t.type in ("PROSE", "PROSESEP") for t in piece.tokens)
+    return False
+
+
+__all__ = ["MAX_READINGS", "detect_math_syntax", "parse_claim", "read_math"]
+
+# The parser is loaded when the reader is imported, so that processes forked to check claims share it.
+parser()
+_ = (lx, replace)
