@@ -142,6 +142,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="JSONL",
         help="time `derive check` over a JSON Lines file of claims (the lines of `derive check --batch`)",
     )
+    bench.add_argument(
+        "--scan",
+        type=Path,
+        metavar="DUMP",
+        help="time `derive scan` on a dump with 1 and 2 workers against one process (needs the scale extra)",
+    )
+    bench.add_argument("--repeats", type=int, default=2, metavar="N", help="repeats of --scan (default: 2)")
 
     from derive.claims.command import add_check_arguments, check_epilog
 
@@ -161,6 +168,17 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--timeout", default="10", help="default time limit per formula in seconds (default: 10)"
     )
+    from derive.scan.command import EPILOG, add_scan_arguments
+
+    scan = commands.add_parser(
+        "scan",
+        help="check the posts of a Stack Exchange data dump about these gradients (needs the scale extra)",
+        description="Stream a dump's Posts.xml, choose the posts about these gradients, check each as "
+        "`derive check --post` does on Dask distributed, and write one JSON line per post and a summary.",
+        epilog=EPILOG,
+        formatter_class=formatter,
+    )
+    add_scan_arguments(scan)
     return top
 
 
@@ -305,6 +323,13 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
         stdout.write(time_claims(args.claims))
         return EXIT_OK
+    if command == "bench" and args.scan is not None:
+        from derive.scan.bench import time_scan
+
+        if not 1 <= args.repeats <= 20:
+            raise UsageError(f"--repeats takes a whole number from 1 to 20, not {args.repeats}")
+        stdout.write(time_scan(args.scan, repeats=args.repeats))
+        return EXIT_OK
     if command == "bench" and args.derivation:
         from derive.bench_prove import time_derivations
 
@@ -325,6 +350,10 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         from derive.web.server import serve
 
         return serve(args.host, args.port, timeout_value(args.timeout), stdout)
+    if command == "scan":
+        from derive.scan.command import run_scan
+
+        return run_scan(args, stdout, stderr)
     if command == "check":
         from derive.claims.command import run_check
 

@@ -398,7 +398,17 @@ def check_batch(
 
     Returns 0 when every line was checked (whatever the verdicts), 2 when some line was bad input or could
     not be checked. Stops early, quietly, when nobody reads ``out`` any more.
+
+    With the engine installed (the ``scale`` extra, Dask distributed) the claims run as tasks on it, on a
+    local cluster of ``workers`` processes (:mod:`derive.scan.batch`; ``DERIVE_ENGINE=local`` keeps this
+    pool); the lines, time limits and results are the same.
     """
+    from derive.scan.engine import engine_available
+
+    if engine_available():
+        from derive.scan.batch import check_batch_on_engine
+
+        return check_batch_on_engine(path, out, timeout=timeout, workers=workers)
     status = 0
     pending: collections.deque[BatchLine] = collections.deque()
     results: dict[int, dict[str, object]] = {}

@@ -1,0 +1,160 @@
+"""The ``derive scan`` subcommand: its arguments and its run function (the CLI wires these in)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from derive.claims.command import DEFAULT_TIMEOUT
+from derive.claims.verdict import ASSUME_NAMES, CheckOptions
+from derive.errors import EXIT_OK, UsageError
+from derive.limits import MAX_TIMEOUT, timeout_value
+from derive.loss import CONVENTIONS, LOSSES
+from derive.post import PostOptions
+from derive.scan.dump import DEFAULT_KEYWORDS, DEFAULT_TAGS, Selection
+from derive.scan.engine import require_engine
+from derive.scan.run import ScanRequest, scan
+
+#: The default time limit of a whole post, in units of the per-formula limit.
+POST_TIMEOUT_FACTOR = 30
+
+EPILOG = f"""\
+A post is chosen when its question has one of the tags and its text (title or body) mentions one of the
+keywords (--match any: either is enough). Default tags: {", ".join(DEFAULT_TAGS)}.
+Default keywords: {", ".join(DEFAULT_KEYWORDS)}.
+
+Output folder (--out): scan.json (what is scanned, and how), posts.jsonl (one JSON line per post, appended
+as posts finish), summary.json, summary.md and summary.png (at the end). Run the same command again to
+resume a stopped scan: posts already in posts.jsonl are skipped.
+
+exit codes: 0 the scan finished (whatever the verdicts: see posts.jsonl), 2 bad input or usage,
+6 the engine could not be started or reached, 130 interrupted (run it again to resume)."""
+
+
+def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dump", help="the dump's Posts.xml, or the folder that holds it")
+    parser.add_argument(
+        "--out", type=Path, default=Path("derive-scan"), help="the scan's folder (default: derive-scan)"
+    )
+    parser.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="choose posts whose question has this tag (repeatable; replaces the defaults)",
+    )
+    parser.add_argument("--any-tag", action="store_true", help="do not filter by tag")
+    parser.add_argument(
+        "--keyword",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="choose posts that mention this word (repeatable; replaces the defaults)",
+    )
+    parser.add_argument("--any-keyword", action="store_true", help="do not filter by keyword")
+    parser.add_argument(
+        "--match",
+        choices=("all", "any"),
+        default="all",
+        help="all: both the tag and the keyword tests (default); any: either",
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, metavar="N", help="check only the first N chosen posts"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes of the local cluster (default: one per core)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="use an existing Dask cluster, e.g. tcp://scheduler-host:8786, instead of a local one",
+    )
+    parser.add_argument(
+        "--timeout",
+        default=str(DEFAULT_TIMEOUT),
+        metavar="S",
+        help=f"wall-clock limit per formula in seconds, at most {MAX_TIMEOUT:g} "
+        f"(default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--post-timeout",
+        default=None,
+        metavar="S",
+        help=f"wall-clock limit per post (default: {POST_TIMEOUT_FACTOR} times --timeout)",
+    )
+    parser.add_argument(
+        "--assume",
+        action="append",
+        default=[],
+        choices=sorted(ASSUME_NAMES),
+        help="assume the targets are one-hot or sum to 1, for every post (repeatable)",
+    )
+    parser.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="Wt_x",
+        help="z = W^T x + b (Wt_x, default) or z = W x + b (W_x)",
+    )
+    parser.add_argument("--loss", choices=LOSSES, default="softmax-ce", help="the model's loss")
+
+
+def scan_request(args: argparse.Namespace) -> ScanRequest:
+    """The :class:`~derive.scan.run.ScanRequest` of parsed arguments (validated)."""
+    timeout = timeout_value(args.timeout)
+    post_timeout = (
+        timeout_value(args.post_timeout)
+        if args.post_timeout is not None
+        else min(MAX_TIMEOUT, POST_TIMEOUT_FACTOR * timeout)
+    )
+    if args.workers is not None and not 1 <= args.workers <= 1024:
+        raise UsageError(f"--workers takes a whole number from 1 to 1024, not {args.workers}")
+    if args.workers is not None and args.scheduler is not None:
+        raise UsageError("--workers sizes the local cluster; an existing cluster (--scheduler) has its own")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit takes a whole number of posts, at least 1, not {args.limit}")
+    selection = Selection(
+        tags=None if args.any_tag else frozenset(t.lower() for t in (args.tag or DEFAULT_TAGS)),
+        keywords=None if args.any_keyword else tuple(args.keyword or DEFAULT_KEYWORDS),
+        match=args.match,
+    )
+    checked = CheckOptions(claim="", timeout=timeout)  # derive check's own validation of the options
+    options = PostOptions(
+        assume=tuple(args.assume),
+        convention=args.convention,
+        loss=args.loss,
+        timeout=checked.timeout,
+    )
+    return ScanRequest(
+        dump=Path(args.dump),
+        out=args.out,
+        selection=selection,
+        options=options,
+        post_timeout=post_timeout,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        limit=args.limit,
+    )
+
+
+def run_scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """Run ``derive scan``; errors propagate to the CLI (one line and an exit code)."""
+    require_engine()
+    report = scan(scan_request(args), stderr)
+    summary = report.summary
+    stdout.write(
+        f"scan: {summary['posts']} posts in {report.out} ({report.checked_now} checked now, "
+        f"{report.done_before} before); {summary['posts_with_a_failing_formula']} with a failing formula; "
+        f"{summary['formulas']} formulas: "
+        + ", ".join(f"{count} {status}" for status, count in summary["formulas_by_status"].items())
+        + "\n"
+    )
+    stdout.write(
+        "wrote " + ", ".join(str(path) for path in (report.out / "posts.jsonl", *report.files)) + "\n"
+    )
+    return EXIT_OK
