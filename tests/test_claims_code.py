@@ -18,9 +18,11 @@ from code_ir_eval import evaluate, sizes_of, stem
 from hypothesis import given
 from hypothesis import strategies as st
 
-from derive.claims.ast import KroneckerDelta, Max, Size, Sum, Symbol
+from derive.claims.ast import KroneckerDelta, Max, Size, Sum, Symbol, Undefined
 from derive.claims.code import CodeReading, detect_code, read_code
 from derive.claims.code_coverage import plain
+from derive.claims.run import check_claim
+from derive.claims.verdict import CheckOptions
 from derive.errors import ParseError
 
 RNG_SEED = 20260607
@@ -460,10 +462,24 @@ def test_matlab_loop_fills_and_accumulates() -> None:
     assert value_text(reading, "L") == "[] sum_i(y[i] * log(exp(x[i]) / sum_i2(exp(x[i2]))))"
 
 
-def test_a_non_conformable_matlab_product_is_refused_in_one_line() -> None:
+def test_a_non_conformable_matlab_product_has_no_value() -> None:
+    # (k x 1) * (k x k): MATLAB stops with a size error, so d is no number at all; a claim of it fails
     source = "function d = f(x)\n    a = 1 ./ x;\n    d = a * (diag(x) - x * x');\nend\n"
-    with pytest.raises(ParseError, match=r"^line 3, column \d+: the product .* the inner sizes differ"):
-        read_code(source, "code", "matlab")
+    reading = read_code(source, "code", "matlab")
+    value = reading.values["d"]
+    assert isinstance(value.node, Undefined)
+    assert value.node.reason.startswith("the product a * (diag(x) - x * x")
+    assert "is not defined" in value.node.reason
+    assert len(value.axes) == 1  # shaped as the conforming product (a' * ...) would be
+
+
+def test_a_claim_of_code_with_no_value_fails_with_no_claimed_number() -> None:
+    source = "function d = f(z)\n    a = exp(z) / sum(exp(z));\n    d = (1 ./ a) * (diag(a) - a * a');\nend\n"
+    result = check_claim(CheckOptions(source, syntax="code", means="d = dH/dz"))
+    assert result.verdict == "fails"
+    assert result.counterexample is not None
+    assert result.counterexample["claimed"] is None and result.counterexample["true"] is not None
+    assert any("is not defined" in note for note in result.notes)
 
 
 def test_julia_broadcasting_and_keyword_dims() -> None:

@@ -65,6 +65,8 @@ Nodes
     node, ``given`` what it is conditioned on (pages use it for the softmax output).
 ``Outer(left, right)``
     ``\\otimes``: the outer (tensor, Kronecker) product.
+``Undefined(reason)``
+    A value code does not compute for any size the model has (a product of nonconforming arrays).
 ``Claim(sides, source, qualifiers, conditions)``
     The chain of expressions joined by ``=``; ``qualifiers`` keeps trailing prose that was dropped from the
     mathematics (``\\text{ for } j=1,2``); ``conditions`` are index conditions that restrict the whole claim
@@ -281,6 +283,15 @@ class Outer:
 
 
 @dataclass(frozen=True)
+class Undefined:
+    """A value code computes for no size the model has: ``reason`` says why (a product whose inner sizes
+    differ, which MATLAB, Julia and NumPy refuse at run time). A claim of it fails wherever the truth has a
+    value."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Cases:
     """A piecewise expression; a ``None`` condition means "otherwise"."""
 
@@ -313,6 +324,7 @@ Node: TypeAlias = (
     | Size
     | Probability
     | Outer
+    | Undefined
 )
 
 

@@ -44,10 +44,10 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
-from derive.claims.ast import Node, Size, Sum, Symbol
+from derive.claims.ast import Node, Size, Sum, Symbol, Undefined
 from derive.claims.code_engine import PYTHON, Dialect, Engine, Record, Refusal, Restart, Unread
 from derive.claims.code_index import PLACEHOLDER, SIZE_MARK, Dims, free_placeholders, map_children
 from derive.errors import InputTooLargeError, ParseError
@@ -281,7 +281,14 @@ def _read(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
     except ParseError as error:
         raise type(error)(_as_written(str(error), dialect)) from None
     notes = tuple(_as_written(note, dialect) for note in reading.notes)
-    return CodeReading(**{**reading.__dict__, "notes": notes})
+
+    def written(node: Node) -> Node:
+        if isinstance(node, Undefined):
+            return Undefined(_as_written(node.reason, dialect))
+        return map_children(node, written)
+
+    values = {name: replace(value, node=written(value.node)) for name, value in reading.values.items()}
+    return CodeReading(**{**reading.__dict__, "notes": notes, "values": values})
 
 
 def _read_module(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:

@@ -32,6 +32,7 @@ from derive.claims.ast import (
     Size,
     Sum,
     Symbol,
+    Undefined,
 )
 
 PLACEHOLDER: Final = "\ue000"
@@ -425,7 +426,17 @@ def contract(left: Arr, right: Arr, left_axis: int, right_axis: int, dims: Dims,
     a_axis, a_dim = left.axes[left_axis], left.dims[left_axis]
     b_axis, b_dim = right.axes[right_axis], right.dims[right_axis]
     if (a_axis is None) != (b_axis is None):
-        raise Refusal(f"{what}: the inner sizes differ (one of them is 1)")
+        # One inner size is 1 and the other an axis of the model (2 or more at every size checked): the
+        # code stops here with a size error, so the value it claims does not exist. Its shape is taken
+        # as the product's with the short side transposed (the product that conforms): the other side's
+        # remaining axes.
+        long, axis = (right, right_axis) if a_axis is None else (left, left_axis)
+        return Arr(
+            Undefined(f"{what} is not defined: one inner size is 1, the other the size of an axis"),
+            long.axes[:axis] + long.axes[axis + 1 :],
+            long.dims[:axis] + long.dims[axis + 1 :],
+            left.sources | right.sources,
+        )
     a_node, b_node = left.node, right.node
     shared: str | None = None
     if a_axis is not None and b_axis is not None:

@@ -34,6 +34,7 @@ from derive.claims.ast import (
     Sum,
     Symbol,
     Transpose,
+    Undefined,
 )
 from derive.claims.lexicon import LETTER_COMMANDS
 
@@ -303,6 +304,8 @@ def format_node(node: Node) -> str:
         )
         given = ", ".join(format_node(g) for g in node.given)
         return f"P\\left({event} \\mid {given}\\right)" if given else f"P\\left({event}\\right)"
+    if isinstance(node, Undefined):
+        return "\\text{(no value)}"
     raise TypeError(f"not an AST node: {node!r}")
 
 

@@ -60,6 +60,7 @@ from derive.claims.ast import (
     Sum,
     Symbol,
     Transpose,
+    Undefined,
 )
 from derive.claims.latex import format_node, parse_claim, read_math
 from derive.equivalence import Assumption
@@ -72,6 +73,9 @@ from derive.loss import Convention, LossKind, Model
 
 Role = Literal["loss", "output", "target", "logits", "weights", "bias", "input", "fixed"]
 Kind = Literal["class", "feature", "example"]
+
+#: The value of code that computes none (an undefined function: numeric evaluation refuses it).
+_NO_VALUE: Final = sympy.Function("no_value")
 
 ROLES: Final[tuple[Role, ...]] = ("loss", "output", "target", "logits", "weights", "bias", "input", "fixed")
 
@@ -1704,6 +1708,15 @@ class Mapper:
         if len(left.axes) != 1 or len(right.axes) != 1:
             raise NotationError(f"${format_node(node)}$: an outer product of two vectors is understood, only")
         return Tensor(left.expr * right.expr, left.axes + right.axes, left.kinds + right.kinds)
+
+    def _build_undefined(self, node: Undefined) -> Tensor:
+        """A value the code does not compute: no number at any point, so the claim fails wherever the truth
+        has a value."""
+        self.note(
+            f"the code has no value here: {node.reason} (with the inputs' shapes as read, at every size "
+            "checked, which is 2 or more)"
+        )
+        return Tensor(_NO_VALUE(sympy.Integer(0)))
 
     def _build_probability(self, node: Probability) -> Tensor:
         """``P(y = k | x; w)``: the model's probability of class k, the softmax output a_k; ``P(y | x)`` is
