@@ -23,7 +23,7 @@ from derive.claims.code import CodeReading, detect_code, read_code
 from derive.claims.code_coverage import plain
 from derive.claims.run import check_claim
 from derive.claims.verdict import CheckOptions
-from derive.errors import ParseError
+from derive.errors import DeriveError, ParseError
 
 RNG_SEED = 20260607
 
@@ -810,3 +810,25 @@ def test_an_expression_that_grows_without_bound_is_refused() -> None:
 def test_long_code_in_another_language_is_refused_at_once() -> None:
     with pytest.raises(ParseError, match="over the limit"):
         read_code("x = 1;\n" * 1000, "code", "matlab")
+
+
+CS231N_LOSS = """\
+def softmax_loss(x, y):
+    probs = np.exp(x - np.max(x, axis=1, keepdims=True))
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    N = x.shape[0]
+    loss = -np.sum(np.log(probs[np.arange(N), y])) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return loss, dx
+"""
+
+
+def test_code_that_names_its_logits_x_is_refused_with_the_let_that_reads_it() -> None:
+    # x is the canonical input; with the class index on it, the refusal names the mapping that fits
+    with pytest.raises(DeriveError, match=r"if x holds the logits \(scores\), add --let x=Z"):
+        check_claim(CheckOptions(CS231N_LOSS))
+    result = check_claim(CheckOptions(CS231N_LOSS, let=("x=Z",)))
+    assert result.verdict == "holds"
+    assert any("dx is read as dloss/dx (inferred" in note for note in result.notes)

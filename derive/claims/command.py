@@ -27,9 +27,10 @@ DEFAULT_TIMEOUT = 10.0
 BATCH_FORMAT = f"""\
 batch input (--batch FILE, or - for stdin) is JSON Lines: one JSON object per line, UTF-8 (a BOM is
 accepted), lines split on \\n only, at most {MAX_LINE_BYTES} bytes each, blank lines skipped. Fields:
-"claim" (required) and optionally "id", "wrt", "let", "assume", "convention", "loss", "at", "classes",
-"timeout", with the meaning of the options of the same name ("let", "assume" and "at" take a string or a
-list of strings). Example:
+"claim" (required) and optionally "id", "wrt", "let", "define", "where", "means", "syntax",
+"implied_sums" (true/false), "reading", "assume", "convention", "loss", "at", "classes", "timeout", with
+the meaning of the options of the same name ("let", "define", "where", "assume" and "at" take a string or
+a list of strings). Example:
   {{"id": "q1", "claim": "\\\\frac{{\\\\partial H}}{{\\\\partial z_j}} = a_j - y_j", "assume": ["onehot"]}}
 Output: one JSON object per non-blank input line, in input order, with "line" (1-based) and the input's
 "id", then the verdict fields, or "error", "kind" and "exit_code" for a line that could not be checked.

@@ -1310,6 +1310,7 @@ class Mapper:
     def _scan_kinds(self) -> None:
         self.kinds: dict[str, Kind] = {}
         self._conflicts: set[str] = set()
+        self._input_names: set[tuple[str, str]] = set()  # page names read as the input x, and a hint
         self._explicit_sizes: dict[Kind, int] = {}
         self._sum_uppers: list[tuple[str, Node]] = []
         indexed: list[Symbol] = []
@@ -1358,6 +1359,8 @@ class Mapper:
                 previous = self.kinds.setdefault(index.name, kind)
                 if previous != kind:
                     self._conflicts.add(index.name)
+                if resolution.base in ("x", "X"):
+                    self._input_names.add((symbol.name, "Z" if len(symbol.indices) == 2 else "z"))
 
     def _class_count(self, classes: int | None) -> sympy.Expr | int:
         explicit = self._explicit_sizes.get("class")
@@ -1383,9 +1386,13 @@ class Mapper:
 
     def index(self, name: str, kind: Kind | None = None) -> sympy.Idx:
         if name in self._conflicts:
+            hint = "; for z = W x + b use --convention W_x"
+            for page, logits in sorted(self._input_names):
+                # code often calls the logits x (softmax_loss(x, y) in cs231n): a likely mapping, named
+                hint += f"; if {page} holds the logits (scores), add --let {page}={logits}"
             raise NotationError(
                 f"index {name} is used both for classes and for features (z = W^T x + b reads W_{{ij}} as "
-                "feature i, class j; for z = W x + b use --convention W_x)"
+                f"feature i, class j{hint})"
             )
         kind = kind or self.kinds.get(name, "class")
         engine = name
