@@ -3,6 +3,8 @@ left side (--means), the true class, implied sums, max shifts, and ambiguous rea
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from derive.claims.ast import Add as AddNode
@@ -156,3 +158,36 @@ def test_a_definition_of_a_new_symbol_is_named_as_a_definition_not_judged() -> N
     with pytest.raises(DefinitionNotClaimError, match="--define"):
         _check(FOCAL)
     assert _check(r"p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}").verdict == "holds"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        r"\frac{\partial L}{\partial z_j} = \hat{y}_j - 1, j = c",
+        r"\frac{\partial L}{\partial z_j} = \hat{y}_j - 1,\quad j = c",
+        r"\frac{\partial L}{\partial z_j} = \hat{y}_j - 1 \quad \text{if } j = t",
+    ],
+)
+def test_a_class_letter_only_in_the_claims_condition_is_the_true_class(claim: str) -> None:
+    result = _check(claim)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    readings = {entry["page"]: entry for entry in result.mapping}  # type: ignore[attr-defined]
+    letter = "t" if claim.endswith("t") else "c"
+    assert readings[letter]["guessed"] and "the true class" in str(readings[letter]["reason"])
+
+
+def test_the_same_condition_with_the_wrong_value_fails() -> None:
+    # for j = c the derivative is a_c - 1, not a_c: a counterexample at the true class
+    result = _check(r"\frac{\partial L}{\partial z_j} = \hat{y}_j,\quad j = c")
+    assert result.verdict == "fails"  # type: ignore[attr-defined]
+    assert "true class c" in result.counterexample["indices"]  # type: ignore[attr-defined]
+
+
+def test_a_derivative_written_on_the_right_is_the_left_side() -> None:
+    result = _check(r"\hat{y}_i - y_i = \frac{\partial L}{\partial z_i}")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert result.lhs_latex.startswith(r"\frac{\partial L}")  # type: ignore[attr-defined]
+    counterexample = result.counterexample  # type: ignore[attr-defined]
+    z, y, i = counterexample["values"]["z"], counterexample["values"]["y"], counterexample["indices"]["i"] - 1
+    a_i = math.exp(z[i]) / sum(math.exp(v) for v in z)
+    assert counterexample["claimed"] == pytest.approx(a_i - y[i], rel=1e-5)  # the page's a_i - y_i

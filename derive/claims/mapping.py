@@ -1979,8 +1979,9 @@ def map_claim(
         classes=classes,
         context=(lhs_node, *sides),
     )
+    inline = [_true_class_condition(condition, lhs_node, sides) for condition in claim.conditions]
     conditions = [
-        *claim.conditions,
+        *(condition for condition, _ in inline),
         *(_at_claim_index(parse_condition(text), lhs_node, sides) for text in where),
     ]
     mapper = Mapper(
@@ -2000,6 +2001,9 @@ def map_claim(
         mapper.note(note)
     for entry in entries:
         mapper.entries.setdefault(entry.page, entry)
+    for _, name in inline:
+        if name is not None:
+            mapper.record(name, "c", True, "a class letter only in the claim's condition: the true class")
     lhs_pre, *side_nodes = mapper.nodes
     lhs = mapper.build(lhs_pre)
     lhs = replace(lhs, expr=_finish(lhs.expr, mapper, "the left side"))
@@ -2090,7 +2094,15 @@ def _left_side(claim: Claim, sides: list[Node], wrt: str | None, means: str | No
         raise NotationError(
             "the claim has no left side: write LHS = RHS, or say what it is with --means 'dH/dz'"
         )
+    if len(sides) == 2 and _is_derivative(sides[1]) and not _is_derivative(sides[0]):
+        return sides.pop(1)  # a_i - y_i = dL/dz_i: the derivative is what the claim is about
     return sides.pop(0)
+
+
+def _is_derivative(node: Node) -> bool:
+    return isinstance(node, (Derivative, Differential)) or (
+        isinstance(node, Neg) and isinstance(node.operand, (Derivative, Differential))
+    )
 
 
 def _read_means(text: str) -> Node:
@@ -2122,6 +2134,24 @@ def _at_claim_index(condition: Condition, lhs: Node, sides: Sequence[Node]) -> C
     if len(names) == 1 and not names & used and len(own) == 1:
         return _renamed_condition(condition, names.pop(), own[0])
     return condition
+
+
+def _true_class_condition(
+    condition: Condition, lhs: Node, sides: Sequence[Node]
+) -> tuple[Condition, str | None]:
+    r"""An inline condition ``, \quad j = c`` whose class letter (c, t, \ell) appears nowhere else in the
+    claim names the true class (nothing else could give it a value); returns the name so read, if any."""
+    present = {n.name for root in (lhs, *sides) for n in _walk(root) if isinstance(n, Symbol)}
+    present |= _free_index_names(lhs).union(*(_free_index_names(side) for side in sides))
+    for side in (condition.left, condition.right):
+        if (
+            isinstance(side, Symbol)
+            and not side.indices
+            and side.name in TRUE_CLASS_NAMES
+            and side.name not in present
+        ):
+            return _renamed_condition(condition, side.name, TRUE_CLASS_INDEX), side.name
+    return condition, None
 
 
 def _renamed_condition(condition: Condition, old: str, new: str) -> Condition:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from derive.claims.ast import Claim, Derivative, Neg, Node, Symbol
+from derive.claims.ast import Claim, Condition, Derivative, Neg, Node, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.errors import DeriveError, NotationError
 
@@ -73,8 +73,27 @@ def _read(text: str, syntax: str, means: str | None) -> tuple[ClaimReading, ...]
         return (_read_code_claim(text, syntax, means),)
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
     return tuple(
-        ClaimReading(reading.claims, syntax, reading.choices) for reading in read_math(text, math_syntax)
+        ClaimReading(_conditions_joined(reading.claims), syntax, reading.choices)
+        for reading in read_math(text, math_syntax)
     )
+
+
+def _is_index_name(node: Node) -> bool:
+    return isinstance(node, Symbol) and not node.indices and node.decoration is None and len(node.name) == 1
+
+
+def _conditions_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
+    r"""``... = a_j - 1,\quad j = c``: an "equation" of two index letters after a claim is that claim's
+    condition (an index equal to an index is never a claim about the loss)."""
+    joined: list[Claim] = []
+    for claim in claims:
+        if joined and len(claim.sides) == 2 and all(_is_index_name(side) for side in claim.sides):
+            last = joined[-1]
+            condition = Condition(claim.sides[0], "=", claim.sides[1])
+            joined[-1] = replace(last, conditions=(*last.conditions, condition))
+        else:
+            joined.append(claim)
+    return tuple(joined)
 
 
 #: ``--means`` for code: ``dL/dx``, ``d cross_entropy / d y_pred``, ``-dFL/dz``, optionally naming the code
