@@ -11,17 +11,25 @@ The engine is the optional ``scale`` extra: nothing here imports Dask until a sc
 
 from __future__ import annotations
 
-from derive.scan.dump import DumpPost, Selection, select_posts
-from derive.scan.engine import engine_available, require_engine
-from derive.scan.run import ScanReport, ScanRequest, scan
+import importlib
+from typing import Any
 
-__all__ = [
-    "DumpPost",
-    "ScanReport",
-    "ScanRequest",
-    "Selection",
-    "engine_available",
-    "require_engine",
-    "scan",
-    "select_posts",
-]
+#: Where each public name lives; imported on first use, so ``derive --help`` loads neither SymPy nor Dask.
+_HOMES = {
+    "DumpPost": "derive.scan.dump",
+    "Selection": "derive.scan.dump",
+    "select_posts": "derive.scan.dump",
+    "engine_available": "derive.scan.engine",
+    "require_engine": "derive.scan.engine",
+    "ScanReport": "derive.scan.run",
+    "ScanRequest": "derive.scan.run",
+    "scan": "derive.scan.run",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'derive.scan' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from derive.choices import ASSUME_CHOICES, CONVENTIONS, LOSSES
 from derive.claims.command import DEFAULT_TIMEOUT
-from derive.claims.verdict import ASSUME_NAMES, CheckOptions
 from derive.errors import EXIT_OK, UsageError
 from derive.limits import MAX_TIMEOUT, timeout_value
-from derive.loss import CONVENTIONS, LOSSES
-from derive.post import PostOptions
 from derive.scan.dump import DEFAULT_KEYWORDS, DEFAULT_TAGS, Selection
-from derive.scan.engine import require_engine
-from derive.scan.run import ScanRequest, scan
+
+if TYPE_CHECKING:  # the checker (and SymPy) load only when a scan runs: derive --help stays fast
+    from derive.scan.run import ScanRequest
 
 #: The default time limit of a whole post, in units of the per-formula limit.
 POST_TIMEOUT_FACTOR = 30
@@ -92,7 +91,7 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
         "--assume",
         action="append",
         default=[],
-        choices=sorted(ASSUME_NAMES),
+        choices=sorted(ASSUME_CHOICES),
         help="assume the targets are one-hot or sum to 1, for every post (repeatable)",
     )
     parser.add_argument(
@@ -106,6 +105,10 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
 
 def scan_request(args: argparse.Namespace) -> ScanRequest:
     """The :class:`~derive.scan.run.ScanRequest` of parsed arguments (validated)."""
+    from derive.claims.verdict import CheckOptions
+    from derive.post import PostOptions
+    from derive.scan.run import ScanRequest
+
     timeout = timeout_value(args.timeout)
     post_timeout = (
         timeout_value(args.post_timeout)
@@ -144,6 +147,9 @@ def scan_request(args: argparse.Namespace) -> ScanRequest:
 
 def run_scan(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     """Run ``derive scan``; errors propagate to the CLI (one line and an exit code)."""
+    from derive.scan.engine import require_engine
+    from derive.scan.run import scan
+
     require_engine()
     report = scan(scan_request(args), stderr)
     summary = report.summary
