@@ -71,6 +71,15 @@ class NotationError(DeriveError):
     """A parsed symbol that cannot be mapped to the canonical notation (the message suggests a --let)."""
 
 
+class IndexConflictError(NotationError):
+    """One index runs over classes in one place and over features in another: the claim needs the other
+    convention (z = W x + b), or a name read as the input x holds the logits (``lets`` says which)."""
+
+    def __init__(self, message: str, lets: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.lets = lets
+
+
 class DefinitionNotClaimError(NotationError):
     """The text defines a symbol derive does not know: a definition to give with --define, not a claim."""
 

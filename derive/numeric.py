@@ -339,7 +339,10 @@ class Evaluator:
             # sum) switches to one vector pass for every entry at once.
             self._first_request.add(cache_key)
             return _constant(self._eval(expr.expr, variable_level, {key: 0}, dict(env), {}).slope)
-        self._gradients[cache_key] = self._eval(expr.expr, variable_level, seeds, dict(env), {}).slope
+        slope = self._eval(expr.expr, variable_level, seeds, dict(env), {}).slope
+        if not isinstance(slope, numpy.ndarray):  # the expression does not depend on the variable: all 0
+            slope = numpy.full(len(seeds), slope, dtype=object)
+        self._gradients[cache_key] = slope
         return _constant(self._gradients[cache_key][seeds[key]])
 
     def _second_derivative(self, expr: Derivative, env: dict[sympy.Symbol, int]) -> Dual:

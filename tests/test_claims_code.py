@@ -23,7 +23,7 @@ from derive.claims.code import CodeReading, detect_code, read_code
 from derive.claims.code_coverage import plain
 from derive.claims.run import check_claim
 from derive.claims.verdict import CheckOptions
-from derive.errors import DeriveError, ParseError
+from derive.errors import ParseError
 
 RNG_SEED = 20260607
 
@@ -825,10 +825,11 @@ def softmax_loss(x, y):
 """
 
 
-def test_code_that_names_its_logits_x_is_refused_with_the_let_that_reads_it() -> None:
-    # x is the canonical input; with the class index on it, the refusal names the mapping that fits
-    with pytest.raises(DeriveError, match=r"if x holds the logits \(scores\), add --let x=Z"):
-        check_claim(CheckOptions(CS231N_LOSS))
-    result = check_claim(CheckOptions(CS231N_LOSS, let=("x=Z",)))
+def test_code_that_names_its_logits_x_is_read_with_x_as_the_logits_and_says_so() -> None:
+    # x is the canonical input; with the class index on it, the reading that maps x to the logits is the
+    # one that reads, and the choice is shown (never silent)
+    result = check_claim(CheckOptions(CS231N_LOSS))
     assert result.verdict == "holds"
+    assert any("x read as the logits (x=Z)" in choice for choice in result.choices)
     assert any("dx is read as dloss/dx (inferred" in note for note in result.notes)
+    assert check_claim(CheckOptions(CS231N_LOSS, let=("x=Z",))).verdict == "holds"

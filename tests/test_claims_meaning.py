@@ -191,3 +191,20 @@ def test_a_derivative_written_on_the_right_is_the_left_side() -> None:
     z, y, i = counterexample["values"]["z"], counterexample["values"]["y"], counterexample["indices"]["i"] - 1
     a_i = math.exp(z[i]) / sum(math.exp(v) for v in z)
     assert counterexample["claimed"] == pytest.approx(a_i - y[i], rel=1e-5)  # the page's a_i - y_i
+
+
+def test_an_index_over_classes_and_features_reads_with_the_other_convention() -> None:
+    # W_{ij} with i the class (z = W x + b): the default convention reads i as a feature and conflicts
+    result = _check(r"\frac{\partial L}{\partial W_{ij}} = (a_i - y_i) x_j")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("z = W x + b" in choice for choice in result.choices)  # type: ignore[attr-defined]
+    direct = _check(r"\frac{\partial L}{\partial W_{ij}} = (a_i - y_i) x_j", convention="W_x")
+    assert direct.verdict == "holds_if" and not direct.choices  # type: ignore[attr-defined]
+
+
+def test_a_derivative_of_the_targets_is_refused_with_the_let_that_reads_y_as_the_output() -> None:
+    # dy_i/dz_j is 0 by the model: the page means the softmax output by y, and a verdict on 0 would be wrong
+    claim = r"\frac{\partial y_i}{\partial z_j} = y_i (\delta_{ij} - y_j)"
+    with pytest.raises(NotationError, match=r"differentiates the targets .* add --let 'y=a'"):
+        _check(claim)
+    assert _check(claim, let=("y=a",)).verdict == "holds"  # type: ignore[attr-defined]

@@ -49,3 +49,15 @@ def test_an_inner_sum_shared_across_an_outer_index_keeps_its_own_indices() -> No
     total_y = sum(int(point[("y", (r,))]) for r in range(1, 4))  # type: ignore[call-overload]
     expected = sum(total_y * int(point[("b", (r,))]) ** 2 for r in range(1, 4))  # type: ignore[call-overload]
     assert value == expected
+
+
+def test_a_derivative_of_what_does_not_depend_on_the_variable_is_zero_for_every_entry() -> None:
+    # the second entry asked for switches to one vector pass; an expression free of z has a scalar slope
+    model = Model(classes=3, features=2, examples=1)
+    j = s.class_index("j", 3)
+    expr = Derivative(s.y[sympy.Integer(1)], s.z[j])
+    point = _point(model)
+    with mpmath.workdps(DIGITS):
+        evaluator = Evaluator(model, point)
+        values = [evaluator.evaluate(expr, 3, None, {j: c}).value for c in (1, 2, 3)]
+    assert values == [0, 0, 0]

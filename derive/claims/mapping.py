@@ -64,7 +64,7 @@ from derive.claims.ast import (
 )
 from derive.claims.latex import format_node, parse_claim, read_math
 from derive.equivalence import Assumption
-from derive.errors import NotationError
+from derive.errors import IndexConflictError, NotationError
 from derive.loss import Convention, LossKind, Model
 
 # --------------------------------------------------------------------------------------------------------
@@ -1390,9 +1390,10 @@ class Mapper:
             for page, logits in sorted(self._input_names):
                 # code often calls the logits x (softmax_loss(x, y) in cs231n): a likely mapping, named
                 hint += f"; if {page} holds the logits (scores), add --let {page}={logits}"
-            raise NotationError(
+            raise IndexConflictError(
                 f"index {name} is used both for classes and for features (z = W^T x + b reads W_{{ij}} as "
-                f"feature i, class j{hint})"
+                f"feature i, class j{hint})",
+                tuple(f"{page}={logits}" for page, logits in sorted(self._input_names)),
             )
         kind = kind or self.kinds.get(name, "class")
         engine = name
@@ -2007,6 +2008,7 @@ def map_claim(
     lhs_pre, *side_nodes = mapper.nodes
     lhs = mapper.build(lhs_pre)
     lhs = replace(lhs, expr=_finish(lhs.expr, mapper, "the left side"))
+    _refuse_derivative_of_targets(lhs.expr, lhs_node, mapper)
     lhs_restriction = mapper.restriction
     for condition in conditions:
         indicator = mapper._condition(condition)
@@ -2030,6 +2032,19 @@ def map_claim(
             restriction = lhs_restriction if restriction is None else restriction * lhs_restriction
         mapped.append(MappedSide(latex, expr, None, restriction))
     return replace(_display_names(lhs, mapped, mapper), lhs_latex=format_node(lhs_node))
+
+
+def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper) -> None:
+    """A left side that differentiates the targets (dy_i/dz_j) is 0 by the model: the page means something
+    else by y (usually the softmax output), and a verdict on 0 would judge a claim the page never made."""
+    for derivative in lhs.atoms(sympy.Derivative):
+        bases = {str(x.base.label) for x in derivative.expr.atoms(sympy.Indexed)}
+        if bases and bases <= {"y", "Y"} and not derivative.expr.has(s.H):
+            pages = sorted(e.page for e in mapper.entries.values() if e.canonical in ("y", "Y")) or ["y"]
+            raise NotationError(
+                f"${format_node(node)}$ differentiates the targets ({pages[0]} read as y), which do not "
+                f"depend on the logits; if {pages[0]} is the model's output here, add --let '{pages[0]}=a'"
+            )
 
 
 def map_definition(

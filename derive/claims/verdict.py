@@ -51,6 +51,7 @@ from derive.errors import (
     EXIT_UNDECIDED,
     DefinitionNotClaimError,
     DeriveError,
+    IndexConflictError,
     InputTooLargeError,
     MeaninglessClaimError,
     NotationError,
@@ -781,6 +782,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     for reading in readings[:MAX_READINGS]:
         try:
             claims = _map_reading(reading, options, ())
+        except IndexConflictError as conflict:
+            errors.append(conflict)
+            mapped.extend(_conflict_readings(reading, options, conflict))
+            continue
         except DeriveError as error:
             errors.append(error)
             continue
@@ -802,6 +807,30 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
         return [mapped[options.reading - 1]]
     return mapped
+
+
+def _conflict_readings(
+    reading: ClaimReading, options: CheckOptions, conflict: IndexConflictError
+) -> list[MappedReading]:
+    """A claim whose index runs over classes in one place and features in another reads with z = W x + b
+    (W_{ij}: class i, feature j), or with the name read as the input holding the logits (code often calls
+    them x): each such reading that maps is kept, with the choice it made (shown, and judged as a reading)."""
+    variants: list[tuple[CheckOptions, tuple[str, ...], str]] = []
+    if options.convention == "Wt_x":
+        variants.append(
+            (replace(options, convention="W_x"), (), "z = W x + b: the indices read W_{ij} as class i")
+        )
+    for let in conflict.lets:
+        page = let.split("=")[0]
+        variants.append((options, (let,), f"{page} read as the logits ({let}), as code often names them"))
+    found: list[MappedReading] = []
+    for variant, lets, choice in variants:
+        try:
+            claims = _map_reading(reading, variant, lets)
+        except DeriveError:
+            continue
+        found.append(MappedReading(replace(reading, choices=(*reading.choices, choice)), claims))
+    return found
 
 
 def _definition_instead(readings: Sequence[ClaimReading], options: CheckOptions) -> DeriveError | None:
