@@ -23,7 +23,7 @@ from derive.claims.code import CodeReading, detect_code, read_code
 from derive.claims.code_coverage import plain
 from derive.claims.run import check_claim
 from derive.claims.verdict import CheckOptions
-from derive.errors import ParseError
+from derive.errors import DeriveError, ParseError
 
 RNG_SEED = 20260607
 
@@ -833,3 +833,17 @@ def test_code_that_names_its_logits_x_is_read_with_x_as_the_logits_and_says_so()
     assert any("x read as the logits (x=Z)" in choice for choice in result.choices)
     assert any("dx is read as dloss/dx (inferred" in note for note in result.notes)
     assert check_claim(CheckOptions(CS231N_LOSS, let=("x=Z",))).verdict == "holds"
+
+
+def test_what_a_gradient_name_is_by_is_inferred_across_case_and_from_the_notation() -> None:
+    # dx of an input named X; dscores of scores the snippet never defines (the logits by their name)
+    upper = CS231N_LOSS.replace("(x, y)", "(X, y)").replace("np.exp(x", "np.exp(X").replace(
+        "np.max(x", "np.max(X").replace("x.shape", "X.shape")
+    result = check_claim(CheckOptions(upper))
+    assert result.verdict == "holds" and any("dx is read as dloss/dX" in n for n in result.notes)
+    snippet = "N = num_examples\ndscores = probs\ndscores /= N\ndscores[range(N), y] -= 1.0 / N\n"
+    result = check_claim(CheckOptions(snippet, syntax="python"))
+    assert result.verdict == "holds" and any("dscores is read as dH/dscores" in n for n in result.notes)
+    # a layer's inputs are its logits, not the model's x: dinputs is never inferred to be dH/dX
+    with pytest.raises(DeriveError, match="say what dinputs is the derivative of"):
+        check_claim(CheckOptions("dinputs = probs.copy()\ndinputs[range(N), y] -= 1\n", syntax="python"))

@@ -208,3 +208,18 @@ def test_a_derivative_of_the_targets_is_refused_with_the_let_that_reads_y_as_the
     with pytest.raises(NotationError, match=r"differentiates the targets .* add --let 'y=a'"):
         _check(claim)
     assert _check(claim, let=("y=a",)).verdict == "holds"  # type: ignore[attr-defined]
+
+
+def test_a_sum_written_without_its_index_runs_over_the_one_index_the_left_side_lacks() -> None:
+    claim = r"\frac{\partial L}{\partial o_i} = - \sum y_k \frac{1}{p_k} \frac{\partial p_k}{\partial o_i}"
+    result = _check(claim)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("read as a sum over k" in note for note in result.notes)  # type: ignore[attr-defined]
+
+
+def test_f_with_a_class_index_is_the_class_scores_when_differentiated_by() -> None:
+    result = _check(r"\frac{\partial L_i}{\partial f_k} = p_k - \mathbb{1}(y_i = k)")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    readings = {entry["page"]: entry for entry in result.mapping}  # type: ignore[attr-defined]
+    assert readings["f"]["canonical"] == "z" and readings["f"]["guessed"]
+    assert _check(r"\frac{\partial L_i}{\partial f_k} = p_k").verdict == "fails"  # type: ignore[attr-defined]

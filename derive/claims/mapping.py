@@ -1148,8 +1148,11 @@ class Mapper:
     def _scan_names(self) -> None:
         self._wrt_names: set[str] = set()
         self._numerator_names: set[str] = set()
+        self._exponent_names: set[str] = set()  # names inside e^{...}: f in e^{f_j} is a score
         for root in self.nodes:
             for node in _walk(root):
+                if isinstance(node, Exp):
+                    self._exponent_names.update(n.name for n in _walk(node.arg) if isinstance(n, Symbol))
                 if isinstance(node, Derivative):
                     wrt = node.wrt.function if isinstance(node.wrt, Call) else node.wrt
                     if isinstance(wrt, Symbol):
@@ -1231,6 +1234,15 @@ class Mapper:
                     parameter=parameter,
                 )
         role = GUESSES.get((name, decoration))
+        if (
+            role is None
+            and (name, decoration) == ("f", None)
+            and len(symbol.indices) == 1
+            and not called
+            and (name in self._wrt_names or name in self._exponent_names)
+        ):
+            # f_j, the class scores f = W x (cs231n's notation), differentiated by or exponentiated
+            return _Resolution("logits", "z", True, "f_j differentiated by or in e^{f_j}: the class scores")
         if role is None and name.startswith("_") and decoration is None:
             role = GUESSES.get((name.lstrip("_"), None))  # self._labels -> _labels, a private name
         if role is None and name in self.vector_names and len(symbol.indices) == 1 and not called:
@@ -1772,6 +1784,12 @@ class Mapper:
         return Tensor(self.size_expr(kind))
 
     def _build_sum(self, node: Sum) -> Tensor:
+        if node.index is None and node.lower is None and node.upper is None:
+            # \sum y_k \log p_k: the sum runs over its body's one index that the left side does not have
+            loose = sorted(_free_index_names(node.body) - _free_index_names(self.nodes[0]))
+            if len(loose) == 1:
+                self.note(f"a sum written without its index is read as a sum over {loose[0]}")
+                return self._build_sum(replace(node, index=loose[0]))
         body = self.build(node.body)
         if node.index is None:
             if len(body.axes) != 1:

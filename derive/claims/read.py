@@ -168,11 +168,24 @@ def _read_code_claim(text: str, syntax: str, means: str | None) -> ClaimReading:
 
 
 def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
-    """The input a result name says it is the gradient by (``dW`` -> W), when that input exists."""
+    """The input a result name says it is the gradient by (``dW`` -> W, ``dx`` -> X when only X is an
+    input), or a name the notation reads as the logits, weights or bias (``dscores`` -> the logits)."""
+    from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, GUESSES
+
     for pattern in _GRADIENT_OF:
         match = pattern.match(name)
-        if match and match["wrt"] in inputs:
-            return match["wrt"]
+        if match is None:
+            continue
+        wrt = match["wrt"]
+        if wrt in inputs:
+            return wrt
+        folded = [n for n in inputs if n.lower() == wrt.lower()]
+        if len(folded) == 1:
+            return folded[0]
+        role = CANONICAL.get(wrt) or CANONICAL_BATCH.get(wrt) or GUESSES.get((wrt, None))
+        # never the input: a layer's "inputs" (dinputs) are its logits, not the model's x
+        if role in ("logits", "weights", "bias"):
+            return wrt
     return None
 
 
