@@ -1,4 +1,4 @@
-"""The ten dev claims (../shared/claims-dev/claims.json), their secondary claims, and the seed cases."""
+"""The 40 dev claims (../shared/claims-dev/claims.json and claims2.json), their chains, and the seed cases."""
 
 from __future__ import annotations
 
@@ -360,3 +360,13 @@ def test_blog_final_result_holds_if_the_targets_sum_to_one(claim: str) -> None:
     result = _check(CheckOptions(claim))
     assert result.verdict == "holds_if"
     assert result.condition is not None and "sum to 1" in result.condition
+
+
+def test_the_benchmark_lines_carry_the_options_of_this_table() -> None:
+    from dev_claims_jsonl import lines
+
+    for line, case_id in zip(lines(), ALL_IDS, strict=True):
+        data = json.loads(line)
+        assert data.pop("id") == case_id
+        case = _case(case_id)
+        assert CheckOptions.from_mapping(data) == _options(case, _claim_text(case))
