@@ -71,13 +71,24 @@ class NotationError(DeriveError):
     """A parsed symbol that cannot be mapped to the canonical notation (the message suggests a --let)."""
 
 
-class IndexConflictError(NotationError):
+class NotationHintError(NotationError):
+    """A notation error with readings that would resolve it: ``lets`` (``x=z``: the name holds the logits)
+    and ``conventions`` (``W_x``). The checker tries each as a reading and shows the choice it made."""
+
+    def __init__(
+        self, message: str, lets: tuple[str, ...] = (), conventions: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.lets = lets
+        self.conventions = conventions
+
+
+class IndexConflictError(NotationHintError):
     """One index runs over classes in one place and over features in another: the claim needs the other
     convention (z = W x + b), or a name read as the input x holds the logits (``lets`` says which)."""
 
     def __init__(self, message: str, lets: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.lets = lets
+        super().__init__(message, lets, ("W_x",))
 
 
 class DefinitionNotClaimError(NotationError):

@@ -223,3 +223,18 @@ def test_f_with_a_class_index_is_the_class_scores_when_differentiated_by() -> No
     readings = {entry["page"]: entry for entry in result.mapping}  # type: ignore[attr-defined]
     assert readings["f"]["canonical"] == "z" and readings["f"]["guessed"]
     assert _check(r"\frac{\partial L_i}{\partial f_k} = p_k").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_the_argument_of_a_softmax_is_read_as_the_logits_and_the_choice_is_shown() -> None:
+    claim = r"\operatorname{softmax}(\mathbf{x}) = e^{\mathbf{x} - \operatorname{logsumexp}(\mathbf{x})}"
+    result = _check(claim)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert result.choices == (r"\mathbf{x} read as the logits (\mathbf{x}=z)",)  # type: ignore[attr-defined]
+    wrong = _check(r"\operatorname{softmax}(\mathbf{x}) = e^{\mathbf{x} - \log \sum_i x_i}")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_logsumexp_is_the_log_of_the_sum_of_exponentials() -> None:
+    holds = _check(r"\frac{\partial}{\partial z_i} \operatorname{logsumexp}(z) = a_i")
+    fails = _check(r"\frac{\partial}{\partial z_i} \operatorname{LSE}(z) = e^{z_i}")
+    assert (holds.verdict, fails.verdict) == ("holds", "fails")  # type: ignore[attr-defined]

@@ -64,7 +64,7 @@ from derive.claims.ast import (
 )
 from derive.claims.latex import format_node, parse_claim, read_math
 from derive.equivalence import Assumption
-from derive.errors import IndexConflictError, NotationError
+from derive.errors import IndexConflictError, NotationError, NotationHintError
 from derive.loss import Convention, LossKind, Model
 
 # --------------------------------------------------------------------------------------------------------
@@ -73,6 +73,9 @@ from derive.loss import Convention, LossKind, Model
 
 Role = Literal["loss", "output", "target", "logits", "weights", "bias", "input", "fixed"]
 Kind = Literal["class", "feature", "example"]
+
+#: Names of the log-sum-exp function, log sum_j e^{v_j}.
+LOGSUMEXP_FUNCTIONS: Final = frozenset({"logsumexp", "LogSumExp", "LSE", "lse"})
 
 #: The value of code that computes none (an undefined function: numeric evaluation refuses it).
 _NO_VALUE: Final = sympy.Function("no_value")
@@ -1548,6 +1551,18 @@ class Mapper:
                 raise NotationError(f"${format_node(node)}$: an entry of a non-vector is not understood")
             entry = self.index_value(function.indices[0], "class")
             return Tensor(vector.expr.xreplace({vector.axes[0]: entry}), (), ())
+        if function.name in LOGSUMEXP_FUNCTIONS and not function.indices and not function.primes:
+            # logsumexp(z) = log sum_j e^{z_j}: a standard function, read as written out
+            if len(node.args) != 1:
+                raise NotationError(f"${format_node(node)}$ takes one vector")
+            vector = self.build(node.args[0])
+            if len(vector.axes) != 1:
+                raise NotationError(f"${format_node(node)}$: logsumexp of a non-vector is not understood")
+            axis = vector.axes[0]
+            bound = sympy.Idx(f"{axis.name}'{next(self._placeholders)}", (axis.lower, axis.upper))
+            entry = vector.expr.xreplace({axis: bound})
+            self.record(format_node(node), "log-sum-exp", False, "logsumexp(v) = log sum_j e^{v_j}")
+            return Tensor(sympy.log(sympy.Sum(sympy.exp(entry), (bound, axis.lower, axis.upper))))
         if function.name == "diag":
             if len(node.args) != 1:
                 raise NotationError("diag takes one vector")
@@ -1600,9 +1615,19 @@ class Mapper:
                 return Tensor(_BASES[base][expr.indices], argument.axes, argument.kinds, argument.row)
         if name in ("sigmoid", "sigma") and self.loss == "sigmoid-bce":
             return _elementwise(argument, lambda e: 1 / (1 + sympy.exp(-e)))
-        raise NotationError(
+        argument_node = node.args[0]
+        lets: tuple[str, ...] = ()
+        if (
+            isinstance(argument_node, Symbol)
+            and not argument_node.indices
+            and "logits" not in self._roles_present(argument_node.name)
+        ):
+            page = format_node(replace(argument_node, transposed=False))
+            lets = (f"{page}={'Z' if len(argument.axes) == 2 else 'z'}",)
+        raise NotationHintError(
             f"${format_node(node)}$: {name} is only understood applied to the logits z "
-            "(add --let to say which symbol is the logits)"
+            "(add --let to say which symbol is the logits)",
+            lets,
         )
 
     def _build_add(self, node: Add) -> Tensor:

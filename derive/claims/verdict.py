@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import mpmath
 import sympy
@@ -51,10 +51,10 @@ from derive.errors import (
     EXIT_UNDECIDED,
     DefinitionNotClaimError,
     DeriveError,
-    IndexConflictError,
     InputTooLargeError,
     MeaninglessClaimError,
     NotationError,
+    NotationHintError,
     ParseError,
     UsageError,
 )
@@ -782,9 +782,9 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     for reading in readings[:MAX_READINGS]:
         try:
             claims = _map_reading(reading, options, ())
-        except IndexConflictError as conflict:
-            errors.append(conflict)
-            mapped.extend(_conflict_readings(reading, options, conflict))
+        except NotationHintError as hinted:
+            errors.append(hinted)
+            mapped.extend(_hinted_readings(reading, options, hinted))
             continue
         except DeriveError as error:
             errors.append(error)
@@ -809,20 +809,21 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     return mapped
 
 
-def _conflict_readings(
-    reading: ClaimReading, options: CheckOptions, conflict: IndexConflictError
+def _hinted_readings(
+    reading: ClaimReading, options: CheckOptions, hinted: NotationHintError
 ) -> list[MappedReading]:
-    """A claim whose index runs over classes in one place and features in another reads with z = W x + b
-    (W_{ij}: class i, feature j), or with the name read as the input holding the logits (code often calls
-    them x): each such reading that maps is kept, with the choice it made (shown, and judged as a reading)."""
+    """The readings a notation error names: an index that runs over classes in one place and features in
+    another reads with z = W x + b (W_{ij}: class i, feature j); a name read as the input that holds the
+    logits (code calls them x; softmax(x) says so) reads as the logits. Each such reading that maps is kept
+    with the choice it made (shown, and judged as a reading, so readings that disagree are ``ambiguous``)."""
     variants: list[tuple[CheckOptions, tuple[str, ...], str]] = []
-    if options.convention == "Wt_x":
-        variants.append(
-            (replace(options, convention="W_x"), (), "z = W x + b: the indices read W_{ij} as class i")
-        )
-    for let in conflict.lets:
+    for convention in hinted.conventions:
+        if options.convention != convention and convention in CONVENTIONS:
+            other = replace(options, convention=cast(Convention, convention))
+            variants.append((other, (), "z = W x + b: the indices read W_{ij} as class i"))
+    for let in hinted.lets:
         page = let.split("=")[0]
-        variants.append((options, (let,), f"{page} read as the logits ({let}), as code often names them"))
+        variants.append((options, (let,), f"{page} read as the logits ({let})"))
     found: list[MappedReading] = []
     for variant, lets, choice in variants:
         try:
