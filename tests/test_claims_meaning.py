@@ -238,3 +238,13 @@ def test_logsumexp_is_the_log_of_the_sum_of_exponentials() -> None:
     holds = _check(r"\frac{\partial}{\partial z_i} \operatorname{logsumexp}(z) = a_i")
     fails = _check(r"\frac{\partial}{\partial z_i} \operatorname{LSE}(z) = e^{z_i}")
     assert (holds.verdict, fails.verdict) == ("holds", "fails")  # type: ignore[attr-defined]
+
+
+def test_a_label_named_index_on_the_right_only_is_the_true_class() -> None:
+    # crossentropy = -log softmax(Z)_target: target is the label, so this is the loss (with one-hot y)
+    claim = r"L = -\log\frac{e^{Z_{target}}}{\sum_{i=1}^n e^{Z_i}}"
+    result = _check(claim)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    readings = {entry["page"]: entry for entry in result.mapping}  # type: ignore[attr-defined]
+    assert readings["Z"]["canonical"] == "z"  # one index and no batch: the vector
+    assert _check(r"L = -\log\frac{e^{Z_{target}}}{\sum_{i=1}^n e^{2 Z_i}}").verdict == "fails"  # type: ignore[attr-defined]

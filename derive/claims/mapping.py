@@ -192,8 +192,11 @@ OTHER_FUNCTIONS: Final = frozenset({"diag"})
 #: Names a claim's index may not keep (sizes, the engine's summation and true-class indices).
 RESERVED_INDEX_NAMES: Final = frozenset({"k", "d", "N", "c", "e", *s.SUMMATION_NAMES})
 
+#: Index names that say "the label" (Z_{target}, p_{label}): the true class where the left side lacks them.
+LABEL_INDEX_NAMES: Final = frozenset({"target", "label", "gt", "true", "cls"})
+
 #: Names of the true class in ``\delta_{yj}`` and ``1_t``.
-TRUE_CLASS_NAMES: Final = frozenset({"y", "t", "c", "ell"})
+TRUE_CLASS_NAMES: Final = frozenset({"y", "t", "c", "ell", *LABEL_INDEX_NAMES})
 
 
 def _check_tables() -> None:
@@ -1223,7 +1226,13 @@ class Mapper:
         if decoration is None and name in CANONICAL:
             return _Resolution(CANONICAL[name], name, False, "canonical")
         if decoration is None and name in CANONICAL_BATCH:
-            return _Resolution(CANONICAL_BATCH[name], name, False, "canonical (batch)")
+            batch_role = CANONICAL_BATCH[name]
+            batch_uses = [s for s, _ in self._present if s.name in CANONICAL_BATCH and s.decoration is None]
+            if batch_role != "input" and all(len(s.indices) == 1 and s.example is None for s in batch_uses):
+                # Z_i, Z_{target} with one index, and no batch anywhere: the page's capital is the vector
+                vector = ROLE_BASE[batch_role]
+                return _Resolution(batch_role, vector, True, f"{name} with one index, no batch: a vector")
+            return _Resolution(batch_role, name, False, "canonical (batch)")
         if decoration is None and name in SIZE_NAMES and not symbol.indices and not called:
             return _Resolution(None, None, name not in ("k", "N", "d"), "size", size=SIZE_NAMES[name])
         parameter = PARAMETER_NAMES.get(name)
@@ -2244,7 +2253,7 @@ def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Nod
     """An index free in a definition (not on its left side) is the page's true class; the claim's own use
     of that index name, where the left side does not have it, is read the same way, and so is a label
     letter (y, t, \\ell) used as an index on the right side only (a_y)."""
-    loose: set[str] = {"y", "t", "ell"}  # the label as an index: a_y, z_t
+    loose: set[str] = {"y", "t", "ell", *LABEL_INDEX_NAMES}  # the label as an index: a_y, z_t, Z_target
     for definition in definitions:
         if definition.definition:
             loose |= _free_index_names(definition.target) - set(definition.pattern)
