@@ -337,9 +337,13 @@ class Let:
     recognized: bool = False
     #: A definition written as a call with arguments that are not variables (``y(ls)``) defines only that.
     args: tuple[Node, ...] = ()
+    #: Chosen by a reading (``x=z``: the name holds the logits), not given by the user: shown as a guess.
+    chosen: bool = False
 
     @property
     def label(self) -> str:
+        if self.chosen:
+            return "a reading's choice:"
         return "--define" if self.definition or self.recognized else "--let"
 
 
@@ -959,7 +963,7 @@ class Mapper:
                 if not let.definition:
                     target = self._instantiate(let, wrt, symbol)
                     if target is not None:
-                        self.record(_shown(wrt), _shown(target), False, f"{let.label} {let.text}")
+                        self.record(_shown(wrt), _shown(target), let.chosen, f"{let.label} {let.text}")
                         return target
         return wrt
 
@@ -1043,9 +1047,9 @@ class Mapper:
             if let.definition:
                 self.record(_symbol_label(symbol), "defined", False, f"--define {let.text}")
             elif not let.pattern:
-                self.record(_symbol_label(symbol), _shown(let.target), False, f"{let.label} {let.text}")
+                self.record(_symbol_label(symbol), _shown(let.target), let.chosen, f"{let.label} {let.text}")
             else:
-                self.record(_shown(node), _shown(target), False, f"{let.label} {let.text}")
+                self.record(_shown(node), _shown(target), let.chosen, f"{let.label} {let.text}")
             if let.definition:
                 if self._depth > 20:
                     raise NotationError(
@@ -2003,8 +2007,11 @@ def map_claim(
     means: str | Node | None = None,
     definitions: Sequence[tuple[str, tuple[str, ...], Node]] = (),
     implied_sums: bool = False,
+    chosen_lets: Sequence[str] = (),
 ) -> MappedClaim:
     """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
+
+    ``chosen_lets`` are mappings a reading chose (not the user): applied as ``lets``, shown as guesses.
 
     ``defines`` are the page's own definitions (``--define``; ``definitions`` the same, already read, from
     code), ``where`` index conditions that restrict the
@@ -2013,6 +2020,7 @@ def map_claim(
     the left side does not have is summed (Einstein's).
     """
     parsed_lets = [parse_let(text) for text in lets]
+    parsed_lets += [replace(parse_let(text), chosen=True) for text in chosen_lets]
     page_definitions = [parse_definition(text) for text in defines] + [
         Let(f"{name} (defined by the code)", name, None, False, pattern, target, definition=True)
         for name, pattern, target in definitions

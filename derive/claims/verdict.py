@@ -867,7 +867,8 @@ def _map_reading(
         map_claim(
             claim,
             wrt=options.wrt,
-            lets=(*options.let, *lets),
+            lets=options.let,
+            chosen_lets=lets,
             loss=options.loss,
             convention=options.convention,
             classes=options.classes,
