@@ -837,8 +837,12 @@ def test_code_that_names_its_logits_x_is_read_with_x_as_the_logits_and_says_so()
 
 def test_what_a_gradient_name_is_by_is_inferred_across_case_and_from_the_notation() -> None:
     # dx of an input named X; dscores of scores the snippet never defines (the logits by their name)
-    upper = CS231N_LOSS.replace("(x, y)", "(X, y)").replace("np.exp(x", "np.exp(X").replace(
-        "np.max(x", "np.max(X").replace("x.shape", "X.shape")
+    upper = (
+        CS231N_LOSS.replace("(x, y)", "(X, y)")
+        .replace("np.exp(x", "np.exp(X")
+        .replace("np.max(x", "np.max(X")
+        .replace("x.shape", "X.shape")
+    )
     result = check_claim(CheckOptions(upper))
     assert result.verdict == "holds" and any("dx is read as dloss/dX" in n for n in result.notes)
     snippet = "N = num_examples\ndscores = probs\ndscores /= N\ndscores[range(N), y] -= 1.0 / N\n"
@@ -847,3 +851,12 @@ def test_what_a_gradient_name_is_by_is_inferred_across_case_and_from_the_notatio
     # a layer's inputs are its logits, not the model's x: dinputs is never inferred to be dH/dX
     with pytest.raises(DeriveError, match="say what dinputs is the derivative of"):
         check_claim(CheckOptions("dinputs = probs.copy()\ndinputs[range(N), y] -= 1\n", syntax="python"))
+
+
+def test_a_code_loss_that_calls_an_undefined_function_is_refused_not_differentiated_as_a_constant() -> None:
+    source = (
+        "def grad(X, Y, W):\n    P = softmax(X @ W)\n    loss = loss_ce(P, Y)\n"
+        "    dW = X.T @ (P - Y)\n    return dW, loss\n"
+    )
+    with pytest.raises(DeriveError, match="does not depend on W as read"):
+        check_claim(CheckOptions(source))

@@ -248,3 +248,37 @@ def test_a_label_named_index_on_the_right_only_is_the_true_class() -> None:
     readings = {entry["page"]: entry for entry in result.mapping}  # type: ignore[attr-defined]
     assert readings["Z"]["canonical"] == "z"  # one index and no batch: the vector
     assert _check(r"L = -\log\frac{e^{Z_{target}}}{\sum_{i=1}^n e^{2 Z_i}}").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_text_that_defines_the_targets_by_the_logits_means_its_output() -> None:
+    # y_i = e^{x_i} / sum_k e^{x_k}: the targets are data, so this y is the page's softmax output
+    result = _check(r"y_i = \frac{e^{x_i}}{\sum_k e^{x_k}}")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("y read as the softmax output" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check(r"y_i = \frac{e^{x_i}}{\sum_k e^{2 x_k}}").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_condition_in_words_beside_a_formula_is_never_dropped() -> None:
+    with pytest.raises(NotationError, match=r"condition in words .*where.* y_i = 1"):
+        _check(r"L = - \sum_i \log p_i \text{ where } y_i = 1")
+    # a range of the index is no condition, and a comment justifying a step is none either
+    assert (
+        _check(r"y_i = \frac{e^{z_i}}{\sum_k e^{z_k}}, \text{for } i=1,\dots, K", let=("y=a",)).verdict
+        == "holds"
+    )  # type: ignore[attr-defined]
+
+
+def test_a_numbered_loss_is_the_pages_own_not_the_built_in_one() -> None:
+    with pytest.raises(NotationError, match=r"--let 'C_\{2\}=H' if it is the loss"):
+        _check(r"\frac{\partial C_2}{\partial z_i} = a_i - y_i")
+    assert _check(r"\frac{\partial C_2}{\partial z_i} = a_i - y_i", let=("C_{2}=H",)).verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+def test_a_name_in_an_exponent_is_what_the_softmax_is_applied_to() -> None:
+    # s_j in e^{s_j} are the scores (s is otherwise read as the output); a in e^{a_j} reads as the logits
+    result = _check(r"p_k = \frac{e^{s_k}}{\sum_i e^{s_i}}")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    readings = {entry["page"]: entry["canonical"] for entry in result.mapping}  # type: ignore[attr-defined]
+    assert readings["s"] == "z" and readings["p"] == "a"
+    exponent = _check(r"\frac{\partial}{\partial a_j} \log \sum_k e^{a_k} = \frac{e^{a_j}}{\sum_k e^{a_k}}")
+    assert exponent.verdict == "holds" and exponent.choices == ("a read as the logits (a=z)",)  # type: ignore[attr-defined]

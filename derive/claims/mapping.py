@@ -641,12 +641,36 @@ def _is_true_class_let(let: Let) -> bool:
 
 
 def is_known_name(symbol: Symbol) -> bool:
-    """A canonical name or a recognized notation (not a new symbol of the page)."""
+    """A canonical name or a recognized notation (not a new symbol of the page; C_2 is one)."""
+    if _numbered_loss(symbol):
+        return False
     decoration = _plain(symbol.decoration)
     return (decoration is None and (symbol.name in CANONICAL or symbol.name in CANONICAL_BATCH)) or (
         symbol.name,
         decoration,
     ) in GUESSES
+
+
+#: Words that make prose beside a formula a condition on it ("where y_i = 1"; a comment "# chain rule: ...
+#: = 1" justifies a step and is not one).
+_CONDITION_WORD: Final = re.compile(
+    r"^(?![\s~]*(#|//|%))[^=]*\b"
+    r"(where|if|when|whenever|with|for|given|assuming|provided|such that|s\.t\.|unless)\b",
+    re.IGNORECASE,
+)
+
+#: A relation in a qualifier (prose kept beside a formula), and the harmless kind: a range of an index.
+_RELATION: Final = re.compile(r"=|\\neq?\b|\\[lg]eq?\b|<|>|\\in\b|≠|≤|≥")
+_RANGE: Final = re.compile(
+    r"^[^=]*\b[A-Za-z]\w*\s*=\s*[01]\s*,.*(\\[lc]?dots|\.\.\.|…|\\ldots)[^=]*$|"
+    r"^[^=]*\b[A-Za-z]\w*\s*=\s*[01]\s*(\.\.|,\s*[12]\s*,?)[^=]*$"
+)
+
+
+def _numbered_loss(symbol: Symbol) -> bool:
+    """A loss letter with a number for its index (C_2): the page's own loss, not H."""
+    role = GUESSES.get((symbol.name, _plain(symbol.decoration)))
+    return role == "loss" and bool(symbol.indices) and all(isinstance(i, Number) for i in symbol.indices)
 
 
 #: A positive constant at most this large, added to a value, only keeps a log or a division finite.
@@ -1228,6 +1252,13 @@ class Mapper:
                 f"add --let '{label}_t=y' if it is the one-hot target"
             )
         if decoration is None and name in CANONICAL:
+            if CANONICAL[name] == "output" and name in self._exponent_names:
+                # e^{a_j} / sum_k e^{a_k}: the page's a is what the softmax is applied to, the logits
+                raise NotationHintError(
+                    f"${name}$ is exponentiated (e^{{{name}_j}}) as logits are, but {name} is the softmax "
+                    f"output; if {name} is the logits here, add --let '{name}={ROLE_BASE['logits']}'",
+                    (f"{name}={'Z' if name == 'A' else 'z'}",),
+                )
             return _Resolution(CANONICAL[name], name, False, "canonical")
         if decoration is None and name in CANONICAL_BATCH:
             batch_role = CANONICAL_BATCH[name]
@@ -1250,6 +1281,11 @@ class Mapper:
                     parameter=parameter,
                 )
         role = GUESSES.get((name, decoration))
+        if _numbered_loss(symbol):
+            role = None  # C_1, C_2, L_2: numbered losses are the page's own (often two different ones)
+        if role == "output" and name in self._exponent_names and len(symbol.indices) <= 1 and not called:
+            # s_j in e^{s_j}: what the softmax is applied to, the class scores
+            return _Resolution("logits", "z", True, f"{label} in an exponent (e^{{{label}_j}}): the scores")
         if (
             role is None
             and (name, decoration) == ("f", None)
@@ -1304,6 +1340,9 @@ class Mapper:
     def _suggestion(self, symbol: Symbol, label: str) -> str:
         """An option that fits the role the symbol plays in the claim (never ``=H`` by default)."""
         rank = len(symbol.indices)
+        if _numbered_loss(symbol):
+            numbered = format_node(symbol)
+            return f"--let '{numbered}=H' if it is the loss, or --define '{numbered} = ...' for its own"
         if symbol.name in self._wrt_names:
             if rank == 2:
                 return f"--let '{label}_{{ij}}=W_{{ij}}' if it is the weights"
@@ -2019,6 +2058,14 @@ def map_claim(
     derivative such as ``dH/dz``, as text or already read), ``implied_sums`` the convention that an index
     the left side does not have is summed (Einstein's).
     """
+    for qualifier in claim.qualifiers:
+        if _CONDITION_WORD.search(qualifier) and _RELATION.search(qualifier) and not _RANGE.search(qualifier):
+            # "where y_i = 1", "with p < 1": a condition the text says in words is never silently dropped
+            shown = " ".join(qualifier.split())[:80]
+            raise NotationError(
+                f"the formula comes with a condition in words ({shown}) that is not applied; state an index "
+                "condition with --where, or check the formula without it"
+            )
     parsed_lets = [parse_let(text) for text in lets]
     parsed_lets += [replace(parse_let(text), chosen=True) for text in chosen_lets]
     page_definitions = [parse_definition(text) for text in defines] + [
@@ -2276,7 +2323,12 @@ def _definition_parameters(definitions: Sequence[Let]) -> frozenset[str]:
     and, marked with a leading ``[``, names of vectors they use (a fixed vector, unless known)."""
     names: set[str] = set()
     for definition in definitions:
+        # a function the definition calls (loss_ce(P, Y)) is no parameter: a constant would make its value's
+        # derivative 0; an unknown function stays unknown (refused)
+        called = {id(n.function) for n in _walk(definition.target) if isinstance(n, Call)}
         for node in _walk(definition.target):
+            if id(node) in called:
+                continue
             if isinstance(node, Symbol) and not node.indices and not _is_index_of(node, definition.target):
                 names.add(node.name)
             elif isinstance(node, Symbol) and len(node.indices) == 1:

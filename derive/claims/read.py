@@ -151,6 +151,12 @@ def _read_code_claim(text: str, syntax: str, means: str | None) -> ClaimReading:
     definitions: list[tuple[str, tuple[str, ...], Node]] = []
     if of in reading.values and of != name:
         loss = reading.values[of]
+        if not any(isinstance(n, Symbol) and n.name == wrt for n in _walk_nodes(loss.node)):
+            # loss = loss_ce(P, Y) with loss_ce not in the text: read as is, its derivative would be 0
+            raise NotationError(
+                f"the code's {of} does not depend on {wrt} as read (it calls something the text does not "
+                f"define); say what {of} is with --define, or use the built-in loss with --means 'dH/d{wrt}'"
+            )
         definitions.append((of, loss.axes, loss.node))
     wrt_node = Symbol(wrt, tuple(Symbol(axis) for axis in value.axes))
     lhs: Node = Derivative(Symbol(of), wrt_node)
@@ -200,3 +206,16 @@ def code_left_side(means: str, indices: tuple[str, ...]) -> Node:
     if isinstance(wrt, Symbol) and not wrt.indices and indices:
         wrt = Symbol(wrt.name, tuple(Symbol(i) for i in indices), decoration=wrt.decoration)
     return Derivative(derivative.of, wrt, derivative.order)
+
+
+def _walk_nodes(node: Node) -> list[Node]:
+    """Every node of ``node``, itself first."""
+    from derive.claims.code_index import children
+
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children(current))
+    return found

@@ -789,6 +789,11 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         except DeriveError as error:
             errors.append(error)
             continue
+        try:
+            reading, claims = _outputs_not_targets(reading, options, (), claims)
+        except DeriveError as error:
+            errors.append(error)
+            continue
         mapped.append(MappedReading(reading, claims))
         for lets, choice in _notation_variants(claims, options):
             try:
@@ -807,6 +812,26 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
         return [mapped[options.reading - 1]]
     return mapped
+
+
+def _targets_defined(claims: Sequence[MappedClaim], options: CheckOptions) -> str | None:
+    """The page name read as the targets that a claim defines by the logits (``y_i = e^{x_i}/...``): the
+    targets are data, never a function of the logits, so the page means its output by that name."""
+    if any(let.split("=")[0].strip().startswith(("y", "Y")) for let in options.let):
+        return None
+    for claim in claims:
+        lhs = claim.lhs
+        if not (isinstance(lhs, sympy.Indexed) and str(lhs.base) in ("y", "Y")):
+            continue
+        model_values = {"z", "Z", "a", "A", "W", "x", "X", "b"}
+        if any(
+            side.expr is not None
+            and any(str(x.base) in model_values for x in side.expr.atoms(sympy.Indexed))
+            for side in claim.sides
+        ):
+            pages = [e.page for e in claim.mapping if e.canonical in ("y", "Y") and e.page.isalpha()]
+            return pages[0] if pages else str(lhs.base)
+    return None
 
 
 def _hinted_readings(
@@ -828,10 +853,26 @@ def _hinted_readings(
     for variant, lets, choice in variants:
         try:
             claims = _map_reading(reading, variant, lets)
+            chosen, claims = _outputs_not_targets(
+                replace(reading, choices=(*reading.choices, choice)), variant, lets, claims
+            )
         except DeriveError:
             continue
-        found.append(MappedReading(replace(reading, choices=(*reading.choices, choice)), claims))
+        found.append(MappedReading(chosen, claims))
     return found
+
+
+def _outputs_not_targets(
+    reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...], claims: tuple[MappedClaim, ...]
+) -> tuple[ClaimReading, tuple[MappedClaim, ...]]:
+    """``y_i = e^{x_i} / sum_k e^{x_k}`` defines the page's y as the output (the targets are data): the
+    reading with y as the softmax output, and the choice said; otherwise the reading as it is."""
+    defined = _targets_defined(claims, options)
+    if defined is None:
+        return reading, claims
+    claims = _map_reading(reading, options, (*lets, f"{defined}=a"))
+    choice = f"{defined} read as the softmax output (the text defines it by the logits)"
+    return replace(reading, choices=(*reading.choices, choice)), claims
 
 
 def _definition_instead(readings: Sequence[ClaimReading], options: CheckOptions) -> DeriveError | None:
