@@ -73,14 +73,20 @@ class NotationError(DeriveError):
 
 class NotationHintError(NotationError):
     """A notation error with readings that would resolve it: ``lets`` (``x=z``: the name holds the logits)
-    and ``conventions`` (``W_x``). The checker tries each as a reading and shows the choice it made."""
+    ``conventions`` (``W_x``) and ``losses`` (``sigmoid-bce``). The checker tries each as a reading and shows
+    the choice it made."""
 
     def __init__(
-        self, message: str, lets: tuple[str, ...] = (), conventions: tuple[str, ...] = ()
+        self,
+        message: str,
+        lets: tuple[str, ...] = (),
+        conventions: tuple[str, ...] = (),
+        losses: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.lets = lets
         self.conventions = conventions
+        self.losses = losses
 
 
 class IndexConflictError(NotationHintError):
@@ -89,6 +95,11 @@ class IndexConflictError(NotationHintError):
 
     def __init__(self, message: str, lets: tuple[str, ...] = ()) -> None:
         super().__init__(message, lets, ("W_x",))
+
+
+class UnstatedMeaningError(NotationError):
+    """The text does not say what it means, and no other reading of it can (``dZ`` of a batch: the gradient
+    of the mean loss or of the per-example loss): the whole text is refused, whatever its other readings."""
 
 
 class DefinitionNotClaimError(NotationError):

@@ -51,8 +51,10 @@ def test_json_output_has_the_documented_fields() -> None:
     for key in ("verdict", "condition", "counterexample", "mapping", "steps", "first_wrong_step"):
         assert key in data
     assert data["verdict"] == "holds_if"
-    assert {entry["page"]: entry["canonical"] for entry in data["mapping"]} == {"L": "H", "o": "z", "p": "a"}
-    assert all(entry["guessed"] for entry in data["mapping"])
+    readings = {entry["page"]: entry["canonical"] for entry in data["mapping"]}
+    assert readings == {"L": "H", "o": "z", "p": "a", "y": "y"}  # every symbol, canonical letters too
+    assert [entry["page"] for entry in data["mapping"] if not entry["guessed"]] == ["y"]
+    assert next(e for e in data["mapping"] if e["page"] == "y")["reason"] == "canonical"
     assert data["steps"][0]["latex"] == "p_{k} - y_{k}"
 
 

@@ -282,3 +282,30 @@ def test_a_name_in_an_exponent_is_what_the_softmax_is_applied_to() -> None:
     assert readings["s"] == "z" and readings["p"] == "a"
     exponent = _check(r"\frac{\partial}{\partial a_j} \log \sum_k e^{a_k} = \frac{e^{a_j}}{\sum_k e^{a_k}}")
     assert exponent.verdict == "holds" and exponent.choices == ("a read as the logits (a=z)",)  # type: ignore[attr-defined]
+
+
+def test_a_batch_differential_whose_mean_or_sum_is_unwritten_is_refused_in_every_reading() -> None:
+    from derive.errors import UnstatedMeaningError
+
+    with pytest.raises(UnstatedMeaningError, match=r"--means 'dH/dZ"):
+        _check(r"dZ^{[L]} = A^{[L]} - y")
+
+
+def test_a_loss_named_binary_cross_entropy_is_read_with_the_sigmoid_loss_and_says_so() -> None:
+    result = _check(r"\frac{\partial BCE}{\partial z} = \sigma(z) - y")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("the loss read as sigmoid-bce" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+def test_a_loss_letter_with_two_indices_is_no_loss_and_a_parametrized_function_is_refused() -> None:
+    with pytest.raises(NotationError, match=r"symbol \$J\$ is not a recognized notation"):
+        _check(r"J_{ij} = a_i (\delta_{ij} - a_j)")
+    with pytest.raises(NotationError, match="names the parameters of the function"):
+        _check(r"h_w(x) = \frac{e^{z_j}}{\sum_k e^{z_k}}")
+
+
+def test_y_beside_a_guessed_target_name_is_ambiguous_even_when_the_two_cancel() -> None:
+    # dL/dlogits = y - target: y - y would be 0; y as the output is the other reading
+    result = _check("dL/dlogits = y - target")
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert [r["verdict"] for r in result.readings] == ["fails", "holds_if"]  # type: ignore[attr-defined]

@@ -64,7 +64,7 @@ from derive.claims.ast import (
 )
 from derive.claims.latex import format_node, parse_claim, read_math
 from derive.equivalence import Assumption
-from derive.errors import IndexConflictError, NotationError, NotationHintError
+from derive.errors import IndexConflictError, NotationError, NotationHintError, UnstatedMeaningError
 from derive.loss import Convention, LossKind, Model
 
 # --------------------------------------------------------------------------------------------------------
@@ -76,6 +76,9 @@ Kind = Literal["class", "feature", "example"]
 
 #: Names of the log-sum-exp function, log sum_j e^{v_j}.
 LOGSUMEXP_FUNCTIONS: Final = frozenset({"logsumexp", "LogSumExp", "LSE", "lse"})
+
+#: Names of the binary cross-entropy (of sigmoid outputs): read as the loss only with --loss sigmoid-bce.
+BCE_NAMES: Final = frozenset({"BCE", "bce", "binary_cross_entropy", "log_loss", "logloss"})
 
 #: The value of code that computes none (an undefined function: numeric evaluation refuses it).
 _NO_VALUE: Final = sympy.Function("no_value")
@@ -1281,8 +1284,15 @@ class Mapper:
                     parameter=parameter,
                 )
         role = GUESSES.get((name, decoration))
-        if _numbered_loss(symbol):
-            role = None  # C_1, C_2, L_2: numbered losses are the page's own (often two different ones)
+        if role == "loss" and name in BCE_NAMES and self.loss != "sigmoid-bce":
+            raise NotationHintError(
+                f"${label}$ names the binary cross-entropy, and the loss is {self.loss}; "
+                "add --loss sigmoid-bce if the page's outputs are sigmoids",
+                losses=("sigmoid-bce",),
+            )
+        if _numbered_loss(symbol) or (role == "loss" and len(symbol.indices) >= 2):
+            # C_1, C_2: numbered losses are the page's own (often two different ones); J_ij: a Jacobian
+            role = None
         if role == "output" and name in self._exponent_names and len(symbol.indices) <= 1 and not called:
             # s_j in e^{s_j}: what the softmax is applied to, the class scores
             return _Resolution("logits", "z", True, f"{label} in an exponent (e^{{{label}_j}}): the scores")
@@ -1370,6 +1380,9 @@ class Mapper:
         resolution = self._resolution(symbol, called)
         if resolution.base is not None and resolution.guessed and not resolution.onehot:
             self.record(_symbol_label(symbol), resolution.base, True, resolution.reason)
+        elif resolution.base is not None and resolution.reason.startswith("canonical"):
+            # every symbol's reading is shown, canonical letters read as canonical too (b is the bias)
+            self.record(_symbol_label(symbol), resolution.base, False, resolution.reason)
         return resolution
 
     # -- pass 2: index kinds and explicit sizes -------------------------------------------------------
@@ -1627,6 +1640,14 @@ class Mapper:
                 (vector.axes[0], other),
                 (vector.kinds[0], vector.kinds[0]),
             )
+        if node.args and any(
+            isinstance(i, Symbol) and not i.indices and i.name in ("w", "W", "theta", "\\theta")
+            for i in function.indices
+        ):
+            raise NotationError(
+                f"${format_node(node)}$: the subscript names the parameters of the function, not an index "
+                "(h_w(x) is the model with weights w); write its entries or say what it is with --let"
+            )
         resolution = self.resolve(function)
         if resolution.base != "H" and not all(self._is_argument_variable(arg) for arg in node.args):
             raise NotationError(
@@ -1845,6 +1866,14 @@ class Mapper:
         )
 
     def _build_differential(self, node: Differential) -> Tensor:
+        of = node.of.function if isinstance(node.of, Call) else node.of
+        if isinstance(of, Symbol) and self._resolution(of, False).base in ("Z", "A"):
+            # dZ = A - Y (Andrew Ng's notes) is the gradient of the per-example loss; the same letters are
+            # also used for the gradient of the batch mean: which one the page means is not written
+            raise UnstatedMeaningError(
+                f"$d{format_node(node.of)}$ of a batch: the gradient of the mean loss or of the per-example "
+                f"loss is not written; say which with --means 'dH/d{format_node(of)}' (the mean)"
+            )
         self.note(
             f"$d{format_node(node.of)}$ is read as the gradient of the loss by ${format_node(node.of)}$"
         )

@@ -161,6 +161,8 @@ def _reading_lines(result: CheckResult) -> list[str]:
 
 
 def _mapping_text(entry: Mapping[str, object]) -> str:
+    if str(entry["reason"]).startswith("canonical"):
+        return f"{entry['page']} ({entry['reason']})"
     kind = "guess" if entry.get("guessed") else "given"
     return f"{entry['page']} -> {entry['canonical']} ({kind}: {_plain(str(entry['reason']))})"
 
@@ -235,7 +237,9 @@ def markdown_context(result: CheckResult) -> dict[str, object]:
             f"`{name} = {value}`" for name, value in _values(result.at_instance.get("values"))
         )
     mapping = "; ".join(
-        f"${entry['page']}$ → ${entry['canonical']}$" + (" (guess)" if entry.get("guessed") else "")
+        f"${entry['page']}$ (canonical)"
+        if str(entry["reason"]).startswith("canonical")
+        else f"${entry['page']}$ → ${entry['canonical']}$" + (" (guess)" if entry.get("guessed") else "")
         for entry in result.mapping
     )
     headline = HEADLINES[result.verdict] + ("" if result.symbolic else " (numeric samples only)")

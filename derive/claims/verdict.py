@@ -56,6 +56,7 @@ from derive.errors import (
     NotationError,
     NotationHintError,
     ParseError,
+    UnstatedMeaningError,
     UsageError,
 )
 from derive.limits import MAX_CLASSES, classes_value, timeout_value
@@ -801,6 +802,9 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             except DeriveError:
                 continue
             mapped.append(MappedReading(replace(reading, choices=(*reading.choices, choice)), variant))
+    unstated = [error for error in errors if isinstance(error, UnstatedMeaningError)]
+    if unstated:
+        raise unstated[0]  # what the text means is not written: no other reading answers that
     if not mapped:
         raise _definition_instead(readings, options) or errors[0]
     # A reading that leaves a side unread (x(...) as a call, pu as one unknown name) gives way to one that
@@ -846,6 +850,9 @@ def _hinted_readings(
         if options.convention != convention and convention in CONVENTIONS:
             other = replace(options, convention=cast(Convention, convention))
             variants.append((other, (), "z = W x + b: the indices read W_{ij} as class i"))
+    for loss in hinted.losses:
+        if options.loss != loss and loss in LOSSES:
+            variants.append((replace(options, loss=cast(LossKind, loss)), (), f"the loss read as {loss}"))
     for let in hinted.lets:
         page = let.split("=")[0]
         variants.append((options, (let,), f"{page} read as the logits ({let})"))
@@ -935,7 +942,7 @@ def _notation_variants(
         e for e in entries if e.guessed and e.canonical in ("y", "Y") and e.page not in ("y", "Y")
     ]
     outputs = [e for e in entries if e.canonical in ("a", "A")]
-    writes_y = any(
+    writes_y = any(e.page in ("y", "Y") for e in entries) or any(
         "y" in str(claim.lhs) + " ".join(str(side.expr) for side in claim.sides) for claim in claims
     )
     if guessed_targets and not outputs and writes_y:
