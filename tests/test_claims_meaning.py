@@ -309,3 +309,9 @@ def test_y_beside_a_guessed_target_name_is_ambiguous_even_when_the_two_cancel() 
     result = _check("dL/dlogits = y - target")
     assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
     assert [r["verdict"] for r in result.readings] == ["fails", "holds_if"]  # type: ignore[attr-defined]
+
+
+def test_a_derivative_by_the_targets_is_refused() -> None:
+    # code's dLdy is by the network's output, which the code calls y: never a gradient by the labels
+    with pytest.raises(NotationError, match="a derivative by the targets y"):
+        _check(r"\frac{\partial H}{\partial y_i} = a_i - y_i")

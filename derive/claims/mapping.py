@@ -2181,6 +2181,13 @@ def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper) -
                 f"${format_node(node)}$ differentiates the targets ({pages[0]} read as y), which do not "
                 f"depend on the logits; if {pages[0]} is the model's output here, add --let '{pages[0]}=a'"
             )
+        variables = [v for v in derivative.variables if isinstance(v, sympy.Indexed)]
+        if any(str(v.base.label) in ("y", "Y") for v in variables):
+            # dL/dy: no training gradient is by the targets (code's dLdy is by the network's output)
+            raise NotationError(
+                f"${format_node(node)}$ is a derivative by the targets y, which are data; say what the "
+                "derivative is by with --means (for example 'dL/dz') or --let"
+            )
 
 
 def map_definition(

@@ -866,6 +866,12 @@ def _hinted_readings(
         except DeriveError:
             continue
         found.append(MappedReading(chosen, claims))
+        for more, said in _notation_variants(claims, variant):
+            try:
+                again = _map_reading(reading, variant, (*lets, *more))
+            except DeriveError:
+                continue
+            found.append(MappedReading(replace(chosen, choices=(*chosen.choices, said)), again))
     return found
 
 
