@@ -37,6 +37,25 @@ Output: one JSON object per non-blank input line, in input order, with "line" (1
 The batch exits 0 when every line was checked, 2 when some line could not be."""
 
 
+def add_model_arguments(parser: argparse.ArgumentParser, scope: str = "") -> None:
+    """``--assume``, ``--convention`` and ``--loss``: the model, the same for ``check`` and ``scan``
+    (``scope`` ends their help, such as ", for every post")."""
+    parser.add_argument(
+        "--assume",
+        action="append",
+        default=[],
+        choices=sorted(ASSUME_CHOICES),
+        help=f"assume the targets are one-hot or sum to 1{scope} (repeatable)",
+    )
+    parser.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="Wt_x",
+        help="z = W^T x + b (Wt_x, default) or z = W x + b (W_x)",
+    )
+    parser.add_argument("--loss", choices=LOSSES, default="softmax-ce", help="the model's loss")
+
+
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``check`` options to ``parser``."""
     parser.add_argument("claim", nargs="?", help="the claim as LaTeX, or - to read it from stdin")
@@ -96,20 +115,7 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the claim's syntax (default: detected)",
     )
-    parser.add_argument(
-        "--assume",
-        action="append",
-        default=[],
-        choices=sorted(ASSUME_CHOICES),
-        help="assume the targets are one-hot or sum to 1 (repeatable)",
-    )
-    parser.add_argument(
-        "--convention",
-        choices=CONVENTIONS,
-        default="Wt_x",
-        help="z = W^T x + b (Wt_x, default) or z = W x + b (W_x)",
-    )
-    parser.add_argument("--loss", choices=LOSSES, default="softmax-ce", help="the model's loss")
+    add_model_arguments(parser)
     parser.add_argument(
         "--at",
         action="append",

@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from derive.choices import ASSUME_CHOICES, CONVENTIONS, LOSSES
-from derive.claims.command import DEFAULT_TIMEOUT
+from derive.claims.command import DEFAULT_TIMEOUT, add_model_arguments
 from derive.errors import EXIT_OK, UsageError
 from derive.limits import MAX_TIMEOUT, timeout_value
 from derive.scan.dump import DEFAULT_KEYWORDS, DEFAULT_TAGS, Selection
@@ -87,20 +86,7 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help=f"wall-clock limit per post (default: {POST_TIMEOUT_FACTOR} times --timeout)",
     )
-    parser.add_argument(
-        "--assume",
-        action="append",
-        default=[],
-        choices=sorted(ASSUME_CHOICES),
-        help="assume the targets are one-hot or sum to 1, for every post (repeatable)",
-    )
-    parser.add_argument(
-        "--convention",
-        choices=CONVENTIONS,
-        default="Wt_x",
-        help="z = W^T x + b (Wt_x, default) or z = W x + b (W_x)",
-    )
-    parser.add_argument("--loss", choices=LOSSES, default="softmax-ce", help="the model's loss")
+    add_model_arguments(parser, ", for every post")
 
 
 def scan_request(args: argparse.Namespace) -> ScanRequest:
