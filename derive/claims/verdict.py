@@ -782,26 +782,16 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     errors: list[DeriveError] = []
     for reading in readings[:MAX_READINGS]:
         try:
-            claims = _map_reading(reading, options, ())
+            mapped.extend(_readings_of(reading, options, (), None))
         except NotationHintError as hinted:
             errors.append(hinted)
-            mapped.extend(_hinted_readings(reading, options, hinted))
-            continue
+            for variant, lets, choice in _hint_variants(options, hinted):
+                try:
+                    mapped.extend(_readings_of(reading, variant, lets, choice))
+                except DeriveError:
+                    continue
         except DeriveError as error:
             errors.append(error)
-            continue
-        try:
-            reading, claims = _outputs_not_targets(reading, options, (), claims)
-        except DeriveError as error:
-            errors.append(error)
-            continue
-        mapped.append(MappedReading(reading, claims))
-        for lets, choice in _notation_variants(claims, options):
-            try:
-                variant = _map_reading(reading, options, lets)
-            except DeriveError:
-                continue
-            mapped.append(MappedReading(replace(reading, choices=(*reading.choices, choice)), variant))
     unstated = [error for error in errors if isinstance(error, UnstatedMeaningError)]
     if unstated:
         raise unstated[0]  # what the text means is not written: no other reading answers that
@@ -838,13 +828,39 @@ def _targets_defined(claims: Sequence[MappedClaim], options: CheckOptions) -> st
     return None
 
 
-def _hinted_readings(
-    reading: ClaimReading, options: CheckOptions, hinted: NotationHintError
+def _readings_of(
+    reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...], choice: str | None
 ) -> list[MappedReading]:
+    """A reading mapped with ``options`` and the mappings a reading chose (``lets``, said by ``choice``),
+    then the notation's other plausible meanings of it: a text that defines the targets by the logits
+    (``y_i = e^{x_i} / sum_k e^{x_k}``) means its output by that name (the targets are data); ``y`` beside
+    a guessed target name may be the output. Raises the mapping's error."""
+    if choice is not None:
+        reading = replace(reading, choices=(*reading.choices, choice))
+    claims = _map_reading(reading, options, lets)
+    defined = _targets_defined(claims, options)
+    if defined is not None:
+        lets = (*lets, f"{defined}=a")
+        claims = _map_reading(reading, options, lets)
+        said = f"{defined} read as the softmax output (the text defines it by the logits)"
+        reading = replace(reading, choices=(*reading.choices, said))
+    found = [MappedReading(reading, claims)]
+    for more, said in _notation_variants(claims, options):
+        try:
+            again = _map_reading(reading, options, (*lets, *more))
+        except DeriveError:
+            continue
+        found.append(MappedReading(replace(reading, choices=(*reading.choices, said)), again))
+    return found
+
+
+def _hint_variants(
+    options: CheckOptions, hinted: NotationHintError
+) -> list[tuple[CheckOptions, tuple[str, ...], str]]:
     """The readings a notation error names: an index that runs over classes in one place and features in
-    another reads with z = W x + b (W_{ij}: class i, feature j); a name read as the input that holds the
-    logits (code calls them x; softmax(x) says so) reads as the logits. Each such reading that maps is kept
-    with the choice it made (shown, and judged as a reading, so readings that disagree are ``ambiguous``)."""
+    another reads with z = W x + b (W_{ij}: class i, feature j); a loss named BCE with the sigmoid loss; a
+    name read as the input that holds the logits (code calls them x; softmax(x) says so) as the logits.
+    Each is judged as a reading with its choice shown, so readings that disagree are ``ambiguous``."""
     variants: list[tuple[CheckOptions, tuple[str, ...], str]] = []
     for convention in hinted.conventions:
         if options.convention != convention and convention in CONVENTIONS:
@@ -856,36 +872,7 @@ def _hinted_readings(
     for let in hinted.lets:
         page = let.split("=")[0]
         variants.append((options, (let,), f"{page} read as the logits ({let})"))
-    found: list[MappedReading] = []
-    for variant, lets, choice in variants:
-        try:
-            claims = _map_reading(reading, variant, lets)
-            chosen, claims = _outputs_not_targets(
-                replace(reading, choices=(*reading.choices, choice)), variant, lets, claims
-            )
-        except DeriveError:
-            continue
-        found.append(MappedReading(chosen, claims))
-        for more, said in _notation_variants(claims, variant):
-            try:
-                again = _map_reading(reading, variant, (*lets, *more))
-            except DeriveError:
-                continue
-            found.append(MappedReading(replace(chosen, choices=(*chosen.choices, said)), again))
-    return found
-
-
-def _outputs_not_targets(
-    reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...], claims: tuple[MappedClaim, ...]
-) -> tuple[ClaimReading, tuple[MappedClaim, ...]]:
-    """``y_i = e^{x_i} / sum_k e^{x_k}`` defines the page's y as the output (the targets are data): the
-    reading with y as the softmax output, and the choice said; otherwise the reading as it is."""
-    defined = _targets_defined(claims, options)
-    if defined is None:
-        return reading, claims
-    claims = _map_reading(reading, options, (*lets, f"{defined}=a"))
-    choice = f"{defined} read as the softmax output (the text defines it by the logits)"
-    return replace(reading, choices=(*reading.choices, choice)), claims
+    return variants
 
 
 def _definition_instead(readings: Sequence[ClaimReading], options: CheckOptions) -> DeriveError | None:
