@@ -377,7 +377,8 @@ def _is_node(value: object) -> bool:
     return isinstance(value, _NODE_TYPES)
 
 
-def _walk(node: Node) -> Iterable[Node]:
+def walk(node: Node) -> Iterable[Node]:
+    """Every node of ``node``, itself first (depth first)."""
     stack: list[Node] = [node]
     while stack:
         current = stack.pop()
@@ -487,7 +488,7 @@ def parse_let(text: str) -> Let:
     if isinstance(target, Symbol) and not target.indices and not pattern and not isinstance(left, Call):
         # another name for the symbol (a parameter of a definition, a name the page uses elsewhere)
         return Let(text, symbol.name, _plain(symbol.decoration), False, (), target, layer=symbol.layer)
-    for node in _walk(target):
+    for node in walk(target):
         if (
             isinstance(node, Symbol)
             and node.name not in _CANONICAL_VALUE_NAMES
@@ -544,7 +545,7 @@ def _free_index_names(node: Node) -> set[str]:
     """Index names used in ``node`` and not bound by one of its sums."""
     used: set[str] = set()
     bound: set[str] = set()
-    for current in _walk(node):
+    for current in walk(node):
         if isinstance(current, Symbol):
             for index in current.indices:
                 if isinstance(index, Symbol) and not index.indices:
@@ -569,7 +570,7 @@ def _joined_name(node: Mul) -> Node:
 
 
 def _is_index_of(candidate: Symbol, root: Node) -> bool:
-    for node in _walk(root):
+    for node in walk(root):
         if isinstance(node, Symbol) and any(i is candidate for i in node.indices):
             return True
         if isinstance(node, KroneckerDelta) and (node.i is candidate or node.j is candidate):
@@ -701,9 +702,9 @@ def _standing_in_for(body: Node, running: str, middle: Node) -> str | None:
     """The index q such that ``middle`` holds the running entries of ``body`` at q (``y_i`` in ``p - y_i``
     for the pattern ``p y_r``): the place of the written-out sum that ``middle`` takes."""
     leaves = [
-        n for n in _walk(body) if isinstance(n, Symbol) and any(i == Symbol(running) for i in n.indices)
+        n for n in walk(body) if isinstance(n, Symbol) and any(i == Symbol(running) for i in n.indices)
     ]
-    used = set(_walk(middle))
+    used = set(walk(middle))
     found = {
         name
         for name in _free_index_names(middle)
@@ -817,7 +818,7 @@ def imply_sums(node: Node, keep: set[str]) -> Node:
     """The implied-summation convention (Einstein's, and pages that write a lone e^{z_m} for the sum): an
     index that is not in ``keep`` (the left side's free indices) is summed over the smallest expression
     holding every use of it."""
-    bound = {current.index for current in _walk(node) if isinstance(current, Sum)}
+    bound = {current.index for current in walk(node) if isinstance(current, Sum)}
     uses: dict[str, list[Path]] = {}
     for name, path in _index_occurrences(node):
         if name not in keep and name not in bound:
@@ -1164,7 +1165,7 @@ class Mapper:
         """Every symbol in value position (not an index), with whether it is a function being called."""
         for root in self.nodes:
             index_ids: set[int] = set()
-            for node in _walk(root):
+            for node in walk(root):
                 if isinstance(node, Symbol):
                     index_ids.update(id(i) for i in node.indices)
                     if node.example is not None:
@@ -1175,7 +1176,7 @@ class Mapper:
                     for limit in (node.lower, node.upper):
                         if limit is not None:
                             index_ids.add(id(limit))
-            for node in _walk(root):
+            for node in walk(root):
                 if isinstance(node, Call):
                     index_ids.add(id(node.function))
                     yield node.function, True
@@ -1187,9 +1188,9 @@ class Mapper:
         self._numerator_names: set[str] = set()
         self._exponent_names: set[str] = set()  # names inside e^{...}: f in e^{f_j} is a score
         for root in self.nodes:
-            for node in _walk(root):
+            for node in walk(root):
                 if isinstance(node, Exp):
-                    self._exponent_names.update(n.name for n in _walk(node.arg) if isinstance(n, Symbol))
+                    self._exponent_names.update(n.name for n in walk(node.arg) if isinstance(n, Symbol))
                 if isinstance(node, Derivative):
                     wrt = node.wrt.function if isinstance(node.wrt, Call) else node.wrt
                     if isinstance(wrt, Symbol):
@@ -1395,7 +1396,7 @@ class Mapper:
         self._sum_uppers: list[tuple[str, Node]] = []
         indexed: list[Symbol] = []
         for root in self.nodes:
-            for node in _walk(root):
+            for node in walk(root):
                 if isinstance(node, Call) and isinstance(node.function, Symbol) and node.function.indices:
                     indexed.append(node.function)
                 elif isinstance(node, Symbol) and (node.indices or node.example is not None):
@@ -2131,7 +2132,7 @@ def map_claim(
         bias_written=any(
             isinstance(node, Symbol) and node.name == "b"
             for d in page_definitions
-            for node in _walk(d.target)
+            for node in walk(d.target)
         ),
     )
     for note in notes:
@@ -2299,7 +2300,7 @@ def _true_class_condition(
 ) -> tuple[Condition, str | None]:
     r"""An inline condition ``, \quad j = c`` whose class letter (c, t, \ell) appears nowhere else in the
     claim names the true class (nothing else could give it a value); returns the name so read, if any."""
-    present = {n.name for root in (lhs, *sides) for n in _walk(root) if isinstance(n, Symbol)}
+    present = {n.name for root in (lhs, *sides) for n in walk(root) if isinstance(n, Symbol)}
     present |= _free_index_names(lhs).union(*(_free_index_names(side) for side in sides))
     for side in (condition.left, condition.right):
         if (
@@ -2361,8 +2362,8 @@ def _definition_parameters(definitions: Sequence[Let]) -> frozenset[str]:
     for definition in definitions:
         # a function the definition calls (loss_ce(P, Y)) is no parameter: a constant would make its value's
         # derivative 0; an unknown function stays unknown (refused)
-        called = {id(n.function) for n in _walk(definition.target) if isinstance(n, Call)}
-        for node in _walk(definition.target):
+        called = {id(n.function) for n in walk(definition.target) if isinstance(n, Call)}
+        for node in walk(definition.target):
             if id(node) in called:
                 continue
             if isinstance(node, Symbol) and not node.indices and not _is_index_of(node, definition.target):

@@ -113,6 +113,7 @@ _GRADIENT_OF = (
 
 def _read_code_claim(text: str, syntax: str, means: str | None) -> ClaimReading:
     from derive.claims.code import read_code
+    from derive.claims.mapping import walk
 
     reading = read_code(text, "python" if syntax == "python" else "code")
     notes = list(reading.notes)
@@ -151,7 +152,7 @@ def _read_code_claim(text: str, syntax: str, means: str | None) -> ClaimReading:
     definitions: list[tuple[str, tuple[str, ...], Node]] = []
     if of in reading.values and of != name:
         loss = reading.values[of]
-        if not any(isinstance(n, Symbol) and n.name == wrt for n in _walk_nodes(loss.node)):
+        if not any(isinstance(n, Symbol) and n.name == wrt for n in walk(loss.node)):
             # loss = loss_ce(P, Y) with loss_ce not in the text: read as is, its derivative would be 0
             raise NotationError(
                 f"the code's {of} does not depend on {wrt} as read (it calls something the text does not "
@@ -206,16 +207,3 @@ def code_left_side(means: str, indices: tuple[str, ...]) -> Node:
     if isinstance(wrt, Symbol) and not wrt.indices and indices:
         wrt = Symbol(wrt.name, tuple(Symbol(i) for i in indices), decoration=wrt.decoration)
     return Derivative(derivative.of, wrt, derivative.order)
-
-
-def _walk_nodes(node: Node) -> list[Node]:
-    """Every node of ``node``, itself first."""
-    from derive.claims.code_index import children
-
-    found: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(children(current))
-    return found

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Literal, cast
+from typing import Any, Final, Literal, cast
 
 import mpmath
 import sympy
@@ -808,6 +808,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     return mapped
 
 
+#: The model's inputs, parameters, logits and outputs: the targets (data) are never defined by them.
+_MODEL_VALUES: Final = frozenset({"z", "Z", "a", "A", "W", "x", "X", "b"})
+
+
 def _targets_defined(claims: Sequence[MappedClaim], options: CheckOptions) -> str | None:
     """The page name read as the targets that a claim defines by the logits (``y_i = e^{x_i}/...``): the
     targets are data, never a function of the logits, so the page means its output by that name."""
@@ -817,10 +821,9 @@ def _targets_defined(claims: Sequence[MappedClaim], options: CheckOptions) -> st
         lhs = claim.lhs
         if not (isinstance(lhs, sympy.Indexed) and str(lhs.base) in ("y", "Y")):
             continue
-        model_values = {"z", "Z", "a", "A", "W", "x", "X", "b"}
         if any(
             side.expr is not None
-            and any(str(x.base) in model_values for x in side.expr.atoms(sympy.Indexed))
+            and any(str(x.base) in _MODEL_VALUES for x in side.expr.atoms(sympy.Indexed))
             for side in claim.sides
         ):
             pages = [e.page for e in claim.mapping if e.canonical in ("y", "Y") and e.page.isalpha()]
