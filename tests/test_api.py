@@ -60,8 +60,8 @@ def test_a_proof_shows_every_step_and_verdict_as_markdown_in_a_notebook() -> Non
 
 @pytest.mark.slow
 def test_the_proof_markdown_renders_with_mathjax() -> None:
-    from tests.test_markdown_mathjax import HERE as MATHJAX
-    from tests.test_markdown_mathjax import _node_ready, formulas
+    from test_markdown_mathjax import HERE as MATHJAX
+    from test_markdown_mathjax import _node_ready, formulas
 
     node = _node_ready()
     found = [f for wrt in ("z", "hessian") for f in formulas(prove(wrt).markdown())]
