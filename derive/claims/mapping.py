@@ -898,6 +898,21 @@ class _Resolution:
     parameter: sympy.Symbol | None = None
 
 
+def _batch_let(let: Let, nodes: Sequence[Node]) -> Let:
+    """``--let X=z`` for a name written with two indices (``X_{ij}`` of code, rows the examples): the
+    batch Z, as a canonical z_{ij} is read."""
+    target = let.target
+    if let.definition or let.pattern or not isinstance(target, Symbol) or target.indices:
+        return let
+    if target.name not in _BATCH_OF or target.decoration is not None:
+        return let
+    for node in nodes:
+        for sub in walk(node):
+            if isinstance(sub, Symbol) and sub.name == let.name and len(sub.indices) == 2:
+                return replace(let, target=Symbol(_BATCH_OF[target.name]))
+    return let
+
+
 class Mapper:
     """Maps the sides of one claim (sharing indices, sizes and the model) to canonical SymPy."""
 
@@ -913,7 +928,7 @@ class Mapper:
         bias_written: bool = False,
     ) -> None:
         self._bias_written = bias_written
-        self.lets = tuple(let for let in lets if not _is_true_class_let(let))
+        self.lets = tuple(_batch_let(let, nodes) for let in lets if not _is_true_class_let(let))
         self.true_class_names = {let.name for let in lets if _is_true_class_let(let)}
         self.parameter_names = frozenset(p for p in parameters if not p.startswith("["))
         self.vector_names = frozenset(p[1:] for p in parameters if p.startswith("["))
@@ -928,7 +943,7 @@ class Mapper:
         self.nodes = [self.preprocess(node) for node in nodes]
         self._scan_names()
         self._scan_kinds()
-        self.batch = any(r.base in CANONICAL_BATCH for r in self._resolved.values())
+        self.batch = any(r.base in CANONICAL_BATCH for r in self._resolved.values()) or self._two_axes()
         self.classes = self._class_count(classes)
         self.features: sympy.Expr | int = self._explicit_sizes.get("feature", s.d)
         self.model = Model(
@@ -1230,6 +1245,17 @@ class Mapper:
                 self._failed[key] = error
                 raise
         return self._resolved[key]
+
+    def _two_axes(self) -> bool:
+        """A vector of the model written with two indices (``z_{ij}`` of code, rows the examples): the
+        claim is about a batch, as :meth:`_vector` reads it."""
+        for node in self.nodes:
+            for sub in walk(node):
+                if isinstance(sub, Symbol) and len(sub.indices) == 2:
+                    resolution = self._resolved.get(self._key(sub, False))
+                    if resolution is not None and resolution.base in _BATCH_OF:
+                        return True
+        return False
 
     def _roles_present(self, exclude: str) -> set[Role]:
         roles: set[Role] = set()
@@ -1548,6 +1574,11 @@ class Mapper:
             self.record(format_node(node), "y", True, resolution.reason)
             return self._vector("y", (), node.transposed)
         if resolution.base == "H":
+            if node.indices and self.batch:
+                raise NotationError(
+                    f"${format_node(node)}$ is the loss of one example of a batch, not the batch's loss H; "
+                    f"say what it is with --define"
+                )
             if node.indices:
                 self.note(f"the index of ${format_node(node)}$ is dropped: it is read as the loss H")
             return Tensor(s.H)
