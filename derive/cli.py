@@ -129,7 +129,8 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="FILE",
-        help="check every item of a JSON Lines corpus with no options and report the read rate by format",
+        help="check every item of a JSON Lines corpus (with its note on its notation, and with no options) "
+        "and report the read rate by format",
     )
     bench.add_argument(
         "--derivation",

@@ -106,6 +106,11 @@ class DefinitionNotClaimError(NotationError):
     """The text defines a symbol derive does not know: a definition to give with --define, not a claim."""
 
 
+class ExpressionNotClaimError(NotationError):
+    """The text is one expression with no left side (a loss written on its own): usable with --define, or
+    checked with --means, not a claim as it stands."""
+
+
 class InputTooLargeError(ParseError):
     """Claim text over the size or nesting limits."""
 

@@ -37,6 +37,7 @@ def check(
     syntax: str | None = None,
     implied_sums: bool = False,
     reading: int | None = None,
+    notation: str | None = None,
 ) -> CheckResult:
     """Check a derivative claim (LaTeX, plain text or code) in a worker process under ``timeout`` seconds.
 
@@ -44,7 +45,8 @@ def check(
     conditions stated in prose (``'j != c'``, c the true class), ``means`` what a claim without a left side
     computes (``'dH/dz'``), ``syntax`` forces ``latex``, ``text``, ``python`` or ``code``, ``implied_sums``
     reads an index the left side does not have as summed (Einstein's convention), ``reading`` picks one
-    reading of a text that has several.
+    reading of a text that has several, ``notation`` the page's words on its notation (``'X logits, y
+    one-hot labels; p = softmax(x)'``: read into ``let``/``where``/``loss``, each shown with its words).
 
     Returns a :class:`CheckResult` (``.verdict``, ``.condition``, ``.counterexample``, ``.steps`` ...; it
     renders itself as Markdown in a notebook). Raises :class:`derive.errors.DeriveError` on bad input.
@@ -69,6 +71,7 @@ def check(
         syntax=cast("Syntax | None", syntax),
         implied_sums=implied_sums,
         reading=reading,
+        notation=notation,
     )
     return check_claim(options)
 

@@ -82,6 +82,8 @@ class CodeReading:
     loss: str | None  # the value the code computes as the loss, inferred (or None)
     loss_reason: str
     notes: tuple[str, ...]
+    #: A softmax of the code ran over each column: in a matrix, the classes are the rows.
+    classes_in_columns: bool = False
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -516,6 +518,7 @@ def _finish(
         loss=loss,
         loss_reason=loss_reason,
         notes=tuple(notes),
+        classes_in_columns=engine.classes_in_columns,
     )
 
 

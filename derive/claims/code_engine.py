@@ -332,6 +332,8 @@ class Engine:
             tuple[int, frozenset[str]]
         ] = []  # function -> the variable its one returned value is built on
         self.notes: list[str] = []
+        #: A softmax ran over each column (MATLAB, Julia): a matrix's classes are its rows.
+        self.classes_in_columns = False
         self.class_labels: set[str] = set()
         self.inputs: dict[str, Arr] = {}
         self.rank_why: dict[str, str] = {}

@@ -697,6 +697,7 @@ def _softmax_axis(info: CallInfo, value: Arr) -> Value | None:
             return None
         if engine.dialect.matlab_shapes or engine.dialect.name == "julia":
             engine.note(f"{_text(info.node)}: softmax over the first axis (each column)")
+            engine.classes_in_columns = True
             return Static(1 if engine.dialect.one_based else 0)
         engine.note(f"{_text(info.node)}: softmax over the last axis (each row)")
         return Static(-1)

@@ -98,6 +98,12 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         help="what a claim without a left side (or code) computes, e.g. 'dH/dz' or 'dL/dW'",
     )
     parser.add_argument(
+        "--notation",
+        metavar="WORDS",
+        help="the page's words on its notation, e.g. 'X logits (N x C), y one-hot; p = softmax(x)': read "
+        "into --let/--where/--loss, each shown with its words",
+    )
+    parser.add_argument(
         "--implied-sums",
         action="store_true",
         help="an index the left side does not have is summed (Einstein's convention)",
@@ -187,6 +193,7 @@ def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> 
         syntax=args.syntax,
         implied_sums=args.implied_sums,
         reading=args.reading,
+        notation=args.notation,
     )
 
 

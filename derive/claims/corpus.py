@@ -4,7 +4,8 @@ Each item of a JSON Lines corpus (``../shared/claims-corpus/equations.jsonl``: `
 ``language``, ``text``) is checked as a user would check it, with no options, one at a time in its worker
 process under the usual time limit. An item is *read* when it gets a verdict (holds, holds only if, fails,
 undecided), ``ambiguous`` (every reading judged, and they disagree), or, for a text that defines a symbol
-derive does not know, a usable definition. Everything else is a refusal, listed with its one-line reason.
+derive does not know, a usable definition (so is an expression on its own, a loss written without a left
+side, where the item is a definition). Everything else is a refusal, listed with its one-line reason.
 
 The corpus has no verdicts: this measures reading, never the verdicts themselves.
 """
@@ -64,15 +65,20 @@ def load_corpus(path: Path) -> list[dict[str, str]]:
     return items
 
 
-def check_item(item: dict[str, str], timeout: float = 10.0) -> ItemOutcome:
-    """Check one corpus item as ``derive check`` would, with no options."""
+def check_item(item: dict[str, str], timeout: float = 10.0, words: bool = False) -> ItemOutcome:
+    """Check one corpus item as ``derive check`` would: with no options, or (``words``) with only the
+    item's note on its notation (``context``) as ``--notation``."""
     start = time.perf_counter()
     status: Status
+    notation = item.get("context") or None if words else None
     try:
-        result: CheckResult = check_claim(CheckOptions(item["text"], timeout=timeout))
+        result: CheckResult = check_claim(CheckOptions(item["text"], timeout=timeout, notation=notation))
     except DeriveError as error:
         message = " ".join(str(error).split())
-        status = "definition" if type(error).__name__ == "DefinitionNotClaimError" else "refused"
+        kind = type(error).__name__
+        # an expression on its own is a usable definition (--define 'L = ...') where the item is one
+        expression = kind == "ExpressionNotClaimError" and item.get("kind") == "definition"
+        status = "definition" if kind == "DefinitionNotClaimError" or expression else "refused"
         verdict = ""
     else:
         status = "ambiguous" if result.verdict == "ambiguous" else "verdict"
@@ -93,11 +99,12 @@ def run_corpus(
     items: Sequence[dict[str, str]],
     timeout: float = 10.0,
     progress: Callable[[int, int], None] | None = None,
+    words: bool = False,
 ) -> list[ItemOutcome]:
     """Every item's outcome, in order."""
     outcomes = []
     for number, item in enumerate(items, start=1):
-        outcomes.append(check_item(item, timeout))
+        outcomes.append(check_item(item, timeout, words))
         if progress is not None:
             progress(number, len(items))
     return outcomes
@@ -129,13 +136,28 @@ def _table(outcomes: Sequence[ItemOutcome], key: str) -> list[str]:
     return lines
 
 
-def render_corpus(outcomes: Sequence[ItemOutcome]) -> str:
-    """A Markdown report: the read rate overall, by format and by kind, the times, and every refusal."""
+def render_corpus(outcomes: Sequence[ItemOutcome], plain: Sequence[ItemOutcome] = ()) -> str:
+    """A Markdown report: the read rate overall, by format and by kind, the times, and every refusal.
+    ``outcomes`` were checked with each item's notation note, ``plain`` (if given) with no options."""
     read, total = _rate(outcomes)
     lines = [
         f"**Read: {read} of {total} items ({100 * read / max(total, 1):.1f}%)** "
-        "(a verdict, `ambiguous`, or a usable definition)",
+        "(a verdict, `ambiguous`, or a usable definition) with each item's note on its notation "
+        "(`context`) as `--notation`",
         "",
+    ]
+    if plain:
+        read_plain, _ = _rate(plain)
+        changed = sum(
+            o.verdict != p.verdict for o, p in zip(outcomes, plain, strict=True) if o.verdict and p.verdict
+        )
+        lines += [
+            f"With no options at all: {read_plain} of {len(plain)} "
+            f"({100 * read_plain / max(len(plain), 1):.1f}%); "
+            f"items read both ways whose verdict the note changed: {changed}.",
+            "",
+        ]
+    lines += [
         *_table(outcomes, "format"),
         "",
         *_table(outcomes, "kind"),
@@ -164,5 +186,8 @@ def render_corpus(outcomes: Sequence[ItemOutcome]) -> str:
 def bench_corpus(
     path: Path, timeout: float = 10.0, progress: Callable[[int, int], None] | None = None
 ) -> str:
-    """``derive bench --corpus``: check every item and report."""
-    return render_corpus(run_corpus(load_corpus(path), timeout, progress))
+    """``derive bench --corpus``: check every item twice (with its notation note, and with no options)
+    and report."""
+    items = load_corpus(path)
+    with_words = run_corpus(items, timeout, progress, words=True)
+    return render_corpus(with_words, run_corpus(items, timeout, progress))

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from derive.claims.ast import Claim, Condition, Derivative, Neg, Node, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.errors import DeriveError, NotationError
+
+if TYPE_CHECKING:
+    from derive.claims.code import CodeReading
 
 #: The most readings of one text that are judged.
 MAX_READINGS = 4
@@ -37,6 +40,9 @@ class ClaimReading:
     #: The left side implied by the text (code: ``--means`` with the result's indices).
     means: Node | None = None
     notes: tuple[str, ...] = ()
+    #: Mappings the reading itself chose (code whose classes are the rows: ``z_{ij}=Z_{ji}``), shown as
+    #: a reading's choice.
+    lets: tuple[str, ...] = ()
 
 
 def detect_syntax(text: str) -> str:
@@ -49,28 +55,34 @@ def detect_syntax(text: str) -> str:
     return detect_math_syntax(text)
 
 
-def read_claim(text: str, syntax: str | None = None, means: str | None = None) -> tuple[ClaimReading, ...]:
-    """Every plausible reading of a claim text, the preferred one first (raises ParseError when none)."""
+def read_claim(
+    text: str, syntax: str | None = None, means: str | None = None, named: tuple[tuple[str, str], ...] = ()
+) -> tuple[ClaimReading, ...]:
+    """Every plausible reading of a claim text, the preferred one first (raises ParseError when none).
+    ``named`` are (page name, canonical name) pairs of the user's ``--let`` options (code: the variable of a
+    result whose name does not say it)."""
     if syntax is not None:
-        return _read(text, syntax, means)
+        return _read(text, syntax, means, named)
     detected = detect_syntax(text)
     if detected not in ("python", "code"):
-        return _read(text, detected, means)
+        return _read(text, detected, means, named)
     try:
-        return _read(text, detected, means)
+        return _read(text, detected, means, named)
     except DeriveError as code_error:
         # Code-like math (dSM[i]/dx[k] is SM[i] * ...) reads as math when it does not read as code.
         try:
-            readings = _read(text, detect_math_syntax(text), means)
+            readings = _read(text, detect_math_syntax(text), means, named)
         except DeriveError:
             raise code_error from None
         note = f"read as math: as {detected} it did not read ({' '.join(str(code_error).split())[:120]})"
         return tuple(replace(r, notes=(*r.notes, note)) for r in readings)
 
 
-def _read(text: str, syntax: str, means: str | None) -> tuple[ClaimReading, ...]:
+def _read(
+    text: str, syntax: str, means: str | None, named: tuple[tuple[str, str], ...]
+) -> tuple[ClaimReading, ...]:
     if syntax in ("python", "code"):
-        return (_read_code_claim(text, syntax, means),)
+        return _read_code_claim(text, syntax, means, named)
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
     return tuple(
         ClaimReading(_conditions_joined(reading.claims), syntax, reading.choices)
@@ -111,9 +123,10 @@ _GRADIENT_OF = (
 )
 
 
-def _read_code_claim(text: str, syntax: str, means: str | None) -> ClaimReading:
+def _read_code_claim(
+    text: str, syntax: str, means: str | None, named: tuple[tuple[str, str], ...]
+) -> tuple[ClaimReading, ...]:
     from derive.claims.code import read_code
-    from derive.claims.mapping import walk
 
     reading = read_code(text, "python" if syntax == "python" else "code")
     notes = list(reading.notes)
@@ -132,46 +145,118 @@ def _read_code_claim(text: str, syntax: str, means: str | None) -> ClaimReading:
             f"the code computes no value that reads as a gradient ({reading.result_reason}); "
             "name it with --means 'dW = dH/dW'"
         )
-    value = reading.values[name]
     if value_name is None:
         notes.append(f"the claimed value is {name}: {reading.result_reason} (inferred)")
-    if wrt is None:
-        wrt = _inferred_wrt(name, reading.inputs)
-        if wrt is None:
-            raise NotationError(
-                f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or "
-                "canonical ones)"
-            )
-        of = reading.loss if reading.loss is not None else "H"
-        notes.append(
-            f"{name} is read as d{of}/d{wrt} (inferred from its name"
-            + (f"; {reading.loss_reason}" if reading.loss is not None else "; the built-in loss H")
-            + "); say otherwise with --means"
+    code = _Code(reading, name, text, syntax, named)
+    if wrt is not None:
+        assert of is not None
+        return (code.claim(of, wrt, sign, tuple(notes)),)
+    of = reading.loss if reading.loss is not None else "H"
+    loss_said = f"; {reading.loss_reason}" if reading.loss is not None else "; the built-in loss H"
+    candidates: list[tuple[str, str]] = []
+    inferred = _inferred_wrt(name, reading.inputs)
+    if inferred is not None:
+        candidates = [(inferred, "inferred from its name")]
+    else:
+        logits = _input_of_role(name, reading, named, "logits", same_axes=True)
+        if logits is not None:
+            candidates = [(logits, f"{logits} is the one input read as the logits")]
+    if not candidates:
+        jacobian = _jacobian(name, reading, named, text, syntax, tuple(notes))
+        if jacobian is not None:
+            return (jacobian,)
+        candidates = _layer_inputs(name, reading, named)
+    if not candidates:
+        raise NotationError(
+            f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
-    assert of is not None
-    definitions: list[tuple[str, tuple[str, ...], Node]] = []
-    if of in reading.values and of != name:
-        loss = reading.values[of]
-        if not any(isinstance(n, Symbol) and n.name == wrt for n in walk(loss.node)):
-            # loss = loss_ce(P, Y) with loss_ce not in the text: read as is, its derivative would be 0
-            raise NotationError(
-                f"the code's {of} does not depend on {wrt} as read (it calls something the text does not "
-                f"define); say what {of} is with --define, or use the built-in loss with --means 'dH/d{wrt}'"
+    found = []
+    for wrt, said in candidates:
+        note = f"{name} is read as d{of}/d{wrt} ({said}{loss_said}); say otherwise with --means"
+        choice = (f"{name} read as d{of}/d{wrt}: {said}",) if len(candidates) > 1 else ()
+        found.append(code.claim(of, wrt, sign, (*notes, *(() if choice else (note,))), choice))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class _Code:
+    """A code reading and its claimed value, to be read as the derivative of a loss by one variable."""
+
+    reading: CodeReading
+    name: str
+    text: str
+    syntax: str
+    named: tuple[tuple[str, str], ...]
+
+    def claim(
+        self, of: str, wrt: str, sign: str, notes: tuple[str, ...], choices: tuple[str, ...] = ()
+    ) -> ClaimReading:
+        from derive.claims.mapping import walk
+
+        reading, value = self.reading, self.reading.values[self.name]
+        definitions: list[tuple[str, tuple[str, ...], Node]] = []
+        if of in reading.values and of != self.name:
+            loss = reading.values[of]
+            if not any(isinstance(n, Symbol) and n.name == wrt for n in walk(loss.node)):
+                # loss = loss_ce(P, Y) with loss_ce not in the text: read as is, its derivative would be 0
+                raise NotationError(
+                    f"the code's {of} does not depend on {wrt} as read (it calls something the text does "
+                    f"not define); say what {of} is with --define, or use the built-in loss with "
+                    f"--means 'dH/d{wrt}'"
+                )
+            definitions.append((of, loss.axes, loss.node))
+        wrt_node = Symbol(wrt, tuple(Symbol(axis) for axis in value.axes))
+        lhs: Node = Derivative(Symbol(of), wrt_node)
+        if sign:
+            lhs = Neg(lhs)
+        lets: tuple[str, ...] = ()
+        if reading.classes_in_columns:
+            roles = {n: _role_of(n, self.named) or ("logits" if n == wrt else None) for n in reading.inputs}
+            lets = tuple(
+                f"{n}_{{ij}}={_BATCH_NAME[role]}_{{ji}}"
+                for n, role in roles.items()
+                if reading.inputs[n] == 2 and role in _BATCH_NAME
             )
-        definitions.append((of, loss.axes, loss.node))
-    wrt_node = Symbol(wrt, tuple(Symbol(axis) for axis in value.axes))
-    lhs: Node = Derivative(Symbol(of), wrt_node)
-    if sign:
-        lhs = Neg(lhs)
-    claim = Claim((value.node,), text)
-    return ClaimReading(
-        (claim,),
-        syntax,
-        choices=(),
-        definitions=tuple(definitions),
-        means=lhs,
-        notes=tuple(notes),
-    )
+            if lets:
+                said = (
+                    f"the classes are the rows (the code's softmax runs over each column): {', '.join(lets)}"
+                )
+                choices = (*choices, said)
+        return ClaimReading(
+            (Claim((value.node,), self.text),),
+            self.syntax,
+            choices=choices,
+            definitions=tuple(definitions),
+            means=lhs,
+            notes=notes,
+            lets=lets,
+        )
+
+
+#: Result names that say "the gradient by this layer's inputs": dinputs, grad_input, input_grad, dx.
+_LAYER_INPUTS = re.compile(r"^(?:d_?(?:inputs?|x)|grad_?inputs?|inputs?_?grad)$", re.I)
+
+
+def _layer_inputs(
+    name: str, reading: CodeReading, named: tuple[tuple[str, str], ...]
+) -> list[tuple[str, str]]:
+    """``dinputs`` of a layer whose code has only the softmax output (``dvalues``, ``probs``) and no weights:
+    the inputs are the logits (a softmax and its loss as one layer) or the probabilities (the loss alone).
+    Both readings are judged; when they disagree the verdict says so."""
+    if not _LAYER_INPUTS.match(name) or any(_role_of(n, named) == "weights" for n in reading.inputs):
+        return []
+    output = _input_of_role(name, reading, named, "output", same_axes=True)
+    if output is None:
+        return []
+    logits = "Z" if reading.inputs[output] == 2 else "z"
+    return [
+        (logits, f"the inputs of a softmax and its loss as one layer are the logits, {logits}"),
+        (output, f"the inputs of the loss alone are the probabilities, {output}"),
+    ]
+
+
+#: The batch name of each role a matrix input of code can have.
+_BATCH_NAME = {"logits": "Z", "output": "A", "target": "Y", "input": "X"}
 
 
 def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
@@ -194,6 +279,55 @@ def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
         if role in ("logits", "weights", "bias"):
             return wrt
     return None
+
+
+def _role_of(input_name: str, named: tuple[tuple[str, str], ...]) -> str | None:
+    """What the options (``--let``) or the notation read an input of the code as."""
+    from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, GUESSES, Role
+
+    given = {"z": "logits", "Z": "logits", "a": "output", "A": "output"}
+    for page, canonical in named:
+        if page == input_name:
+            return given.get(canonical)
+    role: Role | None = CANONICAL.get(input_name) or CANONICAL_BATCH.get(input_name)
+    return role or GUESSES.get((input_name, None))
+
+
+def _input_of_role(
+    name: str, reading: CodeReading, named: tuple[tuple[str, str], ...], role: str, same_axes: bool
+) -> str | None:
+    """The one input of the code read in ``role`` (``logits``: by the options, or as the notation reads
+    ``z``, ``logits``, ``scores``); with ``same_axes``, only when the result has that input's axes (a
+    gradient by an input has its shape)."""
+    found = [n for n in reading.inputs if n not in reading.class_labels and _role_of(n, named) == role]
+    if len(found) != 1:
+        return None
+    result = reading.values[name]
+    return found[0] if not same_axes or len(result.axes) == reading.inputs[found[0]] else None
+
+
+def _jacobian(
+    name: str,
+    reading: CodeReading,
+    named: tuple[tuple[str, str], ...],
+    text: str,
+    syntax: str,
+    notes: tuple[str, ...],
+) -> ClaimReading | None:
+    """``softmax_grad(s)`` returning a matrix computed from the softmax output alone: the softmax Jacobian
+    ds_i/dz_j (the entries of the result are those of the matrix the code returns)."""
+    value = reading.values[name]
+    arrays = [n for n, axes in reading.inputs.items() if axes > 0]
+    output = _input_of_role(name, reading, named, "output", same_axes=False)
+    if len(value.axes) != 2 or output is None or arrays != [output] or reading.inputs[output] != 1:
+        return None
+    row, column = value.axes
+    lhs = Derivative(Symbol(output, (Symbol(row),)), Symbol("z", (Symbol(column),)))
+    note = (
+        f"{name} is read as the softmax Jacobian d{output}_i/dz_j (inferred: it is a matrix computed from "
+        f"{output} alone, read as the softmax output); say otherwise with --means"
+    )
+    return ClaimReading((Claim((value.node,), text),), syntax, means=lhs, notes=(*notes, note))
 
 
 def code_left_side(means: str, indices: tuple[str, ...]) -> Node:

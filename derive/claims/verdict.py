@@ -40,6 +40,7 @@ import sympy
 from derive import symbols as s
 from derive.claims.ast import Call, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
+from derive.claims.latex import format_node
 from derive.claims.mapping import MappedClaim, MappedSide, as_expr, is_known_name, map_claim, map_definition
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
 from derive.equivalence import Assumption, Counterexample, Outcome, Sizes, decide, numeric_check
@@ -51,6 +52,7 @@ from derive.errors import (
     EXIT_UNDECIDED,
     DefinitionNotClaimError,
     DeriveError,
+    ExpressionNotClaimError,
     InputTooLargeError,
     MeaninglessClaimError,
     NotationError,
@@ -144,6 +146,8 @@ class CheckOptions:
     syntax: Syntax | None = None
     implied_sums: bool = False
     reading: int | None = None
+    #: The page's words on its notation ("X logits, y one-hot; p = softmax(x)"), read into options.
+    notation: str | None = None
 
     def __post_init__(self) -> None:
         # The Python API passes these straight through: check every type, not only the values.
@@ -158,6 +162,8 @@ class CheckOptions:
             if not all(isinstance(item, str) for item in value):
                 raise UsageError(f"every {option} entry must be a string, such as {_EXAMPLES[option]}")
             object.__setattr__(self, option, tuple(value))
+        if self.notation is not None and not isinstance(self.notation, str):
+            raise UsageError("--notation must be a string such as 'X logits, y one-hot labels'")
         if self.syntax is not None and self.syntax not in SYNTAXES:
             raise UsageError(f"--syntax {self.syntax!r}: use one of {', '.join(SYNTAXES)}")
         if self.wrt is not None and self.means is not None:
@@ -182,7 +188,7 @@ class CheckOptions:
         """Options from a batch line's JSON object (unknown fields are an error)."""
         allowed = {
             "claim", "wrt", "let", "assume", "convention", "loss", "at", "classes", "timeout", "id",
-            "define", "where", "means", "syntax", "implied_sums", "reading",
+            "define", "where", "means", "syntax", "implied_sums", "reading", "notation",
         }  # fmt: skip
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -229,6 +235,7 @@ class CheckOptions:
             syntax=optional("syntax", str),  # type: ignore[arg-type]
             implied_sums=flag("implied_sums"),
             reading=optional("reading", int),  # type: ignore[arg-type]
+            notation=optional("notation", str),  # type: ignore[arg-type]
         )
 
 
@@ -777,7 +784,11 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     _screen_numbers(options.claim, "the claim")
     for text in (options.wrt or "", options.means or "", *options.let, *options.define, *options.where):
         _screen_numbers(text, "an option")
-    readings = read_claim(options.claim, options.syntax, options.means)
+    options, said = _with_page_words(options)
+    named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
+    readings = read_claim(options.claim, options.syntax, options.means, named)
+    if said:
+        readings = tuple(replace(r, notes=(*r.notes, *said)) for r in readings)
     mapped: list[MappedReading] = []
     errors: list[DeriveError] = []
     for reading in readings[:MAX_READINGS]:
@@ -806,6 +817,42 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
         return [mapped[options.reading - 1]]
     return mapped
+
+
+def _occurs(name: str, text: str) -> bool:
+    # y_i, y^{(i)}, \hat{y}: the name, then an index or nothing
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9])", text) is not None
+
+
+def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
+    """The options with what the page's words (``--notation``) say added, and one line per addition. The
+    user's own options win: a symbol the user maps, or a loss the user names, is left as given; an option
+    about a symbol or index the claim does not have is not added."""
+    if not options.notation:
+        return options, ()
+    from derive.claims.words import PageWords, read_words
+
+    words = read_words(options.notation)
+    mapped = {let.split("=")[0].strip() for let in options.let}
+    lets = tuple(
+        (let, said)
+        for let, said in words.lets
+        if let.split("=")[0] not in mapped and _occurs(let.split("=")[0], options.claim)
+    )
+    where = tuple(
+        (condition, said)
+        for condition, said in words.where
+        if all(_occurs(index, options.claim) for index in re.findall(r"\b[a-z]\b", condition) if index != "c")
+    )
+    loss = words.loss if options.loss == "softmax-ce" else None
+    used = PageWords(lets, where, loss)
+    changed = replace(
+        options,
+        let=(*options.let, *(let for let, _ in lets)),
+        where=(*options.where, *(condition for condition, _ in where)),
+        loss=cast(LossKind, loss[0]) if loss is not None else options.loss,
+    )
+    return changed, used.said()
 
 
 #: The model's inputs, parameters, logits and outputs: the targets (data) are never defined by them.
@@ -901,6 +948,28 @@ def _definition_instead(readings: Sequence[ClaimReading], options: CheckOptions)
             f"the text defines ${name}$, a symbol derive does not know: it is a definition, not a claim; "
             f"give it with --define to check claims that use ${name}$"
         )
+    return _expression_instead(readings, options)
+
+
+def _expression_instead(readings: Sequence[ClaimReading], options: CheckOptions) -> DeriveError | None:
+    """When the text is one expression with no left side whose every symbol reads, say so: it can be
+    given with --define (a loss written on its own) or checked with --means."""
+    if options.means or options.wrt:
+        return None
+    for reading in readings:
+        if len(reading.claims) != 1 or len(reading.claims[0].sides) != 1 or reading.means is not None:
+            continue
+        claim = reading.claims[0]
+        named = replace(claim, sides=(Symbol("\\text{expression}"), claim.sides[0]))
+        try:
+            map_definition(named, lets=options.let, defines=options.define, loss=options.loss,
+                           convention=options.convention)  # fmt: skip
+        except DeriveError:
+            continue
+        return ExpressionNotClaimError(
+            f"the text is an expression with no left side (read as ${format_node(claim.sides[0])}$): to "
+            "check it, say what it is with --means 'dH/dz'; to use it in other claims, --define 'NAME = ...'"
+        )
     return None
 
 
@@ -912,7 +981,7 @@ def _map_reading(
             claim,
             wrt=options.wrt,
             lets=options.let,
-            chosen_lets=lets,
+            chosen_lets=(*reading.lets, *lets),
             loss=options.loss,
             convention=options.convention,
             classes=options.classes,

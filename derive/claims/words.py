@@ -1,0 +1,265 @@
+r"""What a page says in words about its notation: ``--notation 'X logits (N x C), y labels; p = softmax(x)'``.
+
+Pages say what their symbols are in prose beside the formulas ("where z are the logits and y the one-hot
+labels"), and docstrings and READMEs do so in terse notes ("s softmax output vector", "t one-hot label").
+This module reads such notes into the options a careful user would give: ``--let`` for a symbol whose role
+the words name, ``--loss sigmoid-bce`` when the words say the model is a sigmoid with binary targets, and
+``--where`` for a case the words state ("case i != target"). Every option found keeps the words it came
+from, and the verdict's notes show them: a reading taken from the page's words is never silent.
+
+The reader is a table of role phrases (:data:`ROLE_PHRASES`), tried in order on the words after a symbol,
+plus two equation forms (``p = softmax(x)``: p is the output and x the logits; ``x = logits``). Words it
+does not recognize give nothing: a note it cannot read never changes a verdict. Phrases that name one
+entry rather than a vector ("p probability of the true class"), a teacher's or an upstream quantity, or a
+weight of the loss ("alpha class weight") are recognized as such and give nothing.
+
+Nothing here evaluates the text: it is split with regular expressions and the results are option strings
+that go through the same parsers as the user's own options.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+#: A page's notation note is at most this long (longer text is a page, read by ``--post``).
+MAX_WORDS_CHARS: Final = 2_000
+
+
+@dataclass(frozen=True)
+class PageWords:
+    """The options a notation note gives, each with the words it came from."""
+
+    lets: tuple[tuple[str, str], ...] = ()  # (let option, the words)
+    where: tuple[tuple[str, str], ...] = ()  # (where option, the words)
+    loss: tuple[str, str] | None = None  # (loss kind, the words)
+
+    def said(self) -> tuple[str, ...]:
+        """One line per option found: ``--let X=z (the page's words: "X logits")``."""
+        lines = [f'--let {let} (the page\'s words: "{words}")' for let, words in self.lets]
+        lines += [f"--where '{where}' (the page's words: \"{words}\")" for where, words in self.where]
+        if self.loss is not None:
+            lines.append(f'--loss {self.loss[0]} (the page\'s words: "{self.loss[1]}")')
+        return tuple(lines)
+
+
+#: Role phrases, tried in this order on the words after a symbol (cut at the first connector word).
+ROLE_PHRASES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
+    (
+        "z",
+        re.compile(
+            r"\b(?:pre-?softmax\s+)?logits?\b|\b(?:class\s+|raw\s+)?scores?\b|unnormali[sz]ed\s+log[- ]?"
+            r"probabilities|\blinear\s+output|\bweighted\s+input|\bpre-?activations?\b|\bpenalty\b|"
+            r"\bsoftmax\s+inputs?\b|\binputs?\s+(?:to|of)\s+the\s+softmax\b",
+            re.I,
+        ),
+    ),
+    (
+        "a",
+        re.compile(
+            r"\bsoftmax\b|\bprobabilit(?:y|ies)\b|\bpredictions?\b|\boutputs?\b|\bactivations?\b|"
+            r"\bpredicted\b",
+            re.I,
+        ),
+    ),
+    (
+        "y",
+        re.compile(
+            r"\bone-?\s?hot\b|\btargets?\b|\bground[- ]truth\b|\b(?:target|label)\s+distribution\b|"
+            r"\b(?:binary|0/1)\s+labels?\b",
+            re.I,
+        ),
+    ),
+    (
+        "H",
+        re.compile(r"\bcross[- ]?entropy\b|\bCE\b|\bnegative\s+log[- ]likelihood\b|\bNLL\b", re.I),
+    ),
+    ("W", re.compile(r"^\s*(?:the\s+)?weights?(?:\s+(?:matrix|vector))?\b", re.I)),
+    ("b", re.compile(r"^\s*(?:the\s+)?bias(?:es)?\b", re.I)),
+    ("x", re.compile(r"^\s*(?:the\s+)?(?:features|design\s+matrix|input\s+data)\b", re.I)),
+)
+
+#: Words that end the phrase about a symbol ("y_i softmax output given penalty z_i").
+_CONNECTOR: Final = re.compile(
+    r"\s(?:given|over|from|at|for|with|per|via|as|where|when|computed|of|in|on|used|along|and|to|"
+    r"before|after|by|is|are)\s",
+    re.I,
+)
+
+#: Phrases that give no role: one entry, a teacher's or upstream quantity, an index, a weight of the loss.
+_NO_ROLE: Final = re.compile(
+    r"\bof\s+(?:the\s+)?(?:true|target|correct|labell?ed|right)\b|\bfor\s+y\s*=|\bteacher\b|\bupstream\b|"
+    r"\bincoming\b|\bcotangent\b|\bindex\b|\bindices\b|\bids?\b|\binteger\b|\bint\d*\b|\brouter\b|"
+    r"\bexpert\b|\blayer\b|\blog-?softmax\b|\bsmoothing\b|\bregulari[sz]|\bprior\b|\bfocal\b|\bper-?row\b|"
+    r"\bmax\b|\bsum\b|\bmean\b|\bderivative\b|\bgradients?\b|\bJacobian\b|\bclass\s+weight\b",
+    re.I,
+)
+
+#: Losses the built-in softmax cross-entropy is not: words naming them give no loss role.
+_OTHER_LOSS: Final = re.compile(
+    r"focal|mse|squared|quadratic|distill|z-?loss|hinge|regulari|smooth|\bKL\b|kullback|per-?sample|"
+    r"sum\s+of|beta|prior|weighted",
+    re.I,
+)
+
+#: The model is a sigmoid with binary targets.
+_BINARY: Final = re.compile(r"\bsigmoid\b|\bbinary\b|\bBCE\b|\blogistic\s+regression\b|\blogitbinary", re.I)
+_SOFTMAX: Final = re.compile(r"\bsoftmax\b", re.I)
+
+#: A symbol as notes write it: ``X``, ``y_i``, ``self.probs``, ``\hat{y}_i``, ``s^i``, ``ŷ``, ``t^{(i)}``.
+_SYMBOL: Final = re.compile(
+    r"^\s*(?:self\.)?(?P<name>\\(?:hat|tilde|mathbf|bar)\{\\?[A-Za-z]+\}|\\?[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
+    r"|[A-Za-z]\u0302|ŷ)(?P<script>(?:_\{?[a-zA-Z]\}?|\^\{?\(?[a-zA-Z]\)?\}?)*)(?=\s|:|$)"
+)
+
+#: Names that are functions, never a quantity (``sigma softmax``, ``s sigmoid``).
+_FUNCTION_NAMES: Final = frozenset(
+    {"sigma", "\\sigma", "σ", "s", "S", "g", "softmax", "sigmoid", "f", "\\Sigma", "Sigma", "SoftMax"}
+)
+#: Names that are parameters of a loss, never one of the model's quantities.
+_PARAMETER_NAMES: Final = frozenset(
+    {"alpha", "\\alpha", "α", "ɑ", "gamma", "\\gamma", "γ", "ɣ", "ˠ", "lambda", "\\lambda", "λ", "beta",
+     "\\beta", "eps", "epsilon", "\\epsilon", "ϵ", "reg", "lam", "step", "N", "M", "m", "n", "K", "C",
+     "k", "d", "D", "i", "j", "idx", "index", "ix", "mean", "combined", "gradient", "gradients", "grad",
+     "multinomial", "same", "issue", "comment", "formula", "docstring", "layer", "full", "the", "with",
+     "softmax", "binary", "batch", "code", "torch", "sigmoid", "loss", "cost", "stable"}
+)  # fmt: skip
+
+#: ``p = softmax(x)``, ``Yhat = Sigma = softmax(Z)``, ``a = sigmoid(w^T x + b)``.
+_APPLIED: Final = re.compile(
+    r"^(?P<names>(?:\s*[^=()]+?\s*=)+)\s*(?P<function>softmax|SoftMax|sigmoid|σ|\\sigma)\s*\(\s*(?P<arg>[^()]*?)"
+    r"\s*(?:[;,][^()]*)?\)\s*(?:_[a-z])?\s*(?P<rest>.*)$"
+)
+#: ``x = logits``, ``z = targets``: a name, then words.
+_NAMED: Final = re.compile(r"^\s*(?P<name>[^=\s]+)\s*=\s*(?P<words>[A-Za-z][A-Za-z -]*)$")
+#: ``case i != target``, ``case y_i = k``, ``case r=q``.
+_CASE: Final = re.compile(
+    r"^\s*case\s+(?P<left>[A-Za-z][\w{}]*)\s*(?P<op>!=|≠|\\neq|\\ne|=)\s*(?P<right>[A-Za-z][\w{}]*)\s*$", re.I
+)
+#: The argument of a softmax that names the logits: one letter (``x``, ``x_i``) or a word (``logits``), not
+#: a product written without a sign (``XW``).
+_ARGUMENT: Final = re.compile(r"\\?[A-Za-z](?:_[a-z])?|[a-z][a-z_]{2,}")
+_LABEL_NAMES: Final = frozenset({"target", "label", "t", "c", "gt", "y_i", "yi", "y", "cls", "true"})
+_INDEX: Final = re.compile(r"^[a-z]$")
+
+
+#: Words before a note's first symbol ("where z are ...", "and t the ...").
+_LEAD: Final = re.compile(r"^(?:(?:where|here|let|with|and|also|so|then)\s+)+", re.I)
+#: Words between a symbol and its role ("z are the logits", "s: the softmax output", "p denotes").
+_LINK: Final = re.compile(
+    r"^(?::\s*|(?:is|are|denotes?|means?|represents?|stands\s+for|holds?|=)\s+)?(?:the|a|an)?\s*", re.I
+)
+
+
+def _parts(text: str) -> list[str]:
+    """The note split at ``;``, at commas outside brackets and at " and " (each part names one symbol)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        if char in ";," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    split = [piece for part in parts for piece in re.split(r"\s+and\s+", part)]
+    return [_LEAD.sub("", piece.strip()) for piece in split if piece.strip()]
+
+
+def _without_brackets(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous, text = text, re.sub(r"\([^()]*\)", " ", text)
+    return " ".join(text.split())
+
+
+def _page_name(name: str) -> str | None:
+    """The name as ``--let`` takes it: ``\\hat{y}`` for ``ŷ``; a one-letter subscript that is an index
+    (``y_i``) is dropped, any other (``z_t``, ``p_t``: one entry, or a second symbol) gives no name."""
+    if name in ("ŷ", "y\u0302"):
+        return "\\hat{y}"
+    one = re.fullmatch(r"([A-Za-z]+)_([A-Za-z])", name)
+    if one is not None:
+        return one[1] if one[2] in "ijklmnq" else None
+    return name
+
+
+def _role(words: str, name: str) -> str | None:
+    if _NO_ROLE.search(words):
+        return None
+    cut = _CONNECTOR.split(f" {words} ", maxsplit=1)[0].strip()
+    if not cut:
+        return None
+    bare = cut.lower().strip()
+    if bare in ("softmax", "sigmoid", "softmax function") and name in _FUNCTION_NAMES:
+        return None  # "sigma softmax": the function, not its output
+    for role, pattern in ROLE_PHRASES:
+        if pattern.search(cut):
+            if role == "H" and _OTHER_LOSS.search(words):
+                return None
+            return role
+    return None
+
+
+def read_words(text: str) -> PageWords:
+    """The options a page's words about its notation give (see the module docstring)."""
+    text = re.sub(r"\$+|\\[()\[\]]", " ", text[:MAX_WORDS_CHARS])  # math delimiters around symbols
+    lets: dict[str, tuple[str, str]] = {}
+    where: list[tuple[str, str]] = []
+
+    def let(name: str | None, canonical: str, words: str) -> None:
+        if name is None or name in _PARAMETER_NAMES or name == canonical or name in lets:
+            return
+        lets[name] = (canonical, words)
+
+    for part in _parts(text):
+        case = _CASE.match(part)
+        if case is not None:
+            left, right = case["left"], case["right"]
+            op = "=" if case["op"] == "=" else "!="
+            if right in _LABEL_NAMES and _INDEX.match(left):
+                where.append((f"{left} {op} c", part))
+            elif left in _LABEL_NAMES and _INDEX.match(right):
+                where.append((f"{right} {op} c", part))
+            elif _INDEX.match(left) and _INDEX.match(right):
+                where.append((f"{left} {op} {right}", part))
+            continue
+        applied = _APPLIED.match(part)
+        if applied is not None:
+            for raw in applied["names"].split("=")[:-1]:
+                symbol = _SYMBOL.match(raw.strip())
+                if symbol is not None and symbol.end() == len(raw.strip()):
+                    let(_page_name(symbol["name"]), "a", part)
+            argument = _SYMBOL.match(applied["arg"])
+            if _ARGUMENT.fullmatch(applied["arg"]) and argument is not None:
+                let(_page_name(argument["name"]), "z", part)
+            continue
+        named = _NAMED.match(part)
+        if named is not None:
+            symbol = _SYMBOL.match(named["name"])
+            role = _role(named["words"], named["name"])
+            if symbol is not None and role is not None:
+                let(_page_name(symbol["name"]), role, part)
+            continue
+        if "=" in part:
+            continue  # another definition: not a role
+        symbol = _SYMBOL.match(part)
+        if symbol is None:
+            continue
+        words = _LINK.sub("", _without_brackets(part[symbol.end() :]).strip(), count=1)
+        role = _role(words, symbol["name"]) if words else None
+        if role is not None:
+            let(_page_name(symbol["name"]), role, part)
+    binary = _BINARY.search(text)
+    loss = ("sigmoid-bce", binary.group(0)) if binary is not None and not _SOFTMAX.search(text) else None
+    return PageWords(
+        tuple((f"{name}={canonical}", words) for name, (canonical, words) in lets.items()),
+        tuple(where),
+        loss,
+    )

@@ -1,0 +1,210 @@
+"""The page's words on its notation (``--notation``), and the code readings they and the notation allow.
+
+The notes here are written for these tests in the styles pages use (prose "where ..." clauses, terse
+docstring notes, equations such as ``p = softmax(x)``); corpus items are never copied into tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from derive.claims import check
+from derive.claims.verdict import CheckOptions
+from derive.claims.words import read_words
+from derive.errors import UsageError
+
+
+@pytest.mark.parametrize(
+    ("words", "lets"),
+    [
+        ("where o are the logits and t the one-hot labels", {"o=z", "t=y"}),
+        ("s: softmax output; q = softmax(u)", {"s=a", "q=a", "u=z"}),
+        ("Let $o_k$ denote the logits", {"o=z"}),
+        (r"where \(\hat{y}\) is the softmax output", {r"\hat{y}=a"}),
+        ("scores (N x C) class scores, probs (N x C) softmax probabilities", {"scores=z", "probs=a"}),
+        ("Yhat = S = softmax(U), T one-hot (m x k)", {"Yhat=a", "S=a", "U=z", "T=y"}),
+        ("f class scores, y_i correct class", {"f=z"}),
+    ],
+)
+def test_role_words_become_lets(words: str, lets: set[str]) -> None:
+    assert {let for let, _ in read_words(words).lets} == lets
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "p probability of the true class, alpha class weight, gamma focusing parameter",
+        "sigma softmax, s sigmoid",  # the functions, not their outputs
+        "z_t teacher logits, T temperature",  # one entry / a teacher's / a parameter
+        "dy upstream gradient, idx target index",
+        "FL focal loss",  # a loss the built-in model is not
+        "the post explains the quotient rule",
+    ],
+)
+def test_words_without_a_role_give_nothing(words: str) -> None:
+    found = read_words(words)
+    assert found.lets == () and found.loss is None
+
+
+def test_a_product_in_a_softmax_is_not_read_as_the_logits() -> None:
+    assert [let for let, _ in read_words("P = softmax(XW)").lets] == ["P=a"]
+
+
+def test_cases_and_binary_models_in_words() -> None:
+    assert [w for w, _ in read_words("case j != target").where] == ["j != c"]
+    assert [w for w, _ in read_words("case y_i = k").where] == ["k = c"]
+    assert [w for w, _ in read_words("case r=q").where] == ["r = q"]
+    binary = read_words("yhat sigmoid predictions, y binary targets")
+    assert binary.loss is not None and binary.loss[0] == "sigmoid-bce"
+    assert {let for let, _ in binary.lets} == {"yhat=a"}
+    assert read_words("p = softmax(z); binary case also shown").loss is None  # softmax named: not binary
+
+
+def test_notation_maps_a_claim_and_says_so() -> None:
+    result = check(
+        r"\frac{\partial E}{\partial o_j} = q_j - t_j", notation="o logits, t one-hot targets, q = softmax(o)"
+    )
+    assert result.verdict == "holds_if"  # t one-hot: the targets sum to 1
+    said = " ".join(result.notes)
+    assert "--let o=z (the page's words" in said and "--let t=y" in said
+    plain = check(r"\frac{\partial E}{\partial o_j} = q_j - t_j")
+    assert plain.verdict == "holds_if"  # the same verdict from the notation's own guesses
+
+
+def test_the_users_options_win_over_the_words() -> None:
+    claim = r"\frac{\partial L}{\partial u_j} = v_j - t_j"
+    given = check(claim, let=["u=z", "v=a"], notation="v logits, t one-hot targets")
+    assert given.verdict == "holds_if"
+    assert not any("v=z" in note for note in given.notes)
+    assert any("--let t=y (the page's words" in note for note in given.notes)
+
+
+def test_words_about_symbols_the_claim_lacks_are_not_applied() -> None:
+    result = check(r"\frac{\partial L}{\partial z_j} = p_j - y_j", notation="u logits; case r != q")
+    assert not any("page's words" in note for note in result.notes)
+
+
+def test_notation_is_checked_as_a_string() -> None:
+    with pytest.raises(UsageError, match="--notation"):
+        CheckOptions("x", notation=3)  # type: ignore[arg-type]
+
+
+def test_cli_and_batch_take_notation(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = subprocess.run(
+        [sys.executable, "-m", "derive", "check", r"\frac{\partial L}{\partial s_k} = p_k - y_k",
+         "--notation", "s raw scores", "--format", "json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 4, run.stderr
+    assert any("s=z" in note for note in json.loads(run.stdout)["notes"])
+    batch = tmp_path / "claims.jsonl"
+    line = {"claim": r"\frac{\partial L}{\partial s_k} = p_k - y_k", "notation": "s raw scores"}
+    batch.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "derive", "check", "--batch", str(batch)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert '"holds_if"' in run.stdout, run.stdout + run.stderr
+
+
+# ---- code: what a result is the derivative of, when its name does not say -----------------------------
+
+_GRAD_BY_LOGITS = textwrap.dedent(
+    """
+    def cross_entropy_backward(logits, labels):
+        shifted = logits - np.max(logits, axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+        n = logits.shape[0]
+        probs[range(n), labels] -= 1
+        return probs {tail}
+    """
+)
+
+
+@pytest.mark.parametrize(("tail", "verdict"), [("/ n", "holds"), ("", "fails"), ("* n", "fails")])
+def test_code_result_by_its_one_logits_input(tail: str, verdict: str) -> None:
+    result = check(_GRAD_BY_LOGITS.format(tail=tail))
+    assert result.verdict == verdict
+    assert any("logits is the one input read as the logits" in note for note in result.notes)
+
+
+def test_code_input_named_by_the_words() -> None:
+    code = _GRAD_BY_LOGITS.format(tail="/ n").replace("logits", "X")
+    with pytest.raises(Exception, match="say what cross_entropy_backward is the derivative of"):
+        check(code)
+    assert check(code, notation="X scores (N x C), labels class indices").verdict == "holds"
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        ("return np.diag(p) - np.outer(p, p)", "holds"),
+        ("return np.diag(p) - np.outer(p, 1 - p)", "fails"),
+    ],
+)
+def test_code_softmax_jacobian_from_the_output(body: str, verdict: str) -> None:
+    result = check(f"def softmax_derivative(p):\n    {body}\n")
+    assert result.verdict == verdict
+    assert any("read as the softmax Jacobian" in note for note in result.notes)
+
+
+_COLUMNS = textwrap.dedent(
+    """
+    function g = ce_grad(z, y)
+      n = size(z, 2);
+      p = softmax(z);
+      onehot = full(sparse(y, 1:n, 1));
+      g = (p - onehot) {tail};
+    end
+    """
+)
+
+
+@pytest.mark.parametrize(("tail", "verdict"), [("/ n", "holds"), ("", "fails")])
+def test_code_whose_softmax_runs_over_columns_has_classes_in_rows(tail: str, verdict: str) -> None:
+    result = check(_COLUMNS.format(tail=tail))
+    assert result.verdict == verdict
+    assert any("the classes are the rows" in choice for choice in result.choices)
+
+
+def test_a_let_to_a_vector_for_a_name_with_two_indices_is_the_batch() -> None:
+    code = _GRAD_BY_LOGITS.format(tail="/ n").replace("logits", "X")
+    assert check(code, let=["X=z"]).verdict == "holds"  # was read as one vector, and failed
+
+
+_LAYER = textwrap.dedent(
+    """
+    class SoftmaxWithLoss:
+        def backward(self, dvalues, y_true):
+            n = len(dvalues)
+            grad = dvalues.copy()
+            grad[range(n), y_true] -= 1
+            self.dinputs = grad / n
+    """
+)
+
+
+def test_a_layers_inputs_are_read_both_ways_and_disagreement_is_said() -> None:
+    result = check(_LAYER, notation="dvalues softmax outputs, y_true labels")
+    assert result.verdict == "ambiguous"
+    assert [reading["verdict"] for reading in result.readings] == ["holds", "fails"]
+    assert "dH/dZ" in str(result.readings[0]["choices"]) and "dH/ddvalues" in str(
+        result.readings[1]["choices"]
+    )
+
+
+def test_a_per_example_loss_of_a_batch_is_not_the_batch_loss() -> None:
+    with pytest.raises(Exception, match="the loss of one example of a batch"):
+        check(r"\ell_n = -\sum_j Y_{nj} \log A_{nj}")
+
+
+def test_an_expression_on_its_own_is_named_as_such() -> None:
+    from derive.errors import ExpressionNotClaimError
+
+    with pytest.raises(ExpressionNotClaimError, match="expression with no left side"):
+        check(r"-\sum_j y_j \log p_j")
