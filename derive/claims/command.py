@@ -28,7 +28,8 @@ BATCH_FORMAT = f"""\
 batch input (--batch FILE, or - for stdin) is JSON Lines: one JSON object per line, UTF-8 (a BOM is
 accepted), lines split on \\n only, at most {MAX_LINE_BYTES} bytes each, blank lines skipped. Fields:
 "claim" (required) and optionally "id", "wrt", "let", "define", "where", "means", "syntax",
-"implied_sums" (true/false), "reading", "assume", "convention", "loss", "at", "classes", "timeout", with
+"implied_sums" (true/false), "reading", "notation", "assume", "convention", "loss", "at", "classes",
+"timeout", with
 the meaning of the options of the same name ("let", "define", "where", "assume" and "at" take a string or
 a list of strings). Example:
   {{"id": "q1", "claim": "\\\\frac{{\\\\partial H}}{{\\\\partial z_j}} = a_j - y_j", "assume": ["onehot"]}}
