@@ -159,7 +159,8 @@ def _read_code_claim(
         candidates = [(inferred, "inferred from its name")]
     else:
         logits = _input_of_role(name, reading, named, "logits", same_axes=True)
-        if logits is not None:
+        # only a function's returned value: a value named like a gradient may be an intermediate one
+        if logits is not None and value_name is None and reading.result_reason.startswith("function"):
             candidates = [(logits, f"{logits} is the one input read as the logits")]
     if not candidates:
         jacobian = _jacobian(name, reading, named, text, syntax, tuple(notes))
@@ -170,6 +171,10 @@ def _read_code_claim(
         raise NotationError(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
+    if inferred is None:
+        # a variable inferred from the inputs, not the name: the built-in loss, never a code loss the
+        # reader may have read in part
+        of, loss_said = "H", "; the built-in loss H"
     found = []
     for wrt, said in candidates:
         note = f"{name} is read as d{of}/d{wrt} ({said}{loss_said}); say otherwise with --means"
