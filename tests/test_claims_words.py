@@ -208,3 +208,20 @@ def test_an_expression_on_its_own_is_named_as_such() -> None:
 
     with pytest.raises(ExpressionNotClaimError, match="expression with no left side"):
         check(r"-\sum_j y_j \log p_j")
+
+
+def test_a_posts_own_words_on_its_notation_are_used_and_shown() -> None:
+    from derive.post import PostOptions, check_post
+
+    post = (
+        "We train a linear classifier. Let $s$ denote the raw scores of the classes, and let $p$ be the "
+        "softmax of $s$.\n\nThe gradient is\n\n$$\\frac{\\partial L}{\\partial s_k} = p_k - y_k$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    judged = next(j for j in result.judged if j.item.kind == "claim")
+    assert judged.result is not None and judged.result.verdict == "holds_if"
+    assert any("--let s=z (the page's words" in note for note in judged.result.notes)
+    # without the sentence, s reads as the softmax output, as the notation guesses
+    bare = check_post("The gradient is\n\n$$\\frac{\\partial L}{\\partial s_k} = p_k - y_k$$\n", PostOptions())
+    claim = next(j for j in bare.judged if j.item.kind == "claim")
+    assert claim.result is not None and claim.result.verdict == "fails"

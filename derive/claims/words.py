@@ -126,6 +126,17 @@ _PARAMETER_NAMES: Final = frozenset(
      "softmax", "binary", "batch", "code", "torch", "sigmoid", "loss", "cost", "stable"}
 )  # fmt: skip
 
+#: Words of prose that a note's first word can be, never a page's symbol.
+_ENGLISH: Final = frozenset(
+    """is are be was were been being the a an this that these those it its we our you your they their
+    which what who whose when where while here there let denote denotes denoted representing represents
+    represent means mean called call calls using use used of for to in on at by with from as and or not
+    no so then thus hence also just only each every all any some both either neither one two first last
+    next previous other another such same very more most less least vector matrix value values entry
+    entries term terms function functions model models network layer class classes sample samples example
+    examples number numbers corresponding given note notice recall since because if else otherwise""".split()
+)
+
 #: ``p = softmax(x)``, ``Yhat = Sigma = softmax(Z)``, ``a = sigmoid(w^T x + b)``.
 _APPLIED: Final = re.compile(
     r"^(?P<names>(?:\s*[^=()]+?\s*=)+)\s*(?P<function>softmax|SoftMax|sigmoid|σ|\\sigma)\s*\(\s*(?P<arg>[^()]*?)"
@@ -148,7 +159,7 @@ _INDEX: Final = re.compile(r"^[a-z]$")
 _LEAD: Final = re.compile(r"^(?:(?:where|here|let|with|and|also|so|then)\s+)+", re.I)
 #: Words between a symbol and its role ("z are the logits", "s: the softmax output", "p denotes").
 _LINK: Final = re.compile(
-    r"^(?::\s*|(?:is|are|denotes?|means?|represents?|stands\s+for|holds?|=)\s+)?(?:the|a|an)?\s*", re.I
+    r"^(?::\s*|(?:is|are|be|denotes?|means?|represents?|stands\s+for|holds?|=)\s+)?(?:the|a|an)?\s*", re.I
 )
 
 
@@ -216,6 +227,8 @@ def read_words(text: str) -> PageWords:
     def let(name: str | None, canonical: str, words: str) -> None:
         if name is None or name in _PARAMETER_NAMES or name == canonical or name in lets:
             return
+        if name.lower() in _ENGLISH:
+            return  # prose, not a symbol: "is the unnormalized logit", "denotes the labels"
         lets[name] = (canonical, words)
 
     for part in _parts(text):

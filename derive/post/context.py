@@ -88,6 +88,8 @@ class PageContext:
     notes: tuple[str, ...] = ()
     true_class: str | None = None  # the page's symbol for the true class ("\\ell")
     conditions: dict[int, Where] = field(default_factory=dict)  # item number -> its condition
+    #: The post's sentences about its notation ("where z are the logits"), for ``--notation``.
+    words: str = ""
 
     def at(self) -> tuple[str, ...]:
         """The values as ``--at`` options."""
@@ -423,7 +425,28 @@ def read_context(post: Post, items: Sequence[Item]) -> PageContext:
                 conditions[item.number] = where
             last_block_end = start
     notes = list(collector.notes)
-    return PageContext(tuple(values), tuple(notes), true_class, conditions)
+    return PageContext(tuple(values), tuple(notes), true_class, conditions, notation_words(flat.text))
+
+
+#: A sentence that says what a symbol is: a cue, and a word naming a role of the model.
+_NOTATION_CUE = re.compile(r"\b(?:where|let|denotes?|here|is\s+the|are\s+the|be\s+the)\b", re.I)
+_ROLE_WORD = re.compile(
+    r"logits?|scores?|softmax|probabilit|one-?hot|targets?|labels?|outputs?|predictions?|weights?|bias", re.I
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+
+
+def notation_words(text: str, limit: int = 2_000) -> str:
+    """The post's sentences about its notation (a cue such as "where" or "denotes", and a role word), from
+    the cue on, joined by ``;`` for :func:`derive.claims.words.read_words`."""
+    found: list[str] = []
+    for sentence in _SENTENCE.split(text):
+        cue = _NOTATION_CUE.search(sentence)
+        if cue is None or not _ROLE_WORD.search(sentence):
+            continue
+        lead = re.match(r"(?i)where|let|here", cue.group(0))
+        found.append(" ".join(sentence[cue.start() if lead else 0 :].split())[:300])
+    return "; ".join(found)[:limit]
 
 
 def _true_class(post: Post, items: Sequence[Item], flat: _Flat, segment_index: dict[int, int]) -> str | None:

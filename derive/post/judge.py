@@ -158,7 +158,7 @@ def judge_items(
         checked += 1
         uses = _definitions_for(item, items, usable, judged_definitions)
         where = context.conditions.get(item.number)
-        out.append(_check_item(check, supported, item, options, at, where, uses))
+        out.append(_check_item(check, supported, item, options, at, where, uses, context.words))
     return out
 
 
@@ -299,6 +299,7 @@ def _check_item(
     at: tuple[str, ...],
     where: Where | None,
     uses: tuple[DefinitionUse, ...],
+    words: str = "",
 ) -> Judged:
     notes: list[str] = []
     applied_where: Where | None = None
@@ -348,6 +349,8 @@ def _check_item(
         value = getattr(options, name)
         if value is not None and name in supported:
             kwargs[name] = value
+    if words and "notation" in supported:
+        kwargs["notation"] = words  # the post's own words on its notation: each option used is noted
     text = item.text
     if item.kind == "code":
         if "syntax" not in supported or not code_reader_available():
