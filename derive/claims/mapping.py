@@ -188,6 +188,8 @@ SIZE_NAMES: Final[dict[str, Kind]] = {
     "D": "feature",
 }
 
+_PLURAL: Final[dict[Kind, str]] = {"class": "classes", "feature": "features", "example": "examples"}
+
 #: Functions the mapper understands, by what they do.
 SOFTMAX_FUNCTIONS: Final = frozenset({"softmax", "sigma", "sigmoid"})
 OTHER_FUNCTIONS: Final = frozenset({"diag"})
@@ -1559,7 +1561,7 @@ class Mapper:
         if resolution.size is not None:
             if resolution.guessed:
                 self.record(
-                    node.name, str(self.size(resolution.size)), True, f"number of {resolution.size}es"
+                    node.name, str(self.size(resolution.size)), True, f"number of {_PLURAL[resolution.size]}"
                 )
             return Tensor(self.size_expr(resolution.size))
         if resolution.parameter is not None:
