@@ -104,7 +104,9 @@ _OTHER_LOSS: Final = re.compile(
 )
 
 #: The model is a sigmoid with binary targets.
-_BINARY: Final = re.compile(r"\bsigmoid\b|\bbinary\b|\bBCE\b|\blogistic\s+regression\b|\blogitbinary", re.I)
+_BINARY: Final = re.compile(
+    r"\bsigmoid\b|\bBCE\b|\bbinary\s+cross[- ]?entropy\b|\blogistic\s+regression\b|\blogitbinary", re.I
+)
 _SOFTMAX: Final = re.compile(r"\bsoftmax\b", re.I)
 
 #: A symbol as notes write it: ``X``, ``y_i``, ``self.probs``, ``\hat{y}_i``, ``s^i``, ``ŷ``, ``t^{(i)}``.
