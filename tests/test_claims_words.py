@@ -222,6 +222,8 @@ def test_a_posts_own_words_on_its_notation_are_used_and_shown() -> None:
     assert judged.result is not None and judged.result.verdict == "holds_if"
     assert any("--let s=z (the page's words" in note for note in judged.result.notes)
     # without the sentence, s reads as the softmax output, as the notation guesses
-    bare = check_post("The gradient is\n\n$$\\frac{\\partial L}{\\partial s_k} = p_k - y_k$$\n", PostOptions())
+    bare = check_post(
+        "The gradient is\n\n$$\\frac{\\partial L}{\\partial s_k} = p_k - y_k$$\n", PostOptions()
+    )
     claim = next(j for j in bare.judged if j.item.kind == "claim")
     assert claim.result is not None and claim.result.verdict == "fails"
