@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from derive import derivation, emit, prove_format
 from derive.derivation import Derivation
@@ -12,6 +13,9 @@ from derive.limits import Limited, run_with_limit
 from derive.loss import VARIANT_LOSSES, Convention, LossKind, Model
 from derive.progress import Progress, quiet
 from derive.reference import reference_context
+
+if TYPE_CHECKING:
+    from derive.claims.seeds import SeedPost
 
 
 @dataclass(frozen=True)
@@ -128,15 +132,20 @@ def build(
 
     emit.inspect_target(out_dir, force=force)
     progress("checking the derivations")
+    seeds = _seed_posts()
     jobs = [
         Limited(derivation.all_derivations, (Model(),), timeout, "the derivations"),
         Limited(_extensions_and_mistakes, (), timeout, "the extended derivations"),
+        # every seed post but the last in a worker of its own; this process checks the last
+        *(Limited(_seed_report, (seed,), timeout, f"the seed post {seed.file}") for seed in seeds[:-1]),
     ]
     try:
         progress("checking the seed posts")
-        reports = _seed_reports()
+        reports = _seed_report(seeds[-1]) if seeds else {}
         progress("checking the derivations")
-        main, (extensions, mistakes) = (job.result() for job in jobs)
+        main, (extensions, mistakes), *others = (job.result() for job in jobs)
+        for other in others:
+            reports.update(other)
     finally:
         for job in jobs:
             job.stop()
@@ -200,14 +209,22 @@ def _describe(name: str) -> str:
     return DESCRIPTIONS.get(name, "generated")
 
 
-def _seed_reports() -> dict[str, str]:
-    """Verification reports (Markdown) for the claims in the seed documents."""
+def _seed_posts() -> tuple[SeedPost, ...]:
+    """The seed documents whose reports the build writes (none when the claim checker is not installed).
+
+    SymPy's units package is imported here, once, before the workers fork: ``simplify`` pulls it in on
+    first use (about 80 ms), which each claim worker would otherwise import again."""
     try:
-        from derive.claims.seeds import seed_reports
+        from derive.claims.seeds import SEED_POSTS
     except ImportError:
-        return {}
-    # Imported here once, before the claim workers fork: SymPy's ``simplify`` pulls in its units package
-    # on first use (about 80 ms), which each worker would otherwise import again.
+        return ()
     import sympy.physics.units  # noqa: F401
 
-    return seed_reports()
+    return SEED_POSTS
+
+
+def _seed_report(seed: SeedPost) -> dict[str, str]:
+    """The verification report (Markdown) of one seed document."""
+    from derive.claims.seeds import seed_report
+
+    return seed_report(seed)

@@ -154,3 +154,41 @@ def test_the_time_limit_still_holds_in_a_worker() -> None:
     with pytest.raises(CheckTimeoutError):
         run_with_limit(_sleep_forever, (), 0.5, "sleeping")
     assert time.monotonic() - started < 10
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    frontier = [pid]
+    while frontier:
+        for child in children(frontier.pop()):
+            if child not in found and alive(child):
+                found.add(child)
+                frontier.append(child)
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process table from /proc")
+def test_killing_the_build_leaves_no_worker_behind(tmp_path: Path) -> None:
+    # The build checks a seed post in a worker that starts claim workers of its own: kill the build while
+    # they run, and every process of the tree ends.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "derive", "build", "--out", str(tmp_path / "out")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    tree: set[int] = set()
+    while time.monotonic() < deadline:
+        tree |= _descendants(process.pid)
+        if any(children(pid) for pid in tree):
+            break  # a worker with workers of its own
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        time.sleep(0.02)
+    else:
+        pytest.fail("no nested worker started")
+    tree |= _descendants(process.pid)
+    process.kill()
+    process.communicate(timeout=10)
+    time.sleep(1.0)
+    assert not [pid for pid in tree if alive(pid)], "workers left after the build was killed"
