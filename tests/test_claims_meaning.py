@@ -202,12 +202,17 @@ def test_an_index_over_classes_and_features_reads_with_the_other_convention() ->
     assert direct.verdict == "holds_if" and not direct.choices  # type: ignore[attr-defined]
 
 
-def test_a_derivative_of_the_targets_is_refused_with_the_let_that_reads_y_as_the_output() -> None:
-    # dy_i/dz_j is 0 by the model: the page means the softmax output by y, and a verdict on 0 would be wrong
+def test_a_derivative_of_the_targets_reads_y_as_the_output_and_says_so() -> None:
+    # dy_i/dz_j is 0 by the model: the page means the softmax output by y (the targets are data), and a
+    # verdict on 0 would be wrong; the reading is shown as the choice it is
     claim = r"\frac{\partial y_i}{\partial z_j} = y_i (\delta_{ij} - y_j)"
-    with pytest.raises(NotationError, match=r"differentiates the targets .* add --let 'y=a'"):
-        _check(claim)
+    result = _check(claim)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("y read as the softmax output" in c for c in result.choices)  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial y_i}{\partial z_j} = y_i (1 - y_j)")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
     assert _check(claim, let=("y=a",)).verdict == "holds"  # type: ignore[attr-defined]
+    assert not _check(claim, let=("y=a",)).choices  # type: ignore[attr-defined]
 
 
 def test_a_sum_written_without_its_index_runs_over_the_one_index_the_left_side_lacks() -> None:

@@ -2211,9 +2211,10 @@ def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper) -
         bases = {str(x.base.label) for x in derivative.expr.atoms(sympy.Indexed)}
         if bases and bases <= {"y", "Y"} and not derivative.expr.has(s.H):
             pages = sorted(e.page for e in mapper.entries.values() if e.canonical in ("y", "Y")) or ["y"]
-            raise NotationError(
+            raise NotationHintError(
                 f"${format_node(node)}$ differentiates the targets ({pages[0]} read as y), which do not "
-                f"depend on the logits; if {pages[0]} is the model's output here, add --let '{pages[0]}=a'"
+                f"depend on the logits; if {pages[0]} is the model's output here, add --let '{pages[0]}=a'",
+                lets=(f"{pages[0]}=a",),  # the targets are data: what the page differentiates is its output
             )
         variables = [v for v in derivative.variables if isinstance(v, sympy.Indexed)]
         if any(str(v.base.label) in ("y", "Y") for v in variables):

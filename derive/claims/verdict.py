@@ -909,7 +909,8 @@ def _hint_variants(
 ) -> list[tuple[CheckOptions, tuple[str, ...], str]]:
     """The readings a notation error names: an index that runs over classes in one place and features in
     another reads with z = W x + b (W_{ij}: class i, feature j); a loss named BCE with the sigmoid loss; a
-    name read as the input that holds the logits (code calls them x; softmax(x) says so) as the logits.
+    name read as the input that holds the logits (code calls them x; softmax(x) says so) as the logits; a
+    name read as the targets that the text differentiates by the logits as the softmax output.
     Each is judged as a reading with its choice shown, so readings that disagree are ``ambiguous``."""
     variants: list[tuple[CheckOptions, tuple[str, ...], str]] = []
     for convention in hinted.conventions:
@@ -920,8 +921,9 @@ def _hint_variants(
         if options.loss != loss and loss in LOSSES:
             variants.append((replace(options, loss=cast(LossKind, loss)), (), f"the loss read as {loss}"))
     for let in hinted.lets:
-        page = let.split("=")[0]
-        variants.append((options, (let,), f"{page} read as the logits ({let})"))
+        page, _, canonical = let.partition("=")
+        role = "the softmax output" if canonical in ("a", "A") else "the logits"
+        variants.append((options, (let,), f"{page} read as {role} ({let})"))
     return variants
 
 
