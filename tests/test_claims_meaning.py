@@ -320,3 +320,12 @@ def test_a_derivative_by_the_targets_is_refused() -> None:
     # code's dLdy is by the network's output, which the code calls y: never a gradient by the labels
     with pytest.raises(NotationError, match="a derivative by the targets y"):
         _check(r"\frac{\partial H}{\partial y_i} = a_i - y_i")
+
+
+def test_two_readings_a_text_needs_are_chosen_together_and_shown() -> None:
+    # softmax(x) pages: x is the logits (not the input) and y, differentiated by x, the softmax output
+    result = _check(r"\frac{\partial y_i}{\partial x_j} = -y_i y_j \quad \text{for } i \neq j")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("x=z" in c and "y=a" in c for c in result.choices)  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial y_i}{\partial x_j} = y_i y_j \quad \text{for } i \neq j")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]

@@ -796,11 +796,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             mapped.extend(_readings_of(reading, options, (), None))
         except NotationHintError as hinted:
             errors.append(hinted)
-            for variant, lets, choice in _hint_variants(options, hinted):
-                try:
-                    mapped.extend(_readings_of(reading, variant, lets, choice))
-                except DeriveError:
-                    continue
+            mapped.extend(_hinted_readings(reading, options, hinted, (), None, depth=2))
         except DeriveError as error:
             errors.append(error)
     unstated = [error for error in errors if isinstance(error, UnstatedMeaningError)]
@@ -901,6 +897,33 @@ def _readings_of(
         except DeriveError:
             continue
         found.append(MappedReading(replace(reading, choices=(*reading.choices, said)), again))
+    return found
+
+
+def _hinted_readings(
+    reading: ClaimReading,
+    options: CheckOptions,
+    hinted: NotationHintError,
+    lets: tuple[str, ...],
+    choice: str | None,
+    depth: int,
+) -> list[MappedReading]:
+    """The readings a notation error names, each judged with its choice shown; a reading that meets a
+    second such error (x read as the logits, then y differentiated by them) takes that error's readings
+    too, up to ``depth`` choices."""
+    found: list[MappedReading] = []
+    for variant, more, said in _hint_variants(options, hinted):
+        if set(more) <= set(lets) and more:
+            continue
+        both = (*lets, *more)
+        chosen = said if choice is None else f"{choice}; {said}"
+        try:
+            found.extend(_readings_of(reading, variant, both, chosen))
+        except NotationHintError as again:
+            if depth > 1:
+                found.extend(_hinted_readings(reading, variant, again, both, chosen, depth - 1))
+        except DeriveError:
+            continue
     return found
 
 
