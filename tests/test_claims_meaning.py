@@ -329,3 +329,18 @@ def test_two_readings_a_text_needs_are_chosen_together_and_shown() -> None:
     assert any("x=z" in c and "y=a" in c for c in result.choices)  # type: ignore[attr-defined]
     wrong = _check(r"\frac{\partial y_i}{\partial x_j} = y_i y_j \quad \text{for } i \neq j")
     assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_derivative_by_a_name_read_as_the_targets_reads_it_as_the_page_writes_it() -> None:
+    # e^{y_i} and d/dy_i: the page's y is what its softmax is applied to (its logits)
+    result = _check(r"\frac{\partial L}{\partial y_i} = \frac{e^{y_i}}{\sum_j e^{y_j}} - t_i")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert result.choices == ("y read as the logits (y=z)",)  # type: ignore[attr-defined]
+    # dL/dP_j with P guessed as the targets: what the page differentiates by is its output
+    by_output = _check(r"\frac{\partial L}{\partial P_j} = -\frac{y_j}{P_j}")
+    assert by_output.verdict == "holds"  # type: ignore[attr-defined]
+    assert by_output.choices == ("P read as the softmax output (P=a)",)  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial P_j} = \frac{y_j}{P_j}").verdict == "fails"  # type: ignore[attr-defined]
+    # a derivative by y where y is only the targets stays refused
+    with pytest.raises(NotationError, match="derivative by the targets"):
+        _check(r"\frac{\partial L}{\partial y_i} = -\log a_i")

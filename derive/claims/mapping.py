@@ -2178,7 +2178,7 @@ def map_claim(
     lhs_pre, *side_nodes = mapper.nodes
     lhs = mapper.build(lhs_pre)
     lhs = replace(lhs, expr=_finish(lhs.expr, mapper, "the left side"))
-    _refuse_derivative_of_targets(lhs.expr, lhs_node, mapper)
+    _refuse_derivative_of_targets(lhs.expr, lhs_node, mapper, (lhs_node, *sides))
     lhs_restriction = mapper.restriction
     for condition in conditions:
         indicator = mapper._condition(condition)
@@ -2204,7 +2204,18 @@ def map_claim(
     return replace(_display_names(lhs, mapped, mapper), lhs_latex=format_node(lhs_node))
 
 
-def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper) -> None:
+def _exponentiated(name: str, nodes: Sequence[Node]) -> bool:
+    r"""Whether the text writes ``name`` in an exponential (``e^{y_1}``, ``\exp(y_i)``)."""
+    return any(
+        isinstance(sub, Symbol) and sub.name == name
+        for node in nodes
+        for exp in walk(node)
+        if isinstance(exp, Exp)
+        for sub in walk(exp.arg)
+    )
+
+
+def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper, nodes: Sequence[Node]) -> None:
     """A left side that differentiates the targets (dy_i/dz_j) is 0 by the model: the page means something
     else by y (usually the softmax output), and a verdict on 0 would judge a claim the page never made."""
     for derivative in lhs.atoms(sympy.Derivative):
@@ -2219,10 +2230,19 @@ def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper) -
         variables = [v for v in derivative.variables if isinstance(v, sympy.Indexed)]
         if any(str(v.base.label) in ("y", "Y") for v in variables):
             # dL/dy: no training gradient is by the targets (code's dLdy is by the network's output)
-            raise NotationError(
+            message = (
                 f"${format_node(node)}$ is a derivative by the targets y, which are data; say what the "
                 "derivative is by with --means (for example 'dL/dz') or --let"
             )
+            by = {str(v.base.label) for v in variables} & {"y", "Y"}
+            pages = sorted(e.page for e in mapper.entries.values() if e.canonical in by)
+            if len(pages) == 1 and pages[0] not in ("y", "Y") and mapper.entries[pages[0]].guessed:
+                # dL/dP_1 with P guessed as the targets: what a page differentiates by is its output
+                raise NotationHintError(message, lets=(f"{pages[0]}=a",))
+            if len(pages) == 1 and _exponentiated(pages[0], nodes):
+                # e^{y_1} and d/dy_1: the page's y is what the softmax is applied to, its logits
+                raise NotationHintError(message, lets=(f"{pages[0]}=z",))
+            raise NotationError(message)
 
 
 def map_definition(

@@ -891,7 +891,10 @@ def _readings_of(
         said = f"{defined} read as the softmax output (the text defines it by the logits)"
         reading = replace(reading, choices=(*reading.choices, said))
     found = [MappedReading(reading, claims)]
+    chosen = {let.split("=")[0].strip() for let in lets}
     for more, said in _notation_variants(claims, options):
+        if {let.split("=")[0].strip() for let in more} & chosen:
+            continue  # the reading already chose what that name is
         try:
             again = _map_reading(reading, options, (*lets, *more))
         except DeriveError:
