@@ -344,3 +344,9 @@ def test_a_derivative_by_a_name_read_as_the_targets_reads_it_as_the_page_writes_
     # a derivative by y where y is only the targets stays refused
     with pytest.raises(NotationError, match="derivative by the targets"):
         _check(r"\frac{\partial L}{\partial y_i} = -\log a_i")
+
+
+def test_an_inequality_after_a_comma_and_a_space_is_the_claims_condition() -> None:
+    result = _check(r"\frac{\partial L}{\partial z_j} = a_j, \quad j \neq c")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial z_j} = a_j, \quad j = c").verdict == "fails"  # type: ignore[attr-defined]

@@ -1205,16 +1205,17 @@ def _conditions(tokens: list[Tok]) -> list[Tok]:
                 if inner is not None and inner[0] == closing:
                     found = (closing + 1, inner[1])
                     dropped.update((index + 1, closing))
-        elif (
-            token.type in ("COMMA", "COLON")
-            and token.depth == 0
-            and index > 0
-            and not (index + 1 < len(tokens) and tokens[index + 1].gap >= lx.BIG_SPACE)
-        ):
+        elif token.type in ("COMMA", "COLON") and token.depth == 0 and index > 0:
             found, kind = (
                 _relations(tokens, index + 1, pairs),
                 "CONDCOMMA" if token.type == "COMMA" else "CONDCOLON",
             )
+            spaced = index + 1 < len(tokens) and tokens[index + 1].gap >= lx.BIG_SPACE
+            unequal = found is not None and any(t.type == "NEQ" for t in tokens[index + 1 : found[0]])
+            if found is not None and spaced and not unequal:
+                # ,\quad j = c reads as a second equation (joined to the claim as its condition later);
+                # ,\quad i \neq j is no equation: only a condition
+                found = None
         elif token.type == "LPAR" and token.spaced and index > 0 and tokens[index - 1].type in OPERAND_END:
             closing = pairs.get(index)
             before = str(tokens[index - 1].value)
