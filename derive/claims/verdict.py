@@ -910,21 +910,24 @@ def _hinted_readings(
     lets: tuple[str, ...],
     choice: str | None,
     depth: int,
+    tried: set[str] | None = None,
 ) -> list[MappedReading]:
     """The readings a notation error names, each judged with its choice shown; a reading that meets a
     second such error (x read as the logits, then y differentiated by them) takes that error's readings
-    too, up to ``depth`` choices."""
+    too, up to ``depth`` choices (never one that is a reading of its own one level up, in ``tried``)."""
     found: list[MappedReading] = []
-    for variant, more, said in _hint_variants(options, hinted):
-        if set(more) <= set(lets) and more:
-            continue
+    variants = _hint_variants(options, hinted)
+    siblings = {let for _, more, _ in variants for let in more}
+    for variant, more, said in variants:
+        if more and (set(more) <= set(lets) or set(more) <= (tried or set())):
+            continue  # chosen already, or a reading of its own one level up
         both = (*lets, *more)
         chosen = said if choice is None else f"{choice}; {said}"
         try:
             found.extend(_readings_of(reading, variant, both, chosen))
         except NotationHintError as again:
             if depth > 1:
-                found.extend(_hinted_readings(reading, variant, again, both, chosen, depth - 1))
+                found.extend(_hinted_readings(reading, variant, again, both, chosen, depth - 1, siblings))
         except DeriveError:
             continue
     return found
