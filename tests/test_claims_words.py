@@ -227,3 +227,20 @@ def test_a_posts_own_words_on_its_notation_are_used_and_shown() -> None:
     )
     claim = next(j for j in bare.judged if j.item.kind == "claim")
     assert claim.result is not None and claim.result.verdict == "fails"
+
+
+def test_post_takes_the_users_notation_and_refuses_a_reading_number(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    post = tmp_path / "post.md"
+    post.write_text(
+        "The gradient is\n\n$$\\frac{\\partial L}{\\partial s_k} = p_k - y_k$$\n", encoding="utf-8"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "derive", "check", "--post", str(post), "--notation", "s raw scores"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert "holds_if" in run.stdout and "--let s=z (the page's words" in run.stdout, run.stdout + run.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "derive", "check", "--post", str(post), "--reading", "1"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "--reading" in run.stderr

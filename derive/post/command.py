@@ -42,6 +42,8 @@ def post_options(args: argparse.Namespace) -> PostOptions:
         raise UsageError("--post takes the post from its file; give no claim argument or -f")
     if getattr(args, "batch", None):
         raise UsageError("give --post or --batch, not both")
+    if getattr(args, "reading", None) is not None:
+        raise UsageError("--reading picks a reading of one claim; check that claim without --post")
     # The limits and forms of --timeout and --classes are derive check's own (CheckOptions validates them).
     checked = CheckOptions(claim="", timeout=args.timeout, classes=args.classes)
     return PostOptions(
@@ -57,6 +59,8 @@ def post_options(args: argparse.Namespace) -> PostOptions:
         where=tuple(getattr(args, "where", None) or ()),
         means=getattr(args, "means", None),
         syntax=getattr(args, "syntax", None),
+        notation=getattr(args, "notation", None),
+        implied_sums=bool(getattr(args, "implied_sums", False)),
     )
 
 

@@ -69,6 +69,9 @@ class PostOptions:
     where: tuple[str, ...] = ()
     means: str | None = None
     syntax: str | None = None
+    #: The user's words on the post's notation; read before the post's own sentences about it.
+    notation: str | None = None
+    implied_sums: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,8 @@ def judge_items(
         checked += 1
         uses = _definitions_for(item, items, usable, judged_definitions)
         where = context.conditions.get(item.number)
-        out.append(_check_item(check, supported, item, options, at, where, uses, context.words))
+        words = "; ".join(w for w in (options.notation, context.words) if w)
+        out.append(_check_item(check, supported, item, options, at, where, uses, words))
     return out
 
 
@@ -350,7 +354,9 @@ def _check_item(
         if value is not None and name in supported:
             kwargs[name] = value
     if words and "notation" in supported:
-        kwargs["notation"] = words  # the post's own words on its notation: each option used is noted
+        kwargs["notation"] = words  # the user's and the post's words on its notation: each use is noted
+    if options.implied_sums and "implied_sums" in supported:
+        kwargs["implied_sums"] = True
     text = item.text
     if item.kind == "code":
         if "syntax" not in supported or not code_reader_available():
