@@ -23,6 +23,7 @@ from derive.errors import DeriveError, NotationError
 
 if TYPE_CHECKING:
     from derive.claims.code import CodeReading
+    from derive.claims.mapping import Role
 
 #: The most readings of one text that are judged.
 MAX_READINGS = 4
@@ -158,15 +159,15 @@ def _read_code_claim(
     if inferred is not None:
         candidates = [(inferred, "inferred from its name")]
     else:
-        logits = _input_of_role(name, reading, named, "logits", same_axes=True)
+        logits = code.input_of_role("logits", same_axes=True)
         # only a function's returned value: a value named like a gradient may be an intermediate one
         if logits is not None and value_name is None and reading.result_reason.startswith("function"):
             candidates = [(logits, f"{logits} is the one input read as the logits")]
     if not candidates:
-        jacobian = _jacobian(name, reading, named, text, syntax, tuple(notes))
+        jacobian = code.jacobian(tuple(notes))
         if jacobian is not None:
             return (jacobian,)
-        candidates = _layer_inputs(name, reading, named)
+        candidates = code.layer_inputs()
     if not candidates:
         raise NotationError(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
@@ -216,7 +217,7 @@ class _Code:
             lhs = Neg(lhs)
         lets: tuple[str, ...] = ()
         if reading.classes_in_columns:
-            roles = {n: _role_of(n, self.named) or ("logits" if n == wrt else None) for n in reading.inputs}
+            roles = {n: self.role_of(n) or ("logits" if n == wrt else None) for n in reading.inputs}
             lets = tuple(
                 f"{n}_{{ij}}={_BATCH_NAME[role]}_{{ji}}"
                 for n, role in roles.items()
@@ -237,28 +238,63 @@ class _Code:
             lets=lets,
         )
 
+    def role_of(self, input_name: str) -> Role | None:
+        """What the options (``--let``) or the notation read an input of the code as."""
+        from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, GUESSES
+
+        for page, canonical in self.named:
+            if page == input_name:
+                return CANONICAL.get(canonical) or CANONICAL_BATCH.get(canonical)
+        role = CANONICAL.get(input_name) or CANONICAL_BATCH.get(input_name)
+        return role or GUESSES.get((input_name, None))
+
+    def input_of_role(self, role: Role, same_axes: bool) -> str | None:
+        """The one input of the code read in ``role`` (``logits``: by the options, or as the notation
+        reads ``z``, ``logits``, ``scores``); with ``same_axes``, only when the result has that input's
+        axes (a gradient by an input has its shape)."""
+        reading = self.reading
+        found = [n for n in reading.inputs if n not in reading.class_labels and self.role_of(n) == role]
+        if len(found) != 1:
+            return None
+        result = reading.values[self.name]
+        return found[0] if not same_axes or len(result.axes) == reading.inputs[found[0]] else None
+
+    def jacobian(self, notes: tuple[str, ...]) -> ClaimReading | None:
+        """``softmax_grad(s)`` returning a matrix computed from the softmax output alone: the softmax
+        Jacobian ds_i/dz_j (the entries of the result are those of the matrix the code returns)."""
+        reading, value = self.reading, self.reading.values[self.name]
+        arrays = [n for n, axes in reading.inputs.items() if axes > 0]
+        output = self.input_of_role("output", same_axes=False)
+        if len(value.axes) != 2 or output is None or arrays != [output] or reading.inputs[output] != 1:
+            return None
+        row, column = value.axes
+        lhs = Derivative(Symbol(output, (Symbol(row),)), Symbol("z", (Symbol(column),)))
+        note = (
+            f"{self.name} is read as the softmax Jacobian d{output}_i/dz_j (inferred: it is a matrix "
+            f"computed from {output} alone, read as the softmax output); say otherwise with --means"
+        )
+        return ClaimReading((Claim((value.node,), self.text),), self.syntax, means=lhs, notes=(*notes, note))
+
+    def layer_inputs(self) -> list[tuple[str, str]]:
+        """``dinputs`` of a layer whose code has only the softmax output (``dvalues``, ``probs``) and no
+        weights: the inputs are the logits (a softmax and its loss as one layer) or the probabilities (the
+        loss alone). Both readings are judged; when they disagree the verdict says so."""
+        if not _LAYER_INPUTS.match(self.name) or any(
+            self.role_of(n) == "weights" for n in self.reading.inputs
+        ):
+            return []
+        output = self.input_of_role("output", same_axes=True)
+        if output is None:
+            return []
+        logits = "Z" if self.reading.inputs[output] == 2 else "z"
+        return [
+            (logits, f"the inputs of a softmax and its loss as one layer are the logits, {logits}"),
+            (output, f"the inputs of the loss alone are the probabilities, {output}"),
+        ]
+
 
 #: Result names that say "the gradient by this layer's inputs": dinputs, grad_input, input_grad, dx.
 _LAYER_INPUTS = re.compile(r"^(?:d_?(?:inputs?|x)|grad_?inputs?|inputs?_?grad)$", re.I)
-
-
-def _layer_inputs(
-    name: str, reading: CodeReading, named: tuple[tuple[str, str], ...]
-) -> list[tuple[str, str]]:
-    """``dinputs`` of a layer whose code has only the softmax output (``dvalues``, ``probs``) and no weights:
-    the inputs are the logits (a softmax and its loss as one layer) or the probabilities (the loss alone).
-    Both readings are judged; when they disagree the verdict says so."""
-    if not _LAYER_INPUTS.match(name) or any(_role_of(n, named) == "weights" for n in reading.inputs):
-        return []
-    output = _input_of_role(name, reading, named, "output", same_axes=True)
-    if output is None:
-        return []
-    logits = "Z" if reading.inputs[output] == 2 else "z"
-    return [
-        (logits, f"the inputs of a softmax and its loss as one layer are the logits, {logits}"),
-        (output, f"the inputs of the loss alone are the probabilities, {output}"),
-    ]
-
 
 #: The batch name of each role a matrix input of code can have.
 _BATCH_NAME = {"logits": "Z", "output": "A", "target": "Y", "input": "X"}
@@ -284,55 +320,6 @@ def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
         if role in ("logits", "weights", "bias"):
             return wrt
     return None
-
-
-def _role_of(input_name: str, named: tuple[tuple[str, str], ...]) -> str | None:
-    """What the options (``--let``) or the notation read an input of the code as."""
-    from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, GUESSES, Role
-
-    given = {"z": "logits", "Z": "logits", "a": "output", "A": "output"}
-    for page, canonical in named:
-        if page == input_name:
-            return given.get(canonical)
-    role: Role | None = CANONICAL.get(input_name) or CANONICAL_BATCH.get(input_name)
-    return role or GUESSES.get((input_name, None))
-
-
-def _input_of_role(
-    name: str, reading: CodeReading, named: tuple[tuple[str, str], ...], role: str, same_axes: bool
-) -> str | None:
-    """The one input of the code read in ``role`` (``logits``: by the options, or as the notation reads
-    ``z``, ``logits``, ``scores``); with ``same_axes``, only when the result has that input's axes (a
-    gradient by an input has its shape)."""
-    found = [n for n in reading.inputs if n not in reading.class_labels and _role_of(n, named) == role]
-    if len(found) != 1:
-        return None
-    result = reading.values[name]
-    return found[0] if not same_axes or len(result.axes) == reading.inputs[found[0]] else None
-
-
-def _jacobian(
-    name: str,
-    reading: CodeReading,
-    named: tuple[tuple[str, str], ...],
-    text: str,
-    syntax: str,
-    notes: tuple[str, ...],
-) -> ClaimReading | None:
-    """``softmax_grad(s)`` returning a matrix computed from the softmax output alone: the softmax Jacobian
-    ds_i/dz_j (the entries of the result are those of the matrix the code returns)."""
-    value = reading.values[name]
-    arrays = [n for n, axes in reading.inputs.items() if axes > 0]
-    output = _input_of_role(name, reading, named, "output", same_axes=False)
-    if len(value.axes) != 2 or output is None or arrays != [output] or reading.inputs[output] != 1:
-        return None
-    row, column = value.axes
-    lhs = Derivative(Symbol(output, (Symbol(row),)), Symbol("z", (Symbol(column),)))
-    note = (
-        f"{name} is read as the softmax Jacobian d{output}_i/dz_j (inferred: it is a matrix computed from "
-        f"{output} alone, read as the softmax output); say otherwise with --means"
-    )
-    return ClaimReading((Claim((value.node,), text),), syntax, means=lhs, notes=(*notes, note))
 
 
 def code_left_side(means: str, indices: tuple[str, ...]) -> Node:

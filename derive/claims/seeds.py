@@ -50,8 +50,3 @@ def seed_report(seed: SeedPost) -> dict[str, str]:
     """``reports/<name>.md`` for one seed document: the whole post's Markdown report."""
     result = check_post(seed_text(seed), PostOptions(timeout=BUILD_TIMEOUT))
     return {f"reports/{seed.name}.md": f"<!-- {seed.source} -->\n" + render_post_markdown(result)}
-
-
-def seed_reports() -> dict[str, str]:
-    """``reports/<name>.md`` for every seed document, one after another."""
-    return {name: text for seed in SEED_POSTS for name, text in seed_report(seed).items()}

@@ -119,16 +119,14 @@ _SYMBOL: Final = re.compile(
 _FUNCTION_NAMES: Final = frozenset(
     {"sigma", "\\sigma", "σ", "s", "S", "g", "softmax", "sigmoid", "f", "\\Sigma", "Sigma", "SoftMax"}
 )
-#: Names that are parameters of a loss, never one of the model's quantities.
+#: Names of a loss's parameters, sizes and indices: never one of the model's quantities.
 _PARAMETER_NAMES: Final = frozenset(
     {"alpha", "\\alpha", "α", "ɑ", "gamma", "\\gamma", "γ", "ɣ", "ˠ", "lambda", "\\lambda", "λ", "beta",
      "\\beta", "eps", "epsilon", "\\epsilon", "ϵ", "reg", "lam", "step", "N", "M", "m", "n", "K", "C",
-     "k", "d", "D", "i", "j", "idx", "index", "ix", "mean", "combined", "gradient", "gradients", "grad",
-     "multinomial", "same", "issue", "comment", "formula", "docstring", "layer", "full", "the", "with",
-     "softmax", "binary", "batch", "code", "torch", "sigmoid", "loss", "cost", "stable"}
+     "k", "d", "D", "i", "j", "idx", "index", "ix"}
 )  # fmt: skip
 
-#: Words of prose that a note's first word can be, never a page's symbol.
+#: Words of prose (and of notes about code) that a note's first word can be, never a page's symbol.
 _ENGLISH: Final = frozenset(
     """is are be was were been being the a an this that these those it its we our you your they their
     which what who whose when where while here there let denote denotes denoted representing represents
@@ -136,7 +134,9 @@ _ENGLISH: Final = frozenset(
     no so then thus hence also just only each every all any some both either neither one two first last
     next previous other another such same very more most less least vector matrix value values entry
     entries term terms function functions model models network layer class classes sample samples example
-    examples number numbers corresponding given note notice recall since because if else otherwise""".split()
+    examples number numbers corresponding given note notice recall since because if else otherwise
+    combined gradient gradients grad multinomial issue comment formula docstring full softmax binary batch
+    code torch sigmoid loss cost stable""".split()
 )
 
 #: ``p = softmax(x)``, ``Yhat = Sigma = softmax(Z)``, ``a = sigmoid(w^T x + b)``.

@@ -136,6 +136,7 @@ def judge_items(
     check = checker or _default_checker()
     supported = supported_options(check)
     at = options.at or context.at()
+    words = "; ".join(w for w in (options.notation, context.words) if w)  # the user's first
     judged_definitions: dict[int, Judged] = {}
     checked = 0
     for item in items:
@@ -161,7 +162,6 @@ def judge_items(
         checked += 1
         uses = _definitions_for(item, items, usable, judged_definitions)
         where = context.conditions.get(item.number)
-        words = "; ".join(w for w in (options.notation, context.words) if w)
         out.append(_check_item(check, supported, item, options, at, where, uses, words))
     return out
 
