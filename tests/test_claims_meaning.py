@@ -222,6 +222,16 @@ def test_a_sum_written_without_its_index_runs_over_the_one_index_the_left_side_l
     assert any("read as a sum over k" in note for note in result.notes)  # type: ignore[attr-defined]
 
 
+def test_a_sum_with_bounds_but_no_index_runs_over_its_bodys_one_free_index() -> None:
+    # \sum\limits_{1}^{N} -\hat{y}_i \log p_i (a focal-loss page): the bounds are there, the index is not
+    lets = (r"\hat{y}=y", "p=a")
+    result = _check(r"E = \sum\limits_{1}^{N} -\hat{y}_i \log(p_i)", let=lets)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("read as a sum over i" in note for note in result.notes)  # type: ignore[attr-defined]
+    wrong = _check(r"E = \sum\limits_{1}^{N} -\hat{y}_i \log(1 - p_i)", let=lets)
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
 def test_f_with_a_class_index_is_the_class_scores_when_differentiated_by() -> None:
     result = _check(r"\frac{\partial L_i}{\partial f_k} = p_k - \mathbb{1}(y_i = k)")
     assert result.verdict == "holds"  # type: ignore[attr-defined]

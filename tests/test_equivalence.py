@@ -53,6 +53,19 @@ def test_undecided_when_only_numbers_agree() -> None:
     assert outcome.counterexample is None and outcome.samples > 0
 
 
+def test_sympy_failing_inside_simplify_leaves_the_claim_undecided(monkeypatch: pytest.MonkeyPatch) -> None:
+    # SymPy's sum_simplify raises StopIteration on some batch Jacobians (a corpus item, E187): that is no
+    # proof and no counterexample, never an internal error
+    def broken(expr: sympy.Expr) -> sympy.Expr:
+        raise StopIteration
+
+    monkeypatch.setattr(sympy, "simplify", broken)
+    left = log(1 + exp(s.z[1])) - log(1 + exp(-s.z[1]))
+    outcome = decide(left, s.z[1], Model(classes=2))
+    assert outcome.verdict == "undecided"
+    assert outcome.counterexample is None and outcome.samples > 0
+
+
 def test_sums_equal_up_to_the_name_of_their_index_cancel() -> None:
     n, m = s.class_index("n"), s.class_index("m")
     assert is_zero(canonical(Sum(s.y[n] * exp(s.z[n]), (n, 1, s.k)) - Sum(exp(s.z[m]) * s.y[m], (m, 1, s.k))))

@@ -1924,9 +1924,11 @@ class Mapper:
         return Tensor(self.size_expr(kind))
 
     def _build_sum(self, node: Sum) -> Tensor:
-        if node.index is None and node.lower is None and node.upper is None:
-            # \sum y_k \log p_k: the sum runs over its body's one index that the left side does not have
-            loose = sorted(_free_index_names(node.body) - _free_index_names(self.nodes[0]))
+        if node.index is None:
+            # \sum y_k \log p_k, \sum_{1}^{N} x_i: the sum runs over its body's one index that the left
+            # side does not have (a definition's one expression has no left side here)
+            left = _free_index_names(self.nodes[0]) if len(self.nodes) > 1 else set()
+            loose = sorted(_free_index_names(node.body) - left)
             if len(loose) == 1:
                 self.note(f"a sum written without its index is read as a sum over {loose[0]}")
                 return self._build_sum(replace(node, index=loose[0]))
