@@ -861,3 +861,101 @@ def test_a_code_loss_that_calls_an_undefined_function_is_refused_not_differentia
     )
     with pytest.raises(DeriveError, match="does not depend on W as read"):
         check_claim(CheckOptions(source))
+
+
+CPP_GRADIENT_BY_LOGITS = """\
+struct CrossEntropy {
+    // derivative of the loss with respect to the logits a
+    template <typename T, uint kClasses>
+    static auto gradient(std::array<T, kClasses> a, const int label)
+    {
+        std::array<T, kClasses> g = soft_max(a);
+        g[label] -= 1;
+        return g;
+    }
+};
+"""
+
+PYTHON_GRADIENT_BY_OUTPUTS = '''\
+def grad(self, outputs, targets):
+    """Gradient of the error with respect to the model outputs.
+
+    returns: an array shaped like outputs
+    """
+    batch_size = outputs.shape[0]
+    return -(targets / outputs) / batch_size
+'''
+
+
+def test_a_comment_at_the_results_definition_says_what_it_is_the_gradient_by() -> None:
+    # "the logits a": a would read as the softmax output; the words make it the logits, shown as a choice
+    result = check_claim(CheckOptions(CPP_GRADIENT_BY_LOGITS))
+    assert result.verdict == "holds"
+    assert any("a=z: the code's words" in choice for choice in result.choices)
+    wrong = check_claim(CheckOptions(CPP_GRADIENT_BY_LOGITS.replace("g[label] -= 1;", "g[label] -= 2;")))
+    assert wrong.verdict == "fails"
+    # a docstring: the model outputs (read as the softmax output by the notation's words)
+    result = check_claim(CheckOptions(PYTHON_GRADIENT_BY_OUTPUTS, notation="outputs probabilities, targets one-hot"))
+    assert result.verdict == "holds"
+    assert any("with respect to the model outputs" in note for note in result.notes)
+    wrong = check_claim(
+        CheckOptions(PYTHON_GRADIENT_BY_OUTPUTS.replace("-(targets", "(outputs - targets"),
+                     notation="outputs probabilities, targets one-hot")
+    )  # fmt: skip
+    assert wrong.verdict == "fails"
+
+
+def test_words_about_another_value_say_nothing_about_the_result() -> None:
+    # the comment is about an intermediate value, not the returned one: no reading from it
+    source = (
+        "def gradient(s, t):\n"
+        "    # derivative of the cross entropy with respect to s\n"
+        "    d = -t / s\n"
+        "    return s - t\n"
+    )
+    with pytest.raises(DeriveError, match="say what gradient is the derivative of"):
+        check_claim(CheckOptions(source, syntax="python"))
+
+
+def test_with_respect_to_the_softmax_is_read_as_either_side_of_it() -> None:
+    source = (
+        "export function dLossWRTSoftmax(outputs: number[], oneHot: number[]): number[] {\n"
+        "  return outputs.map((p: number, k: number): number => p - oneHot[k]);\n"
+        "}\n"
+    )
+    result = check_claim(CheckOptions(source, notation="outputs softmax probabilities, oneHot target"))
+    assert result.verdict == "ambiguous"
+    verdicts = {str(reading["choices"]): reading["verdict"] for reading in result.readings}
+    assert sorted(verdicts.values()) == ["fails", "holds_if"]
+    assert any("the logits z" in choices for choices in verdicts)
+
+
+def test_a_loss_layers_backward_takes_its_upstream_gradient_as_one_and_reads_both_inputs() -> None:
+    source = (
+        "def backward(self, grad_output):\n"
+        "    batch = self.y.size(0)\n"
+        "    grad_input = grad_output * (self.y - self.t) / batch\n"
+        "    return grad_input, None\n"
+    )
+    result = check_claim(CheckOptions(source, notation="self.y softmax output, self.t one-hot targets"))
+    assert result.verdict == "ambiguous"  # the logits (holds) or the probabilities (fails): not written
+    verdicts = {str(reading["choices"]): reading["verdict"] for reading in result.readings}
+    assert sorted(verdicts.values()) == ["fails", "holds_if"]
+    assert all("grad_output=1" in choices for choices in verdicts)
+    # the user says which: one verdict
+    by_logits = check_claim(
+        CheckOptions(source, notation="self.y softmax output, self.t one-hot targets", means="dH/dZ")
+    )
+    assert by_logits.verdict == "holds_if"
+
+
+def test_a_size_of_an_input_whose_axes_are_a_guess_gives_no_inferred_reading() -> None:
+    # x.size(0) with x assumed a vector: the classes or a batch? A verdict would rest on that guess
+    source = (
+        "def backward(self, grad_output):\n"
+        "    n = self.x.size(0)\n"
+        "    grad_input = -grad_output * self.target / self.x / n\n"
+        "    return grad_input, None\n"
+    )
+    with pytest.raises(DeriveError, match="say what backward is the derivative of"):
+        check_claim(CheckOptions(source, notation="x probabilities, target one-hot"))

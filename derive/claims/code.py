@@ -84,6 +84,10 @@ class CodeReading:
     notes: tuple[str, ...]
     #: A softmax of the code ran over each column: in a matrix, the classes are the rows.
     classes_in_columns: bool = False
+    #: The function that returns the result (None for an assigned value).
+    result_function: str | None = None
+    #: Inputs whose number of axes the code does not fix (assumed: 1 for an array).
+    assumed_axes: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -439,7 +443,7 @@ def _finish(
     notes = list(engine.notes)
     readable = {name: r for name, r in latest.items() if not isinstance(r.value, Unread)}
 
-    result, result_reason = _infer_result(engine, latest)
+    result, result_reason, result_function = _infer_result(engine, latest)
     loss, loss_reason = _infer_loss(engine, latest, result)
     if result is not None and isinstance(latest[result].value, Unread):
         unread = latest[result].value
@@ -498,9 +502,11 @@ def _finish(
         inputs[name] = sum(1 for a in value.axes if a is not None)
     for name in sizes:
         notes.append(f"{name} is read as the size {namer.stem_of(sizes[name])} of an axis it runs over")
+    assumed: set[str] = set()
     for name, count in inputs.items():
         _rank, how = plan.get(name, (count, "default"))
         if how == "default" and count >= 1 and name not in engine.class_labels:
+            assumed.add(name)
             notes.append(
                 f"{name}: {count} ax{'is' if count == 1 else 'es'} assumed (the code does not fix it)"
             )
@@ -515,6 +521,8 @@ def _finish(
         class_labels=frozenset(engine.class_labels),
         result=result,
         result_reason=result_reason,
+        result_function=result_function,
+        assumed_axes=frozenset(assumed),
         loss=loss,
         loss_reason=loss_reason,
         notes=tuple(notes),
@@ -535,7 +543,8 @@ def _symbols(node: Node) -> list[Symbol]:
     return found
 
 
-def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None, str]:
+def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None, str, str | None]:
+    """The claimed value, why, and the function that returns it (None for an assigned value)."""
     returned: list[tuple[str, str]] = []  # (value, function)
     for function, names in engine.returns.items():
         for name in names:
@@ -543,23 +552,24 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
     # a function whose name says gradient, returning one value
     for function, names in reversed(list(engine.returns.items())):
         if _is_gradient_name(function) and names == [function] and function in latest:
-            return function, f"function {function} returns it"
+            return function, f"function {function} returns it", function
     # a function returning one value built on a gradient's name (return dW / N)
     for function, names in reversed(list(engine.returns.items())):
         head = engine.return_heads.get(function)
         if head is not None and names == [function] and _is_gradient_name(head) and function in latest:
-            return function, f"function {function} returns a value built on {head}, a name for a gradient"
+            said = f"function {function} returns a value built on {head}, a name for a gradient"
+            return function, said, function
     # a returned value whose name says gradient (the first one of the last function returning several)
     for function, names in reversed(list(engine.returns.items())):
         for name in names:
             if name != function and _is_gradient_name(name) and name in latest:
-                return name, f"{function} returns {name}, a name for a gradient"
+                return name, f"{function} returns {name}, a name for a gradient", function
     # a function whose name says gradient, returning several values: the first that is not the loss
     for function, names in reversed(list(engine.returns.items())):
         if _is_gradient_name(function):
             for name in names:
                 if not _is_loss_name(name) and name in latest:
-                    return name, f"function {function} returns it"
+                    return name, f"function {function} returns it", function
     # an assignment whose name says gradient, not used by a later one
     gradients = [name for name in latest if _is_gradient_name(name) and latest[name].kind != "parameter"]
     if gradients:
@@ -569,11 +579,11 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
             if not any(_uses(latest[other], name) for other in gradients if other != name)
         ]
         name = (final or gradients)[-1]
-        return name, f"{name} names a gradient"
+        return name, f"{name} names a gradient", None
     # the last value returned, or the last value computed
     for name, function in reversed(returned):
         if name in latest and not _is_loss_name(name) and not _is_loss_name(function):
-            return name, f"the last value the code returns ({name})"
+            return name, f"the last value the code returns ({name})", function
     readers = list(latest.values())
     for name in reversed(list(latest)):
         record = latest[name]
@@ -584,8 +594,8 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
         ):
             continue  # an intermediate value: another value is computed from it
         # the last value nothing else is computed from (if it cannot be read, the reading fails)
-        return name, f"the last value the code assigns ({name})"
-    return None, "no value of the code reads as a gradient"
+        return name, f"the last value the code assigns ({name})", None
+    return None, "no value of the code reads as a gradient", None
 
 
 def _uses(record: Record, name: str) -> bool:

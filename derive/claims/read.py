@@ -156,8 +156,18 @@ def _read_code_claim(
     loss_said = f"; {reading.loss_reason}" if reading.loss is not None else "; the built-in loss H"
     candidates: list[tuple[str, str]] = []
     inferred = _inferred_wrt(name, reading.inputs)
+    said_wrt = code.said_wrt() if inferred is None and value_name is None else None
     if inferred is not None:
         candidates = [(inferred, "inferred from its name")]
+    elif said_wrt:
+        readings = []
+        for wrt, said, lets in said_wrt:
+            note = f"{name} is read as dH/d{wrt} ({said}; the built-in loss H); say otherwise with --means"
+            choice = tuple(f"{let}: {said}" for let in lets) or (
+                (f"{name} read as dH/d{wrt}: {said}",) if len(said_wrt) > 1 else ()
+            )
+            readings.append(code.claim("H", wrt, sign, (*notes, note), choice, lets))
+        return tuple(readings)
     else:
         logits = code.input_of_role("logits", same_axes=True)
         # only a function's returned value: a value named like a gradient may be an intermediate one
@@ -195,7 +205,13 @@ class _Code:
     named: tuple[tuple[str, str], ...]
 
     def claim(
-        self, of: str, wrt: str, sign: str, notes: tuple[str, ...], choices: tuple[str, ...] = ()
+        self,
+        of: str,
+        wrt: str,
+        sign: str,
+        notes: tuple[str, ...],
+        choices: tuple[str, ...] = (),
+        said_lets: tuple[str, ...] = (),
     ) -> ClaimReading:
         from derive.claims.mapping import walk
 
@@ -228,6 +244,11 @@ class _Code:
                     f"the classes are the rows (the code's softmax runs over each column): {', '.join(lets)}"
                 )
                 choices = (*choices, said)
+        seeds = self.upstream_seeds()
+        if seeds:
+            said_lets = (*said_lets, *seeds)
+            said = "the gradient a loss layer's backward receives is 1"
+            choices = (*choices, *(f"{seed}: {said}" for seed in seeds))
         return ClaimReading(
             (Claim((value.node,), self.text),),
             self.syntax,
@@ -235,8 +256,81 @@ class _Code:
             definitions=tuple(definitions),
             means=lhs,
             notes=notes,
-            lets=lets,
+            lets=(*lets, *said_lets),
         )
+
+    def sized_by_a_guess(self) -> bool:
+        """The result divides by (or otherwise uses) the size of an axis of an input whose number of axes
+        the code does not fix (``n = self.x.size(0)`` with x assumed a vector): whether that size is the
+        classes or a batch is a guess no verdict should rest on."""
+        from derive.claims.ast import Size
+        from derive.claims.mapping import walk
+
+        node = self.reading.values[self.name].node
+        used = {n.name for n in walk(node) if isinstance(n, Symbol)}
+        sized = any(isinstance(n, Size) for n in walk(node))
+        return sized and bool(used & self.reading.assumed_axes)
+
+    def upstream_seeds(self) -> tuple[str, ...]:
+        """``grad_output=1`` for a number the result is scaled by whose name says it is the gradient flowing
+        in from above (``grad_output * (y - t) / N`` in a loss layer's backward): the loss is the last layer,
+        so that gradient is dH/dH = 1 (a reading's choice, shown)."""
+        from derive.claims.mapping import walk
+
+        node = self.reading.values[self.name].node
+        used = {n.name for n in walk(node) if isinstance(n, Symbol) and not n.indices}
+        return tuple(
+            f"{name}=1"
+            for name, axes in self.reading.inputs.items()
+            if axes == 0 and _UPSTREAM.match(name) and name in used and name not in dict(self.named)
+        )
+
+    def said_wrt(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """The variable the code's own words say its result is the gradient by: a comment or docstring
+        at the result's definition ("# gradient w.r.t. the logits", "Gradient of the error with respect to
+        the model outputs") or its name (``dLossWRTSoftmax``). Returns the input, the words, and the
+        mapping the words give (``a=z`` for "the logits a" when a does not already read as the logits).
+        Only an input with the result's shape; words elsewhere in the code (about an intermediate value)
+        say nothing about the result. "With respect to the softmax" is either side of the softmax: its
+        output, or its input (the logits, as layers speak): both readings are judged."""
+        reading, value = self.reading, self.reading.values[self.name]
+        in_name = _WRT_NAME.search(self.name)
+        if in_name is not None:
+            words, said = _split_name(in_name["object"]), f"its name {self.name} says so"
+        else:
+            lines = self.text.splitlines()
+            line = value.line
+            if reading.result_function is not None:
+                line = _definition_line(lines, reading.result_function, value.line) or 0
+            phrase = _WRT_PHRASE.search(" ".join(_comments_at(lines, line)))
+            if phrase is None:
+                return []
+            words = phrase["object"].split()
+            said = f"the code's words \"{' '.join(phrase[0].split())}\""
+        stripped = [word.strip("`'\",") for word in words[:4]]
+        named_input = next((word for word in stripped if word in reading.inputs), None)
+        role = _role_of_words(" ".join(stripped))
+        if named_input in ("a", "A") and role is None:
+            return []  # "with respect to a ..." is the article
+        wrt = named_input or (self.input_of_role(role, same_axes=True) if role is not None else None)
+        if wrt is None or wrt in reading.class_labels or len(value.axes) != reading.inputs[wrt]:
+            return []
+        if self.sized_by_a_guess():
+            return []
+        lets: tuple[str, ...] = ()
+        if role is not None and self.role_of(wrt) != role:
+            if role not in _BATCH_NAME or any(page == wrt for page, _ in self.named):
+                return []  # the words and the user's own options disagree: not a reading to choose
+            canonical = _BATCH_NAME[role] if reading.inputs[wrt] == 2 else _BATCH_NAME[role].lower()
+            lets = (f"{wrt}={canonical}",)
+        found = [(wrt, said, lets)]
+        if role == "output" and _BARE_SOFTMAX.match(" ".join(stripped)) and not lets:
+            logits = "Z" if reading.inputs[wrt] == 2 else "z"
+            found = [
+                (logits, f"{said}: the softmax's input, the logits {logits}", ()),
+                (wrt, f"{said}: the softmax's output, {wrt}", ()),
+            ]
+        return found
 
     def role_of(self, input_name: str) -> Role | None:
         """What the options (``--let``) or the notation read an input of the code as."""
@@ -276,10 +370,14 @@ class _Code:
         return ClaimReading((Claim((value.node,), self.text),), self.syntax, means=lhs, notes=(*notes, note))
 
     def layer_inputs(self) -> list[tuple[str, str]]:
-        """``dinputs`` of a layer whose code has only the softmax output (``dvalues``, ``probs``) and no
-        weights: the inputs are the logits (a softmax and its loss as one layer) or the probabilities (the
-        loss alone). Both readings are judged; when they disagree the verdict says so."""
-        if not _LAYER_INPUTS.match(self.name) or any(
+        """``dinputs`` of a layer (or what a layer's ``backward`` returns) whose code has only the softmax
+        output (``dvalues``, ``probs``) and no weights: the inputs are the logits (a softmax and its loss as
+        one layer) or the probabilities (the loss alone). Both readings are judged; when they disagree the
+        verdict says so."""
+        backward = self.reading.result_function is not None and _BACKWARD.match(self.reading.result_function)
+        if backward and not _LAYER_INPUTS.match(self.name) and self.sized_by_a_guess():
+            return []
+        if not (_LAYER_INPUTS.match(self.name) or backward) or any(
             self.role_of(n) == "weights" for n in self.reading.inputs
         ):
             return []
@@ -296,8 +394,92 @@ class _Code:
 #: Result names that say "the gradient by this layer's inputs": dinputs, grad_input, input_grad, dx.
 _LAYER_INPUTS = re.compile(r"^(?:d_?(?:inputs?|x)|grad_?inputs?|inputs?_?grad)$", re.I)
 
+#: A layer's backward method: what it returns is the gradient by the layer's inputs.
+_BACKWARD = re.compile(r"^(?:backward\w*|bprop|back_?prop\w*|backPropagation)$")
+#: The gradient that flows into a layer's backward from above: dH/dH = 1 for the loss, the last layer.
+_UPSTREAM = re.compile(
+    r"^(?:grad_?outputs?|grad_?out|outputs?_?grad|out_?grad|dout|dloss|grad_?loss(?:es)?|upstream\w*)$", re.I
+)
+
 #: The batch name of each role a matrix input of code can have.
 _BATCH_NAME = {"logits": "Z", "output": "A", "target": "Y", "input": "X"}
+
+
+#: A name that says what it is the gradient by: ``dLossWRTSoftmax``, ``grad_wrt_logits``.
+_WRT_NAME = re.compile(r"(?:WRT|[Ww]rt)_?(?P<object>[A-Za-z]\w*)$")
+#: Words that say it: "gradient of the loss with respect to the logits", "derivative w.r.t. theta".
+_WRT_PHRASE = re.compile(
+    r"\b(?:gradients?|derivatives?|grad|partials?)\b[^.;:]{0,80}?\b(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)"
+    r"\s+(?P<object>(?:the\s+|its\s+|our\s+|model'?s?\s+|network'?s?\s+)*[^.;:()]{1,60})",
+    re.I,
+)
+#: A line of a comment (the text after its marker), in the languages the code reader reads.
+_COMMENT = re.compile(r"^\s*(?:#|//+|%+|--|/?\*+)\s?(?P<text>.*?)(?:\*/)?\s*$")
+_HELP_COMMENT = re.compile(r"^\s*%+\s?(?P<text>.*?)\s*$")
+_TRAILING_COMMENT = re.compile(r"(?:\s#|//|\s%|\s--)\s?(?P<text>.*)$")
+_DECORATION = re.compile(r"^\s*(?:@\w|template\s*<)")
+_DOCSTRING = re.compile(r"^\s*[rRuU]?(?P<quote>\"\"\"|''')")
+#: "The softmax" with no word for its output: either side of it.
+_BARE_SOFTMAX = re.compile(r"^(?:the\s+)?softmax(?:\s+(?:function|layer|step|activation))?$", re.I)
+_ROLE_OF_LETTER: dict[str, Role] = {"z": "logits", "a": "output", "W": "weights", "b": "bias"}
+
+
+def _split_name(name: str) -> list[str]:
+    """``Softmax`` -> [softmax]; ``the_logits`` -> [the, logits]; ``LogitsZ`` -> [logits, z]."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ")
+    return spaced.lower().split()
+
+
+def _role_of_words(words: str) -> Role | None:
+    from derive.claims.words import ROLE_PHRASES
+
+    for letter, pattern in ROLE_PHRASES:
+        if letter in _ROLE_OF_LETTER and pattern.search(words):
+            return _ROLE_OF_LETTER[letter]
+    return None
+
+
+def _definition_line(lines: list[str], function: str, before: int) -> int | None:
+    """The line (1-based) that defines ``function``: the nearest at or above line ``before``."""
+    pattern = re.compile(rf"\b{re.escape(function)}\s*(?:\(|<|=\s*function\b)")
+    for number in range(min(before, len(lines)), 0, -1):
+        text = lines[number - 1]
+        if pattern.search(text) and not _COMMENT.match(text):
+            return number
+    return None
+
+
+def _comments_at(lines: list[str], line: int) -> list[str]:
+    """The comment on line ``line`` (1-based), the comment block right above it (past decorators and
+    ``template <...>``), and the docstring (Python) or help text (MATLAB) right below it."""
+    if not 1 <= line <= len(lines):
+        return []
+    found: list[str] = []
+    trailing = _TRAILING_COMMENT.search(lines[line - 1])
+    if trailing is not None and not _COMMENT.match(lines[line - 1]):
+        found.append(trailing["text"])
+    number = line - 1
+    while number >= 1 and _DECORATION.match(lines[number - 1]):
+        number -= 1
+    while number >= 1 and (match := _COMMENT.match(lines[number - 1])) is not None:
+        found.insert(0, match["text"])
+        number -= 1
+    number = line + 1
+    if number <= len(lines) and lines[number - 1].strip() == "{":
+        number += 1
+    docstring = _DOCSTRING.match(lines[number - 1]) if number <= len(lines) else None
+    if docstring is not None:
+        quote = docstring["quote"]
+        for offset, text in enumerate(lines[number - 1 : number + 30]):
+            found.append(text.replace(quote, " "))
+            if text.count(quote) >= (2 if offset == 0 else 1):
+                break
+    else:
+        # MATLAB's help text follows the function line; elsewhere a comment there is about the next line
+        while number <= len(lines) and (match := _HELP_COMMENT.match(lines[number - 1])) is not None:
+            found.append(match["text"])
+            number += 1
+    return found
 
 
 def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
