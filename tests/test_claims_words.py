@@ -244,3 +244,18 @@ def test_post_takes_the_users_notation_and_refuses_a_reading_number(tmp_path) ->
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "--reading" in run.stderr
+
+
+def test_words_about_yhat_apply_to_the_claims_hatted_capital_as_a_batch() -> None:
+    notes = "Z = X W + b (m x n_1), Yhat = softmax(Z), Y one-hot, mean CE over m samples"
+    claim = r"\frac{\partial L}{\partial \hat{\mathbf{Y}}} = -\frac{1}{m} \left(\mathbf{Y} \oslash \hat{\mathbf{Y}}\right)"
+    result = check(claim, notation=notes)
+    assert result.verdict == "holds"
+    assert any(r"--let \hat{Y}=A (the page's words" in note for note in result.notes)
+    assert check(claim.replace(r"-\frac{1}{m}", "-"), notation=notes).verdict == "fails"
+
+
+def test_a_capital_in_a_claim_with_one_examples_vectors_stays_a_vector() -> None:
+    # z is one example's logits: P and Y are its vectors, as before
+    result = check(r"\frac{\partial L}{\partial z} = P - Y", notation="P softmax output, Y one-hot, z logits")
+    assert result.verdict == "holds_if"

@@ -820,6 +820,34 @@ def _occurs(name: str, text: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9])", text) is not None
 
 
+#: A name that notes write for a hatted symbol: ``Yhat``, ``y_hat``, ``hat_y``.
+_HAT_NAME: Final = re.compile(r"(?P<a>[A-Za-z])_?hat|hat_?(?P<b>[A-Za-z])")
+
+
+def _as_written(let: str, claim: str) -> str | None:
+    """A let from the page's words in the claim's own spelling (None when the claim does not have its
+    symbol): the words' ``Yhat=a`` is ``\\hat{Y}=A`` when the claim writes ``\\hat{\\mathbf{Y}}``. A capital
+    letter the claim writes without indices, in a claim with no vector of one example (z, a, y, x), is a
+    matrix: the words' ``P=a`` is then the batch, ``P=A``."""
+    name, _, target = let.partition("=")
+    if _occurs(name, claim):
+        letter, spelled = name, rf"(?<![A-Za-z0-9_\\]){re.escape(name)}(?![A-Za-z0-9])"
+    else:
+        hat = _HAT_NAME.fullmatch(name.strip())
+        if hat is None:
+            return None
+        letter = hat["a"] or hat["b"]
+        spelled = rf"\\(?:wide)?hat\s*\{{?\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{{)?\s*{letter}(?![A-Za-z])"
+        if re.search(spelled, claim) is None:
+            return None
+        name = rf"\hat{{{letter}}}"
+    capital = len(letter) == 1 and letter.isupper() and target in ("z", "a", "y", "x")
+    vectors = re.search(r"(?<![A-Za-z\\])[zayx](?![A-Za-z])", claim)  # z, \mathbf{y}: one example's
+    if capital and vectors is None and not re.search(spelled + r"\}*\s*_", claim):
+        target = target.upper()
+    return f"{name}={target}" if name != target else None
+
+
 def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
     """The options with what the page's words (``--notation``) say added, and one line per addition. The
     user's own options win: a symbol the user maps, or a loss the user names, is left as given; an option
@@ -831,9 +859,9 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     words = read_words(options.notation)
     mapped = {let.split("=")[0].strip() for let in options.let}
     lets = tuple(
-        (let, said)
+        (written, said)
         for let, said in words.lets
-        if let.split("=")[0] not in mapped and _occurs(let.split("=")[0], options.claim)
+        if (written := _as_written(let, options.claim)) is not None and let.split("=")[0] not in mapped
     )
     where = tuple(
         (condition, said)
