@@ -959,3 +959,12 @@ def test_a_size_of_an_input_whose_axes_are_a_guess_gives_no_inferred_reading() -
     )
     with pytest.raises(DeriveError, match="say what backward is the derivative of"):
         check_claim(CheckOptions(source, notation="x probabilities, target one-hot"))
+
+
+def test_a_number_that_indexes_one_examples_classes_is_the_true_class() -> None:
+    # p[k] -= 1: k is the example's class; read as any class, the gradient would be wrong for k != c
+    source = "def gradient(z, k):\n    p = np.exp(z) / np.sum(np.exp(z))\n    p[k] -= 1\n    return p\n"
+    result = check_claim(CheckOptions(source))
+    assert result.verdict == "holds"
+    assert any(choice.startswith("k=c") for choice in result.choices)
+    assert check_claim(CheckOptions(source.replace("p[k] -= 1", "p[k] -= 2"))).verdict == "fails"

@@ -244,6 +244,10 @@ class _Code:
                     f"the classes are the rows (the code's softmax runs over each column): {', '.join(lets)}"
                 )
                 choices = (*choices, said)
+        labels = self.true_class()
+        if labels:
+            said_lets = (*said_lets, *labels)
+            choices = (*choices, *(f"{label}: the one class the code indexes with it" for label in labels))
         seeds = self.upstream_seeds()
         if seeds:
             said_lets = (*said_lets, *seeds)
@@ -270,6 +274,16 @@ class _Code:
         used = {n.name for n in walk(node) if isinstance(n, Symbol)}
         sized = any(isinstance(n, Size) for n in walk(node))
         return sized and bool(used & self.reading.assumed_axes)
+
+    def true_class(self) -> tuple[str, ...]:
+        """``idx=c`` for a number the code indexes one example's classes with (``s[idx]``, ``g[label] -= 1``):
+        the true class, as the loss of one example has it (a reading's choice, shown)."""
+        reading = self.reading
+        return tuple(
+            f"{name}=c"
+            for name in sorted(reading.class_labels)
+            if reading.inputs.get(name) == 0 and name != "c" and name not in dict(self.named)
+        )
 
     def upstream_seeds(self) -> tuple[str, ...]:
         """``grad_output=1`` for a number the result is scaled by whose name says it is the gradient flowing
