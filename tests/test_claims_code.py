@@ -968,3 +968,19 @@ def test_a_number_that_indexes_one_examples_classes_is_the_true_class() -> None:
     assert result.verdict == "holds"
     assert any(choice.startswith("k=c") for choice in result.choices)
     assert check_claim(CheckOptions(source.replace("p[k] -= 1", "p[k] -= 2"))).verdict == "fails"
+
+
+Z_LOSS_CODE = "lse = torch.logsumexp(z, dim=-1)\nzloss = lse ** 2\n"
+
+
+def test_code_that_computes_only_a_loss_is_a_definition_usable_with_define() -> None:
+    from derive.errors import DefinitionNotClaimError
+
+    with pytest.raises(DefinitionNotClaimError, match="computes its loss zloss and no gradient"):
+        check_claim(CheckOptions(Z_LOSS_CODE))
+    claim = r"\frac{\partial zloss}{\partial z_j} = 2 \log(\sum_k e^{z_k}) a_j"
+    result = check_claim(CheckOptions(claim, define=(Z_LOSS_CODE,)))
+    assert result.verdict == "holds"
+    assert not result.readings  # zloss is the defined name, never five letters
+    wrong = check_claim(CheckOptions(claim.replace(" a_j", ""), define=(Z_LOSS_CODE,)))
+    assert wrong.verdict == "fails"

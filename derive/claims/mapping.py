@@ -516,7 +516,12 @@ def parse_let(text: str) -> Let:
 
 def parse_definition(text: str) -> Let:
     """``'C = -\\sum_k y_k \\ln s_k'`` -> a definition: the page symbol C stands for its right side, which is
-    itself in page notation (other definitions, recognized names, the page's own parameters)."""
+    itself in page notation (other definitions, recognized names, the page's own parameters). Code defines
+    the loss it computes: ``--define 'zloss = torch.logsumexp(z, dim=-1) ** 2'``."""
+    from derive.claims.code import detect_code
+
+    if detect_code(text) is not None:
+        return _code_definition(text)
     left, target = _split_equation(
         text, "--define", "SYMBOL = DEFINITION (e.g. 's_k = e^{z_k}/\\sum_j e^{z_j}')"
     )
@@ -536,6 +541,23 @@ def parse_definition(text: str) -> Let:
         layer=symbol.layer,
         args=args,
     )
+
+
+def _code_definition(text: str) -> Let:
+    """The loss that code computes (the value the code reader reads as its loss, or its one value), as a
+    definition of that name."""
+    from derive.claims.code import detect_code, read_code
+
+    found = detect_code(text)
+    assert found is not None
+    reading = read_code(text, "python" if found[0] == "python" else "code")
+    name = reading.loss if reading.loss is not None else reading.result
+    value = reading.values.get(name) if name is not None else None
+    if value is None:
+        raise NotationError("--define: the code computes no value that reads as a loss")
+    symbol = Symbol(value.name, tuple(Symbol(axis) for axis in value.axes))
+    pattern = _pattern(symbol, "--define", text)
+    return Let(text, symbol.name, None, False, pattern, value.node, definition=True)
 
 
 def _is_variable_argument(arg: Node) -> bool:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from derive.claims.ast import Claim, Condition, Derivative, Neg, Node, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
-from derive.errors import DeriveError, NotationError
+from derive.errors import DefinitionNotClaimError, DeriveError, NotationError
 
 if TYPE_CHECKING:
     from derive.claims.code import CodeReading
@@ -141,6 +141,8 @@ def _read_code_claim(
             )
         value_name, sign, of, wrt = match["value"], match["sign"] or "", match["of"], match["wrt"]
     name = value_name or reading.result
+    if (name is None or name not in reading.values) and value_name is None:
+        _refuse_a_loss_alone(reading, text, named)
     if name is None or name not in reading.values:
         raise NotationError(
             f"the code computes no value that reads as a gradient ({reading.result_reason}); "
@@ -192,6 +194,26 @@ def _read_code_claim(
         choice = (f"{name} read as d{of}/d{wrt}: {said}",) if len(candidates) > 1 else ()
         found.append(code.claim(of, wrt, sign, (*notes, *(() if choice else (note,))), choice))
     return tuple(found)
+
+
+def _refuse_a_loss_alone(reading: CodeReading, text: str, named: tuple[tuple[str, str], ...]) -> None:
+    """Code that computes a loss and no gradient is a definition, not a claim: said so (as
+    DefinitionNotClaimError) when the loss reads with the notation given; otherwise the caller refuses."""
+    from derive.claims.mapping import map_definition
+
+    loss = reading.values.get(reading.loss) if reading.loss is not None else None
+    if loss is None:
+        return
+    left = Symbol(loss.name, tuple(Symbol(axis) for axis in loss.axes))
+    lets = [f"{page}={canonical}" for page, canonical in named]
+    try:
+        map_definition(Claim((left, loss.node), text), lets=lets)
+    except DeriveError:
+        return
+    raise DefinitionNotClaimError(
+        f"the code computes its loss {loss.name} and no gradient: it is a definition, not a claim; give it "
+        f"with --define to check claims about {loss.name}, or name a gradient with --means"
+    )
 
 
 @dataclass(frozen=True)

@@ -777,6 +777,30 @@ class MappedReading:
     claims: tuple[MappedClaim, ...]
 
 
+_PRODUCT_CHOICE: Final = re.compile(r"^(?P<name>\S+) read as a product of \d+ symbols$")
+
+
+def _named_ones(
+    readings: tuple[ClaimReading, ...], options: CheckOptions, named: tuple[tuple[str, str], ...]
+) -> tuple[ClaimReading, ...]:
+    """The readings left when those that split a name the options define or map (``--define 'zloss =
+    ...'``: zloss is one name, not five letters) are dropped; all of them if every reading splits one."""
+    from derive.claims.mapping import parse_definition
+
+    names = {page for page, _ in named}
+    for text in options.define:
+        try:
+            names.add(parse_definition(text).name)
+        except DeriveError:
+            continue
+    kept = tuple(
+        reading
+        for reading in readings
+        if not any((m := _PRODUCT_CHOICE.match(c)) and m["name"] in names for c in reading.choices)
+    )
+    return kept or readings
+
+
 def map_readings(options: CheckOptions) -> list[MappedReading]:
     """Read the claim text and map every plausible reading (raises the first reading's error when none
     maps). A text whose notation allows two meanings (``y`` as the targets, or as the outputs when another
@@ -786,7 +810,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         _screen_numbers(text, "an option")
     options, said = _with_page_words(options)
     named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
-    readings = read_claim(options.claim, options.syntax, options.means, named)
+    readings = _named_ones(read_claim(options.claim, options.syntax, options.means, named), options, named)
     if said:
         readings = tuple(replace(r, notes=(*r.notes, *said)) for r in readings)
     mapped: list[MappedReading] = []
