@@ -232,6 +232,19 @@ def test_a_sum_with_bounds_but_no_index_runs_over_its_bodys_one_free_index() -> 
     assert wrong.verdict == "fails"  # type: ignore[attr-defined]
 
 
+def test_the_one_free_index_of_a_loss_and_the_letter_c_are_the_true_class() -> None:
+    # L = -\log a_c was judged for every c (at c = 1, true class c = 2: a wrong fails)
+    for claim in (r"L = -\log a_c", r"L = -z_k + \log \sum_j e^{z_j}"):
+        result = _check(claim)
+        assert result.verdict == "holds", claim  # type: ignore[attr-defined]
+        assert any("read as the true class" in note for note in result.notes)  # type: ignore[attr-defined]
+    assert _check(r"L = -\log a_c + 1").verdict == "fails"  # type: ignore[attr-defined]
+    result = _check(r"\frac{\partial L}{\partial z_i} = a_i - \delta_{ic}")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    # a vector's entry index is not a class: \mathbf{a} = e^{z_i} is no claim about the true class
+    assert not any("true class" in n for n in _check(r"\mathbf{a} = e^{z_i}").notes)  # type: ignore[attr-defined]
+
+
 def test_f_with_a_class_index_is_the_class_scores_when_differentiated_by() -> None:
     result = _check(r"\frac{\partial L_i}{\partial f_k} = p_k - \mathbb{1}(y_i = k)")
     assert result.verdict == "holds"  # type: ignore[attr-defined]

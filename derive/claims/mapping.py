@@ -2179,9 +2179,10 @@ def map_claim(
         *(condition for condition, _ in inline),
         *(_at_claim_index(parse_condition(text), lhs_node, sides) for text in where),
     ]
+    true_class = _true_class_names(prepared, lhs_node, sides)
     mapper = Mapper(
         [lhs_node, *sides],
-        [*parsed_lets, *prepared, *_true_class_names(prepared, lhs_node, sides)],
+        [*parsed_lets, *prepared, *true_class],
         loss=loss,
         convention=convention,
         classes=classes,
@@ -2194,6 +2195,8 @@ def map_claim(
     )
     for note in notes:
         mapper.note(note)
+    for let in true_class:
+        mapper.note(f"the index {let.name} is on the right side only: read as the true class")
     for entry in entries:
         mapper.entries.setdefault(entry.page, entry)
     for _, name in inline:
@@ -2419,16 +2422,30 @@ def parse_condition(text: str) -> Condition:
     )
 
 
+def _role_of_name(symbol: Symbol) -> Role | None:
+    """The role a symbol's name has on its own: canonical, or the usual guess (L, J, E, Loss: the loss)."""
+    if symbol.decoration is None and symbol.name in CANONICAL:
+        return CANONICAL[symbol.name]
+    return GUESSES.get((symbol.name, _plain(symbol.decoration)))
+
+
 def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Node]) -> list[Let]:
     """An index free in a definition (not on its left side) is the page's true class; the claim's own use
     of that index name, where the left side does not have it, is read the same way, and so is a label
-    letter (y, t, \\ell) used as an index on the right side only (a_y)."""
-    loose: set[str] = {"y", "t", "ell", *LABEL_INDEX_NAMES}  # the label as an index: a_y, z_t, Z_target
+    letter (y, t, \\ell, c) used as an index on the right side only (a_y), or the one free index of the
+    right side when the left side is the loss (L = -\\log a_k)."""
+    loose: set[str] = {"y", "t", "ell", "c", *LABEL_INDEX_NAMES}  # the label as an index: a_y, z_t, a_c
     for definition in definitions:
         if definition.definition:
             loose |= _free_index_names(definition.target) - set(definition.pattern)
     own = _free_index_names(lhs)
     used = set().union(*(_free_index_names(side) for side in sides)) if sides else set()
+    loss = isinstance(lhs, Symbol) and not lhs.indices and _role_of_name(lhs) == "loss"
+    unindexed_sum = any(isinstance(n, Sum) and n.index is None for side in sides for n in walk(side))
+    if loss and len(used) == 1 and not unindexed_sum:
+        # L = -\log a_k, Loss = -f_{y_i} + ...: a loss's one free index, which nothing else gives a value,
+        # is the true class (never where an index-less sum may bind it, nor on a vector's entries)
+        loose |= used
     names = sorted((loose & used) - own)
     return [Let(f"{name}=c", name, None, False, (), Symbol(TRUE_CLASS_TARGET)) for name in names]
 
