@@ -287,8 +287,9 @@ def test_a_text_that_defines_the_targets_by_the_logits_means_its_output() -> Non
 
 
 def test_a_condition_in_words_beside_a_formula_is_never_dropped() -> None:
-    with pytest.raises(NotationError, match=r"condition in words .*where.* y_i = 1"):
-        _check(r"L = - \sum_i \log p_i \text{ where } y_i = 1")
+    # (where y_i = 1 is read: see test_where_the_targets_entry_is_one_restricts_to_the_true_class)
+    with pytest.raises(NotationError, match=r"condition in words .*where.* p_i = 1"):
+        _check(r"L = - \sum_i \log p_i \text{ where } p_i = 1")
     # a range of the index is no condition, and a comment justifying a step is none either
     assert (
         _check(r"y_i = \frac{e^{z_i}}{\sum_k e^{z_k}}, \text{for } i=1,\dots, K", let=("y=a",)).verdict
@@ -373,3 +374,19 @@ def test_an_inequality_after_a_comma_and_a_space_is_the_claims_condition() -> No
     result = _check(r"\frac{\partial L}{\partial z_j} = a_j, \quad j \neq c")
     assert result.verdict == "holds"  # type: ignore[attr-defined]
     assert _check(r"\frac{\partial L}{\partial z_j} = a_j, \quad j = c").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_where_the_targets_entry_is_one_restricts_to_the_true_class() -> None:
+    # "-\sum_i \log p_i where y_i = 1" (a blog's loss): the sum runs over the true class only
+    result = _check(r"L = -\sum_i \log p_i \text{ where } y_i = 1", let=("p=a",))
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("restrict the sum over i" in note for note in result.notes)  # type: ignore[attr-defined]
+    assert _check(r"L = -\sum_i \log p_i \text{ where } y_i = 0", let=("p=a",)).verdict == "fails"  # type: ignore[attr-defined]
+    # on a free index, the words are an index condition
+    right = _check(r"\frac{\partial L}{\partial z_i} = p_i - 1 \text{ where } y_i = 1", let=("p=a",))
+    assert right.verdict == "holds"  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial L}{\partial z_i} = p_i - 1 \quad \text{if } y_i = 0", let=("p=a",))
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+    # other words stay refused, never dropped
+    with pytest.raises(NotationError, match="condition in words"):
+        _check(r"\frac{\partial L}{\partial z_i} = p_i - 1 \text{ where } p_i = 1", let=("p=a",))

@@ -688,6 +688,12 @@ _CONDITION_WORD: Final = re.compile(
 )
 
 #: A relation in a qualifier (prose kept beside a formula), and the harmless kind: a range of an index.
+#: "where y_i = 1", "\\text{ for } t_{k} = 0": the targets' entry at an index is 1 (the true class) or 0.
+_TARGET_AT: Final = re.compile(
+    r"^\s*(?:where|if|for|when|with)\s+(?P<name>[yt])_\{?(?P<index>[a-z])\}?\s*=\s*(?P<value>[01])\s*[.,;]?\s*$",
+    re.IGNORECASE,
+)
+_TEXT_WRAPPER: Final = re.compile(r"\\(?:text|mathrm|textrm|mbox)\s*\{([^{}]*)\}|\\q?quad|\\[,;:!]")
 _RELATION: Final = re.compile(r"=|\\neq?\b|\\[lg]eq?\b|<|>|\\in\b|≠|≤|≥")
 _RANGE: Final = re.compile(
     r"^[^=]*\b[A-Za-z]\w*\s*=\s*[01]\s*,.*(\\[lc]?dots|\.\.\.|…|\\ldots)[^=]*$|"
@@ -2145,14 +2151,19 @@ def map_claim(
     derivative such as ``dH/dz``, as text or already read), ``implied_sums`` the convention that an index
     the left side does not have is summed (Einstein's).
     """
+    targets_at: list[tuple[str, str, int, str]] = []
     for qualifier in claim.qualifiers:
         if _CONDITION_WORD.search(qualifier) and _RELATION.search(qualifier) and not _RANGE.search(qualifier):
-            # "where y_i = 1", "with p < 1": a condition the text says in words is never silently dropped
+            # "where y_i = 1" is read (below); "with p < 1": a condition the text says in words is never
+            # silently dropped
             shown = " ".join(qualifier.split())[:80]
-            raise NotationError(
-                f"the formula comes with a condition in words ({shown}) that is not applied; state an index "
-                "condition with --where, or check the formula without it"
-            )
+            target_at = _TARGET_AT.match(_TEXT_WRAPPER.sub(r" \1 ", qualifier))
+            if target_at is None:
+                raise NotationError(
+                    f"the formula comes with a condition in words ({shown}) that is not applied; state an "
+                    "index condition with --where, or check the formula without it"
+                )
+            targets_at.append((target_at["name"], target_at["index"], int(target_at["value"]), shown))
     parsed_lets = [parse_let(text) for text in lets]
     parsed_lets += [replace(parse_let(text), chosen=True) for text in chosen_lets]
     page_definitions = [parse_definition(text) for text in defines] + [
@@ -2162,6 +2173,19 @@ def map_claim(
     parameters = _definition_parameters(page_definitions)
     sides = list(claim.sides)
     lhs_node = _left_side(claim, sides, wrt, means)
+    said: list[str] = []
+    for target, index, value, shown in targets_at:
+        if any(isinstance(n, Sum) and n.index == index for side in sides for n in walk(side)):
+            sides = [_restricted_sums(side, target, index, value) for side in sides]
+            at = f"{target}_{index}"
+            weight = at if value == 1 else f"1 - {at}"
+            said.append(
+                f"the words ({shown}) restrict the sum over {index} to where {at} = {value}: read as "
+                f"weighting it by {weight} (one-hot targets)"
+            )
+        else:
+            where = (*where, f"{index} {'=' if value == 1 else '!='} c")
+            said.append(f"the words ({shown}) say {index} {'is' if value == 1 else 'is not'} the true class")
     if implied_sums:
         keep = _free_index_names(lhs_node)
         sides = [imply_sums(side, keep) for side in sides]
@@ -2197,6 +2221,8 @@ def map_claim(
         mapper.note(note)
     for let in true_class:
         mapper.note(f"the index {let.name} is on the right side only: read as the true class")
+    for note in said:
+        mapper.note(note)
     for entry in entries:
         mapper.entries.setdefault(entry.page, entry)
     for _, name in inline:
@@ -2427,6 +2453,19 @@ def _role_of_name(symbol: Symbol) -> Role | None:
     if symbol.decoration is None and symbol.name in CANONICAL:
         return CANONICAL[symbol.name]
     return GUESSES.get((symbol.name, _plain(symbol.decoration)))
+
+
+def _restricted_sums(node: Node, name: str, index: str, value: int) -> Node:
+    """Every sum over ``index`` restricted to where ``name_index`` is ``value``: for 0/1 targets, weighted
+    by the entry (1) or by one minus it (0)."""
+    from derive.claims.code_index import map_children
+
+    if isinstance(node, Sum) and node.index == index:
+        entry: Node = Symbol(name, (Symbol(index),))
+        weight = entry if value == 1 else Add((Number(Fraction(1)), Neg(entry)))
+        body = _restricted_sums(node.body, name, index, value)
+        return replace(node, body=Mul((weight, body)))
+    return map_children(node, lambda child: _restricted_sums(child, name, index, value))
 
 
 def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Node]) -> list[Let]:
