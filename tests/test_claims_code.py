@@ -895,7 +895,8 @@ def test_a_comment_at_the_results_definition_says_what_it_is_the_gradient_by() -
     wrong = check_claim(CheckOptions(CPP_GRADIENT_BY_LOGITS.replace("g[label] -= 1;", "g[label] -= 2;")))
     assert wrong.verdict == "fails"
     # a docstring: the model outputs (read as the softmax output by the notation's words)
-    result = check_claim(CheckOptions(PYTHON_GRADIENT_BY_OUTPUTS, notation="outputs probabilities, targets one-hot"))
+    notes = "outputs probabilities, targets one-hot"
+    result = check_claim(CheckOptions(PYTHON_GRADIENT_BY_OUTPUTS, notation=notes))
     assert result.verdict == "holds"
     assert any("with respect to the model outputs" in note for note in result.notes)
     wrong = check_claim(

@@ -390,3 +390,20 @@ def test_where_the_targets_entry_is_one_restricts_to_the_true_class() -> None:
     # other words stay refused, never dropped
     with pytest.raises(NotationError, match="condition in words"):
         _check(r"\frac{\partial L}{\partial z_i} = p_i - 1 \text{ where } p_i = 1", let=("p=a",))
+
+
+def test_a_models_vector_with_two_indices_sums_over_the_examples() -> None:
+    # a_{iq}: row i is an example; the sum over i runs to the number of examples, not of classes (it ran to
+    # k and gave "no finite value": a wrong fails)
+    right = _check(r"\frac{\partial L}{\partial b_q} = \sum_{i=1}^{m} (a_{iq} - y_{iq})/m")
+    assert right.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial b_q} = \sum_{i=1}^{m} (a_{iq} - y_{iq})").verdict == "fails"  # type: ignore[attr-defined]
+    # a numbered size as a sum's limit (n_1: the classes here) is the size of what the sum runs over
+    chain = (
+        r"\frac{\partial L}{\partial b_q} = \sum_{i=1}^{m} \sum_{j=1}^{n_1} "
+        r"\frac{\partial L}{\partial z_{ij}} \frac{\partial z_{ij}}{\partial b_q} "
+        r"= \sum_{i=1}^{m} \frac{\partial L}{\partial z_{iq}}"
+    )
+    result = _check(chain)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any(entry["page"] == "n_{1}" for entry in result.mapping)  # type: ignore[attr-defined]

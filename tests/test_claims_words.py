@@ -248,7 +248,10 @@ def test_post_takes_the_users_notation_and_refuses_a_reading_number(tmp_path) ->
 
 def test_words_about_yhat_apply_to_the_claims_hatted_capital_as_a_batch() -> None:
     notes = "Z = X W + b (m x n_1), Yhat = softmax(Z), Y one-hot, mean CE over m samples"
-    claim = r"\frac{\partial L}{\partial \hat{\mathbf{Y}}} = -\frac{1}{m} \left(\mathbf{Y} \oslash \hat{\mathbf{Y}}\right)"
+    claim = (
+        r"\frac{\partial L}{\partial \hat{\mathbf{Y}}} = "
+        r"-\frac{1}{m} \left(\mathbf{Y} \oslash \hat{\mathbf{Y}}\right)"
+    )
     result = check(claim, notation=notes)
     assert result.verdict == "holds"
     assert any(r"--let \hat{Y}=A (the page's words" in note for note in result.notes)

@@ -1487,6 +1487,10 @@ class Mapper:
             if previous != "example":
                 self._conflicts.add(symbol.example.name)
         axes = base_axes(resolution.base, self.convention)
+        if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z"):
+            # a_{iq}: a class vector of the model with two indices is the batch (rows the examples), as
+            # built (x_{ij} is left to the conflict check: code's x is often the logits)
+            axes = base_axes(_BATCH_OF[resolution.base], self.convention)
         if len(symbol.indices) == 1 and len(axes) == 2:
             axes = (self._weight_vector_kind(),) if resolution.base == "W" else ("example",)
         if self._is_column(resolution.base, symbol.indices):
@@ -1992,6 +1996,11 @@ class Mapper:
             size = self.size_expr(kind)
             if node.name not in ("k", "d", "N"):
                 self.record(node.name, str(size), True, f"upper limit of a sum over {kind}es")
+            return size
+        if isinstance(node, Symbol) and node.indices and all(isinstance(i, Number) for i in node.indices):
+            # n_1, n_{2}: a layer's size, numbered; here the size of what the sum runs over
+            size = self.size_expr(kind)
+            self.record(format_node(node), str(size), True, f"upper limit of a sum over {kind}es")
             return size
         raise NotationError(f"sum limit ${format_node(node)}$ is not understood")
 
