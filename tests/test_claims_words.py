@@ -40,7 +40,7 @@ def test_role_words_become_lets(words: str, lets: set[str]) -> None:
     [
         "p probability of the true class, alpha class weight, gamma focusing parameter",
         "sigma softmax, s sigmoid",  # the functions, not their outputs
-        "z_t teacher logits, T temperature",  # one entry / a teacher's / a parameter
+        "z_t teacher logits, v_i teacher scores",  # one entry / a teacher's / a parameter
         "dy upstream gradient, idx target index",
         "FL focal loss",  # a loss the built-in model is not
         "the post explains the quotient rule",
@@ -262,3 +262,16 @@ def test_a_capital_in_a_claim_with_one_examples_vectors_stays_a_vector() -> None
     # z is one example's logits: P and Y are its vectors, as before
     result = check(r"\frac{\partial L}{\partial z} = P - Y", notation="P softmax output, Y one-hot, z logits")
     assert result.verdict == "holds_if"
+
+
+def test_words_naming_a_temperature_choose_the_softmax_at_that_temperature() -> None:
+    notes = "q_i student softmax at temperature T over logits z_i; p_i teacher soft targets"
+    claim = r"q_i=exp\{z_i/T\}/\sum_j exp\{z_j/T\}"
+    result = check(claim, notation=notes)
+    assert result.verdict == "holds"
+    assert any(note.startswith("--loss temperature (the page's words") for note in result.notes)
+    assert check(claim.replace("z_i/T", "z_i"), notation=notes).verdict == "fails"
+    # a claim without the temperature's symbol keeps the plain softmax
+    assert read_words("T temperature").loss == ("temperature", "T temperature")
+    plain = check(r"q_i = \frac{e^{z_i}}{\sum_j e^{z_j}}", notation=notes)
+    assert plain.verdict == "holds" and not any(note.startswith("--loss") for note in plain.notes)

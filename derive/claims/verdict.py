@@ -844,6 +844,8 @@ def _occurs(name: str, text: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9])", text) is not None
 
 
+#: The temperature's symbol in a claim.
+_TEMPERATURE_SYMBOL: Final = re.compile(r"(?<![A-Za-z\\])(?:T|\\tau|τ)(?![A-Za-z])")
 #: A name that notes write for a hatted symbol: ``Yhat``, ``y_hat``, ``hat_y``.
 _HAT_NAME: Final = re.compile(r"(?P<a>[A-Za-z])_?hat|hat_?(?P<b>[A-Za-z])")
 
@@ -893,6 +895,8 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
         if all(_occurs(index, options.claim) for index in re.findall(r"\b[a-z]\b", condition) if index != "c")
     )
     loss = words.loss if options.loss == "softmax-ce" else None
+    if loss is not None and loss[0] == "temperature" and not _TEMPERATURE_SYMBOL.search(options.claim):
+        loss = None  # a temperature the claim does not use
     used = PageWords(lets, where, loss)
     changed = replace(
         options,

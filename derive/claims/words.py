@@ -4,7 +4,8 @@ Pages say what their symbols are in prose beside the formulas ("where z are the 
 labels"), and docstrings and READMEs do so in terse notes ("s softmax output vector", "t one-hot label").
 This module reads such notes into the options a careful user would give: ``--let`` for a symbol whose role
 the words name, ``--loss sigmoid-bce`` when the words say the model is a sigmoid with binary targets, and
-``--where`` for a case the words state ("case i != target"). Every option found keeps the words it came
+``--where`` for a case the words state ("case i != target"), ``--loss temperature`` when they name a
+temperature T. Every option found keeps the words it came
 from, and the verdict's notes show them: a reading taken from the page's words is never silent.
 
 The reader is a table of role phrases (:data:`ROLE_PHRASES`), tried in order on the words after a symbol,
@@ -108,6 +109,11 @@ _BINARY: Final = re.compile(
     r"\bsigmoid\b|\bBCE\b|\bbinary\s+cross[- ]?entropy\b|\blogistic\s+regression\b|\blogitbinary", re.I
 )
 _SOFTMAX: Final = re.compile(r"\bsoftmax\b", re.I)
+#: A softmax at a temperature T (or tau): "softmax at temperature T", "T temperature", "T is the temperature".
+_TEMPERATURE: Final = re.compile(
+    r"\btemperature\s+(?:T|\\tau|τ|tau)\b|(?<![\w\\])(?:T|\\tau|τ|tau)\s*(?:is\s+|=\s+|:\s*)?(?:the\s+)?"
+    r"temperature\b",
+)
 
 #: A symbol as notes write it: ``X``, ``y_i``, ``self.probs``, ``\hat{y}_i``, ``s^i``, ``ŷ``, ``t^{(i)}``.
 _SYMBOL: Final = re.compile(
@@ -273,6 +279,9 @@ def read_words(text: str) -> PageWords:
             let(_page_name(symbol["name"]), role, part)
     binary = _BINARY.search(text)
     loss = ("sigmoid-bce", binary.group(0)) if binary is not None and not _SOFTMAX.search(text) else None
+    temperature = _TEMPERATURE.search(text)
+    if loss is None and temperature is not None:
+        loss = ("temperature", temperature.group(0))
     return PageWords(
         tuple((f"{name}={canonical}", words) for name, (canonical, words) in lets.items()),
         tuple(where),
