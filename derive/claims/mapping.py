@@ -1447,6 +1447,7 @@ class Mapper:
     def _scan_kinds(self) -> None:
         self.kinds: dict[str, Kind] = {}
         self._conflicts: set[str] = set()
+        self._derivative_claim = bool(self.nodes) and isinstance(self.nodes[0], (Derivative, Differential))
         self._input_names: set[tuple[str, str]] = set()  # page names read as the input x, and a hint
         self._explicit_sizes: dict[Kind, int] = {}
         self._sum_uppers: list[tuple[str, Node]] = []
@@ -1487,9 +1488,11 @@ class Mapper:
             if previous != "example":
                 self._conflicts.add(symbol.example.name)
         axes = base_axes(resolution.base, self.convention)
-        if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z"):
-            # a_{iq}: a class vector of the model with two indices is the batch (rows the examples), as
-            # built (x_{ij} is left to the conflict check: code's x is often the logits)
+        if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z") and self._derivative_claim:
+            # a_{iq} in a derivative's claim: a class vector of the model with two indices is the batch
+            # (rows the examples), as built. Not x_{ij} (code's x is often the logits), nor a claim about a
+            # value (sigma_i = log sum_j y_ij ...: a per-example quantity of the page's own, or a summed
+            # batch loss), which the index check refuses as before
             axes = base_axes(_BATCH_OF[resolution.base], self.convention)
         if len(symbol.indices) == 1 and len(axes) == 2:
             axes = (self._weight_vector_kind(),) if resolution.base == "W" else ("example",)
