@@ -456,6 +456,7 @@ def numeric_check(
             model.batch,
             model.loss_kind,
             model.bias,
+            model.batch_sum,
         )
         sizes_env = {s.k: size.classes, s.d: size.features, s.N: size.examples}
         ranges = [range(1, _index_upper(index, size) + 1) for index in free]
@@ -543,9 +544,10 @@ def _concrete_model(
     batch: bool,
     loss_kind: LossKind,
     bias: bool = True,
+    batch_sum: bool = False,
 ) -> Model:
     """Concrete models are cached: their written-out definitions are built once."""
-    return Model(classes, features, examples, convention, batch, loss_kind, bias)
+    return Model(classes, features, examples, convention, batch, loss_kind, bias, batch_sum)
 
 
 def _default_sizes(model: Model) -> list[Sizes]:

@@ -68,6 +68,8 @@ class Model:
     loss_kind: LossKind = "softmax-ce"
     #: Whether the logits have a bias b (a page that never writes one means z = W^T x).
     bias: bool = True
+    #: A batch's loss is the sum over its examples, not the mean (a page's own definition can say so).
+    batch_sum: bool = False
     _cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     # -- the definitions ---------------------------------------------------------------------------
@@ -107,7 +109,7 @@ class Model:
         return exp(logits[row, j]) / Sum(exp(logits[row, n]), (n, 1, self.classes))
 
     def loss(self) -> sympy.Expr:
-        """H = -sum_n y_n log a_n; batch: the mean over examples."""
+        """H = -sum_n y_n log a_n; batch: the mean over examples (the sum with ``batch_sum``)."""
         n = sympy.Idx("n_", (1, self.classes))
         if not self.batch:
             if self.loss_kind == "sigmoid-bce":
@@ -122,6 +124,7 @@ class Model:
                 return -Sum(s.y[n] * log(s.a[n]), (n, 1, self.classes)) + penalty
             return -Sum(s.y[n] * log(s.a[n]), (n, 1, self.classes))
         m = sympy.Idx("m_", (1, self.examples))
+        scale = 1 if self.batch_sum else self.examples
         if self.loss_kind == "sigmoid-bce":
             return (
                 -Sum(
@@ -129,9 +132,9 @@ class Model:
                     (n, 1, self.classes),
                     (m, 1, self.examples),
                 )
-                / self.examples
+                / scale
             )
-        return -Sum(s.Y[m, n] * log(s.A[m, n]), (n, 1, self.classes), (m, 1, self.examples)) / self.examples
+        return -Sum(s.Y[m, n] * log(s.A[m, n]), (n, 1, self.classes), (m, 1, self.examples)) / scale
 
     @property
     def is_concrete(self) -> bool:

@@ -407,3 +407,13 @@ def test_a_models_vector_with_two_indices_sums_over_the_examples() -> None:
     result = _check(chain)
     assert result.verdict == "holds"  # type: ignore[attr-defined]
     assert any(entry["page"] == "n_{1}" for entry in result.mapping)  # type: ignore[attr-defined]
+
+
+def test_a_batch_loss_written_as_a_sum_over_the_examples_is_read_as_that_sum() -> None:
+    # L = -sum_n sum_c Y_nc log A_nc defines the summed loss; against the mean it was a wrong fails
+    result = _check(r"L = -\sum_{n=1}^N \sum_{c} Y_{nc} \log A_{nc}")
+    assert result.verdict in ("holds", "undecided")  # type: ignore[attr-defined]
+    assert any("sum over its examples" in note for note in result.notes)  # type: ignore[attr-defined]
+    assert _check(r"L = -2 \sum_{n=1}^N \sum_{c} Y_{nc} \log A_{nc}").verdict == "fails"  # type: ignore[attr-defined]
+    # a gradient keeps the mean: which loss a bare dL/dZ = A - Y is about is not written
+    assert _check(r"\frac{\partial L}{\partial Z_{ij}} = A_{ij} - Y_{ij}").verdict == "fails"  # type: ignore[attr-defined]

@@ -275,3 +275,17 @@ def test_words_naming_a_temperature_choose_the_softmax_at_that_temperature() -> 
     assert read_words("T temperature").loss == ("temperature", "T temperature")
     plain = check(r"q_i = \frac{e^{z_i}}{\sum_j e^{z_j}}", notation=notes)
     assert plain.verdict == "holds" and not any(note.startswith("--loss") for note in plain.notes)
+
+
+def test_a_formula_in_the_words_defines_its_symbol_for_the_claim() -> None:
+    words = read_words("a inputs; g_i = e^{a_i}, gamma = 2, f = W x_i class scores")
+    assert words.defines == (("g_i = e^{a_i}", "g_i = e^{a_i}"), ("gamma = 2", "gamma = 2"))
+    claim = r"\frac{\partial}{\partial a_j}g_i = \begin{cases} e^{a_i} & i=j \\ 0 & i\neq j \end{cases}"
+    notes = "g_i = e^{a_i}"
+    result = check(claim, notation=notes)
+    assert result.verdict == "holds"
+    assert "--define 'g_i = e^{a_i}' (the page's words)" in result.notes
+    assert check(claim.replace(r"e^{a_i} & i=j", r"e^{a_j} a_i & i=j"), notation=notes).verdict == "fails"
+    # a formula for a symbol the claim does not have, or one that does not read, adds nothing
+    other = check(r"\frac{\partial L}{\partial z_i} = a_i - y_i", notation="g_i = e^{a_i}, u = q^2 + v")
+    assert not any("--define" in note for note in other.notes)

@@ -897,14 +897,40 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     loss = words.loss if options.loss == "softmax-ce" else None
     if loss is not None and loss[0] == "temperature" and not _TEMPERATURE_SYMBOL.search(options.claim):
         loss = None  # a temperature the claim does not use
-    used = PageWords(lets, where, loss)
+    defines = tuple(
+        (define, said) for define, said in words.defines if _usable_definition(define, options, lets)
+    )
+    used = PageWords(lets, where, loss, defines)
     changed = replace(
         options,
         let=(*options.let, *(let for let, _ in lets)),
         where=(*options.where, *(condition for condition, _ in where)),
         loss=cast(LossKind, loss[0]) if loss is not None else options.loss,
+        define=(*options.define, *(define for define, _ in defines)),
     )
     return changed, used.said()
+
+
+def _usable_definition(define: str, options: CheckOptions, lets: Sequence[tuple[str, str]]) -> bool:
+    """A definition from the page's words is used when the claim has its symbol, the user does not
+    define that symbol, and it reads on its own (a definition that does not read is left out, never the
+    reason a claim is refused)."""
+    from derive.claims.mapping import parse_definition
+
+    try:
+        definition = parse_definition(define)
+        if not _occurs(definition.name, options.claim):
+            return False
+        if any(parse_definition(own).name == definition.name for own in options.define):
+            return False
+        claim = read_claim(define)[0].claims[0]
+        map_definition(claim, lets=(*options.let, *(let for let, _ in lets)), defines=options.define,
+                       loss=options.loss, convention=options.convention)  # fmt: skip
+    except NotationHintError:
+        return True  # it reads with a reading the claim's own mapping offers (e^{a_i}: a the logits)
+    except DeriveError:
+        return False
+    return True
 
 
 #: The model's inputs, parameters, logits and outputs: the targets (data) are never defined by them.
@@ -1163,9 +1189,30 @@ def evaluate_claim(
     sizes = meaningful_sizes(mapped)
     token = _SAMPLE_SIZES.set(sizes)
     try:
-        return _evaluate(mapped, options, decider, symbolic)
+        result = _evaluate(mapped, options, decider, symbolic)
+        summed = _summed_batch(mapped)
+        if summed is not None and result.verdict == "fails":
+            other = _evaluate(summed, options, decider, symbolic)
+            if other.verdict in ("holds", "holds_if", "undecided"):
+                note = (
+                    "the batch's loss is read as the sum over its examples, as the claim writes it (no 1/N); "
+                    "as the mean it fails"
+                )
+                return replace(other, notes=(*other.notes, note))
+        return result
     finally:
         _SAMPLE_SIZES.reset(token)
+
+
+def _summed_batch(mapped: MappedClaim) -> MappedClaim | None:
+    """A claim about the value of a batch's loss (L = -sum_n sum_c t_nc log y_nc) read with the loss as
+    the sum over the examples: pages define it either way, and the claim itself says which."""
+    model = mapped.model
+    if not model.batch or model.batch_sum or mapped.lhs != s.H:
+        return None
+    if model.loss_kind not in ("softmax-ce", "sigmoid-bce"):
+        return None
+    return replace(mapped, model=replace(model, batch_sum=True, _cache={}))
 
 
 def _evaluate(mapped: MappedClaim, options: CheckOptions, decider: Decider, symbolic: bool) -> CheckResult:

@@ -35,10 +35,12 @@ class PageWords:
     lets: tuple[tuple[str, str], ...] = ()  # (let option, the words)
     where: tuple[tuple[str, str], ...] = ()  # (where option, the words)
     loss: tuple[str, str] | None = None  # (loss kind, the words)
+    defines: tuple[tuple[str, str], ...] = ()  # (define option, the words)
 
     def said(self) -> tuple[str, ...]:
         """One line per option found: ``--let X=z (the page's words: "X logits")``."""
         lines = [f'--let {let} (the page\'s words: "{words}")' for let, words in self.lets]
+        lines += [f"--define '{define}' (the page's words)" for define, _ in self.defines]
         lines += [f"--where '{where}' (the page's words: \"{words}\")" for where, words in self.where]
         if self.loss is not None:
             lines.append(f'--loss {self.loss[0]} (the page\'s words: "{self.loss[1]}")')
@@ -163,6 +165,21 @@ _LABEL_NAMES: Final = frozenset({"target", "label", "t", "c", "gt", "y_i", "yi",
 _INDEX: Final = re.compile(r"^[a-z]$")
 
 
+#: ``e_j = exp(x_j)``, ``g_i = e^{a_i}``, ``gamma = 2``: a name, then a formula for it (a --define).
+_FORMULA: Final = re.compile(
+    r"^\s*(?P<name>\\?[A-Za-z][A-Za-z0-9]*(?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(?P<value>[^=]+?)\s*$"
+)
+#: Words a formula may hold: its functions.
+_FORMULA_WORDS: Final = frozenset({"exp", "log", "ln", "sum", "softmax", "sigmoid", "max", "frac", "sqrt"})
+_CANONICAL_NAMES: Final = frozenset({"z", "a", "y", "x", "W", "b", "H", "Z", "A", "Y", "X", "k", "N", "d"})
+
+
+def _is_formula(value: str) -> bool:
+    """Math, not words: every word of three letters or more is a function a formula uses."""
+    words = re.findall(r"(?<![\\A-Za-z])[A-Za-z]{3,}", value)
+    return all(word.lower() in _FORMULA_WORDS for word in words) and not value.strip().endswith(("x", "by"))
+
+
 #: Words before a note's first symbol ("where z are ...", "and t the ...").
 _LEAD: Final = re.compile(r"^(?:(?:where|here|let|with|and|also|so|then)\s+)+", re.I)
 #: Words between a symbol and its role ("z are the logits", "s: the softmax output", "p denotes").
@@ -231,6 +248,7 @@ def read_words(text: str) -> PageWords:
     text = re.sub(r"\$+|\\[()\[\]]", " ", text[:MAX_WORDS_CHARS])  # math delimiters around symbols
     lets: dict[str, tuple[str, str]] = {}
     where: list[tuple[str, str]] = []
+    defines: list[tuple[str, str]] = []
 
     def let(name: str | None, canonical: str, words: str) -> None:
         if name is None or name in _PARAMETER_NAMES or name == canonical or name in lets:
@@ -269,7 +287,12 @@ def read_words(text: str) -> PageWords:
                 let(_page_name(symbol["name"]), role, part)
             continue
         if "=" in part:
-            continue  # another definition: not a role
+            formula = _FORMULA.match(part)
+            if formula is not None and _is_formula(formula["value"]):
+                name = _page_name(formula["name"])
+                if name not in _CANONICAL_NAMES and name not in lets:
+                    defines.append((f"{formula['name']} = {formula['value'].strip()}", part))
+            continue  # a definition of its own, or words with an equals sign: not a role
         symbol = _SYMBOL.match(part)
         if symbol is None:
             continue
@@ -286,4 +309,5 @@ def read_words(text: str) -> PageWords:
         tuple((f"{name}={canonical}", words) for name, (canonical, words) in lets.items()),
         tuple(where),
         loss,
+        tuple(defines),
     )
