@@ -417,3 +417,12 @@ def test_a_batch_loss_written_as_a_sum_over_the_examples_is_read_as_that_sum() -
     assert _check(r"L = -2 \sum_{n=1}^N \sum_{c} Y_{nc} \log A_{nc}").verdict == "fails"  # type: ignore[attr-defined]
     # a gradient keeps the mean: which loss a bare dL/dZ = A - Y is about is not written
     assert _check(r"\frac{\partial L}{\partial Z_{ij}} = A_{ij} - Y_{ij}").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_chains_conclusion_that_reads_only_with_another_reading_gets_that_reading() -> None:
+    # softmax(x) as the last line: x is the logits, for every step of the chain (shown as a choice)
+    chain = "d/dx_i logsumexp(x) = exp(x_i) / sum(exp(x)) = softmax(x)"
+    result = _check(chain)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("x read as the logits (x=z)" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check(chain.replace("exp(x_i) / sum", "exp(2 x_i) / sum")).verdict == "fails"  # type: ignore[attr-defined]

@@ -289,3 +289,10 @@ def test_a_formula_in_the_words_defines_its_symbol_for_the_claim() -> None:
     # a formula for a symbol the claim does not have, or one that does not read, adds nothing
     other = check(r"\frac{\partial L}{\partial z_i} = a_i - y_i", notation="g_i = e^{a_i}, u = q^2 + v")
     assert not any("--define" in note for note in other.notes)
+
+
+def test_a_sigmoid_function_name_in_the_words_chooses_the_sigmoid_loss() -> None:
+    assert read_words("docstring of sigmoid_cross_entropy_with_logits; x = logits").loss == (
+        "sigmoid-bce",
+        "sigmoid_cross_entropy_with_logits",
+    )

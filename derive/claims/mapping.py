@@ -2251,12 +2251,17 @@ def map_claim(
     if lhs_restriction is not None:
         lhs_restriction = _finish(lhs_restriction, mapper, "the condition")
     mapped: list[MappedSide] = []
-    for original, node in zip(sides, side_nodes, strict=True):
+    for number, (original, node) in enumerate(zip(sides, side_nodes, strict=True)):
         latex = format_node(original)
         mapper.restriction = None
         try:
             rhs = mapper.build(node)
             expr = _finish(_align(lhs, rhs, mapper), mapper, f"${latex}$")
+        except NotationHintError as hinted:
+            if number == len(sides) - 1:
+                raise  # the conclusion reads only with another reading (softmax(x): x the logits): try it
+            mapped.append(MappedSide(latex, None, str(hinted)))
+            continue
         except NotationError as error:
             mapped.append(MappedSide(latex, None, str(error)))
             continue
