@@ -426,3 +426,15 @@ def test_a_chains_conclusion_that_reads_only_with_another_reading_gets_that_read
     assert result.verdict == "holds"  # type: ignore[attr-defined]
     assert any("x read as the logits (x=z)" in c for c in result.choices)  # type: ignore[attr-defined]
     assert _check(chain.replace("exp(x_i) / sum", "exp(2 x_i) / sum")).verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_subscript_yi_is_the_entry_at_the_label_of_example_i() -> None:
+    # cs231n writes f_yi, s_{yi} for f_{y_i}; a comma or a space keeps two indices (W_{y,i})
+    result = _check("Loss = -f_yi + log(sum_j(e^(f_j)))", let=("f=z",))
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("read as the label's entry" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check("Loss = -f_yi + sum_j(e^(f_j))", let=("f=z",)).verdict == "fails"  # type: ignore[attr-defined]
+    from derive.claims.latex import format_node
+    from derive.claims.read import read_claim
+
+    assert format_node(read_claim(r"W_{y,i} = 1")[0].claims[0].sides[0]) == "W_{y,i}"

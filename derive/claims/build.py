@@ -1259,6 +1259,10 @@ class Builder(Transformer_NonRecursive):
         """Subscript -> indices: ``W_{ij}``, ``W_{i,j}`` and ``W_{i j}`` give two, ``W_{out}`` one, and
         ``y_{k=i}`` gives ``k`` (the condition ``k = i`` restricts the claim)."""
         items = script.items
+        if len(items) == 2 and script.token is not None:
+            label = self.label_entry(items, self.braced_source(script.token))
+            if label is not None:
+                return (label,)
         if len(items) > 1:
             return tuple(self.index_item(item, script) for item in items)
         item = items[0]
@@ -1275,6 +1279,30 @@ class Builder(Transformer_NonRecursive):
         if isinstance(node, Mul) and all(_simple_index(f) for f in node.factors):
             return tuple(self.as_index(f) for f in node.factors)  # W_{i j}
         return (self.index_item(node, script),)
+
+    def braced_source(self, token: Tok) -> str:
+        """The text of a braced subscript from its opening brace to the matching one ('' when the reader
+        made the brace up around an unbraced run such as ``_yi``)."""
+        if self.source(token) != "{":
+            return ""
+        depth = 0
+        for position in range(token.start_pos, len(self.text)):
+            depth += {"{": 1, "}": -1}.get(self.text[position], 0)
+            if depth == 0:
+                return self.text[token.start_pos : position + 1]
+        return self.text[token.start_pos :]
+
+    def label_entry(self, items: list[Any], source: str) -> Node | None:
+        """``f_yi``, ``s_{yi}`` (cs231n): the entry at the label of example i, ``f_{y_i}`` (never with a comma
+        or a space between the letters, ``W_{y,i}``)."""
+        if len(items) != 2 or re.search(r"[,\s~]|\\[,;: !]", source):
+            return None
+        first, row = (self.as_node(item) if not isinstance(item, Symbol) else item for item in items)
+        if not (isinstance(first, Symbol) and first.name == "y" and _plain_index(first) and _label_row(row)):
+            return None
+        assert isinstance(row, Symbol)
+        self.choose(None, f"_{{y{row.name}}} read as the label's entry _{{y_{row.name}}}")
+        return Symbol("y", (Symbol(row.name),))
 
     def index_item(self, item: Any, script: _Script) -> Node:
         if item is _SLICE:
@@ -1499,6 +1527,11 @@ def _plain_run(symbol: Symbol) -> bool:
         and symbol.layer is None
         and not symbol.primes
     )
+
+
+def _label_row(node: Node) -> bool:
+    """The example index of a label subscript (``i`` in ``f_yi``)."""
+    return isinstance(node, Symbol) and node.name in ("i", "n", "m") and _plain_index(node)
 
 
 def _simple_index(node: Node) -> bool:

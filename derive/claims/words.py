@@ -108,7 +108,9 @@ _OTHER_LOSS: Final = re.compile(
 
 #: The model is a sigmoid with binary targets.
 _BINARY: Final = re.compile(
-    r"\bsigmoid(?:_\w+)?\b|\bBCE\b|\bbinary\s+cross[- ]?entropy\b|\blogistic\s+regression\b|\blogitbinary", re.I
+    r"\bsigmoid(?:_\w+)?\b|\bBCE\b|\bbinary\s+cross[- ]?entropy\b|\blogistic\s+regression\b|"
+    r"\blogitbinary",
+    re.I,
 )
 _SOFTMAX: Final = re.compile(r"\bsoftmax\b", re.I)
 #: A softmax at a temperature T (or tau): "softmax at temperature T", "T temperature", "T is the temperature".
