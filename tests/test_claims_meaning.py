@@ -438,3 +438,18 @@ def test_a_subscript_yi_is_the_entry_at_the_label_of_example_i() -> None:
     from derive.claims.read import read_claim
 
     assert format_node(read_claim(r"W_{y,i} = 1")[0].claims[0].sides[0]) == "W_{y,i}"
+
+
+def test_the_softmax_named_without_its_argument_as_what_is_differentiated_is_its_value() -> None:
+    claim = (
+        r"\frac{\partial \sigma}{\partial \mathbf{z}} = "
+        r"\text{diag}(\sigma(\mathbf{z})) - \sigma(\mathbf{z}) \sigma(\mathbf{z})^\top"
+    )
+    result = _check(claim)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    reasons = [str(entry["reason"]) for entry in result.mapping]  # type: ignore[attr-defined]
+    assert any("the function the left side differentiates" in reason for reason in reasons)
+    assert _check(claim.replace("- \\sigma", "+ \\sigma")).verdict == "fails"  # type: ignore[attr-defined]
+    # a bare sigma elsewhere stays refused
+    with pytest.raises(NotationError, match="without an argument"):
+        _check(r"\frac{\partial L}{\partial z_i} = \sigma - y_i")

@@ -1294,12 +1294,29 @@ class Mapper:
                 roles.add(resolution.role)
         return roles
 
+    def _differentiated_output(self, symbol: Symbol) -> bool:
+        """``\\partial\\sigma/\\partial\\mathbf{z}`` (and a bare sigma beside it on the right): the softmax
+        (or the sigmoid, with --loss sigmoid-bce) named without its argument is its value at the logits."""
+        lhs = self.nodes[0] if self.nodes else None
+        if symbol.primes or not isinstance(lhs, Derivative) or not isinstance(lhs.of, Symbol):
+            return False
+        of = lhs.of
+        if of.name != symbol.name or of.indices or of.primes or of.decoration != symbol.decoration:
+            return False
+        sigmoid = self.loss == "sigmoid-bce"
+        return (symbol.name == "softmax" and not sigmoid) or symbol.name == "sigma" or (
+            symbol.name == "sigmoid" and sigmoid
+        )
+
     def _resolve(self, symbol: Symbol, called: bool) -> _Resolution:
         name, decoration = symbol.name, _plain(symbol.decoration)
         label = _symbol_label(symbol)
         if called and name in SOFTMAX_FUNCTIONS | OTHER_FUNCTIONS:
             return _Resolution("output" if name in SOFTMAX_FUNCTIONS else None, None, False, "function")
         if name in SOFTMAX_FUNCTIONS and not symbol.indices:
+            if self._differentiated_output(symbol):
+                said = f"{label}, the function the left side differentiates: its value {label}(z)"
+                return _Resolution("output", "a", True, said)
             raise NotationError(
                 f"${label}$ without an argument (or primed, as a derivative) is not understood; "
                 "write the softmax Jacobian as $\\frac{\\partial a_i}{\\partial z_j}$"
