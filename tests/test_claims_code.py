@@ -969,6 +969,16 @@ def test_a_number_that_indexes_one_examples_classes_is_the_true_class() -> None:
     assert result.verdict == "holds"
     assert any(choice.startswith("k=c") for choice in result.choices)
     assert check_claim(CheckOptions(source.replace("p[k] -= 1", "p[k] -= 2"))).verdict == "fails"
+    # a vector that indexes each example's classes is the labels, whatever its name
+    batch = (
+        "def softmax_grad(scores, idxCorrect):\n    N = scores.shape[0]\n    e = np.exp(scores)\n"
+        "    probs = e / e.sum(axis=1, keepdims=True)\n    probs[np.arange(N), idxCorrect] -= 1\n"
+        "    return probs / N\n"
+    )
+    result = check_claim(CheckOptions(batch))
+    assert result.verdict == "holds"
+    assert any(choice.startswith("idxCorrect=y: the labels") for choice in result.choices)
+    assert check_claim(CheckOptions(batch.replace("] -= 1", "] -= 2"))).verdict == "fails"
 
 
 Z_LOSS_CODE = "lse = torch.logsumexp(z, dim=-1)\nzloss = lse ** 2\n"

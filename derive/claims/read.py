@@ -269,7 +269,11 @@ class _Code:
         labels = self.true_class()
         if labels:
             said_lets = (*said_lets, *labels)
-            choices = (*choices, *(f"{label}: the one class the code indexes with it" for label in labels))
+            what = {"c": "the class", "y": "the labels"}
+            choices = (
+                *choices,
+                *(f"{label}: {what[label[-1]]} the code indexes classes with" for label in labels),
+            )
         seeds = self.upstream_seeds()
         if seeds:
             said_lets = (*said_lets, *seeds)
@@ -299,13 +303,18 @@ class _Code:
 
     def true_class(self) -> tuple[str, ...]:
         """``idx=c`` for a number the code indexes one example's classes with (``s[idx]``, ``g[label] -= 1``):
-        the true class, as the loss of one example has it (a reading's choice, shown)."""
+        the true class, as the loss of one example has it; ``idxCorrect=y`` for a vector that indexes each
+        example's classes (``probs[range(N), idxCorrect]``): the labels (a reading's choice, shown)."""
         reading = self.reading
-        return tuple(
-            f"{name}=c"
-            for name in sorted(reading.class_labels)
-            if reading.inputs.get(name) == 0 and name != "c" and name not in dict(self.named)
-        )
+        found = []
+        for name in sorted(reading.class_labels):
+            if name in dict(self.named) or name == "c":
+                continue
+            if reading.inputs.get(name) == 0:
+                found.append(f"{name}=c")
+            elif reading.inputs.get(name) == 1 and self.role_of(name) != "target":
+                found.append(f"{name}=y")  # probs[range(N), idxCorrect]: each example's label
+        return tuple(found)
 
     def upstream_seeds(self) -> tuple[str, ...]:
         """``grad_output=1`` for a number the result is scaled by whose name says it is the gradient flowing
