@@ -995,3 +995,16 @@ def test_code_that_computes_only_a_loss_is_a_definition_usable_with_define() -> 
     assert not result.readings  # zloss is the defined name, never five letters
     wrong = check_claim(CheckOptions(claim.replace(" a_j", ""), define=(Z_LOSS_CODE,)))
     assert wrong.verdict == "fails"
+
+
+def test_delta_of_the_output_layer_is_the_gradient_by_its_logits() -> None:
+    # Nielsen's network.py: CrossEntropyCost.delta(z, a, y) returns (a - y)
+    source = "def delta(z, a, y):\n    return (a - y)\n"
+    result = check_claim(CheckOptions(source, notation="a sigmoid output activations, y targets"))
+    assert result.verdict == "holds"
+    assert any("output layer's error" in note for note in result.notes)
+    assert check_claim(CheckOptions(source.replace("(a - y)", "(y - a)"))).verdict == "fails"
+    # another cost's delta calls a function the text does not define: no reading
+    quadratic = "def delta(z, a, y):\n    return sigmoid_prime(z) * (a - y)\n"
+    with pytest.raises(DeriveError, match="say what delta is the derivative of"):
+        check_claim(CheckOptions(quadratic, syntax="python"))

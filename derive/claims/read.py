@@ -175,6 +175,10 @@ def _read_code_claim(
         # only a function's returned value: a value named like a gradient may be an intermediate one
         if logits is not None and value_name is None and reading.result_reason.startswith("function"):
             candidates = [(logits, f"{logits} is the one input read as the logits")]
+        elif value_name is None and code.output_error():
+            wrt = logits or "z"
+            said = f"{name} names the output layer's error, the gradient by its logits (weighted input) {wrt}"
+            candidates = [(wrt, said)]
     if not candidates:
         jacobian = code.jacobian(tuple(notes))
         if jacobian is not None:
@@ -316,6 +320,20 @@ class _Code:
                 found.append(f"{name}=y")  # probs[range(N), idxCorrect]: each example's label
         return tuple(found)
 
+    def output_error(self) -> bool:
+        """``delta(z, a, y)`` returning ``a - y`` (Nielsen's network.py, Ng's notes): the output layer's
+        error delta is the gradient by its logits. Only one example's (a vector: for a batch, the mean or
+        the per-example loss is not written) and only when the value calls no function the text does not
+        define (``sigmoid_prime(z) * (a - y)`` of another cost)."""
+        from derive.claims.mapping import walk
+
+        reading, value = self.reading, self.reading.values[self.name]
+        if not _OUTPUT_ERROR.match(self.name) or len(value.axes) != 1:
+            return False
+        used = {n.name for n in walk(value.node) if isinstance(n, Symbol)}
+        undefined = {n for n in used if f"{n} is not defined in the text (an input)" in reading.notes}
+        return not undefined and not self.sized_by_a_guess()
+
     def upstream_seeds(self) -> tuple[str, ...]:
         """``grad_output=1`` for a number the result is scaled by whose name says it is the gradient flowing
         in from above (``grad_output * (y - t) / N`` in a loss layer's backward): the loss is the last layer,
@@ -439,6 +457,8 @@ class _Code:
 #: Result names that say "the gradient by this layer's inputs": dinputs, grad_input, input_grad, dx.
 _LAYER_INPUTS = re.compile(r"^(?:d_?(?:inputs?|x)|grad_?inputs?|inputs?_?grad)$", re.I)
 
+#: The output layer's error: delta, delta_L, output_delta, \u03b4 (the gradient by the layer's logits).
+_OUTPUT_ERROR = re.compile(r"^(?:delta(?:_?[Ll]|_out(?:put)?)?|output_?delta|\u03b4(?:_?L)?)$")
 #: A layer's backward method: what it returns is the gradient by the layer's inputs.
 _BACKWARD = re.compile(r"^(?:backward\w*|bprop|back_?prop\w*|backPropagation)$")
 #: The gradient that flows into a layer's backward from above: dH/dH = 1 for the loss, the last layer.
