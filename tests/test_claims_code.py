@@ -906,16 +906,30 @@ def test_a_comment_at_the_results_definition_says_what_it_is_the_gradient_by() -
     assert wrong.verdict == "fails"
 
 
-def test_words_about_another_value_say_nothing_about_the_result() -> None:
-    # the comment is about an intermediate value, not the returned one: no reading from it
-    source = (
-        "def gradient(s, t):\n"
-        "    # derivative of the cross entropy with respect to s\n"
-        "    d = -t / s\n"
-        "    return s - t\n"
-    )
-    with pytest.raises(DeriveError, match="say what gradient is the derivative of"):
-        check_claim(CheckOptions(source, syntax="python"))
+@pytest.mark.parametrize(
+    ("source", "notation", "name"),
+    [
+        # the comment is about an intermediate value, not the returned one: no reading from it
+        (
+            "def gradient(s, t):\n    # derivative of the cross entropy with respect to s\n"
+            "    d = -t / s\n    return s - t\n",
+            None,
+            "gradient",
+        ),
+        # x.size(0) with x assumed a vector: the classes or a batch? A verdict would rest on that guess
+        (
+            "def backward(self, grad_output):\n    n = self.x.size(0)\n"
+            "    grad_input = -grad_output * self.target / self.x / n\n    return grad_input, None\n",
+            "x probabilities, target one-hot",
+            "backward",
+        ),
+    ],
+)
+def test_no_reading_is_inferred_from_words_about_another_value_or_from_a_guessed_size(
+    source: str, notation: str | None, name: str
+) -> None:
+    with pytest.raises(DeriveError, match=f"say what {name} is the derivative of"):
+        check_claim(CheckOptions(source, syntax="python", notation=notation))
 
 
 def test_with_respect_to_the_softmax_is_read_as_either_side_of_it() -> None:
@@ -948,18 +962,6 @@ def test_a_loss_layers_backward_takes_its_upstream_gradient_as_one_and_reads_bot
         CheckOptions(source, notation="self.y softmax output, self.t one-hot targets", means="dH/dZ")
     )
     assert by_logits.verdict == "holds_if"
-
-
-def test_a_size_of_an_input_whose_axes_are_a_guess_gives_no_inferred_reading() -> None:
-    # x.size(0) with x assumed a vector: the classes or a batch? A verdict would rest on that guess
-    source = (
-        "def backward(self, grad_output):\n"
-        "    n = self.x.size(0)\n"
-        "    grad_input = -grad_output * self.target / self.x / n\n"
-        "    return grad_input, None\n"
-    )
-    with pytest.raises(DeriveError, match="say what backward is the derivative of"):
-        check_claim(CheckOptions(source, notation="x probabilities, target one-hot"))
 
 
 def test_a_number_that_indexes_one_examples_classes_is_the_true_class() -> None:
