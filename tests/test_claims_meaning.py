@@ -97,7 +97,9 @@ def test_implied_sums_sum_an_index_the_left_side_does_not_have() -> None:
     assert isinstance(summed, Sum) and summed.index == "i"
     claim = r"\frac{\partial H}{\partial z_k} = -y_k + \hat{y}_k y_i"
     assert _check(claim, implied_sums=True).verdict == "holds"  # type: ignore[attr-defined]
-    assert _check(claim).verdict == "fails"  # type: ignore[attr-defined]
+    # without the convention, i is read as written (for every i: fails) and as the true class (holds)
+    assert _check(claim).verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert _check(claim, let=("i=c",)).verdict == "holds"  # type: ignore[attr-defined]
 
 
 def _softmax_with_shift(index: str) -> Div:
@@ -453,3 +455,13 @@ def test_the_softmax_named_without_its_argument_as_what_is_differentiated_is_its
     # a bare sigma elsewhere stays refused
     with pytest.raises(NotationError, match="without an argument"):
         _check(r"\frac{\partial L}{\partial z_i} = \sigma - y_i")
+
+
+def test_an_index_only_the_right_side_has_is_read_as_written_and_as_the_true_class() -> None:
+    claim = r"\frac{\partial L}{\partial z_i} = a_i - \delta_{ik}"
+    result = _check(claim)
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    verdicts = sorted(str(reading["verdict"]) for reading in result.readings)  # type: ignore[attr-defined]
+    assert verdicts == ["fails", "holds"]
+    assert _check(claim, let=("k=c",)).verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(claim.replace(r"a_i - ", r"a_i - 2")).verdict == "fails"  # type: ignore[attr-defined]
