@@ -88,6 +88,8 @@ class CodeReading:
     result_function: str | None = None
     #: Inputs whose number of axes the code does not fix (assumed: 1 for an array).
     assumed_axes: frozenset[str] = frozenset()
+    #: Inputs that are the values of functions the text calls without defining them (``sigmoid_prime(z)``).
+    opaque_calls: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -523,6 +525,7 @@ def _finish(
         result_reason=result_reason,
         result_function=result_function,
         assumed_axes=frozenset(assumed),
+        opaque_calls=frozenset(engine.opaque_calls),
         loss=loss,
         loss_reason=loss_reason,
         notes=tuple(notes),

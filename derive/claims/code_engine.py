@@ -343,6 +343,8 @@ class Engine:
         self.libraries: set[str] = set()
         self._active_loops: list[str] = []
         self.free_names: set[str] = set()
+        #: Functions the text calls without defining them, whose values are read as opaque inputs.
+        self.opaque_calls: set[str] = set()
         self._block_dim: int | None = None
 
     def block_dim(self) -> int:

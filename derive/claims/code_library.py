@@ -593,6 +593,7 @@ def unknown_function(engine: Engine, name: str, node: ast.Call, args: list[Value
         info = CallInfo(engine, node, engine_frame(engine), list(args), {}, NAMED_HELPERS[key])
         return FUNCTIONS[NAMED_HELPERS[key]](info)
     engine.note(f"{name}(...) is not defined in the text: its value is read as an input named {name}")
+    engine.opaque_calls.add(name)
     return engine.input(name, node)
 
 

@@ -565,7 +565,7 @@ def _is_variable_argument(arg: Node) -> bool:
     return isinstance(arg, Symbol) and is_known_name(arg)
 
 
-def _free_index_names(node: Node) -> set[str]:
+def free_index_names(node: Node) -> set[str]:
     """Index names used in ``node`` and not bound by one of its sums."""
     used: set[str] = set()
     bound: set[str] = set()
@@ -737,7 +737,7 @@ def _standing_in_for(body: Node, running: str, middle: Node) -> str | None:
     used = set(walk(middle))
     found = {
         name
-        for name in _free_index_names(middle)
+        for name in free_index_names(middle)
         if leaves and all(_rename_indices(leaf, {running: Symbol(name)}) in used for leaf in leaves)
     }
     return found.pop() if len(found) == 1 else None
@@ -1184,9 +1184,9 @@ class Mapper:
     def _capture_free(self, target: Node, pattern: set[str], variables: dict[str, Node]) -> Node:
         """A definition's right side at the page's indices: bound indices renamed apart first, and an index
         that is free in the definition but not on its left side read as the true class."""
-        avoid = {name for index in variables.values() for name in _free_index_names(index)} | set(variables)
+        avoid = {name for index in variables.values() for name in free_index_names(index)} | set(variables)
         target = _rename_bound(target, avoid, self._fresh)
-        loose = _free_index_names(target) - pattern
+        loose = free_index_names(target) - pattern
         env: dict[str, Node] = dict(variables)
         for name in sorted(loose):
             env[name] = Symbol(TRUE_CLASS_INDEX)
@@ -1464,7 +1464,6 @@ class Mapper:
     def _scan_kinds(self) -> None:
         self.kinds: dict[str, Kind] = {}
         self._conflicts: set[str] = set()
-        self._derivative_claim = bool(self.nodes) and isinstance(self.nodes[0], (Derivative, Differential))
         self._input_names: set[tuple[str, str]] = set()  # page names read as the input x, and a hint
         self._explicit_sizes: dict[Kind, int] = {}
         self._sum_uppers: list[tuple[str, Node]] = []
@@ -1505,7 +1504,8 @@ class Mapper:
             if previous != "example":
                 self._conflicts.add(symbol.example.name)
         axes = base_axes(resolution.base, self.convention)
-        if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z") and self._derivative_claim:
+        derivative_claim = bool(self.nodes) and isinstance(self.nodes[0], (Derivative, Differential))
+        if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z") and derivative_claim:
             # a_{iq} in a derivative's claim: a class vector of the model with two indices is the batch
             # (rows the examples), as built. Not x_{ij} (code's x is often the logits), nor a claim about a
             # value (sigma_i = log sum_j y_ij ...: a per-example quantity of the page's own, or a summed
@@ -1979,8 +1979,8 @@ class Mapper:
         if node.index is None:
             # \sum y_k \log p_k, \sum_{1}^{N} x_i: the sum runs over its body's one index that the left
             # side does not have (a definition's one expression has no left side here)
-            left = _free_index_names(self.nodes[0]) if len(self.nodes) > 1 else set()
-            loose = sorted(_free_index_names(node.body) - left)
+            left = free_index_names(self.nodes[0]) if len(self.nodes) > 1 else set()
+            loose = sorted(free_index_names(node.body) - left)
             if len(loose) == 1:
                 self.note(f"a sum written without its index is read as a sum over {loose[0]}")
                 return self._build_sum(replace(node, index=loose[0]))
@@ -2216,7 +2216,7 @@ def map_claim(
             where = (*where, f"{index} {'=' if value == 1 else '!='} c")
             said.append(f"the words ({shown}) say {index} {'is' if value == 1 else 'is not'} the true class")
     if implied_sums:
-        keep = _free_index_names(lhs_node)
+        keep = free_index_names(lhs_node)
         sides = [imply_sums(side, keep) for side in sides]
     prepared, notes, entries = _recognize_definitions(
         page_definitions,
@@ -2427,8 +2427,8 @@ _CONDITION_SPLIT: Final = (
 def _at_claim_index(condition: Condition, lhs: Node, sides: Sequence[Node]) -> Condition:
     """``--where 'j != c'`` for a claim whose one free index has another name (code names its own indices):
     the condition is about that index."""
-    used = _free_index_names(lhs).union(*(_free_index_names(side) for side in sides))
-    own = sorted(_free_index_names(lhs))
+    used = free_index_names(lhs).union(*(free_index_names(side) for side in sides))
+    own = sorted(free_index_names(lhs))
     named = [s for s in (condition.left, condition.right) if isinstance(s, Symbol) and not s.indices]
     names = {s.name for s in named if s.name != TRUE_CLASS_INDEX}
     if len(names) == 1 and not names & used and len(own) == 1:
@@ -2442,7 +2442,7 @@ def _true_class_condition(
     r"""An inline condition ``, \quad j = c`` whose class letter (c, t, \ell) appears nowhere else in the
     claim names the true class (nothing else could give it a value); returns the name so read, if any."""
     present = {n.name for root in (lhs, *sides) for n in walk(root) if isinstance(n, Symbol)}
-    present |= _free_index_names(lhs).union(*(_free_index_names(side) for side in sides))
+    present |= free_index_names(lhs).union(*(free_index_names(side) for side in sides))
     for side in (condition.left, condition.right):
         if (
             isinstance(side, Symbol)
@@ -2502,6 +2502,15 @@ def _restricted_sums(node: Node, name: str, index: str, value: int) -> Node:
     return map_children(node, lambda child: _restricted_sums(child, name, index, value))
 
 
+def right_only_indices(lhs: Node, sides: Sequence[Node]) -> set[str] | None:
+    """The indices free on the right side(s) that the left side does not write (``k`` in
+    ``dL/dz_i = a_i - \\delta_{ik}``); None when a sum written without its index may bind them."""
+    if any(isinstance(n, Sum) and n.index is None for side in sides for n in walk(side)):
+        return None
+    mentioned = free_index_names(lhs) | {n.name for n in walk(lhs) if isinstance(n, Symbol)}
+    return set().union(*(free_index_names(side) for side in sides)) - mentioned
+
+
 def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Node]) -> list[Let]:
     """An index free in a definition (not on its left side) is the page's true class; the claim's own use
     of that index name, where the left side does not have it, is read the same way, and so is a label
@@ -2510,15 +2519,15 @@ def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Nod
     loose: set[str] = {"y", "t", "ell", "c", *LABEL_INDEX_NAMES}  # the label as an index: a_y, z_t, a_c
     for definition in definitions:
         if definition.definition:
-            loose |= _free_index_names(definition.target) - set(definition.pattern)
-    own = _free_index_names(lhs)
-    used = set().union(*(_free_index_names(side) for side in sides)) if sides else set()
+            loose |= free_index_names(definition.target) - set(definition.pattern)
+    own = free_index_names(lhs)
+    used = set().union(*(free_index_names(side) for side in sides)) if sides else set()
     loss = isinstance(lhs, Symbol) and not lhs.indices and _role_of_name(lhs) == "loss"
-    unindexed_sum = any(isinstance(n, Sum) and n.index is None for side in sides for n in walk(side))
-    if loss and len(used) == 1 and not unindexed_sum:
+    right_only = right_only_indices(lhs, sides)
+    if loss and right_only is not None and len(right_only) == 1:
         # L = -\log a_k, Loss = -f_{y_i} + ...: a loss's one free index, which nothing else gives a value,
         # is the true class (never where an index-less sum may bind it, nor on a vector's entries)
-        loose |= used
+        loose |= right_only
     names = sorted((loose & used) - own)
     return [Let(f"{name}=c", name, None, False, (), Symbol(TRUE_CLASS_TARGET)) for name in names]
 

@@ -154,49 +154,44 @@ def _read_code_claim(
     if wrt is not None:
         assert of is not None
         return (code.claim(of, wrt, sign, tuple(notes)),)
-    of = reading.loss if reading.loss is not None else "H"
-    loss_said = f"; {reading.loss_reason}" if reading.loss is not None else "; the built-in loss H"
-    candidates: list[tuple[str, str]] = []
+    # What the result is the gradient by, when --means does not say: its name (dW), the code's own words
+    # at its definition, its one input read as the logits, the name delta, a Jacobian, a layer's inputs.
+    # Each candidate is (variable, why, the mappings that reading chooses).
+    candidates: list[tuple[str, str, tuple[str, ...]]] = []
     inferred = _inferred_wrt(name, reading.inputs)
-    said_wrt = code.said_wrt() if inferred is None and value_name is None else None
+    logits = code.input_of_role("logits", same_axes=True)
     if inferred is not None:
-        candidates = [(inferred, "inferred from its name")]
-    elif said_wrt:
-        readings = []
-        for wrt, said, lets in said_wrt:
-            note = f"{name} is read as dH/d{wrt} ({said}; the built-in loss H); say otherwise with --means"
-            choice = tuple(f"{let}: {said}" for let in lets) or (
-                (f"{name} read as dH/d{wrt}: {said}",) if len(said_wrt) > 1 else ()
-            )
-            readings.append(code.claim("H", wrt, sign, (*notes, note), choice, lets))
-        return tuple(readings)
+        candidates = [(inferred, "inferred from its name", ())]
+    elif said_wrt := code.said_wrt():
+        candidates = said_wrt
+    # only a function's returned value: a value named like a gradient may be an intermediate one
+    elif logits is not None and reading.result_reason.startswith("function"):
+        candidates = [(logits, f"{logits} is the one input read as the logits", ())]
+    elif code.output_error():
+        wrt = logits or "z"
+        said = f"{name} names the output layer's error, the gradient by its logits (weighted input) {wrt}"
+        candidates = [(wrt, said, ())]
     else:
-        logits = code.input_of_role("logits", same_axes=True)
-        # only a function's returned value: a value named like a gradient may be an intermediate one
-        if logits is not None and value_name is None and reading.result_reason.startswith("function"):
-            candidates = [(logits, f"{logits} is the one input read as the logits")]
-        elif value_name is None and code.output_error():
-            wrt = logits or "z"
-            said = f"{name} names the output layer's error, the gradient by its logits (weighted input) {wrt}"
-            candidates = [(wrt, said)]
-    if not candidates:
         jacobian = code.jacobian(tuple(notes))
         if jacobian is not None:
             return (jacobian,)
-        candidates = code.layer_inputs()
+        candidates = [(wrt, said, ()) for wrt, said in code.layer_inputs()]
     if not candidates:
         raise NotationError(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
-    if inferred is None:
-        # a variable inferred from the inputs, not the name: the built-in loss, never a code loss the
-        # reader may have read in part
+    if inferred is not None and reading.loss is not None:
+        of, loss_said = reading.loss, f"; {reading.loss_reason}"
+    else:
+        # a variable inferred from the inputs or words, not the name: the built-in loss, never a code loss
+        # the reader may have read in part
         of, loss_said = "H", "; the built-in loss H"
     found = []
-    for wrt, said in candidates:
+    for wrt, said, lets in candidates:
         note = f"{name} is read as d{of}/d{wrt} ({said}{loss_said}); say otherwise with --means"
-        choice = (f"{name} read as d{of}/d{wrt}: {said}",) if len(candidates) > 1 else ()
-        found.append(code.claim(of, wrt, sign, (*notes, *(() if choice else (note,))), choice))
+        chosen = (f"{name} read as d{of}/d{wrt}: {said}",) if len(candidates) > 1 else ()
+        choices = (*(f"{let}: {said}" for let in lets), *chosen)
+        found.append(code.claim(of, wrt, sign, (*notes, *(() if chosen else (note,))), choices, lets))
     return tuple(found)
 
 
@@ -300,10 +295,18 @@ class _Code:
         from derive.claims.ast import Size
         from derive.claims.mapping import walk
 
-        node = self.reading.values[self.name].node
-        used = {n.name for n in walk(node) if isinstance(n, Symbol)}
-        sized = any(isinstance(n, Size) for n in walk(node))
-        return sized and bool(used & self.reading.assumed_axes)
+        sized = any(isinstance(n, Size) for n in walk(self.reading.values[self.name].node))
+        return sized and bool(self.used_names() & self.reading.assumed_axes)
+
+    def used_names(self, numbers_only: bool = False) -> set[str]:
+        """The names the claimed value uses (with ``numbers_only``, those written without indices)."""
+        from derive.claims.mapping import walk
+
+        return {
+            n.name
+            for n in walk(self.reading.values[self.name].node)
+            if isinstance(n, Symbol) and not (numbers_only and n.indices)
+        }
 
     def true_class(self) -> tuple[str, ...]:
         """``idx=c`` for a number the code indexes one example's classes with (``s[idx]``, ``g[label] -= 1``):
@@ -323,25 +326,18 @@ class _Code:
     def output_error(self) -> bool:
         """``delta(z, a, y)`` returning ``a - y`` (Nielsen's network.py, Ng's notes): the output layer's
         error delta is the gradient by its logits. Only one example's (a vector: for a batch, the mean or
-        the per-example loss is not written) and only when the value calls no function the text does not
-        define (``sigmoid_prime(z) * (a - y)`` of another cost)."""
-        from derive.claims.mapping import walk
-
-        reading, value = self.reading, self.reading.values[self.name]
+        the per-example loss is not written) and only when the value uses no function the text calls
+        without defining it (``sigmoid_prime(z) * (a - y)`` of another cost)."""
+        value = self.reading.values[self.name]
         if not _OUTPUT_ERROR.match(self.name) or len(value.axes) != 1:
             return False
-        used = {n.name for n in walk(value.node) if isinstance(n, Symbol)}
-        undefined = {n for n in used if f"{n} is not defined in the text (an input)" in reading.notes}
-        return not undefined and not self.sized_by_a_guess()
+        return not self.used_names() & self.reading.opaque_calls and not self.sized_by_a_guess()
 
     def upstream_seeds(self) -> tuple[str, ...]:
         """``grad_output=1`` for a number the result is scaled by whose name says it is the gradient flowing
         in from above (``grad_output * (y - t) / N`` in a loss layer's backward): the loss is the last layer,
         so that gradient is dH/dH = 1 (a reading's choice, shown)."""
-        from derive.claims.mapping import walk
-
-        node = self.reading.values[self.name].node
-        used = {n.name for n in walk(node) if isinstance(n, Symbol) and not n.indices}
+        used = self.used_names(numbers_only=True)
         return tuple(
             f"{name}=1"
             for name, axes in self.reading.inputs.items()
@@ -486,7 +482,6 @@ _DECORATION = re.compile(r"^\s*(?:@\w|template\s*<)")
 _DOCSTRING = re.compile(r"^\s*[rRuU]?(?P<quote>\"\"\"|''')")
 #: "The softmax" with no word for its output: either side of it.
 _BARE_SOFTMAX = re.compile(r"^(?:the\s+)?softmax(?:\s+(?:function|layer|step|activation))?$", re.I)
-_ROLE_OF_LETTER: dict[str, Role] = {"z": "logits", "a": "output", "W": "weights", "b": "bias"}
 
 
 def _split_name(name: str) -> list[str]:
@@ -496,11 +491,15 @@ def _split_name(name: str) -> list[str]:
 
 
 def _role_of_words(words: str) -> Role | None:
+    """The role the words name (the table of ``--notation``'s role phrases), if it is one a gradient can be
+    by: the logits, the output, the weights or the bias."""
+    from derive.claims.mapping import CANONICAL
     from derive.claims.words import ROLE_PHRASES
 
     for letter, pattern in ROLE_PHRASES:
-        if letter in _ROLE_OF_LETTER and pattern.search(words):
-            return _ROLE_OF_LETTER[letter]
+        role = CANONICAL.get(letter)
+        if role in ("logits", "output", "weights", "bias") and pattern.search(words):
+            return role
     return None
 
 

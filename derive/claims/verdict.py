@@ -1132,8 +1132,7 @@ def _loose_index_variants(reading: ClaimReading, options: CheckOptions) -> list[
     """``dL/dz_i = a_i - \\delta_{ik}``: one index that only the right side has, which nothing gives a value,
     is read "for every k" as written, and also as the true class (what such a page means): both readings
     are judged, and when they disagree the verdict says so (``--let 'k=c'`` picks the second)."""
-    from derive.claims.ast import Sum
-    from derive.claims.mapping import TRUE_CLASS_NAMES, _free_index_names, walk
+    from derive.claims.mapping import TRUE_CLASS_NAMES, free_index_names, right_only_indices
 
     if options.implied_sums or options.means or options.wrt or len(reading.claims) != 1:
         return []
@@ -1141,14 +1140,13 @@ def _loose_index_variants(reading: ClaimReading, options: CheckOptions) -> list[
     if len(claim.sides) < 2 or reading.means is not None:
         return []
     lhs, *sides = claim.sides
-    if any(isinstance(n, Sum) and n.index is None for side in sides for n in walk(side)):
+    loose = right_only_indices(lhs, sides)
+    if loose is None:
         return []  # \sum y_k ...: the sum written without its index binds k
-    mentioned = _free_index_names(lhs) | {n.name for n in walk(lhs) if isinstance(n, Symbol)}
-    loose = set().union(*(_free_index_names(side) for side in sides)) - mentioned
     conditions = {n.name for c in claim.conditions for n in (c.left, c.right) if isinstance(n, Symbol)}
     named = {let.split("=")[0].strip() for let in options.let}
     loose -= TRUE_CLASS_NAMES | {"d", "N", "e", *s.SUMMATION_NAMES} | conditions | named
-    if len(loose) != 1 or not _free_index_names(lhs):
+    if len(loose) != 1 or not free_index_names(lhs):
         return []
     index = loose.pop()
     return [((f"{index}=c",), f"{index} read as the true class (only the right side has it)")]

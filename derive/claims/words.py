@@ -173,7 +173,6 @@ _FORMULA: Final = re.compile(
 )
 #: Words a formula may hold: its functions.
 _FORMULA_WORDS: Final = frozenset({"exp", "log", "ln", "sum", "softmax", "sigmoid", "max", "frac", "sqrt"})
-_CANONICAL_NAMES: Final = frozenset({"z", "a", "y", "x", "W", "b", "H", "Z", "A", "Y", "X", "k", "N", "d"})
 
 
 def _is_formula(value: str) -> bool:
@@ -247,6 +246,8 @@ def _role(words: str, name: str) -> str | None:
 
 def read_words(text: str) -> PageWords:
     """The options a page's words about its notation give (see the module docstring)."""
+    from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, SIZE_NAMES
+
     text = re.sub(r"\$+|\\[()\[\]]", " ", text[:MAX_WORDS_CHARS])  # math delimiters around symbols
     lets: dict[str, tuple[str, str]] = {}
     where: list[tuple[str, str]] = []
@@ -292,7 +293,8 @@ def read_words(text: str) -> PageWords:
             formula = _FORMULA.match(part)
             if formula is not None and _is_formula(formula["value"]):
                 name = _page_name(formula["name"])
-                if name not in _CANONICAL_NAMES and name not in lets:
+                own = name not in CANONICAL and name not in CANONICAL_BATCH and name not in SIZE_NAMES
+                if own and name not in lets:  # the model's own letters and sizes are not redefined
                     defines.append((f"{formula['name']} = {formula['value'].strip()}", part))
             continue  # a definition of its own, or words with an equals sign: not a role
         symbol = _SYMBOL.match(part)
