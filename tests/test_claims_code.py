@@ -1010,3 +1010,16 @@ def test_delta_of_the_output_layer_is_the_gradient_by_its_logits() -> None:
     quadratic = "def delta(z, a, y):\n    return sigmoid_prime(z) * (a - y)\n"
     with pytest.raises(DeriveError, match="say what delta is the derivative of"):
         check_claim(CheckOptions(quadratic, syntax="python"))
+
+
+def test_define_with_code_that_does_not_read_is_one_line_and_exit_2() -> None:
+    import subprocess
+    import sys
+
+    for code in ("def f(:\n  pass\n", "x = np.arange(3)\ny = x + 1\n"):
+        run = subprocess.run(
+            [sys.executable, "-m", "derive", "check", "dL/dz_j = a_j", "--define", code],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 2 and run.stdout == "", run.stderr
+        assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
