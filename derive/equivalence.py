@@ -514,6 +514,34 @@ def numeric_check(
     return samples, first, failing, holding
 
 
+def varies(expr: sympy.Expr, model: Model, assumptions: Sequence[Assumption] = (), points: int = 2) -> bool:
+    """True when ``expr`` takes different values at two seeded sample points of ``model`` (so it is not a
+    constant); False when it takes the same value, or has no value there. A fast question to ask before
+    ``simplify``, which can take minutes on a long expression that is plainly not constant."""
+    rng = random.Random(0)
+    size = _default_sizes(model)[0]
+    concrete = _concrete_model(
+        model.classes if isinstance(model.classes, int) else size.classes,
+        model.features if isinstance(model.features, int) else size.features,
+        model.examples if isinstance(model.examples, int) else size.examples,
+        model.convention, model.batch, model.loss_kind, model.bias, model.batch_sum,
+    )
+    env: dict[sympy.Symbol, int] = {s.k: concrete.classes, s.d: concrete.features, s.N: concrete.examples}
+    env.update(dict.fromkeys(_free_indices(expr), 1))
+    level = model.bottom_level(expr)
+    values = []
+    for _ in range(points):
+        point = sample_point(concrete, level, rng, assumptions, 1)
+        for parameter in sorted(parameters_of(expr) | set(model.parameters), key=str):
+            point[(parameter.name, ())] = _random_value(rng, *s.parameter_range(parameter))
+        with mpmath.workdps(DIGITS):
+            try:
+                values.append(Evaluator(concrete, point).evaluate(expr, level, None, env).value)
+            except (NumericEvaluationError, ZeroDivisionError, OverflowError):
+                return False
+    return any(not abs(value - values[0]) <= RELATIVE_GAP * max(abs(value), 1) for value in values[1:])
+
+
 def _cached_value(
     cache: ValueCache | None,
     key: tuple[object, ...],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,33 @@ def test_claims_about_the_loss_variants_are_checked_with_their_parameters(
     assert result.verdict == verdict
     if verdict == "fails":
         assert result.counterexample is not None
+
+
+#: Checks the claims twice in one fresh process: the first check forks a cold worker, the warm-up runs
+#: before the second worker, so the second round of checks runs in warm workers.
+_COLD_THEN_WARM = """
+import json, sys
+from derive.claims import check
+import derive.claims.run as run
+claims = json.loads(sys.argv[1])
+cold = [check(claim).as_dict() for claim in claims[:1]]
+rounds = [[check(claim).as_dict() for claim in claims] for _ in range(2)]
+assert run._warm
+print(json.dumps({"cold": cold, "rounds": rounds}))
+"""
+
+
+def test_a_warmed_process_gives_the_same_results_as_a_cold_worker() -> None:
+    claims = [
+        r"\frac{\partial L}{\partial z_i} = a_i - y_i",
+        r"\frac{\partial L}{\partial z_j} = a_j (1 - a_j)",
+        "dL/dW = x (a - y)^T",
+        "dscores = probs.copy()\ndscores[range(N), y] -= 1\ndscores /= N",
+    ]
+    done = subprocess.run([sys.executable, "-c", _COLD_THEN_WARM, json.dumps(claims)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    results = json.loads(done.stdout)
+    first_cold, first_warm = results["cold"][0], results["rounds"][1][0]
+    assert first_cold == first_warm
+    assert results["rounds"][0] == results["rounds"][1]
+    assert {result["verdict"] for result in results["rounds"][1]} >= {"holds_if", "fails"}

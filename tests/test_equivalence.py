@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sympy import Derivative, KroneckerDelta, Sum, exp, log
 
 from derive import symbols as s
-from derive.equivalence import Assumption, canonical, decide, is_zero, split_sums
+from derive.equivalence import Assumption, canonical, decide, is_zero, split_sums, varies
 from derive.loss import Model
 
 
@@ -26,6 +26,15 @@ def test_a_false_identity_is_refuted_with_both_values() -> None:
     example = outcome.counterexample
     assert example is not None and example.lhs != pytest.approx(example.rhs)
     assert set(example.values) == {"z", "y"}
+
+
+def test_varies_tells_a_constant_from_an_expression_that_changes() -> None:
+    i, j = s.class_index("i"), s.class_index("j")
+    assert varies(s.a[i] - s.y[i], Model())
+    assert varies(Sum(s.z[j] * s.a[j], (j, 1, s.k)), Model())
+    assert not varies(Sum(s.a[j], (j, 1, s.k)), Model())  # the softmax sums to 1 at every point
+    assert not varies(s.a[i] / s.a[i] + sympy.Rational(1, 2), Model())
+    assert not varies(log(s.z[i] - s.z[i]), Model())  # no value at all: not shown to vary
 
 
 def test_an_assumption_is_named_in_the_outcome() -> None:

@@ -43,7 +43,7 @@ from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import MappedClaim, MappedSide, as_expr, is_known_name, map_claim, map_definition
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
-from derive.equivalence import Assumption, Counterexample, Outcome, Sizes, decide, numeric_check
+from derive.equivalence import Assumption, Counterexample, Outcome, Sizes, decide, numeric_check, varies
 from derive.errors import (
     EXIT_AMBIGUOUS,
     EXIT_CONDITIONAL,
@@ -1314,7 +1314,7 @@ def _evaluate(mapped: MappedClaim, options: CheckOptions, decider: Decider, symb
         )
     if conclusion is not None and conclusion["verdict"] != chain.verdict:
         explanation += f"; the last line on its own: {conclusion_text(conclusion)}"
-    explanation += _constant_note(final_side)
+    explanation += _constant_note(final_side, mapped.model)
     return CheckResult(
         claim=options.claim,
         lhs_latex=mapped.lhs_latex,
@@ -1491,7 +1491,7 @@ def vacuous(restriction: sympy.Expr, model: Model) -> bool:
     return True
 
 
-def _constant_note(side: MappedSide) -> str:
+def _constant_note(side: MappedSide, model: Model) -> str:
     """Say so when the claimed right side is a constant although it is written with variables."""
     expr = side.expr
     if expr is None or expr.is_number or expr.has(sympy.Derivative):
@@ -1501,6 +1501,8 @@ def _constant_note(side: MappedSide) -> str:
     try:
         from derive.loss import expand_concrete_sums
 
+        if varies(expr, model):  # most right sides: no simplification needed to know they are not constant
+            return ""
         value = sympy.simplify(expand_concrete_sums(expr))
     except Exception:
         return ""
