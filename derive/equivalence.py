@@ -21,7 +21,6 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from fractions import Fraction
 from typing import Literal
 
 import mpmath
@@ -326,8 +325,34 @@ def _index_upper(index: sympy.Idx, sizes: Sizes) -> int:
     return int(value) if value.is_Integer else sizes.classes
 
 
+#: Largest denominator of a sampled value.
+SAMPLE_DENOMINATOR = 997
+
+
 def _random_value(rng: random.Random, low: float, high: float) -> sympy.Rational:
-    return sympy.Rational(Fraction(rng.uniform(low, high)).limit_denominator(997))
+    return sympy.Rational(*nearest_fraction(rng.uniform(low, high), SAMPLE_DENOMINATOR))
+
+
+def nearest_fraction(value: float, max_denominator: int) -> tuple[int, int]:
+    """``Fraction(value).limit_denominator(max_denominator)`` as (numerator, denominator), the same
+    continued-fraction steps on plain integers: several times faster, and the samples are drawn by the
+    ten thousand."""
+    numerator, denominator = value.as_integer_ratio()
+    if denominator <= max_denominator:
+        return numerator, denominator
+    p0, q0, p1, q1 = 0, 1, 1, 0
+    n, d = numerator, denominator
+    while True:
+        a = n // d
+        q2 = q0 + a * q1
+        if q2 > max_denominator:
+            break
+        p0, q0, p1, q1 = p1, q1, p0 + a * p1, q2
+        n, d = d, n - a * d
+    k = (max_denominator - q0) // q1
+    if 2 * d * (q0 + k * q1) <= denominator:
+        return p1, q1
+    return p0 + k * p1, q0 + k * q1
 
 
 def _independent_bases(model: Model, level: int) -> tuple[str, ...]:
@@ -631,14 +656,25 @@ def decide(
     try_simplify: bool = True,
     sizes: Sequence[Sizes] | None = None,
     cache: ValueCache | None = None,
+    sampled: Outcome | None = None,
 ) -> Outcome:
-    """Decide whether ``lhs == rhs`` under ``assumptions``: proved, refuted (with a point) or undecided."""
+    """Decide whether ``lhs == rhs`` under ``assumptions``: proved, refuted (with a point) or undecided.
+
+    ``sampled`` is the outcome of the numeric half alone (the same samples: same seed, cases and sizes)
+    when the caller already has it; its samples are then not drawn again.
+    """
     model = model or Model()
     assumptions = tuple(assumptions)
     lhs, rhs = sympy.sympify(lhs, strict=True), sympy.sympify(rhs, strict=True)  # numbers only, never text
-    samples, counterexample, failing, holding = numeric_check(
-        lhs, rhs, model, assumptions, seed=seed, max_cases=max_cases, sizes=sizes, cache=cache
-    )
+    if sampled is not None:
+        if sampled.verdict == "refuted":
+            return sampled
+        samples, counterexample = sampled.samples, None
+        failing, holding = list(sampled.failing_cases), list(sampled.holding_cases)
+    else:
+        samples, counterexample, failing, holding = numeric_check(
+            lhs, rhs, model, assumptions, seed=seed, max_cases=max_cases, sizes=sizes, cache=cache
+        )
     if counterexample is not None:
         return Outcome("refuted", assumptions, None, counterexample, samples, tuple(failing), tuple(holding))
     residual = symbolic_residual(lhs, rhs, model, assumptions)

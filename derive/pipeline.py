@@ -136,10 +136,16 @@ def build(
     jobs = [
         Limited(derivation.all_derivations, (Model(),), timeout, "the derivations"),
         Limited(_extensions_and_mistakes, (), timeout, "the extended derivations"),
-        # every seed post but the last in a worker of its own; this process checks the last
-        *(Limited(_seed_report, (seed,), timeout, f"the seed post {seed.file}") for seed in seeds[:-1]),
     ]
     try:
+        if seeds:  # warmed once here, the seed posts' processes and their claim workers all start warm
+            from derive.claims.run import warm_up
+
+            warm_up()
+        # every seed post but the last in a worker of its own; this process checks the last
+        jobs.extend(
+            Limited(_seed_report, (seed,), timeout, f"the seed post {seed.file}") for seed in seeds[:-1]
+        )
         progress("checking the seed posts")
         reports = _seed_report(seeds[-1]) if seeds else {}
         progress("checking the derivations")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 import sympy
 from hypothesis import given, settings
@@ -9,7 +11,15 @@ from hypothesis import strategies as st
 from sympy import Derivative, KroneckerDelta, Sum, exp, log
 
 from derive import symbols as s
-from derive.equivalence import Assumption, canonical, decide, is_zero, split_sums, varies
+from derive.equivalence import (
+    Assumption,
+    canonical,
+    decide,
+    is_zero,
+    nearest_fraction,
+    split_sums,
+    varies,
+)
 from derive.loss import Model
 
 
@@ -35,6 +45,13 @@ def test_varies_tells_a_constant_from_an_expression_that_changes() -> None:
     assert not varies(Sum(s.a[j], (j, 1, s.k)), Model())  # the softmax sums to 1 at every point
     assert not varies(s.a[i] / s.a[i] + sympy.Rational(1, 2), Model())
     assert not varies(log(s.z[i] - s.z[i]), Model())  # no value at all: not shown to vary
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e6, max_value=1e6))
+@settings(max_examples=2000, deadline=None)
+def test_nearest_fraction_is_fractions_limit_denominator(value: float) -> None:
+    expected = Fraction(value).limit_denominator(997)
+    assert nearest_fraction(value, 997) == (expected.numerator, expected.denominator)
 
 
 def test_an_assumption_is_named_in_the_outcome() -> None:

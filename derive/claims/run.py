@@ -38,6 +38,7 @@ from derive.claims.verdict import (
     evaluate_readings,
     map_readings,
     numeric_decider,
+    sample_sizes,
     symbolic_decider,
 )
 from derive.equivalence import Outcome
@@ -74,19 +75,21 @@ class CheckCrashedError(DeriveError):
 
 
 def _caching_deciders() -> tuple[Decider, Decider]:
-    """A numeric decider that remembers refutations, and a symbolic one that reuses them (same seed, same
-    cases: :func:`decide` would find the same counterexample again)."""
-    refuted: dict[tuple[Any, ...], Outcome] = {}
+    """A numeric decider that remembers its outcomes, and a symbolic one that reuses them (same seed, same
+    cases, same sizes: :func:`decide` would draw the same samples and find the same counterexample again),
+    so the second pass only adds the symbolic proof."""
+    sampled: dict[tuple[Any, ...], Outcome] = {}
+
+    def key(lhs: Any, rhs: Any, model: Any, assumptions: Any) -> tuple[Any, ...]:
+        return (lhs, rhs, model, tuple(assumptions), sample_sizes())
 
     def numeric(lhs: Any, rhs: Any, model: Any, assumptions: Any) -> Outcome:
         outcome = numeric_decider(lhs, rhs, model, assumptions)
-        if outcome.verdict == "refuted":
-            refuted[(lhs, rhs, model, tuple(assumptions))] = outcome
+        sampled[key(lhs, rhs, model, assumptions)] = outcome
         return outcome
 
     def symbolic(lhs: Any, rhs: Any, model: Any, assumptions: Any) -> Outcome:
-        known = refuted.get((lhs, rhs, model, tuple(assumptions)))
-        return known if known is not None else symbolic_decider(lhs, rhs, model, assumptions)
+        return symbolic_decider(lhs, rhs, model, assumptions, sampled.get(key(lhs, rhs, model, assumptions)))
 
     numeric.numeric_only = True  # type: ignore[attr-defined]
     return numeric, symbolic
@@ -142,10 +145,11 @@ def _worker(options: CheckOptions, connection: Connection) -> None:
 # --------------------------------------------------------------------------------------------------------
 
 #: Claims of our own, one of each common shape (LaTeX by the logits, the weights and the bias; plain text;
-#: code), checked in this process, never input. A worker is a fork of this process: it starts with
-#: whatever this process has loaded and built (SymPy's lazy imports, the grammars, the models' written-out
-#: definitions and SymPy's cache), and everything it builds is lost when it ends. Without the warm-up every
-#: worker builds all of that again (0.3-0.6 s of a typical 0.15-0.5 s check).
+#: code), read in this process (never input, and never checked here: every check runs in a worker). A
+#: worker is a fork of this process: it starts with whatever this process has loaded and built (SymPy's
+#: lazy imports, the grammars, the models' written-out definitions, SymPy's cache), and everything it
+#: builds is lost when it ends. Without the warm-up every worker builds all of that again (about half of
+#: a typical 0.2-0.5 s check).
 WARM_UP_CLAIMS = (
     r"\frac{\partial L}{\partial z_i} = a_i - y_i",
     r"\frac{\partial L}{\partial W} = x (a - y)^T",
@@ -161,27 +165,39 @@ _warm = False
 def _before_fork() -> None:
     """Warm this process (once) before it starts its second worker.
 
-    A process that checks one claim (``derive check``) never pays for the warm-up (about 1.4 s of work);
+    A process that checks one claim (``derive check``) never pays for the warm-up (about 0.4 s);
     one that checks several (a batch, a post, the corpus, the Python API called again) pays it once, and
-    every later worker starts warm. The warm-up runs on this process's core while the first worker runs.
-    Verdicts do not depend on it: every check still seeds its own samples, and a cold worker gives the
-    same result (tests/test_claims_check.py).
+    every later worker starts warm. Verdicts do not depend on it: a cold worker gives the same result
+    (tests/test_claims_check.py).
     """
-    global _workers_started, _warm
+    global _workers_started
     with _warm_up_lock:
         _workers_started += 1
-        if _warm or _workers_started < 2:
+        if _workers_started < 2:
+            return
+    warm_up()
+
+
+def warm_up() -> None:
+    """Read and map :data:`WARM_UP_CLAIMS` in this process, once, so every worker forked later starts warm.
+
+    Only reading and mapping run here (parsing, building the claims' and the models' expressions, and
+    loading what ``simplify`` imports on first use); the checks themselves always run in a time-limited
+    worker. ``derive build`` calls it before forking the seed posts' processes.
+    """
+    global _warm
+    with _warm_up_lock:
+        if _warm:
             return
         _warm = True
-        for claim in WARM_UP_CLAIMS:
-            try:
-                options = CheckOptions(claim)
-                mapped = map_readings(options)
-                numeric, symbolic = _caching_deciders()
-                evaluate_readings(mapped, options, numeric, symbolic=False)
-                evaluate_readings(mapped, options, symbolic, symbolic=True)
-            except Exception:  # only speed is lost: the workers build what they need themselves
-                continue
+        try:
+            import sympy
+
+            sympy.simplify(sympy.Symbol("x") + 1)  # SymPy imports its units package on a first simplify
+            for claim in WARM_UP_CLAIMS:
+                map_readings(CheckOptions(claim))
+        except Exception:  # only speed is lost: the workers build what they need themselves
+            return
 
 
 def _one_line(text: str) -> str:

@@ -105,10 +105,19 @@ _SAMPLE_SIZES: contextvars.ContextVar[tuple[Sizes, ...] | None] = contextvars.Co
 
 
 def symbolic_decider(
-    lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: Sequence[Assumption]
+    lhs: sympy.Expr, rhs: sympy.Expr, model: Model, assumptions: Sequence[Assumption],
+    sampled: Outcome | None = None,
 ) -> Outcome:
-    """The full check: numeric samples, then a symbolic proof."""
-    return decide(lhs, rhs, model, assumptions, max_cases=MAX_CASES, sizes=_SAMPLE_SIZES.get())
+    """The full check: numeric samples (unless ``sampled`` has them, from :func:`numeric_decider`), then a
+    symbolic proof."""
+    return decide(
+        lhs, rhs, model, assumptions, max_cases=MAX_CASES, sizes=_SAMPLE_SIZES.get(), sampled=sampled
+    )
+
+
+def sample_sizes() -> tuple[Sizes, ...] | None:
+    """The sizes the numeric samples of the claim being judged use (None: the defaults)."""
+    return _SAMPLE_SIZES.get()
 
 
 def numeric_decider(
