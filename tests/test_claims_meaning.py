@@ -465,3 +465,30 @@ def test_an_index_only_the_right_side_has_is_read_as_written_and_as_the_true_cla
     assert verdicts == ["fails", "holds"]
     assert _check(claim, let=("k=c",)).verdict == "holds"  # type: ignore[attr-defined]
     assert _check(claim.replace(r"a_i - ", r"a_i - 2")).verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_log_softmax_is_the_log_of_the_softmax_and_its_label_entry_is_the_true_class() -> None:
+    # the label indexing an entry of a call (softmax(z)[y]) is the true class, as in a_y; it used to be
+    # judged for every y, a wrong fails
+    losses = ("L = -log_softmax(z)[y]", "L = -log(softmax(z)[y])", r"L = -\operatorname{log\_softmax}(z)_c")
+    for loss in losses:
+        result = _check(loss)
+        assert result.verdict == "holds", (loss, result.explanation)  # type: ignore[attr-defined]
+        assert any("read as the true class" in note for note in result.notes)  # type: ignore[attr-defined]
+    assert _check("L = log_softmax(z)[y]").verdict == "fails"  # type: ignore[attr-defined]
+    identity = _check("−log_softmax(z)[y] = −z_y + logsumexp(z)")  # the same y on both sides: every y
+    assert identity.verdict == "holds" and not identity.assumptions  # type: ignore[attr-defined]
+    assert _check("−log_softmax(z)[y] = z_y - logsumexp(z)").verdict == "fails"  # type: ignore[attr-defined]
+    gradient = _check("dL/dz = exp(log_softmax(z)) - y")
+    assert gradient.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any(entry["canonical"] == "log-softmax" for entry in gradient.mapping)  # type: ignore[attr-defined]
+
+
+def test_a_primed_sigmoid_output_is_its_derivative_by_its_input() -> None:
+    result = _check("a_i' = a_i(1-a_i)", loss="sigmoid-bce")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("derivative of the sigmoid output by its input" in n for n in result.notes)  # type: ignore[attr-defined]
+    assert _check("a_i' = a_i(1+a_i)", loss="sigmoid-bce").verdict == "fails"  # type: ignore[attr-defined]
+    # the softmax's a' has no one meaning (which input?): still refused
+    with pytest.raises(NotationError, match="primed symbol"):
+        _check("a_i' = a_i(1-a_i)")

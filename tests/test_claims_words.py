@@ -16,7 +16,7 @@ import pytest
 from derive.claims import check
 from derive.claims.verdict import CheckOptions
 from derive.claims.words import read_words
-from derive.errors import UsageError
+from derive.errors import ExpressionNotClaimError, UsageError
 
 
 @pytest.mark.parametrize(
@@ -296,3 +296,36 @@ def test_a_sigmoid_function_name_in_the_words_chooses_the_sigmoid_loss() -> None
         "sigmoid-bce",
         "sigmoid_cross_entropy_with_logits",
     )
+
+
+@pytest.mark.parametrize(
+    ("words", "means"),
+    [
+        ("gradient of the loss with respect to the logits", "dH/dz"),
+        ("gradients w.r.t. unnormalized input z_k, q student softmax", "dH/dz"),
+        ("the derivative of the cost with respect to the weights $W^{(2)}$", "dH/dW"),
+        ("derivative wrt b", "dH/db"),
+        # nothing: no w.r.t. phrase, the article "a", another loss, a role and a letter that disagree
+        ("yhat softmax output, labels one-hot", None),
+        ("gradient with respect to a single example", None),
+        ("softmax focal loss; gradient w.r.t. logits", None),
+        ("gradient w.r.t. the logits W", None),
+    ],
+)
+def test_words_that_say_what_a_gradient_is_by(words: str, means: str | None) -> None:
+    said = read_words(words).means
+    assert (said[0] if said else None) == means
+
+
+def test_an_expression_with_no_left_side_is_read_as_the_gradient_the_words_name() -> None:
+    words = "gradient w.r.t. the logits z; yhat softmax output, labels one-hot"
+    result = check("yhat - labels", notation=words)
+    assert result.verdict == "holds_if"
+    assert any("--means 'dH/dz' (the page's words" in note for note in result.notes)
+    assert check("yhat + labels", notation=words).verdict == "fails"
+    # without such words it stays a refusal that says what to give
+    with pytest.raises(ExpressionNotClaimError, match="--means"):
+        check("yhat - labels", notation="yhat softmax output, labels one-hot")
+    # another loss named in the words: not the model's gradient, so still refused
+    with pytest.raises(ExpressionNotClaimError):
+        check("yhat - labels", notation="focal loss; " + words)

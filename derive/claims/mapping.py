@@ -77,6 +77,9 @@ Kind = Literal["class", "feature", "example"]
 #: Names of the log-sum-exp function, log sum_j e^{v_j}.
 LOGSUMEXP_FUNCTIONS: Final = frozenset({"logsumexp", "LogSumExp", "LSE", "lse"})
 
+#: Names of the log of the softmax, entry by entry (PyTorch's ``F.log_softmax``, JAX's ``log_softmax``).
+LOG_SOFTMAX_FUNCTIONS: Final = frozenset({"log_softmax", "logsoftmax", "LogSoftmax", "logSoftmax"})
+
 #: Names of the binary cross-entropy (of sigmoid outputs): read as the loss only with --loss sigmoid-bce.
 BCE_NAMES: Final = frozenset({"BCE", "bce", "binary_cross_entropy", "log_loss", "logloss"})
 
@@ -576,6 +579,10 @@ def free_index_names(node: Node) -> set[str]:
                     used.add(index.name)
         elif isinstance(current, KroneckerDelta):
             for index in (current.i, current.j):
+                if isinstance(index, Symbol) and not index.indices:
+                    used.add(index.name)
+        elif isinstance(current, Index):  # an entry of an expression: softmax(z)[y], (a - y)_j
+            for index in current.indices:
                 if isinstance(index, Symbol) and not index.indices:
                     used.add(index.name)
         elif isinstance(current, Sum) and current.index is not None:
@@ -1604,6 +1611,10 @@ class Mapper:
         return Tensor(sympy.Rational(node.value.numerator, node.value.denominator))
 
     def _build_symbol(self, node: Symbol) -> Tensor:
+        if node.primes == 1 and self.loss == "sigmoid-bce" and not node.transposed:
+            derivative = self._sigmoid_prime(node)
+            if derivative is not None:
+                return derivative
         if node.primes:
             raise NotationError(
                 f"${format_node(node)}$: a primed symbol is not understood; write the derivative "
@@ -1702,6 +1713,11 @@ class Mapper:
                 raise NotationError(f"${format_node(node)}$: an entry of a non-vector is not understood")
             entry = self.index_value(function.indices[0], "class")
             return Tensor(vector.expr.xreplace({vector.axes[0]: entry}), (), ())
+        if function.name in LOG_SOFTMAX_FUNCTIONS and len(function.indices) <= 1 and not function.primes:
+            # log_softmax(z) = log softmax(z), entry by entry: read as the log of the softmax call
+            softmax = self._build_call(Call(replace(function, name="softmax"), node.args))
+            self.record(format_node(node), "log-softmax", False, "log_softmax(v) = log softmax(v)")
+            return _elementwise(softmax, sympy.log)
         if function.name in LOGSUMEXP_FUNCTIONS and not function.indices and not function.primes:
             # logsumexp(z) = log sum_j e^{z_j}: a standard function, read as written out
             if len(node.args) != 1:
@@ -1746,6 +1762,25 @@ class Mapper:
                     "as their values"
                 )
         return self._build_symbol(function)
+
+    def _sigmoid_prime(self, node: Symbol) -> Tensor | None:
+        """``s'`` for the sigmoid's output s: its derivative by its own input, ds/dz entry by entry (a
+        sigmoid is a function of one number; the softmax's s' has no such one meaning and stays refused)."""
+        plain = replace(node, primes=0)
+        try:
+            if self.resolve(plain).base not in ("a", "A"):
+                return None
+        except NotationError:
+            return None
+        output = self.build(plain)
+        if not isinstance(output.expr, sympy.Indexed):
+            return None
+        logits = _BASES["z" if str(output.expr.base) == "a" else "Z"][output.expr.indices]
+        self.note(
+            f"${format_node(node)}$ is read as the derivative of the sigmoid output by its input, "
+            f"$\\frac{{d {format_node(plain)}}}{{d {format_node(Symbol('z', plain.indices))}}}$"
+        )
+        return replace(output, expr=sympy.Derivative(output.expr, logits))
 
     def _is_argument_variable(self, arg: Node) -> bool:
         return isinstance(arg, Symbol)

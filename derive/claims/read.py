@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from derive.claims.ast import Claim, Condition, Derivative, Neg, Node, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
+from derive.claims.words import WRT_PHRASE
 from derive.errors import DefinitionNotClaimError, DeriveError, NotationError
 
 if TYPE_CHECKING:
@@ -469,11 +470,7 @@ _BATCH_NAME = {"logits": "Z", "output": "A", "target": "Y", "input": "X"}
 #: A name that says what it is the gradient by: ``dLossWRTSoftmax``, ``grad_wrt_logits``.
 _WRT_NAME = re.compile(r"(?:WRT|[Ww]rt)_?(?P<object>[A-Za-z]\w*)$")
 #: Words that say it: "gradient of the loss with respect to the logits", "derivative w.r.t. theta".
-_WRT_PHRASE = re.compile(
-    r"\b(?:gradients?|derivatives?|grad|partials?)\b[^.;:]{0,80}?\b(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)"
-    r"\s+(?P<object>(?:the\s+|its\s+|our\s+|model'?s?\s+|network'?s?\s+)*[^.;:()]{1,60})",
-    re.I,
-)
+_WRT_PHRASE = WRT_PHRASE
 #: A line of a comment (the text after its marker), in the languages the code reader reads.
 _COMMENT = re.compile(r"^\s*(?:#|//+|%+|--|/?\*+)\s?(?P<text>.*?)(?:\*/)?\s*$")
 _HELP_COMMENT = re.compile(r"^\s*%+\s?(?P<text>.*?)\s*$")

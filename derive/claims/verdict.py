@@ -817,6 +817,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     _screen_numbers(options.claim, "the claim")
     for text in (options.wrt or "", options.means or "", *options.let, *options.define, *options.where):
         _screen_numbers(text, "an option")
+    given = options
     options, said = _with_page_words(options)
     named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
     readings = _named_ones(read_claim(options.claim, options.syntax, options.means, named), options, named)
@@ -836,7 +837,12 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     if unstated:
         raise unstated[0]  # what the text means is not written: no other reading answers that
     if not mapped:
-        raise _definition_instead(readings, options) or errors[0]
+        refusal = _definition_instead(readings, options) or errors[0]
+        if isinstance(refusal, ExpressionNotClaimError):
+            said_means = _means_from_words(given)
+            if said_means is not None:  # an expression with no left side, and the words say what it is
+                return said_means
+        raise refusal
     # A reading that leaves a side unread (x(...) as a call, pu as one unknown name) gives way to one that
     # reads every side.
     unread = [sum(side.expr is None for claim in m.claims for side in claim.sides) for m in mapped]
@@ -846,6 +852,25 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
         return [mapped[options.reading - 1]]
     return mapped
+
+
+def _means_from_words(options: CheckOptions) -> list[MappedReading] | None:
+    """The readings of an expression with no left side as the gradient the page's words name ("the
+    gradient w.r.t. the logits": ``--means 'dH/dz'``), with that choice shown; None when the words name
+    none (or the user gave --means or --wrt)."""
+    if options.means or options.wrt or not options.notation:
+        return None
+    from derive.claims.words import read_words
+
+    means = read_words(options.notation).means
+    if means is None:
+        return None
+    note = f"--means '{means[0]}' (the page's words: \"{means[1]}\")"
+    try:
+        mapped = map_readings(replace(options, means=means[0]))
+    except DeriveError:
+        return None
+    return [replace(m, reading=replace(m.reading, notes=(*m.reading.notes, note))) for m in mapped]
 
 
 def _occurs(name: str, text: str) -> bool:

@@ -36,6 +36,9 @@ class PageWords:
     where: tuple[tuple[str, str], ...] = ()  # (where option, the words)
     loss: tuple[str, str] | None = None  # (loss kind, the words)
     defines: tuple[tuple[str, str], ...] = ()  # (define option, the words)
+    #: (means option, the words): what a text with no left side is the gradient by ("gradient w.r.t. the
+    #: logits"); used only for such a text.
+    means: tuple[str, str] | None = None
 
     def said(self) -> tuple[str, ...]:
         """One line per option found: ``--let X=z (the page's words: "X logits")``."""
@@ -46,6 +49,22 @@ class PageWords:
             lines.append(f'--loss {self.loss[0]} (the page\'s words: "{self.loss[1]}")')
         return tuple(lines)
 
+
+#: Words that say what a gradient is by: "gradient of the loss with respect to the logits", "derivative
+#: w.r.t. theta" (also read in code's comments, :mod:`derive.claims.read`).
+WRT_PHRASE: Final = re.compile(
+    r"\b(?:gradients?|derivatives?|grad|partials?)\b[^.;:]{0,80}?\b(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)"
+    r"\s+(?P<object>(?:the\s+|its\s+|our\s+|model'?s?\s+|network'?s?\s+)*[^.;:()]{1,60})",
+    re.I,
+)
+
+#: The letters a gradient named in words can be by (not the targets: data).
+_MEANS_LETTERS: Final = ("z", "a", "W", "b", "x")
+#: One of them written as a symbol in the words (``z``, ``z_k``, ``W^{(2)}``); not ``a``, which is also
+#: the article ("with respect to a single example").
+_MEANS_SYMBOL: Final = re.compile(
+    r"(?:\\mathbf\{|\\boldsymbol\{)?(?P<letter>[zWbx])\}?(?:_\{?[A-Za-z0-9]{1,2}\}?|\^\{?\(?[A-Za-z0-9]\)?\}?)*"
+)
 
 #: Role phrases, tried in this order on the words after a symbol (cut at the first connector word).
 ROLE_PHRASES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
@@ -314,4 +333,29 @@ def read_words(text: str) -> PageWords:
         tuple(where),
         loss,
         tuple(defines),
+        _means(text),
     )
+
+
+def _means(text: str) -> tuple[str, str] | None:
+    """``dH/dz`` for words that say "the gradient w.r.t. the logits" (or name z, W, b, a, x there); None when
+    the words also name another loss (a focal loss's gradient is not the model's) or a role it cannot be."""
+    phrase = WRT_PHRASE.search(text)
+    if phrase is None or _OTHER_LOSS.search(text):
+        return None
+    words = re.split(r"[,\n]", phrase["object"])[0].strip()
+    letter: str | None = None
+    for candidate, pattern in ROLE_PHRASES:
+        if candidate in _MEANS_LETTERS and pattern.search(words):
+            letter = candidate
+            break
+    for token in words.split():
+        symbol = _MEANS_SYMBOL.fullmatch(token.strip("`'\"$"))
+        if symbol is not None:
+            if letter not in (None, symbol["letter"]):
+                return None  # the words name one role and another letter: not a reading to choose
+            letter = symbol["letter"]
+    if letter is None:
+        return None
+    said = text[phrase.start() : phrase.start("object")] + words
+    return f"dH/d{letter}", " ".join(said.split())
