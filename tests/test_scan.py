@@ -364,6 +364,8 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_code_6(tmp_path: Path) ->
             str(tmp_path / "scan"),
             "--scheduler",
             "tcp://127.0.0.1:9",
+            "--connect-timeout",
+            "1",
         ],
         capture_output=True,
         text=True,

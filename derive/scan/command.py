@@ -10,6 +10,7 @@ from derive.claims.command import DEFAULT_TIMEOUT, add_model_arguments
 from derive.errors import EXIT_OK, UsageError
 from derive.limits import MAX_TIMEOUT, timeout_value
 from derive.scan.dump import DEFAULT_KEYWORDS, DEFAULT_TAGS, Selection
+from derive.scan.engine import CONNECT_TIMEOUT
 
 if TYPE_CHECKING:  # the checker (and SymPy) load only when a scan runs: derive --help stays fast
     from derive.scan.run import ScanRequest
@@ -74,6 +75,12 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
         help="use an existing Dask cluster, e.g. tcp://scheduler-host:8786, instead of a local one",
     )
     parser.add_argument(
+        "--connect-timeout",
+        default=None,
+        metavar="S",
+        help=f"seconds to wait for the --scheduler (default: {CONNECT_TIMEOUT:g})",
+    )
+    parser.add_argument(
         "--timeout",
         default=str(DEFAULT_TIMEOUT),
         metavar="S",
@@ -105,6 +112,11 @@ def scan_request(args: argparse.Namespace) -> ScanRequest:
         raise UsageError(f"--workers takes a whole number from 1 to 1024, not {args.workers}")
     if args.workers is not None and args.scheduler is not None:
         raise UsageError("--workers sizes the local cluster; an existing cluster (--scheduler) has its own")
+    connect_timeout: float = CONNECT_TIMEOUT
+    if args.connect_timeout is not None:
+        if args.scheduler is None:
+            raise UsageError("--connect-timeout is the wait for an existing cluster: give --scheduler too")
+        connect_timeout = timeout_value(args.connect_timeout)
     if args.limit is not None and args.limit < 1:
         raise UsageError(f"--limit takes a whole number of posts, at least 1, not {args.limit}")
     selection = Selection(
@@ -128,6 +140,7 @@ def scan_request(args: argparse.Namespace) -> ScanRequest:
         workers=args.workers,
         scheduler=args.scheduler,
         limit=args.limit,
+        connect_timeout=connect_timeout,
     )
 
 

@@ -38,7 +38,7 @@ PRE_SPAWN_ENVIRON: dict[str, object] = {
 }
 
 #: Seconds to wait for an existing scheduler, and for the local cluster to stop.
-CONNECT_TIMEOUT = 10
+CONNECT_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 20
 
 
@@ -70,15 +70,18 @@ def default_workers() -> int:
 
 
 @contextlib.contextmanager
-def open_engine(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
-    """A Dask client: on ``scheduler`` if given, else on a new local cluster of ``workers`` processes."""
+def open_engine(
+    workers: int | None = None, scheduler: str | None = None, connect_timeout: float = CONNECT_TIMEOUT
+) -> Iterator[Any]:
+    """A Dask client: on ``scheduler`` if given (waiting at most ``connect_timeout`` seconds for it), else
+    on a new local cluster of ``workers`` processes."""
     require_engine()
     import dask
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            client = Client(scheduler, timeout=connect_timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as error:
             raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {describe(error)}") from None
         try:

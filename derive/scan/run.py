@@ -21,7 +21,14 @@ from typing import Any, TextIO
 from derive import __version__
 from derive.post import PostOptions
 from derive.scan.dump import DumpPost, Selection, dump_file, dump_identity, select_posts
-from derive.scan.engine import EngineError, derive_version, describe, open_engine, worker_threads
+from derive.scan.engine import (
+    CONNECT_TIMEOUT,
+    EngineError,
+    derive_version,
+    describe,
+    open_engine,
+    worker_threads,
+)
 from derive.scan.folder import (
     SUMMARY_JSON,
     SUMMARY_MARKDOWN,
@@ -54,6 +61,7 @@ class ScanRequest:
     workers: int | None = None
     scheduler: str | None = None
     limit: int | None = None
+    connect_timeout: float = CONNECT_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ def _run(request: ScanRequest, folder: ScanFolder, first: DumpPost, todo: Any, p
 
     run = uuid.uuid4().hex[:12]  # task keys of this run: a new run never picks up an old run's results
     checked = 0
-    with open_engine(request.workers, request.scheduler) as client:
+    with open_engine(request.workers, request.scheduler, request.connect_timeout) as client:
         check_versions(client)
         flying: dict[Any, DumpPost] = {}
         completed = as_completed(loop=client.loop)
