@@ -2790,6 +2790,14 @@ def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
     if rhs.is_scalar and not lhs.is_scalar:
         own = set(_free_claim_indices(lhs.expr))
         loose = [i for i in _free_claim_indices(rhs.expr) if i not in own]
+        if not loose and rhs.expr.has(sympy.Sum):
+            # dL/db = \sum_n (p_n - y_n): summing the entries of vectors gives a number, so the page's sum
+            # most likely runs over something else (the examples); a number for every entry is not meant
+            raise NotationError(
+                f"the left side is a {_shape_word(lhs)} but the right side is a number (a sum over the "
+                "entries of a vector); if the sum runs over the examples, write their index too "
+                "(p_{n,j} - y_{n,j}), or say what the index is with --let"
+            )
         if not loose:
             return rhs.expr
         substitution = {}

@@ -38,10 +38,18 @@ import mpmath
 import sympy
 
 from derive import symbols as s
-from derive.claims.ast import Call, Symbol
+from derive.claims.ast import Call, Derivative, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
-from derive.claims.mapping import MappedClaim, MappedSide, as_expr, is_known_name, map_claim, map_definition
+from derive.claims.mapping import (
+    MappedClaim,
+    MappedSide,
+    MappingEntry,
+    as_expr,
+    is_known_name,
+    map_claim,
+    map_definition,
+)
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
 from derive.equivalence import Assumption, Counterexample, Outcome, Sizes, decide, numeric_check, varies
 from derive.errors import (
@@ -847,6 +855,11 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     # reads every side.
     unread = [sum(side.expr is None for claim in m.claims for side in claim.sides) for m in mapped]
     mapped = [m for m, count in zip(mapped, unread, strict=True) if count == min(unread)][:MAX_READINGS]
+    # A reading that reads two page names as one vector by a guess (P and Y both the targets, s and p both
+    # the output) gives way to readings that tell them apart.
+    clashing = [_clashes(m, options.claim) for m in mapped]
+    if any(clashing) and not all(clashing):
+        mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
     if options.reading is not None:
         if not 1 <= options.reading <= len(mapped):
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
@@ -871,6 +884,22 @@ def _means_from_words(options: CheckOptions) -> list[MappedReading] | None:
     except DeriveError:
         return None
     return [replace(m, reading=replace(m.reading, notes=(*m.reading.notes, note))) for m in mapped]
+
+
+def _clashes(mapped: MappedReading, text: str) -> bool:
+    """Whether the reading maps two names the text writes (not calls such as softmax(z)) to one of the
+    model's vectors, at least one of them by a guess."""
+    for claim in mapped.claims:
+        by_vector: dict[str, list[MappingEntry]] = {}
+        for entry in claim.mapping:
+            if entry.page == entry.canonical and not _occurs(entry.page, text):
+                continue  # the model's own letter, listed for a mapping, not written by the page
+            if entry.canonical.lower() in ("a", "y", "z") and "(" not in entry.page:
+                by_vector.setdefault(entry.canonical.lower(), []).append(entry)
+        for entries in by_vector.values():
+            if len({e.page for e in entries}) > 1 and any(e.guessed for e in entries):
+                return True
+    return False
 
 
 def _occurs(name: str, text: str) -> bool:
@@ -1008,7 +1037,8 @@ def _readings_of(
         reading = replace(reading, choices=(*reading.choices, said))
     found = [MappedReading(reading, claims)]
     chosen = {let.split("=")[0].strip() for let in lets}
-    for more, said in (*_notation_variants(claims, options), *_loose_index_variants(reading, options)):
+    variants = (*_notation_variants(claims, options, reading), *_loose_index_variants(reading, options))
+    for more, said in variants:
         if {let.split("=")[0].strip() for let in more} & chosen:
             continue  # the reading already chose what that name is
         try:
@@ -1143,23 +1173,62 @@ def _map_reading(
 
 
 def _notation_variants(
-    claims: Sequence[MappedClaim], options: CheckOptions
+    claims: Sequence[MappedClaim], options: CheckOptions, reading: ClaimReading
 ) -> list[tuple[tuple[str, ...], str]]:
-    """Other plausible meanings of the notation: ``y`` written with another symbol guessed as the targets
-    and no symbol read as the output is often the page's output (``y_i - t_i``)."""
-    if any(let.split("=")[0].strip().startswith("y") for let in options.let):
-        return []
+    r"""Other plausible meanings of the notation, when two page names were guessed as one vector:
+
+    * ``y`` written with another symbol guessed as the targets and no symbol read as the output is often
+      the page's output (``y_i - t_i``), or that other symbol is the output (``X^T (P - Y)``: P the
+      probabilities, Y the targets);
+    * a name guessed as the softmax output that the left side differentiates by, beside another name
+      guessed as the output, is the logits (``\partial L/\partial s_i = p_i - y_i``: s the scores)."""
     entries = [entry for claim in claims for entry in claim.mapping]
+    variants: list[tuple[tuple[str, ...], str]] = []
+    named = {let.split("=")[0].strip() for let in options.let}
     guessed_targets = [
-        e for e in entries if e.guessed and e.canonical in ("y", "Y") and e.page not in ("y", "Y")
+        e
+        for e in entries
+        if e.guessed and e.canonical in ("y", "Y") and e.page not in ("y", "Y")
+        and not _COMPARISON.search(e.page)
     ]
     outputs = [e for e in entries if e.canonical in ("a", "A")]
     writes_y = any(e.page in ("y", "Y") for e in entries) or any(
         "y" in str(claim.lhs) + " ".join(str(side.expr) for side in claim.sides) for claim in claims
     )
-    if guessed_targets and not outputs and writes_y:
-        return [(("y=a",), f"y read as the softmax output ({guessed_targets[0].page} is the targets)")]
-    return []
+    if guessed_targets and not outputs and writes_y and not any(name.startswith("y") for name in named):
+        page, canonical = guessed_targets[0].page, guessed_targets[0].canonical
+        variants.append((("y=a",), f"y read as the softmax output ({page} is the targets)"))
+        if _PLAIN_NAME.fullmatch(page) and page not in named:
+            output = "A" if canonical == "Y" else "a"
+            variants.append(((f"{page}={output}",), f"{page} read as the softmax output (y is the targets)"))
+    by = _differentiated_by(reading)
+    guessed_outputs = {e.page for e in outputs if e.guessed}
+    if by is not None and by in guessed_outputs and len({e.page for e in outputs}) > 1 and by not in named:
+        logits = "Z" if any(e.canonical == "A" and e.page == by for e in outputs) else "z"
+        said = f"{by} read as the logits (the left side differentiates by it)"
+        variants.append(((f"{by}={logits}",), said))
+    return variants
+
+
+#: A comparison with the true class read as the one-hot targets (\delta_{ky}, 1\{y = j\}, [y = j]): not a
+#: name for the targets, so no reason to read y as something else.
+_COMPARISON: Final = re.compile(r"\\delta|\\mathbb|\\mathbf\{1\}|1\\\{|[\[=]")
+
+#: A page name a --let can map as it is (a letter, or a word).
+_PLAIN_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _differentiated_by(reading: ClaimReading) -> str | None:
+    """The plain name the claim's left side differentiates by (``s`` in ``dL/ds_i``), if any."""
+    if len(reading.claims) != 1 or not reading.claims[0].sides:
+        return None
+    lhs = reading.claims[0].sides[0]
+    if not isinstance(lhs, Derivative):
+        return None
+    wrt = lhs.wrt.function if isinstance(lhs.wrt, Call) else lhs.wrt
+    if isinstance(wrt, Symbol) and wrt.decoration is None and _PLAIN_NAME.fullmatch(wrt.name):
+        return wrt.name
+    return None
 
 
 def _loose_index_variants(reading: ClaimReading, options: CheckOptions) -> list[tuple[tuple[str, ...], str]]:
