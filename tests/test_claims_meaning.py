@@ -148,8 +148,10 @@ def test_y_next_to_another_target_symbol_has_two_readings() -> None:
     claim = r"\frac{\partial C}{\partial z_i} = -\sum_{k=1}^K t_k (\delta_{ki} - y_i) = y_i - t_i"
     result = _check(claim)
     assert result.verdict == "ambiguous" and result.exit_code == 5  # type: ignore[attr-defined]
-    assert [r["verdict"] for r in result.readings] == ["fails", "holds_if"]  # type: ignore[attr-defined]
-    picked = _check(claim, reading=2)
+    # y the output and t the targets, or t the output and y the targets; "both are the targets", two
+    # names for one vector, gives way to them
+    assert [r["verdict"] for r in result.readings] == ["holds_if", "fails"]  # type: ignore[attr-defined]
+    picked = _check(claim, reading=1)
     assert picked.verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check(claim, let=("y=a",)).verdict == "holds_if"  # type: ignore[attr-defined]
 
@@ -492,3 +494,22 @@ def test_a_primed_sigmoid_output_is_its_derivative_by_its_input() -> None:
     # the softmax's a' has no one meaning (which input?): still refused
     with pytest.raises(NotationError, match="primed symbol"):
         _check("a_i' = a_i(1-a_i)")
+
+
+def test_two_names_guessed_as_one_vector_are_told_apart() -> None:
+    batch = _check("dL/dW = X^T (P - Y) / N")  # P and Y both guessed the targets: P is the output
+    assert batch.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("P read as the softmax output" in c for c in batch.choices)  # type: ignore[attr-defined]
+    scores = _check(r"\frac{\partial L}{\partial s_i} = p_i - y_i")  # s and p both the output: s the logits
+    assert scores.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("s read as the logits" in c for c in scores.choices)  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial s_i} = p_i + y_i").verdict == "fails"  # type: ignore[attr-defined]
+    # a comparison with the true class is not a second name for the targets: one reading
+    delta = _check(r"\frac{\partial L}{\partial z_k} = \frac{e^{z_k}}{\sum_j e^{z_j}} - \delta_{ky}")
+    assert delta.verdict == "holds"  # type: ignore[attr-defined]
+
+
+def test_a_vector_equal_to_a_sum_over_a_vectors_entries_is_refused() -> None:
+    with pytest.raises(NotationError, match="a sum over the entries of a vector"):
+        _check(r"\frac{\partial L}{\partial b} = \frac{1}{N}\sum_n (p_n - y_n)")
+    assert _check(r"\frac{\partial L}{\partial b} = 0").verdict == "fails"  # type: ignore[attr-defined]
