@@ -337,11 +337,12 @@ def test_a_loss_letter_with_two_indices_is_no_loss_and_a_parametrized_function_i
         _check(r"h_w(x) = \frac{e^{z_j}}{\sum_k e^{z_k}}")
 
 
-def test_y_beside_a_guessed_target_name_is_ambiguous_even_when_the_two_cancel() -> None:
-    # dL/dlogits = y - target: y - y would be 0; y as the output is the other reading
+def test_y_beside_a_guessed_target_name_is_the_output_not_a_second_name_for_the_targets() -> None:
+    # dL/dlogits = y - target: y - y would be 0, two names for one vector; y as the output is the reading
     result = _check("dL/dlogits = y - target")
-    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
-    assert [r["verdict"] for r in result.readings] == ["fails", "holds_if"]  # type: ignore[attr-defined]
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("y read as the softmax output" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check("dL/dlogits = target - y").verdict == "fails"  # type: ignore[attr-defined]
 
 
 def test_a_derivative_by_the_targets_is_refused() -> None:

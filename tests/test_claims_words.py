@@ -221,12 +221,15 @@ def test_a_posts_own_words_on_its_notation_are_used_and_shown() -> None:
     judged = next(j for j in result.judged if j.item.kind == "claim")
     assert judged.result is not None and judged.result.verdict == "holds_if"
     assert any("--let s=z (the page's words" in note for note in judged.result.notes)
-    # without the sentence, s reads as the softmax output, as the notation guesses
+    # without the sentence, s and p are both guessed the output; s, which the left side differentiates
+    # by, is then read as the logits: the tool's own choice, shown as such
     bare = check_post(
         "The gradient is\n\n$$\\frac{\\partial L}{\\partial s_k} = p_k - y_k$$\n", PostOptions()
     )
     claim = next(j for j in bare.judged if j.item.kind == "claim")
-    assert claim.result is not None and claim.result.verdict == "fails"
+    assert claim.result is not None and claim.result.verdict == "holds_if"
+    assert not any("the page's words" in note for note in claim.result.notes)
+    assert any("s read as the logits" in choice for choice in claim.result.choices)
 
 
 def test_post_takes_the_users_notation_and_refuses_a_reading_number(tmp_path) -> None:  # type: ignore[no-untyped-def]

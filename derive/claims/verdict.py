@@ -1198,7 +1198,8 @@ def _notation_variants(
     if guessed_targets and not outputs and writes_y and not any(name.startswith("y") for name in named):
         page, canonical = guessed_targets[0].page, guessed_targets[0].canonical
         variants.append((("y=a",), f"y read as the softmax output ({page} is the targets)"))
-        if _PLAIN_NAME.fullmatch(page) and page not in named:
+        y_targets = any(e.page in ("y", "Y") and e.canonical in ("y", "Y") for e in entries)
+        if _PLAIN_NAME.fullmatch(page) and page not in named and y_targets:
             output = "A" if canonical == "Y" else "a"
             variants.append(((f"{page}={output}",), f"{page} read as the softmax output (y is the targets)"))
     by = _differentiated_by(reading)
