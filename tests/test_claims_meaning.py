@@ -514,3 +514,13 @@ def test_a_vector_equal_to_a_sum_over_a_vectors_entries_is_refused() -> None:
     with pytest.raises(NotationError, match="a sum over the entries of a vector"):
         _check(r"\frac{\partial L}{\partial b} = \frac{1}{N}\sum_n (p_n - y_n)")
     assert _check(r"\frac{\partial L}{\partial b} = 0").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_the_basis_vector_of_the_true_class_is_the_one_hot_target() -> None:
+    result = _check(r"\nabla_z \ell = p - e_y")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert "onehot" in result.assumptions  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial z} = p + e_y").verdict == "fails"  # type: ignore[attr-defined]
+    # e with a class index is not a basis vector (pages write e_j for e^{z_j}): still asked for
+    with pytest.raises(NotationError, match="symbol \\$e\\$"):
+        _check(r"\frac{\partial L}{\partial z_j} = \frac{e_j}{\sum_k e_k} - y_j")

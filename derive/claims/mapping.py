@@ -421,6 +421,14 @@ def _plain(decoration: str | None) -> str | None:
     return None if decoration == "bold" else decoration
 
 
+def _basis_of_the_true_class(symbol: Symbol) -> bool:
+    """``e_y``, ``e_c``, ``e_{label}``: one index, a name for the true class, and nothing else."""
+    if len(symbol.indices) != 1 or symbol.primes or symbol.layer is not None:
+        return False
+    index = symbol.indices[0]
+    return isinstance(index, Symbol) and not index.indices and index.name in TRUE_CLASS_NAMES
+
+
 def _symbol_label(symbol: Symbol) -> str:
     return format_node(replace(symbol, indices=(), example=None, transposed=False))
 
@@ -1328,6 +1336,10 @@ class Mapper:
                 f"${label}$ without an argument (or primed, as a derivative) is not understood; "
                 "write the softmax Jacobian as $\\frac{\\partial a_i}{\\partial z_j}$"
             )
+        if name == "e" and decoration is None and _basis_of_the_true_class(symbol):
+            # e_y, \mathbf{e}_c: the standard basis vector of the true class (Euler's e takes no subscript)
+            said = "the standard basis vector of the true class is the one-hot target"
+            return _Resolution("target", "y", True, said, onehot=True)
         if name.isdigit():
             if name == "1" and symbol.indices:
                 return _Resolution("target", "y", True, "one-hot vector of the true class", onehot=True)
