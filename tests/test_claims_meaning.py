@@ -524,3 +524,12 @@ def test_the_basis_vector_of_the_true_class_is_the_one_hot_target() -> None:
     # e with a class index is not a basis vector (pages write e_j for e^{z_j}): still asked for
     with pytest.raises(NotationError, match="symbol \\$e\\$"):
         _check(r"\frac{\partial L}{\partial z_j} = \frac{e_j}{\sum_k e_k} - y_j")
+
+
+def test_d_before_a_bold_vector_is_read_as_a_differential_too() -> None:
+    # d\mathbf{z} was only the letter d (the number of features) times z: a wrong fails
+    result = _check(r"d\mathbf{z} = \mathbf{a} - \mathbf{y}")
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    verdicts = sorted(str(reading["verdict"]) for reading in result.readings)  # type: ignore[attr-defined]
+    assert verdicts == ["fails", "holds_if"]
+    assert _check(r"d\mathbf{z} = \mathbf{a} - \mathbf{y}", reading=1).verdict == "holds_if"  # type: ignore[attr-defined]

@@ -275,6 +275,15 @@ def _letter_runs(tokens: list[Tok]) -> list[Tok]:
     return out
 
 
+def _bold_differentials(tokens: list[Tok]) -> list[Tok]:
+    r"""``d\mathbf{z} = ...`` at the start of a formula: the d of a differential (Ng's dz, dW for the
+    gradient), as ``\mathrm{d}\mathbf{z}`` is, never only the letter d times a bold vector (both readings
+    are tried, as for ``\mathrm{d}``)."""
+    if len(tokens) >= 2 and tokens[0].type == "D" and tokens[1].type == "DECOR" and tokens[1].value == "bold":
+        return [retype(tokens[0], "DIFF"), *tokens[1:]]
+    return tokens
+
+
 def _braced_index_words(tokens: list[Tok]) -> list[Tok]:
     """Plain text: a word that is a whole braced subscript (``W_{ij}``) follows the index rules too."""
     out: list[Tok] = []
@@ -1319,6 +1328,7 @@ def tokenize(original: str, segment: Segment, syntax: Syntax) -> list[Tok]:
     tokens = _marks_and_empty_groups(original, tokens)
     tokens = _structure(original, tokens)
     tokens = _letter_runs(tokens) if mode == "latex" else _braced_index_words(tokens)
+    tokens = _bold_differentials(tokens)
     tokens = _prose(original, tokens, mode)
     tokens = _labels(original, tokens, mode)
     tokens = _equation_numbers(original, tokens)
