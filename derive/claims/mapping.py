@@ -2158,11 +2158,6 @@ def _unify(left: Tensor, right: Tensor, what: str) -> sympy.Expr:
     return right.expr.xreplace(dict(zip(right.axes, left.axes, strict=True)))
 
 
-#: Both conventions: a shape that does not fit one is tried with the other (the one in use is skipped).
-_OTHER_CONVENTION: Final = ("W_x", "Wt_x")
-_CLASS_FEATURE: Final = frozenset({"class", "feature"})
-
-
 def _combine(left: Tensor, right: Tensor, op: object, what: str) -> Tensor:
     if right.is_scalar:
         return replace(left, expr=op(left.expr, right.expr))  # type: ignore[operator]
@@ -2173,10 +2168,8 @@ def _combine(left: Tensor, right: Tensor, op: object, what: str) -> Tensor:
 
 def _contract(left: Tensor, left_axis: int, right: Tensor, right_axis: int) -> Tensor:
     if left.kinds[left_axis] != right.kinds[right_axis]:
-        raise NotationHintError(  # W^T (a - y) of z = W x + b: the other convention is tried as a reading
-            f"cannot multiply a {_shape_word(left)} by a {_shape_word(right)}: the inner dimensions differ",
-            (),
-            _OTHER_CONVENTION if {left.kinds[left_axis], right.kinds[right_axis]} == _CLASS_FEATURE else (),
+        raise NotationError(
+            f"cannot multiply a {_shape_word(left)} by a {_shape_word(right)}: the inner dimensions differ"
         )
     bound = left.axes[left_axis]
     right_expr = right.expr.xreplace({right.axes[right_axis]: bound})
@@ -2828,11 +2821,10 @@ def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
                 substitution[match] = axis
         if len(substitution) == len(loose):
             return rhs.expr.xreplace(substitution)
-    message = f"the left side is a {_shape_word(lhs)} but the right side is a {_shape_word(rhs)}"
-    if len(lhs.axes) == 2 == len(rhs.axes):
-        # dL/dW = (a - y) x^T: the shapes of the other convention (z = W x + b); tried as a reading
-        raise NotationHintError(message + " (check --convention)", (), _OTHER_CONVENTION)
-    raise NotationError(message)
+    raise NotationError(
+        f"the left side is a {_shape_word(lhs)} but the right side is a {_shape_word(rhs)}"
+        + (" (check --convention)" if len(lhs.axes) == 2 == len(rhs.axes) else "")
+    )
 
 
 def _free_claim_indices(expr: sympy.Expr) -> list[sympy.Idx]:
