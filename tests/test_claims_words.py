@@ -16,7 +16,7 @@ import pytest
 from derive.claims import check
 from derive.claims.verdict import CheckOptions
 from derive.claims.words import read_words
-from derive.errors import ExpressionNotClaimError, UsageError
+from derive.errors import ExpressionNotClaimError, NotationError, UsageError
 
 
 @pytest.mark.parametrize(
@@ -332,3 +332,16 @@ def test_an_expression_with_no_left_side_is_read_as_the_gradient_the_words_name(
     # another loss named in the words: not the model's gradient, so still refused
     with pytest.raises(ExpressionNotClaimError):
         check("yhat - labels", notation="focal loss; " + words)
+
+
+def test_a_formulas_trailing_words_on_a_symbol_are_read_as_its_notation() -> None:
+    result = check("dL/dz = p - y, where p = softmax(z)")
+    assert result.verdict == "holds_if"
+    assert any("--let p=a (the page's words" in note for note in result.notes)
+    assert check("dL/dz = p + y, where p = softmax(z)").verdict == "fails"
+    latex = check(r"\frac{\partial L}{\partial o_i} = q_i - t_i \text{ where } q = \text{softmax}(o)")
+    assert latex.verdict == "holds_if"
+    assert any("--let o=z" in note for note in latex.notes)
+    # words that give a value are a point, not notation: still refused
+    with pytest.raises(NotationError, match="condition in words"):
+        check("dL/dz_i = p_i - y_i, where p_i = 0.5")

@@ -829,6 +829,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     options, said = _with_page_words(options)
     named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
     readings = _named_ones(read_claim(options.claim, options.syntax, options.means, named), options, named)
+    readings, options, said_after = _qualifier_words(readings, options)
+    said = (*said, *said_after)
     if said:
         readings = tuple(replace(r, notes=(*r.notes, *said)) for r in readings)
     mapped: list[MappedReading] = []
@@ -865,6 +867,40 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
         return [mapped[options.reading - 1]]
     return mapped
+
+
+def _qualifier_words(
+    readings: Sequence[ClaimReading], options: CheckOptions
+) -> tuple[tuple[ClaimReading, ...], CheckOptions, tuple[str, ...]]:
+    """A formula's trailing words that say what a symbol is ("where p = softmax(z)", "where o are the
+    logits") are read as the page's words on its notation (``--notation``), shown the same way, instead of
+    being refused as a condition in words. Words that also state a condition or a value stay as they are.
+    """
+    from derive.claims.words import read_words
+
+    explained: list[str] = []
+    for reading in readings:
+        for claim in reading.claims:
+            for qualifier in claim.qualifiers:
+                words = read_words(qualifier)
+                # only what symbols are: a value (where p_i = 0.5) is a point, not a definition
+                if words.lets and not words.defines and not words.where and qualifier not in explained:
+                    explained.append(qualifier)
+    if not explained:
+        return tuple(readings), options, ()
+    changed, said = _with_page_words(replace(options, notation="; ".join(explained)))
+    changed = replace(changed, notation=options.notation)
+    kept = tuple(
+        replace(
+            reading,
+            claims=tuple(
+                replace(claim, qualifiers=tuple(q for q in claim.qualifiers if q not in explained))
+                for claim in reading.claims
+            ),
+        )
+        for reading in readings
+    )
+    return kept, changed, said
 
 
 def _means_from_words(options: CheckOptions) -> list[MappedReading] | None:

@@ -58,6 +58,9 @@ WRT_PHRASE: Final = re.compile(
     re.I,
 )
 
+#: LaTeX that wraps words or a function's name: ``\text{ where }``, ``\operatorname{softmax}``.
+_WORD_WRAPPER: Final = re.compile(r"\\(?:text|textrm|textit|mathrm|operatorname)\s*\{([^{}]*)\}")
+
 #: The letters a gradient named in words can be by (not the targets: data).
 _MEANS_LETTERS: Final = ("z", "a", "W", "b", "x")
 #: One of them written as a symbol in the words (``z``, ``z_k``, ``W^{(2)}``); not ``a``, which is also
@@ -268,6 +271,8 @@ def read_words(text: str) -> PageWords:
     from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, SIZE_NAMES
 
     text = re.sub(r"\$+|\\[()\[\]]", " ", text[:MAX_WORDS_CHARS])  # math delimiters around symbols
+    text = _WORD_WRAPPER.sub(r" \1", text)  # \text{ where }, \operatorname{softmax}: the words inside
+    text = re.sub(r"[ \t]{2,}", " ", text)
     lets: dict[str, tuple[str, str]] = {}
     where: list[tuple[str, str]] = []
     defines: list[tuple[str, str]] = []
