@@ -533,3 +533,13 @@ def test_d_before_a_bold_vector_is_read_as_a_differential_too() -> None:
     verdicts = sorted(str(reading["verdict"]) for reading in result.readings)  # type: ignore[attr-defined]
     assert verdicts == ["fails", "holds_if"]
     assert _check(r"d\mathbf{z} = \mathbf{a} - \mathbf{y}", reading=1).verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+def test_a_hatted_capital_is_the_batch_output() -> None:
+    claim = (
+        r"\frac{\partial \mathcal{L}}{\partial \mathbf{W}} = "
+        r"\frac{1}{N}\mathbf{X}^\top(\hat{\mathbf{Y}} - \mathbf{Y})"
+    )
+    assert _check(claim).verdict == "holds_if"  # type: ignore[attr-defined]
+    swapped = claim.replace(r"(\hat{\mathbf{Y}} - \mathbf{Y})", r"(\mathbf{Y} - \hat{\mathbf{Y}})")
+    assert _check(swapped).verdict == "fails"  # type: ignore[attr-defined]

@@ -165,7 +165,9 @@ GUESSES: Final[dict[tuple[str, str | None], Role]] = {
     ("L", "cal"): "loss",
     ("H", "cal"): "loss",
     ("y", "hat"): "output",
+    ("Y", "hat"): "output",
     ("p", "hat"): "output",
+    ("P", "hat"): "output",
     ("a", "hat"): "output",
     ("a", "tilde"): "input",
 }
