@@ -543,3 +543,19 @@ def test_a_hatted_capital_is_the_batch_output() -> None:
     assert _check(claim).verdict == "holds_if"  # type: ignore[attr-defined]
     swapped = claim.replace(r"(\hat{\mathbf{Y}} - \mathbf{Y})", r"(\mathbf{Y} - \hat{\mathbf{Y}})")
     assert _check(swapped).verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_bold_capitals_are_a_batch_as_plain_ones_are() -> None:
+    # \mathbf{A} - \mathbf{Y} was read as one example's vectors: the batch mean's gradient got fails
+    mean = _check(r"\frac{\partial L}{\partial \mathbf{Z}} = \frac{1}{N}(\mathbf{A} - \mathbf{Y})")
+    assert mean.verdict == "holds_if"  # type: ignore[attr-defined]
+    summed = _check(r"\frac{\partial L}{\partial \mathbf{Z}} = \mathbf{A} - \mathbf{Y}")
+    assert summed.verdict == "fails"  # type: ignore[attr-defined]
+    # one index and no batch anywhere: the page's capital is still one example's vector
+    entry = _check(r"\frac{\partial L}{\partial \mathbf{Z}_i} = \mathbf{A}_i - \mathbf{Y}_i")
+    assert entry.verdict == "holds_if"  # type: ignore[attr-defined]
+    # a hatted capital beside batch capitals is the batch output
+    by_output = _check(
+        r"\frac{\partial L}{\partial \hat{\mathbf{Y}}} = -\frac{1}{m} (\mathbf{Y} \oslash \hat{\mathbf{Y}})"
+    )
+    assert by_output.verdict == "holds"  # type: ignore[attr-defined]

@@ -1360,8 +1360,13 @@ class Mapper:
             return _Resolution(CANONICAL[name], name, False, "canonical")
         if decoration is None and name in CANONICAL_BATCH:
             batch_role = CANONICAL_BATCH[name]
-            batch_uses = [s for s, _ in self._present if s.name in CANONICAL_BATCH and s.decoration is None]
-            if batch_role != "input" and all(len(s.indices) == 1 and s.example is None for s in batch_uses):
+            # bold is vector typesetting (\mathbf{Y} is Y): it was left out here, so a page's bold capitals
+            # with no index read as one example's vectors beside a batch X (a wrong fails)
+            batch_uses = [
+                s for s, _ in self._present if s.name in CANONICAL_BATCH and _plain(s.decoration) is None
+            ]
+            one_index = all(len(s.indices) == 1 and s.example is None for s in batch_uses)
+            if batch_role != "input" and batch_uses and one_index:
                 # Z_i, Z_{target} with one index, and no batch anywhere: the page's capital is the vector
                 vector = ROLE_BASE[batch_role]
                 return _Resolution(batch_role, vector, True, f"{name} with one index, no batch: a vector")
@@ -1438,6 +1443,8 @@ class Mapper:
                 role, reason = "target", "p read as the target probability (another symbol is the output)"
         elif (name, decoration) == ("S", None) and self._batch_hint():
             return _Resolution("output", "A", True, "S read as the batch softmax output")
+        elif name in ("Y", "P") and decoration == "hat" and self._batch_capitals():
+            return _Resolution("output", "A", True, reason + " (a batch, as the page's capitals are)")
         if len(symbol.indices) == 2 and role in ("output", "target", "logits", "input"):
             return _Resolution(role, BATCH_BASE[role], True, reason + " (a batch: two indices)")
         return _Resolution(role, ROLE_BASE[role], True, reason)
@@ -1467,6 +1474,14 @@ class Mapper:
             self.note("no bias is written: the logits are read as z = W^T x, without b")
             return False
         return True
+
+    def _batch_capitals(self) -> bool:
+        """The claim writes a batch's canonical capital (X, Y, Z, A) as a matrix, not as one example's
+        vector with one index."""
+        return any(
+            s.name in CANONICAL_BATCH and _plain(s.decoration) is None and len(s.indices) != 1
+            for s, _ in self._present
+        )
 
     def _batch_hint(self) -> bool:
         return any(r.base in CANONICAL_BATCH for r in self._resolved.values())
