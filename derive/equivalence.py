@@ -463,27 +463,11 @@ def numeric_check(
     first: Counterexample | None = None
     failing: list[dict[str, int]] = []
     holding: list[dict[str, int]] = []
-    concrete_sizes = dict.fromkeys(
-        Sizes(
-            model.classes if isinstance(model.classes, int) else size.classes,
-            model.features if isinstance(model.features, int) else size.features,
-            model.examples if isinstance(model.examples, int) else size.examples,
-        )
-        for size in sizes
-    )
+    concrete_sizes = dict.fromkeys(_fixed_sizes(model, size) for size in sizes)
     undefined: NumericEvaluationError | None = None  # the first case where a side has no value
     for size in concrete_sizes:
-        concrete = _concrete_model(
-            size.classes,
-            size.features,
-            size.examples,
-            model.convention,
-            model.batch,
-            model.loss_kind,
-            model.bias,
-            model.batch_sum,
-        )
-        sizes_env = {s.k: size.classes, s.d: size.features, s.N: size.examples}
+        concrete = _written_out(model, size)
+        sizes_env = _sizes_env(size)
         ranges = [range(1, _index_upper(index, size) + 1) for index in free]
         true_classes: list[int | None] = [None]
         if Assumption.ONE_HOT in assumptions:
@@ -498,9 +482,7 @@ def numeric_check(
                 case["c"] = c
             case_failed = False
             for _ in range(points):
-                point = sample_point(concrete, level, rng, assumptions, c)
-                for parameter in parameters:
-                    point[(parameter.name, ())] = _random_value(rng, *s.parameter_range(parameter))
+                point = _sample_with_parameters(concrete, level, rng, assumptions, c, parameters)
                 with mpmath.workdps(DIGITS):
                     evaluator = Evaluator(concrete, point)
                     where = (concrete, level, frozenset(point.items()), tuple(env.items()))
@@ -544,27 +526,62 @@ def varies(expr: sympy.Expr, model: Model, assumptions: Sequence[Assumption] = (
     constant); False when it takes the same value, or has no value there. A fast question to ask before
     ``simplify``, which can take minutes on a long expression that is plainly not constant."""
     rng = random.Random(0)
-    size = _default_sizes(model)[0]
-    concrete = _concrete_model(
-        model.classes if isinstance(model.classes, int) else size.classes,
-        model.features if isinstance(model.features, int) else size.features,
-        model.examples if isinstance(model.examples, int) else size.examples,
-        model.convention, model.batch, model.loss_kind, model.bias, model.batch_sum,
-    )
-    env: dict[sympy.Symbol, int] = {s.k: concrete.classes, s.d: concrete.features, s.N: concrete.examples}
-    env.update(dict.fromkeys(_free_indices(expr), 1))
+    size = _fixed_sizes(model, _default_sizes(model)[0])
+    concrete = _written_out(model, size)
+    env = {**_sizes_env(size), **dict.fromkeys(_free_indices(expr), 1)}
     level = model.bottom_level(expr)
+    parameters = sorted(parameters_of(expr) | set(model.parameters), key=str)
     values = []
     for _ in range(points):
-        point = sample_point(concrete, level, rng, assumptions, 1)
-        for parameter in sorted(parameters_of(expr) | set(model.parameters), key=str):
-            point[(parameter.name, ())] = _random_value(rng, *s.parameter_range(parameter))
+        point = _sample_with_parameters(concrete, level, rng, assumptions, 1, parameters)
         with mpmath.workdps(DIGITS):
             try:
                 values.append(Evaluator(concrete, point).evaluate(expr, level, None, env).value)
             except (NumericEvaluationError, ZeroDivisionError, OverflowError):
                 return False
     return any(not abs(value - values[0]) <= RELATIVE_GAP * max(abs(value), 1) for value in values[1:])
+
+
+def _fixed_sizes(model: Model, size: Sizes) -> Sizes:
+    """``size``, with the sizes the model fixes itself (a concrete number of classes) kept."""
+    return Sizes(
+        model.classes if isinstance(model.classes, int) else size.classes,
+        model.features if isinstance(model.features, int) else size.features,
+        model.examples if isinstance(model.examples, int) else size.examples,
+    )
+
+
+def _written_out(model: Model, size: Sizes) -> Model:
+    """The model at concrete sizes (cached, see :func:`_concrete_model`)."""
+    return _concrete_model(
+        size.classes,
+        size.features,
+        size.examples,
+        model.convention,
+        model.batch,
+        model.loss_kind,
+        model.bias,
+        model.batch_sum,
+    )
+
+
+def _sizes_env(size: Sizes) -> dict[sympy.Symbol, int]:
+    return {s.k: size.classes, s.d: size.features, s.N: size.examples}
+
+
+def _sample_with_parameters(
+    concrete: Model,
+    level: int,
+    rng: random.Random,
+    assumptions: Sequence[Assumption],
+    true_class: int | None,
+    parameters: Sequence[sympy.Symbol],
+) -> dict[Key, sympy.Rational]:
+    """A sample point (:func:`sample_point`) with a value for each scalar parameter, drawn after it."""
+    point = sample_point(concrete, level, rng, assumptions, true_class)
+    for parameter in parameters:
+        point[(parameter.name, ())] = _random_value(rng, *s.parameter_range(parameter))
+    return point
 
 
 def _cached_value(

@@ -1360,13 +1360,7 @@ class Mapper:
             return _Resolution(CANONICAL[name], name, False, "canonical")
         if decoration is None and name in CANONICAL_BATCH:
             batch_role = CANONICAL_BATCH[name]
-            # bold is vector typesetting (\mathbf{Y} is Y): it was left out here, so a page's bold capitals
-            # with no index read as one example's vectors beside a batch X (a wrong fails)
-            batch_uses = [
-                s for s, _ in self._present if s.name in CANONICAL_BATCH and _plain(s.decoration) is None
-            ]
-            one_index = all(len(s.indices) == 1 and s.example is None for s in batch_uses)
-            if batch_role != "input" and batch_uses and one_index:
+            if batch_role != "input" and self._batch_capitals() is False:
                 # Z_i, Z_{target} with one index, and no batch anywhere: the page's capital is the vector
                 vector = ROLE_BASE[batch_role]
                 return _Resolution(batch_role, vector, True, f"{name} with one index, no batch: a vector")
@@ -1475,13 +1469,13 @@ class Mapper:
             return False
         return True
 
-    def _batch_capitals(self) -> bool:
-        """The claim writes a batch's canonical capital (X, Y, Z, A) as a matrix, not as one example's
-        vector with one index."""
-        return any(
-            s.name in CANONICAL_BATCH and _plain(s.decoration) is None and len(s.indices) != 1
-            for s, _ in self._present
-        )
+    def _batch_capitals(self) -> bool | None:
+        """Whether the claim writes a batch's canonical capital (X, Y, Z, A; bold is the same letter) other
+        than as one example's vector with one index (``Z_i``); None when it writes none."""
+        uses = [s for s, _ in self._present if s.name in CANONICAL_BATCH and _plain(s.decoration) is None]
+        if not uses:
+            return None
+        return any(len(s.indices) != 1 or s.example is not None for s in uses)
 
     def _batch_hint(self) -> bool:
         return any(r.base in CANONICAL_BATCH for r in self._resolved.values())

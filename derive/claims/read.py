@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from derive.claims.ast import Claim, Condition, Derivative, Neg, Node, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
-from derive.claims.words import WRT_PHRASE
+from derive.claims.words import WRT_PHRASE, gradient_letter
 from derive.errors import DefinitionNotClaimError, DeriveError, NotationError
 
 if TYPE_CHECKING:
@@ -362,7 +362,7 @@ class _Code:
             line = value.line
             if reading.result_function is not None:
                 line = _definition_line(lines, reading.result_function, value.line) or 0
-            phrase = _WRT_PHRASE.search(" ".join(_comments_at(lines, line)))
+            phrase = WRT_PHRASE.search(" ".join(_comments_at(lines, line)))
             if phrase is None:
                 return []
             words = phrase["object"].split()
@@ -469,8 +469,6 @@ _BATCH_NAME = {"logits": "Z", "output": "A", "target": "Y", "input": "X"}
 
 #: A name that says what it is the gradient by: ``dLossWRTSoftmax``, ``grad_wrt_logits``.
 _WRT_NAME = re.compile(r"(?:WRT|[Ww]rt)_?(?P<object>[A-Za-z]\w*)$")
-#: Words that say it: "gradient of the loss with respect to the logits", "derivative w.r.t. theta".
-_WRT_PHRASE = WRT_PHRASE
 #: A line of a comment (the text after its marker), in the languages the code reader reads.
 _COMMENT = re.compile(r"^\s*(?:#|//+|%+|--|/?\*+)\s?(?P<text>.*?)(?:\*/)?\s*$")
 _HELP_COMMENT = re.compile(r"^\s*%+\s?(?P<text>.*?)\s*$")
@@ -491,13 +489,10 @@ def _role_of_words(words: str) -> Role | None:
     """The role the words name (the table of ``--notation``'s role phrases), if it is one a gradient can be
     by: the logits, the output, the weights or the bias."""
     from derive.claims.mapping import CANONICAL
-    from derive.claims.words import ROLE_PHRASES
 
-    for letter, pattern in ROLE_PHRASES:
-        role = CANONICAL.get(letter)
-        if role in ("logits", "output", "weights", "bias") and pattern.search(words):
-            return role
-    return None
+    letter = gradient_letter(words)
+    role = CANONICAL.get(letter) if letter is not None else None
+    return role if role in ("logits", "output", "weights", "bias") else None
 
 
 def _definition_line(lines: list[str], function: str, before: int) -> int | None:

@@ -342,6 +342,13 @@ def read_words(text: str) -> PageWords:
     )
 
 
+def gradient_letter(words: str) -> str | None:
+    """The model's letter for what the words name, when a gradient can be by it ("the logits": z, "the
+    weights": W); the first role phrase that matches, in :data:`ROLE_PHRASES`' order."""
+    found = (letter for letter, pattern in ROLE_PHRASES if letter in _MEANS_LETTERS and pattern.search(words))
+    return next(found, None)
+
+
 def _means(text: str) -> tuple[str, str] | None:
     """``dH/dz`` for words that say "the gradient w.r.t. the logits" (or name z, W, b, a, x there); None when
     the words also name another loss (a focal loss's gradient is not the model's) or a role it cannot be."""
@@ -349,11 +356,7 @@ def _means(text: str) -> tuple[str, str] | None:
     if phrase is None or _OTHER_LOSS.search(text):
         return None
     words = re.split(r"[,\n]", phrase["object"])[0].strip()
-    letter: str | None = None
-    for candidate, pattern in ROLE_PHRASES:
-        if candidate in _MEANS_LETTERS and pattern.search(words):
-            letter = candidate
-            break
+    letter = gradient_letter(words)
     for token in words.split():
         symbol = _MEANS_SYMBOL.fullmatch(token.strip("`'\"$"))
         if symbol is not None:
