@@ -60,8 +60,8 @@ def classes_value(value: object) -> int | None:
     return number
 
 
-def timeout_value(value: object) -> float:
-    """Seconds, more than 0 and at most 3600; anything else is a UsageError."""
+def timeout_value(value: object, option: str = "--timeout") -> float:
+    """Seconds, more than 0 and at most 3600; anything else is a UsageError naming ``option``."""
     seconds: float | None = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
@@ -72,7 +72,7 @@ def timeout_value(value: object) -> float:
             seconds = None
     if seconds is None or not math.isfinite(seconds) or not 0 < seconds <= MAX_TIMEOUT:
         raise UsageError(
-            f"--timeout takes seconds, more than 0 and at most {MAX_TIMEOUT:g}, not {str(value)[:40]}"
+            f"{option} takes seconds, more than 0 and at most {MAX_TIMEOUT:g}, not {str(value)[:40]}"
         )
     return seconds
 

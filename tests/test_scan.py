@@ -178,6 +178,30 @@ def test_without_the_scale_extra_derive_scan_says_how_to_install_it(
     assert not (tmp_path / "scan").exists()
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ("--connect-timeout", "1"),
+            "--connect-timeout is the wait for an existing cluster: give --scheduler too",
+        ),
+        (
+            ("--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "soon"),
+            "--connect-timeout takes seconds, more than 0 and at most 3600, not soon",
+        ),
+        (("--post-timeout", "0"), "--post-timeout takes seconds, more than 0 and at most 3600, not 0"),
+    ],
+)
+def test_a_bad_wait_option_is_one_line_naming_it_and_exit_2(
+    tmp_path: Path, extra: tuple[str, ...], message: str
+) -> None:
+    err = io.StringIO()
+    argv = ["scan", str(tmp_path / "Posts.xml"), "--out", str(tmp_path / "scan"), *extra]
+    assert main(argv, io.StringIO(), err) == 2
+    assert err.getvalue() == f"derive: {message}\n"
+    assert not (tmp_path / "scan").exists()
+
+
 # ---- the same verdicts as derive check --post, post by post ---------------------------------------------
 
 

@@ -104,7 +104,7 @@ def scan_request(args: argparse.Namespace) -> ScanRequest:
 
     timeout = timeout_value(args.timeout)
     post_timeout = (
-        timeout_value(args.post_timeout)
+        timeout_value(args.post_timeout, "--post-timeout")
         if args.post_timeout is not None
         else min(MAX_TIMEOUT, POST_TIMEOUT_FACTOR * timeout)
     )
@@ -116,7 +116,7 @@ def scan_request(args: argparse.Namespace) -> ScanRequest:
     if args.connect_timeout is not None:
         if args.scheduler is None:
             raise UsageError("--connect-timeout is the wait for an existing cluster: give --scheduler too")
-        connect_timeout = timeout_value(args.connect_timeout)
+        connect_timeout = timeout_value(args.connect_timeout, "--connect-timeout")
     if args.limit is not None and args.limit < 1:
         raise UsageError(f"--limit takes a whole number of posts, at least 1, not {args.limit}")
     selection = Selection(
