@@ -19,7 +19,7 @@ from derive.claims.verdict import (
     evaluate_readings,
     numeric_decider,
 )
-from derive.errors import NotationError
+from derive.errors import NotationError, ParseError
 
 SOFTMAX_DEFINITION = r"s_k = \frac{e^{z_k}}{\sum_j e^{z_j}}"
 FOCAL = r"\text{FL} = -\alpha (1-p_t)^\gamma \log p_t"
@@ -521,6 +521,12 @@ def test_the_basis_vector_of_the_true_class_is_the_one_hot_target() -> None:
     assert result.verdict == "holds"  # type: ignore[attr-defined]
     assert "onehot" in result.assumptions  # type: ignore[attr-defined]
     assert _check(r"\frac{\partial L}{\partial z} = p + e_y").verdict == "fails"  # type: ignore[attr-defined]
+    # bold or arrowed, e is a vector's name, never Euler's number (it was refused as a bare e)
+    bold = _check(r"\frac{\partial \ell}{\partial \mathbf{z}} = \mathbf{p} - \mathbf{e}_y")
+    assert bold.verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial z} = p + \vec{e}_y").verdict == "fails"  # type: ignore[attr-defined]
+    with pytest.raises(ParseError, match="bare 'e'"):
+        _check(r"\frac{\partial L}{\partial z} = p - e")
     # e with a class index is not a basis vector (pages write e_j for e^{z_j}): still asked for
     with pytest.raises(NotationError, match="symbol \\$e\\$"):
         _check(r"\frac{\partial L}{\partial z_j} = \frac{e_j}{\sum_k e_k} - y_j")

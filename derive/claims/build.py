@@ -874,7 +874,7 @@ class Builder(Transformer_NonRecursive):
         return _Acc(last, token)
 
     def letter(self, name: str, token: Tok) -> Node:
-        if name == "e":
+        if name == "e" and not token.fixed:
             raise self.fail(
                 "a bare 'e' is not read as a variable; write e^{x} or \\exp(x) for the exponential", token
             )
@@ -1346,7 +1346,7 @@ class Builder(Transformer_NonRecursive):
             and not acc.primes
             and acc.decoration is None
         ):
-            if acc.example is None and acc.layer is None and not acc.differential:
+            if acc.example is None and acc.layer is None and not acc.differential and not acc.token.fixed:
                 raise self.fail(
                     "a bare 'e' is not read as a variable; write e^{x} or \\exp(x) for the exponential",
                     acc.token,

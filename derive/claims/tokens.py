@@ -284,6 +284,21 @@ def _bold_differentials(tokens: list[Tok]) -> list[Tok]:
     return tokens
 
 
+def _bold_letters_e(tokens: list[Tok]) -> list[Tok]:
+    r"""``\mathbf{e}_y``, ``\vec{e}_c``: a bold (or arrowed) e is a vector's name (the basis vector), never
+    Euler's number, so it is not refused as a bare e."""
+    for index in range(len(tokens) - 3):
+        decor, brace, letter, close = tokens[index : index + 4]
+        if (
+            decor.type == "DECOR"
+            and decor.value in ("bold", "vec")
+            and (brace.type, letter.type, close.type) == ("LBRACE", "LETTER", "RBRACE")
+            and letter.value == "e"
+        ):
+            letter.fixed = True
+    return tokens
+
+
 def _braced_index_words(tokens: list[Tok]) -> list[Tok]:
     """Plain text: a word that is a whole braced subscript (``W_{ij}``) follows the index rules too."""
     out: list[Tok] = []
@@ -1328,7 +1343,7 @@ def tokenize(original: str, segment: Segment, syntax: Syntax) -> list[Tok]:
     tokens = _marks_and_empty_groups(original, tokens)
     tokens = _structure(original, tokens)
     tokens = _letter_runs(tokens) if mode == "latex" else _braced_index_words(tokens)
-    tokens = _bold_differentials(tokens)
+    tokens = _bold_differentials(_bold_letters_e(tokens))
     tokens = _prose(original, tokens, mode)
     tokens = _labels(original, tokens, mode)
     tokens = _equation_numbers(original, tokens)
