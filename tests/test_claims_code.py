@@ -854,6 +854,24 @@ def test_what_a_gradient_name_is_by_is_inferred_across_case_and_from_the_notatio
     assert "dH/dZ" in chosen and "dH/dprobs" in chosen and "dH/dX" not in chosen
 
 
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("dlogits = p - y", "holds_if"),
+        ("d_z = probs - targets", "holds_if"),
+        ("grad_logits = y - p", "fails"),
+        ("dL_dz = p - y", "holds_if"),
+    ],
+)
+def test_one_line_assigning_to_a_gradient_name_is_also_read_as_python(line: str, verdict: str) -> None:
+    # as math, dlogits is an unknown symbol that the line defines; as code, its name says dH/dlogits
+    result = check_claim(CheckOptions(line))
+    assert result.verdict == verdict
+    name = line.split()[0]
+    assert any(f"read as Python: {name} names a gradient" in choice for choice in result.choices)
+    assert any(f"{name} is read as dH/d" in note for note in result.notes)
+
+
 def test_a_code_loss_that_calls_an_undefined_function_is_refused_not_differentiated_as_a_constant() -> None:
     source = (
         "def grad(X, Y, W):\n    P = softmax(X @ W)\n    loss = loss_ce(P, Y)\n"

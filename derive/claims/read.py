@@ -67,7 +67,7 @@ def read_claim(
         return _read(text, syntax, means, named)
     detected = detect_syntax(text)
     if detected not in ("python", "code"):
-        return _read(text, detected, means, named)
+        return _with_code_reading(text, detected, means, named)
     try:
         return _read(text, detected, means, named)
     except DeriveError as code_error:
@@ -78,6 +78,38 @@ def read_claim(
             raise code_error from None
         note = f"read as math: as {detected} it did not read ({' '.join(str(code_error).split())[:120]})"
         return tuple(replace(r, notes=(*r.notes, note)) for r in readings)
+
+
+#: One line that assigns to a code name for a gradient (``dlogits = ...``, ``d_z = ...``, ``grad_logits =
+#: ...``): math reads the name as a symbol of its own, code as the gradient its name says.
+_CODE_ASSIGNMENT = re.compile(r"^\s*(?P<name>[A-Za-z]\w*)\s*=(?!=)[^\n=]*$")
+
+
+def _with_code_reading(
+    text: str, syntax: str, means: str | None, named: tuple[tuple[str, str], ...]
+) -> tuple[ClaimReading, ...]:
+    """The math readings of a text, and also its reading as Python when it is one assignment to a name that
+    says what it is the gradient of (``dlogits = probs - y``), as code would name it: each reading is judged
+    and shown."""
+    match = _CODE_ASSIGNMENT.match(text)
+    name = match["name"] if match is not None else ""
+    code_name = len(name) > 2 and ("_" in name or name.islower()) and _inferred_wrt(name, {}) is not None
+    try:
+        readings = _read(text, syntax, means, named)
+    except DeriveError:
+        if not code_name:
+            raise
+        readings = ()
+    if not code_name:
+        return readings
+    try:
+        code = _read(text, "python", means, named)
+    except DeriveError:
+        if not readings:
+            raise
+        return readings
+    said = f"read as Python: {name} names a gradient"
+    return (*readings, *(replace(r, choices=(*r.choices, said)) for r in code))
 
 
 def _read(
@@ -119,7 +151,7 @@ _CODE_MEANS = re.compile(
 
 #: Result names that say which input they are the gradient by: dW, grad_W, W_grad, dL_dW, dloss_dlogits.
 _GRADIENT_OF = (
-    re.compile(r"^d(?:[A-Za-z]+_?d)?(?P<wrt>[A-Za-z]\w*)$"),
+    re.compile(r"^d(?:[A-Za-z]+_?d|_)?(?P<wrt>[A-Za-z]\w*)$"),
     re.compile(r"^grad_?(?P<wrt>[A-Za-z]\w*)$"),
     re.compile(r"^(?P<wrt>[A-Za-z]\w*?)_?grad$"),
 )
