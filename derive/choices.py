@@ -22,6 +22,10 @@ LOSSES: tuple[LossKind, ...] = ("softmax-ce", "sigmoid-bce", *VARIANT_LOSSES)
 #: The losses ``derive prove --loss`` derives (the variants go through ``--variant``).
 PROVE_LOSSES: tuple[LossKind, ...] = ("softmax-ce", "sigmoid-bce")
 
+#: ``derive check --batch-loss``: a batch's loss is the mean over its examples, or their sum.
+BatchLoss = Literal["mean", "sum"]
+BATCH_LOSSES: tuple[BatchLoss, ...] = ("mean", "sum")
+
 #: What ``derive prove --wrt`` can ask for.
 WRT_CHOICES: tuple[str, ...] = ("z", "W", "b", "x", "jacobian", "hessian")
 #: ``derive prove --variant`` (besides ``plain``).
@@ -35,6 +39,6 @@ ASSUME_CHOICES: tuple[str, ...] = ("one-hot", "onehot", "sum-to-one")
 from derive.limits import MAX_CLASSES, MIN_CLASSES  # noqa: E402  (a SymPy-free module)
 
 __all__ = [
-    "ASSUME_CHOICES", "CONVENTIONS", "FORMATS", "LOSSES", "MAX_CLASSES", "MIN_CLASSES", "PROVE_LOSSES",
-    "VARIANT_LOSSES", "VARIANT_NAMES", "WRT_CHOICES", "Convention", "LossKind",
+    "ASSUME_CHOICES", "BATCH_LOSSES", "CONVENTIONS", "FORMATS", "LOSSES", "MAX_CLASSES", "MIN_CLASSES",
+    "PROVE_LOSSES", "VARIANT_LOSSES", "VARIANT_NAMES", "WRT_CHOICES", "BatchLoss", "Convention", "LossKind",
 ]  # fmt: skip

@@ -19,7 +19,7 @@ from derive.claims.verdict import (
     evaluate_readings,
     numeric_decider,
 )
-from derive.errors import NotationError, ParseError
+from derive.errors import NotationError, ParseError, UsageError
 
 SOFTMAX_DEFINITION = r"s_k = \frac{e^{z_k}}{\sum_j e^{z_j}}"
 FOCAL = r"\text{FL} = -\alpha (1-p_t)^\gamma \log p_t"
@@ -402,7 +402,8 @@ def test_a_models_vector_with_two_indices_sums_over_the_examples() -> None:
     # k and gave "no finite value": a wrong fails)
     right = _check(r"\frac{\partial L}{\partial b_q} = \sum_{i=1}^{m} (a_{iq} - y_{iq})/m")
     assert right.verdict == "holds_if"  # type: ignore[attr-defined]
-    assert _check(r"\frac{\partial L}{\partial b_q} = \sum_{i=1}^{m} (a_{iq} - y_{iq})").verdict == "fails"  # type: ignore[attr-defined]
+    summed = r"\frac{\partial L}{\partial b_q} = \sum_{i=1}^{m} (a_{iq} - y_{iq})"
+    assert _check(summed, batch_loss="mean").verdict == "fails"  # type: ignore[attr-defined]
     # a numbered size as a sum's limit (n_1: the classes here) is the size of what the sum runs over
     chain = (
         r"\frac{\partial L}{\partial b_q} = \sum_{i=1}^{m} \sum_{j=1}^{n_1} "
@@ -420,8 +421,43 @@ def test_a_batch_loss_written_as_a_sum_over_the_examples_is_read_as_that_sum() -
     assert result.verdict in ("holds", "undecided")  # type: ignore[attr-defined]
     assert any("sum over its examples" in note for note in result.notes)  # type: ignore[attr-defined]
     assert _check(r"L = -2 \sum_{n=1}^N \sum_{c} Y_{nc} \log A_{nc}").verdict == "fails"  # type: ignore[attr-defined]
-    # a gradient keeps the mean: which loss a bare dL/dZ = A - Y is about is not written
-    assert _check(r"\frac{\partial L}{\partial Z_{ij}} = A_{ij} - Y_{ij}").verdict == "fails"  # type: ignore[attr-defined]
+    # a gradient does not say which loss it is about: a bare dL/dZ = A - Y holds for the sum, fails for the
+    # mean (tests below)
+    assert _check(r"\frac{\partial L}{\partial Z_{ij}} = A_{ij} - Y_{ij}").verdict == "ambiguous"  # type: ignore[attr-defined]
+
+
+_SUMMED_GRADIENT = r"\frac{\partial L}{\partial W} = X^T (P - Y)"
+
+
+def test_a_batch_gradient_without_1_over_n_is_ambiguous_between_the_mean_and_the_sum() -> None:
+    # it was a silent fails: the batch's loss read as the mean, which the claim does not say
+    result = _check(_SUMMED_GRADIENT)
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    verdicts = [reading["verdict"] for reading in result.readings]  # type: ignore[attr-defined]
+    assert verdicts == ["fails", "holds_if"]
+    assert "--batch-loss mean or --batch-loss sum" in result.explanation  # type: ignore[attr-defined]
+    # said by the user, or by the page's words
+    assert _check(_SUMMED_GRADIENT, batch_loss="sum").verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(_SUMMED_GRADIENT, batch_loss="mean").verdict == "fails"  # type: ignore[attr-defined]
+    worded = _check(_SUMMED_GRADIENT, notation="the loss is summed over the examples")
+    assert worded.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("--batch-loss sum (the page's words" in note for note in worded.notes)  # type: ignore[attr-defined]
+    averaged = _check(_SUMMED_GRADIENT, notation="L is the mean over the batch")
+    assert averaged.verdict == "fails"  # type: ignore[attr-defined]
+    # or by the text itself: code whose loss takes a mean, a chain that writes 1/N
+    code = "def grad(X, P, Y):\n    loss = -np.mean(np.sum(Y * np.log(P), axis=1))\n    dW = X.T @ (P - Y)\n"
+    taken = _check(code, syntax="python", means="dH/dW")
+    assert taken.verdict == "fails"  # type: ignore[attr-defined]
+    assert any("the text itself takes a mean" in note for note in taken.notes)  # type: ignore[attr-defined]
+
+
+def test_a_batch_gradient_that_writes_1_over_n_or_fails_both_ways_is_not_ambiguous() -> None:
+    mean = r"\frac{\partial L}{\partial W} = \frac{1}{N} X^T (P - Y)"
+    assert _check(mean).verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(mean, batch_loss="sum").verdict == "fails"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial W} = X^T (Y - P)").verdict == "fails"  # type: ignore[attr-defined]
+    with pytest.raises(UsageError, match="--batch-loss 'median': use mean or sum"):
+        _check(mean, batch_loss="median")
 
 
 def test_a_chains_conclusion_that_reads_only_with_another_reading_gets_that_reading() -> None:
@@ -555,7 +591,7 @@ def test_bold_capitals_are_a_batch_as_plain_ones_are() -> None:
     # \mathbf{A} - \mathbf{Y} was read as one example's vectors: the batch mean's gradient got fails
     mean = _check(r"\frac{\partial L}{\partial \mathbf{Z}} = \frac{1}{N}(\mathbf{A} - \mathbf{Y})")
     assert mean.verdict == "holds_if"  # type: ignore[attr-defined]
-    summed = _check(r"\frac{\partial L}{\partial \mathbf{Z}} = \mathbf{A} - \mathbf{Y}")
+    summed = _check(r"\frac{\partial L}{\partial \mathbf{Z}} = \mathbf{A} - \mathbf{Y}", batch_loss="mean")
     assert summed.verdict == "fails"  # type: ignore[attr-defined]
     # one index and no batch anywhere: the page's capital is still one example's vector
     entry = _check(r"\frac{\partial L}{\partial \mathbf{Z}_i} = \mathbf{A}_i - \mathbf{Y}_i")

@@ -112,6 +112,41 @@ def test_cli_and_batch_take_notation(tmp_path) -> None:  # type: ignore[no-untyp
     assert '"holds_if"' in run.stdout, run.stdout + run.stderr
 
 
+@pytest.mark.parametrize(
+    ("words", "batch_loss"),
+    [
+        ("X (N x d); the loss is summed over the batch", "sum"),
+        ("L = sum over all samples, not averaged", "sum"),
+        ("H mean CE; rows are examples", "mean"),
+        ("the cost is averaged over the training examples", "mean"),
+        ("sum over the classes j", None),
+        ("summed over the batch, then averaged over the examples", None),
+    ],
+)
+def test_words_say_whether_a_batch_loss_is_the_mean_or_the_sum(words: str, batch_loss: str | None) -> None:
+    said = read_words(words).batch_loss
+    assert (said[0] if said else None) == batch_loss
+
+
+def test_cli_and_batch_take_batch_loss(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    claim = r"\frac{\partial L}{\partial W} = X^T (P - Y)"
+    run = subprocess.run(
+        [sys.executable, "-m", "derive", "check", claim, "--batch-loss", "sum"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 4, run.stderr
+    batch = tmp_path / "claims.jsonl"
+    lines = [{"claim": claim, "batch_loss": "mean"}, {"claim": claim}, {"claim": claim, "batch_loss": 2}]
+    batch.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "derive", "check", "--batch", str(batch)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    results = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r.get("verdict") for r in results] == ["fails", "ambiguous", None]
+    assert "'batch_loss' must be a str" in results[2]["error"]
+
+
 # ---- code: what a result is the derivative of, when its name does not say -----------------------------
 
 _GRAD_BY_LOGITS = textwrap.dedent(
@@ -126,7 +161,7 @@ _GRAD_BY_LOGITS = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(("tail", "verdict"), [("/ n", "holds"), ("", "fails"), ("* n", "fails")])
+@pytest.mark.parametrize(("tail", "verdict"), [("/ n", "holds"), ("", "ambiguous"), ("* n", "fails")])
 def test_code_result_by_its_one_logits_input(tail: str, verdict: str) -> None:
     result = check(_GRAD_BY_LOGITS.format(tail=tail))
     assert result.verdict == verdict
@@ -165,7 +200,7 @@ _COLUMNS = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(("tail", "verdict"), [("/ n", "holds"), ("", "fails")])
+@pytest.mark.parametrize(("tail", "verdict"), [("/ n", "holds"), ("", "ambiguous")])
 def test_code_whose_softmax_runs_over_columns_has_classes_in_rows(tail: str, verdict: str) -> None:
     result = check(_COLUMNS.format(tail=tail))
     assert result.verdict == verdict

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    from derive.choices import BatchLoss
     from derive.claims.verdict import CheckOptions, CheckResult, StepResult, Syntax
 
 __all__ = ["CheckOptions", "CheckResult", "StepResult", "check"]
@@ -38,6 +39,7 @@ def check(
     implied_sums: bool = False,
     reading: int | None = None,
     notation: str | None = None,
+    batch_loss: str | None = None,
 ) -> CheckResult:
     """Check a derivative claim (LaTeX, plain text or code) in a worker process under ``timeout`` seconds.
 
@@ -46,7 +48,8 @@ def check(
     computes (``'dH/dz'``), ``syntax`` forces ``latex``, ``text``, ``python`` or ``code``, ``implied_sums``
     reads an index the left side does not have as summed (Einstein's convention), ``reading`` picks one
     reading of a text that has several, ``notation`` the page's words on its notation (``'X logits, y
-    one-hot labels; p = softmax(x)'``: read into ``let``/``where``/``loss``, each shown with its words).
+    one-hot labels; p = softmax(x)'``: read into ``let``/``where``/``loss``, each shown with its words),
+    ``batch_loss`` says whether a batch's loss is the ``mean`` over its examples or their ``sum``.
 
     Returns a :class:`CheckResult` (``.verdict``, ``.condition``, ``.counterexample``, ``.steps`` ...; it
     renders itself as Markdown in a notebook). Raises :class:`derive.errors.DeriveError` on bad input.
@@ -72,6 +75,7 @@ def check(
         implied_sums=implied_sums,
         reading=reading,
         notation=notation,
+        batch_loss=cast("BatchLoss | None", batch_loss),
     )
     return check_claim(options)
 

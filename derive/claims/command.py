@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from derive.choices import ASSUME_CHOICES, CONVENTIONS, LOSSES
+from derive.choices import ASSUME_CHOICES, BATCH_LOSSES, CONVENTIONS, LOSSES
 from derive.errors import DeriveError, UsageError, exit_codes_help, message
 from derive.limits import MAX_CLASSES, MAX_LINE_BYTES, MAX_TIMEOUT, MIN_CLASSES, timeout_value
 from derive.progress import finish, for_stream
@@ -28,8 +28,8 @@ BATCH_FORMAT = f"""\
 batch input (--batch FILE, or - for stdin) is JSON Lines: one JSON object per line, UTF-8 (a BOM is
 accepted), lines split on \\n only, at most {MAX_LINE_BYTES} bytes each, blank lines skipped. Fields:
 "claim" (required) and optionally "id", "wrt", "let", "define", "where", "means", "syntax",
-"implied_sums" (true/false), "reading", "notation", "assume", "convention", "loss", "at", "classes",
-"timeout", with
+"implied_sums" (true/false), "reading", "notation", "assume", "convention", "loss", "batch_loss", "at",
+"classes", "timeout", with
 the meaning of the options of the same name ("let", "define", "where", "assume" and "at" take a string or
 a list of strings). Example:
   {{"id": "q1", "claim": "\\\\frac{{\\\\partial H}}{{\\\\partial z_j}} = a_j - y_j", "assume": ["onehot"]}}
@@ -55,6 +55,12 @@ def add_model_arguments(parser: argparse.ArgumentParser, scope: str = "") -> Non
         help="z = W^T x + b (Wt_x, default) or z = W x + b (W_x)",
     )
     parser.add_argument("--loss", choices=LOSSES, default="softmax-ce", help="the model's loss")
+    parser.add_argument(
+        "--batch-loss",
+        choices=BATCH_LOSSES,
+        help="a batch's loss is the mean over its examples or their sum (default: a gradient written "
+        "without 1/N that holds only as the sum is ambiguous)",
+    )
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -195,6 +201,7 @@ def options_from_args(args: argparse.Namespace, stdin: TextIO | None = None) -> 
         implied_sums=args.implied_sums,
         reading=args.reading,
         notation=args.notation,
+        batch_loss=args.batch_loss,
     )
 
 

@@ -321,6 +321,8 @@ class MappedClaim:
     assumptions: tuple[Assumption, ...]
     index_names: dict[str, str] = field(default_factory=dict)
     free_indices: tuple[sympy.Idx, ...] = ()
+    #: The user or the page's words said whether a batch's loss is the mean or the sum (``model.batch_sum``).
+    batch_loss_said: bool = False
 
     def page_index(self, name: str) -> str:
         """The page's name of an engine index (``c`` is the true class)."""

@@ -38,6 +38,7 @@ import mpmath
 import sympy
 
 from derive import symbols as s
+from derive.choices import BATCH_LOSSES, BatchLoss
 from derive.claims.ast import Call, Derivative, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
@@ -165,6 +166,9 @@ class CheckOptions:
     reading: int | None = None
     #: The page's words on its notation ("X logits, y one-hot; p = softmax(x)"), read into options.
     notation: str | None = None
+    #: A batch's loss: the mean over its examples, or their sum (None: as the claim reads, see
+    #: :func:`evaluate_claim`).
+    batch_loss: BatchLoss | None = None
 
     def __post_init__(self) -> None:
         # The Python API passes these straight through: check every type, not only the values.
@@ -190,6 +194,8 @@ class CheckOptions:
                 raise UsageError(f"--assume {name[:40]!r}: use onehot or sum-to-one")
         if self.convention not in CONVENTIONS:
             raise UsageError(f"--convention {str(self.convention)[:40]!r}: use Wt_x or W_x")
+        if self.batch_loss is not None and self.batch_loss not in BATCH_LOSSES:
+            raise UsageError(f"--batch-loss {str(self.batch_loss)[:40]!r}: use mean or sum")
         if self.loss not in LOSSES:
             raise UsageError(f"--loss {str(self.loss)[:40]!r}: use one of {', '.join(LOSSES)}")
         if isinstance(self.claim, str) and len(self.claim) > MAX_INPUT_CHARS:
@@ -205,7 +211,7 @@ class CheckOptions:
         """Options from a batch line's JSON object (unknown fields are an error)."""
         allowed = {
             "claim", "wrt", "let", "assume", "convention", "loss", "at", "classes", "timeout", "id",
-            "define", "where", "means", "syntax", "implied_sums", "reading", "notation",
+            "define", "where", "means", "syntax", "implied_sums", "reading", "notation", "batch_loss",
         }  # fmt: skip
         unknown = sorted(set(data) - allowed)
         if unknown:
@@ -253,6 +259,7 @@ class CheckOptions:
             implied_sums=flag("implied_sums"),
             reading=optional("reading", int),  # type: ignore[arg-type]
             notation=optional("notation", str),  # type: ignore[arg-type]
+            batch_loss=optional("batch_loss", str),  # type: ignore[arg-type]
         )
 
 
@@ -862,6 +869,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     clashing = [_clashes(m, options.claim) for m in mapped]
     if any(clashing) and not all(clashing):
         mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
+    if options.batch_loss is not None:
+        mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
+    elif (written := _batch_loss_written(options.claim)) is not None:
+        mapped = [_with_batch_loss(m, written, f" (the text itself takes a {written})") for m in mapped]
     if options.reading is not None:
         if not 1 <= options.reading <= len(mapped):
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
@@ -999,9 +1010,11 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     defines = tuple(
         (define, said) for define, said in words.defines if _usable_definition(define, options, lets)
     )
-    used = PageWords(lets, where, loss, defines)
+    batch_loss = words.batch_loss if options.batch_loss is None else None
+    used = PageWords(lets, where, loss, defines, batch_loss=batch_loss)
     changed = replace(
         options,
+        batch_loss=cast(BatchLoss, batch_loss[0]) if batch_loss is not None else options.batch_loss,
         let=(*options.let, *(let for let, _ in lets)),
         where=(*options.where, *(condition for condition, _ in where)),
         loss=cast(LossKind, loss[0]) if loss is not None else options.loss,
@@ -1353,26 +1366,89 @@ def evaluate_claim(
     sizes = meaningful_sizes(mapped)
     token = _SAMPLE_SIZES.set(sizes)
     try:
-        result = _evaluate(mapped, options, decider, symbolic)
         summed = _summed_batch(mapped)
-        if summed is not None and result.verdict == "fails":
-            other = _evaluate(summed, options, decider, symbolic)
-            if other.verdict in ("holds", "holds_if", "undecided"):
-                note = (
-                    "the batch's loss is read as the sum over its examples, as the claim writes it (no 1/N); "
-                    "as the mean it fails"
-                )
-                return replace(other, notes=(*other.notes, note))
-        return result
+        result = _evaluate(mapped, options, decider, symbolic)
+        if summed is None or result.verdict != "fails" or mapped.batch_loss_said:
+            return result
+        other = _evaluate(summed, options, decider, symbolic)
+        if other.verdict not in ("holds", "holds_if", "undecided"):
+            return result
+        if mapped.lhs == s.H:
+            note = (
+                "the batch's loss is read as the sum over its examples, as the claim writes it (no 1/N); "
+                "as the mean it fails"
+            )
+            return replace(other, notes=(*other.notes, note))
+        return _mean_or_sum(result, other)
     finally:
         _SAMPLE_SIZES.reset(token)
 
 
+def _mean_or_sum(mean: CheckResult, summed: CheckResult) -> CheckResult:
+    """A batch gradient with no 1/N that fails for the batch's mean loss and holds for their sum: pages
+    define a batch's loss either way, and a gradient does not say which (forgetting the 1/N of a mean is
+    also a classic mistake), so the verdict is ``ambiguous``, with both readings."""
+    readings: tuple[dict[str, object], ...] = tuple(
+        {
+            "choices": [f"the batch's loss read as the {name} over its examples (--batch-loss {name})"],
+            "verdict": result.verdict,
+            "condition": result.condition,
+            "explanation": result.explanation,
+        }
+        for name, result in (("mean", mean), ("sum", summed))
+    )
+    return replace(
+        mean,
+        verdict="ambiguous",
+        condition=None,
+        condition_latex=None,
+        counterexample=None,
+        explanation="the text can be read in 2 ways and they disagree: the batch's loss is the mean over its "
+        f"examples or their sum, and the claim does not say which (no 1/N): as the mean it fails, as the sum "
+        f"it {summed.verdict}; say which with --batch-loss mean or --batch-loss sum",
+        readings=readings,
+    )
+
+
+#: A text that itself takes a mean (code's ``np.mean``, ``.mean()``, ``reduction='mean'``, a 1/N, the word):
+#: its batch loss is the mean.
+_MEAN_WRITTEN: Final = re.compile(
+    r"\bmean\b|\breduce_mean\b|\baverage[ds]?\b|\bavg\b|\\frac\s*\{?\s*1\s*\}?\s*\{?\s*[NMmn]\b|"
+    r"(?<![\w.])1\s*\.?\s*/\s*[NMmn]\b"
+)
+_SUM_WRITTEN: Final = re.compile(r"reduction\s*=\s*['\"]sum['\"]|\bsummed\b")
+
+
+def _batch_loss_written(text: str) -> BatchLoss | None:
+    """What the claim's own text says a batch's loss is (code that computes its loss with a mean, a 1/N
+    in a chain), when it says one thing."""
+    mean, summed = _MEAN_WRITTEN.search(text), _SUM_WRITTEN.search(text)
+    if mean is not None and summed is None:
+        return "mean"
+    if summed is not None and mean is None:
+        return "sum"
+    return None
+
+
+def _with_batch_loss(reading: MappedReading, batch_loss: BatchLoss, said: str) -> MappedReading:
+    """The reading with the batch's loss the mean or the sum over its examples, as the user (or the page's
+    words) said, for every claim about the built-in loss of a batch."""
+    claims = []
+    for claim in reading.claims:
+        if _summed_batch(claim) is not None or claim.model.batch_sum:
+            model = replace(claim.model, batch_sum=batch_loss == "sum", _cache={})
+            note = f"the batch's loss is the {batch_loss} over its examples{said}"
+            claim = replace(claim, model=model, batch_loss_said=True, notes=(*claim.notes, note))
+        claims.append(claim)
+    return replace(reading, claims=tuple(claims))
+
+
 def _summed_batch(mapped: MappedClaim) -> MappedClaim | None:
-    """A claim about the value of a batch's loss (L = -sum_n sum_c t_nc log y_nc) read with the loss as
-    the sum over the examples: pages define it either way, and the claim itself says which."""
+    """A claim about a batch's loss (L = -sum_n sum_c t_nc log y_nc) or its gradient, read with the loss as
+    the sum over the examples: pages define it either way."""
     model = mapped.model
-    if not model.batch or model.batch_sum or mapped.lhs != s.H:
+    about_loss = mapped.lhs == s.H or (isinstance(mapped.lhs, sympy.Derivative) and mapped.lhs.expr == s.H)
+    if not model.batch or model.batch_sum or not about_loss:
         return None
     if model.loss_kind not in ("softmax-ce", "sigmoid-bce"):
         return None

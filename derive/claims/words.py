@@ -39,6 +39,8 @@ class PageWords:
     #: (means option, the words): what a text with no left side is the gradient by ("gradient w.r.t. the
     #: logits"); used only for such a text.
     means: tuple[str, str] | None = None
+    #: (mean or sum, the words): a batch's loss ("summed over the batch", "the mean over the examples").
+    batch_loss: tuple[str, str] | None = None
 
     def said(self) -> tuple[str, ...]:
         """One line per option found: ``--let X=z (the page's words: "X logits")``."""
@@ -47,6 +49,8 @@ class PageWords:
         lines += [f"--where '{where}' (the page's words: \"{words}\")" for where, words in self.where]
         if self.loss is not None:
             lines.append(f'--loss {self.loss[0]} (the page\'s words: "{self.loss[1]}")')
+        if self.batch_loss is not None:
+            lines.append(f'--batch-loss {self.batch_loss[0]} (the page\'s words: "{self.batch_loss[1]}")')
         return tuple(lines)
 
 
@@ -136,6 +140,19 @@ _BINARY: Final = re.compile(
 )
 _SOFTMAX: Final = re.compile(r"\bsoftmax\b", re.I)
 #: A softmax at a temperature T (or tau): "softmax at temperature T", "T temperature", "T is the temperature".
+#: The examples of a batch, as words name them after "sum over" or "mean over".
+_EXAMPLES: Final = (
+    r"(?:over|across)\s+(?:the\s+|all\s+|a\s+)*(?:(?:mini-?)?batch|examples?|samples?|data\s*points?|"
+    r"observations?|rows|training\s+(?:set|examples?))\b"
+)
+#: Words that say a batch's loss is the sum over its examples, or their mean.
+_BATCH_SUM: Final = re.compile(rf"\b(?:summed|sum(?:med)?)\s+{_EXAMPLES}|\bnot\s+averaged\b", re.I)
+_BATCH_MEAN: Final = re.compile(
+    rf"\b(?:mean|average[ds]?|averaging|averaged)\s+{_EXAMPLES}|\bbatch[- ]mean\b|"
+    r"\b(?:mean|average)\s+(?:CE|NLL|BCE|cross[- ]?entropy|loss|cost)\b",
+    re.I,
+)
+
 _TEMPERATURE: Final = re.compile(
     r"\btemperature\s+(?:T|\\tau|τ|tau)\b|(?<![\w\\])(?:T|\\tau|τ|tau)\s*(?:is\s+|=\s+|:\s*)?(?:the\s+)?"
     r"temperature\b",
@@ -339,7 +356,19 @@ def read_words(text: str) -> PageWords:
         loss,
         tuple(defines),
         _means(text),
+        _batch_loss(text),
     )
+
+
+def _batch_loss(text: str) -> tuple[str, str] | None:
+    """``sum`` or ``mean`` when the words say how a batch's loss is made of its examples' (never when they
+    say both)."""
+    summed, mean = _BATCH_SUM.search(text), _BATCH_MEAN.search(text)
+    if summed is not None and mean is None:
+        return "sum", summed.group(0)
+    if mean is not None and summed is None:
+        return "mean", mean.group(0)
+    return None
 
 
 def gradient_letter(words: str) -> str | None:

@@ -61,6 +61,7 @@ def post_options(args: argparse.Namespace) -> PostOptions:
         syntax=getattr(args, "syntax", None),
         notation=getattr(args, "notation", None),
         implied_sums=bool(getattr(args, "implied_sums", False)),
+        batch_loss=getattr(args, "batch_loss", None),
     )
 
 

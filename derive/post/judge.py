@@ -72,6 +72,7 @@ class PostOptions:
     #: The user's words on the post's notation; read before the post's own sentences about it.
     notation: str | None = None
     implied_sums: bool = False
+    batch_loss: str | None = None
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,7 @@ def _check_item(
         uses = tuple(
             replace(use, used=False, note=use.note or "this checker has no define option") for use in uses
         )
-    for name in ("means", "syntax"):
+    for name in ("means", "syntax", "batch_loss"):
         value = getattr(options, name)
         if value is not None and name in supported:
             kwargs[name] = value

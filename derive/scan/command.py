@@ -130,6 +130,7 @@ def scan_request(args: argparse.Namespace) -> ScanRequest:
         convention=args.convention,
         loss=args.loss,
         timeout=checked.timeout,
+        batch_loss=args.batch_loss,
     )
     return ScanRequest(
         dump=Path(args.dump),
