@@ -317,11 +317,14 @@ def test_a_name_in_an_exponent_is_what_the_softmax_is_applied_to() -> None:
     assert exponent.verdict == "holds" and exponent.choices == ("a read as the logits (a=z)",)  # type: ignore[attr-defined]
 
 
-def test_a_batch_differential_whose_mean_or_sum_is_unwritten_is_refused_in_every_reading() -> None:
-    from derive.errors import UnstatedMeaningError
-
-    with pytest.raises(UnstatedMeaningError, match=r"--means 'dH/dZ"):
-        _check(r"dZ^{[L]} = A^{[L]} - y")
+def test_a_batch_differential_whose_mean_or_sum_is_unwritten_is_ambiguous() -> None:
+    # dZ = A - Y (Ng's notes) is the gradient of the summed loss; without its 1/m, not of the mean (it was
+    # refused: which one is meant is not written)
+    result = _check(r"dZ^{[L]} = A^{[L]} - y")
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert [reading["verdict"] for reading in result.readings] == ["fails", "holds_if"]  # type: ignore[attr-defined]
+    assert _check(r"dZ^{[L]} = A^{[L]} - y", batch_loss="sum").verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(r"dZ = Y - A", batch_loss="sum").verdict == "fails"  # type: ignore[attr-defined]
 
 
 def test_a_loss_named_binary_cross_entropy_is_read_with_the_sigmoid_loss_and_says_so() -> None:

@@ -64,7 +64,7 @@ from derive.claims.ast import (
 )
 from derive.claims.latex import format_node, parse_claim, read_math
 from derive.equivalence import Assumption
-from derive.errors import IndexConflictError, NotationError, NotationHintError, UnstatedMeaningError
+from derive.errors import IndexConflictError, NotationError, NotationHintError
 from derive.loss import Convention, LossKind, Model
 
 # --------------------------------------------------------------------------------------------------------
@@ -2012,14 +2012,8 @@ class Mapper:
         )
 
     def _build_differential(self, node: Differential) -> Tensor:
-        of = node.of.function if isinstance(node.of, Call) else node.of
-        if isinstance(of, Symbol) and self._resolution(of, False).base in ("Z", "A"):
-            # dZ = A - Y (Andrew Ng's notes) is the gradient of the per-example loss; the same letters are
-            # also used for the gradient of the batch mean: which one the page means is not written
-            raise UnstatedMeaningError(
-                f"$d{format_node(node.of)}$ of a batch: the gradient of the mean loss or of the per-example "
-                f"loss is not written; say which with --means 'dH/d{format_node(of)}' (the mean)"
-            )
+        # dZ = A - Y of a batch (Andrew Ng's notes): the gradient of the summed loss, or (without its 1/m) of
+        # the mean; the verdict says so when they disagree (--batch-loss)
         self.note(
             f"$d{format_node(node.of)}$ is read as the gradient of the loss by ${format_node(node.of)}$"
         )

@@ -67,7 +67,6 @@ from derive.errors import (
     NotationError,
     NotationHintError,
     ParseError,
-    UnstatedMeaningError,
     UsageError,
 )
 from derive.limits import MAX_CLASSES, classes_value, timeout_value
@@ -850,9 +849,6 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             mapped.extend(_hinted_readings(reading, options, hinted, (), None, depth=2))
         except DeriveError as error:
             errors.append(error)
-    unstated = [error for error in errors if isinstance(error, UnstatedMeaningError)]
-    if unstated:
-        raise unstated[0]  # what the text means is not written: no other reading answers that
     if not mapped:
         refusal = _definition_instead(readings, options) or errors[0]
         if isinstance(refusal, ExpressionNotClaimError):
