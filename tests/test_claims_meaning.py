@@ -572,12 +572,48 @@ def test_the_basis_vector_of_the_true_class_is_the_one_hot_target() -> None:
 
 
 def test_d_before_a_bold_vector_is_read_as_a_differential_too() -> None:
-    # d\mathbf{z} was only the letter d (the number of features) times z: a wrong fails
+    # d\mathbf{z} was only the letter d (the number of features) times z: a wrong fails. Read as d times
+    # z, it is no claim about the loss: the differential reading wins, and says so.
     result = _check(r"d\mathbf{z} = \mathbf{a} - \mathbf{y}")
-    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
-    verdicts = sorted(str(reading["verdict"]) for reading in result.readings)  # type: ignore[attr-defined]
-    assert verdicts == ["fails", "holds_if"]
-    assert _check(r"d\mathbf{z} = \mathbf{a} - \mathbf{y}", reading=1).verdict == "holds_if"  # type: ignore[attr-defined]
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert result.choices == ("d z read as a differential",)  # type: ignore[attr-defined]
+    assert _check(r"d\mathbf{z} = \mathbf{y} - \mathbf{a}").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_sum_without_an_index_over_a_batch_runs_over_its_examples() -> None:
+    # db = \frac{1}{m} \sum dZ (numpy's sum over the examples' axis) was refused: "a sum without an index
+    # must sum the entries of one vector"
+    result = _check(r"db = \frac{1}{m}\sum (A - Y)")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("read as a sum over its examples" in note for note in result.notes)  # type: ignore[attr-defined]
+    assert _check(r"db = \frac{1}{m}\sum (Y - A)").verdict == "fails"  # type: ignore[attr-defined]
+    with pytest.raises(NotationError, match="the left side is a scalar"):
+        _check(r"L = \sum (A - Y)")
+
+
+_COLUMNS_CHOICE = "the batch's examples read as columns"
+
+
+def test_a_batch_whose_shapes_fit_only_columns_is_read_with_the_examples_as_columns() -> None:
+    # Ng's notes: Z = W X + b with X of shape d x N; as rows, (A - Y) X^T does not multiply (refused)
+    result = _check(r"\frac{\partial J}{\partial W} = \frac{1}{m} (A - Y) X^T")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any(_COLUMNS_CHOICE in choice for choice in result.choices)  # type: ignore[attr-defined]
+    assert any("z = W x, without b" in note for note in result.notes)  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial J}{\partial W} = \frac{1}{m} (Y - A) X^T").verdict == "fails"  # type: ignore[attr-defined]
+    by_input = _check(r"\frac{\partial J}{\partial X} = \frac{1}{m} W^T (A - Y)")
+    assert by_input.verdict == "holds_if"  # type: ignore[attr-defined]
+    # columns are read with z = W x + b only: X (A - Y)^T would need W^T x, the transposition mistake's
+    # shape under columns, so it is refused, never read by whichever convention fits
+    with pytest.raises(NotationError, match="cannot multiply"):
+        _check(r"\frac{\partial J}{\partial W} = \frac{1}{m} X (A - Y)^T")
+    # rows that fit stay rows
+    rows = _check(r"\frac{\partial J}{\partial W} = \frac{1}{m} X^T (A - Y)")
+    assert rows.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert not any(_COLUMNS_CHOICE in choice for choice in rows.choices)  # type: ignore[attr-defined]
+    # the batch's loss as the sum: the written 1/m is then wrong
+    summed = _check(r"\frac{\partial J}{\partial W} = \frac{1}{m} (A - Y) X^T", batch_loss="sum")
+    assert summed.verdict == "fails"  # type: ignore[attr-defined]
 
 
 def test_a_hatted_capital_is_the_batch_output() -> None:

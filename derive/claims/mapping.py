@@ -240,6 +240,8 @@ _VARIABLE_BASES: Final = frozenset(_BASES)
 
 #: The batch matrix of each single-example vector (a row per example).
 _BATCH_OF: Final[dict[str, str]] = {"a": "A", "y": "Y", "z": "Z", "x": "X"}
+#: The batch matrices, whose examples a page may write as columns.
+_COLUMN_BASES: Final = frozenset(_BATCH_OF.values())
 
 
 def base_axes(base: str, convention: Convention) -> tuple[Kind, ...]:
@@ -975,8 +977,11 @@ class Mapper:
         classes: int | None = None,
         parameters: Iterable[str] = (),
         bias_written: bool = False,
+        columns: bool = False,
     ) -> None:
         self._bias_written = bias_written
+        #: A batch's examples are its matrices' columns (Z = W X + b, X of shape d x N: Ng's notes), not rows.
+        self.columns = columns
         self.lets = tuple(_batch_let(let, nodes) for let in lets if not _is_true_class_let(let))
         self.true_class_names = {let.name for let in lets if _is_true_class_let(let)}
         self.parameter_names = frozenset(p for p in parameters if not p.startswith("["))
@@ -1467,7 +1472,8 @@ class Mapper:
         """A claim that writes the weights but never a bias is about z = W^T x (the code computes X W)."""
         bases = {resolution.base for resolution in self._resolved.values()}
         if "W" in bases and "b" not in bases and not self._bias_written:
-            self.note("no bias is written: the logits are read as z = W^T x, without b")
+            product = "W^T x" if self.convention == "Wt_x" else "W x"
+            self.note(f"no bias is written: the logits are read as z = {product}, without b")
             return False
         return True
 
@@ -1535,14 +1541,14 @@ class Mapper:
             previous = self.kinds.setdefault(symbol.example.name, "example")
             if previous != "example":
                 self._conflicts.add(symbol.example.name)
-        axes = base_axes(resolution.base, self.convention)
+        axes = self._page_axes(resolution.base)
         derivative_claim = bool(self.nodes) and isinstance(self.nodes[0], (Derivative, Differential))
         if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z") and derivative_claim:
             # a_{iq} in a derivative's claim: a class vector of the model with two indices is the batch
             # (rows the examples), as built. Not x_{ij} (code's x is often the logits), nor a claim about a
             # value (sigma_i = log sum_j y_ij ...: a per-example quantity of the page's own, or a summed
             # batch loss), which the index check refuses as before
-            axes = base_axes(_BATCH_OF[resolution.base], self.convention)
+            axes = self._page_axes(_BATCH_OF[resolution.base])
         if len(symbol.indices) == 1 and len(axes) == 2:
             axes = (self._weight_vector_kind(),) if resolution.base == "W" else ("example",)
         if self._is_column(resolution.base, symbol.indices):
@@ -1688,6 +1694,12 @@ class Mapper:
         """What the one index of w_j runs over: the classes, or the features with one sigmoid output."""
         return "feature" if self.loss == "sigmoid-bce" else "class"
 
+    def _page_axes(self, base: str) -> tuple[Kind, ...]:
+        """The index kinds of a canonical base as the page writes them: a batch matrix's are reversed when
+        its examples are columns."""
+        axes = base_axes(base, self.convention)
+        return axes[::-1] if self.columns and base in _COLUMN_BASES else axes
+
     def _is_column(self, base: str | None, indices: Sequence[Node]) -> bool:
         """A single-example vector indexed by an example index: a column of the batch matrix."""
         if base not in _BATCH_OF or len(indices) != 1:
@@ -1700,6 +1712,9 @@ class Mapper:
             base, indices = _BATCH_OF[base], (indices[0],)
         elif base in _BATCH_OF and len(indices) == 2:
             base = _BATCH_OF[base]  # z_{ij} of code: a batch (rows are examples)
+        columns = self.columns and base in _COLUMN_BASES
+        if columns and len(indices) == 2:
+            indices = (indices[1], indices[0])  # Z_{ji}: class j of example i
         axes = base_axes(base, self.convention)
         if len(indices) > len(axes):
             raise NotationError(f"{base} takes {len(axes)} indices, not {len(indices)}")
@@ -1725,6 +1740,8 @@ class Mapper:
                 slots.append(self.index_value(node, kind))
         expr = _BASES[base][tuple(slots)]
         tensor = Tensor(expr, tuple(free), tuple(kinds))
+        if columns and len(free) == 2:
+            tensor = _transpose(tensor)  # the page's matrix is the engine's (rows the examples) transposed
         return _transpose(tensor) if transposed else tensor
 
     def _build_call(self, node: Call) -> Tensor:
@@ -2040,6 +2057,13 @@ class Mapper:
                 return self._build_sum(replace(node, index=loose[0]))
         body = self.build(node.body)
         if node.index is None:
+            if len(body.axes) == 2 and body.kinds.count("example") == 1:
+                # db = \frac{1}{m} \sum dZ (numpy's sum over the examples' axis): a vector per class
+                self.note("a sum written without its index over a batch is read as a sum over its examples")
+                place = body.kinds.index("example")
+                axis = body.axes[place]
+                rest = body.axes[1 - place], body.kinds[1 - place]
+                return Tensor(sympy.Sum(body.expr, (axis, 1, axis.upper)), (rest[0],), (rest[1],))
             if len(body.axes) != 1:
                 raise NotationError("a sum without an index must sum the entries of one vector")
             axis = body.axes[0]
@@ -2223,10 +2247,12 @@ def map_claim(
     definitions: Sequence[tuple[str, tuple[str, ...], Node]] = (),
     implied_sums: bool = False,
     chosen_lets: Sequence[str] = (),
+    columns: bool = False,
 ) -> MappedClaim:
     """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
 
     ``chosen_lets`` are mappings a reading chose (not the user): applied as ``lets``, shown as guesses.
+    ``columns`` reads a batch's matrices with the examples as columns (X of shape d x N).
 
     ``defines`` are the page's own definitions (``--define``; ``definitions`` the same, already read, from
     code), ``where`` index conditions that restrict the
@@ -2299,6 +2325,7 @@ def map_claim(
             for d in page_definitions
             for node in walk(d.target)
         ),
+        columns=columns,
     )
     for note in notes:
         mapper.note(note)

@@ -168,6 +168,9 @@ class CheckOptions:
     #: A batch's loss: the mean over its examples, or their sum (None: as the claim reads, see
     #: :func:`evaluate_claim`).
     batch_loss: BatchLoss | None = None
+    #: A batch's examples are its matrices' columns (Z = W X + b, X of shape d x N); chosen by a reading
+    #: when the claim's shapes do not fit rows, never a batch field.
+    columns: bool = False
 
     def __post_init__(self) -> None:
         # The Python API passes these straight through: check every type, not only the values.
@@ -849,6 +852,11 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             mapped.extend(_hinted_readings(reading, options, hinted, (), None, depth=2))
         except DeriveError as error:
             errors.append(error)
+            mapped.extend(_column_readings(reading, options, str(error)))
+    for found in list(mapped):
+        unfit = [side.error for claim in found.claims for side in claim.sides if side.error]
+        if unfit:
+            mapped.extend(_column_readings(found.reading, options, unfit[0]))
     if not mapped:
         refusal = _definition_instead(readings, options) or errors[0]
         if isinstance(refusal, ExpressionNotClaimError):
@@ -860,6 +868,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     # reads every side.
     unread = [sum(side.expr is None for claim in m.claims for side in claim.sides) for m in mapped]
     mapped = [m for m, count in zip(mapped, unread, strict=True) if count == min(unread)][:MAX_READINGS]
+    # dW read as d times W (d the number of features) gives way to dW read as a differential: an equation
+    # between d W and the right side is no claim about the loss
+    if any(_DIFFERENTIAL.search(c) for m in mapped for c in m.reading.choices):
+        mapped = [m for m in mapped if not any(_D_TIMES.search(c) for c in m.reading.choices)] or mapped
     # A reading that reads two page names as one vector by a guess (P and Y both the targets, s and p both
     # the output) gives way to readings that tell them apart.
     clashing = [_clashes(m, options.claim) for m in mapped]
@@ -1094,6 +1106,27 @@ def _readings_of(
     return found
 
 
+#: The choices that read ``dW`` as a differential, and as d (the number of features) times W.
+_DIFFERENTIAL: Final = re.compile(r"read as a differential")
+_D_TIMES: Final = re.compile(r"read as (?:the letter )?d times ")
+
+#: A shape error of a claim about a batch (N examples): its matrices may have the examples as columns.
+_BATCH_SHAPES: Final = re.compile(r"(?:cannot multiply|the left side is) .*\b(?:N x|x N)\b")
+
+
+def _column_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    """A batch claim whose shapes do not fit with the examples as rows, read with them as columns and z = W x
+    + b, as Ng's notes write a batch (``dW = \frac{1}{m} (A - Y) X^T``); the choice is shown."""
+    if options.columns or not _BATCH_SHAPES.search(error):
+        return []
+    columns = replace(options, convention="W_x", columns=True)
+    said = "the batch's examples read as columns (Z = W X + b, X d x N): as rows the shapes do not fit"
+    try:
+        return _readings_of(reading, columns, (), said)
+    except DeriveError:
+        return []
+
+
 def _hinted_readings(
     reading: ClaimReading,
     options: CheckOptions,
@@ -1212,6 +1245,7 @@ def _map_reading(
             means=reading.means if reading.means is not None else options.means,
             definitions=reading.definitions,
             implied_sums=options.implied_sums,
+            columns=options.columns,
         )
         for claim in reading.claims
     )
