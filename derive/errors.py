@@ -97,6 +97,12 @@ class IndexConflictError(NotationHintError):
         super().__init__(message, lets, ("W_x",))
 
 
+class UnstatedMeaningError(NotationError):
+    """The text does not say what it means, and no other reading of it can (``dZ`` of a batch inside a
+    formula: Ng's per-example gradients beside a mean's): the whole text is refused, whatever its other
+    readings."""
+
+
 class DefinitionNotClaimError(NotationError):
     """The text defines a symbol derive does not know: a definition to give with --define, not a claim."""
 

@@ -872,6 +872,23 @@ def test_one_line_assigning_to_a_gradient_name_is_also_read_as_python(line: str,
     assert any(f"{name} is read as dH/d" in note for note in result.notes)
 
 
+@pytest.mark.parametrize(
+    ("gradient", "verdict"),
+    [("dZ @ X.T / m", "holds_if"), ("-dZ @ X.T / m", "fails"), ("X @ dZ.T / m", None)],
+)
+def test_code_whose_batch_examples_are_columns_is_read_so(gradient: str, verdict: str | None) -> None:
+    # dW = dZ @ X.T / m (X of shape d x N, Ng's layout): with the examples as rows an index runs over
+    # classes and features at once (refused); read with them as columns and z = W x + b, as a shown choice
+    snippet = f"dZ = A - Y\ndW = {gradient}\n"
+    if verdict is None:  # the shape of z = W^T x under columns: never read by whichever convention fits
+        with pytest.raises(DeriveError, match="used both for classes and for features"):
+            check_claim(CheckOptions(snippet, syntax="python"))
+        return
+    result = check_claim(CheckOptions(snippet, syntax="python"))
+    assert result.verdict == verdict
+    assert result.choices == ("the batch's examples read as columns (Z = W X + b, X d x N)",)
+
+
 def test_a_code_loss_that_calls_an_undefined_function_is_refused_not_differentiated_as_a_constant() -> None:
     source = (
         "def grad(X, Y, W):\n    P = softmax(X @ W)\n    loss = loss_ce(P, Y)\n"

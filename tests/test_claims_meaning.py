@@ -19,7 +19,7 @@ from derive.claims.verdict import (
     evaluate_readings,
     numeric_decider,
 )
-from derive.errors import NotationError, ParseError, UsageError
+from derive.errors import NotationError, ParseError, UnstatedMeaningError, UsageError
 
 SOFTMAX_DEFINITION = r"s_k = \frac{e^{z_k}}{\sum_j e^{z_j}}"
 FOCAL = r"\text{FL} = -\alpha (1-p_t)^\gamma \log p_t"
@@ -325,6 +325,11 @@ def test_a_batch_differential_whose_mean_or_sum_is_unwritten_is_ambiguous() -> N
     assert [reading["verdict"] for reading in result.readings] == ["fails", "holds_if"]  # type: ignore[attr-defined]
     assert _check(r"dZ^{[L]} = A^{[L]} - y", batch_loss="sum").verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check(r"dZ = Y - A", batch_loss="sum").verdict == "fails"  # type: ignore[attr-defined]
+    # inside a formula, Ng's dZ (the summed loss's gradient) sits beside a mean's dW: no one loss reads both
+    # (as dH/dZ of either, dW = \frac{1}{m} dZ X^T would be a wrong fails), so the whole text is refused
+    for text in (r"dW = \frac{1}{m} dZ X^T", r"dZ^{[l - 1]} = dZ^{[l]} W^T"):
+        with pytest.raises(UnstatedMeaningError, match="inside a formula"):
+            _check(text, batch_loss="sum")
 
 
 def test_a_loss_named_binary_cross_entropy_is_read_with_the_sigmoid_loss_and_says_so() -> None:
@@ -589,6 +594,12 @@ def test_a_sum_without_an_index_over_a_batch_runs_over_its_examples() -> None:
     assert _check(r"db = \frac{1}{m}\sum (Y - A)").verdict == "fails"  # type: ignore[attr-defined]
     with pytest.raises(NotationError, match="the left side is a scalar"):
         _check(r"L = \sum (A - Y)")
+
+
+def test_a_transposed_differential_is_the_transposed_gradient() -> None:
+    # x dz^T was read as the gradient by z^T, which did not multiply: refused
+    assert _check(r"dW = x dz^T").verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(r"dW = -x dz^T").verdict == "fails"  # type: ignore[attr-defined]
 
 
 _COLUMNS_CHOICE = "the batch's examples read as columns"

@@ -64,7 +64,7 @@ from derive.claims.ast import (
 )
 from derive.claims.latex import format_node, parse_claim, read_math
 from derive.equivalence import Assumption
-from derive.errors import IndexConflictError, NotationError, NotationHintError
+from derive.errors import IndexConflictError, NotationError, NotationHintError, UnstatedMeaningError
 from derive.loss import Convention, LossKind, Model
 
 # --------------------------------------------------------------------------------------------------------
@@ -240,6 +240,9 @@ _VARIABLE_BASES: Final = frozenset(_BASES)
 
 #: The batch matrix of each single-example vector (a row per example).
 _BATCH_OF: Final[dict[str, str]] = {"a": "A", "y": "Y", "z": "Z", "x": "X"}
+#: How the refusal of a batch's differential inside a formula begins (the verdict refuses the whole text).
+UNSTATED_DIFFERENTIAL: Final = "a batch's differential"
+
 #: The batch matrices, whose examples a page may write as columns.
 _COLUMN_BASES: Final = frozenset(_BATCH_OF.values())
 
@@ -2029,11 +2032,24 @@ class Mapper:
         )
 
     def _build_differential(self, node: Differential) -> Tensor:
-        # dZ = A - Y of a batch (Andrew Ng's notes): the gradient of the summed loss, or (without its 1/m) of
-        # the mean; the verdict says so when they disagree (--batch-loss)
+        # dZ = A - Y of a batch (Andrew Ng's notes) on the left: the gradient of the summed loss, or (without
+        # its 1/m) of the mean; the verdict says so when they disagree (--batch-loss). Inside a formula
+        # (dW = \frac{1}{m} dZ X^T) Ng's dZ is the summed loss's gradient beside the mean's dW: no one loss
+        # reads both, so it is refused.
+        of = node.of.function if isinstance(node.of, Call) else node.of
+        batch = isinstance(of, Symbol) and self._resolution(of, False).base in ("Z", "A")
+        if batch and node is not self.nodes[0]:
+            raise UnstatedMeaningError(
+                f"{UNSTATED_DIFFERENTIAL} $d{format_node(node.of)}$ inside a formula: the gradient of the "
+                "summed loss (Ng's notes) or of the mean is not written, and the rest of the formula may use "
+                "the other; write it as a derivative, or check its definition dZ = ... on its own"
+            )
         self.note(
             f"$d{format_node(node.of)}$ is read as the gradient of the loss by ${format_node(node.of)}$"
         )
+        if isinstance(node.of, Symbol) and node.of.transposed:
+            # x dz^T: the transpose of the gradient by z, not the gradient by the transpose
+            return _transpose(self.build(Derivative(self.loss_node, replace(node.of, transposed=False))))
         return self.build(Derivative(self.loss_node, node.of))
 
     def _build_max(self, node: Max) -> Tensor:

@@ -43,6 +43,7 @@ from derive.claims.ast import Call, Derivative, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
+    UNSTATED_DIFFERENTIAL,
     MappedClaim,
     MappedSide,
     MappingEntry,
@@ -62,11 +63,13 @@ from derive.errors import (
     DefinitionNotClaimError,
     DeriveError,
     ExpressionNotClaimError,
+    IndexConflictError,
     InputTooLargeError,
     MeaninglessClaimError,
     NotationError,
     NotationHintError,
     ParseError,
+    UnstatedMeaningError,
     UsageError,
 )
 from derive.limits import MAX_CLASSES, classes_value, timeout_value
@@ -857,6 +860,16 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         unfit = [side.error for claim in found.claims for side in claim.sides if side.error]
         if unfit:
             mapped.extend(_column_readings(found.reading, options, unfit[0]))
+    unstated = [error for error in errors if isinstance(error, UnstatedMeaningError)]
+    unstated += [
+        UnstatedMeaningError(side.error)
+        for m in mapped
+        for claim in m.claims
+        for side in claim.sides
+        if side.error is not None and side.error.startswith(UNSTATED_DIFFERENTIAL)
+    ]
+    if unstated:
+        raise unstated[0]  # what the text means is not written: no other reading answers that
     if not mapped:
         refusal = _definition_instead(readings, options) or errors[0]
         if isinstance(refusal, ExpressionNotClaimError):
@@ -868,6 +881,14 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     # reads every side.
     unread = [sum(side.expr is None for claim in m.claims for side in claim.sides) for m in mapped]
     mapped = [m for m, count in zip(mapped, unread, strict=True) if count == min(unread)][:MAX_READINGS]
+    # Two ways to the same reading (z = W x + b, then columns; columns alone) are one reading
+    kept: dict[object, MappedReading] = {}
+    for m in mapped:
+        key = tuple(
+            (c.lhs, tuple(side.expr for side in c.sides), c.model.convention, c.model.batch) for c in m.claims
+        )
+        kept.setdefault(key, m)
+    mapped = list(kept.values())
     # dW read as d times W (d the number of features) gives way to dW read as a differential: an equation
     # between d W and the right side is no claim about the loss
     if any(_DIFFERENTIAL.search(c) for m in mapped for c in m.reading.choices):
@@ -1110,6 +1131,8 @@ def _readings_of(
 _DIFFERENTIAL: Final = re.compile(r"read as a differential")
 _D_TIMES: Final = re.compile(r"read as (?:the letter )?d times ")
 
+_COLUMNS_SAID: Final = "the batch's examples read as columns (Z = W X + b, X d x N)"
+
 #: A shape error of a claim about a batch (N examples): its matrices may have the examples as columns.
 _BATCH_SHAPES: Final = re.compile(r"(?:cannot multiply|the left side is) .*\b(?:N x|x N)\b")
 
@@ -1120,9 +1143,8 @@ def _column_readings(reading: ClaimReading, options: CheckOptions, error: str) -
     if options.columns or not _BATCH_SHAPES.search(error):
         return []
     columns = replace(options, convention="W_x", columns=True)
-    said = "the batch's examples read as columns (Z = W X + b, X d x N): as rows the shapes do not fit"
     try:
-        return _readings_of(reading, columns, (), said)
+        return _readings_of(reading, columns, (), f"{_COLUMNS_SAID}: as rows the shapes do not fit")
     except DeriveError:
         return []
 
@@ -1148,7 +1170,10 @@ def _hinted_readings(
         both = (*lets, *more)
         chosen = said if choice is None else f"{choice}; {said}"
         try:
-            found.extend(_readings_of(reading, variant, both, chosen))
+            readings = _readings_of(reading, variant, both, chosen)
+            if variant.columns and not any(claim.model.batch for r in readings for claim in r.claims):
+                continue  # no batch: the same reading as z = W x + b alone
+            found.extend(readings)
         except NotationHintError as again:
             if depth > 1:
                 found.extend(_hinted_readings(reading, variant, again, both, chosen, depth - 1, siblings))
@@ -1166,6 +1191,10 @@ def _hint_variants(
     name read as the targets that the text differentiates by the logits as the softmax output.
     Each is judged as a reading with its choice shown, so readings that disagree are ``ambiguous``."""
     variants: list[tuple[CheckOptions, tuple[str, ...], str]] = []
+    if isinstance(hinted, IndexConflictError) and not options.columns:
+        # a batch whose indices fit with the examples as columns (code's dW = dZ @ X.T, X of shape d x N)
+        columns = replace(options, convention="W_x", columns=True)
+        variants.append((columns, (), _COLUMNS_SAID))
     for convention in hinted.conventions:
         if options.convention != convention and convention in CONVENTIONS:
             other = replace(options, convention=cast(Convention, convention))
