@@ -103,6 +103,11 @@ class UnstatedMeaningError(NotationError):
     readings."""
 
 
+class UnstatedGradientError(NotationError):
+    """A gradient that does not say what it is by (``\nabla L = p - y``): --means, --wrt or the page's words
+    say."""
+
+
 class DefinitionNotClaimError(NotationError):
     """The text defines a symbol derive does not know: a definition to give with --define, not a claim."""
 

@@ -19,7 +19,13 @@ from derive.claims.verdict import (
     evaluate_readings,
     numeric_decider,
 )
-from derive.errors import NotationError, ParseError, UnstatedMeaningError, UsageError
+from derive.errors import (
+    NotationError,
+    ParseError,
+    UnstatedGradientError,
+    UnstatedMeaningError,
+    UsageError,
+)
 
 SOFTMAX_DEFINITION = r"s_k = \frac{e^{z_k}}{\sum_j e^{z_j}}"
 FOCAL = r"\text{FL} = -\alpha (1-p_t)^\gamma \log p_t"
@@ -600,6 +606,48 @@ def test_a_transposed_differential_is_the_transposed_gradient() -> None:
     # x dz^T was read as the gradient by z^T, which did not multiply: refused
     assert _check(r"dW = x dz^T").verdict == "holds"  # type: ignore[attr-defined]
     assert _check(r"dW = -x dz^T").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_gradient_that_does_not_say_what_it_is_by_takes_means_wrt_or_the_words() -> None:
+    # \nabla L with no subscript was a parse error; it is refused in one line that says what to add
+    with pytest.raises(UnstatedGradientError, match=r"\$\\nabla L\$ does not say what it is the gradient by"):
+        _check(r"\nabla L = p - y")
+    assert _check(r"\nabla L = p - y", means="dL/dz").verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(r"\nabla L = y - p", wrt="z").verdict == "fails"  # type: ignore[attr-defined]
+    worded = _check(r"∇L = p − y", notation="the gradient w.r.t. the logits z")
+    assert worded.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("--means 'dH/dz' (the page's words" in note for note in worded.notes)  # type: ignore[attr-defined]
+
+
+def test_a_class_letter_only_in_a_cases_condition_is_the_true_class() -> None:
+    # it was judged for every c (a wrong fails): a cases condition's letters were not seen as used
+    cases = (
+        r"\frac{\partial L}{\partial z_i} = "
+        r"\begin{cases} \hat{y}_i - 1 & i = c \\ \hat{y}_i & \text{otherwise}\end{cases}"
+    )
+    assert _check(cases).verdict == "holds"  # type: ignore[attr-defined]
+    # another letter: read as written and as the true class, as \delta_{ik} is
+    other = r"\frac{\partial L}{\partial z_i} = \begin{cases} p_i - 1 & i = k \\ p_i & i \neq k\end{cases}"
+    result = _check(other)
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert [reading["verdict"] for reading in result.readings] == ["fails", "holds"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial z_i} = \hat{y}_i - 1 \text{ if } i = c, \quad \hat{y}_i \text{ else}",
+         "holds"),
+        ("dL/dz_i = p_i if i = y, p_i - 1 otherwise", "fails"),
+        (r"\frac{\partial L}{\partial z_i} = p_i - 1 \text{ if } i = y \text{ and } p_i \text{ otherwise}",
+         "holds"),
+    ],
+)
+def test_an_expression_followed_by_otherwise_is_the_other_branch(text: str, verdict: str) -> None:
+    # the lone "p_i otherwise" was a second equation with no left side: refused
+    result = _check(text)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert "begin{cases}" in result.steps[-1].latex  # type: ignore[attr-defined]
 
 
 _COLUMNS_CHOICE = "the batch's examples read as columns"

@@ -34,6 +34,7 @@ Nodes
     expression a page differentiates by (``\\frac{\\delta P_1}{\\delta e^{y_1}}``).  Mixed
     partials nest: ``\\frac{\\partial^2 H}{\\partial z_i \\partial z_j}`` is
     ``Derivative(Derivative(H, z_j), z_i)``.  Operator forms are applied, so ``of`` is never empty.
+    ``\nabla L`` with no subscript has the ``wrt`` ``Symbol(UNSTATED_WRT)``.
 ``KroneckerDelta(i, j)``
     ``\\delta_{ij}`` (``\\delta`` with exactly two indices).
 ``Cases(branches)``
@@ -196,6 +197,10 @@ class Derivative:
     of: Node
     wrt: Node
     order: int = 1
+
+
+#: The ``wrt`` of a gradient that does not say what it is by (``\nabla L``): --means or the page's words say.
+UNSTATED_WRT = "?"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from derive.claims import lexicon as lx
 from derive.claims.ast import (
+    UNSTATED_WRT,
     Add,
     Call,
     Cases,
@@ -1458,6 +1459,8 @@ class Builder(Transformer_NonRecursive):
         return self._operand(children[2], lambda of: Derivative(of, wrt))
 
     def nabla(self, children: list[Any]) -> Node:
+        if len(children) == 2:  # \nabla L: the gradient by what the page does not write (--means says)
+            return self._operand(children[1], lambda of: Derivative(of, Symbol(UNSTATED_WRT)))
         sub: _Sub = children[1]
         wrt = self.script_node(sub.script, children[0])
         return self._operand(children[2], lambda of: Derivative(of, wrt))

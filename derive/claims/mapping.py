@@ -32,6 +32,7 @@ import sympy
 
 from derive import symbols as s
 from derive.claims.ast import (
+    UNSTATED_WRT,
     Add,
     Call,
     Cases,
@@ -64,7 +65,13 @@ from derive.claims.ast import (
 )
 from derive.claims.latex import format_node, parse_claim, read_math
 from derive.equivalence import Assumption
-from derive.errors import IndexConflictError, NotationError, NotationHintError, UnstatedMeaningError
+from derive.errors import (
+    IndexConflictError,
+    NotationError,
+    NotationHintError,
+    UnstatedGradientError,
+    UnstatedMeaningError,
+)
 from derive.loss import Convention, LossKind, Model
 
 # --------------------------------------------------------------------------------------------------------
@@ -602,6 +609,11 @@ def free_index_names(node: Node) -> set[str]:
             for index in current.indices:
                 if isinstance(index, Symbol) and not index.indices:
                     used.add(index.name)
+        elif isinstance(current, Cases):  # a branch's condition compares indices: i = c
+            for _, condition in current.branches:
+                for side in (condition.left, condition.right) if condition is not None else ():
+                    if isinstance(side, Symbol) and not side.indices and side.decoration is None:
+                        used.add(side.name)
         elif isinstance(current, Sum) and current.index is not None:
             bound.add(current.index)
         elif isinstance(current, Max) and current.index is not None:
@@ -2467,10 +2479,12 @@ def map_definition(
 
 def _left_side(claim: Claim, sides: list[Node], wrt: str | None, means: str | Node | None) -> Node:
     """The claim's left side (removed from ``sides``), from the claim itself, --wrt or --means."""
+    first = sides[0]
+    unstated = isinstance(first, Derivative) and first.wrt == Symbol(UNSTATED_WRT)
     if means is not None:
         meant = _read_means(means) if isinstance(means, str) else means
-        if len(sides) > 1 and not isinstance(sides[0], (Derivative, Differential)):
-            sides.pop(0)  # a name for the result ("gradient", "grad_z"): --means says what it is
+        if len(sides) > 1 and (unstated or not isinstance(sides[0], (Derivative, Differential))):
+            sides.pop(0)  # a name for the result ("gradient", "grad_z", \nabla L): --means says what it is
         elif len(sides) > 1:
             raise NotationError(
                 "the claim has its own left side (a derivative); --means is for a claim without one"
@@ -2480,9 +2494,15 @@ def _left_side(claim: Claim, sides: list[Node], wrt: str | None, means: str | No
         wrt_claim = parse_claim(wrt)
         if len(wrt_claim.sides) != 1:
             raise NotationError(f"--wrt {wrt!r} must be one variable such as W_{{ij}} or z_j")
-        if isinstance(sides[0], Derivative) and len(sides) > 1:
-            return sides.pop(0)
+        if isinstance(first, Derivative) and len(sides) > 1:
+            sides.pop(0)
+            return Derivative(first.of, wrt_claim.sides[0]) if unstated else first
         return Derivative(Symbol("H"), wrt_claim.sides[0])
+    if isinstance(first, Derivative) and unstated:
+        raise UnstatedGradientError(
+            f"$\\nabla {format_node(first.of)}$ does not say what it is the gradient by; say it with "
+            "--means 'dH/dz' (or --wrt z)"
+        )
     if _elided_left(claim.source):
         raise NotationError(
             "the chain starts with '=' (its left side is elided): give the left side, --means or --wrt"

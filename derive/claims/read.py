@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
-from derive.claims.ast import Claim, Condition, Derivative, Neg, Node, Symbol
+from derive.claims.ast import Cases, Claim, Condition, Derivative, Neg, Node, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.claims.words import WRT_PHRASE, gradient_letter
 from derive.errors import DefinitionNotClaimError, DeriveError, NotationError
@@ -119,13 +119,39 @@ def _read(
         return _read_code_claim(text, syntax, means, named)
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
     return tuple(
-        ClaimReading(_conditions_joined(reading.claims), syntax, reading.choices)
+        ClaimReading(_otherwise_joined(_conditions_joined(reading.claims)), syntax, reading.choices)
         for reading in read_math(text, math_syntax)
     )
 
 
 def _is_index_name(node: Node) -> bool:
     return isinstance(node, Symbol) and not node.indices and node.decoration is None and len(node.name) == 1
+
+
+#: Words after an expression that make it the other branch of the claim before it.
+_OTHERWISE: Final = re.compile(r"^\s*(?:\\text\s*\{)?\s*(?:otherwise|else|elsewhere)\b", re.I)
+
+
+def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
+    r"""``... = \hat{y}_i - 1 \text{ if } i = c, \quad \hat{y}_i \text{ otherwise}``: an expression on its
+    own followed by "otherwise" is the other branch of the claim before it, which has one condition: the
+    two are one piecewise right side."""
+    joined: list[Claim] = []
+    for claim in claims:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and len(last.sides) >= 2
+            and len(last.conditions) == 1
+            and len(claim.sides) == 1
+            and not claim.conditions
+            and any(_OTHERWISE.match(words) for words in claim.qualifiers)
+        ):
+            branches = ((last.sides[-1], last.conditions[0]), (claim.sides[0], None))
+            joined[-1] = replace(last, sides=(*last.sides[:-1], Cases(branches)), conditions=())
+        else:
+            joined.append(claim)
+    return tuple(joined)
 
 
 def _conditions_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:

@@ -69,6 +69,7 @@ from derive.errors import (
     NotationError,
     NotationHintError,
     ParseError,
+    UnstatedGradientError,
     UnstatedMeaningError,
     UsageError,
 )
@@ -872,7 +873,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         raise unstated[0]  # what the text means is not written: no other reading answers that
     if not mapped:
         refusal = _definition_instead(readings, options) or errors[0]
-        if isinstance(refusal, ExpressionNotClaimError):
+        if isinstance(refusal, (ExpressionNotClaimError, UnstatedGradientError)):
             said_means = _means_from_words(given)
             if said_means is not None:  # an expression with no left side, and the words say what it is
                 return said_means
@@ -970,6 +971,8 @@ def _clashes(mapped: MappedReading, text: str) -> bool:
         for entry in claim.mapping:
             if entry.page == entry.canonical and not _occurs(entry.page, text):
                 continue  # the model's own letter, listed for a mapping, not written by the page
+            if _COMPARISON.search(entry.page):
+                continue  # i = k, 1\{y = j\}: a comparison with the true class, not a name for the targets
             if entry.canonical.lower() in ("a", "y", "z") and "(" not in entry.page:
                 by_vector.setdefault(entry.canonical.lower(), []).append(entry)
         for entries in by_vector.values():
@@ -1321,7 +1324,7 @@ def _notation_variants(
 
 #: A comparison with the true class read as the one-hot targets (\delta_{ky}, 1\{y = j\}, [y = j]): not a
 #: name for the targets, so no reason to read y as something else.
-_COMPARISON: Final = re.compile(r"\\delta|\\mathbb|\\mathbf\{1\}|1\\\{|[\[=]")
+_COMPARISON: Final = re.compile(r"\\delta|\\mathbb|\\mathbf\{1\}|1\\\{|[\[=≠]|\\neq?\b")
 
 #: A page name a --let can map as it is (a letter, or a word).
 _PLAIN_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
