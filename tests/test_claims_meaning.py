@@ -650,6 +650,23 @@ def test_an_expression_followed_by_otherwise_is_the_other_branch(text: str, verd
     assert "begin{cases}" in result.steps[-1].latex  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    "indicator", [r"\mathbb{I}[i = y]", r"\mathbb{I}\{i = y\}", r"\mathbb{I}_{i = y}", r"\mathbb{I}(i = y)"]
+)
+def test_blackboard_i_is_the_indicator_function(indicator: str) -> None:
+    # \mathbb{I} was an unknown symbol (\mathbb{1} was read)
+    assert _check(rf"\frac{{\partial L}}{{\partial z_i}} = p_i - {indicator}").verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(rf"\frac{{\partial L}}{{\partial z_i}} = p_i + {indicator}").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_target_named_one_hot_is_one_hot() -> None:
+    # onehot(y) was read as targets of any sum: holds_if where the page's own name says one-hot
+    result = _check("dL/dz = softmax(z) - onehot(y)")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("onehot names one-hot targets" in note for note in result.notes)  # type: ignore[attr-defined]
+    assert _check("dL/dz = softmax(z) - y").verdict == "holds_if"  # type: ignore[attr-defined]
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

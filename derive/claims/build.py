@@ -304,6 +304,13 @@ def _tokens(children: list[Any], *kinds: str) -> list[Tok]:
 _ACCENTS: Final = frozenset({"hat", "tilde", "bar", "dot"})
 
 
+def _indicator_name(acc: _Acc) -> bool:
+    r"""``\mathbb{1}``, ``\mathbf{1}``, ``\mathbb{I}``: the indicator's names, applied to a condition."""
+    return (acc.name == "1" and acc.decoration in ("bb", "bold")) or (
+        acc.name == "I" and acc.decoration == "bb"
+    )
+
+
 def _decorate(old: str | None, new: str) -> str:
     """Nested decorations: an accent wins over a font (``\\mathbb{\\hat{y}}`` is hat y)."""
     if old is None:
@@ -556,7 +563,9 @@ class Builder(Transformer_NonRecursive):
     @staticmethod
     def _is_one(node: Node) -> bool:
         return (isinstance(node, Number) and node.value == 1) or (
-            isinstance(node, Symbol) and node.name == "1" and not node.indices
+            isinstance(node, Symbol)
+            and (node.name == "1" or (node.name == "I" and node.decoration == "bb"))
+            and not node.indices
         )
 
     def _op(self, children: list[Any]) -> _Op:
@@ -973,7 +982,7 @@ class Builder(Transformer_NonRecursive):
         if isinstance(post, _Sub):
             if acc.has_subscript:
                 raise self.fail("double subscript", post.script.token)
-            if acc.number:
+            if acc.number or _indicator_name(acc):
                 relation = self.single_relation(post.script)
                 if relation is not None:
                     return Indicator(self.condition(relation)), []
@@ -1087,7 +1096,7 @@ class Builder(Transformer_NonRecursive):
     def symbol_call(self, acc: _Acc, args: _Args) -> tuple[Any, list[Node]]:
         items = self.keyword_arguments(args.items)
         relations = [i for i in items if isinstance(i, _Relation)]
-        if acc.number or (acc.name == "1" and acc.decoration in ("bb", "bold")):
+        if acc.number or _indicator_name(acc):
             if len(items) == 1 and relations:
                 return Indicator(self.condition(relations[0])), []
             if acc.number and not acc.indices:

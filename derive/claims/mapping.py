@@ -250,6 +250,9 @@ _BATCH_OF: Final[dict[str, str]] = {"a": "A", "y": "Y", "z": "Z", "x": "X"}
 #: How the refusal of a batch's differential inside a formula begins (the verdict refuses the whole text).
 UNSTATED_DIFFERENTIAL: Final = "a batch's differential"
 
+#: A name that says its targets are one-hot.
+_ONE_HOT_NAME: Final = re.compile(r"one_?hot", re.I)
+
 #: The batch matrices, whose examples a page may write as columns.
 _COLUMN_BASES: Final = frozenset(_BATCH_OF.values())
 
@@ -1505,6 +1508,9 @@ class Mapper:
 
     def resolve(self, symbol: Symbol, called: bool = False) -> _Resolution:
         resolution = self._resolution(symbol, called)
+        if resolution.role == "target" and _ONE_HOT_NAME.search(symbol.name):
+            # onehot(y), y_onehot, one_hot_labels: the name says the targets are one-hot
+            self._add_assumption(Assumption.ONE_HOT, f"{symbol.name} names one-hot targets")
         if resolution.base is not None and resolution.guessed and not resolution.onehot:
             self.record(_symbol_label(symbol), resolution.base, True, resolution.reason)
         elif resolution.base is not None and resolution.reason.startswith("canonical"):

@@ -1165,7 +1165,7 @@ def _hinted_readings(
     second such error (x read as the logits, then y differentiated by them) takes that error's readings
     too, up to ``depth`` choices (never one that is a reading of its own one level up, in ``tried``)."""
     found: list[MappedReading] = []
-    variants = _hint_variants(options, hinted)
+    variants = _hint_variants(options, hinted, code=reading.syntax in ("python", "code"))
     siblings = {let for _, more, _ in variants for let in more}
     for variant, more, said in variants:
         if more and (set(more) <= set(lets) or set(more) <= (tried or set())):
@@ -1186,7 +1186,7 @@ def _hinted_readings(
 
 
 def _hint_variants(
-    options: CheckOptions, hinted: NotationHintError
+    options: CheckOptions, hinted: NotationHintError, code: bool = False
 ) -> list[tuple[CheckOptions, tuple[str, ...], str]]:
     """The readings a notation error names: an index that runs over classes in one place and features in
     another reads with z = W x + b (W_{ij}: class i, feature j); a loss named BCE with the sigmoid loss; a
@@ -1194,8 +1194,9 @@ def _hint_variants(
     name read as the targets that the text differentiates by the logits as the softmax output.
     Each is judged as a reading with its choice shown, so readings that disagree are ``ambiguous``."""
     variants: list[tuple[CheckOptions, tuple[str, ...], str]] = []
-    if isinstance(hinted, IndexConflictError) and not options.columns:
-        # a batch whose indices fit with the examples as columns (code's dW = dZ @ X.T, X of shape d x N)
+    if isinstance(hinted, IndexConflictError) and code and not options.columns:
+        # code whose indices fit with the examples as columns (dW = dZ @ X.T, X of shape d x N); a formula's
+        # own indices say what they run over (\sum_{n=1}^N), so it is never read so
         columns = replace(options, convention="W_x", columns=True)
         variants.append((columns, (), _COLUMNS_SAID))
     for convention in hinted.conventions:
