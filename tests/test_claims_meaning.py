@@ -667,6 +667,22 @@ def test_a_target_named_one_hot_is_one_hot() -> None:
     assert _check("dL/dz = softmax(z) - y").verdict == "holds_if"  # type: ignore[attr-defined]
 
 
+def test_one_examples_gradient_that_writes_n_is_the_batch_means() -> None:
+    # N, the number of examples, says the loss is a batch's mean: its gradient by one example's logits is
+    # that example's gradient divided by N (it was a wrong fails against the one-example loss)
+    mean = r"\frac{\partial L}{\partial z^{(n)}} = \frac{1}{N}(p^{(n)} - y^{(n)})"
+    result = _check(mean)
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("says the loss is a batch's mean" in note for note in result.notes)  # type: ignore[attr-defined]
+    assert _check(mean, batch_loss="sum").verdict == "fails"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial z_i} = N(p_i - y_i)").verdict == "fails"  # type: ignore[attr-defined]
+    code = _check("dscores = probs - y_onehot\ndscores /= N\n", syntax="python")
+    assert code.verdict == "holds"  # type: ignore[attr-defined]
+    # the shared weights' gradient is a sum over the examples: one example's term over N is not it
+    shared = r"\frac{\partial L}{\partial W} = \frac{1}{N} x (p - y)^T"
+    assert _check(shared).verdict == "fails"  # type: ignore[attr-defined]
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

@@ -338,6 +338,8 @@ class MappedClaim:
     free_indices: tuple[sympy.Idx, ...] = ()
     #: The user or the page's words said whether a batch's loss is the mean or the sum (``model.batch_sum``).
     batch_loss_said: bool = False
+    #: One example's gradient read as the batch mean's (divided by N), because the right side writes N.
+    mean_of_examples: bool = False
 
     def page_index(self, name: str) -> str:
         """The page's name of an engine index (``c`` is the true class)."""
@@ -2403,7 +2405,32 @@ def map_claim(
         if lhs_restriction is not None:
             restriction = lhs_restriction if restriction is None else restriction * lhs_restriction
         mapped.append(MappedSide(latex, expr, None, restriction))
-    return replace(_display_names(lhs, mapped, mapper), lhs_latex=format_node(lhs_node))
+    mean_of_examples = _one_example_of_a_mean(lhs.expr, mapped, mapper)
+    if mean_of_examples:
+        # dL/dz = (p - y)/N: N, the number of examples, says the loss is a batch's mean; its gradient by one
+        # example's logits (or output) is that example's own gradient divided by N
+        mapper.note(MEAN_OF_EXAMPLES)
+        lhs = replace(lhs, expr=lhs.expr / s.N)
+    result = _display_names(lhs, mapped, mapper)
+    return replace(result, lhs_latex=format_node(lhs_node), mean_of_examples=mean_of_examples)
+
+
+#: The note of a one-example gradient read as a batch mean's.
+MEAN_OF_EXAMPLES: Final = (
+    "N (the number of examples) says the loss is a batch's mean: the left side is read as its gradient by "
+    "one example's vector, that example's gradient divided by N"
+)
+
+
+def _one_example_of_a_mean(lhs: sympy.Expr, sides: Sequence[MappedSide], mapper: Mapper) -> bool:
+    """A claim about one example (no batch) whose right side writes N, the number of examples, and whose
+    left side is the loss's gradient by that example's logits or output (never by the shared W or b)."""
+    if mapper.batch or not isinstance(lhs, sympy.Derivative) or lhs.expr != s.H:
+        return False
+    by = {str(v.base.label) for v in lhs.variables if isinstance(v, sympy.Indexed)}
+    by |= {str(v) for v in lhs.variables if isinstance(v, sympy.Symbol)}
+    written = any(side.expr is not None and side.expr.has(s.N) for side in sides)
+    return bool(by) and by <= {"z", "a"} and written
 
 
 def _exponentiated(name: str, nodes: Sequence[Node]) -> bool:

@@ -43,6 +43,7 @@ from derive.claims.ast import Call, Derivative, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
+    MEAN_OF_EXAMPLES,
     UNSTATED_DIFFERENTIAL,
     MappedClaim,
     MappedSide,
@@ -1498,6 +1499,10 @@ def _with_batch_loss(reading: MappedReading, batch_loss: BatchLoss, said: str) -
     words) said, for every claim about the built-in loss of a batch."""
     claims = []
     for claim in reading.claims:
+        if claim.mean_of_examples and batch_loss == "sum":  # one example's gradient of the sum: its own
+            notes = tuple(note for note in claim.notes if note != MEAN_OF_EXAMPLES)
+            note = f"the batch's loss is the sum over its examples{said}: one example's gradient is its own"
+            claim = replace(claim, lhs=claim.lhs * s.N, mean_of_examples=False, notes=(*notes, note))
         if _summed_batch(claim) is not None or claim.model.batch_sum:
             model = replace(claim.model, batch_sum=batch_loss == "sum", _cache={})
             note = f"the batch's loss is the {batch_loss} over its examples{said}"
