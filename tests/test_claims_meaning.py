@@ -683,6 +683,16 @@ def test_one_examples_gradient_that_writes_n_is_the_batch_means() -> None:
     assert _check(shared).verdict == "fails"  # type: ignore[attr-defined]
 
 
+def test_a_function_name_before_a_bracket_of_its_own_value_is_a_product() -> None:
+    # \sigma(1 - \sigma) was sigma applied to 1 - sigma: a wrong fails of the sigmoid's derivative
+    sigmoid = _check(r"\frac{d\sigma}{dz} = \sigma(1-\sigma)", loss="sigmoid-bce")
+    assert sigmoid.verdict == "holds" and not sigmoid.readings  # type: ignore[attr-defined]
+    assert _check(r"\frac{d\sigma}{dz} = \sigma(1+\sigma)", loss="sigmoid-bce").verdict == "fails"  # type: ignore[attr-defined]
+    # applied to the logits, it is still a call
+    called = _check(r"\frac{\partial \sigma(z)}{\partial z} = \sigma(z)(1-\sigma(z))", loss="sigmoid-bce")
+    assert called.verdict == "holds"  # type: ignore[attr-defined]
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

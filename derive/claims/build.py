@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from fractions import Fraction
 from typing import Any, Final, Literal
 
@@ -302,6 +302,20 @@ def _tokens(children: list[Any], *kinds: str) -> list[Tok]:
 
 
 _ACCENTS: Final = frozenset({"hat", "tilde", "bar", "dot"})
+
+
+def _mentions_value(node: object, symbol: Symbol) -> bool:
+    r"""Whether ``node`` writes ``symbol`` as a value, not called: ``\sigma(1 - \sigma)`` is sigma times
+    (1 - sigma), never sigma applied to an expression of its own value."""
+    if isinstance(node, Symbol):
+        return node == symbol
+    if isinstance(node, Call):
+        return any(_mentions_value(arg, symbol) for arg in node.args)
+    if isinstance(node, tuple):
+        return any(_mentions_value(item, symbol) for item in node)
+    if is_dataclass(node):
+        return any(_mentions_value(getattr(node, f.name), symbol) for f in fields(node))
+    return False
 
 
 def _indicator_name(acc: _Acc) -> bool:
@@ -1115,6 +1129,8 @@ class Builder(Transformer_NonRecursive):
             if len(items) != 1:
                 raise ParseError("a primed function must be applied to one variable")
             return Derivative(replace(symbol, primes=0), items[0], symbol.primes), []
+        if any(_mentions_value(item, symbol) for item in items):
+            return self.product_args(symbol, args)  # \sigma(1 - \sigma): its value times a bracket
         callable_name = len(symbol.name) > 1 and not symbol.name.isdigit() and symbol.name not in lx.GREEK
         if callable_name or (symbol.name == "sigma" and not symbol.indices):
             return Call(symbol, tuple(items)), []
