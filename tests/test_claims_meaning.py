@@ -693,6 +693,12 @@ def test_a_function_name_before_a_bracket_of_its_own_value_is_a_product() -> Non
     assert called.verdict == "holds"  # type: ignore[attr-defined]
 
 
+def test_a_run_of_unicode_subscripts_is_one_subscript() -> None:
+    # δᵢⱼ was δ_i_j: "double subscript"
+    assert _check("∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ − sⱼ)").verdict == "holds"  # type: ignore[attr-defined]
+    assert _check("∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ + sⱼ)").verdict == "fails"  # type: ignore[attr-defined]
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

@@ -128,6 +128,43 @@ def test_words_say_whether_a_batch_loss_is_the_mean_or_the_sum(words: str, batch
     assert (said[0] if said else None) == batch_loss
 
 
+@pytest.mark.parametrize(
+    ("words", "one_hot"),
+    [
+        ("y one-hot", True),
+        ("t one-hot label; batch of N samples", True),
+        ("y_true targets (smoothed or one-hot)", False),
+        ("targets are soft labels, not one-hot", False),
+        ("p a one-hot vector or probability vector", False),
+    ],
+)
+def test_words_that_say_the_targets_are_one_hot_assume_it(words: str, one_hot: bool) -> None:
+    assert (read_words(words).one_hot is not None) == one_hot
+    result = check(r"\frac{\partial L}{\partial z} = p - y", notation=words)
+    assert result.verdict == ("holds" if one_hot else "holds_if")
+    assert any("--assume onehot (the page's words" in note for note in result.notes) == one_hot
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dL/dz = a - y, where a = softmax(z)",
+        "dL/dz = a - y  (where a = softmax(z))",
+        r"\frac{\partial L}{\partial z} = a - y \quad (\text{where } a = \text{softmax}(z))",
+    ],
+)
+def test_trailing_words_that_say_what_derive_reads_already_are_no_condition(text: str) -> None:
+    # "where a = softmax(z)" was refused as a condition in words; in parentheses, a parse error
+    result = check(text)
+    assert result.verdict == "holds_if"
+    assert any("say what derive reads already" in note for note in result.notes)
+
+
+def test_words_in_parentheses_that_give_a_value_stay_refused() -> None:
+    with pytest.raises(NotationError, match="condition in words"):
+        check("dL/dz = (p - y) (where p_i = 1)")
+
+
 def test_cli_and_batch_take_batch_loss(tmp_path) -> None:  # type: ignore[no-untyped-def]
     claim = r"\frac{\partial L}{\partial W} = X^T (P - Y)"
     run = subprocess.run(

@@ -450,6 +450,15 @@ def normalize(original: str, segment: Segment, syntax: Syntax) -> Chars:
                 index = span[1]
                 continue
         target = lx.CHAR_REWRITES.get(char)
+        if target is not None and _subscript_char(char):
+            # δᵢⱼ, x₁₂: a run of subscript characters is one subscript (δ_{ij}), not a double subscript
+            stop = index
+            while stop < end and _subscript_char(original[stop]):
+                stop += 1
+            if stop - index > 1:
+                emit("_{" + "".join(lx.CHAR_REWRITES[c][1:] for c in original[index:stop]) + "}", index)
+                index = stop
+                continue
         if target is None:
             name = unicodedata.name(char, "unnamed character")
             raise ParseError(
@@ -461,6 +470,12 @@ def normalize(original: str, segment: Segment, syntax: Syntax) -> Chars:
         emit(target, index)
         index += 1
     return Chars("".join(out), offsets, prose)
+
+
+def _subscript_char(char: str) -> bool:
+    """A Unicode subscript digit or letter (``ᵢ``, ``₁``)."""
+    target = lx.CHAR_REWRITES.get(char, "")
+    return len(target) == 2 and target[0] == "_"
 
 
 def matching(s: str, index: int, stop: int, opening: str, closing: str) -> int | None:

@@ -1305,6 +1305,9 @@ def _qualifiers(original: str, tokens: list[Tok]) -> list[Tok]:
                 original, token.start_pos, f"{describe(token)} (an approximation) is not supported here"
             )
         depth = 0
+        # "(where a = softmax(z))": words in parentheses end at the closing one, which goes with them
+        bracketed = bool(out) and out[-1].type == "LPAR"
+        parens = 0
         last = index
         position = index + 1
         while position < len(tokens):
@@ -1317,12 +1320,21 @@ def _qualifiers(original: str, tokens: list[Tok]) -> list[Tok]:
                 depth -= 1
             elif kind == "LBRACE":
                 depth += 1
+            elif bracketed and kind == "LPAR":
+                parens += 1
+            elif bracketed and kind == "RPAR":
+                if parens == 0:
+                    break
+                parens -= 1
             last = position
             position += 1
+        closed = bracketed and position < len(tokens) and tokens[position].type == "RPAR"
+        if closed:
+            out.pop()
         merged = _merge(tokens, index, last, "QUALIFIER")
         out.append(retype(merged, "QUALIFIER", one_line(original[merged.start_pos : merged.end_pos])))
         out[-1].end_pos = merged.end_pos
-        index = last + 1
+        index = last + 2 if closed else last + 1
     return out
 
 

@@ -900,6 +900,11 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     clashing = [_clashes(m, options.claim) for m in mapped]
     if any(clashing) and not all(clashing):
         mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
+    said_assumptions = [ASSUME_NAMES[name] for name in options.assume if name not in given.assume]
+    if said_assumptions:  # the page's words say the targets are one-hot: judged as --assume would
+        mapped = [
+            replace(m, claims=tuple(_assuming(claim, said_assumptions) for claim in m.claims)) for m in mapped
+        ]
     if options.batch_loss is not None:
         mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
     elif (written := _batch_loss_written(options.claim)) is not None:
@@ -921,16 +926,22 @@ def _qualifier_words(
     from derive.claims.words import read_words
 
     explained: list[str] = []
+    confirmed: list[str] = []
     for reading in readings:
         for claim in reading.claims:
             for qualifier in claim.qualifiers:
                 words = read_words(qualifier)
                 # only what symbols are: a value (where p_i = 0.5) is a point, not a definition
-                if words.lets and not words.defines and not words.where and qualifier not in explained:
+                if words.defines or words.where or qualifier in explained:
+                    continue
+                if words.lets or words.confirms:
                     explained.append(qualifier)
+                if words.confirms and not words.lets:
+                    confirmed.append(qualifier)
     if not explained:
         return tuple(readings), options, ()
     changed, said = _with_page_words(replace(options, notation="; ".join(explained)))
+    said = (*said, *(f"the words ({q}) say what derive reads already" for q in confirmed))
     changed = replace(changed, notation=options.notation)
     kept = tuple(
         replace(
@@ -1044,9 +1055,11 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
         (define, said) for define, said in words.defines if _usable_definition(define, options, lets)
     )
     batch_loss = words.batch_loss if options.batch_loss is None else None
-    used = PageWords(lets, where, loss, defines, batch_loss=batch_loss)
+    one_hot = words.one_hot if not {"onehot", "one-hot"} & set(options.assume) else None
+    used = PageWords(lets, where, loss, defines, batch_loss=batch_loss, one_hot=one_hot)
     changed = replace(
         options,
+        assume=(*options.assume, "onehot") if one_hot is not None else options.assume,
         batch_loss=cast(BatchLoss, batch_loss[0]) if batch_loss is not None else options.batch_loss,
         let=(*options.let, *(let for let, _ in lets)),
         where=(*options.where, *(condition for condition, _ in where)),
@@ -1492,6 +1505,11 @@ def _batch_loss_written(text: str) -> BatchLoss | None:
     if summed is not None and mean is None:
         return "sum"
     return None
+
+
+def _assuming(claim: MappedClaim, assumptions: Sequence[Assumption]) -> MappedClaim:
+    added = tuple(a for a in assumptions if a not in claim.assumptions)
+    return replace(claim, assumptions=(*claim.assumptions, *added))
 
 
 def _with_batch_loss(reading: MappedReading, batch_loss: BatchLoss, said: str) -> MappedReading:
