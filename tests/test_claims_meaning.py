@@ -699,6 +699,21 @@ def test_a_run_of_unicode_subscripts_is_one_subscript() -> None:
     assert _check("∂sᵢ/∂zⱼ = sᵢ(δᵢⱼ + sⱼ)").verdict == "fails"  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("dsoftmax_i/dz_j = softmax_i * (delta_ij - softmax_j)", "holds"),
+        (r"\frac{\partial \text{softmax}_i}{\partial z_j} = \text{softmax}_i(\delta_{ij} - \text{softmax}_j)",
+         "holds"),
+        (r"\frac{\partial \text{softmax}_i}{\partial z_j} = \text{softmax}_i(1 - \text{softmax}_j)", "fails"),
+        ("dL/dz_i = softmax_i - y_i", "holds_if"),
+    ],
+)
+def test_an_entry_of_the_softmax_written_by_its_name_is_the_output(text: str, verdict: str) -> None:
+    # softmax_i was an unknown symbol; softmax_i(delta_ij - softmax_j) a softmax applied to its own values
+    assert _check(text).verdict == verdict  # type: ignore[attr-defined]
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

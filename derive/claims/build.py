@@ -307,8 +307,8 @@ _ACCENTS: Final = frozenset({"hat", "tilde", "bar", "dot"})
 def _mentions_value(node: object, symbol: Symbol) -> bool:
     r"""Whether ``node`` writes ``symbol`` as a value, not called: ``\sigma(1 - \sigma)`` is sigma times
     (1 - sigma), never sigma applied to an expression of its own value."""
-    if isinstance(node, Symbol):
-        return node == symbol
+    if isinstance(node, Symbol):  # any entry of it: softmax_i(\delta_{ij} - softmax_j)
+        return (node.name, node.decoration) == (symbol.name, symbol.decoration)
     if isinstance(node, Call):
         return any(_mentions_value(arg, symbol) for arg in node.args)
     if isinstance(node, tuple):
@@ -1238,7 +1238,12 @@ class Builder(Transformer_NonRecursive):
             result = Sum(None, None, None, items[0])
         else:
             indices = (func.index,) if func.index is not None else ()
-            result = Call(Symbol(name, indices), tuple(items))
+            function = Symbol(name, indices)
+            if indices and len(items) == 1 and _mentions_value(items[0], function):
+                # \text{softmax}_i(\delta_{ij} - \text{softmax}_j): entry i times a bracket of its values
+                result = Mul((function, items[0]))
+            else:
+                result = Call(function, tuple(items))
         if func.power is not None:
             result = Pow(result, func.power)
         return result

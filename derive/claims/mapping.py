@@ -1357,6 +1357,10 @@ class Mapper:
         label = _symbol_label(symbol)
         if called and name in SOFTMAX_FUNCTIONS | OTHER_FUNCTIONS:
             return _Resolution("output" if name in SOFTMAX_FUNCTIONS else None, None, False, "function")
+        if name in SOFTMAX_FUNCTIONS and len(symbol.indices) == 1 and not symbol.primes and not called:
+            # softmax_i, \text{softmax}_j: an entry of the softmax, its output
+            said = f"{label}: an entry of the softmax, its output"
+            return _Resolution("output", "a", True, said)
         if name in SOFTMAX_FUNCTIONS and not symbol.indices:
             if self._differentiated_output(symbol):
                 said = f"{label}, the function the left side differentiates: its value {label}(z)"
