@@ -714,6 +714,18 @@ def test_an_entry_of_the_softmax_written_by_its_name_is_the_output(text: str, ve
     assert _check(text).verdict == verdict  # type: ignore[attr-defined]
 
 
+def test_the_softmax_of_an_expression_is_read() -> None:
+    # it was refused: "softmax is only understood applied to the logits z"
+    logits = _check(r"\frac{\partial L}{\partial W} = x(\text{softmax}(W^T x + b) - y)^T")
+    assert logits.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("the model's logits (its argument)" in str(e["reason"]) for e in logits.mapping)  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial W} = x(\text{softmax}(W^T x + b) + y)^T").verdict == "fails"  # type: ignore[attr-defined]
+    # another expression: its softmax written out, judged as it is
+    doubled = _check(r"\frac{\partial L}{\partial z} = \text{softmax}(2z) - y")
+    assert doubled.verdict == "fails"  # type: ignore[attr-defined]
+    assert any("written out" in note for note in doubled.notes)  # type: ignore[attr-defined]
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

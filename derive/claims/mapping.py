@@ -1879,6 +1879,15 @@ class Mapper:
         if name in ("sigmoid", "sigma") and self.loss == "sigmoid-bce":
             return _elementwise(argument, lambda e: 1 / (1 + sympy.exp(-e)))
         argument_node = node.args[0]
+        if name != "sigmoid" and not isinstance(argument_node, Symbol) and argument.kinds == ("class",):
+            if _same_up_to_dummies(argument.expr, self.model.logit(argument.axes[0])):
+                # softmax(W^T x + b): the argument is the model's logits, so this is its output
+                said = f"{name} of the model's logits (its argument) is the model's output"
+                self.record(format_node(node), "a", True, said)
+                return Tensor(s.a[argument.axes[0]], argument.axes, argument.kinds, argument.row)
+            # softmax(z / T), softmax(2 z): the softmax of the expression over the classes, written out
+            self.note(f"${format_node(node)}$ is the softmax of its argument over the classes, written out")
+            return _softmax_of(argument)
         lets: tuple[str, ...] = ()
         if (
             isinstance(argument_node, Symbol)
@@ -2210,6 +2219,28 @@ class Mapper:
         if assumption not in self.assumptions:
             self.assumptions.append(assumption)
             self.note(why)
+
+
+def _same_up_to_dummies(left: sympy.Expr, right: sympy.Expr) -> bool:
+    """Whether two expressions are equal once their sums' bound indices are renamed alike."""
+
+    def canonical(expr: sympy.Expr) -> sympy.Expr:
+        renamed: dict[sympy.Basic, sympy.Idx] = {}
+        sums = [node for node in sympy.preorder_traversal(expr) if isinstance(node, sympy.Sum)]
+        for total in sums:
+            for limit in total.limits:
+                renamed.setdefault(limit[0], sympy.Idx(f"bound{len(renamed)}", (limit[1], limit[2])))
+        return expr.xreplace(renamed)
+
+    return bool(sympy.expand(canonical(left) - canonical(right)) == 0)
+
+
+def _softmax_of(tensor: Tensor) -> Tensor:
+    """The softmax of ``tensor`` over its class axis: e^{v_j} / sum_q e^{v_q}."""
+    axis = tensor.axes[tensor.kinds.index("class")]
+    bound = sympy.Idx(f"{axis.name}'s", (axis.lower, axis.upper))
+    total = sympy.Sum(sympy.exp(tensor.expr.xreplace({axis: bound})), (bound, axis.lower, axis.upper))
+    return replace(tensor, expr=sympy.exp(tensor.expr) / total)
 
 
 def _elementwise(tensor: Tensor, fn: object) -> Tensor:
