@@ -659,12 +659,13 @@ def test_blackboard_i_is_the_indicator_function(indicator: str) -> None:
     assert _check(rf"\frac{{\partial L}}{{\partial z_i}} = p_i + {indicator}").verdict == "fails"  # type: ignore[attr-defined]
 
 
-def test_a_target_named_one_hot_is_one_hot() -> None:
-    # onehot(y) was read as targets of any sum: holds_if where the page's own name says one-hot
+def test_a_target_built_by_a_one_hot_function_is_one_hot() -> None:
+    # onehot(y) was read as targets of any sum: holds_if where the labels are class indices
     result = _check("dL/dz = softmax(z) - onehot(y)")
     assert result.verdict == "holds"  # type: ignore[attr-defined]
-    assert any("onehot names one-hot targets" in note for note in result.notes)  # type: ignore[attr-defined]
-    assert _check("dL/dz = softmax(z) - y").verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("builds one-hot targets from labels" in note for note in result.notes)  # type: ignore[attr-defined]
+    # a vector named one-hot is the page's targets: the claim needs them to sum to 1, and says so
+    assert _check("dL/dz = softmax(z) - y_onehot").verdict == "holds_if"  # type: ignore[attr-defined]
 
 
 def test_one_examples_gradient_that_writes_n_is_the_batch_means() -> None:
@@ -724,6 +725,24 @@ def test_the_softmax_of_an_expression_is_read() -> None:
     doubled = _check(r"\frac{\partial L}{\partial z} = \text{softmax}(2z) - y")
     assert doubled.verdict == "fails"  # type: ignore[attr-defined]
     assert any("written out" in note for note in doubled.notes)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (r"J = \text{diag}(p) - p p^T", "holds"),
+        (r"J = \text{diag}(p) + p p^T", "fails"),
+        (r"\mathbf{J} = \operatorname{diag}(\mathbf{s}) - \mathbf{s}\mathbf{s}^\top", "holds"),
+    ],
+)
+def test_j_equal_to_a_square_matrix_of_the_output_is_the_softmax_jacobian(text: str, verdict: str) -> None:
+    # J was read as the loss: "the left side is a scalar but the right side is a matrix of shape k x k"
+    result = _check(text)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("read as the softmax's Jacobian" in choice for choice in result.choices)  # type: ignore[attr-defined]
+    # a matrix of the targets is no Jacobian of the output: still refused
+    with pytest.raises(NotationError, match="the left side is a scalar"):
+        _check(r"J = \text{diag}(y) - y y^T")
 
 
 _COLUMNS_CHOICE = "the batch's examples read as columns"

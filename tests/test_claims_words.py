@@ -129,23 +129,6 @@ def test_words_say_whether_a_batch_loss_is_the_mean_or_the_sum(words: str, batch
 
 
 @pytest.mark.parametrize(
-    ("words", "one_hot"),
-    [
-        ("y one-hot", True),
-        ("t one-hot label; batch of N samples", True),
-        ("y_true targets (smoothed or one-hot)", False),
-        ("targets are soft labels, not one-hot", False),
-        ("p a one-hot vector or probability vector", False),
-    ],
-)
-def test_words_that_say_the_targets_are_one_hot_assume_it(words: str, one_hot: bool) -> None:
-    assert (read_words(words).one_hot is not None) == one_hot
-    result = check(r"\frac{\partial L}{\partial z} = p - y", notation=words)
-    assert result.verdict == ("holds" if one_hot else "holds_if")
-    assert any("--assume onehot (the page's words" in note for note in result.notes) == one_hot
-
-
-@pytest.mark.parametrize(
     "text",
     [
         "dL/dz = a - y, where a = softmax(z)",

@@ -1514,9 +1514,6 @@ class Mapper:
 
     def resolve(self, symbol: Symbol, called: bool = False) -> _Resolution:
         resolution = self._resolution(symbol, called)
-        if resolution.role == "target" and _ONE_HOT_NAME.search(symbol.name):
-            # onehot(y), y_onehot, one_hot_labels: the name says the targets are one-hot
-            self._add_assumption(Assumption.ONE_HOT, f"{symbol.name} names one-hot targets")
         if resolution.base is not None and resolution.guessed and not resolution.onehot:
             self.record(_symbol_label(symbol), resolution.base, True, resolution.reason)
         elif resolution.base is not None and resolution.reason.startswith("canonical"):
@@ -1820,6 +1817,10 @@ class Mapper:
                 "(h_w(x) is the model with weights w); write its entries or say what it is with --let"
             )
         resolution = self.resolve(function)
+        if resolution.role == "target" and node.args and _ONE_HOT_NAME.search(function.name):
+            # onehot(y), one_hot(labels): one-hot vectors built from class labels, one-hot by construction
+            said = f"{function.name}(...) builds one-hot targets from labels"
+            self._add_assumption(Assumption.ONE_HOT, said)
         if resolution.base != "H" and not all(self._is_argument_variable(arg) for arg in node.args):
             raise NotationError(
                 f"${format_node(node)}$: a function applied to an expression is not understood"

@@ -858,10 +858,12 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         except DeriveError as error:
             errors.append(error)
             mapped.extend(_column_readings(reading, options, str(error)))
+            mapped.extend(_jacobian_readings(reading, options, str(error)))
     for found in list(mapped):
         unfit = [side.error for claim in found.claims for side in claim.sides if side.error]
         if unfit:
             mapped.extend(_column_readings(found.reading, options, unfit[0]))
+            mapped.extend(_jacobian_readings(found.reading, options, unfit[0]))
     unstated = [error for error in errors if isinstance(error, UnstatedMeaningError)]
     unstated += [
         UnstatedMeaningError(side.error)
@@ -900,11 +902,6 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     clashing = [_clashes(m, options.claim) for m in mapped]
     if any(clashing) and not all(clashing):
         mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
-    said_assumptions = [ASSUME_NAMES[name] for name in options.assume if name not in given.assume]
-    if said_assumptions:  # the page's words say the targets are one-hot: judged as --assume would
-        mapped = [
-            replace(m, claims=tuple(_assuming(claim, said_assumptions) for claim in m.claims)) for m in mapped
-        ]
     if options.batch_loss is not None:
         mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
     elif (written := _batch_loss_written(options.claim)) is not None:
@@ -1055,11 +1052,9 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
         (define, said) for define, said in words.defines if _usable_definition(define, options, lets)
     )
     batch_loss = words.batch_loss if options.batch_loss is None else None
-    one_hot = words.one_hot if not {"onehot", "one-hot"} & set(options.assume) else None
-    used = PageWords(lets, where, loss, defines, batch_loss=batch_loss, one_hot=one_hot)
+    used = PageWords(lets, where, loss, defines, batch_loss=batch_loss)
     changed = replace(
         options,
-        assume=(*options.assume, "onehot") if one_hot is not None else options.assume,
         batch_loss=cast(BatchLoss, batch_loss[0]) if batch_loss is not None else options.batch_loss,
         let=(*options.let, *(let for let, _ in lets)),
         where=(*options.where, *(condition for condition, _ in where)),
@@ -1152,6 +1147,43 @@ _COLUMNS_SAID: Final = "the batch's examples read as columns (Z = W X + b, X d x
 
 #: A shape error of a claim about a batch (N examples): its matrices may have the examples as columns.
 _BATCH_SHAPES: Final = re.compile(r"(?:cannot multiply|the left side is) .*\b(?:N x|x N)\b")
+
+
+#: A scalar left side against the softmax Jacobian's shape.
+_SQUARE_RIGHT: Final = re.compile(r"the left side is a scalar but the right side is a matrix of shape k x k")
+
+
+def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""``J = \mathrm{diag}(p) - p p^T``: a left side named J (no indices) equal to a k x k matrix of the
+    output is the softmax's Jacobian dp/dz, as code's ``softmax_grad`` is; the choice is shown."""
+    from derive.claims.mapping import CANONICAL, GUESSES, walk
+
+    if options.means or options.wrt or not _SQUARE_RIGHT.search(error) or len(reading.claims) != 1:
+        return []
+    left, *rest = reading.claims[0].sides
+    if not isinstance(left, Symbol) or left.name not in ("J", "Jacobian") or left.indices:
+        return []
+    outputs = {
+        format_node(replace(node, transposed=False))
+        for side in rest
+        for node in walk(side)
+        if isinstance(node, Symbol)
+        and not node.indices
+        and (CANONICAL.get(node.name) if node.decoration in (None, "bold") else None) != "target"
+        and (
+            GUESSES.get((node.name, None if node.decoration == "bold" else node.decoration)) == "output"
+            or node.name == "a"
+        )
+    }
+    if len(outputs) != 1:
+        return []  # what the matrix is made of is not one output vector: the left side stays unread
+    output = outputs.pop()
+    said = f"{format_node(left)} read as the softmax's Jacobian d{output}/dz (the right side is k x k)"
+    try:
+        means = f"\\frac{{\\partial {output}}}{{\\partial z}}"
+        return _readings_of(reading, replace(options, means=means), (), said)
+    except DeriveError:
+        return []
 
 
 def _column_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
@@ -1505,11 +1537,6 @@ def _batch_loss_written(text: str) -> BatchLoss | None:
     if summed is not None and mean is None:
         return "sum"
     return None
-
-
-def _assuming(claim: MappedClaim, assumptions: Sequence[Assumption]) -> MappedClaim:
-    added = tuple(a for a in assumptions if a not in claim.assumptions)
-    return replace(claim, assumptions=(*claim.assumptions, *added))
 
 
 def _with_batch_loss(reading: MappedReading, batch_loss: BatchLoss, said: str) -> MappedReading:

@@ -43,8 +43,6 @@ class PageWords:
     batch_loss: tuple[str, str] | None = None
     #: Words that say what a canonical letter is already ("where a = softmax(z)"): nothing to add.
     confirms: tuple[str, ...] = ()
-    #: The words that say the targets are one-hot ("y one-hot", "one-hot labels"), if they say so plainly.
-    one_hot: str | None = None
 
     def said(self) -> tuple[str, ...]:
         """One line per option found: ``--let X=z (the page's words: "X logits")``."""
@@ -55,8 +53,6 @@ class PageWords:
             lines.append(f'--loss {self.loss[0]} (the page\'s words: "{self.loss[1]}")')
         if self.batch_loss is not None:
             lines.append(f'--batch-loss {self.batch_loss[0]} (the page\'s words: "{self.batch_loss[1]}")')
-        if self.one_hot is not None:
-            lines.append(f'--assume onehot (the page\'s words: "{self.one_hot}")')
         return tuple(lines)
 
 
@@ -367,27 +363,7 @@ def read_words(text: str) -> PageWords:
         _means(text),
         _batch_loss(text),
         tuple(confirms),
-        _one_hot(text),
     )
-
-
-#: Words that say the targets are one-hot, and words that say they may be something else.
-_ONE_HOT: Final = re.compile(r"\bone[- ]?hot\b", re.I)
-_NOT_ONE_HOT: Final = re.compile(
-    r"smooth|\bsoft\b|probabilit|distribution|\bnot\s+(?:a\s+)?one[- ]?hot|\bor\s+one[- ]?hot|"
-    r"one[- ]?hot\s+or\b|\bteacher|\bmixup|\bpossibly",
-    re.I,
-)
-
-
-def _one_hot(text: str) -> str | None:
-    """The words that say the targets are one-hot ("t one-hot label"), unless the words also say they may
-    be smoothed, soft or a probability vector."""
-    found = _ONE_HOT.search(text)
-    if found is None or _NOT_ONE_HOT.search(text):
-        return None
-    start = max(text.rfind(";", 0, found.start()), text.rfind(",", 0, found.start())) + 1
-    return " ".join(text[start : found.end()].split())
 
 
 def _batch_loss(text: str) -> tuple[str, str] | None:
