@@ -745,6 +745,19 @@ def test_j_equal_to_a_square_matrix_of_the_output_is_the_softmax_jacobian(text: 
         _check(r"J = \text{diag}(y) - y y^T")
 
 
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial z_y} = p_y - 1", "holds"),
+        (r"\frac{\partial L}{\partial z_y} = p_y", "fails"),
+        (r"\frac{\partial L}{\partial z_{target}} = p_{target} - 1", "holds"),
+    ],
+)
+def test_the_targets_letter_as_an_index_of_the_left_side_is_the_true_class(text: str, verdict: str) -> None:
+    # dL/dz_y was judged for every y (a wrong fails): the label as an index is the true class on the left too
+    assert _check(text).verdict == verdict  # type: ignore[attr-defined]
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

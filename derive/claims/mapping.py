@@ -2706,8 +2706,10 @@ def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Nod
     for definition in definitions:
         if definition.definition:
             loose |= free_index_names(definition.target) - set(definition.pattern)
-    own = free_index_names(lhs)
-    used = set().union(*(free_index_names(side) for side in sides)) if sides else set()
+    # dL/dz_y, dL/dz_{target}: the targets' own letter or a label's name as an index is the true class on
+    # the left side too (never c, which pages also use for "a class")
+    own = free_index_names(lhs) - {"y", "t", *LABEL_INDEX_NAMES}
+    used = set().union(*(free_index_names(side) for side in (lhs, *sides))) if sides else set()
     loss = isinstance(lhs, Symbol) and not lhs.indices and _role_of_name(lhs) == "loss"
     right_only = right_only_indices(lhs, sides)
     if loss and right_only is not None and len(right_only) == 1:
