@@ -758,6 +758,15 @@ def test_the_targets_letter_as_an_index_of_the_left_side_is_the_true_class(text:
     assert _check(text).verdict == verdict  # type: ignore[attr-defined]
 
 
+def test_a_y_the_softmax_is_applied_to_and_differentiated_by_is_the_logits() -> None:
+    # dL/dy with softmax(y) on the right: y is what the softmax is applied to (it was refused as the targets)
+    result = _check(r"\frac{\partial L}{\partial y} = \frac{1}{batch\_size}(softmax(y) - t)")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert "y read as the logits (y=z)" in result.choices  # type: ignore[attr-defined]
+    readings = {entry["page"]: entry["canonical"] for entry in result.mapping}  # type: ignore[attr-defined]
+    assert readings["batch_size"] == "N"
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

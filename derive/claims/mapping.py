@@ -196,6 +196,10 @@ SIZE_NAMES: Final[dict[str, Kind]] = {
     "m": "example",
     "N": "example",
     "M": "example",
+    "batch_size": "example",
+    "batchsize": "example",
+    "n_samples": "example",
+    "num_examples": "example",
     "d": "feature",
     "D": "feature",
 }
@@ -2470,14 +2474,21 @@ def _one_example_of_a_mean(lhs: sympy.Expr, sides: Sequence[MappedSide], mapper:
 
 
 def _exponentiated(name: str, nodes: Sequence[Node]) -> bool:
-    r"""Whether the text writes ``name`` in an exponential (``e^{y_1}``, ``\exp(y_i)``)."""
-    return any(
-        isinstance(sub, Symbol) and sub.name == name
+    r"""Whether the text writes ``name`` in an exponential (``e^{y_1}``, ``\exp(y_i)``) or applies the
+    softmax to it (``softmax(y)``)."""
+    arguments = [
+        argument
         for node in nodes
-        for exp in walk(node)
-        if isinstance(exp, Exp)
-        for sub in walk(exp.arg)
-    )
+        for sub in walk(node)
+        for argument in (
+            (sub.arg,)
+            if isinstance(sub, Exp)
+            else sub.args
+            if isinstance(sub, Call) and sub.function.name in SOFTMAX_FUNCTIONS
+            else ()
+        )
+    ]
+    return any(isinstance(sub, Symbol) and sub.name == name for arg in arguments for sub in walk(arg))
 
 
 def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper, nodes: Sequence[Node]) -> None:
@@ -2504,9 +2515,10 @@ def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper, n
             if len(pages) == 1 and pages[0] not in ("y", "Y") and mapper.entries[pages[0]].guessed:
                 # dL/dP_1 with P guessed as the targets: what a page differentiates by is its output
                 raise NotationHintError(message, lets=(f"{pages[0]}=a",))
-            if len(pages) == 1 and _exponentiated(pages[0], nodes):
-                # e^{y_1} and d/dy_1: the page's y is what the softmax is applied to, its logits
-                raise NotationHintError(message, lets=(f"{pages[0]}=z",))
+            applied = [page for page in pages if _exponentiated(page, nodes)]
+            if len(applied) == 1:
+                # e^{y_1} or softmax(y), and d/dy_1: the page's y is what the softmax is applied to (logits)
+                raise NotationHintError(message, lets=(f"{applied[0]}=z",))
             raise NotationError(message)
 
 
