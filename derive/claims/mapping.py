@@ -2719,9 +2719,10 @@ def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Nod
         if definition.definition:
             loose |= free_index_names(definition.target) - set(definition.pattern)
     # dL/dz_y, dL/dz_{target}: the targets' own letter or a label's name as an index is the true class on
-    # a derivative's left side too (never c, which pages also use for "a class")
+    # the left side of the loss's derivative too (never c, which pages also use for "a class")
     own = free_index_names(lhs)
-    if isinstance(lhs, Derivative):  # a value's identity (-\log a_y = -z_y + ...) holds for every y
+    of_loss = isinstance(lhs, Derivative) and isinstance(lhs.of, Symbol) and _role_of_name(lhs.of) == "loss"
+    if of_loss:  # an identity (-\log a_y = -z_y + ..., dp_t/dz_i = ...) holds for every y or t
         own -= {"y", "t", *LABEL_INDEX_NAMES}
     used = set().union(*(free_index_names(side) for side in (lhs, *sides))) if sides else set()
     loss = isinstance(lhs, Symbol) and not lhs.indices and _role_of_name(lhs) == "loss"
