@@ -767,6 +767,20 @@ def test_a_y_the_softmax_is_applied_to_and_differentiated_by_is_the_logits() -> 
     assert readings["batch_size"] == "N"
 
 
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("dL/dz_k = p_k - 1{k = y}", "holds"),
+        ("dL/dz_k = p_k - I(k = y)", "holds"),
+        ("dL/dz_k = p_k + I(k = y)", "fails"),
+        ("dL/dz_k = p_k - 1{k != y}", "fails"),
+    ],
+)
+def test_plain_text_indicators(text: str, verdict: str) -> None:
+    # 1{k = y} was a parse error in plain text (braces group there); I(k = y) a condition in a call
+    assert _check(text).verdict == verdict  # type: ignore[attr-defined]
+
+
 _COLUMNS_CHOICE = "the batch's examples read as columns"
 
 

@@ -1110,8 +1110,8 @@ class Builder(Transformer_NonRecursive):
     def symbol_call(self, acc: _Acc, args: _Args) -> tuple[Any, list[Node]]:
         items = self.keyword_arguments(args.items)
         relations = [i for i in items if isinstance(i, _Relation)]
-        if acc.number or _indicator_name(acc):
-            if len(items) == 1 and relations:
+        if acc.number or _indicator_name(acc) or acc.name == "I":
+            if len(items) == 1 and relations:  # 1(k = y), I(k = y), \mathbb{1}[k = y]: the indicator
                 return Indicator(self.condition(relations[0])), []
             if acc.number and not acc.indices:
                 return self.product_args(self.finish(acc), args)  # 2(x + 1)

@@ -299,6 +299,25 @@ def _bold_letters_e(tokens: list[Tok]) -> list[Tok]:
     return tokens
 
 
+def _text_indicator_braces(tokens: list[Tok]) -> list[Tok]:
+    """Plain text: ``1{k = y}`` is the indicator written with braces (LaTeX's ``1\\{k = y\\}``)."""
+    out = list(tokens)
+    for index in range(len(out) - 1):
+        if out[index].type != "NUMBER" or out[index].value != "1" or out[index + 1].type != "LBRACE":
+            continue
+        depth, close = 0, None
+        for position in range(index + 1, len(out)):
+            depth += {"LBRACE": 1, "RBRACE": -1}.get(out[position].type, 0)
+            if depth == 0:
+                close = position
+                break
+        inside = {t.type for t in out[index + 2 : close or index + 2]}
+        if close is not None and inside & {"EQ", "NEQ"}:
+            out[index + 1] = retype(out[index + 1], "LSET")
+            out[close] = retype(out[close], "RSET")
+    return out
+
+
 def _braced_index_words(tokens: list[Tok]) -> list[Tok]:
     """Plain text: a word that is a whole braced subscript (``W_{ij}``) follows the index rules too."""
     out: list[Tok] = []
@@ -1354,7 +1373,7 @@ def tokenize(original: str, segment: Segment, syntax: Syntax) -> list[Tok]:
     tokens = _Lexer(original, chars, mode).run()
     tokens = _marks_and_empty_groups(original, tokens)
     tokens = _structure(original, tokens)
-    tokens = _letter_runs(tokens) if mode == "latex" else _braced_index_words(tokens)
+    tokens = _letter_runs(tokens) if mode == "latex" else _text_indicator_braces(_braced_index_words(tokens))
     tokens = _bold_differentials(_bold_letters_e(tokens))
     tokens = _prose(original, tokens, mode)
     tokens = _labels(original, tokens, mode)
