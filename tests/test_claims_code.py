@@ -889,6 +889,17 @@ def test_code_whose_batch_examples_are_columns_is_read_so(gradient: str, verdict
     assert result.choices == ("the batch's examples read as columns (Z = W X + b, X d x N)",)
 
 
+def test_code_the_code_reader_refuses_is_refused_with_its_reason_not_a_math_readings() -> None:
+    # the math fallback read this MATLAB as a formula and refused it with "a matrix written out entry by
+    # entry": the code reader's own reason is the one that says what to do
+    source = (
+        "function [J, grad] = costFunction(theta, X, y)\nm = length(y);\nh = sigmoid(X * theta);\n"
+        "J = (1 / m) * sum(-y .* log(h) - (1 - y) .* log(1 - h));\ngrad = (1 / m) * X' * (h - y);\nend\n"
+    )
+    with pytest.raises(DeriveError, match="say what grad is the derivative of"):
+        check_claim(CheckOptions(source, loss="sigmoid-bce"))
+
+
 def test_a_code_loss_that_calls_an_undefined_function_is_refused_not_differentiated_as_a_constant() -> None:
     source = (
         "def grad(X, Y, W):\n    P = softmax(X @ W)\n    loss = loss_ce(P, Y)\n"

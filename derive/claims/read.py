@@ -45,6 +45,9 @@ class ClaimReading:
     #: Mappings the reading itself chose (code whose classes are the rows: ``z_{ij}=Z_{ji}``), shown as
     #: a reading's choice.
     lets: tuple[str, ...] = ()
+    #: A text detected as code but read as math (the code reader refused it): the code reader's refusal,
+    #: which is the one to report when the math reading does not map either.
+    code_error: DeriveError | None = None
 
 
 def detect_syntax(text: str) -> str:
@@ -77,7 +80,7 @@ def read_claim(
         except DeriveError:
             raise code_error from None
         note = f"read as math: as {detected} it did not read ({' '.join(str(code_error).split())[:120]})"
-        return tuple(replace(r, notes=(*r.notes, note)) for r in readings)
+        return tuple(replace(r, notes=(*r.notes, note), code_error=code_error) for r in readings)
 
 
 #: One line that assigns to a code name for a gradient (``dlogits = ...``, ``d_z = ...``, ``grad_logits =

@@ -874,6 +874,9 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     ]
     if unstated:
         raise unstated[0]  # what the text means is not written: no other reading answers that
+    if not mapped and readings and all(r.code_error is not None for r in readings):
+        # code that the code reader refused, read as math only as a fallback: its refusal says what to do
+        raise readings[0].code_error  # type: ignore[misc]
     if not mapped:
         refusal = _definition_instead(readings, options) or errors[0]
         if isinstance(refusal, (ExpressionNotClaimError, UnstatedGradientError)):
