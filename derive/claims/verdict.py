@@ -874,11 +874,13 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     ]
     if unstated:
         raise unstated[0]  # what the text means is not written: no other reading answers that
-    if not mapped and readings and all(r.code_error is not None for r in readings):
-        # code that the code reader refused, read as math only as a fallback: its refusal says what to do
-        raise readings[0].code_error  # type: ignore[misc]
     if not mapped:
         refusal = _definition_instead(readings, options) or errors[0]
+        fallback = readings[0].code_error if all(r.code_error is not None for r in readings) else None
+        named = isinstance(refusal, (DefinitionNotClaimError, ExpressionNotClaimError))
+        if fallback is not None and not named:
+            # code the code reader refused, read as math only as a fallback: its refusal says what to do
+            raise fallback
         if isinstance(refusal, (ExpressionNotClaimError, UnstatedGradientError)):
             said_means = _means_from_words(given)
             if said_means is not None:  # an expression with no left side, and the words say what it is
