@@ -877,8 +877,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     if not mapped:
         refusal = _definition_instead(readings, options) or errors[0]
         fallback = readings[0].code_error if all(r.code_error is not None for r in readings) else None
-        named = isinstance(refusal, (DefinitionNotClaimError, ExpressionNotClaimError))
-        if fallback is not None and not named:
+        definition = isinstance(refusal, (DefinitionNotClaimError, ExpressionNotClaimError))
+        if fallback is not None and not definition:
             # code the code reader refused, read as math only as a fallback: its refusal says what to do
             raise fallback
         if isinstance(refusal, (ExpressionNotClaimError, UnstatedGradientError)):
