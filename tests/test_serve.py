@@ -69,6 +69,12 @@ def test_options_become_single_arguments_that_cannot_turn_into_flags() -> None:
     assert "--timeout=5" in command
 
 
+def test_notation_and_batch_loss_are_passed_with_their_flags() -> None:
+    form = {"text": ["x"], "mode": ["claim"], "notation": ["X logits, y one-hot"], "batch_loss": ["sum"]}
+    command, _, _ = command_for(form, Settings(python="python"))
+    assert "--notation=X logits, y one-hot" in command and "--batch-loss=sum" in command
+
+
 def test_a_bad_mode_is_refused() -> None:
     with pytest.raises(FormError):
         command_for({"text": ["x"], "mode": ["shell"]}, Settings())

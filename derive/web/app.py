@@ -57,7 +57,9 @@ CONCURRENT_CHECKS = 2
 REQUEST_LIMIT = 300.0
 
 #: Options passed through to ``derive check`` (repeatable ones are one per line in the form).
-SINGLE_OPTIONS = ("wrt", "means", "syntax", "convention", "loss", "classes", "timeout")
+SINGLE_OPTIONS = (
+    "wrt", "means", "syntax", "convention", "loss", "batch_loss", "classes", "timeout", "notation",
+)  # fmt: skip
 REPEATED_OPTIONS = ("let", "at", "assume", "define", "where")
 
 SECURITY_HEADERS: dict[str, str] = {
@@ -165,9 +167,10 @@ def command_for(form: Mapping[str, list[str]], settings: Settings) -> tuple[list
     for name in SINGLE_OPTIONS:
         value = timeout if name == "timeout" else (form.get(name) or [""])[0].strip()
         if value:
+            flag = name.replace("_", "-")
             if len(value) > 2000 or "\n" in value:
-                raise FormError(f"--{name} must be one short line")
-            command.append(f"--{name}={value}")
+                raise FormError(f"--{flag} must be one short line")
+            command.append(f"--{flag}={value}")
     for name in REPEATED_OPTIONS:
         values: list[str] = []
         for entry in form.get(name, []):

@@ -256,6 +256,8 @@ def page_context(
             "syntax": field("syntax"),
             "convention": field("convention", "Wt_x"),
             "loss": field("loss", "softmax-ce"),
+            "batch_loss": field("batch_loss"),
+            "notation": field("notation"),
             "classes": field("classes"),
             "timeout": field("timeout", f"{settings_timeout:g}"),
             "let": field("let"),
