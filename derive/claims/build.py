@@ -318,11 +318,9 @@ def _mentions_value(node: object, symbol: Symbol) -> bool:
     return False
 
 
-def _indicator_name(acc: _Acc) -> bool:
+def _indicator_name(name: str, decoration: str | None) -> bool:
     r"""``\mathbb{1}``, ``\mathbf{1}``, ``\mathbb{I}``: the indicator's names, applied to a condition."""
-    return (acc.name == "1" and acc.decoration in ("bb", "bold")) or (
-        acc.name == "I" and acc.decoration == "bb"
-    )
+    return (name == "1" and decoration in ("bb", "bold")) or (name == "I" and decoration == "bb")
 
 
 def _decorate(old: str | None, new: str) -> str:
@@ -578,7 +576,7 @@ class Builder(Transformer_NonRecursive):
     def _is_one(node: Node) -> bool:
         return (isinstance(node, Number) and node.value == 1) or (
             isinstance(node, Symbol)
-            and (node.name == "1" or (node.name == "I" and node.decoration == "bb"))
+            and (node.name == "1" or _indicator_name(node.name, node.decoration))
             and not node.indices
         )
 
@@ -996,7 +994,7 @@ class Builder(Transformer_NonRecursive):
         if isinstance(post, _Sub):
             if acc.has_subscript:
                 raise self.fail("double subscript", post.script.token)
-            if acc.number or _indicator_name(acc):
+            if acc.number or _indicator_name(acc.name, acc.decoration):
                 relation = self.single_relation(post.script)
                 if relation is not None:
                     return Indicator(self.condition(relation)), []
@@ -1110,7 +1108,7 @@ class Builder(Transformer_NonRecursive):
     def symbol_call(self, acc: _Acc, args: _Args) -> tuple[Any, list[Node]]:
         items = self.keyword_arguments(args.items)
         relations = [i for i in items if isinstance(i, _Relation)]
-        if acc.number or _indicator_name(acc) or acc.name == "I":
+        if acc.number or _indicator_name(acc.name, acc.decoration) or acc.name == "I":
             if len(items) == 1 and relations:  # 1(k = y), I(k = y), \mathbb{1}[k = y]: the indicator
                 return Indicator(self.condition(relations[0])), []
             if acc.number and not acc.indices:

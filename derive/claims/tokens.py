@@ -302,17 +302,12 @@ def _bold_letters_e(tokens: list[Tok]) -> list[Tok]:
 def _text_indicator_braces(tokens: list[Tok]) -> list[Tok]:
     """Plain text: ``1{k = y}`` is the indicator written with braces (LaTeX's ``1\\{k = y\\}``)."""
     out = list(tokens)
+    pairs = _pairs(tokens)
     for index in range(len(out) - 1):
         if out[index].type != "NUMBER" or out[index].value != "1" or out[index + 1].type != "LBRACE":
             continue
-        depth, close = 0, None
-        for position in range(index + 1, len(out)):
-            depth += {"LBRACE": 1, "RBRACE": -1}.get(out[position].type, 0)
-            if depth == 0:
-                close = position
-                break
-        inside = {t.type for t in out[index + 2 : close or index + 2]}
-        if close is not None and inside & {"EQ", "NEQ"}:
+        close = pairs.get(index + 1)
+        if close is not None and {t.type for t in out[index + 2 : close]} & {"EQ", "NEQ"}:
             out[index + 1] = retype(out[index + 1], "LSET")
             out[close] = retype(out[close], "RSET")
     return out

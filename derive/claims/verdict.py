@@ -43,6 +43,8 @@ from derive.claims.ast import Call, Derivative, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
+    CANONICAL,
+    GUESSES,
     MEAN_OF_EXAMPLES,
     UNSTATED_DIFFERENTIAL,
     MappedClaim,
@@ -52,6 +54,7 @@ from derive.claims.mapping import (
     is_known_name,
     map_claim,
     map_definition,
+    walk,
 )
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
 from derive.equivalence import Assumption, Counterexample, Outcome, Sizes, decide, numeric_check, varies
@@ -857,13 +860,11 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             mapped.extend(_hinted_readings(reading, options, hinted, (), None, depth=2))
         except DeriveError as error:
             errors.append(error)
-            mapped.extend(_column_readings(reading, options, str(error)))
-            mapped.extend(_jacobian_readings(reading, options, str(error)))
+            mapped.extend(_refitted_readings(reading, options, str(error)))
     for found in list(mapped):
         unfit = [side.error for claim in found.claims for side in claim.sides if side.error]
         if unfit:
-            mapped.extend(_column_readings(found.reading, options, unfit[0]))
-            mapped.extend(_jacobian_readings(found.reading, options, unfit[0]))
+            mapped.extend(_refitted_readings(found.reading, options, unfit[0]))
     unstated = [error for error in errors if isinstance(error, UnstatedMeaningError)]
     unstated += [
         UnstatedMeaningError(side.error)
@@ -1158,11 +1159,15 @@ _BATCH_SHAPES: Final = re.compile(r"(?:cannot multiply|the left side is) .*\b(?:
 _SQUARE_RIGHT: Final = re.compile(r"the left side is a scalar but the right side is a matrix of shape k x k")
 
 
+def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    """The readings a shape error of a reading (or of one of its sides) points to: a batch with the
+    examples as columns, a left side named J that is the softmax's Jacobian."""
+    return [*_column_readings(reading, options, error), *_jacobian_readings(reading, options, error)]
+
+
 def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
     r"""``J = \mathrm{diag}(p) - p p^T``: a left side named J (no indices) equal to a k x k matrix of the
     output is the softmax's Jacobian dp/dz, as code's ``softmax_grad`` is; the choice is shown."""
-    from derive.claims.mapping import CANONICAL, GUESSES, walk
-
     if options.means or options.wrt or not _SQUARE_RIGHT.search(error) or len(reading.claims) != 1:
         return []
     left, *rest = reading.claims[0].sides
@@ -1192,7 +1197,7 @@ def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str)
 
 
 def _column_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
-    """A batch claim whose shapes do not fit with the examples as rows, read with them as columns and z = W x
+    r"""A batch claim whose shapes do not fit with the examples as rows, read with them as columns and z = W x
     + b, as Ng's notes write a batch (``dW = \frac{1}{m} (A - Y) X^T``); the choice is shown."""
     if options.columns or not _BATCH_SHAPES.search(error):
         return []
