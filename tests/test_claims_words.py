@@ -155,6 +155,11 @@ def test_cli_and_batch_take_batch_loss(tmp_path) -> None:  # type: ignore[no-unt
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 4, run.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "derive", "check", claim, "--batch-loss", "median"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "--batch-loss" in bad.stderr
     batch = tmp_path / "claims.jsonl"
     lines = [{"claim": claim, "batch_loss": "mean"}, {"claim": claim}, {"claim": claim, "batch_loss": 2}]
     batch.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
