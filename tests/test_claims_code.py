@@ -1069,3 +1069,110 @@ def test_define_with_code_that_does_not_read_is_one_line_and_exit_2() -> None:
         )  # fmt: skip
         assert run.returncode == 2 and run.stdout == "", run.stderr
         assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+
+
+GET_LOSS_MATLAB = """\
+function [lossResult, dx] = getLoss(obj, scores, correct)
+    N = size(scores,1);
+    C = size(scores,2);
+    scoresFix = scores - repmat(max(scores,[],2), 1, C);
+    sumProb = repmat(sum(exp(scoresFix),2), 1, C);
+    probabilities = exp(scoresFix) ./ sumProb;
+    [~, idxCorrect] = max(correct,[],2);
+    probCorrect = diag(probabilities(:,idxCorrect));
+    lossResult = -sum(log(probCorrect))/N;
+    linIdx = sub2ind(size(probabilities), (1:length(idxCorrect))', idxCorrect);
+    dx = probabilities;
+    dx(linIdx) = probCorrect - 1;
+    dx = dx/N;
+end
+"""
+
+
+def test_a_gradient_returned_beside_the_loss_is_by_the_one_input_the_loss_depends_on() -> None:
+    # the CS231n pattern: [loss, dx] = getLoss(scores, correct); dx names no input, the loss uses scores only
+    result = check_claim(CheckOptions(GET_LOSS_MATLAB))
+    assert result.verdict == "holds"
+    assert any("dx is read as dlossResult/dscores" in note for note in result.notes)
+    assert check_claim(CheckOptions(GET_LOSS_MATLAB.replace("dx = dx/N;", "dx = dx;"))).verdict == "fails"
+    # probabilities as the input: the loss alone, or a softmax and its loss as one layer; both judged
+    probs = (
+        "def cross_entropy(probs, y):\n    N = probs.shape[0]\n"
+        "    loss = -np.sum(np.log(probs[np.arange(N), y])) / N\n    grad = probs.copy()\n"
+        "    grad[np.arange(N), y] -= 1\n    grad /= N\n    return loss, grad\n"
+    )
+    both = check_claim(CheckOptions(probs))
+    assert both.verdict == "ambiguous"
+    assert sorted(str(r["verdict"]) for r in both.readings) == ["fails", "holds"]
+    # an intermediate value (grad, then back = grad / n) is not the claimed one: no reading
+    intermediate = (
+        "log_softmax = scores - logsumexp(scores, axis=-1, keepdims=True)\nn = scores.shape[0]\n"
+        "loss = -log_softmax[np.arange(n), y_true].sum() / n\ngrad = np.exp(log_softmax)\n"
+        "grad[np.arange(n), y_true] -= 1.0\nback = grad / n\n"
+    )
+    with pytest.raises(DeriveError, match="say what grad is the derivative of"):
+        check_claim(CheckOptions(intermediate, syntax="python"))
+    # a name that says another variable (dscores while the loss takes probs) is never read by the loss
+    named = probs.replace("grad", "dscores")
+    with pytest.raises(DeriveError):
+        check_claim(CheckOptions(named))
+
+
+def test_a_function_named_as_a_defined_losss_derivative_is_its_derivative() -> None:
+    source = (
+        "crossEntropy = function(y, yhat){\n  pos = y * log(yhat)\n  neg = (1 - y) * log(1 - yhat)\n"
+        "  -(pos + neg)\n}\ncrossEntropyGrad = function(y, yhat){\n  -y / yhat + (1 - y) / (1 - yhat)\n}\n"
+    )
+    result = check_claim(CheckOptions(source))
+    assert result.verdict == "holds"
+    assert any("read as dcrossEntropy/dyhat" in note for note in result.notes)
+    assert any("a loss per entry: its entries are summed" in note for note in result.notes)
+    wrong = source.replace("-y / yhat + (1 - y)", "-y / yhat - (1 - y)")
+    assert check_claim(CheckOptions(wrong)).verdict == "fails"
+
+
+SOFTMAX_PRIME = "def softmax_prime(x):\n    s = x.reshape(-1, 1)\n    return np.diagflat(s) - s @ s.T\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "verdict"),
+    [
+        (SOFTMAX_PRIME, "holds"),
+        (SOFTMAX_PRIME.replace("- s @", "+ s @"), "fails"),
+        (
+            "def softmax_grad(x):\n    s = np.exp(x) / np.sum(np.exp(x))\n"
+            "    return np.diag(s) - np.outer(s, s)\n",
+            "holds",
+        ),
+    ],
+)
+def test_a_function_named_as_the_softmaxs_derivative_is_its_jacobian(source: str, verdict: str) -> None:
+    result = check_claim(CheckOptions(source))
+    assert result.verdict == verdict
+    assert any("softmax Jacobian" in note for note in result.notes)
+
+
+LOOP_FRAGMENT = """\
+for i in range(num_train):
+    scores = X[i].dot(W)
+    denom = np.sum(np.exp(scores))
+    loss += np.log(denom) - scores[y[i]]
+    for j in range(num_class):
+        p = np.exp(scores[j]) / denom
+        if j != y[i]:
+            dW[:, j] += p * X[i]
+        else:
+            dW[:, j] += (p - 1) * X[i]
+loss = loss / num_train
+dW = dW / num_train
+"""
+
+
+def test_a_fragments_accumulators_start_at_zero() -> None:
+    # CS231n's loop without its first lines (loss = 0.0, dW = np.zeros_like(W)): the sums start at 0
+    result = check_claim(CheckOptions(LOOP_FRAGMENT))
+    assert result.verdict in ("holds", "undecided")  # numeric samples agree; the symbolic proof may not
+    said = "dW is used before it is assigned: read as an accumulator starting at 0"
+    assert any(said in note for note in result.notes)
+    wrong = check_claim(CheckOptions(LOOP_FRAGMENT.replace("(p - 1) * X[i]", "p * X[i]")))
+    assert wrong.verdict == "fails"

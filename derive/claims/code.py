@@ -44,7 +44,8 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from dataclasses import dataclass, replace
+import warnings
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from derive.claims.ast import Node, Size, Sum, Symbol, Undefined
@@ -90,6 +91,10 @@ class CodeReading:
     assumed_axes: frozenset[str] = frozenset()
     #: Inputs that are the values of functions the text calls without defining them (``sigmoid_prime(z)``).
     opaque_calls: frozenset[str] = frozenset()
+    #: The values each function returns (a function returning its own name's value: ``[name]``).
+    returned: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The result is an intermediate value: a later statement computes another value from it.
+    result_used_later: bool = False
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -146,7 +151,7 @@ def detect_code(text: str) -> tuple[Syntax, str | None] | None:
     if language is not None:
         return "code", language
     try:
-        tree = ast.parse(_python_source(body))
+        tree = _quiet_parse(_python_source(body))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     if _PYTHON_HINTS.search(body) or any(
@@ -190,7 +195,7 @@ def _other_language(text: str) -> str | None:
 
 def _python_parses(text: str) -> bool:
     try:
-        ast.parse(_python_source(text))
+        _quiet_parse(_python_source(text))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
@@ -252,10 +257,19 @@ def read_code(text: str, syntax: Syntax | None = None, language: str | None = No
     return _read(module, dialect, language)
 
 
+def _quiet_parse(source: str) -> ast.Module:
+    """``ast.parse`` without the warnings Python prints for a text's own oddities (``"\\h"``, an invalid
+    escape in a string of the posted code): a claim's reading says what it did not understand, stderr
+    stays one line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
 def _parse_python(text: str) -> ast.Module:
     source = _python_source(text)
     try:
-        return ast.parse(source)
+        return _quiet_parse(source)
     except SyntaxError as error:
         line, column = error.lineno or 0, (error.offset or 0)
         raise ParseError(f"line {line}, column {column}: not Python ({error.msg})") from None
@@ -519,6 +533,8 @@ def _finish(
     return CodeReading(
         language=language,
         values=values,
+        returned={function: tuple(names) for function, names in engine.returns.items()},
+        result_used_later=result is not None and _used_later(engine, latest, result),
         inputs=inputs,
         class_labels=frozenset(engine.class_labels),
         result=result,
@@ -599,6 +615,12 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
         # the last value nothing else is computed from (if it cannot be read, the reading fails)
         return name, f"the last value the code assigns ({name})", None
     return None, "no value of the code reads as a gradient", None
+
+
+def _used_later(engine: Engine, latest: dict[str, Record], name: str) -> bool:
+    """Whether a statement after ``name``'s definition computes another value from it."""
+    line = latest[name].line
+    return any(other.name != name and name in other.reads and other.line > line for other in engine.records)
 
 
 def _uses(record: Record, name: str) -> bool:

@@ -1632,8 +1632,15 @@ class Engine:
                 current = self.expr(
                     ast.Name(id=name, ctx=ast.Load(), lineno=node.lineno, col_offset=node.col_offset), frame
                 )
+                if isinstance(current, Arr):
+                    # a fragment's accumulator (loss += ..., dW[:, j] += ... in a loop): its start, not
+                    # shown, is 0 as in the function it comes from; an input start would make the sum's
+                    # derivative that of an unknown
+                    current = with_node(current, ZERO)
+                    self.note(f"{name} is used before it is assigned: read as an accumulator starting at 0")
+                else:
+                    self.note(f"{name} is used before it is assigned (read as an input: its starting value)")
                 before[name] = current
-                self.note(f"{name} is used before it is assigned (read as an input: its starting value)")
             if isinstance(current, Static) and isinstance(current.value, (int, float)):
                 current = self.arr(current, node)
                 before[name] = current

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal
 
-from derive.claims.ast import Cases, Claim, Condition, Derivative, Neg, Node, Symbol
+from derive.claims.ast import Cases, Claim, Condition, Derivative, Neg, Node, Sum, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.claims.words import WRT_PHRASE, gradient_letter
 from derive.errors import DefinitionNotClaimError, DeriveError, NotationError
@@ -222,10 +222,13 @@ def _read_code_claim(
     candidates: list[tuple[str, str, tuple[str, ...]]] = []
     inferred = _inferred_wrt(name, reading.inputs)
     logits = code.input_of_role("logits", same_axes=True)
+    beside: list[tuple[str, str, tuple[str, ...]]] = []
     if inferred is not None:
         candidates = [(inferred, "inferred from its name", ())]
     elif said_wrt := code.said_wrt():
         candidates = said_wrt
+    elif beside := code.loss_beside():
+        candidates = beside
     # only a function's returned value: a value named like a gradient may be an intermediate one
     elif logits is not None and reading.result_reason.startswith("function"):
         candidates = [(logits, f"{logits} is the one input read as the logits", ())]
@@ -242,14 +245,15 @@ def _read_code_claim(
         raise NotationError(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
-    if inferred is not None and reading.loss is not None:
-        of, loss_said = reading.loss, f"; {reading.loss_reason}"
-    else:
-        # a variable inferred from the inputs or words, not the name: the built-in loss, never a code loss
-        # the reader may have read in part
-        of, loss_said = "H", "; the built-in loss H"
+    own_loss = inferred is not None and reading.loss is not None
     found = []
     for wrt, said, lets in candidates:
+        if reading.loss is not None and (own_loss or (beside and wrt == beside[0][0])):
+            of, loss_said = reading.loss, f"; {reading.loss_reason}"
+        else:
+            # a variable inferred from the inputs or words, not the name: the built-in loss, never a code
+            # loss the reader may have read in part
+            of, loss_said = "H", "; the built-in loss H"
         note = f"{name} is read as d{of}/d{wrt} ({said}{loss_said}); say otherwise with --means"
         chosen = (f"{name} read as d{of}/d{wrt}: {said}",) if len(candidates) > 1 else ()
         choices = (*(f"{let}: {said}" for let in lets), *chosen)
@@ -309,7 +313,15 @@ class _Code:
                     f"not define); say what {of} is with --define, or use the built-in loss with "
                     f"--means 'dH/d{wrt}'"
                 )
-            definitions.append((of, loss.axes, loss.node))
+            node, axes = loss.node, loss.axes
+            if axes and len(value.axes) >= len(axes):
+                # a loss per entry (``-(y * log(h) + ...)`` with no sum): its gradient is its sum's, as
+                # autograd's backward of a vector with ones has it
+                for axis in reversed(axes):
+                    node = Sum(axis, None, None, node)
+                axes = ()
+                notes = (*notes, f"the code's {of} is a loss per entry: its entries are summed")
+            definitions.append((of, axes, node))
         wrt_node = Symbol(wrt, tuple(Symbol(axis) for axis in value.axes))
         lhs: Node = Derivative(Symbol(of), wrt_node)
         if sign:
@@ -384,6 +396,63 @@ class _Code:
             elif reading.inputs.get(name) == 1 and self.role_of(name) != "target":
                 found.append(f"{name}=y")  # probs[range(N), idxCorrect]: each example's label
         return tuple(found)
+
+    def loss_beside(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """A gradient the code computes beside its loss (a function returning both, ``[loss, dx] =
+        getLoss(scores, correct)``; ``crossEntropyGrad`` beside ``crossEntropy``; both assigned at the top
+        level), under a name that says no variable (``dx``, ``grad``): it is the gradient of that loss by
+        the one input the loss uses besides the targets, the class labels and the data x, when the result
+        has its shape and is computed from it. Inputs the loss applies an exponential to are the logits;
+        inputs it takes the logarithm of are the probabilities, and then the other reading (a softmax and
+        its loss as one layer, its gradient by the logits) is judged too, unless the loss is binary
+        (``log(1 - h)``) or the result's name says it is the loss's derivative (``crossEntropyGrad``)."""
+        from derive.claims.ast import Add, Exp, Log
+        from derive.claims.mapping import walk
+
+        reading, value = self.reading, self.reading.values[self.name]
+        loss_name = reading.loss
+        if loss_name is None or loss_name == self.name or reading.result_used_later:
+            return []
+        function = reading.result_function
+        derivative_of_loss = function is not None and _derivative_of(function) == loss_name
+        together = (
+            derivative_of_loss
+            or (function is not None and loss_name in reading.returned.get(function, ()))
+            or (function is None and all(loss_name not in names for names in reading.returned.values()))
+        )
+        generic = _GENERIC_GRADIENT.fullmatch(self.name) is not None or (
+            self.name == function and derivative_of_loss
+        )
+        if not together or not generic or self.sized_by_a_guess():
+            return []
+        loss = reading.values[loss_name].node
+        used = {n.name for n in walk(loss) if isinstance(n, Symbol) and n.name in reading.inputs}
+        data = ("target", "input")
+        free = [n for n in sorted(used) if n not in reading.class_labels and self.role_of(n) not in data]
+        if len(free) != 1 or free[0] not in self.used_names() or reading.inputs[free[0]] != len(value.axes):
+            return []
+        wrt = free[0]
+
+        def mentions(node: Node) -> bool:
+            return any(isinstance(n, Symbol) and n.name == wrt for n in walk(node))
+
+        said = f"the code computes it beside its loss {loss_name}, which depends on {wrt} and the data only"
+        exponentiated = any(isinstance(n, Exp) and mentions(n.arg) for n in walk(loss))
+        logged = [n.arg for n in walk(loss) if isinstance(n, Log) and mentions(n.arg)]
+        # log(1 - h): a binary loss, whose probabilities no softmax gives
+        binary = any(
+            isinstance(arg, Add) and any(isinstance(t, Neg) and mentions(t) for t in arg.terms)
+            for arg in logged
+        )
+        if self.role_of(wrt) == "logits" or exponentiated or derivative_of_loss or binary:
+            return [(wrt, said, ())]
+        if self.role_of(wrt) != "output" or not logged:
+            return []
+        logits = "Z" if reading.inputs[wrt] == 2 else "z"
+        return [
+            (wrt, f"{said}: the loss alone, its gradient by the probabilities {wrt}", ()),
+            (logits, f"{said}: a softmax and its loss as one layer, its gradient by the logits {logits}", ()),
+        ]
 
     def output_error(self) -> bool:
         """``delta(z, a, y)`` returning ``a - y`` (Nielsen's network.py, Ng's notes): the output layer's
@@ -477,18 +546,44 @@ class _Code:
     def jacobian(self, notes: tuple[str, ...]) -> ClaimReading | None:
         """``softmax_grad(s)`` returning a matrix computed from the softmax output alone: the softmax
         Jacobian ds_i/dz_j (the entries of the result are those of the matrix the code returns)."""
+        from derive.claims.ast import Exp
+        from derive.claims.mapping import walk
+
         reading, value = self.reading, self.reading.values[self.name]
         arrays = [n for n, axes in reading.inputs.items() if axes > 0]
-        output = self.input_of_role("output", same_axes=False)
-        if len(value.axes) != 2 or output is None or arrays != [output] or reading.inputs[output] != 1:
+        if len(value.axes) != 2 or len(arrays) != 1 or reading.inputs[arrays[0]] != 1:
             return None
         row, column = value.axes
-        lhs = Derivative(Symbol(output, (Symbol(row),)), Symbol("z", (Symbol(column),)))
-        note = (
-            f"{self.name} is read as the softmax Jacobian d{output}_i/dz_j (inferred: it is a matrix "
-            f"computed from {output} alone, read as the softmax output); say otherwise with --means"
-        )
-        return ClaimReading((Claim((value.node,), self.text),), self.syntax, means=lhs, notes=(*notes, note))
+        given = arrays[0]
+        output = self.input_of_role("output", same_axes=False)
+        function = reading.result_function or ""
+        lhs: Node | None = None
+        lets: tuple[str, ...] = ()
+        said = note = ""
+        named = _SOFTMAX_NAME.fullmatch(_derivative_of(function) or "") is not None
+        if output is None and named and given not in dict(self.named):
+            # softmax_prime(x): the softmax's derivative, by its input when the code takes the exponential
+            # of it, else written with its output (the usual way: s (delta - s))
+            if any(isinstance(n, Exp) for n in walk(value.node)):
+                lhs = Derivative(Symbol("a", (Symbol(row),)), Symbol(given, (Symbol(column),)))
+                lets, said = (f"{given}=z",), f"{function} is the softmax's derivative, by its input {given}"
+                note = f"{self.name} is read as the softmax Jacobian da_i/d{given}_j (inferred from its name)"
+            else:
+                output = given
+                lets = (f"{given}=a",)
+                said = f"{function} is the softmax's derivative, written with its output"
+        if lhs is None:
+            if output != given:
+                return None
+            lhs = Derivative(Symbol(given, (Symbol(row),)), Symbol("z", (Symbol(column),)))
+            why = f"{function}'s name says so" if lets else "read as the softmax output"
+            note = f"{self.name} is read as the softmax Jacobian d{given}_i/dz_j (inferred: a matrix "
+            note += f"computed from {given} alone, {why})"
+        return ClaimReading(
+            (Claim((value.node,), self.text),), self.syntax, means=lhs, lets=lets,
+            notes=(*notes, f"{note}; say otherwise with --means"),
+            choices=tuple(f"{let}: {said}" for let in lets),
+        )  # fmt: skip
 
     def layer_inputs(self) -> list[tuple[str, str]]:
         """``dinputs`` of a layer (or what a layer's ``backward`` returns) whose code has only the softmax
@@ -514,6 +609,23 @@ class _Code:
 
 #: Result names that say "the gradient by this layer's inputs": dinputs, grad_input, input_grad, dx.
 _LAYER_INPUTS = re.compile(r"^(?:d_?(?:inputs?|x)|grad_?inputs?|inputs?_?grad)$", re.I)
+
+#: A result name that says no variable it is the gradient by: grad, gradient, g, dx, dinput, deriv.
+_GENERIC_GRADIENT = re.compile(r"(?:grads?|gradients?|g|d_?(?:x|X|inputs?)|derivs?|derivatives?)")
+#: A function named as the derivative of another: crossEntropyGrad, mse_prime, loss_derivative, dloss.
+_DERIVATIVE_OF = re.compile(
+    r"(?P<of>[A-Za-z]\w*?)_?(?:[Gg]rad(?:ient)?|[Pp]rime|[Dd]eriv(?:ative)?|[Bb]ackward)|d_?(?P<of2>[A-Za-z]\w*)"
+)
+
+#: The softmax's name in code.
+_SOFTMAX_NAME = re.compile(r"(?i)soft_?max")
+
+
+def _derivative_of(function: str) -> str | None:
+    """The function a function's name says it is the derivative of (``crossEntropyGrad`` -> crossEntropy)."""
+    match = _DERIVATIVE_OF.fullmatch(function)
+    return None if match is None else match["of"] or match["of2"]
+
 
 #: The output layer's error: delta, delta_L, output_delta, \u03b4 (the gradient by the layer's logits).
 _OUTPUT_ERROR = re.compile(r"^(?:delta(?:_?[Ll]|_out(?:put)?)?|output_?delta|\u03b4(?:_?L)?)$")
