@@ -30,7 +30,7 @@ from sympy.concrete.delta import _has_simple_delta, deltasummation
 from sympy.core.relational import GreaterThan, LessThan, Relational, StrictGreaterThan, StrictLessThan
 
 from derive import symbols as s
-from derive.loss import Convention, LossKind, Model, expand_concrete_sums
+from derive.loss import HALF, Convention, LossKind, Model, expand_concrete_sums
 from derive.numeric import DIGITS, Evaluator, Key, NumericEvaluationError
 
 Verdict = Literal["proved", "refuted", "undecided"]
@@ -562,6 +562,7 @@ def _written_out(model: Model, size: Sizes) -> Model:
         model.loss_kind,
         model.bias,
         model.batch_sum,
+        model.penalty_scale,
     )
 
 
@@ -615,9 +616,10 @@ def _concrete_model(
     loss_kind: LossKind,
     bias: bool = True,
     batch_sum: bool = False,
+    penalty_scale: sympy.Rational = HALF,
 ) -> Model:
     """Concrete models are cached: their written-out definitions are built once."""
-    return Model(classes, features, examples, convention, batch, loss_kind, bias, batch_sum)
+    return Model(classes, features, examples, convention, batch, loss_kind, bias, batch_sum, penalty_scale)
 
 
 def _default_sizes(model: Model) -> list[Sizes]:

@@ -56,6 +56,10 @@ def fresh_index(stem: str, upper: sympy.Expr | int) -> sympy.Idx:
     return sympy.Idx(f"{stem}{next(_fresh_counter)}", (1, upper))
 
 
+#: weight decay's usual penalty scale, (lambda / 2) ||W||^2.
+HALF: sympy.Rational = sympy.Rational(1, 2)
+
+
 @dataclass(frozen=True)
 class Model:
     """Sizes and convention of the softmax regression model; builds and evaluates expressions."""
@@ -70,6 +74,9 @@ class Model:
     bias: bool = True
     #: A batch's loss is the sum over its examples, not the mean (a page's own definition can say so).
     batch_sum: bool = False
+    #: weight-decay's penalty is ``penalty_scale * lambda * sum W_ij^2``: 1/2 (its gradient lambda W, the
+    #: usual way) or 1 (a page that writes lambda ||W||^2, whose gradient is 2 lambda W).
+    penalty_scale: sympy.Rational = HALF
     _cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     # -- the definitions ---------------------------------------------------------------------------
@@ -109,32 +116,34 @@ class Model:
         return exp(logits[row, j]) / Sum(exp(logits[row, n]), (n, 1, self.classes))
 
     def loss(self) -> sympy.Expr:
-        """H = -sum_n y_n log a_n; batch: the mean over examples (the sum with ``batch_sum``)."""
+        """H = -sum_n y_n log a_n; batch: the mean over examples (the sum with ``batch_sum``). The variants
+        change each entry's term (sigmoid-bce, label-smoothing) or add a penalty (weight-decay), for one
+        example and for a batch alike."""
         n = sympy.Idx("n_", (1, self.classes))
         if not self.batch:
-            if self.loss_kind == "sigmoid-bce":
-                return -Sum(s.y[n] * log(s.a[n]) + (1 - s.y[n]) * log(1 - s.a[n]), (n, 1, self.classes))
-            if self.loss_kind == "label-smoothing":
-                smoothed = (1 - s.epsilon) * s.y[n] + s.epsilon / self.classes
-                return -Sum(smoothed * log(s.a[n]), (n, 1, self.classes))
-            if self.loss_kind == "weight-decay":
-                p = sympy.Idx("p_", (1, self.features))
-                r = sympy.Idx("r_", (1, self.classes))
-                penalty = s.lam / 2 * Sum(self.weight(p, r) ** 2, (p, 1, self.features), (r, 1, self.classes))
-                return -Sum(s.y[n] * log(s.a[n]), (n, 1, self.classes)) + penalty
-            return -Sum(s.y[n] * log(s.a[n]), (n, 1, self.classes))
+            return -Sum(self._term(s.y[n], s.a[n]), (n, 1, self.classes)) + self._penalty()
         m = sympy.Idx("m_", (1, self.examples))
         scale = 1 if self.batch_sum else self.examples
+        data = -Sum(self._term(s.Y[m, n], s.A[m, n]), (n, 1, self.classes), (m, 1, self.examples)) / scale
+        return data + self._penalty()
+
+    def _term(self, target: sympy.Expr, output: sympy.Expr) -> sympy.Expr:
+        """One class's term of the loss, before the minus sign."""
         if self.loss_kind == "sigmoid-bce":
-            return (
-                -Sum(
-                    s.Y[m, n] * log(s.A[m, n]) + (1 - s.Y[m, n]) * log(1 - s.A[m, n]),
-                    (n, 1, self.classes),
-                    (m, 1, self.examples),
-                )
-                / scale
-            )
-        return -Sum(s.Y[m, n] * log(s.A[m, n]), (n, 1, self.classes), (m, 1, self.examples)) / scale
+            return target * log(output) + (1 - target) * log(1 - output)
+        if self.loss_kind == "label-smoothing":
+            return ((1 - s.epsilon) * target + s.epsilon / self.classes) * log(output)
+        return target * log(output)
+
+    def _penalty(self) -> sympy.Expr:
+        """weight-decay's (lambda / 2) sum_ij W_ij^2 (``penalty_scale`` lambda), added once to an example's
+        or a batch's loss."""
+        if self.loss_kind != "weight-decay":
+            return sympy.S.Zero
+        p = sympy.Idx("p_", (1, self.features))
+        r = sympy.Idx("r_", (1, self.classes))
+        squares = Sum(self.weight(p, r) ** 2, (p, 1, self.features), (r, 1, self.classes))
+        return self.penalty_scale * s.lam * squares
 
     @property
     def is_concrete(self) -> bool:

@@ -199,6 +199,16 @@ def test_an_entry_of_the_softmax_written_after_the_call_is_understood(claim: str
             "holds_if",
         ),
         ("weight-decay", r"\frac{\partial L}{\partial W_{ij}} = x_i (p_j - y_j)", "fails"),
+        # a batch: the penalty once, beside the mean of the examples' losses (it was left out), and the
+        # smoothed targets of every example (they were the plain ones)
+        ("weight-decay", r"\frac{\partial L}{\partial W} = \frac{1}{N} X^T (A - Y) + \lambda W", "holds_if"),
+        ("weight-decay", r"\frac{\partial L}{\partial W} = \frac{1}{N} X^T (A - Y)", "fails"),
+        ("label-smoothing", r"\frac{\partial L}{\partial Z} = \frac{1}{N} (A - Y)", "fails"),
+        (
+            "label-smoothing",
+            r"\frac{\partial L}{\partial Z} = \frac{1}{N} (A - (1 - \epsilon) Y - \frac{\epsilon}{k})",
+            "holds_if",
+        ),
     ],
 )
 def test_claims_about_the_loss_variants_are_checked_with_their_parameters(
@@ -238,3 +248,28 @@ def test_a_warmed_process_gives_the_same_results_as_a_cold_worker() -> None:
     assert first_cold == first_warm
     assert results["rounds"][0] == results["rounds"][1]
     assert {result["verdict"] for result in results["rounds"][1]} >= {"holds_if", "fails"}
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdicts"),
+    [
+        # the penalty's scale is not written: (lambda/2) ||W||^2 and lambda ||W||^2 are both judged
+        (r"\frac{\partial L}{\partial W_{ij}} = x_i (a_j - y_j) + \lambda W_{ij}", ["fails", "holds_if"]),
+        (r"\frac{\partial L}{\partial W} = x (a - y)^T + 2\lambda W", ["fails", "holds_if"]),
+        (r"\frac{\partial L}{\partial W} = x (y - a)^T + \lambda W", ["fails", "fails"]),
+        (
+            "dS = probs.copy()\ndS[range(N), y] -= 1\ndW = X.T.dot(dS) / N\ndW += reg * W\n",
+            ["fails", "holds"],
+        ),
+    ],
+)
+def test_a_penalty_term_in_a_gradient_by_w_reads_the_loss_as_weight_decay(
+    claim: str, verdicts: list[str]
+) -> None:
+    result = check(claim)
+    assert sorted(str(r["verdict"]) for r in result.readings) == verdicts
+    assert any("says the loss has an L2 penalty on W" in note for note in result.notes)
+    assert result.verdict == ("fails" if verdicts == ["fails", "fails"] else "ambiguous")
+    # the user's own --loss weight-decay keeps the one scale derive documents, (lambda / 2) ||W||^2
+    if "2\\lambda" not in claim and "y - a" not in claim:
+        assert check(claim, loss="weight-decay").verdict in ("holds", "holds_if")

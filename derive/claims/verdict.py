@@ -844,6 +844,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         _screen_numbers(text, "an option")
     given = options
     options, said = _with_page_words(options)
+    options, penalty = _with_penalty_written(options)
+    said = (*said, *penalty)
     named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
     readings = _named_ones(read_claim(options.claim, options.syntax, options.means, named), options, named)
     readings, options, said_after = _qualifier_words(readings, options)
@@ -912,6 +914,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
     elif (written := _batch_loss_written(options.claim)) is not None:
         mapped = [_with_batch_loss(m, written, f" (the text itself takes a {written})") for m in mapped]
+    if penalty:
+        mapped = [_with_penalty_scale(m, scale) for m in mapped for scale in _PENALTY_SCALES]
     if options.reading is not None:
         if not 1 <= options.reading <= len(mapped):
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
@@ -1549,6 +1553,49 @@ def _batch_loss_written(text: str) -> BatchLoss | None:
     return None
 
 
+#: A page's name for the strength of an L2 penalty on the weights (weight decay).
+_PENALTY_NAME: Final = r"(?:\\lambda|λ|lambda_?|reg|reg_strength|l2_?reg\w*|weight_?decay|wd)"
+#: A term of a gradient that says the loss has such a penalty: ``\lambda W``, ``reg * W``, ``W * reg``.
+_PENALTY_TERM: Final = re.compile(
+    rf"(?<![A-Za-z_\\])(?P<name>{_PENALTY_NAME})\s*(?:\*|\\cdot|\\,)?\s*"
+    r"(?:\\mathbf\{|\\boldsymbol\{|self\.)?W(?![A-Za-z])"
+    rf"|(?<![\w.])W\s*\*\s*(?P<after>{_PENALTY_NAME})(?!\w)"
+)
+#: The two ways pages scale that penalty: (lambda / 2) ||W||^2 (gradient lambda W) and lambda ||W||^2.
+_PENALTY_SCALES: Final = (sympy.Rational(1, 2), sympy.Integer(1))
+
+
+def _with_penalty_written(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
+    r"""A claim whose text adds ``\lambda W`` or ``reg * W`` (a gradient by W) says the loss has an L2 penalty
+    on the weights: read with ``--loss weight-decay`` (the name read as its strength lambda), unless the
+    user names another loss. Returns the options and, when the loss was read from the text (not given),
+    the line that says so: how the page scales the penalty is not written then, and both ways are judged."""
+    match = _PENALTY_TERM.search(options.claim)
+    if match is None or options.loss not in ("softmax-ce", "weight-decay"):
+        return options, ()
+    name = match["name"] or match["after"]
+    lets = options.let
+    named = any(let.split("=")[0].strip() == name for let in lets)
+    if name not in ("\\lambda", "λ", "lambda") and not named:
+        lets = (*lets, f"{name}=\\lambda")
+    if options.loss == "weight-decay":
+        return replace(options, let=lets), ()
+    said = (
+        f"--loss weight-decay: the term {match[0].strip()} says the loss has an L2 penalty on W with "
+        f"strength {name} (say otherwise with --loss)"
+    )
+    return replace(options, loss="weight-decay", let=lets), (said,)
+
+
+def _with_penalty_scale(reading: MappedReading, scale: sympy.Rational) -> MappedReading:
+    """The reading with weight decay's penalty ``scale`` lambda ||W||^2, shown as a choice."""
+    half = scale == sympy.Rational(1, 2)
+    written = "(λ/2) ‖W‖², its gradient λ W" if half else "λ ‖W‖², its gradient 2 λ W"
+    claims = tuple(replace(c, model=replace(c.model, penalty_scale=scale, _cache={})) for c in reading.claims)
+    choices = (*reading.reading.choices, f"the loss's penalty read as {written}")
+    return replace(reading, claims=claims, reading=replace(reading.reading, choices=choices))
+
+
 def _with_batch_loss(reading: MappedReading, batch_loss: BatchLoss, said: str) -> MappedReading:
     """The reading with the batch's loss the mean or the sum over its examples, as the user (or the page's
     words) said, for every claim about the built-in loss of a batch."""
@@ -1573,7 +1620,7 @@ def _summed_batch(mapped: MappedClaim) -> MappedClaim | None:
     about_loss = mapped.lhs == s.H or (isinstance(mapped.lhs, sympy.Derivative) and mapped.lhs.expr == s.H)
     if not model.batch or model.batch_sum or not about_loss:
         return None
-    if model.loss_kind not in ("softmax-ce", "sigmoid-bce"):
+    if model.loss_kind == "temperature":
         return None
     return replace(mapped, model=replace(model, batch_sum=True, _cache={}))
 
