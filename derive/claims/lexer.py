@@ -106,6 +106,8 @@ _SCRIPT_WORD_RE: Final = re.compile(r"-?(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)
 _TRANSPOSE_THEN_WORD_RE: Final = re.compile(r"T[A-Za-z](?:_[A-Za-z0-9]+)*")
 _TEXT_WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:'[a-z]+)*")
 _PROSE_WORD_RE: Final = re.compile(r"[A-Za-z][a-z]+(?:'[a-z]+)*|[a-z]+'[a-z]+")
+#: "w.r.t." (with respect to), whose dots are not products.
+_WRT_DOTTED: Final = re.compile(r"(?<![A-Za-z])[wW]\.\s?[rR]\.\s?[tT]\.?(?![A-Za-z])")
 _REFUSED_CHARS: Final = {
     "<": "'<' (inequalities are not claims we check)",
     ">": "'>' (inequalities are not claims we check)",
@@ -214,6 +216,9 @@ class _Lexer:
                     self.i += 1
             elif c == "\\":
                 self.backslash()
+            elif c in "wW" and (wrt := _WRT_DOTTED.match(s, self.i, self.stop)) is not None:
+                self.emit("RUN", "wrt", self.i, wrt.end(), fixed=True)  # w.r.t.: one prose word
+                self.i = wrt.end()
             elif c.isalpha():
                 if self.syntax == "text":
                     self.word()

@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken, Vis
 from lark.tree import Tree
 
 from derive.claims import lexicon as lx
-from derive.claims.ast import Claim, Condition, Dots, Reading, Symbol
+from derive.claims.ast import Claim, Condition, Derivative, Dots, Reading, Symbol
 from derive.claims.build import (
     MAX_DEPTH,
     Builder,
@@ -392,6 +392,7 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
                 item.sides = [side for side in item.sides if not isinstance(side, Dots)] or item.sides[:1]
             if _prose_noise(item, parsed) or _lone_ellipsis(item):
                 continue
+            _said_derivative(item, text)
             conditions = heading + pending + item.conditions
             previous = chains[-1] if chains else None
             if (
@@ -433,6 +434,37 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
                 unique.append(condition)
         claims.append(Claim(tuple(chain.sides), source, tuple(qualifiers), tuple(unique)))
     return claims
+
+
+#: Words right before a formula that make its first side what a derivative is by: "gradient of cross
+#: entropy wrt logits = p - y", "the derivative of the loss with respect to $z$ is ...".
+_WRT_BEFORE: Final = re.compile(
+    r"\b(?:gradients?|derivatives?|grad|partials?)\b(?P<of>[^.;:=\n$]{0,80}?)"
+    r"\b(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)\s*(?:the\s+)?\$*\s*$",
+    re.I,
+)
+#: Words naming a loss the built-in softmax cross-entropy is not.
+_OTHER_LOSS_WORDS: Final = re.compile(
+    r"focal|mse|squared|quadratic|distill|z-?loss|hinge|regulari|smooth|\bKL\b|kullback|dice|triplet|"
+    r"contrastive|huber",
+    re.I,
+)
+
+
+def _said_derivative(chain: _Chain, text: str) -> None:
+    """A formula whose first side is one name, right after words that say "the gradient of the loss with
+    respect to": that side is what the loss's derivative is by (``logits = p - y`` alone would be a claim
+    about the logits). The derivative of another loss, named in the words, is refused."""
+    line_start = text.rfind("\n", 0, chain.start) + 1
+    before = _WRT_BEFORE.search(text[line_start : chain.start])
+    if before is None or len(chain.sides) < 2 or not isinstance(chain.sides[0], Symbol):
+        return
+    if _OTHER_LOSS_WORDS.search(before["of"]):
+        raise ParseError(
+            f"the words before the formula say it is the gradient of another loss "
+            f"({' '.join(before[0].split())}): give that loss with --define and say what it is with --means"
+        )
+    chain.sides[0] = Derivative(Symbol("H"), chain.sides[0])
 
 
 def _inline(chain: _Chain, text: str) -> bool:
