@@ -110,6 +110,7 @@ _LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
     (r"\b(zeros|ones)\(\w+\s*,\s*1\)", "matlab", 1),
     (r"\bnumel\(|\brepmat\(|\bsub2ind\(|\bfull\(sparse|\bsize\(\w+\s*,\s*\d\)", "matlab", 3),
     (r"^\s*(end|endfunction)\s*$", "matlab", 1),
+    (r"^\s*[A-Za-z_]\w*(?:\([^)]*\))?\s*=[^=\n]*;\s*$", "matlab", 1),  # x = ...; with no type
     (r"\+=", "octave", 0),
     (r"\bcolumns\(|\bendfunction\b|#\s", "octave", 1),
     (r"\.(=|-|\+)|\bexp\.\(|::\w|\bdims\s*=|\bend\s*$", "julia", 2),

@@ -1234,8 +1234,17 @@ def _argmax(info: CallInfo) -> Value:
     raise info.refuse("argmax (class labels from scores)")
 
 
-def _one_hot_eye(info: CallInfo) -> Value:
-    return _eye(info)
+def _one_hot(info: CallInfo) -> Value:
+    """``F.one_hot(labels, num_classes)``, ``tf.one_hot(labels, depth)``, ``jax.nn.one_hot(labels,
+    num_classes)``: the rows of the identity at the labels, ``np.eye(num_classes)[labels]``."""
+    node = info.node
+    sizes = [*node.args[1:2], *(k.value for k in node.keywords if k.arg in ("num_classes", "depth"))]
+    if not node.args or len(sizes) != 1:
+        raise info.refuse("one_hot without its number of classes")
+    eye = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "eye", ast.Load()), [sizes[0]], [])
+    rows = ast.copy_location(ast.Subscript(ast.copy_location(eye, node), node.args[0], ast.Load()), node)
+    ast.fix_missing_locations(rows)
+    return evaluate(info.engine, rows, info.frame)
 
 
 def _load(info: CallInfo) -> Value:
@@ -1520,6 +1529,7 @@ FUNCTIONS: Final[dict[str, Handler]] = {
     "enumerate": _iterate("enumerate"),
     "zip": _iterate("zip"),
     "argmax": _argmax,
+    "one_hot": _one_hot,
     "load": _load,
     "store": _store,
     "program_id": _program_id,
