@@ -27,7 +27,7 @@ def lines() -> list[str]:
         for name in ("let", "define", "where", "assume", "at"):
             if getattr(options, name):
                 record[name] = list(getattr(options, name))
-        if options.convention != "Wt_x":
+        if options.convention is not None:
             record["convention"] = options.convention
         if options.loss != "softmax-ce":
             record["loss"] = options.loss

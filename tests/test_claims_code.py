@@ -1176,3 +1176,28 @@ def test_a_fragments_accumulators_start_at_zero() -> None:
     assert any(said in note for note in result.notes)
     wrong = check_claim(CheckOptions(LOOP_FRAGMENT.replace("(p - 1) * X[i]", "p * X[i]")))
     assert wrong.verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    ("source", "verdict"),
+    [
+        ("grad_logits = (F.softmax(logits, dim=1) - F.one_hot(targets, num_classes)) / N", "holds"),
+        ("dlogits = (tf.nn.softmax(logits) - tf.one_hot(labels, depth=k)) / N", "holds"),
+        ("grad_logits = (F.one_hot(targets, num_classes) - F.softmax(logits, dim=1)) / N", "fails"),
+    ],
+)
+def test_one_hot_of_the_labels_is_the_identitys_rows_at_them(source: str, verdict: str) -> None:
+    assert check_claim(CheckOptions(source)).verdict == verdict
+
+
+def test_a_generic_gradient_of_the_weights_and_data_is_by_the_weights_and_proved() -> None:
+    source = "def grad(W, X, y):\n    p = softmax(X @ W)\n    return X.T @ (p - y) / len(X)\n"
+    result = check_claim(CheckOptions(source))
+    # the logits written out (softmax(X @ W)) are folded back into Z: a symbolic proof, not undecided
+    assert result.verdict == "holds_if"
+    assert any("W is the one input besides the data" in note for note in result.notes)
+    assert check_claim(CheckOptions(source.replace("(p - y)", "(y - p)"))).verdict == "fails"
+    # two parameters (W and b): which one is not said
+    two = "def grad(W, b, X, y):\n    p = softmax(X @ W + b)\n    return X.T @ (p - y) / len(X)\n"
+    with pytest.raises(DeriveError, match="say what grad is the derivative of"):
+        check_claim(CheckOptions(two))

@@ -22,7 +22,7 @@ OPTIONS: dict[str, dict[str, object]] = {
     "C24": {"let": ("x_k=z_k", "SM_i=a_i")},
     "C28": {"let": (r"S=\sum_{t=1}^{k} e^{z_t}",), "convention": "W_x"},
     "C31": {"let": ("X=Z", "m=N")},
-    "C39": {"let": ("y(x)=a",), "wrt": "W"},
+    "C39": {"let": ("y(x)=a",), "wrt": "W", "convention": "Wt_x"},
     # claims2.json
     "V01": {"syntax": "python", "means": "dH/dZ"},
     "V02": {"syntax": "code", "means": "dJ/dz", "let": ("z_{ij}=Z_{ji}",)},
@@ -252,8 +252,13 @@ def test_c39_transposed_secondary_is_the_gradient_by_w_transposed() -> None:
     result = _check(CheckOptions(r"(y(x) - 1_t) x^T", let=("y(x)=a",), wrt="W^T", assume=("onehot",)))
     assert result.verdict == "holds"
     wrong_shape = pytest.raises(Exception)
-    with wrong_shape:
-        _check(CheckOptions(r"(y(x) - 1_t) x^T", let=("y(x)=a",), wrt="W", assume=("onehot",)))
+    with wrong_shape:  # the case says z = W^T x + b: W is D x K, the slide's K x D is not its shape
+        claim = r"(y(x) - 1_t) x^T"
+        _check(CheckOptions(claim, let=("y(x)=a",), wrt="W", assume=("onehot",), convention="Wt_x"))
+    # with no convention said, the shape says z = W x + b, and the reading says so
+    shaped = _check(CheckOptions(r"(y(x) - 1_t) x^T", let=("y(x)=a",), wrt="W", assume=("onehot",)))
+    assert shaped.verdict == "holds"
+    assert any("z = W x + b: the text's shapes fit it" in choice for choice in shaped.choices)
 
 
 def test_c20_chain_rule_product_fails_for_the_wrong_classes() -> None:

@@ -830,3 +830,71 @@ def test_bold_capitals_are_a_batch_as_plain_ones_are() -> None:
         r"\frac{\partial L}{\partial \hat{\mathbf{Y}}} = -\frac{1}{m} (\mathbf{Y} \oslash \hat{\mathbf{Y}})"
     )
     assert by_output.verdict == "holds"  # type: ignore[attr-defined]
+
+
+def test_a_gradient_by_w_with_the_shape_of_w_under_z_equals_w_x_is_read_so() -> None:
+    # (y-hat - y) x^T is k x d: W's shape under z = W x + b, never under z = W^T x + b
+    claim = r"\frac{\partial L}{\partial W} = (\hat{y} - y) x^T"
+    result = _check(claim)
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("z = W x + b" in choice for choice in result.choices)  # type: ignore[attr-defined]
+    assert _check(claim.replace(r"(\hat{y} - y)", r"(y - \hat{y})")).verdict == "fails"  # type: ignore[attr-defined]
+    # a convention the user (or the page) says is kept: the transposed shape is refused under it
+    with pytest.raises(NotationError, match="check --convention"):
+        _check(claim, convention="Wt_x")
+    # a product with W that conforms only under z = W x + b says so too
+    for conforming in (
+        r"\frac{\partial \ell}{\partial W} = (\mathrm{softmax}(Wx) - y) x^\top",
+        r"\frac{\partial L}{\partial x} = W^T (p - y)",
+    ):
+        assert _check(conforming).verdict == "holds_if"  # type: ignore[attr-defined]
+    with pytest.raises(NotationError, match="cannot multiply"):
+        _check(r"\frac{\partial L}{\partial x} = W^T (p - y)", convention="Wt_x")
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial p_i}{\partial a_j} = p_i(\delta_{ij} - p_j)", "holds"),
+        (r"\frac{\partial y_k}{\partial a_j} = y_k(\delta_{kj} - y_j)", "holds"),  # Bishop: y = softmax(a)
+        (r"\frac{\partial p_i}{\partial a_j} = p_i \delta_{ij}", "fails"),
+    ],
+)
+def test_the_output_differentiated_by_another_name_for_the_output_is_by_the_logits(
+    claim: str, verdict: str
+) -> None:
+    # p and a both read as the output made dp/da the identity: a wrong fails for Bishop's a_j, the logits
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("a read as the logits (a=z)" in choice for choice in result.choices)  # type: ignore[attr-defined]
+
+
+def test_nielsens_output_error_delta_l_is_the_gradient_by_the_output_layers_logits() -> None:
+    result = _check(r"\delta^L_j = a^L_j - y_j")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("output layer's error" in choice for choice in result.choices)  # type: ignore[attr-defined]
+    assert _check(r"\delta^{[L]} = y - a^{[L]}").verdict == "fails"  # type: ignore[attr-defined]
+    # a delta without the output layer's label is no such error: a definition of a new symbol
+    with pytest.raises(NotationError, match="defines"):
+        _check(r"\delta = a - y")
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("gradient of cross entropy wrt logits = p - y", "holds_if"),  # was "logits = p - y": a wrong fails
+        ("derivative of L w.r.t. z_i = p_i - y_i", "holds_if"),  # w.r.t. is one word, not w times r times t
+        ("gradient wrt W = x (y - p)^T", "fails"),
+    ],
+)
+def test_words_right_before_a_formula_say_what_its_first_side_is_the_derivative_by(
+    claim: str, verdict: str
+) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert "\\partial" in result.lhs_latex  # type: ignore[attr-defined]
+
+
+def test_words_naming_another_loss_before_a_formula_are_refused() -> None:
+    with pytest.raises(ParseError, match="gradient of another loss"):
+        _check("gradient of the focal loss wrt logits = p - y")

@@ -51,8 +51,9 @@ def add_model_arguments(parser: argparse.ArgumentParser, scope: str = "") -> Non
     parser.add_argument(
         "--convention",
         choices=CONVENTIONS,
-        default="Wt_x",
-        help="z = W^T x + b (Wt_x, default) or z = W x + b (W_x)",
+        default=None,
+        help="z = W^T x + b (Wt_x, the default) or z = W x + b (W_x); when not given, a claim whose shapes "
+        "fit only W_x is read with it (shown)",
     )
     parser.add_argument("--loss", choices=LOSSES, default="softmax-ce", help="the model's loss")
     parser.add_argument(

@@ -2418,6 +2418,7 @@ def map_claim(
     lhs = mapper.build(lhs_pre)
     lhs = replace(lhs, expr=_finish(lhs.expr, mapper, "the left side"))
     _refuse_derivative_of_targets(lhs.expr, lhs_node, mapper, (lhs_node, *sides))
+    _refuse_derivative_of_output_by_output(lhs.expr, lhs_node, mapper)
     lhs_restriction = mapper.restriction
     for condition in conditions:
         indicator = mapper._condition(condition)
@@ -2520,6 +2521,32 @@ def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper, n
                 # e^{y_1} or softmax(y), and d/dy_1: the page's y is what the softmax is applied to (logits)
                 raise NotationHintError(message, lets=(f"{applied[0]}=z",))
             raise NotationError(message)
+
+
+def _refuse_derivative_of_output_by_output(lhs: sympy.Expr, node: Node, mapper: Mapper) -> None:
+    r"""``\frac{\partial p_i}{\partial a_j}`` with p and a both read as the softmax output: the derivative of
+    the output by itself is the identity, which no page derives. The name it is by is what the output is a
+    function of, the logits (Bishop's a_j, the activations): that reading is offered."""
+    for derivative in lhs.atoms(sympy.Derivative):
+        of = {str(x.base.label) for x in derivative.expr.atoms(sympy.Indexed)}
+        by = {str(v.base.label) for v in derivative.variables if isinstance(v, sympy.Indexed)}
+        if not (of and by and of | by <= {"a", "A"}):
+            continue
+        pages = [
+            (d.of.name, d.wrt.name)
+            for d in walk(node)
+            if isinstance(d, Derivative) and isinstance(d.of, Symbol) and isinstance(d.wrt, Symbol)
+        ]
+        for of_page, by_page in pages:
+            entry = mapper.entries.get(by_page)
+            if of_page != by_page and entry is not None and entry.canonical in ("a", "A"):
+                logits = "z" if entry.canonical == "a" else "Z"
+                raise NotationHintError(
+                    f"${format_node(node)}$ differentiates the output by the output ({of_page} and {by_page} "
+                    f"both read as {entry.canonical}); if {by_page} is what the softmax is applied to, add "
+                    f"--let '{by_page}={logits}'",
+                    lets=(f"{by_page}={logits}",),
+                )
 
 
 def map_definition(
@@ -2852,7 +2879,31 @@ def _finish(expr: sympy.Expr, mapper: Mapper, where: str) -> sympy.Expr:
     expr = resolve_true_class(expr, mapper)
     if expr.has(s.shift):
         expr = _without_shift(expr, mapper, where)
-    return expr
+    return _folded_logits(expr, mapper.model)
+
+
+def _folded_logits(expr: sympy.Expr, model: Model) -> sympy.Expr:
+    """The model's logits written out (code's ``softmax(X @ W)``: exp(sum_i X_mi W_ij)) as the logits
+    themselves, z_j or Z_mj: the same value, in the form the symbolic decision works with."""
+    if not expr.has(s.W):
+        return expr
+
+    def logits(e: sympy.Basic) -> sympy.Expr | None:
+        if not isinstance(e, (sympy.Sum, sympy.Add)):
+            return None
+        free = [x for x in e.free_symbols if isinstance(x, sympy.Idx)]
+        classes = [x for x in free if x.upper == model.classes]
+        if len(classes) != 1:
+            return None
+        if model.batch:
+            rows = [x for x in free if x.upper == model.examples]
+            if len(free) == 2 and len(rows) == 1 and e.dummy_eq(model.batch_logit(rows[0], classes[0])):
+                return s.Z[rows[0], classes[0]]
+        elif len(free) == 1 and e.dummy_eq(model.logit(classes[0])):
+            return s.z[classes[0]]
+        return None
+
+    return expr.replace(lambda e: logits(e) is not None, logits)
 
 
 def resolve_true_class(expr: sympy.Expr, mapper: Mapper) -> sympy.Expr:

@@ -121,10 +121,35 @@ def _read(
     if syntax in ("python", "code"):
         return _read_code_claim(text, syntax, means, named)
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
-    return tuple(
+    readings = tuple(
         ClaimReading(_otherwise_joined(_conditions_joined(reading.claims)), syntax, reading.choices)
         for reading in read_math(text, math_syntax)
     )
+    return (*readings, *(error for r in readings if (error := _output_error(r)) is not None))
+
+
+def _output_error(reading: ClaimReading) -> ClaimReading | None:
+    r"""``\delta^L = a^L - y``: Nielsen's error of the output layer L, defined as the gradient by its
+    weighted input, ``\delta^L_j = \partial C/\partial z^L_j``; read so as a further reading, with the
+    choice shown (the text itself would only define a new symbol)."""
+    claims = []
+    for claim in reading.claims:
+        left = claim.sides[0]
+        if (
+            isinstance(left, Symbol)
+            and left.name == "delta"
+            and isinstance(left.layer, Symbol)
+            and left.layer.name == "L"
+            and len(left.indices) <= 1
+            and len(claim.sides) > 1
+        ):
+            by = Symbol("z", left.indices, layer=left.layer)
+            claim = replace(claim, sides=(Derivative(Symbol("H"), by), *claim.sides[1:]))
+        claims.append(claim)
+    if claims == list(reading.claims):
+        return None
+    said = "\\delta^L read as the output layer's error dH/dz^L (Nielsen's delta^L = dC/dz^L)"
+    return replace(reading, claims=tuple(claims), choices=(*reading.choices, said))
 
 
 def _is_index_name(node: Node) -> bool:
@@ -229,6 +254,9 @@ def _read_code_claim(
         candidates = said_wrt
     elif beside := code.loss_beside():
         candidates = beside
+    elif (parameter := code.one_parameter()) is not None:
+        said = f"{parameter} is the one input besides the data, read as the {code.role_of(parameter)}"
+        candidates = [(parameter, said, ())]
     # only a function's returned value: a value named like a gradient may be an intermediate one
     elif logits is not None and reading.result_reason.startswith("function"):
         candidates = [(logits, f"{logits} is the one input read as the logits", ())]
@@ -453,6 +481,25 @@ class _Code:
             (wrt, f"{said}: the loss alone, its gradient by the probabilities {wrt}", ()),
             (logits, f"{said}: a softmax and its loss as one layer, its gradient by the logits {logits}", ()),
         ]
+
+    def one_parameter(self) -> str | None:
+        """A result under a name that says no variable (``def grad(W, X, y)``, ``gradient = ...``) whose
+        inputs are the data (targets, class labels, the input x) and one parameter of the model (W, b, or
+        the logits): the gradient by that parameter, when the result has its shape and is computed from it,
+        and no later line computes from it (``back = grad / n``: then grad is not the claimed value)."""
+        reading, value = self.reading, self.reading.values[self.name]
+        if _GENERIC_GRADIENT.fullmatch(self.name) is None or reading.result_used_later:
+            return None
+        if self.sized_by_a_guess():
+            return None
+        data = ("target", "input")
+        rest = [n for n in reading.inputs if n not in reading.class_labels and self.role_of(n) not in data]
+        if len(rest) != 1 or self.role_of(rest[0]) not in ("weights", "bias", "logits"):
+            return None
+        found = rest[0]
+        if reading.inputs[found] != len(value.axes) or found not in self.used_names():
+            return None
+        return found
 
     def output_error(self) -> bool:
         """``delta(z, a, y)`` returning ``a - y`` (Nielsen's network.py, Ng's notes): the output layer's

@@ -160,7 +160,9 @@ class CheckOptions:
     wrt: str | None = None
     let: tuple[str, ...] = ()
     assume: tuple[str, ...] = ()
-    convention: Convention = "Wt_x"
+    #: z = W^T x + b (Wt_x) or z = W x + b (W_x); None when not said: Wt_x, unless only W_x fits the claim's
+    #: shapes (a shown choice).
+    convention: Convention | None = None
     loss: LossKind = "softmax-ce"
     at: tuple[str, ...] = ()
     classes: int | None = None
@@ -179,6 +181,11 @@ class CheckOptions:
     #: A batch's examples are its matrices' columns (Z = W X + b, X of shape d x N); chosen by a reading
     #: when the claim's shapes do not fit rows, never a batch field.
     columns: bool = False
+
+    @property
+    def model_convention(self) -> Convention:
+        """The convention the model is built with (Wt_x when none is said)."""
+        return self.convention or "Wt_x"
 
     def __post_init__(self) -> None:
         # The Python API passes these straight through: check every type, not only the values.
@@ -202,7 +209,7 @@ class CheckOptions:
         for name in self.assume:
             if name not in ASSUME_NAMES:
                 raise UsageError(f"--assume {name[:40]!r}: use onehot or sum-to-one")
-        if self.convention not in CONVENTIONS:
+        if self.convention is not None and self.convention not in CONVENTIONS:
             raise UsageError(f"--convention {str(self.convention)[:40]!r}: use Wt_x or W_x")
         if self.batch_loss is not None and self.batch_loss not in BATCH_LOSSES:
             raise UsageError(f"--batch-loss {str(self.batch_loss)[:40]!r}: use mean or sum")
@@ -258,7 +265,7 @@ class CheckOptions:
             let=strings("let"),
             assume=strings("assume"),
             at=strings("at"),
-            convention=optional("convention", str) or "Wt_x",  # type: ignore[arg-type]
+            convention=optional("convention", str),  # type: ignore[arg-type]
             loss=optional("loss", str) or "softmax-ce",  # type: ignore[arg-type]
             classes=optional("classes", int),  # type: ignore[arg-type]
             timeout=float(timeout),
@@ -1088,7 +1095,7 @@ def _usable_definition(define: str, options: CheckOptions, lets: Sequence[tuple[
             return False
         claim = read_claim(define)[0].claims[0]
         map_definition(claim, lets=(*options.let, *(let for let, _ in lets)), defines=options.define,
-                       loss=options.loss, convention=options.convention)  # fmt: skip
+                       loss=options.loss, convention=options.model_convention)  # fmt: skip
     except NotationHintError:
         return True  # it reads with a reading the claim's own mapping offers (e^{a_i}: a the logits)
     except DeriveError:
@@ -1166,7 +1173,33 @@ _SQUARE_RIGHT: Final = re.compile(r"the left side is a scalar but the right side
 def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
     """The readings a shape error of a reading (or of one of its sides) points to: a batch with the
     examples as columns, a left side named J that is the softmax's Jacobian."""
-    return [*_column_readings(reading, options, error), *_jacobian_readings(reading, options, error)]
+    return [
+        *_column_readings(reading, options, error),
+        *_jacobian_readings(reading, options, error),
+        *_convention_readings(reading, options, error),
+    ]
+
+
+#: A matrix left side against the transposed shape: the other convention's W.
+_TRANSPOSED_SHAPE: Final = re.compile(
+    r"the left side is a matrix of shape (\w+) x (\w+) but the right side is a matrix of shape \2 x \1 "
+    r"\(check --convention\)|cannot multiply a matrix of shape (?:d x k|k x d) by a vector"
+)
+
+
+def _convention_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""A claim about W whose right side has the shape of W under z = W x + b (``\partial L/\partial W =
+    (\hat y - y) x^T``, k x d), or a product with W that conforms only under it (``softmax(Wx)``, ``W^T (p -
+    y)``), when no convention is said: read with that convention, shown as a choice (the shapes are what
+    say it; a page that says z = W^T x gets the refusal)."""
+    if options.convention is not None or options.columns or not _TRANSPOSED_SHAPE.search(error):
+        return []
+    other = replace(options, convention="W_x")
+    said = "z = W x + b: the text's shapes fit it (W is k x d), not z = W^T x + b"
+    try:
+        return _readings_of(reading, other, (), said)
+    except DeriveError:
+        return []
 
 
 def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
@@ -1260,7 +1293,7 @@ def _hint_variants(
         columns = replace(options, convention="W_x", columns=True)
         variants.append((columns, (), _COLUMNS_SAID))
     for convention in hinted.conventions:
-        if options.convention != convention and convention in CONVENTIONS:
+        if options.model_convention != convention and convention in CONVENTIONS:
             other = replace(options, convention=cast(Convention, convention))
             variants.append((other, (), "z = W x + b: the indices read W_{ij} as class i"))
     for loss in hinted.losses:
@@ -1288,7 +1321,7 @@ def _definition_instead(readings: Sequence[ClaimReading], options: CheckOptions)
                 lets=options.let,
                 defines=options.define,
                 loss=options.loss,
-                convention=options.convention,
+                convention=options.model_convention,
             )
         except DeriveError:
             continue
@@ -1311,7 +1344,7 @@ def _expression_instead(readings: Sequence[ClaimReading], options: CheckOptions)
         named = replace(claim, sides=(Symbol("\\text{expression}"), claim.sides[0]))
         try:
             map_definition(named, lets=options.let, defines=options.define, loss=options.loss,
-                           convention=options.convention)  # fmt: skip
+                           convention=options.model_convention)  # fmt: skip
         except DeriveError:
             continue
         return ExpressionNotClaimError(
@@ -1331,7 +1364,7 @@ def _map_reading(
             lets=options.let,
             chosen_lets=(*reading.lets, *lets),
             loss=options.loss,
-            convention=options.convention,
+            convention=options.model_convention,
             classes=options.classes,
             defines=options.define,
             where=options.where,

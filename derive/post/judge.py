@@ -60,7 +60,7 @@ class PostOptions:
     wrt: str | None = None
     let: tuple[str, ...] = ()
     assume: tuple[str, ...] = ()
-    convention: str = "Wt_x"
+    convention: str | None = None
     loss: str = "softmax-ce"
     at: tuple[str, ...] = ()
     classes: int | None = None

@@ -254,7 +254,7 @@ def page_context(
             "wrt": field("wrt"),
             "means": field("means"),
             "syntax": field("syntax"),
-            "convention": field("convention", "Wt_x"),
+            "convention": field("convention"),
             "loss": field("loss", "softmax-ce"),
             "batch_loss": field("batch_loss"),
             "notation": field("notation"),
