@@ -345,8 +345,12 @@ def test_a_loss_named_binary_cross_entropy_is_read_with_the_sigmoid_loss_and_say
 
 
 def test_a_loss_letter_with_two_indices_is_no_loss_and_a_parametrized_function_is_refused() -> None:
+    # J_{ij} is never the loss: written with one vector it is the softmax's Jacobian entry (a shown choice)
+    jacobian = _check(r"J_{ij} = a_i (\delta_{ij} - a_j)")
+    assert jacobian.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("Jacobian entry" in c for c in jacobian.choices)  # type: ignore[attr-defined]
     with pytest.raises(NotationError, match=r"symbol \$J\$ is not a recognized notation"):
-        _check(r"J_{ij} = a_i (\delta_{ij} - a_j)")
+        _check(r"J_{ij} = a_i (\delta_{ij} - z_j)")  # two vectors: what J is stays unsaid
     with pytest.raises(NotationError, match="names the parameters of the function"):
         _check(r"h_w(x) = \frac{e^{z_j}}{\sum_k e^{z_k}}")
 
@@ -898,3 +902,34 @@ def test_words_right_before_a_formula_say_what_its_first_side_is_the_derivative_
 def test_words_naming_another_loss_before_a_formula_are_refused() -> None:
     with pytest.raises(ParseError, match="gradient of another loss"):
         _check("gradient of the focal loss wrt logits = p - y")
+
+
+def test_a_definition_of_one_entry_written_without_its_index_takes_the_right_sides_index() -> None:
+    # softmax = e^{z_i} / \sum_j e^{z_j}: i was read as the true class, and dL/dz = softmax(z) - y failed
+    softmax = r"softmax = e^{z_i} / \sum_j e^{z_j}"
+    assert _check("dL/dz = softmax(z) - y", define=(softmax,)).verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check("dL/dz_i = softmax_i - y_i", define=(softmax,)).verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check("dL/dz_i = y_i - softmax_i", define=(softmax,)).verdict == "fails"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"J_{ij} = p_i(\delta_{ij} - p_j)", "holds"),
+        (r"J_{ij} = s_i \delta_{ij} - s_i s_j", "holds"),
+        (r"J_{ij} = p_i(\delta_{ij} + p_j)", "fails"),
+    ],
+)
+def test_an_entry_of_a_left_side_named_j_is_the_softmaxs_jacobian_entry(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("Jacobian entry" in choice for choice in result.choices)  # type: ignore[attr-defined]
+
+
+def test_a_trailing_where_clause_that_defines_a_symbol_by_a_formula_is_its_definition() -> None:
+    defined = _check(r"dL/dz_i = s_i - y_i, where s_i = e^{z_i}/\sum_j e^{z_j}")
+    assert defined.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("--define" in note for note in defined.notes)  # type: ignore[attr-defined]
+    # a value is a point, not a definition: still refused as a condition in words
+    with pytest.raises(NotationError, match="condition in words"):
+        _check(r"dL/dz_i = s_i - y_i, where s_i = 0.5")

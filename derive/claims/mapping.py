@@ -562,6 +562,11 @@ def parse_definition(text: str) -> Let:
         text, "--define", "SYMBOL = DEFINITION (e.g. 's_k = e^{z_k}/\\sum_j e^{z_j}')"
     )
     symbol = left.function if isinstance(left, Call) else left
+    loose = sorted(free_index_names(target))
+    plain = isinstance(symbol, Symbol) and not symbol.indices and not isinstance(left, Call)
+    if plain and loose in (["i"], ["j"]):
+        # softmax = e^{z_i} / \sum_j e^{z_j}: the name of one entry, written without its index
+        symbol = replace(symbol, indices=(Symbol(loose[0]),))
     pattern = _pattern(symbol, "--define", text)
     args: tuple[Node, ...] = ()
     if isinstance(left, Call) and not all(_is_variable_argument(arg) for arg in left.args):

@@ -34,6 +34,7 @@ from derive.claims.formulas import Segment, Syntax, detect_syntax, find_formulas
 from derive.claims.grammar import parser
 from derive.claims.lexer import OPERAND_START, Tok, make_token
 from derive.claims.tokens import describe, tokenize
+from derive.claims.words import OTHER_LOSS
 from derive.errors import InputTooLargeError, ParseError
 
 MAX_READINGS: Final = 4
@@ -443,12 +444,6 @@ _WRT_BEFORE: Final = re.compile(
     r"\b(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)\s*(?:the\s+)?\$*\s*$",
     re.I,
 )
-#: Words naming a loss the built-in softmax cross-entropy is not.
-_OTHER_LOSS_WORDS: Final = re.compile(
-    r"focal|mse|squared|quadratic|distill|z-?loss|hinge|regulari|smooth|\bKL\b|kullback|dice|triplet|"
-    r"contrastive|huber",
-    re.I,
-)
 
 
 def _said_derivative(chain: _Chain, text: str) -> None:
@@ -459,7 +454,7 @@ def _said_derivative(chain: _Chain, text: str) -> None:
     before = _WRT_BEFORE.search(text[line_start : chain.start])
     if before is None or len(chain.sides) < 2 or not isinstance(chain.sides[0], Symbol):
         return
-    if _OTHER_LOSS_WORDS.search(before["of"]):
+    if OTHER_LOSS.search(before["of"]):
         raise ParseError(
             f"the words before the formula say it is the gradient of another loss "
             f"({' '.join(before[0].split())}): give that loss with --define and say what it is with --means"

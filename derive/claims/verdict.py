@@ -39,7 +39,7 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import BATCH_LOSSES, BatchLoss
-from derive.claims.ast import Call, Derivative, Symbol
+from derive.claims.ast import Call, Derivative, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
@@ -930,6 +930,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     return mapped
 
 
+#: The right side of a formula that defines a symbol, not a value (where s_i = 0.5 is a point).
+_DEFINING: Final = re.compile(r"e\^|\bexp\b|\\exp|\\frac|\\sum|\bsum\b|\blog\b|\\log|\\ln|softmax|sigma|/")
+
+
 def _qualifier_words(
     readings: Sequence[ClaimReading], options: CheckOptions
 ) -> tuple[tuple[ClaimReading, ...], CheckOptions, tuple[str, ...]]:
@@ -945,10 +949,18 @@ def _qualifier_words(
         for claim in reading.claims:
             for qualifier in claim.qualifiers:
                 words = read_words(qualifier)
-                # only what symbols are: a value (where p_i = 0.5) is a point, not a definition
-                if words.defines or words.where or qualifier in explained:
+                # only what symbols are: a value (where p_i = 0.5) is a point, not a definition; a
+                # formula for a symbol the claim uses is its definition only when it reads
+                if words.where or qualifier in explained:
                     continue
-                if words.lets or words.confirms:
+                defines = [define for define, _ in words.defines]
+                usable = all(
+                    _DEFINING.search(define.partition("=")[2]) and _usable_definition(define, options, ())
+                    for define in defines
+                )
+                if not usable:
+                    continue
+                if words.lets or words.confirms or defines:
                     explained.append(qualifier)
                 if words.confirms and not words.lets:
                     confirmed.append(qualifier)
@@ -1205,10 +1217,14 @@ def _convention_readings(reading: ClaimReading, options: CheckOptions, error: st
 def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
     r"""``J = \mathrm{diag}(p) - p p^T``: a left side named J (no indices) equal to a k x k matrix of the
     output is the softmax's Jacobian dp/dz, as code's ``softmax_grad`` is; the choice is shown."""
-    if options.means or options.wrt or not _SQUARE_RIGHT.search(error) or len(reading.claims) != 1:
+    if options.means or options.wrt or len(reading.claims) != 1:
         return []
     left, *rest = reading.claims[0].sides
-    if not isinstance(left, Symbol) or left.name not in ("J", "Jacobian") or left.indices:
+    if not isinstance(left, Symbol) or left.name not in ("J", "Jacobian"):
+        return []
+    if len(left.indices) == 2 and f"symbol ${left.name}$ is not a recognized notation" in error:
+        return _jacobian_entry_readings(reading, options, left, rest)
+    if not _SQUARE_RIGHT.search(error) or left.indices:
         return []
     outputs = {
         format_node(replace(node, transposed=False))
@@ -1226,11 +1242,42 @@ def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str)
         return []  # what the matrix is made of is not one output vector: the left side stays unread
     output = outputs.pop()
     said = f"{format_node(left)} read as the softmax's Jacobian d{output}/dz (the right side is k x k)"
+    return _readings_meaning(reading, options, f"\\frac{{\\partial {output}}}{{\\partial z}}", said)
+
+
+def _readings_meaning(
+    reading: ClaimReading, options: CheckOptions, means: str, said: str
+) -> list[MappedReading]:
+    """The readings of ``reading`` with its left side read as ``means`` (a choice shown as ``said``); none
+    when that does not read."""
     try:
-        means = f"\\frac{{\\partial {output}}}{{\\partial z}}"
         return _readings_of(reading, replace(options, means=means), (), said)
     except DeriveError:
         return []
+
+
+def _jacobian_entry_readings(
+    reading: ClaimReading, options: CheckOptions, left: Symbol, rest: Sequence[Node]
+) -> list[MappedReading]:
+    r"""``J_{ij} = y_i (\delta_{ij} - y_j)``: an entry of a left side named J, written with one vector of the
+    right side (the output, or a name the reading then takes as it), is the softmax's Jacobian entry
+    dy_i/dz_j; the choice is shown."""
+    row, column = left.indices
+    if not all(isinstance(i, Symbol) and not i.indices and len(i.name) == 1 for i in (row, column)):
+        return []
+    vectors = {
+        format_node(replace(node, indices=()))
+        for side in rest
+        for node in walk(side)
+        if isinstance(node, Symbol) and len(node.indices) == 1 and node.name != "delta"
+    }
+    if len(vectors) != 1 or vectors & {"z", "x", "b"}:
+        return []
+    output = vectors.pop()
+    r, c = format_node(row), format_node(column)
+    said = f"{format_node(left)} read as the softmax's Jacobian entry d{output}_{r}/dz_{c}"
+    means = f"\\frac{{\\partial {output}_{{{r}}}}}{{\\partial z_{{{c}}}}}"
+    return _readings_meaning(reading, options, means, said)
 
 
 def _column_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:

@@ -128,9 +128,9 @@ _NO_ROLE: Final = re.compile(
 )
 
 #: Losses the built-in softmax cross-entropy is not: words naming them give no loss role.
-_OTHER_LOSS: Final = re.compile(
+OTHER_LOSS: Final = re.compile(
     r"focal|mse|squared|quadratic|distill|z-?loss|hinge|regulari|smooth|\bKL\b|kullback|per-?sample|"
-    r"sum\s+of|beta|prior|weighted",
+    r"sum\s+of|beta|prior|weighted|dice|triplet|contrastive|huber",
     re.I,
 )
 
@@ -279,7 +279,7 @@ def _role(words: str, name: str) -> str | None:
         return None  # "sigma softmax": the function, not its output
     for role, pattern in ROLE_PHRASES:
         if pattern.search(cut):
-            if role == "H" and _OTHER_LOSS.search(words):
+            if role == "H" and OTHER_LOSS.search(words):
                 return None
             return role
     return None
@@ -388,7 +388,7 @@ def _means(text: str) -> tuple[str, str] | None:
     """``dH/dz`` for words that say "the gradient w.r.t. the logits" (or name z, W, b, a, x there); None when
     the words also name another loss (a focal loss's gradient is not the model's) or a role it cannot be."""
     phrase = WRT_PHRASE.search(text)
-    if phrase is None or _OTHER_LOSS.search(text):
+    if phrase is None or OTHER_LOSS.search(text):
         return None
     words = re.split(r"[,\n]", phrase["object"])[0].strip()
     letter = gradient_letter(words)
