@@ -955,13 +955,6 @@ def test_a_comment_at_the_results_definition_says_what_it_is_the_gradient_by() -
 @pytest.mark.parametrize(
     ("source", "notation", "name"),
     [
-        # the comment is about an intermediate value, not the returned one: no reading from it
-        (
-            "def gradient(s, t):\n    # derivative of the cross entropy with respect to s\n"
-            "    d = -t / s\n    return s - t\n",
-            None,
-            "gradient",
-        ),
         # x.size(0) with x assumed a vector: the classes or a batch? A verdict would rest on that guess
         (
             "def backward(self, grad_output):\n    n = self.x.size(0)\n"
@@ -976,6 +969,18 @@ def test_no_reading_is_inferred_from_words_about_another_value_or_from_a_guessed
 ) -> None:
     with pytest.raises(DeriveError, match=f"say what {name} is the derivative of"):
         check_claim(CheckOptions(source, syntax="python", notation=notation))
+
+
+def test_words_about_an_intermediate_value_do_not_choose_the_results_reading() -> None:
+    # the comment is about d, not the returned s - t: "gradient" of the output alone is read both ways (by
+    # the logits: holds; by s: fails), never by s alone as the words about d would have it
+    source = (
+        "def gradient(s, t):\n    # derivative of the cross entropy with respect to s\n"
+        "    d = -t / s\n    return s - t\n"
+    )
+    result = check_claim(CheckOptions(source, syntax="python"))
+    assert result.verdict == "ambiguous"
+    assert sorted(str(r["verdict"]) for r in result.readings) == ["fails", "holds_if"]
 
 
 def test_with_respect_to_the_softmax_is_read_as_either_side_of_it() -> None:
@@ -1201,3 +1206,33 @@ def test_a_generic_gradient_of_the_weights_and_data_is_by_the_weights_and_proved
     two = "def grad(W, b, X, y):\n    p = softmax(X @ W + b)\n    return X.T @ (p - y) / len(X)\n"
     with pytest.raises(DeriveError, match="say what grad is the derivative of"):
         check_claim(CheckOptions(two))
+
+
+@pytest.mark.parametrize(
+    ("source", "verdict"),
+    [
+        ("grad = y_pred - y_true", "ambiguous"),  # by the logits (softmax and loss): holds; by y_pred: fails
+        ("grad = y_true - y_pred", "fails"),  # wrong both ways
+        (
+            "def cross_entropy_grad(probs, y):\n    grad = probs.copy()\n    grad[range(len(y)), y] -= 1\n"
+            "    return grad / len(y)\n",
+            "ambiguous",
+        ),
+    ],
+)
+def test_a_gradient_named_by_no_variable_of_the_output_alone_is_read_both_ways(
+    source: str, verdict: str
+) -> None:
+    result = check_claim(CheckOptions(source))
+    assert result.verdict == verdict
+    assert len(result.readings) == 2
+
+
+def test_words_that_name_the_logits_of_code_with_only_the_output_read_it_by_the_logits() -> None:
+    source = "# gradient w.r.t. the logits\ngrad = (probs - targets) / N\n"
+    result = check_claim(CheckOptions(source, syntax="python"))
+    assert result.verdict == "holds_if"
+    assert not result.readings  # the words chose one reading: by the logits, not by probs
+    swapped = source.replace("(probs - targets)", "(targets - probs)")
+    wrong = check_claim(CheckOptions(swapped, syntax="python"))
+    assert wrong.verdict == "fails"

@@ -933,3 +933,19 @@ def test_a_trailing_where_clause_that_defines_a_symbol_by_a_formula_is_its_defin
     # a value is a point, not a definition: still refused as a condition in words
     with pytest.raises(NotationError, match="condition in words"):
         _check(r"dL/dz_i = s_i - y_i, where s_i = 0.5")
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"The derivative $\frac{\partial L}{\partial z_i}$ is $p_i - y_i$.", "holds_if"),
+        (r"When I take $\frac{\partial L}{\partial z_i}$, I get $$y_i - p_i$$", "fails"),
+    ],
+)
+def test_a_lone_derivative_said_to_be_a_lone_expression_is_one_claim(claim: str, verdict: str) -> None:
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_a_lone_derivative_beside_an_expression_without_such_words_is_no_claim() -> None:
+    with pytest.raises(NotationError, match="no left side"):
+        _check(r"We know $\frac{\partial L}{\partial z_i}$ and $p_i$ are related.")

@@ -444,7 +444,7 @@ def _is_gradient_name(name: str) -> bool:
     return bool(_GRADIENT.fullmatch(name)) and name not in _NOT_GRADIENT
 
 
-def _is_loss_name(name: str) -> bool:
+def is_loss_name(name: str) -> bool:
     name = name.split("[")[0].split(".")[-1]
     return bool(_LOSS.fullmatch(name)) and not _is_gradient_name(name)
 
@@ -588,7 +588,7 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
     for function, names in reversed(list(engine.returns.items())):
         if _is_gradient_name(function):
             for name in names:
-                if not _is_loss_name(name) and name in latest:
+                if not is_loss_name(name) and name in latest:
                     return name, f"function {function} returns it", function
     # an assignment whose name says gradient, not used by a later one
     gradients = [name for name in latest if _is_gradient_name(name) and latest[name].kind != "parameter"]
@@ -602,12 +602,12 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
         return name, f"{name} names a gradient", None
     # the last value returned, or the last value computed
     for name, function in reversed(returned):
-        if name in latest and not _is_loss_name(name) and not _is_loss_name(function):
+        if name in latest and not is_loss_name(name) and not is_loss_name(function):
             return name, f"the last value the code returns ({name})", function
     readers = list(latest.values())
     for name in reversed(list(latest)):
         record = latest[name]
-        if record.kind != "assignment" or _is_loss_name(name):
+        if record.kind != "assignment" or is_loss_name(name):
             continue
         if any(name in other.reads and other.line > record.line for other in readers) or any(
             line > record.line and name in names for line, names in engine.statement_reads
@@ -635,7 +635,7 @@ _LOSS_WORDS: Final = re.compile(r"(?i).*(loss|cost|entropy|nll|xent|focal).*")
 def _loss_like(name: str, record: Record, result: str | None) -> bool:
     """A loss is a number; next to a result, a per-entry value counts only when its name says loss in words
     (a Jacobian named J is not a loss)."""
-    if not _is_loss_name(name):
+    if not is_loss_name(name):
         return False
     value = record.value
     if isinstance(value, Unread) or not any(a is not None for a in value.axes) or result is None:
@@ -659,4 +659,4 @@ def _infer_loss(engine: Engine, latest: dict[str, Record], result: str | None) -
     return None, "no value of the code reads as the loss"
 
 
-__all__ = ["CodeReading", "CodeValue", "detect_code", "read_code"]
+__all__ = ["CodeReading", "CodeValue", "detect_code", "is_loss_name", "read_code"]

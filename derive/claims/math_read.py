@@ -354,8 +354,53 @@ _HEADING_CONDITION: Final = re.compile(
 )
 
 
+#: Prose between a lone derivative and a lone expression that says they are equal:
+#: "$\frac{\partial L}{\partial z_i}$ is $p_i - y_i$", "When I take $\partial NLL/\partial w$, I get $$...$$".
+_LINKING: Final = re.compile(
+    r"^\s*,?\s*(?:(?:then\s+|and\s+)?(?:I|we|you|one)\s+(?:get|obtain|have|find|got)|is(?:\s+(?:given\s+by|"
+    r"equal\s+to|simply|just))?|are|equals?|gives?|becomes|yields|will\s+be|should\s+be|=)\s*:?\s*$",
+    re.I,
+)
+
+
+def _linked(items: list[Item | str]) -> list[Item | str]:
+    """A formula that is one derivative, words that say "is" or "I get", then a formula that is one
+    expression: one claim, the derivative equal to the expression."""
+    linked: list[Item | str] = []
+    position = 0
+    while position < len(items):
+        item = items[position]
+        following = items[position + 1 : position + 3]
+        if (
+            isinstance(item, _Chain)
+            and len(item.sides) == 1
+            and isinstance(item.sides[0], Derivative)
+            and len(following) == 2
+            and isinstance(following[0], str)
+            and _LINKING.match(following[0])
+            and isinstance(following[1], _Chain)
+            and not following[1].elided
+        ):
+            value = following[1]
+            linked.append(
+                _Chain(
+                    [*item.sides, *value.sides],
+                    [*item.conditions, *value.conditions],
+                    [*item.qualifiers, *value.qualifiers],
+                    item.start,
+                    value.end,
+                )
+            )
+            position += 3
+            continue
+        linked.append(item)
+        position += 1
+    return linked
+
+
 def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim]:
     """Claims from the items of all formulas: conditions and qualifiers go to the claims they belong to."""
+    items = _linked(items)
     chains: list[tuple[_Chain, list[Condition], list[str]]] = []
     pending: list[Condition] = []  # conditions before a chain (`if (i == j)` then ...)
     heading: list[Condition] = []  # a markdown heading that states a case (### i=j)

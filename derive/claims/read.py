@@ -96,7 +96,8 @@ def _with_code_reading(
     and shown."""
     match = _CODE_ASSIGNMENT.match(text)
     name = match["name"] if match is not None else ""
-    code_name = len(name) > 2 and ("_" in name or name.islower()) and _inferred_wrt(name, {}) is not None
+    gradient = _inferred_wrt(name, {}) is not None or _GENERIC_GRADIENT.fullmatch(name) is not None
+    code_name = len(name) > 2 and ("_" in name or name.islower()) and gradient
     try:
         readings = _read(text, syntax, means, named)
     except DeriveError:
@@ -550,6 +551,12 @@ class _Code:
         if named_input in ("a", "A") and role is None:
             return []  # "with respect to a ..." is the article
         wrt = named_input or (self.input_of_role(role, same_axes=True) if role is not None else None)
+        output = self.input_of_role("output", same_axes=True)
+        if wrt is None and role == "logits" and output is not None and not self.sized_by_a_guess():
+            # "gradient w.r.t. the logits" of code that has only the softmax output (probs - targets): the
+            # logits the output is the softmax of, as a softmax and its loss make one layer
+            logits = "Z" if reading.inputs[output] == 2 else "z"
+            return [(logits, f"{said}: the logits {logits}, whose softmax is {output}", ())]
         if wrt is None or wrt in reading.class_labels or len(value.axes) != reading.inputs[wrt]:
             return []
         if self.sized_by_a_guess():
@@ -640,7 +647,15 @@ class _Code:
         backward = self.reading.result_function is not None and _BACKWARD.match(self.reading.result_function)
         if backward and not _LAYER_INPUTS.match(self.name) and self.sized_by_a_guess():
             return []
-        if not (_LAYER_INPUTS.match(self.name) or backward) or any(
+        # a name that says no variable (grad = probs - y) is such a gradient too, unless a later line
+        # computes from it (then it is not the claimed value)
+        generic = _GENERIC_GRADIENT.fullmatch(self.name) is not None and not self.reading.result_used_later
+        # a function named as a loss's gradient (cross_entropy_grad) that the code does not define
+        from derive.claims.code import is_loss_name
+
+        of = _derivative_of(self.reading.result_function or "")
+        generic = generic or (of is not None and self.reading.loss is None and is_loss_name(of))
+        if not (_LAYER_INPUTS.match(self.name) or backward or generic) or any(
             self.role_of(n) == "weights" for n in self.reading.inputs
         ):
             return []
@@ -758,11 +773,18 @@ def _comments_at(lines: list[str], line: int) -> list[str]:
     return found
 
 
+#: A result name's last word that says how it was computed, not what it is by.
+_HOW_COMPUTED: Final = re.compile(
+    r"_(?:manual|manually|analytic(?:al)?|by_hand|hand|mine|ours|explicit|closed_form)$"
+)
+
+
 def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
     """The input a result name says it is the gradient by (``dW`` -> W, ``dx`` -> X when only X is an
     input), or a name the notation reads as the logits, weights or bias (``dscores`` -> the logits)."""
     from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, GUESSES
 
+    name = _HOW_COMPUTED.sub("", name)  # grad_w_manual, dW_analytic: the gradient by w, W
     for pattern in _GRADIENT_OF:
         match = pattern.match(name)
         if match is None:
