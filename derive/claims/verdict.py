@@ -921,7 +921,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
     elif (written := _batch_loss_written(options.claim)) is not None:
         mapped = [_with_batch_loss(m, written, f" (the text itself takes a {written})") for m in mapped]
-    if penalty:
+    if penalty and any(c.lhs.has(s.H) for m in mapped for c in m.claims):
+        # the built-in loss's penalty (a loss the page defines, code's own, has its scale written)
         mapped = [_with_penalty_scale(m, scale) for m in mapped for scale in _PENALTY_SCALES]
     if options.reading is not None:
         if not 1 <= options.reading <= len(mapped):
