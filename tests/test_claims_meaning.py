@@ -940,6 +940,7 @@ def test_a_trailing_where_clause_that_defines_a_symbol_by_a_formula_is_its_defin
     [
         (r"The derivative $\frac{\partial L}{\partial z_i}$ is $p_i - y_i$.", "holds_if"),
         (r"When I take $\frac{\partial L}{\partial z_i}$, I get $$y_i - p_i$$", "fails"),
+        (r"$\frac{\partial L}{\partial z}$ is computed as $p - y$ where $p = softmax(z)$", "holds_if"),
     ],
 )
 def test_a_lone_derivative_said_to_be_a_lone_expression_is_one_claim(claim: str, verdict: str) -> None:

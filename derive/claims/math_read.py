@@ -358,7 +358,9 @@ _HEADING_CONDITION: Final = re.compile(
 #: "$\frac{\partial L}{\partial z_i}$ is $p_i - y_i$", "When I take $\partial NLL/\partial w$, I get $$...$$".
 _LINKING: Final = re.compile(
     r"^\s*,?\s*(?:(?:then\s+|and\s+)?(?:I|we|you|one)\s+(?:get|obtain|have|find|got)|is(?:\s+(?:given\s+by|"
-    r"equal\s+to|simply|just))?|are|equals?|gives?|becomes|yields|will\s+be|should\s+be|=)\s*:?\s*$",
+    r"equal\s+to|simply|just|(?:computed|calculated|written)\s+as))?|are|equals?|gives?|becomes|yields|"
+    r"will\s+be|should\s+be|(?:simplifies|reduces|evaluates)\s+to|can\s+be\s+written\s+as|"
+    r"turns\s+out\s+to\s+be|=)\s*:?\s*$",
     re.I,
 )
 
