@@ -950,3 +950,16 @@ def test_a_lone_derivative_said_to_be_a_lone_expression_is_one_claim(claim: str,
 def test_a_lone_derivative_beside_an_expression_without_such_words_is_no_claim() -> None:
     with pytest.raises(NotationError, match="no left side"):
         _check(r"We know $\frac{\partial L}{\partial z_i}$ and $p_i$ are related.")
+
+
+def test_a_reading_whose_steps_differentiate_the_targets_gives_way() -> None:
+    # y the output, t the targets (Bishop, Hinton): read with t as the output and y as the targets, the
+    # step's dy_i/dz_j would be 0 (data) and the chain would fail: that reading gives way
+    chain = (
+        r"\frac{\partial E}{\partial z_j} = \sum_i \frac{\partial E}{\partial y_i} "
+        r"\frac{\partial y_i}{\partial z_j} = \sum_i -\frac{t_i}{y_i} y_i(\delta_{ij} - y_j) = y_j - t_j"
+    )
+    result = _check(chain)
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("y read as the softmax output" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check(chain.replace("= y_j - t_j", "= t_j - y_j")).verdict == "fails"  # type: ignore[attr-defined]

@@ -917,6 +917,11 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     clashing = [_clashes(m, options.claim) for m in mapped]
     if any(clashing) and not all(clashing):
         mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
+    # A reading under which a step differentiates the targets (\partial y_i/\partial z_j with y the
+    # targets: 0, data do not depend on the logits) gives way to one under which it does not.
+    differentiating = [_differentiates_targets(m) for m in mapped]
+    if any(differentiating) and not all(differentiating):
+        mapped = [m for m, flag in zip(mapped, differentiating, strict=True) if not flag]
     if options.batch_loss is not None:
         mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
     elif (written := _batch_loss_written(options.claim)) is not None:
@@ -1000,6 +1005,19 @@ def _means_from_words(options: CheckOptions) -> list[MappedReading] | None:
     except DeriveError:
         return None
     return [replace(m, reading=replace(m.reading, notes=(*m.reading.notes, note))) for m in mapped]
+
+
+def _differentiates_targets(mapped: MappedReading) -> bool:
+    """Whether a side of the reading holds a derivative of the targets (y or Y alone)."""
+    for claim in mapped.claims:
+        for side in claim.sides:
+            if side.expr is None:
+                continue
+            for derivative in side.expr.atoms(sympy.Derivative):
+                bases = {str(x.base.label) for x in derivative.expr.atoms(sympy.Indexed)}
+                if bases and bases <= {"y", "Y"}:
+                    return True
+    return False
 
 
 def _clashes(mapped: MappedReading, text: str) -> bool:
