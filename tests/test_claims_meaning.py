@@ -963,3 +963,13 @@ def test_a_reading_whose_steps_differentiate_the_targets_gives_way() -> None:
     assert result.verdict == "holds_if"  # type: ignore[attr-defined]
     assert any("y read as the softmax output" in c for c in result.choices)  # type: ignore[attr-defined]
     assert _check(chain.replace("= y_j - t_j", "= t_j - y_j")).verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_the_double_struck_one_is_the_indicator() -> None:
+    assert _check("∂L/∂zᵢ = pᵢ − 𝟙[i = y]").verdict == "holds"  # type: ignore[attr-defined]
+    assert _check("∂L/∂zᵢ = pᵢ + 𝟙[i = y]").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_outer_in_a_formula_is_the_outer_product() -> None:
+    assert _check("dL/dW = outer(x, p - y)").verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check("dL/dW = outer(x, y - p)").verdict == "fails"  # type: ignore[attr-defined]

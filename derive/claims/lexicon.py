@@ -277,6 +277,7 @@ CHAR_REWRITES: Final[dict[str, str]] = {
     "\u2033": "''",  # double prime
     "\u2260": "\\neq ",
     "\u2211": "\\sum ",
+    "\U0001d7d9": "\\mathbb{1}",  # double-struck one: the indicator
     "\u03a3": "\\Sigma ",
     "\u2202": "\\partial ",
     "\u2207": "\\nabla ",

@@ -217,7 +217,7 @@ _PLURAL: Final[dict[Kind, str]] = {"class": "classes", "feature": "features", "e
 
 #: Functions the mapper understands, by what they do.
 SOFTMAX_FUNCTIONS: Final = frozenset({"softmax", "sigma", "sigmoid"})
-OTHER_FUNCTIONS: Final = frozenset({"diag"})
+OTHER_FUNCTIONS: Final = frozenset({"diag", "outer"})
 
 #: Names a claim's index may not keep (sizes, the engine's summation and true-class indices).
 RESERVED_INDEX_NAMES: Final = frozenset({"k", "d", "N", "c", "e", *s.SUMMATION_NAMES})
@@ -1826,6 +1826,18 @@ class Mapper:
                 (vector.axes[0], other),
                 (vector.kinds[0], vector.kinds[0]),
             )
+        if function.name == "outer" and not function.indices and not function.primes:
+            # outer(u, v) = u v^T (numpy's np.outer, written in a formula)
+            if len(node.args) != 2:
+                raise NotationError("outer takes two vectors")
+            u, v = self.build(node.args[0]), self.build(node.args[1])
+            if len(u.axes) != 1 or len(v.axes) != 1:
+                raise NotationError("outer of a non-vector is not understood")
+            second = v.axes[0]
+            if second == u.axes[0]:
+                second = self.placeholder(v.kinds[0])
+                v = Tensor(v.expr.xreplace({v.axes[0]: second}), (second,), v.kinds)
+            return Tensor(u.expr * v.expr, (u.axes[0], second), (u.kinds[0], v.kinds[0]))
         if node.args and any(
             isinstance(i, Symbol) and not i.indices and i.name in ("w", "W", "theta", "\\theta")
             for i in function.indices
