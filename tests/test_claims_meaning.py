@@ -902,6 +902,9 @@ def test_words_right_before_a_formula_say_what_its_first_side_is_the_derivative_
 def test_words_naming_another_loss_before_a_formula_are_refused() -> None:
     with pytest.raises(ParseError, match="gradient of another loss"):
         _check("gradient of the focal loss wrt logits = p - y")
+    # the derivative of something that is not the loss (the output) is not the loss's: refused
+    with pytest.raises(ParseError, match="that is not the loss"):
+        _check("the gradient of the output wrt z_i = p_i - y_i")
 
 
 def test_a_definition_of_one_entry_written_without_its_index_takes_the_right_sides_index() -> None:
@@ -910,6 +913,9 @@ def test_a_definition_of_one_entry_written_without_its_index_takes_the_right_sid
     assert _check("dL/dz = softmax(z) - y", define=(softmax,)).verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check("dL/dz_i = softmax_i - y_i", define=(softmax,)).verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check("dL/dz_i = y_i - softmax_i", define=(softmax,)).verdict == "fails"  # type: ignore[attr-defined]
+    # a loss's lone index is the true class, as before: L = -log p_c
+    loss = _check("dL/dz_j = p_j - y_j", define=(r"L = -\log p_i",))
+    assert loss.verdict in ("holds", "undecided")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -573,8 +573,11 @@ def parse_definition(text: str) -> Let:
     symbol = left.function if isinstance(left, Call) else left
     loose = sorted(free_index_names(target))
     plain = isinstance(symbol, Symbol) and not symbol.indices and not isinstance(left, Call)
-    if plain and loose in (["i"], ["j"]):
-        # softmax = e^{z_i} / \sum_j e^{z_j}: the name of one entry, written without its index
+    name = symbol.name if isinstance(symbol, Symbol) else ""
+    loss = "loss" in (CANONICAL.get(name), GUESSES.get((name, None)))
+    if plain and not loss and loose in (["i"], ["j"]):
+        # softmax = e^{z_i} / \sum_j e^{z_j}: the name of one entry, written without its index (a loss's
+        # lone index, L = -\log p_i, is the true class)
         symbol = replace(symbol, indices=(Symbol(loose[0]),))
     pattern = _pattern(symbol, "--define", text)
     args: tuple[Node, ...] = ()

@@ -493,6 +493,16 @@ _WRT_BEFORE: Final = re.compile(
 )
 
 
+#: What the words say is differentiated, when it is the loss: nothing, "of cross entropy", "of the loss L".
+_OF_THE_LOSS: Final = re.compile(
+    r"\s*(?:of\s+(?:the\s+|our\s+|this\s+|a\s+)?(?:(?:softmax|categorical|multi-?class)\s+)?"
+    r"(?:cross[- ]?entropy(?:\s+loss)?|loss(?:\s+function)?|cost(?:\s+function)?|error|objective|CE|NLL|xent|"
+    r"log[- ]?loss|"
+    r"negative\s+log[- ]likelihood)?(?:\s*\$?\\?(?:[LJECH]|ell|mathcal\{L\})\$?)?)?\s*",
+    re.I,
+)
+
+
 def _said_derivative(chain: _Chain, text: str) -> None:
     """A formula whose first side is one name, right after words that say "the gradient of the loss with
     respect to": that side is what the loss's derivative is by (``logits = p - y`` alone would be a claim
@@ -501,10 +511,16 @@ def _said_derivative(chain: _Chain, text: str) -> None:
     before = _WRT_BEFORE.search(text[line_start : chain.start])
     if before is None or len(chain.sides) < 2 or not isinstance(chain.sides[0], Symbol):
         return
+    said = " ".join(before[0].split())
     if OTHER_LOSS.search(before["of"]):
         raise ParseError(
-            f"the words before the formula say it is the gradient of another loss "
-            f"({' '.join(before[0].split())}): give that loss with --define and say what it is with --means"
+            f"the words before the formula say it is the gradient of another loss ({said}): give that loss "
+            "with --define and say what it is with --means"
+        )
+    if not _OF_THE_LOSS.fullmatch(before["of"]):
+        raise ParseError(
+            f"the words before the formula say what it is the derivative of ({said}), and that is not the "
+            "loss: say what it is with --means"
         )
     chain.sides[0] = Derivative(Symbol("H"), chain.sides[0])
 
