@@ -2932,7 +2932,8 @@ def _folded_logits(expr: sympy.Expr, model: Model) -> sympy.Expr:
             return s.z[classes[0]]
         return None
 
-    return expr.replace(lambda e: logits(e) is not None, logits)
+    folded = {e: found for e in sympy.preorder_traversal(expr) if (found := logits(e)) is not None}
+    return expr.xreplace(folded) if folded else expr
 
 
 def resolve_true_class(expr: sympy.Expr, mapper: Mapper) -> sympy.Expr:

@@ -455,9 +455,8 @@ class _Code:
         if not together or not generic or self.sized_by_a_guess():
             return []
         loss = reading.values[loss_name].node
-        used = {n.name for n in walk(loss) if isinstance(n, Symbol) and n.name in reading.inputs}
-        data = ("target", "input")
-        free = [n for n in sorted(used) if n not in reading.class_labels and self.role_of(n) not in data]
+        used = {n.name for n in walk(loss) if isinstance(n, Symbol)}
+        free = [n for n in self.not_data() if n in used]
         if len(free) != 1 or free[0] not in self.used_names() or reading.inputs[free[0]] != len(value.axes):
             return []
         wrt = free[0]
@@ -477,11 +476,24 @@ class _Code:
             return [(wrt, said, ())]
         if self.role_of(wrt) != "output" or not logged:
             return []
-        logits = "Z" if reading.inputs[wrt] == 2 else "z"
+        logits = self.logits_letter(wrt)
         return [
             (wrt, f"{said}: the loss alone, its gradient by the probabilities {wrt}", ()),
             (logits, f"{said}: a softmax and its loss as one layer, its gradient by the logits {logits}", ()),
         ]
+
+    def not_data(self) -> list[str]:
+        """The inputs that are not data (targets, class labels, the input x), in name order."""
+        reading = self.reading
+        return [
+            n for n in sorted(reading.inputs)
+            if n not in reading.class_labels and self.role_of(n) not in ("target", "input")
+        ]  # fmt: skip
+
+    def logits_letter(self, beside: str) -> str:
+        """The model's letter for the logits beside an input: Z beside a matrix (a batch), z beside a
+        vector."""
+        return "Z" if self.reading.inputs[beside] == 2 else "z"
 
     def one_parameter(self) -> str | None:
         """A result under a name that says no variable (``def grad(W, X, y)``, ``gradient = ...``) whose
@@ -493,8 +505,7 @@ class _Code:
             return None
         if self.sized_by_a_guess():
             return None
-        data = ("target", "input")
-        rest = [n for n in reading.inputs if n not in reading.class_labels and self.role_of(n) not in data]
+        rest = self.not_data()
         if len(rest) != 1 or self.role_of(rest[0]) not in ("weights", "bias", "logits"):
             return None
         found = rest[0]
@@ -551,11 +562,11 @@ class _Code:
         if named_input in ("a", "A") and role is None:
             return []  # "with respect to a ..." is the article
         wrt = named_input or (self.input_of_role(role, same_axes=True) if role is not None else None)
-        output = self.input_of_role("output", same_axes=True)
-        if wrt is None and role == "logits" and output is not None and not self.sized_by_a_guess():
+        output = self.input_of_role("output", same_axes=True) if wrt is None and role == "logits" else None
+        if output is not None and not self.sized_by_a_guess():
             # "gradient w.r.t. the logits" of code that has only the softmax output (probs - targets): the
             # logits the output is the softmax of, as a softmax and its loss make one layer
-            logits = "Z" if reading.inputs[output] == 2 else "z"
+            logits = self.logits_letter(output)
             return [(logits, f"{said}: the logits {logits}, whose softmax is {output}", ())]
         if wrt is None or wrt in reading.class_labels or len(value.axes) != reading.inputs[wrt]:
             return []
@@ -569,7 +580,7 @@ class _Code:
             lets = (f"{wrt}={canonical}",)
         found = [(wrt, said, lets)]
         if role == "output" and _BARE_SOFTMAX.match(" ".join(stripped)) and not lets:
-            logits = "Z" if reading.inputs[wrt] == 2 else "z"
+            logits = self.logits_letter(wrt)
             found = [
                 (logits, f"{said}: the softmax's input, the logits {logits}", ()),
                 (wrt, f"{said}: the softmax's output, {wrt}", ()),
@@ -644,17 +655,18 @@ class _Code:
         output (``dvalues``, ``probs``) and no weights: the inputs are the logits (a softmax and its loss as
         one layer) or the probabilities (the loss alone). Both readings are judged; when they disagree the
         verdict says so."""
+        from derive.claims.code import is_loss_name
+
         backward = self.reading.result_function is not None and _BACKWARD.match(self.reading.result_function)
         if backward and not _LAYER_INPUTS.match(self.name) and self.sized_by_a_guess():
             return []
-        # a name that says no variable (grad = probs - y) is such a gradient too, unless a later line
-        # computes from it (then it is not the claimed value)
-        generic = _GENERIC_GRADIENT.fullmatch(self.name) is not None and not self.reading.result_used_later
-        # a function named as a loss's gradient (cross_entropy_grad) that the code does not define
-        from derive.claims.code import is_loss_name
-
+        # a name that says no variable (grad = probs - y), unless a later line computes from it (then it is
+        # not the claimed value), or a function named as the gradient of a loss the code does not define
+        # (cross_entropy_grad), is such a gradient too
         of = _derivative_of(self.reading.result_function or "")
-        generic = generic or (of is not None and self.reading.loss is None and is_loss_name(of))
+        generic = (
+            _GENERIC_GRADIENT.fullmatch(self.name) is not None and not self.reading.result_used_later
+        ) or (of is not None and self.reading.loss is None and is_loss_name(of))
         if not (_LAYER_INPUTS.match(self.name) or backward or generic) or any(
             self.role_of(n) == "weights" for n in self.reading.inputs
         ):
@@ -662,7 +674,7 @@ class _Code:
         output = self.input_of_role("output", same_axes=True)
         if output is None:
             return []
-        logits = "Z" if self.reading.inputs[output] == 2 else "z"
+        logits = self.logits_letter(output)
         return [
             (logits, f"the inputs of a softmax and its loss as one layer are the logits, {logits}"),
             (output, f"the inputs of the loss alone are the probabilities, {output}"),
