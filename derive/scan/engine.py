@@ -111,6 +111,9 @@ def open_engine(
                 host="127.0.0.1",
                 scheduler_port=0,
                 dashboard_address=None,
+                # the scheduler's HTTP routes (health, metrics) still listen: on a free loopback port, not
+                # on 8787 (taken by any other cluster on the machine, and a warning on stderr then)
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                 silence_logs=logging.CRITICAL,
             )
         try:
