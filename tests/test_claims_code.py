@@ -1236,3 +1236,34 @@ def test_words_that_name_the_logits_of_code_with_only_the_output_read_it_by_the_
     swapped = source.replace("(probs - targets)", "(targets - probs)")
     wrong = check_claim(CheckOptions(swapped, syntax="python"))
     assert wrong.verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    ("source", "verdict"),
+    [
+        ("function g = sigmoidGradient(z)\ng = sigmoid(z) .* (1 - sigmoid(z));\nend\n", "holds"),
+        ("def sigmoid_prime(z):\n    return sigmoid(z) * (1 - sigmoid(z))\n", "holds"),
+        ("def sigmoid_grad(x):\n    s = 1 / (1 + np.exp(-x))\n    return s * (1 - s)\n", "holds"),
+        ("def sigmoid_grad(x):\n    s = 1 / (1 + np.exp(-x))\n    return s * (1 + s)\n", "fails"),
+    ],
+)
+def test_a_function_named_as_the_sigmoids_derivative_is_its_elementwise_derivative(
+    source: str, verdict: str
+) -> None:
+    # sigmoidGradient(z) was read as the gradient of the softmax's loss by z: a wrong fails
+    result = check_claim(CheckOptions(source))
+    assert result.verdict == verdict
+    assert any("the sigmoid's derivative" in choice for choice in result.choices)
+
+
+def test_a_function_named_as_another_activations_derivative_is_refused() -> None:
+    with pytest.raises(DeriveError, match="derivative of tanh"):
+        check_claim(CheckOptions("def tanh_prime(x):\n    return 1 - np.tanh(x)**2\n"))
+
+
+def test_a_gradient_computed_from_the_output_only_through_a_product_is_not_by_the_output() -> None:
+    # Ng's logistic regression: grad = X' * (h - y) has as many axes as h, but they are X's (the
+    # features): it is no gradient by h or by the logits of h (a wrong fails before)
+    source = "J = -1/m * sum(y .* log(h) + (1 - y) .* log(1 - h));\ngrad = 1/m * X' * (h - y);\n"
+    with pytest.raises(DeriveError, match="say what grad is the derivative of"):
+        check_claim(CheckOptions(source))

@@ -150,15 +150,20 @@ def test_readings_that_disagree_are_ambiguous() -> None:
     assert same.verdict == "undecided" and "readings" in same.notes[-1]
 
 
-def test_y_next_to_another_target_symbol_has_two_readings() -> None:
+def test_p_beside_y_is_read_as_the_output() -> None:
+    # X^T (Y - P): P the probabilities, Y the targets ("both are the targets" gives way)
+    result = _check(r"\frac{\partial L}{\partial W} = \frac{1}{N} X^T (Y - P)")
+    assert result.verdict == "fails"  # type: ignore[attr-defined]
+    assert any("P read as the softmax output" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial W} = \frac{1}{N} X^T (P - Y)").verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+def test_y_next_to_t_reads_y_as_the_output() -> None:
+    # Bishop's and Hinton's t is the targets: "t the output, y the targets" is no reading
     claim = r"\frac{\partial C}{\partial z_i} = -\sum_{k=1}^K t_k (\delta_{ki} - y_i) = y_i - t_i"
     result = _check(claim)
-    assert result.verdict == "ambiguous" and result.exit_code == 5  # type: ignore[attr-defined]
-    # y the output and t the targets, or t the output and y the targets; "both are the targets", two
-    # names for one vector, gives way to them
-    assert [r["verdict"] for r in result.readings] == ["holds_if", "fails"]  # type: ignore[attr-defined]
-    picked = _check(claim, reading=1)
-    assert picked.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("y read as the softmax output" in c for c in result.choices)  # type: ignore[attr-defined]
     assert _check(claim, let=("y=a",)).verdict == "holds_if"  # type: ignore[attr-defined]
 
 
@@ -979,3 +984,151 @@ def test_the_double_struck_one_is_the_indicator() -> None:
 def test_outer_in_a_formula_is_the_outer_product() -> None:
     assert _check("dL/dW = outer(x, p - y)").verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check("dL/dW = outer(x, y - p)").verdict == "fails"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial E_n}{\partial a_k} = y_k - t_k", "holds_if"),  # Bishop (4.106): a the activations
+        (r"\frac{\partial E_n}{\partial a_k} = t_k - y_k", "fails"),
+        (r"\frac{\partial E}{\partial a_k} = \sum_j t_j (y_k - \delta_{jk})", "holds"),
+    ],
+)
+def test_bishops_activations_beside_y_and_t_are_the_logits(claim: str, verdict: str) -> None:
+    # y and t both read as the targets made the right side 0 for one-hot targets: a wrong fails. A
+    # reading that tells the page's two names apart (y the output, a the logits) is preferred, shown.
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("a as the logits" in c for c in result.choices)  # type: ignore[attr-defined]
+    # a alone beside t is the output, as written
+    assert _check(r"\frac{\partial L}{\partial a_k} = -t_k/a_k").verdict == "holds"  # type: ignore[attr-defined]
+
+
+def test_a_name_the_softmax_is_applied_to_is_the_logits() -> None:
+    result = _check(r"\frac{\partial \ell}{\partial \theta} = \mathrm{softmax}(\theta) - e_y")
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    readings = {entry["page"]: entry for entry in result.mapping}  # type: ignore[attr-defined]
+    assert readings[r"\theta"]["canonical"] == "z" and "applied to" in str(readings[r"\theta"]["reason"])
+    assert _check(r"\frac{\partial L}{\partial v} = softmax(v) + y").verdict == "fails"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{d\sigma}{dz} = \sigma(1-\sigma)", "holds"),
+        (r"\sigma'(z) = \sigma(z)(1-\sigma(z))", "holds"),
+        (r"\frac{\partial \sigma(z)}{\partial z} = \sigma(z)(1+\sigma(z))", "fails"),
+    ],
+)
+def test_the_sigmoids_derivative_written_as_a_vector_is_elementwise(claim: str, verdict: str) -> None:
+    # under the softmax the left side is a k x k Jacobian and the claim was refused; σ also names the
+    # sigmoid, whose Jacobian is diagonal: read so, shown as the reading's choice
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("σ read as the sigmoid" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+def test_the_softmaxs_derivative_written_as_a_vector_stays_refused() -> None:
+    with pytest.raises(NotationError, match="k x k"):
+        _check(r"\frac{\partial s}{\partial z} = s(1-s)")
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial w} = (\sigma(w^T x) - y) x", "holds"),
+        (r"\frac{\partial L}{\partial w} = (y - \sigma(w^T x)) x", "fails"),
+        (r"\frac{\partial L}{\partial \mathbf{w}} = (\sigma(\mathbf{w}^T\mathbf{x}+b)-y)\mathbf{x}", "holds"),
+        ("dL/dw = (sigmoid(w.x + b) - y) * x", "holds"),
+    ],
+)
+def test_logistic_regression_with_a_weight_vector_is_one_sigmoid_output(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("sigmoid of one output" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial b} = \sigma(w^T x + b) - y", "holds"),
+        (r"\frac{\partial L}{\partial w_j} = (\sigma(w^T x + b) - y) x_j", "holds"),
+        (r"\frac{\partial L}{\partial b} = y - \sigma(w^T x + b)", "fails"),
+    ],
+)
+def test_the_sigmoid_of_written_out_logits_is_proved_not_only_sampled(claim: str, verdict: str) -> None:
+    # 1/(1 + e^{-b - w^T x}): the negated logits written out are folded into z_1 (it was undecided)
+    assert _check(claim, loss="sigmoid-bce").verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("∇_W L = xᵀ(ŷ − y)", "holds_if"),  # a row-vector page: x^T (ŷ − y) is d x k
+        ("∇_W L = xᵀ(y − ŷ)", "fails"),
+    ],
+)
+def test_a_product_of_vectors_that_conforms_only_as_rows_reads_them_as_rows(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("vectors read as rows" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+def test_a_product_of_vectors_that_conforms_as_columns_is_not_read_as_rows() -> None:
+    result = _check(r"\frac{\partial L}{\partial W} = x (p - y)^T")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert not any("rows" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+def test_a_text_writing_both_complements_is_also_read_as_the_binary_cross_entropy() -> None:
+    # the BCE's derivative by its output: under the softmax's loss it fails; the text's 1 - y and 1 - ŷ
+    # say the binary cross-entropy: both readings are shown, and they disagree
+    claim = r"\frac{\partial L}{\partial \hat{y}} = -\frac{y}{\hat{y}} + \frac{1-y}{1-\hat{y}}"
+    result = _check(claim)
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    verdicts = {r["choices"][-1] if r["choices"] else "": r["verdict"] for r in result.readings}  # type: ignore[attr-defined]
+    assert sorted(verdicts.values()) == ["fails", "holds"]
+    assert _check(claim, loss="sigmoid-bce").verdict == "holds"  # type: ignore[attr-defined]
+    wrong = r"\frac{\partial L}{\partial \hat{y}} = \frac{y}{\hat{y}} - \frac{1-y}{1-\hat{y}}"
+    assert _check(wrong).verdict == "fails"  # type: ignore[attr-defined]
+    # one complement alone (the softmax's -y(1 - ŷ)) is no reason
+    assert _check(r"\frac{\partial L}{\partial z} = -y(1-\hat y)").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_letter_before_the_weights_times_the_input_is_applied_to_them_not_multiplied() -> None:
+    # s(w^T x_i), s the sigmoid, x_i the examples: read as s times w^T x_i (s the output), the binary
+    # cross-entropy's reading judged a right gradient wrong; applied to them, it is refused instead
+    claim = (
+        r"\frac{\partial NLL}{\partial w} = \sum_{i = 1}^{n} (1 - y)\frac{x_i(1 - s(w^Tx_i))s(w^Tx_i)}"
+        r"{1 - s(w^Tx_i)}-y\frac{x_i(1 - s(w^Tx_i))s(w^Tx_i)}{s(w^Tx_i)}"
+    )
+    with pytest.raises(NotationError, match="a function applied to an expression"):
+        _check(claim)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("The gradient of the cross-entropy loss with respect to the logits is simply p - y.", "holds_if"),
+        ("The gradient of the cross-entropy loss with respect to the logits is simply y - p.", "fails"),
+        ("The gradient of the loss with respect to the logits is $p - y$.", "holds_if"),
+    ],
+)
+def test_words_saying_a_lone_expression_is_the_losss_gradient_make_it_one(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert result.as_dict()["lhs"].startswith(r"\frac{\partial H}{\partial z}")  # type: ignore[attr-defined]
+
+
+def test_words_saying_a_lone_expression_is_another_gradient_are_refused() -> None:
+    with pytest.raises(ParseError, match="another loss"):
+        _check("The gradient of the focal loss with respect to the logits is p - y")
+    with pytest.raises(NotationError, match="no left side"):
+        _check("The gradient of the output with respect to z is: p - y")
+
+
+def test_t_beside_y_is_the_targets_not_the_output() -> None:
+    # Bishop's and Hinton's t is the targets: y is then the output; t read as the output is no reading
+    result = _check(r"\frac{\partial E}{\partial z_j} = y_j - t_j")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial E}{\partial z_j} = t_j - y_j").verdict == "fails"  # type: ignore[attr-defined]

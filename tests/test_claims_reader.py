@@ -614,10 +614,13 @@ def test_text_names_have_one_reading() -> None:
 
 
 def test_a_one_letter_function_applied_to_an_expression_has_both_readings() -> None:
-    first, second = readings(r"s(w^T x)")
-    wx = Mul((Symbol("w", transposed=True), x))
-    assert first.claims[0].sides == (Mul((Symbol("s"), wx)),)
-    assert second.claims[0].sides == (call("s", wx),)
+    first, second = readings(r"s(x + 1)")
+    x1 = Add((x, num(1)))
+    assert first.claims[0].sides == (Mul((Symbol("s"), x1)),)
+    assert second.claims[0].sides == (call("s", x1),)
+    # applied to the weights times the input (the logits written out): applied, never a product
+    (applied,) = readings(r"s(w^T x)")
+    assert applied.claims[0].sides == (call("s", Mul((Symbol("w", transposed=True), x))),)
     f_first, _ = readings(r"f(x + 1)")
     assert f_first.claims[0].sides == (call("f", Add((x, num(1)))),)
 

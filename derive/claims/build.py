@@ -304,6 +304,23 @@ def _tokens(children: list[Any], *kinds: str) -> list[Tok]:
 _ACCENTS: Final = frozenset({"hat", "tilde", "bar", "dot"})
 
 
+def _mentions_weights_and_input(node: object) -> bool:
+    """Whether ``node`` writes the weights and the input (``w^T x_i``, ``W x + b``): the logits written
+    out, which a one-letter name before them is applied to, never multiplied by."""
+    names = {n.name for n in _symbols(node)}
+    return bool(names & {"w", "W", "theta"}) and bool(names & {"x", "X"})
+
+
+def _symbols(node: object) -> list[Symbol]:
+    if isinstance(node, Symbol):
+        return [node]
+    if isinstance(node, tuple):
+        return [s for item in node for s in _symbols(item)]
+    if is_dataclass(node) and not isinstance(node, type):
+        return [s for f in fields(node) for s in _symbols(getattr(node, f.name))]
+    return []
+
+
 def _mentions_value(node: object, symbol: Symbol) -> bool:
     r"""Whether ``node`` writes ``symbol`` as a value, not called: ``\sigma(1 - \sigma)`` is sigma times
     (1 - sigma), never sigma applied to an expression of its own value."""
@@ -1136,6 +1153,8 @@ class Builder(Transformer_NonRecursive):
             return Call(symbol, tuple(items)), []
         if not items or symbol.name.isdigit() or symbol.indices or symbol.decoration is not None:
             return self.product_args(symbol, args)  # x_i(1 - a): a value times a bracket
+        if any(_mentions_weights_and_input(item) for item in items):
+            return Call(symbol, tuple(items)), []  # s(w^T x_i), h(Wx + b): an activation of the logits
         # f(x + 1), s(w^T x): a one-letter function applied to an expression, or a product.
         label = f"{_plain(symbol)}(...)"
         call_first = symbol.name in lx.FUNCTION_LETTERS

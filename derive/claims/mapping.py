@@ -1019,8 +1019,11 @@ class Mapper:
         parameters: Iterable[str] = (),
         bias_written: bool = False,
         columns: bool = False,
+        rows: bool = False,
     ) -> None:
         self._bias_written = bias_written
+        #: The page's vectors are rows (x^T (y - p) is an outer product), not columns.
+        self.rows = rows
         #: A batch's examples are its matrices' columns (Z = W X + b, X of shape d x N: Ng's notes), not rows.
         self.columns = columns
         self.lets = tuple(_batch_let(let, nodes) for let in lets if not _is_true_class_let(let))
@@ -1297,10 +1300,18 @@ class Mapper:
         self._wrt_names: set[str] = set()
         self._numerator_names: set[str] = set()
         self._exponent_names: set[str] = set()  # names inside e^{...}: f in e^{f_j} is a score
+        self._activated_names: dict[str, str] = {}  # softmax(v), sigma(v): v -> the function
         for root in self.nodes:
             for node in walk(root):
                 if isinstance(node, Exp):
                     self._exponent_names.update(n.name for n in walk(node.arg) if isinstance(n, Symbol))
+                if (
+                    isinstance(node, Call)
+                    and node.function.name in SOFTMAX_FUNCTIONS
+                    and len(node.args) == 1
+                    and isinstance(node.args[0], Symbol)
+                ):
+                    self._activated_names[node.args[0].name] = node.function.name
                 if isinstance(node, Derivative):
                     wrt = node.wrt.function if isinstance(node.wrt, Call) else node.wrt
                     if isinstance(wrt, Symbol):
@@ -1453,6 +1464,10 @@ class Mapper:
             return _Resolution("logits", "z", True, "f_j differentiated by or in e^{f_j}: the class scores")
         if role is None and name.startswith("_") and decoration is None:
             role = GUESSES.get((name.lstrip("_"), None))  # self._labels -> _labels, a private name
+        if role is None and name in self._activated_names and len(symbol.indices) <= 1 and not called:
+            # softmax(\theta), \sigma(v): a name the activation is applied to is the logits
+            said = f"{label} is what {self._activated_names[name]} is applied to: the logits"
+            return _Resolution("logits", "z", True, said)
         if role is None and name in self.vector_names and len(symbol.indices) == 1 and not called:
             return _Resolution(
                 "fixed", "v", True, "a vector over the classes in your definition, not differentiated"
@@ -1787,6 +1802,8 @@ class Mapper:
         tensor = Tensor(expr, tuple(free), tuple(kinds))
         if columns and len(free) == 2:
             tensor = _transpose(tensor)  # the page's matrix is the engine's (rows the examples) transposed
+        if self.rows and len(free) == 1:
+            tensor = replace(tensor, row=True)  # the page's vectors are rows
         return _transpose(tensor) if transposed else tensor
 
     def _build_call(self, node: Call) -> Tensor:
@@ -2240,6 +2257,10 @@ class Mapper:
                 return Tensor(left.expr * right.expr, left.axes + right.axes, left.kinds + right.kinds)
             if left.row and not right.row:
                 return _contract(left, 0, right, 0)
+            if left.kinds == right.kinds == ("feature",):
+                # w \cdot x, w.x: weights and input over the features make the dot product
+                self.note("a product of two vectors over the features written side by side is a dot product")
+                return _contract(left, 0, right, 0)
             self.note("a product of two vectors written side by side is read element-wise")
             return _combine(left, right, lambda u, v: u * v, "multiply")
         if len(right.axes) == 1:
@@ -2353,11 +2374,13 @@ def map_claim(
     implied_sums: bool = False,
     chosen_lets: Sequence[str] = (),
     columns: bool = False,
+    rows: bool = False,
 ) -> MappedClaim:
     """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
 
     ``chosen_lets`` are mappings a reading chose (not the user): applied as ``lets``, shown as guesses.
-    ``columns`` reads a batch's matrices with the examples as columns (X of shape d x N).
+    ``columns`` reads a batch's matrices with the examples as columns (X of shape d x N); ``rows`` reads
+    the page's vectors as rows (``x^T (p - y)`` an outer product).
 
     ``defines`` are the page's own definitions (``--define``; ``definitions`` the same, already read, from
     code), ``where`` index conditions that restrict the
@@ -2431,6 +2454,7 @@ def map_claim(
             for node in walk(d.target)
         ),
         columns=columns,
+        rows=rows,
     )
     for note in notes:
         mapper.note(note)
@@ -2911,6 +2935,10 @@ def _finish(expr: sympy.Expr, mapper: Mapper, where: str) -> sympy.Expr:
     return _folded_logits(expr, mapper.model)
 
 
+#: Up to this many classes, written-out logits at a constant class are folded too.
+_FOLDED_CONSTANT_CLASSES: Final = 3
+
+
 def _folded_logits(expr: sympy.Expr, model: Model) -> sympy.Expr:
     """The model's logits written out (code's ``softmax(X @ W)``: exp(sum_i X_mi W_ij)) as the logits
     themselves, z_j or Z_mj: the same value, in the form the symbolic decision works with."""
@@ -2921,18 +2949,34 @@ def _folded_logits(expr: sympy.Expr, model: Model) -> sympy.Expr:
         if not isinstance(e, (sympy.Sum, sympy.Add)):
             return None
         free = [x for x in e.free_symbols if isinstance(x, sympy.Idx)]
-        classes = [x for x in free if x.upper == model.classes]
+        classes: list[sympy.Expr] = [x for x in free if x.upper == model.classes]
+        concrete = model.classes if isinstance(model.classes, (int, sympy.Integer)) else None
+        if not classes and concrete is not None and int(concrete) <= _FOLDED_CONSTANT_CLASSES:
+            # a concrete class (one sigmoid output: z_1 = w^T x + b): try each
+            found = [logits_at(e, free, sympy.Integer(j)) for j in range(1, int(concrete) + 1)]
+            return next((f for f in found if f is not None), None)
         if len(classes) != 1:
             return None
+        return logits_at(e, [x for x in free if x != classes[0]], classes[0])
+
+    def logits_at(e: sympy.Basic, free: list[sympy.Idx], j: sympy.Expr) -> sympy.Expr | None:
         if model.batch:
             rows = [x for x in free if x.upper == model.examples]
-            if len(free) == 2 and len(rows) == 1 and e.dummy_eq(model.batch_logit(rows[0], classes[0])):
-                return s.Z[rows[0], classes[0]]
-        elif len(free) == 1 and e.dummy_eq(model.logit(classes[0])):
-            return s.z[classes[0]]
+            if len(free) == 1 and len(rows) == 1 and e.dummy_eq(model.batch_logit(rows[0], j)):
+                return s.Z[rows[0], j]
+        elif not free and e.dummy_eq(model.logit(j)):
+            return s.z[j]
         return None
 
-    folded = {e: found for e in sympy.preorder_traversal(expr) if (found := logits(e)) is not None}
+    def signed(e: sympy.Basic) -> sympy.Expr | None:
+        # exp(-b - w^T x), as the sigmoid's 1/(1 + e^{-z}) is written out: the negated logits
+        found = logits(e)
+        if found is None and isinstance(e, sympy.Add):
+            negated = logits(-e)
+            return None if negated is None else -negated
+        return found
+
+    folded = {e: found for e in sympy.preorder_traversal(expr) if (found := signed(e)) is not None}
     return expr.xreplace(folded) if folded else expr
 
 

@@ -508,8 +508,11 @@ def _said_derivative(chain: _Chain, text: str) -> None:
     respect to": that side is what the loss's derivative is by (``logits = p - y`` alone would be a claim
     about the logits). The derivative of another loss, named in the words, is refused."""
     line_start = text.rfind("\n", 0, chain.start) + 1
+    if len(chain.sides) == 1:
+        _said_gradient(chain, text[line_start : chain.start])
+        return
     before = _WRT_BEFORE.search(text[line_start : chain.start])
-    if before is None or len(chain.sides) < 2 or not isinstance(chain.sides[0], Symbol):
+    if before is None or not isinstance(chain.sides[0], Symbol):
         return
     said = " ".join(before[0].split())
     if OTHER_LOSS.search(before["of"]):
@@ -523,6 +526,37 @@ def _said_derivative(chain: _Chain, text: str) -> None:
             "loss: say what it is with --means"
         )
     chain.sides[0] = Derivative(Symbol("H"), chain.sides[0])
+
+
+#: Words right before a lone expression that say it is a gradient: "the gradient of the loss with respect
+#: to the logits is simply", "the derivative of cross-entropy w.r.t. z equals".
+_GRADIENT_IS: Final = re.compile(
+    r"\b(?:gradients?|derivatives?|grad|partials?)\b(?P<of>[^.;:=\n$]{0,80}?)"
+    r"\b(?P<wrt>(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)\s+[^.;:=\n]{1,40}?)"
+    r"\s+(?:is|equals|becomes|gives|reduces\s+to|simplifies\s+to)(?:\s+(?:simply|just|then))?\s*[:$]*\s*$",
+    re.I,
+)
+
+
+def _said_gradient(chain: _Chain, words: str) -> None:
+    """A lone expression right after words that say "the gradient of the loss with respect to the logits
+    is": the loss's gradient by what the words name equals it. Another loss is refused."""
+    from derive.claims.words import means_of_words
+
+    said = _GRADIENT_IS.search(words)
+    if said is None or (not _OF_THE_LOSS.fullmatch(said["of"]) and not OTHER_LOSS.search(said["of"])):
+        return
+    if OTHER_LOSS.search(said["of"]):
+        words_said = " ".join(said[0].split())
+        raise ParseError(
+            f"the words before the formula say it is the gradient of another loss ({words_said}): give that "
+            "loss with --define and say what it is with --means"
+        )
+    means = means_of_words(words[said.start() : said.end("wrt")])
+    if means is None:
+        return
+    letter = means[0].removeprefix("dH/d")
+    chain.sides.insert(0, Derivative(Symbol("H"), Symbol(letter)))
 
 
 def _inline(chain: _Chain, text: str) -> bool:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal
 
+from derive.choices import LossKind
 from derive.claims.ast import Cases, Claim, Condition, Derivative, Neg, Node, Sum, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.claims.words import WRT_PHRASE, gradient_letter
@@ -48,6 +49,9 @@ class ClaimReading:
     #: A text detected as code but read as math (the code reader refused it): the code reader's refusal,
     #: which is the one to report when the math reading does not map either.
     code_error: DeriveError | None = None
+    #: The loss the reading itself chose (code named as the sigmoid's derivative: ``sigmoid-bce``), shown
+    #: in its choices; the user's ``--loss`` other than the default is kept.
+    loss: LossKind | None = None
 
 
 def detect_syntax(text: str) -> str:
@@ -246,6 +250,9 @@ def _read_code_claim(
     # at its definition, its one input read as the logits, the name delta, a Jacobian, a layer's inputs.
     # Each candidate is (variable, why, the mappings that reading chooses).
     candidates: list[tuple[str, str, tuple[str, ...]]] = []
+    activation = code.activation_derivative()
+    if activation is not None:
+        return (code.sigmoid_derivative(activation, tuple(notes)),)
     inferred = _inferred_wrt(name, reading.inputs)
     logits = code.input_of_role("logits", same_axes=True)
     beside: list[tuple[str, str, tuple[str, ...]]] = []
@@ -605,8 +612,27 @@ class _Code:
         found = [n for n in reading.inputs if n not in reading.class_labels and self.role_of(n) == role]
         if len(found) != 1:
             return None
-        result = reading.values[self.name]
-        return found[0] if not same_axes or len(result.axes) == reading.inputs[found[0]] else None
+        if not same_axes:
+            return found[0]
+        return found[0] if self._entrywise_in(found[0]) else None
+
+    def _entrywise_in(self, input_name: str) -> bool:
+        """Whether the result has the input's shape and is computed entry by entry from it: the input
+        appears at the result's own indices (``probs_i - y_i``), not only summed over (``X^T (h - y)``
+        has as many axes as h, but they are X's)."""
+        from derive.claims.mapping import walk
+
+        reading, result = self.reading, self.reading.values[self.name]
+        if len(result.axes) != reading.inputs[input_name]:
+            return False
+        if not result.axes:
+            return True
+        wanted = set(result.axes)
+        return any(
+            isinstance(n, Symbol) and n.name == input_name
+            and {i.name for i in n.indices if isinstance(i, Symbol)} == wanted
+            for n in walk(result.node)
+        )  # fmt: skip
 
     def jacobian(self, notes: tuple[str, ...]) -> ClaimReading | None:
         """``softmax_grad(s)`` returning a matrix computed from the softmax output alone: the softmax
@@ -648,6 +674,41 @@ class _Code:
             (Claim((value.node,), self.text),), self.syntax, means=lhs, lets=lets,
             notes=(*notes, f"{note}; say otherwise with --means"),
             choices=tuple(f"{let}: {said}" for let in lets),
+        )  # fmt: skip
+
+    def activation_derivative(self) -> str | None:
+        """The activation whose derivative the result's name or its function's says it is
+        (``sigmoidGradient``, ``sigmoid_prime``, ``dsigmoid``, ``tanh_deriv``), if any."""
+        for named in (self.reading.result_function, self.name):
+            of = _derivative_of(named or "")
+            if of is not None and _ACTIVATION_NAME.fullmatch(of):
+                return of
+        return None
+
+    def sigmoid_derivative(self, activation: str, notes: tuple[str, ...]) -> ClaimReading:
+        """``sigmoid_prime(z) = sigmoid(z) * (1 - sigmoid(z))``: the sigmoid's derivative, elementwise, by its
+        one input (read as the logits of one sigmoid per entry, ``--loss sigmoid-bce``); never the gradient
+        of a loss by that input. Other activations' derivatives (tanh, relu) are refused."""
+        reading, value = self.reading, self.reading.values[self.name]
+        arrays = [n for n in reading.inputs if n not in reading.class_labels]
+        if not _SIGMOID_NAME.fullmatch(activation):
+            raise NotationError(
+                f"{self.name} is named as the derivative of {activation}, an activation derive does not "
+                "model (the softmax and the sigmoid); say what it is with --means"
+            )
+        if len(arrays) != 1 or len(value.axes) > 1 or reading.inputs[arrays[0]] != len(value.axes):
+            raise NotationError(
+                f"{self.name} is named as the sigmoid's derivative, but not of one input of its shape; "
+                "say what it is with --means"
+            )
+        given = arrays[0]
+        entry = tuple(Symbol(axis) for axis in value.axes)
+        lhs = Derivative(Symbol("a", entry), Symbol(given, entry))
+        said = f"{self.name} is the sigmoid's derivative by its input {given}, elementwise (by its name)"
+        return ClaimReading(
+            (Claim((value.node,), self.text),), self.syntax, means=lhs, lets=(f"{given}=z",),
+            notes=(*notes, f"{said}; say otherwise with --means"),
+            choices=(f"{said}: --loss sigmoid-bce",), loss="sigmoid-bce",
         )  # fmt: skip
 
     def layer_inputs(self) -> list[tuple[str, str]]:
@@ -693,6 +754,10 @@ _DERIVATIVE_OF = re.compile(
 
 #: The softmax's name in code.
 _SOFTMAX_NAME = re.compile(r"(?i)soft_?max")
+#: The sigmoid's names in code.
+_SIGMOID_NAME = re.compile(r"(?i)sigmoid|sigm?|logistic|σ")
+#: Activations (a function named as the derivative of one is not a loss's gradient).
+_ACTIVATION_NAME = re.compile(r"(?i)sigmoid|sigm?|logistic|σ|tanh|relu|elu|gelu|leaky_?relu|softplus|swish")
 
 
 def _derivative_of(function: str) -> str | None:

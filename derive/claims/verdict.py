@@ -24,6 +24,7 @@ k = 3), a division by zero (``1/0``, ``0/0``), a side that has no value at any s
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import itertools
 import json
@@ -181,6 +182,9 @@ class CheckOptions:
     #: A batch's examples are its matrices' columns (Z = W X + b, X of shape d x N); chosen by a reading
     #: when the claim's shapes do not fit rows, never a batch field.
     columns: bool = False
+    #: The page's vectors are rows (``x^T (p - y)`` is an outer product); chosen by a reading when the
+    #: claim's products do not conform with column vectors.
+    rows: bool = False
 
     @property
     def model_convention(self) -> Convention:
@@ -1026,7 +1030,9 @@ def _clashes(mapped: MappedReading, text: str) -> bool:
     for claim in mapped.claims:
         by_vector: dict[str, list[MappingEntry]] = {}
         for entry in claim.mapping:
-            if entry.page == entry.canonical and not _occurs(entry.page, text):
+            if entry.page == entry.canonical and (
+                not _occurs(entry.page, text) or _mapped_away(entry.page, claim.mapping)
+            ):
                 continue  # the model's own letter, listed for a mapping, not written by the page
             if _COMPARISON.search(entry.page):
                 continue  # i = k, 1\{y = j\}: a comparison with the true class, not a name for the targets
@@ -1036,6 +1042,13 @@ def _clashes(mapped: MappedReading, text: str) -> bool:
             if len({e.page for e in entries}) > 1 and any(e.guessed for e in entries):
                 return True
     return False
+
+
+def _mapped_away(letter: str, mapping: Sequence[MappingEntry]) -> bool:
+    """Whether the page's own ``letter`` is mapped to another symbol (``a_{k} -> z_{k}``): the model's
+    letter listed beside it is then not the page's."""
+    own = re.compile(rf"{re.escape(letter)}(?![A-Za-z0-9])")
+    return any(e.page != e.canonical and own.match(e.page) for e in mapping)
 
 
 def _occurs(name: str, text: str) -> bool:
@@ -1166,6 +1179,8 @@ def _readings_of(
     a guessed target name may be the output. Raises the mapping's error."""
     if choice is not None:
         reading = replace(reading, choices=(*reading.choices, choice))
+    if reading.loss is not None and options.loss == "softmax-ce":
+        options = replace(options, loss=reading.loss)  # the reading's choice (shown), not the user's
     claims = _map_reading(reading, options, lets)
     defined = _targets_defined(claims, options)
     if defined is not None:
@@ -1184,7 +1199,29 @@ def _readings_of(
         except DeriveError:
             continue
         found.append(MappedReading(replace(reading, choices=(*reading.choices, said)), again))
+    if options.loss == "softmax-ce" and _binary_complements(options.claim):
+        # -y/ŷ + (1 - y)/(1 - ŷ): the binary cross-entropy's two terms, whatever the page calls its loss
+        said = "the loss read as the binary cross-entropy (--loss sigmoid-bce): the text writes 1 - y, 1 - ŷ"
+        with contextlib.suppress(DeriveError):
+            found.extend(_readings_of(reading, replace(options, loss="sigmoid-bce"), lets, said))
     return found
+
+
+#: ``1 - y``, ``(1 - t_i)``: the complement of a target, as the binary cross-entropy writes it.
+_TARGET_COMPLEMENT: Final = re.compile(
+    r"1\s*-\s*\(?\s*(?:y|t|labels?|targets?)(?![A-Za-z0-9])(?!\s*_?hat)"
+)
+#: ``1 - \hat{y}``, ``1 - p_i``, ``1 - \sigma(z)``: the complement of an output.
+_OUTPUT_COMPLEMENT: Final = re.compile(
+    r"1\s*-\s*\(?\s*(?:\\hat\s*\{?\s*y|ŷ|y\u0302|y_?hat|\\sigma|σ|sigmoid|[pashq]|\\bar\s*\{?\s*y|\\tilde\s*\{?\s*y)"
+    r"(?![A-Za-z])"
+)
+
+
+def _binary_complements(text: str) -> bool:
+    """Whether a text writes both a target's and an output's complement to 1 (the binary cross-entropy's
+    (1 - y) log(1 - ŷ) and its derivative's (1 - y)/(1 - ŷ))."""
+    return bool(_TARGET_COMPLEMENT.search(text) and _OUTPUT_COMPLEMENT.search(text))
 
 
 #: The choices that read ``dW`` as a differential, and as d (the number of features) times W.
@@ -1208,7 +1245,58 @@ def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str)
         *_column_readings(reading, options, error),
         *_jacobian_readings(reading, options, error),
         *_convention_readings(reading, options, error),
+        *_sigmoid_readings(reading, options, error),
+        *_row_readings(reading, options, error),
     ]
+
+
+#: A product of vectors that does not conform when they are columns (x^T (p - y) of lengths d and k).
+_VECTORS_DO_NOT_CONFORM: Final = re.compile(r"cannot multiply a vector of length \w+ by a vector of length")
+
+
+def _row_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""``\nabla_W L = x^T (\hat y - y)``: a product of vectors that does not conform with columns, read
+    with the page's vectors as rows (a row-vector page's x^T v is an outer product), shown as a choice."""
+    if options.rows or options.columns or not _VECTORS_DO_NOT_CONFORM.search(error):
+        return []
+    said = "the vectors read as rows (x^T v an outer product): as columns the products do not conform"
+    try:
+        return _readings_of(reading, replace(options, rows=True), (), said)
+    except DeriveError:
+        return []
+
+
+#: A square left side against a vector of its length: an elementwise function's derivative.
+_SQUARE_AGAINST_VECTOR: Final = re.compile(
+    r"the left side is a matrix of shape (\w+) x \1 but the right side is a vector of length \1"
+)
+#: An error of shapes (a product that does not conform, sides of different shapes).
+_SHAPE_ERROR: Final = re.compile(r"cannot multiply|the left side is .* but the right side is")
+#: Weights written as one vector (logistic regression's w, \mathbf{w}, \theta).
+_WEIGHT_VECTOR: Final = re.compile(
+    r"(?<![A-Za-z\\])w(?![A-Za-z])|\\(?:mathbf|boldsymbol|vec)\{w\}|\\theta(?![A-Za-z])"
+)
+#: The sigmoid's names in a text.
+_SIGMOID_WRITTEN: Final = re.compile(r"\\sigma(?![A-Za-z])|σ|\bsigmoid\b|\blogistic\b")
+
+
+def _sigmoid_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""``\frac{d\sigma}{dz} = \sigma(1 - \sigma)``: a text that writes the sigmoid (σ, which also names
+    the softmax) and equates its derivative, a square Jacobian under the softmax, with a vector reads σ as
+    the elementwise sigmoid (``--loss sigmoid-bce``), shown as a choice; the softmax's Jacobian is never a
+    vector, so the claim is not judged as the softmax's (a loss the user chose is kept)."""
+    if options.loss != "softmax-ce" or not _SIGMOID_WRITTEN.search(options.claim):
+        return []
+    if _SQUARE_AGAINST_VECTOR.search(error):
+        said = "σ read as the sigmoid, elementwise (--loss sigmoid-bce): a vector is no softmax Jacobian"
+    elif _SHAPE_ERROR.search(error) and _WEIGHT_VECTOR.search(options.claim):
+        said = "σ read as the sigmoid of one output (--loss sigmoid-bce): w is a vector of weights"
+    else:
+        return []
+    try:
+        return _readings_of(reading, replace(options, loss="sigmoid-bce"), (), said)
+    except DeriveError:
+        return []
 
 
 #: A matrix left side against the transposed shape: the other convention's W.
@@ -1438,6 +1526,7 @@ def _map_reading(
             definitions=reading.definitions,
             implied_sums=options.implied_sums,
             columns=options.columns,
+            rows=options.rows,
         )
         for claim in reading.claims
     )
@@ -1470,10 +1559,23 @@ def _notation_variants(
         page, canonical = guessed_targets[0].page, guessed_targets[0].canonical
         variants.append((("y=a",), f"y read as the softmax output ({page} is the targets)"))
         y_targets = any(e.page in ("y", "Y") and e.canonical in ("y", "Y") for e in entries)
-        if _PLAIN_NAME.fullmatch(page) and page not in named and y_targets:
+        if _PLAIN_NAME.fullmatch(page) and page not in named and y_targets and page in _TARGET_OR_OUTPUT:
             output = "A" if canonical == "Y" else "a"
             variants.append(((f"{page}={output}",), f"{page} read as the softmax output (y is the targets)"))
     by = _differentiated_by(reading)
+    if (
+        guessed_targets
+        and any(e.page in ("y", "Y") for e in entries)
+        and by is not None
+        and {e.page for e in outputs} == {by}
+        and by in ("a", "A")
+        and not named & {"y", "Y", by}
+    ):
+        # Bishop's dE/da_k = y_k - t_k: a the activations (the logits), y the output, t the targets
+        logits, output = ("Z", "A") if by == "A" else ("z", "a")
+        page = guessed_targets[0].page
+        said = f"y read as the softmax output and {by} as the logits ({page} is the targets)"
+        variants.append(((f"y={output}" if output == "a" else "Y=A", f"{by}={logits}"), said))
     guessed_outputs = {e.page for e in outputs if e.guessed}
     if by is not None and by in guessed_outputs and len({e.page for e in outputs}) > 1 and by not in named:
         logits = "Z" if any(e.canonical == "A" and e.page == by for e in outputs) else "z"
@@ -1485,6 +1587,10 @@ def _notation_variants(
 #: A comparison with the true class read as the one-hot targets (\delta_{ky}, 1\{y = j\}, [y = j]): not a
 #: name for the targets, so no reason to read y as something else.
 _COMPARISON: Final = re.compile(r"\\delta|\\mathbb|\\mathbf\{1\}|1\\\{|[\[=≠]|\\neq?\b")
+
+#: Names guessed as the targets that may also be the output beside y (``X^T (P - Y)``: P the
+#: probabilities); Bishop's and Hinton's t, labels, targets, y_true never are.
+_TARGET_OR_OUTPUT: Final = frozenset({"P"})
 
 #: A page name a --let can map as it is (a letter, or a word).
 _PLAIN_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
