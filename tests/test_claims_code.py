@@ -1267,3 +1267,20 @@ def test_a_gradient_computed_from_the_output_only_through_a_product_is_not_by_th
     source = "J = -1/m * sum(y .* log(h) + (1 - y) .* log(1 - h));\ngrad = 1/m * X' * (h - y);\n"
     with pytest.raises(DeriveError, match="say what grad is the derivative of"):
         check_claim(CheckOptions(source))
+
+
+DELTA_CROSS_ENTROPY = """\
+def delta_cross_entropy(X, y):
+    m = y.shape[0]
+    grad = softmax(X)
+    grad[range(m), y] -= 1
+    grad = grad / m
+    return grad
+"""
+
+
+def test_the_one_input_the_code_exponentiates_is_the_logits_its_result_is_by() -> None:
+    result = check_claim(CheckOptions(DELTA_CROSS_ENTROPY))
+    assert result.verdict == "holds"
+    assert any("what the code exponentiates" in choice for choice in result.choices)
+    assert check_claim(CheckOptions(DELTA_CROSS_ENTROPY.replace("-= 1", "+= 1"))).verdict == "fails"

@@ -1132,3 +1132,156 @@ def test_t_beside_y_is_the_targets_not_the_output() -> None:
     result = _check(r"\frac{\partial E}{\partial z_j} = y_j - t_j")
     assert result.verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check(r"\frac{\partial E}{\partial z_j} = t_j - y_j").verdict == "fails"  # type: ignore[attr-defined]
+
+
+MATH_SE_ANSWER = r"""$$\frac{\partial L}{\partial o_i}=-\sum_k y_k\frac{\partial \log p_k}{\partial o_i}$$
+$$=-\sum_k y_k\frac{1}{p_k}\frac{\partial p_k}{\partial o_i}$$
+$$=-y_i(1-p_i)-\sum_{k\neq i}y_k\frac{1}{p_k}({-p_kp_i})$$
+$$=-y_i(1-p_i)+\sum_{k\neq i}y_k({p_i})$$
+$$=-y_i+y_ip_i+\sum_{k\neq i}y_k({p_i})$$
+$$=p_i\left(\sum_ky_k\right)-y_i = p_i-y_i$$
+
+given that $\sum_k y_k = 1$."""
+
+
+def test_a_chain_continued_over_displays_is_one_chain_and_its_stated_sum_is_noted() -> None:
+    # each display after the first starts with '=' (its left side elided): the chain goes on; y_k({p_i})
+    # is y_k times p_i (it was read as the value y_k, which made step 3 wrong); "given that \sum_k y_k = 1"
+    # states the condition the verdict names
+    result = _check(MATH_SE_ANSWER)
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert len(result.steps) == 7 and result.first_wrong_step is None  # type: ignore[attr-defined]
+    assert any("state that the targets sum to 1" in note for note in result.notes)  # type: ignore[attr-defined]
+    wrong = MATH_SE_ANSWER.replace("$$=-y_i+y_ip_i+", "$$=-y_i-y_ip_i+")
+    assert _check(wrong).first_wrong_step == 4  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial w} = (\hat{y} - y)x", "holds"),
+        (r"\frac{\partial L}{\partial w} = (y - \hat{y})x", "fails"),
+    ],
+)
+def test_a_gradient_by_one_weight_vector_is_logistic_regressions(claim: str, verdict: str) -> None:
+    # under the softmax (ŷ - y) x does not conform; by one vector w there is one sigmoid output
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("one vector of weights" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("dL/dz_i = sum_{j!=i} y_j p_i - y_i(1-p_i)", "holds"),
+        ("dL/dz_i = sum_{j != i} y_j p_i + y_i(1-p_i)", "fails"),
+        ("dL/dz_i = p_i sum_{j=1}^{K} y_j - y_i", "holds"),
+    ],
+)
+def test_a_plain_text_sum_takes_a_braced_subscript_with_a_condition(claim: str, verdict: str) -> None:
+    # sum_{j!=i} was read as a name with a subscript: "a script must be one expression"
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+SOFTMAX_JACOBIAN_WRITTEN_OUT = (
+    r"\frac{\partial s}{\partial z} = \begin{bmatrix} s_1(1-s_1) & -s_1 s_2 & \cdots & -s_1 s_n \\"
+    r" -s_2 s_1 & s_2(1-s_2) & \cdots & -s_2 s_n \\ \vdots & \vdots & \ddots & \vdots \\"
+    r" -s_n s_1 & -s_n s_2 & \cdots & s_n(1-s_n) \end{bmatrix}"
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (SOFTMAX_JACOBIAN_WRITTEN_OUT, "holds"),
+        (SOFTMAX_JACOBIAN_WRITTEN_OUT.replace("-s", "s"), "fails"),
+        (SOFTMAX_JACOBIAN_WRITTEN_OUT + r" = \mathrm{diag}(s) - s s^T", "holds"),
+        (  # the left side J, the second row not written, an empty cell in the row of ellipses
+            r"J = \begin{pmatrix} p_1(1-p_1) & -p_1p_2 & \dots & -p_1p_K \\ \vdots & & \ddots & \vdots \\"
+            r" -p_Kp_1 & -p_Kp_2 & \dots & p_K(1-p_K)\end{pmatrix}",
+            "holds",
+        ),
+    ],
+)
+def test_a_matrix_written_out_with_ellipses_is_read_by_its_general_entry(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("matrix written entry by entry" in note for note in result.notes)  # type: ignore[attr-defined]
+
+
+GRADIENT_W_WRITTEN_OUT = (
+    r"\frac{\partial L}{\partial W} = \begin{bmatrix} x_1(a_1 - y_1) & x_1(a_2-y_2) & \cdots & x_1(a_k - y_k)"
+    r" \\ x_2(a_1 - y_1) & x_2(a_2-y_2) & \cdots & x_2(a_k - y_k) \\ \vdots & \vdots & \ddots & \vdots \\"
+    r" x_d(a_1 - y_1) & x_d(a_2-y_2) & \cdots & x_d(a_k - y_k) \end{bmatrix}"
+)
+
+
+def test_a_written_out_matrix_is_compared_row_by_row_as_laid_out() -> None:
+    # rows over the features, columns over the classes: dL/dW under z = W^T x + b
+    result = _check(GRADIENT_W_WRITTEN_OUT)
+    assert result.verdict == "holds_if" and not result.choices  # type: ignore[attr-defined]
+    # the transposed layout is W's under z = W x + b: read so, and said
+    transposed = (
+        r"\frac{\partial L}{\partial W} = \begin{bmatrix} x_1(a_1 - y_1) & x_2(a_1-y_1) & \cdots &"
+        r" x_d(a_1 - y_1) \\ x_1(a_2 - y_2) & x_2(a_2-y_2) & \cdots & x_d(a_2 - y_2) \\"
+        r" \vdots & \vdots & \ddots & \vdots \\"
+        r" x_1(a_k - y_k) & x_2(a_k-y_k) & \cdots & x_d(a_k - y_k) \end{bmatrix}"
+    )
+    flipped = _check(transposed)
+    assert flipped.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("z = W x + b" in c for c in flipped.choices)  # type: ignore[attr-defined]
+    with pytest.raises(NotationError, match="check --convention"):
+        _check(transposed, convention="Wt_x")
+
+
+def test_a_written_out_matrix_is_never_a_number_and_needs_one_pattern() -> None:
+    with pytest.raises(NotationError, match="scalar but the right side is a vector"):
+        _check(r"L = \begin{bmatrix} a_1 \\ \vdots \\ a_k \end{bmatrix}")
+    broken = SOFTMAX_JACOBIAN_WRITTEN_OUT.replace(r"s_n(1-s_n) \end", r"s_n(1-s_1) \end")
+    with pytest.raises(NotationError, match="not one pattern"):
+        _check(broken)
+
+
+ROW_Q = (
+    r"\frac{\partial a_q}{\partial z} = a_q \begin{bmatrix} -a_1 & \cdots & 1 - a_q & \cdots & -a_k"
+    r" \end{bmatrix}"
+)
+GRADIENT_Z_WRITTEN_OUT = (
+    r"\frac{\partial L}{\partial z} = \begin{bmatrix} a_1 - y_1 \\ a_2 - y_2 \\ \vdots \\ a_k - y_k"
+    r" \end{bmatrix}"
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [(ROW_Q, "holds"), (ROW_Q.replace("1 - a_q", "1 + a_q"), "fails"), (GRADIENT_Z_WRITTEN_OUT, "holds_if")],
+)
+def test_every_written_entry_of_a_vector_counts(claim: str, verdict: str) -> None:
+    # the entry between two ellipses stands in for the entry at its index (it was left out: a row of
+    # the softmax's Jacobian, -a_j at every j, was judged wrong)
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_a_written_entry_that_does_not_fit_the_pattern_is_refused() -> None:
+    with pytest.raises(NotationError, match="entry 2 of the written-out vector"):
+        _check(GRADIENT_Z_WRITTEN_OUT.replace("a_2 - y_2", "a_2 + y_2"))
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("∂S_i/∂z_j = S_i(δ_ij − S_j)", "holds"),
+        ("∂S_i/∂z_j = S_i(δ_ij + S_j)", "fails"),
+        (r"\frac{\partial S_i}{\partial z_j} = S_i(\delta_ij - S_j)", "holds"),
+    ],
+)
+def test_delta_with_two_unbraced_index_letters_is_the_kronecker_delta(claim: str, verdict: str) -> None:
+    # δ_ij was one name "ij" (unicode) or δ_i times j (LaTeX): both refused
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"), [("dL/dz_k = p_k - 𝟙{k=y}", "holds"), ("dL/dz_k = p_k + 𝟙{k=y}", "fails")]
+)
+def test_the_double_struck_one_takes_braces(claim: str, verdict: str) -> None:
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]

@@ -221,3 +221,11 @@ def test_a_condition_said_in_words_names_the_class_index_for_the_judge() -> None
 def test_code_is_read_as_python_or_other_code_by_its_fence_or_its_look(text: str, syntax: str) -> None:
     post = read_post(text)
     assert code_syntax(classify(1, post.math_and_code[0])) == syntax
+
+
+def test_a_display_that_starts_with_equals_continues_the_chain_before_it() -> None:
+    # math.SE's usual layout: one chain of equalities over several displays, each after the first
+    # starting with '='
+    text = "So\n\n$$\\frac{dL}{dz} = a$$\n$$= b$$\n\n$$= c$$\n\nThen $$= d$$\n"
+    math = [s.text for s in read_post(text).segments if s.kind == "math"]
+    assert math == ["\\frac{dL}{dz} = a = b = c", "= d"]  # words between: not the same chain

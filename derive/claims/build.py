@@ -1149,6 +1149,8 @@ class Builder(Transformer_NonRecursive):
         callable_name = len(symbol.name) > 1 and not symbol.name.isdigit() and symbol.name not in lx.GREEK
         if callable_name or (symbol.name == "sigma" and not symbol.indices):
             return Call(symbol, tuple(items)), []
+        if symbol.indices and len(items) == 1 and isinstance(items[0], Symbol) and items[0].indices:
+            return self.product_args(symbol, args)  # y_k(p_i): an entry times an entry, never a call
         if items and all(_is_variable(i) for i in items) and not symbol.name.isdigit():
             return Call(symbol, tuple(items)), []
         if not items or symbol.name.isdigit() or symbol.indices or symbol.decoration is not None:
@@ -1536,6 +1538,9 @@ class Builder(Transformer_NonRecursive):
 
     def matrix_cell(self, children: list[Any]) -> list[Node]:
         return [_one(c) for c in children if not isinstance(c, Tok)]
+
+    def empty_cell(self, children: list[Any]) -> list[Node]:
+        return [Dots("v")]  # \vdots & & \ddots: the row of ellipses leaves a cell empty
 
     def matrix_row(self, children: list[Any]) -> tuple[Node, ...]:
         return tuple(node for cell in children if isinstance(cell, list) for node in cell)

@@ -105,6 +105,9 @@ _UNDERSCORE_NAME_RE: Final = re.compile(r"[A-Za-z]{3,}(?:(?:\\_|_)[A-Za-z]{3,}[A
 _SCRIPT_WORD_RE: Final = re.compile(r"-?(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|\d+(?:\.\d+)?)")
 _TRANSPOSE_THEN_WORD_RE: Final = re.compile(r"T[A-Za-z](?:_[A-Za-z0-9]+)*")
 _TEXT_WORD_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*(?:'[a-z]+)*")
+#: ``_ij`` after δ: two one-letter indices (one index alone is no Kronecker delta; pages write
+#: ``\delta_ij`` for ``\delta_{ij}``).
+_INDEX_PAIR: Final = re.compile(r" ?_(?P<i>[a-z])(?P<j>[a-z])(?![A-Za-z0-9])")
 _PROSE_WORD_RE: Final = re.compile(r"[A-Za-z][a-z]+(?:'[a-z]+)*|[a-z]+'[a-z]+")
 #: "w.r.t." (with respect to), whose dots are not products.
 _WRT_DOTTED: Final = re.compile(r"(?<![A-Za-z])[wW]\.\s?[rR]\.\s?[tT]\.?(?![A-Za-z])")
@@ -387,7 +390,8 @@ class _Lexer:
         if len(parts) == 2 and parts[0] and parts[1] and len(parts[1]) <= 2 and parts[1].isalnum():
             head, sub = parts
         head_end = start + len(head)
-        self.text_word(head, start, head_end, has_script=sub is not None)
+        scripted = sub is not None or (head == "sum" and self.s[self.i : self.i + 1] in ("_", "^"))
+        self.text_word(head, start, head_end, has_script=scripted)  # sum_j, sum_{j != i}, sum^K
         if sub is not None:
             self.emit("SUB", "_", head_end, head_end + 1)
             if sub.isdigit():
@@ -563,6 +567,16 @@ class _Lexer:
         if name in lx.LETTER_COMMANDS:
             if name == "delta":
                 self.emit("DELTA", "delta", start)
+                pair = _INDEX_PAIR.match(self.s, self.i, self.stop)
+                if pair is not None:  # δ_ij, \delta_ij: the Kronecker delta's two indices (as delta_ij's)
+                    at = pair.start("i") - 1
+                    self.emit("SUB", "_", at, at + 1)
+                    self.emit("LBRACE", "{", at + 1, at + 1)
+                    self.emit("LETTER", pair["i"], at + 1, at + 2)
+                    self.emit("COMMA", ",", at + 2, at + 2)
+                    self.emit("LETTER", pair["j"], at + 2, at + 3)
+                    self.emit("RBRACE", "}", at + 3, at + 3)
+                    self.i = pair.end()
             elif name == "Sigma" and self.peek_past_spaces(self.i) in ("_", "^"):
                 self.emit("SUM", "Sigma", start)
             else:

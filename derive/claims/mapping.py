@@ -399,6 +399,10 @@ def _children(node: object) -> Iterable[Node]:
         for expr, _ in node.branches:
             yield expr
         return
+    if isinstance(node, Matrix):
+        for row in node.rows:
+            yield from (entry for entry in row if _is_node(entry))
+        return
     for f in fields(node):  # type: ignore[arg-type]
         value = getattr(node, f.name)
         if isinstance(value, tuple):
@@ -755,6 +759,13 @@ _TARGET_AT: Final = re.compile(
     r"^\s*(?:where|if|for|when|with)\s+(?P<name>[yt])_\{?(?P<index>[a-z])\}?\s*=\s*(?P<value>[01])\s*[.,;]?\s*$",
     re.IGNORECASE,
 )
+#: Words that state the targets sum to 1: "given that \sum_k y_k = 1", "since sum(t) = 1".
+_TARGETS_SUM_TO_ONE: Final = re.compile(
+    r"^\s*(?:where|if|when|with|given(?:\s+that)?|since|as|because|assuming|provided(?:\s+that)?|and)\s+"
+    r"(?:\$\s*)?(?:\\sum|sum|Σ|∑)\s*(?:_\{?\s*(?P<i>[a-z])\s*\}?(?:\^\{?\s*\w+\s*\}?)?)?\s*\(?\s*"
+    r"(?:y|t|Y|T|labels?|targets?)(?:_\{?\s*[a-z]\s*\}?)?\s*\)?\s*=\s*1\s*(?:\$\s*)?[.,;]?\s*$",
+    re.IGNORECASE,
+)
 _TEXT_WRAPPER: Final = re.compile(r"\\(?:text|mathrm|textrm|mbox)\s*\{([^{}]*)\}|\\q?quad|\\[,;:!]")
 _RELATION: Final = re.compile(r"=|\\neq?\b|\\[lg]eq?\b|<|>|\\in\b|≠|≤|≥")
 _RANGE: Final = re.compile(
@@ -794,7 +805,9 @@ def _standing_in_for(body: Node, running: str, middle: Node) -> str | None:
     """The index q such that ``middle`` holds the running entries of ``body`` at q (``y_i`` in ``p - y_i``
     for the pattern ``p y_r``): the place of the written-out sum that ``middle`` takes."""
     leaves = [
-        n for n in walk(body) if isinstance(n, Symbol) and any(i == Symbol(running) for i in n.indices)
+        n
+        for n in walk(body)
+        if isinstance(n, (Symbol, Index)) and any(i == Symbol(running) for i in n.indices)
     ]
     used = set(walk(middle))
     found = {
@@ -813,7 +826,8 @@ def _pattern_of(first: Node, last: Node, fresh: str) -> tuple[Node, Number, Node
     def walk(a: object, b: object) -> object:
         if a == b:
             return a
-        if isinstance(a, Number) and isinstance(b, Symbol) and not b.indices:
+        if isinstance(a, Number) and isinstance(b, Symbol) and all(isinstance(i, Number) for i in b.indices):
+            # a_1 ... a_k, and a_1 ... a_{n_1}: the last is a size's name (n_1 is one name)
             found.append((a, b))
             return Symbol(fresh)
         if type(a) is not type(b):
@@ -835,6 +849,40 @@ def _pattern_of(first: Node, last: Node, fresh: str) -> tuple[Node, Number, Node
     if not found or len({(n.value, str(sym)) for n, sym in found}) != 1:
         return None
     return body, found[0][0], found[0][1]  # type: ignore[return-value]
+
+
+def _entry_template(cells: Sequence[tuple[Node, Node, Node]], row: str, column: str) -> Node | None:
+    """The one expression in the indices ``row`` and ``column`` that each cell's entry is, at the cell's
+    row and column labels (numbers, or the symbol of the last): where the entries differ, each must be its
+    cell's row label (-> ``row``) or each its column label (-> ``column``). None when there is no such
+    expression, or too few cells to tell (two rows and two columns at least, or two diagonal cells)."""
+    spread = len({c[1] for c in cells}) >= 2 and len({c[2] for c in cells}) >= 2
+    if len(cells) < 2 or (row != column and not spread):
+        return None
+
+    def walk(items: list[object]) -> object:
+        first = items[0]
+        if all(item == first for item in items):
+            return first
+        if all(item == cell[1] for item, cell in zip(items, cells, strict=True)):
+            return Symbol(row)
+        if all(item == cell[2] for item, cell in zip(items, cells, strict=True)):
+            return Symbol(column)
+        if any(type(item) is not type(first) for item in items):
+            raise ValueError
+        if isinstance(first, tuple):
+            if any(len(item) != len(first) for item in items):  # type: ignore[arg-type]
+                raise ValueError
+            return tuple(walk([item[k] for item in items]) for k in range(len(first)))  # type: ignore[index]
+        if isinstance(first, (*_NODE_TYPES, Condition)):
+            changes = {f.name: walk([getattr(item, f.name) for item in items]) for f in fields(first)}  # type: ignore[arg-type]
+            return replace(first, **changes)  # type: ignore[type-var]
+        raise ValueError
+
+    try:
+        return walk([cell[0] for cell in cells])  # type: ignore[return-value]
+    except ValueError:
+        return None
 
 
 Path = tuple[int, ...]
@@ -1024,6 +1072,10 @@ class Mapper:
         self._bias_written = bias_written
         #: The page's vectors are rows (x^T (y - p) is an outer product), not columns.
         self.rows = rows
+        #: The indices of vectors and matrices written out entry by entry (their general entry's).
+        self.written_out: set[str] = set()
+        #: Their (row, column) index pairs, as written.
+        self.written_layouts: list[tuple[str, str]] = []
         #: A batch's examples are its matrices' columns (Z = W X + b, X of shape d x N: Ng's notes), not rows.
         self.columns = columns
         self.lets = tuple(_batch_let(let, nodes) for let in lets if not _is_true_class_let(let))
@@ -1091,7 +1143,7 @@ class Mapper:
                     mapper.note("a tiny constant added for numerical stability (such as 1e-15) is read as 0")
                     return kept[0] if len(kept) == 1 else Add(kept)
                 if isinstance(current, Matrix):
-                    return mapper._vector_entry(current)
+                    return mapper._vector_entry(current) or mapper._matrix_entry(current)
                 return None
 
         return _transform(node, Pre())
@@ -1158,7 +1210,9 @@ class Mapper:
         return Add((*rest, summed)) if rest else summed
 
     def _vector_entry(self, node: Matrix) -> Node | None:
-        """A vector written as first entry, ellipsis, last entry -> its general entry (a free index)."""
+        r"""A vector written as first entries, ellipsis, last entry -> its general entry (a free index); with
+        an entry between two ellipses (``-a_1, \cdots, 1 - a_q, \cdots, -a_n``), that entry stands in for
+        the entry at the index it mentions. Every written entry must fit the pattern."""
         entries = (
             [row[0] for row in node.rows]
             if all(len(r) == 1 for r in node.rows)
@@ -1166,17 +1220,107 @@ class Mapper:
         )
         if len(entries) < 3 or not isinstance(entries[-2], Dots):
             return None
+        dots = [position for position, entry in enumerate(entries) if isinstance(entry, Dots)]
+        middle: Node | None = None
+        if len(dots) == 2 and dots[1] - dots[0] == 2:
+            middle = entries[dots[0] + 1]
+        elif len(dots) != 1:
+            return None
+        leading, last = entries[: dots[0]], entries[-1]
         fresh = self._fresh_index()
-        pattern = _pattern_of(self.preprocess(entries[0]), self.preprocess(entries[-1]), fresh)
+        self.written_out.add(fresh)
+        pattern = _pattern_of(self.preprocess(leading[0]), self.preprocess(last), fresh) if leading else None
         if pattern is None:
             raise NotationError(
                 f"the first and last entries of the vector, ${format_node(entries[0])}$ and "
-                f"${format_node(entries[-1])}$, are not one pattern"
+                f"${format_node(last)}$, are not one pattern"
             )
         body, lower, _ = pattern
         if lower.value != 1:
             raise NotationError("a written-out vector must start at entry 1")
+        for position, entry in enumerate(leading[1:], start=2):
+            again = _pattern_of(self.preprocess(entry), self.preprocess(last), fresh)
+            if again is None or again[0] != body or again[1].value != position:
+                raise NotationError(
+                    f"entry {position} of the written-out vector, ${format_node(entry)}$, does not fit the "
+                    f"pattern of its first and last entries"
+                )
+        if middle is not None:
+            middle = self.preprocess(middle)
+            at = _standing_in_for(body, fresh, middle)
+            if at is None:
+                raise NotationError(
+                    f"${format_node(middle)}$ between the ellipses of the written-out vector is not one of "
+                    "its entries"
+                )
+            delta = KroneckerDelta(Symbol(fresh), Symbol(at))
+            body = Add((Mul((delta, middle)), Mul((Add((Number(Fraction(1)), Neg(delta))), body))))
+            self.note(f"the vector written entry by entry has ${format_node(middle)}$ at entry {at}")
         self.note("the vector written entry by entry is read through its general entry")
+        return body
+
+    def _matrix_entry(self, node: Matrix) -> Node | None:
+        r"""A square matrix written out with ellipses (rows 1, 2, ..., \vdots, n; in each, entries 1, 2, ...,
+        \cdots, n) -> its general entry (i, j): the diagonal's pattern and the other entries' pattern, each
+        found from the written entries and checked against every one of them."""
+        rows = node.rows
+        width = len(rows[0]) if rows else 0
+        if len(rows) < 3 or width < 3 or any(len(row) != width for row in rows):
+            return None
+        if not all(isinstance(entry, Dots) for entry in rows[-2]):
+            return None
+        written = [*rows[:-2], rows[-1]]  # each: entries 1, 2, ..., \cdots, the last
+        if any(
+            not isinstance(row[-2], Dots) or any(isinstance(e, Dots) for e in (*row[:-2], row[-1]))
+            for row in written
+        ):
+            return None
+        cells = {
+            (r, c): self.preprocess(row[column])
+            for r, row in enumerate(written)
+            for c, column in enumerate([*range(width - 2), width - 1])
+        }
+        last_row, last_col = len(written) - 1, width - 2
+        # the last row's and the last column's label: the size their entries run up to (n, K, n_1)
+        row_pattern = _pattern_of(cells[(0, 0)], cells[(last_row, 0)], self._fresh_index())
+        col_pattern = _pattern_of(cells[(0, 0)], cells[(0, last_col)], self._fresh_index())
+        corner = _pattern_of(cells[(0, 0)], cells[(last_row, last_col)], self._fresh_index())
+        sizes = [p[2] for p in (row_pattern, col_pattern) if p is not None and p[1].value == 1]
+        if not sizes and corner is not None and corner[1].value == 1:
+            sizes = [corner[2], corner[2]]  # only the diagonal changes with the index (a square matrix)
+        if len(sizes) != 2:
+            raise NotationError(
+                "the entries of the matrix written out entry by entry do not say how far its rows and "
+                "columns run: write its general entry (a_{ij})"
+            )
+        last_of_rows, last_of_columns = sizes
+
+        def label(position: int, final: int, last: Node) -> Node:
+            return last if position == final else Number(Fraction(position + 1))
+
+        row_index, col_index = self._fresh_index(), self._fresh_index()
+        self.written_out.update((row_index, col_index))
+        self.written_layouts.append((row_index, col_index))
+        labelled = [
+            (entry, label(r, last_row, last_of_rows), label(c, last_col, last_of_columns))
+            for (r, c), entry in cells.items()
+        ]
+        whole = _entry_template(labelled, row_index, col_index)
+        if whole is not None:
+            body = whole
+        else:
+            diagonal = [cell for cell in labelled if cell[1] == cell[2]]
+            others = [cell for cell in labelled if cell[1] != cell[2]]
+            on = _entry_template(diagonal, row_index, row_index)
+            off = _entry_template(others, row_index, col_index)
+            if on is None or off is None or last_of_rows != last_of_columns:
+                raise NotationError(
+                    "the entries of the matrix written out entry by entry are not one pattern on its "
+                    "diagonal and one off it: write its general entry (a_{ij})"
+                )
+            delta = KroneckerDelta(Symbol(row_index), Symbol(col_index))
+            body = Add((Mul((delta, on)), Mul((Add((Number(Fraction(1)), Neg(delta))), off))))
+        self.note("the matrix written entry by entry is read through its general entry")
         return body
 
     def _apply_let(self, node: Symbol | Call) -> Node | None:
@@ -2389,7 +2533,12 @@ def map_claim(
     the left side does not have is summed (Einstein's).
     """
     targets_at: list[tuple[str, str, int, str]] = []
+    stated: list[str] = []
     for qualifier in claim.qualifiers:
+        if _TARGETS_SUM_TO_ONE.match(_TEXT_WRAPPER.sub(r" \1 ", qualifier)):
+            # "given that \sum_k y_k = 1": the condition the verdict names itself, not a restriction
+            stated.append(" ".join(qualifier.split())[:80])
+            continue
         if _CONDITION_WORD.search(qualifier) and _RELATION.search(qualifier) and not _RANGE.search(qualifier):
             # "where y_i = 1" is read (below); "with p < 1": a condition the text says in words is never
             # silently dropped
@@ -2460,6 +2609,8 @@ def map_claim(
         mapper.note(note)
     for let in true_class:
         mapper.note(f"the index {let.name} is on the right side only: read as the true class")
+    for words in stated:
+        mapper.note(f"the words ({words}) state that the targets sum to 1: the verdict names that condition")
     for note in said:
         mapper.note(note)
     for entry in entries:
@@ -3064,6 +3215,15 @@ def _elided_left(source: str) -> bool:
 
 
 def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
+    written = [i for i in _free_claim_indices(rhs.expr) if str(i) in mapper.written_out]
+    if lhs.is_scalar and written:
+        # a vector or matrix written out entry by entry is one, never a number at some index
+        sizes = [_size_word(i, mapper) for i in written]
+        shape = f"vector of length {sizes[0]}" if len(sizes) == 1 else "matrix of shape " + " x ".join(sizes)
+        raise NotationError(f"the left side is a scalar but the right side is a {shape}")
+    laid_out = _laid_out(lhs, rhs, mapper)
+    if laid_out is not None:
+        return laid_out
     if lhs.kinds == rhs.kinds:
         return _unify(lhs, rhs, "compare")
     if lhs.is_scalar and not rhs.is_scalar:
@@ -3106,6 +3266,33 @@ def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
         f"the left side is a {_shape_word(lhs)} but the right side is a {_shape_word(rhs)}"
         + (" (check --convention)" if len(lhs.axes) == 2 == len(rhs.axes) else "")
     )
+
+
+def _size_word(index: sympy.Idx, mapper: Mapper) -> str:
+    """The letter of the size an index runs up to: k (classes), d (features), N (examples)."""
+    kinds: tuple[tuple[Kind, str], ...] = (("class", "k"), ("feature", "d"), ("example", "N"))
+    return next((word for kind, word in kinds if index.upper == mapper.size_expr(kind)), str(index.upper))
+
+
+def _laid_out(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr | None:
+    """A matrix written out entry by entry against a matrix left side: its rows are the left side's first
+    axis and its columns the second, as written (never matched by what the indices run over, which
+    would hide a transposed layout)."""
+    if not rhs.is_scalar or len(lhs.axes) != 2:
+        return None
+    free = {str(i): i for i in _free_claim_indices(rhs.expr)}
+    layout = next((names for names in mapper.written_layouts if all(n in free for n in names)), None)
+    if layout is None or len(layout) != 2:
+        return None
+    rows, columns = free[layout[0]], free[layout[1]]
+    if (rows.upper, columns.upper) != (lhs.axes[0].upper, lhs.axes[1].upper):
+        written = " x ".join(_size_word(i, mapper) for i in (rows, columns))
+        raise NotationError(
+            f"the left side is a {_shape_word(lhs)} but the right side is a matrix of shape {written}"
+            " (check --convention)"
+        )
+    mapper.note("the matrix written entry by entry is compared row by row and column by column")
+    return rhs.expr.xreplace({rows: lhs.axes[0], columns: lhs.axes[1]})
 
 
 def _free_claim_indices(expr: sympy.Expr) -> list[sympy.Idx]:

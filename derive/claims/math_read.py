@@ -415,8 +415,10 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
         else:
             qualifiers.append(words)
 
+    words_since = False  # prose since the last chain (a chain continued with '=' follows it directly)
     for item in items:
         if isinstance(item, str):
+            words_since = words_since or bool(item.strip(" \t\n$\\[]()"))
             cases = _HEADING_CONDITION.findall(item)
             if cases:
                 left, op, right = cases[-1]
@@ -444,6 +446,21 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
             conditions = heading + pending + item.conditions
             previous = chains[-1] if chains else None
             if (
+                item.elided
+                and previous is not None
+                and not words_since
+                and not pending
+                and not item.qualifiers  # 算上Batch后：= ...: a label before the '=' starts a new claim
+                and item.sides
+            ):
+                # $$a = b$$ then $$= c$$: a chain continued in the next display, its left side elided
+                previous[0].sides.extend(item.sides)
+                previous[0].end = item.end
+                previous[1].extend(c for c in item.conditions if c not in previous[1])
+                previous[2].extend(item.qualifiers)
+                continue
+            words_since = False
+            if (
                 previous is not None
                 and not item.elided
                 and len(item.sides) > 1
@@ -466,6 +483,7 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
         elif isinstance(item, _Conditions):
             pending.extend(item.conditions)
         elif isinstance(item, _Qualifier):
+            words_since = True
             if chains:
                 qualify(item.text)
         elif isinstance(item, _Prose):

@@ -268,6 +268,10 @@ def _read_code_claim(
     # only a function's returned value: a value named like a gradient may be an intermediate one
     elif logits is not None and reading.result_reason.startswith("function"):
         candidates = [(logits, f"{logits} is the one input read as the logits", ())]
+    elif (exponentiated := code.exponentiated_input()) is not None:
+        said = f"{exponentiated} is what the code exponentiates (its softmax): the logits"
+        canonical = "Z" if reading.inputs[exponentiated] == 2 else "z"
+        candidates = [(exponentiated, said, (f"{exponentiated}={canonical}",))]
     elif code.output_error():
         wrt = logits or "z"
         said = f"{name} names the output layer's error, the gradient by its logits (weighted input) {wrt}"
@@ -519,6 +523,31 @@ class _Code:
         if reading.inputs[found] != len(value.axes) or found not in self.used_names():
             return None
         return found
+
+    def exponentiated_input(self) -> str | None:
+        """``grad = softmax(X); grad[range(m), y] -= 1`` returned by a function or named as a gradient: the
+        one input the code exponentiates (its softmax's input), the result computed entry by entry from
+        it, is the logits the result is the gradient by, whatever its name (X)."""
+        from derive.claims.ast import Exp
+        from derive.claims.mapping import walk
+
+        reading, value = self.reading, self.reading.values[self.name]
+        named = reading.result_reason.startswith("function") or _GENERIC_GRADIENT.fullmatch(self.name)
+        if not named or reading.result_used_later or self.sized_by_a_guess():
+            return None
+        exponentiated = {
+            n.name
+            for node in walk(value.node)
+            if isinstance(node, Exp)
+            for n in walk(node.arg)
+            if isinstance(n, Symbol) and n.name in reading.inputs and n.name not in reading.class_labels
+        }
+        if len(exponentiated) != 1:
+            return None
+        (found,) = exponentiated
+        if any(page == found for page, _ in self.named) or self.role_of(found) not in (None, "input"):
+            return None
+        return found if self._entrywise_in(found) else None
 
     def output_error(self) -> bool:
         """``delta(z, a, y)`` returning ``a - y`` (Nielsen's network.py, Ng's notes): the output layer's

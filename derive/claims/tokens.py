@@ -304,11 +304,16 @@ def _text_indicator_braces(tokens: list[Tok]) -> list[Tok]:
     out = list(tokens)
     pairs = _pairs(tokens)
     for index in range(len(out) - 1):
-        if out[index].type != "NUMBER" or out[index].value != "1" or out[index + 1].type != "LBRACE":
+        if out[index].type != "NUMBER" or out[index].value != "1":
             continue
-        close = pairs.get(index + 1)
-        if close is not None and {t.type for t in out[index + 2 : close]} & {"EQ", "NEQ"}:
-            out[index + 1] = retype(out[index + 1], "LSET")
+        opening = index + 1
+        if out[opening].type == "RBRACE" and opening + 1 < len(out):
+            opening += 1  # 𝟙{k = y}: \mathbb{1} then the braces
+        if out[opening].type != "LBRACE":
+            continue
+        close = pairs.get(opening)
+        if close is not None and {t.type for t in out[opening + 1 : close]} & {"EQ", "NEQ"}:
+            out[opening] = retype(out[opening], "LSET")
             out[close] = retype(out[close], "RSET")
     return out
 

@@ -40,7 +40,7 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import BATCH_LOSSES, BatchLoss
-from derive.claims.ast import Call, Derivative, Node, Symbol
+from derive.claims.ast import Call, Derivative, Matrix, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
@@ -1285,12 +1285,15 @@ def _sigmoid_readings(reading: ClaimReading, options: CheckOptions, error: str) 
     the softmax) and equates its derivative, a square Jacobian under the softmax, with a vector reads σ as
     the elementwise sigmoid (``--loss sigmoid-bce``), shown as a choice; the softmax's Jacobian is never a
     vector, so the claim is not judged as the softmax's (a loss the user chose is kept)."""
-    if options.loss != "softmax-ce" or not _SIGMOID_WRITTEN.search(options.claim):
+    if options.loss != "softmax-ce":
         return []
-    if _SQUARE_AGAINST_VECTOR.search(error):
+    sigmoid = _SIGMOID_WRITTEN.search(options.claim) is not None
+    if sigmoid and _SQUARE_AGAINST_VECTOR.search(error):
         said = "σ read as the sigmoid, elementwise (--loss sigmoid-bce): a vector is no softmax Jacobian"
-    elif _SHAPE_ERROR.search(error) and _WEIGHT_VECTOR.search(options.claim):
+    elif sigmoid and _SHAPE_ERROR.search(error) and _WEIGHT_VECTOR.search(options.claim):
         said = "σ read as the sigmoid of one output (--loss sigmoid-bce): w is a vector of weights"
+    elif _SHAPE_ERROR.search(error) and _by_one_weight_vector(reading):
+        said = "one sigmoid output (--loss sigmoid-bce): the left side is by one vector of weights, w"
     else:
         return []
     try:
@@ -1345,6 +1348,17 @@ def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str)
             or node.name == "a"
         )
     }
+    if not outputs and any(isinstance(node, Matrix) for side in rest for node in walk(side)):
+        # a matrix written out entry by entry (p_1(1 - p_1), -p_1 p_2, ...): the vector of its entries
+        outputs = {
+            node.name
+            for side in rest
+            for node in walk(side)
+            if isinstance(node, Symbol)
+            and node.indices
+            and node.decoration is None
+            and (GUESSES.get((node.name, None)) == "output" or node.name == "a")
+        }
     if len(outputs) != 1:
         return []  # what the matrix is made of is not one output vector: the left side stays unread
     output = outputs.pop()
@@ -1594,6 +1608,21 @@ _TARGET_OR_OUTPUT: Final = frozenset({"P"})
 
 #: A page name a --let can map as it is (a letter, or a word).
 _PLAIN_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+
+
+def _by_one_weight_vector(reading: ClaimReading) -> bool:
+    r"""Whether the claim's left side is the derivative by one unindexed weight vector (``dL/dw``,
+    ``\partial L/\partial \mathbf{w}``): logistic regression's one output."""
+    if len(reading.claims) != 1 or not reading.claims[0].sides:
+        return False
+    lhs = reading.claims[0].sides[0]
+    return (
+        isinstance(lhs, Derivative)
+        and isinstance(lhs.wrt, Symbol)
+        and lhs.wrt.name in ("w", "theta")
+        and not lhs.wrt.indices
+        and lhs.wrt.decoration in (None, "bold", "vec")
+    )
 
 
 def _differentiated_by(reading: ClaimReading) -> str | None:

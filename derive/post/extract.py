@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from typing import Literal
 
@@ -139,11 +139,57 @@ def read_post(text: str, post_format: PostFormat | None = None) -> Post:
     chosen = post_format or detect_format(text)
     if chosen == "html":
         converted, offsets = _html_to_markdown(text)
-        segments = _segment_markdown(converted)
+        segments = _continued(_segment_markdown(converted), converted)
         return Post("html", converted, tuple(_relocate(s, offsets, text) for s in segments))
     if chosen == "text":
-        return Post("text", text, tuple(_segment_plain(text, 0, text)))
-    return Post("markdown", text, tuple(_segment_markdown(text)))
+        return Post("text", text, tuple(_continued(_segment_plain(text, 0, text), text)))
+    return Post("markdown", text, tuple(_continued(_segment_markdown(text), text)))
+
+
+def _continued(segments: list[Segment], whole: str) -> list[Segment]:
+    """A displayed formula that starts with ``=`` right after another (only blank space between them)
+    continues its chain (``$$\\frac{dL}{dz} = a$$ $$= b$$``): the two are one formula."""
+    joined: list[Segment] = []
+    for segment in segments:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and segment.kind == "math"
+            and previous.kind == "math"
+            and segment.display
+            and previous.display
+            and segment.text.lstrip().startswith("=")
+            and not whole[previous.end : segment.start].strip()
+            and "=" in previous.text
+        ):
+            joined[-1] = replace(
+                previous,
+                text=f"{previous.text.rstrip()} {segment.text.lstrip()}",
+                end=segment.end,
+                source=whole[previous.start : segment.end],
+            )
+            continue
+        if (
+            previous is not None
+            and previous.kind == "prose"
+            and not previous.text.strip()
+            and len(joined) >= 2
+            and segment.kind == "math"
+            and segment.display
+            and segment.text.lstrip().startswith("=")
+        ):
+            before = joined[-2]
+            if before.kind == "math" and before.display and "=" in before.text:
+                joined.pop()
+                joined[-1] = replace(
+                    before,
+                    text=f"{before.text.rstrip()} {segment.text.lstrip()}",
+                    end=segment.end,
+                    source=whole[before.start : segment.end],
+                )
+                continue
+        joined.append(segment)
+    return joined
 
 
 # --------------------------------------------------------------------------------------------------------
