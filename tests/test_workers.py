@@ -47,6 +47,12 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def _interruptible() -> None:
+    # A test run started in the background of a non-interactive shell has SIGINT ignored, and a child
+    # inherits that (Python then installs no Ctrl-C handler): derive is started as from a terminal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_check(*argv: str, stdin: Path | None = None) -> subprocess.Popen[str]:
     env = {**os.environ, "DERIVE_TEST_HOOKS": "1"}
     with open(stdin or os.devnull, "rb") as source:
@@ -57,6 +63,7 @@ def start_check(*argv: str, stdin: Path | None = None) -> subprocess.Popen[str]:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_interruptible,
         )
 
 
