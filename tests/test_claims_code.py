@@ -1284,3 +1284,11 @@ def test_the_one_input_the_code_exponentiates_is_the_logits_its_result_is_by() -
     assert result.verdict == "holds"
     assert any("what the code exponentiates" in choice for choice in result.choices)
     assert check_claim(CheckOptions(DELTA_CROSS_ENTROPY.replace("-= 1", "+= 1"))).verdict == "fails"
+
+
+def test_a_code_loss_of_the_softmax_output_depends_on_the_logits_through_it() -> None:
+    # the softmax's backward given the output p: the loss is written in p alone (it was refused as a
+    # loss that does not depend on z)
+    source = "loss = -np.sum(y * np.log(p))\ndp = -y / p\ndz = p * (dp - np.sum(dp * p))\n"
+    assert check_claim(CheckOptions(source)).verdict == "holds"
+    assert check_claim(CheckOptions(source.replace("(dp - np", "(dp + np"))).verdict == "fails"

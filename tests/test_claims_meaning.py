@@ -1285,3 +1285,39 @@ def test_delta_with_two_unbraced_index_letters_is_the_kronecker_delta(claim: str
 )
 def test_the_double_struck_one_takes_braces(claim: str, verdict: str) -> None:
     assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial W_{:,j}} = (p_j - y_j) x", "holds_if"),
+        (r"\frac{\partial L}{\partial W_{:,j}} = (p_j + y_j) x", "fails"),
+        (r"\frac{\partial L}{\partial Z_{i,:}} = \frac{1}{N}(A_{i,:} - Y_{i,:})", "holds_if"),
+    ],
+)
+def test_a_colon_index_is_a_slice_of_every_entry_of_its_axis(claim: str, verdict: str) -> None:
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict", "loss"),
+    [
+        ("∂L/∂z_i = p_i - (1-ε) y_i - ε/K", "holds_if", "label-smoothing"),
+        ("∂L/∂z_i = p_i - (1+ε) y_i - ε/K", "fails", "label-smoothing"),
+        (r"\frac{\partial L}{\partial z_i} = \frac{1}{T}(q_i - y_i)", "holds_if", "temperature"),
+    ],
+)  # fmt: skip
+def test_a_gradient_written_with_a_losss_parameter_is_read_with_that_loss(
+    claim: str, verdict: str, loss: str
+) -> None:
+    # ε and T were unknown symbols under the default loss (refused): they are the smoothing strength
+    # and the temperature, a reading shown
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any(f"the loss read as {loss}" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+def test_a_t_that_nothing_is_divided_by_is_not_a_temperature() -> None:
+    # P - T: Bishop's targets; read as the temperature it gave a wrong fails
+    with pytest.raises(NotationError):
+        _check(r"\frac{\delta L}{\delta y} = \frac{1}{batch\_size}(softmax(y) - T)")

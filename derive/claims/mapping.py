@@ -1025,6 +1025,9 @@ PARAMETER_WORDS: dict[sympy.Symbol, str] = {
     s.epsilon: "smoothing strength", s.T: "temperature", s.lam: "weight-decay strength",
 }  # fmt: skip
 assert set(PARAMETER_NAMES.values()) == set(PARAMETER_WORDS) == set(s.PARAMETERS), "parameter tables drift"
+#: The loss whose parameter a name is, read from a gradient under the default loss (λ is weight decay's
+#: only beside W: see the verdict's penalty reading).
+_PARAMETER_LOSS: dict[sympy.Symbol, LossKind] = {s.epsilon: "label-smoothing", s.T: "temperature"}
 
 
 @dataclass
@@ -1445,10 +1448,13 @@ class Mapper:
         self._numerator_names: set[str] = set()
         self._exponent_names: set[str] = set()  # names inside e^{...}: f in e^{f_j} is a score
         self._activated_names: dict[str, str] = {}  # softmax(v), sigma(v): v -> the function
+        self._divisor_names: set[str] = set()  # names a quotient divides by, alone
         for root in self.nodes:
             for node in walk(root):
                 if isinstance(node, Exp):
                     self._exponent_names.update(n.name for n in walk(node.arg) if isinstance(n, Symbol))
+                if isinstance(node, Div) and isinstance(node.denominator, Symbol):
+                    self._divisor_names.add(node.denominator.name)  # 1/T, z/T: a scale such as a temperature
                 if (
                     isinstance(node, Call)
                     and node.function.name in SOFTMAX_FUNCTIONS
@@ -1584,6 +1590,17 @@ class Mapper:
                     f"the {PARAMETER_WORDS[parameter]} of --loss {self.loss}",
                     parameter=parameter,
                 )
+        owner = _PARAMETER_LOSS.get(parameter) if parameter is not None else None
+        if owner == "temperature" and name not in self._divisor_names:
+            owner = None  # P - T: a T that nothing is divided by is no temperature (Bishop's targets)
+        if owner is not None and self.loss == "softmax-ce" and self._wrt_names and not called:
+            # (1 - \epsilon) y_i + \epsilon/K, \frac{1}{T}(q_i - y_i): a gradient written with the smoothing
+            # strength or the temperature is of that loss (a reading, shown)
+            raise NotationHintError(
+                f"${label}$ is the {PARAMETER_WORDS[parameter]} of --loss {owner}, and the loss is "
+                f"{self.loss}; add --loss {owner} if the page's loss is that",
+                losses=(owner,),
+            )
         role = GUESSES.get((name, decoration))
         if role == "loss" and name in BCE_NAMES and self.loss != "sigmoid-bce":
             raise NotationHintError(
@@ -1933,6 +1950,8 @@ class Mapper:
         free: list[sympy.Idx] = []
         kinds: list[Kind] = []
         for node, kind in zip(given, axes, strict=True):
+            if isinstance(node, Dots):
+                node = None  # W_{:,j}: every entry of that axis (a slice), the column j
             if node is None and kind == "class" and self.classes == 1:
                 slots.append(sympy.Integer(1))
             elif node is None:

@@ -346,7 +346,13 @@ class _Code:
         definitions: list[tuple[str, tuple[str, ...], Node]] = []
         if of in reading.values and of != self.name:
             loss = reading.values[of]
-            if not any(isinstance(n, Symbol) and n.name == wrt for n in walk(loss.node)):
+            names = {n.name for n in walk(loss.node) if isinstance(n, Symbol)}
+            # loss = -sum(y * log(p)), dz = ...: a loss of the softmax output depends on the logits
+            # through it (the output is the softmax of the logits z)
+            through_output = (wrt in ("z", "Z") or self.role_of(wrt) == "logits") and any(
+                self.role_of(n) == "output" for n in names & set(reading.inputs)
+            )
+            if wrt not in names and not through_output:
                 # loss = loss_ce(P, Y) with loss_ce not in the text: read as is, its derivative would be 0
                 raise NotationError(
                     f"the code's {of} does not depend on {wrt} as read (it calls something the text does "
