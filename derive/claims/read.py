@@ -352,6 +352,13 @@ class _Code:
             through_output = (wrt in ("z", "Z") or self.role_of(wrt) == "logits") and any(
                 self.role_of(n) == "output" for n in names & set(reading.inputs)
             )
+            if wrt not in names and through_output:
+                outputs = sorted(n for n in names & set(reading.inputs) if self.role_of(n) == "output")
+                notes = (
+                    *notes,
+                    f"the code's {of} is written in {', '.join(outputs)}, the softmax output: it depends on "
+                    f"the logits {wrt} through it",
+                )
             if wrt not in names and not through_output:
                 # loss = loss_ce(P, Y) with loss_ce not in the text: read as is, its derivative would be 0
                 raise NotationError(
