@@ -151,43 +151,26 @@ def _continued(segments: list[Segment], whole: str) -> list[Segment]:
     continues its chain (``$$\\frac{dL}{dz} = a$$ $$= b$$``): the two are one formula."""
     joined: list[Segment] = []
     for segment in segments:
-        previous = joined[-1] if joined else None
+        blank = bool(joined) and joined[-1].kind == "prose" and not joined[-1].text.strip()
+        before = joined[-2] if blank and len(joined) >= 2 else (joined[-1] if joined else None)
         if (
-            previous is not None
-            and segment.kind == "math"
-            and previous.kind == "math"
+            before is not None
+            and before.kind == segment.kind == "math"
+            and before.display
             and segment.display
-            and previous.display
+            and "=" in before.text
             and segment.text.lstrip().startswith("=")
-            and not whole[previous.end : segment.start].strip()
-            and "=" in previous.text
+            and not whole[before.end : segment.start].strip()
         ):
+            if blank:
+                joined.pop()
             joined[-1] = replace(
-                previous,
-                text=f"{previous.text.rstrip()} {segment.text.lstrip()}",
+                before,
+                text=f"{before.text.rstrip()} {segment.text.lstrip()}",
                 end=segment.end,
-                source=whole[previous.start : segment.end],
+                source=whole[before.start : segment.end],
             )
             continue
-        if (
-            previous is not None
-            and previous.kind == "prose"
-            and not previous.text.strip()
-            and len(joined) >= 2
-            and segment.kind == "math"
-            and segment.display
-            and segment.text.lstrip().startswith("=")
-        ):
-            before = joined[-2]
-            if before.kind == "math" and before.display and "=" in before.text:
-                joined.pop()
-                joined[-1] = replace(
-                    before,
-                    text=f"{before.text.rstrip()} {segment.text.lstrip()}",
-                    end=segment.end,
-                    source=whole[before.start : segment.end],
-                )
-                continue
         joined.append(segment)
     return joined
 
