@@ -1295,3 +1295,16 @@ def test_a_code_loss_of_the_softmax_output_depends_on_the_logits_through_it() ->
     source = "loss = -np.sum(y * np.log(p))\ndp = -y / p\ndz = p * (dp - np.sum(dp * p))\n"
     assert check_claim(CheckOptions(source)).verdict == "holds"
     assert check_claim(CheckOptions(source.replace("(dp - np", "(dp + np"))).verdict == "fails"
+
+
+SOFTMAX_BACKWARD = "grad_x = grad_softmax * softmax - sum(grad_softmax * softmax) * softmax\n"
+
+
+def test_the_softmaxs_backward_from_an_upstream_gradient_is_read_for_every_upstream_gradient() -> None:
+    # TensorFlow's docstring: the upstream gradient by the output is read as the cross-entropy's -y/a,
+    # any vector as y varies
+    result = check_claim(CheckOptions(SOFTMAX_BACKWARD, syntax="python"))
+    assert result.verdict == "holds"
+    assert any("the softmax's backward" in choice for choice in result.choices)
+    wrong = SOFTMAX_BACKWARD.replace("sum(grad_softmax * softmax)", "sum(grad_softmax)")
+    assert check_claim(CheckOptions(wrong, syntax="python")).verdict == "fails"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final, Literal
 
 from derive.choices import LossKind
-from derive.claims.ast import Cases, Claim, Condition, Derivative, Neg, Node, Sum, Symbol
+from derive.claims.ast import Cases, Claim, Condition, Derivative, Div, Neg, Node, Sum, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.claims.words import WRT_PHRASE, gradient_letter
 from derive.errors import DefinitionNotClaimError, DeriveError, NotationError
@@ -253,6 +253,9 @@ def _read_code_claim(
     activation = code.activation_derivative()
     if activation is not None:
         return (code.sigmoid_derivative(activation, tuple(notes)),)
+    backward = code.softmax_backward(tuple(notes))
+    if backward is not None:
+        return (backward,)
     inferred = _inferred_wrt(name, reading.inputs)
     logits = code.input_of_role("logits", same_axes=True)
     beside: list[tuple[str, str, tuple[str, ...]]] = []
@@ -718,6 +721,40 @@ class _Code:
             choices=tuple(f"{let}: {said}" for let in lets),
         )  # fmt: skip
 
+    def softmax_backward(self, notes: tuple[str, ...]) -> ClaimReading | None:
+        """``grad_x = grad_softmax * softmax - sum(grad_softmax * softmax) * softmax``: the softmax's
+        backward, the gradient by its input from the gradient flowing in by its output. Read as dH/dz
+        with that upstream gradient the cross-entropy's dH/da = -y/a, which is any vector as the targets y
+        vary (the check holds for every upstream gradient). One example's vectors only: the output and the
+        upstream gradient are the only inputs, and the result is computed entry by entry from both."""
+        reading, value = self.reading, self.reading.values[self.name]
+        if len(value.axes) != 1 or reading.result_used_later:
+            return None
+        inputs = [n for n in reading.inputs if n not in reading.class_labels and reading.inputs[n] > 0]
+        outputs = [n for n in inputs if self.role_of(n) == "output" or n in _SOFTMAX_VALUE]
+        upstreams = [n for n in inputs if _UPSTREAM_VECTOR.fullmatch(n) and n not in outputs]
+        if len(outputs) != 1 or len(upstreams) != 1 or len(inputs) != 2:
+            return None
+        (output,), (upstream,) = outputs, upstreams
+        if any(page in (output, upstream) for page, _ in self.named):
+            return None
+        if not (self._entrywise_in(output) and self._entrywise_in(upstream)):
+            return None
+        axis = value.axes[0]
+        entry = (Symbol(axis),)
+        gradient_by_output = Neg(Div(Symbol("y", entry), Symbol("a", entry)))
+        said = (
+            f"{self.name} is the softmax's backward: {upstream} read as the gradient flowing in by its "
+            f"output {output}, the cross-entropy's dH/da = -y/a (any vector as y varies: the check holds "
+            f"for every upstream gradient), and {self.name} as dH/dz"
+        )
+        return ClaimReading(
+            (Claim((value.node,), self.text),), self.syntax,
+            means=Derivative(Symbol("H"), Symbol("z", entry)),
+            definitions=((upstream, (axis,), gradient_by_output),),
+            lets=(f"{output}=a",), notes=(*notes, f"{said}; say otherwise with --means"), choices=(said,),
+        )  # fmt: skip
+
     def activation_derivative(self) -> str | None:
         """The activation whose derivative the result's name or its function's says it is
         (``sigmoidGradient``, ``sigmoid_prime``, ``dsigmoid``, ``tanh_deriv``), if any."""
@@ -796,6 +833,13 @@ _DERIVATIVE_OF = re.compile(
 
 #: The softmax's name in code.
 _SOFTMAX_NAME = re.compile(r"(?i)soft_?max")
+#: Code names for the softmax's value (an input that holds the output).
+_SOFTMAX_VALUE = frozenset({"softmax", "sm", "softmax_out", "softmax_output", "output", "out", "y"})
+#: The gradient that flows into a layer's backward from above, by its output, as one vector.
+_UPSTREAM_VECTOR = re.compile(
+    r"grad_?(?:outputs?|out|softmax|probs|y|s|a)|d_?(?:out|y|values|outputs?|probs|softmax|s|a)|upstream\w*|"
+    r"(?:outputs?|out|softmax)_?grad|g"
+)
 #: The sigmoid's names in code.
 _SIGMOID_NAME = re.compile(r"(?i)sigmoid|sigm?|logistic|σ")
 #: Activations (a function named as the derivative of one is not a loss's gradient).
