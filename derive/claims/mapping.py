@@ -1285,12 +1285,20 @@ class Mapper:
         }
         last_row, last_col = len(written) - 1, width - 2
         # the last row's and the last column's label: the size their entries run up to (n, K, n_1)
-        row_pattern = _pattern_of(cells[(0, 0)], cells[(last_row, 0)], self._fresh_index())
-        col_pattern = _pattern_of(cells[(0, 0)], cells[(0, last_col)], self._fresh_index())
-        corner = _pattern_of(cells[(0, 0)], cells[(last_row, last_col)], self._fresh_index())
-        sizes = [p[2] for p in (row_pattern, col_pattern) if p is not None and p[1].value == 1]
-        if not sizes and corner is not None and corner[1].value == 1:
-            sizes = [corner[2], corner[2]]  # only the diagonal changes with the index (a square matrix)
+        def run_to(first: tuple[int, int], last: tuple[int, int], start: int) -> Node | None:
+            pattern = _pattern_of(cells[first], cells[last], self._fresh_index())
+            return pattern[2] if pattern is not None and pattern[1].value == start else None
+
+        # from the first entry of the row (column) to the last, or from the second (off the diagonal)
+        rows_run = run_to((0, 0), (last_row, 0), 1) or (
+            run_to((1, 0), (last_row, 0), 2) if last_row > 1 else None
+        )
+        columns_run = run_to((0, 0), (0, last_col), 1) or (
+            run_to((0, 1), (0, last_col), 2) if last_col > 1 else None
+        )
+        corner = run_to((0, 0), (last_row, last_col), 1)  # the diagonal's run: a square matrix
+        rows_run, columns_run = rows_run or corner or columns_run, columns_run or corner or rows_run
+        sizes = [run for run in (rows_run, columns_run) if run is not None]
         if len(sizes) != 2:
             raise NotationError(
                 "the entries of the matrix written out entry by entry do not say how far its rows and "
