@@ -1237,9 +1237,10 @@ def test_a_written_out_matrix_is_compared_row_by_row_as_laid_out() -> None:
 def test_a_written_out_matrix_is_never_a_number_and_needs_one_pattern() -> None:
     with pytest.raises(NotationError, match="scalar but the right side is a vector"):
         _check(r"L = \begin{bmatrix} a_1 \\ \vdots \\ a_k \end{bmatrix}")
-    broken = SOFTMAX_JACOBIAN_WRITTEN_OUT.replace(r"s_n(1-s_n) \end", r"s_n(1-s_1) \end")
-    with pytest.raises(NotationError, match="not one pattern"):
-        _check(broken)
+    for wrong in (r"s_n(1-s_1) \end", r"s_n(1+s_n) \end"):  # one diagonal entry off the pattern
+        broken = SOFTMAX_JACOBIAN_WRITTEN_OUT.replace(r"s_n(1-s_n) \end", wrong)
+        with pytest.raises(NotationError, match="not one pattern on its diagonal"):
+            _check(broken)
 
 
 ROW_Q = (
