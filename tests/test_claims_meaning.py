@@ -1322,3 +1322,14 @@ def test_a_t_that_nothing_is_divided_by_is_not_a_temperature() -> None:
     # P - T: Bishop's targets; read as the temperature it gave a wrong fails
     with pytest.raises(NotationError):
         _check(r"\frac{\delta L}{\delta y} = \frac{1}{batch\_size}(softmax(y) - T)")
+
+
+def test_the_pages_words_saying_softmax_keep_sigma_and_w_the_softmaxs() -> None:
+    # σ's derivative as a vector is the softmax's classic mistake when the page says σ is the softmax:
+    # never read as the sigmoid then (it gave a wrong holds)
+    with pytest.raises(NotationError, match="k x k"):
+        _check(r"\frac{d\sigma}{dz} = \sigma(1-\sigma)", notation="sigma is the softmax")
+    with pytest.raises(NotationError):
+        _check(r"\frac{\partial L}{\partial w} = (\hat{y} - y)x", notation="w weights, softmax output yhat")
+    sigmoid = _check(r"\frac{d\sigma}{dz} = \sigma(1-\sigma)", notation="sigma the sigmoid")
+    assert sigmoid.verdict == "holds"  # type: ignore[attr-defined]

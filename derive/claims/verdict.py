@@ -1276,6 +1276,9 @@ _SHAPE_ERROR: Final = re.compile(r"cannot multiply|the left side is .* but the r
 _WEIGHT_VECTOR: Final = re.compile(
     r"(?<![A-Za-z\\])w(?![A-Za-z])|\\(?:mathbf|boldsymbol|vec)\{w\}|\\theta(?![A-Za-z])"
 )
+#: Words that name the softmax, and words that name the sigmoid or its loss.
+_SOFTMAX_SAID: Final = re.compile(r"(?i)soft_?max")
+_SIGMOID_SAID: Final = re.compile(r"(?i)sigmoid|logistic|\bBCE\b|binary")
 #: The sigmoid's names in a text.
 _SIGMOID_WRITTEN: Final = re.compile(r"\\sigma(?![A-Za-z])|σ|\bsigmoid\b|\blogistic\b")
 
@@ -1285,8 +1288,9 @@ def _sigmoid_readings(reading: ClaimReading, options: CheckOptions, error: str) 
     the softmax) and equates its derivative, a square Jacobian under the softmax, with a vector reads σ as
     the elementwise sigmoid (``--loss sigmoid-bce``), shown as a choice; the softmax's Jacobian is never a
     vector, so the claim is not judged as the softmax's (a loss the user chose is kept)."""
-    if options.loss != "softmax-ce":
-        return []
+    words = options.notation or ""
+    if options.loss != "softmax-ce" or (_SOFTMAX_SAID.search(words) and not _SIGMOID_SAID.search(words)):
+        return []  # the page's words say the softmax (σ its name, w a matrix of it): not the sigmoid
     sigmoid = _SIGMOID_WRITTEN.search(options.claim) is not None
     if sigmoid and _SQUARE_AGAINST_VECTOR.search(error):
         said = "σ read as the sigmoid, elementwise (--loss sigmoid-bce): a vector is no softmax Jacobian"
