@@ -307,31 +307,28 @@ _ACCENTS: Final = frozenset({"hat", "tilde", "bar", "dot"})
 def _mentions_weights_and_input(node: object) -> bool:
     """Whether ``node`` writes the weights and the input (``w^T x_i``, ``W x + b``): the logits written
     out, which a one-letter name before them is applied to, never multiplied by."""
-    names = {n.name for n in _symbols(node)}
-    return bool(names & {"w", "W", "theta"}) and bool(names & {"x", "X"})
-
-
-def _symbols(node: object) -> list[Symbol]:
-    if isinstance(node, Symbol):
-        return [node]
-    if isinstance(node, tuple):
-        return [s for item in node for s in _symbols(item)]
-    if is_dataclass(node) and not isinstance(node, type):
-        return [s for f in fields(node) for s in _symbols(getattr(node, f.name))]
-    return []
+    return _any_symbol(node, lambda n: n.name in ("w", "W", "theta")) and _any_symbol(
+        node, lambda n: n.name in ("x", "X")
+    )
 
 
 def _mentions_value(node: object, symbol: Symbol) -> bool:
     r"""Whether ``node`` writes ``symbol`` as a value, not called: ``\sigma(1 - \sigma)`` is sigma times
     (1 - sigma), never sigma applied to an expression of its own value."""
-    if isinstance(node, Symbol):  # any entry of it: softmax_i(\delta_{ij} - softmax_j)
-        return (node.name, node.decoration) == (symbol.name, symbol.decoration)
+    # any entry of it: softmax_i(\delta_{ij} - softmax_j)
+    return _any_symbol(node, lambda n: (n.name, n.decoration) == (symbol.name, symbol.decoration))
+
+
+def _any_symbol(node: object, test: Callable[[Symbol], bool]) -> bool:
+    """Whether a symbol ``node`` writes as a value (a called function's name is not one) passes ``test``."""
+    if isinstance(node, Symbol):
+        return test(node)
     if isinstance(node, Call):
-        return any(_mentions_value(arg, symbol) for arg in node.args)
+        return any(_any_symbol(arg, test) for arg in node.args)
     if isinstance(node, tuple):
-        return any(_mentions_value(item, symbol) for item in node)
+        return any(_any_symbol(item, test) for item in node)
     if is_dataclass(node):
-        return any(_mentions_value(getattr(node, f.name), symbol) for f in fields(node))
+        return any(_any_symbol(getattr(node, f.name), test) for f in fields(node))
     return False
 
 

@@ -1075,10 +1075,8 @@ class Mapper:
         self._bias_written = bias_written
         #: The page's vectors are rows (x^T (y - p) is an outer product), not columns.
         self.rows = rows
-        #: The indices of vectors and matrices written out entry by entry (their general entry's).
-        self.written_out: set[str] = set()
-        #: Their (row, column) index pairs, as written.
-        self.written_layouts: list[tuple[str, str]] = []
+        #: The indices of the vectors (one) and matrices (row, column) written out entry by entry.
+        self.written_out: list[tuple[str, ...]] = []
         #: A batch's examples are its matrices' columns (Z = W X + b, X of shape d x N: Ng's notes), not rows.
         self.columns = columns
         self.lets = tuple(_batch_let(let, nodes) for let in lets if not _is_true_class_let(let))
@@ -1231,7 +1229,7 @@ class Mapper:
             return None
         leading, last = entries[: dots[0]], entries[-1]
         fresh = self._fresh_index()
-        self.written_out.add(fresh)
+        self.written_out.append((fresh,))
         pattern = _pattern_of(self.preprocess(leading[0]), self.preprocess(last), fresh) if leading else None
         if pattern is None:
             raise NotationError(
@@ -1310,8 +1308,7 @@ class Mapper:
             return last if position == final else Number(Fraction(position + 1))
 
         row_index, col_index = self._fresh_index(), self._fresh_index()
-        self.written_out.update((row_index, col_index))
-        self.written_layouts.append((row_index, col_index))
+        self.written_out.append((row_index, col_index))
         labelled = [
             (entry, label(r, last_row, last_of_rows), label(c, last_col, last_of_columns))
             for (r, c), entry in cells.items()
@@ -2516,13 +2513,16 @@ def _contract(left: Tensor, left_axis: int, right: Tensor, right_axis: int) -> T
     return Tensor(sympy.Sum(left.expr * right_expr, (bound, 1, bound.upper)), axes, kinds)
 
 
+#: The letter of the size each kind of axis runs up to.
+_KIND_LETTER: Final[dict[Kind, str]] = {"class": "k", "feature": "d", "example": "N"}
+
+
 def _shape_word(tensor: Tensor) -> str:
     if not tensor.axes:
         return "scalar"
-    words = {"class": "k", "feature": "d", "example": "N"}
     if len(tensor.axes) == 1:
-        return f"vector of length {words[tensor.kinds[0]]}"
-    return "matrix of shape " + " x ".join(words[kind] for kind in tensor.kinds)
+        return f"vector of length {_KIND_LETTER[tensor.kinds[0]]}"
+    return "matrix of shape " + " x ".join(_KIND_LETTER[kind] for kind in tensor.kinds)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -3242,7 +3242,8 @@ def _elided_left(source: str) -> bool:
 
 
 def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
-    written = [i for i in _free_claim_indices(rhs.expr) if str(i) in mapper.written_out]
+    written_names = {name for indices in mapper.written_out for name in indices}
+    written = [i for i in _free_claim_indices(rhs.expr) if str(i) in written_names]
     if lhs.is_scalar and written:
         # a vector or matrix written out entry by entry is one, never a number at some index
         sizes = [_size_word(i, mapper) for i in written]
@@ -3297,8 +3298,8 @@ def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
 
 def _size_word(index: sympy.Idx, mapper: Mapper) -> str:
     """The letter of the size an index runs up to: k (classes), d (features), N (examples)."""
-    kinds: tuple[tuple[Kind, str], ...] = (("class", "k"), ("feature", "d"), ("example", "N"))
-    return next((word for kind, word in kinds if index.upper == mapper.size_expr(kind)), str(index.upper))
+    found = (word for kind, word in _KIND_LETTER.items() if index.upper == mapper.size_expr(kind))
+    return next(found, str(index.upper))
 
 
 def _laid_out(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr | None:
@@ -3308,7 +3309,7 @@ def _laid_out(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr | None:
     if not rhs.is_scalar or len(lhs.axes) != 2:
         return None
     free = {str(i): i for i in _free_claim_indices(rhs.expr)}
-    layout = next((names for names in mapper.written_layouts if all(n in free for n in names)), None)
+    layout = next((names for names in mapper.written_out if all(n in free for n in names)), None)
     if layout is None or len(layout) != 2:
         return None
     rows, columns = free[layout[0]], free[layout[1]]

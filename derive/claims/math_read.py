@@ -34,7 +34,7 @@ from derive.claims.formulas import Segment, Syntax, detect_syntax, find_formulas
 from derive.claims.grammar import parser
 from derive.claims.lexer import OPERAND_START, Tok, make_token
 from derive.claims.tokens import describe, tokenize
-from derive.claims.words import OTHER_LOSS
+from derive.claims.words import OTHER_LOSS, means_of_words
 from derive.errors import InputTooLargeError, ParseError
 
 MAX_READINGS: Final = 4
@@ -532,13 +532,9 @@ def _said_derivative(chain: _Chain, text: str) -> None:
     before = _WRT_BEFORE.search(text[line_start : chain.start])
     if before is None or not isinstance(chain.sides[0], Symbol):
         return
-    said = " ".join(before[0].split())
-    if OTHER_LOSS.search(before["of"]):
-        raise ParseError(
-            f"the words before the formula say it is the gradient of another loss ({said}): give that loss "
-            "with --define and say what it is with --means"
-        )
+    _refuse_another_loss(before)
     if not _OF_THE_LOSS.fullmatch(before["of"]):
+        said = " ".join(before[0].split())
         raise ParseError(
             f"the words before the formula say what it is the derivative of ({said}), and that is not the "
             "loss: say what it is with --means"
@@ -559,22 +555,27 @@ _GRADIENT_IS: Final = re.compile(
 def _said_gradient(chain: _Chain, words: str) -> None:
     """A lone expression right after words that say "the gradient of the loss with respect to the logits
     is": the loss's gradient by what the words name equals it. Another loss is refused."""
-    from derive.claims.words import means_of_words
-
     said = _GRADIENT_IS.search(words)
-    if said is None or (not _OF_THE_LOSS.fullmatch(said["of"]) and not OTHER_LOSS.search(said["of"])):
+    if said is None:
         return
-    if OTHER_LOSS.search(said["of"]):
-        words_said = " ".join(said[0].split())
-        raise ParseError(
-            f"the words before the formula say it is the gradient of another loss ({words_said}): give that "
-            "loss with --define and say what it is with --means"
-        )
+    _refuse_another_loss(said)
+    if not _OF_THE_LOSS.fullmatch(said["of"]):
+        return  # "the gradient of the output w.r.t. z is": not the loss's, no claim
     means = means_of_words(words[said.start() : said.end("wrt")])
     if means is None:
         return
     letter = means[0].removeprefix("dH/d")
     chain.sides.insert(0, Derivative(Symbol("H"), Symbol(letter)))
+
+
+def _refuse_another_loss(words: re.Match[str]) -> None:
+    """Words before a formula that name another loss as what is differentiated (focal, MSE, KL, ...)."""
+    if OTHER_LOSS.search(words["of"]):
+        said = " ".join(words[0].split())
+        raise ParseError(
+            f"the words before the formula say it is the gradient of another loss ({said}): give that loss "
+            "with --define and say what it is with --means"
+        )
 
 
 def _inline(chain: _Chain, text: str) -> bool:

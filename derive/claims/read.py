@@ -352,17 +352,15 @@ class _Code:
             names = {n.name for n in walk(loss.node) if isinstance(n, Symbol)}
             # loss = -sum(y * log(p)), dz = ...: a loss of the softmax output depends on the logits
             # through it (the output is the softmax of the logits z)
-            through_output = (wrt in ("z", "Z") or self.role_of(wrt) == "logits") and any(
-                self.role_of(n) == "output" for n in names & set(reading.inputs)
-            )
-            if wrt not in names and through_output:
-                outputs = sorted(n for n in names & set(reading.inputs) if self.role_of(n) == "output")
+            by_logits = wrt in ("z", "Z") or self.role_of(wrt) == "logits"
+            outputs = sorted(n for n in names & set(reading.inputs) if self.role_of(n) == "output")
+            if wrt not in names and by_logits and outputs:
                 notes = (
                     *notes,
                     f"the code's {of} is written in {', '.join(outputs)}, the softmax output: it depends on "
                     f"the logits {wrt} through it",
                 )
-            if wrt not in names and not through_output:
+            elif wrt not in names:
                 # loss = loss_ce(P, Y) with loss_ce not in the text: read as is, its derivative would be 0
                 raise NotationError(
                     f"the code's {of} does not depend on {wrt} as read (it calls something the text does "
@@ -841,9 +839,9 @@ _UPSTREAM_VECTOR = re.compile(
     r"(?:outputs?|out|softmax)_?grad|g"
 )
 #: The sigmoid's names in code.
-_SIGMOID_NAME = re.compile(r"(?i)sigmoid|sigm?|logistic|σ")
+_SIGMOID_NAME = re.compile(r"sigmoid|sigm?|logistic|σ", re.I)
 #: Activations (a function named as the derivative of one is not a loss's gradient).
-_ACTIVATION_NAME = re.compile(r"(?i)sigmoid|sigm?|logistic|σ|tanh|relu|elu|gelu|leaky_?relu|softplus|swish")
+_ACTIVATION_NAME = re.compile(rf"{_SIGMOID_NAME.pattern}|tanh|relu|elu|gelu|leaky_?relu|softplus|swish", re.I)
 
 
 def _derivative_of(function: str) -> str | None:

@@ -1340,32 +1340,26 @@ def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str)
         return _jacobian_entry_readings(reading, options, left, rest)
     if not _SQUARE_RIGHT.search(error) or left.indices:
         return []
-    outputs = {
-        format_node(replace(node, transposed=False))
-        for side in rest
-        for node in walk(side)
-        if isinstance(node, Symbol)
-        and not node.indices
-        and (CANONICAL.get(node.name) if node.decoration in (None, "bold") else None) != "target"
-        and (
-            GUESSES.get((node.name, None if node.decoration == "bold" else node.decoration)) == "output"
-            or node.name == "a"
-        )
-    }
-    if not outputs and any(isinstance(node, Matrix) for side in rest for node in walk(side)):
-        # a matrix written out entry by entry (p_1(1 - p_1), -p_1 p_2, ...): the vector of its entries
-        outputs = {
-            node.name
+    def outputs(indexed: bool) -> set[str]:
+        return {
+            format_node(replace(node, indices=(), transposed=False))
             for side in rest
             for node in walk(side)
             if isinstance(node, Symbol)
-            and node.indices
-            and node.decoration is None
-            and (GUESSES.get((node.name, None)) == "output" or node.name == "a")
+            and bool(node.indices) == indexed
+            and (CANONICAL.get(node.name) if node.decoration in (None, "bold") else None) != "target"
+            and (
+                GUESSES.get((node.name, None if node.decoration == "bold" else node.decoration)) == "output"
+                or node.name == "a"
+            )
         }
-    if len(outputs) != 1:
+
+    # diag(p) - p p^T; or a matrix written out entry by entry (p_1(1 - p_1), -p_1 p_2, ...)
+    written_out = any(isinstance(node, Matrix) for side in rest for node in walk(side))
+    found = outputs(indexed=False) or (outputs(indexed=True) if written_out else set())
+    if len(found) != 1:
         return []  # what the matrix is made of is not one output vector: the left side stays unread
-    output = outputs.pop()
+    output = found.pop()
     said = f"{format_node(left)} read as the softmax's Jacobian d{output}/dz (the right side is k x k)"
     return _readings_meaning(reading, options, f"\\frac{{\\partial {output}}}{{\\partial z}}", said)
 
@@ -1593,7 +1587,7 @@ def _notation_variants(
         logits, output = ("Z", "A") if by == "A" else ("z", "a")
         page = guessed_targets[0].page
         said = f"y read as the softmax output and {by} as the logits ({page} is the targets)"
-        variants.append(((f"y={output}" if output == "a" else "Y=A", f"{by}={logits}"), said))
+        variants.append(((f"{'Y' if by == 'A' else 'y'}={output}", f"{by}={logits}"), said))
     guessed_outputs = {e.page for e in outputs if e.guessed}
     if by is not None and by in guessed_outputs and len({e.page for e in outputs}) > 1 and by not in named:
         logits = "Z" if any(e.canonical == "A" and e.page == by for e in outputs) else "z"

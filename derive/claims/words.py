@@ -360,7 +360,7 @@ def read_words(text: str) -> PageWords:
         tuple(where),
         loss,
         tuple(defines),
-        _means(text),
+        means_of_words(text),
         _batch_loss(text),
         tuple(confirms),
     )
@@ -385,11 +385,6 @@ def gradient_letter(words: str) -> str | None:
 
 
 def means_of_words(text: str) -> tuple[str, str] | None:
-    """``dH/dz`` and the words that say it, for words such as "with respect to the logits"."""
-    return _means(text)
-
-
-def _means(text: str) -> tuple[str, str] | None:
     """``dH/dz`` for words that say "the gradient w.r.t. the logits" (or name z, W, b, a, x there); None when
     the words also name another loss (a focal loss's gradient is not the model's) or a role it cannot be."""
     phrase = WRT_PHRASE.search(text)
