@@ -356,8 +356,13 @@ def test_a_loss_letter_with_two_indices_is_no_loss_and_a_parametrized_function_i
     assert any("Jacobian entry" in c for c in jacobian.choices)  # type: ignore[attr-defined]
     with pytest.raises(NotationError, match=r"symbol \$J\$ is not a recognized notation"):
         _check(r"J_{ij} = a_i (\delta_{ij} - z_j)")  # two vectors: what J is stays unsaid
+    # h_w(x): the model with weights w applied to the input is its output (noted); a subscript that names
+    # parameters on a function of something else than the input stays refused
+    model = _check(r"h_w(x) = \frac{e^{z_j}}{\sum_k e^{z_k}}")
+    assert model.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("read as the model's output" in n for n in model.notes)  # type: ignore[attr-defined]
     with pytest.raises(NotationError, match="names the parameters of the function"):
-        _check(r"h_w(x) = \frac{e^{z_j}}{\sum_k e^{z_k}}")
+        _check(r"h_w(z) = \frac{e^{z_j}}{\sum_k e^{z_k}}")
 
 
 def test_y_beside_a_guessed_target_name_is_the_output_not_a_second_name_for_the_targets() -> None:
@@ -1333,3 +1338,65 @@ def test_the_pages_words_saying_softmax_keep_sigma_and_w_the_softmaxs() -> None:
         _check(r"\frac{\partial L}{\partial w} = (\hat{y} - y)x", notation="w weights, softmax output yhat")
     sigmoid = _check(r"\frac{d\sigma}{dz} = \sigma(1-\sigma)", notation="sigma the sigmoid")
     assert sigmoid.verdict == "holds"  # type: ignore[attr-defined]
+
+
+def test_logistic_regression_in_statistics_notation_reads_with_one_sigmoid_output() -> None:
+    # Ng's notes: theta^T x makes theta the weights, h_theta(x) is the model's output, and a sum over the
+    # example superscript is a batch (the 1/m is the mean); theta_j is one weight per feature
+    body = r"\sum_{i=1}^m (h_\theta(x^{(i)}) - y^{(i)}) x_j^{(i)}"
+    ng = r"\frac{\partial J}{\partial \theta_j} = \frac{1}{m}" + body
+    result = _check(ng)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("one sigmoid output" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert any("read as the model's output" in n for n in result.notes)  # type: ignore[attr-defined]
+    flipped = ng.replace(r"(h_\theta(x^{(i)}) - y^{(i)})", r"(y^{(i)} - h_\theta(x^{(i)}))")
+    assert _check(flipped).verdict == "fails"  # type: ignore[attr-defined]
+    written = _check(
+        r"\nabla_\theta J = \frac{1}{m}\sum_{i=1}^m (\sigma(\theta^T x^{(i)}) - y^{(i)}) x^{(i)}"
+    )
+    assert written.verdict == "holds"  # type: ignore[attr-defined]
+    theta = {e["page"]: e for e in written.mapping}["\\theta"]  # type: ignore[attr-defined]
+    assert theta["canonical"] == "W" and "multiplies the input" in theta["reason"]
+    batch = _check(r"\frac{\partial L}{\partial \theta} = \frac{1}{m} X^T (\sigma(X\theta) - y)")
+    assert batch.verdict == "holds"  # type: ignore[attr-defined]
+    # without the 1/m: the gradient of the sum over the examples, not of their mean; which one J is, is
+    # not written
+    unscaled = _check(r"\frac{\partial J}{\partial \theta_j} = " + body)
+    assert unscaled.verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert "--batch-loss" in unscaled.explanation  # type: ignore[attr-defined]
+
+
+def test_an_example_index_written_as_a_subscript_after_w_transposed() -> None:
+    # w^T x_i makes x_i a vector: i is the example index, and y_i example i's label (a shown choice)
+    claim = r"\frac{\partial J}{\partial w} = \frac{1}{m}\sum_{i=1}^m (\sigma(w^T x_i) - y_i) x_i"
+    result = _check(claim)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("read as the example index" in c for c in result.choices)  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial J}{\partial w} = \frac{1}{m}\sum_{i=1}^m (\sigma(w^T x_i) - y_i) x_i^2")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+    # without w^T x_i nothing says i is an example: a refusal, as before
+    with pytest.raises(NotationError):
+        _check(r"\frac{\partial J}{\partial w} = \frac{1}{m}\sum_{i=1}^m (a_i - y_i) x_i")
+
+
+def test_a_log_likelihood_is_the_loss_negated_and_summed() -> None:
+    # CS229's l(theta) is the log-likelihood: its gradient (y - h) x_j holds as that, fails as a loss; the
+    # text does not say which, so the verdict is ambiguous with both readings shown
+    cs229 = (
+        r"\frac{\partial \ell(\theta)}{\partial \theta_j} = "
+        r"\sum_{i=1}^m (y^{(i)} - h_\theta(x^{(i)})) x_j^{(i)}"
+    )
+    result = _check(cs229)
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    verdicts = sorted(r["verdict"] for r in result.readings)  # type: ignore[attr-defined]
+    assert verdicts == ["fails", "holds"]
+    said = _check(cs229, notation=r"\ell(\theta) is the log-likelihood")
+    assert said.verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(cs229, notation="the negative log-likelihood").verdict == "ambiguous"  # type: ignore[attr-defined]
+    # log L(w): the log of the likelihood is one name, never the log of a loss
+    logl = _check(r"\nabla_w \log L(w) = \sum_i (y_i - \sigma(w^T x_i)) x_i")
+    assert logl.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("log-likelihood" in c for c in logl.choices)  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial \log \mathcal{L}}{\partial z_i} = p_i - y_i").verdict == "fails"  # type: ignore[attr-defined]
+    # a loss written as l with no parameters stays the loss
+    assert _check(r"\frac{\partial \ell}{\partial z_i} = p_i - y_i").verdict == "holds_if"  # type: ignore[attr-defined]

@@ -420,6 +420,97 @@ def _is_node(value: object) -> bool:
     return isinstance(value, _NODE_TYPES)
 
 
+def _model_parameter(node: Node) -> bool:
+    """A subscript that names a model's parameters (``h_w``, ``h_\\theta``), not an index."""
+    return isinstance(node, Symbol) and not node.indices and node.name in ("w", "W", "theta")
+
+
+def _is_input(node: Node) -> bool:
+    return isinstance(node, Symbol) and node.name in ("x", "X") and node.decoration in (None, "bold")
+
+
+def _weighting(factors: Sequence[Node]) -> set[str]:
+    """The names that multiply the input in a product: ``\\theta^T x``, ``x^T \\theta``, ``X \\theta``."""
+    found: set[str] = set()
+    for left, right in itertools.pairwise(factors):
+        if isinstance(left, Symbol) and left.transposed and not left.indices and _is_input(right):
+            found.add(left.name)
+        if (
+            isinstance(left, Symbol)
+            and _is_input(left)
+            and isinstance(right, Symbol)
+            and not right.indices
+            and not right.transposed
+            # X \theta (the batch's scores); x^T \theta only for the parameters' own letters (x^T \delta is
+            # a product with the error, not the weights)
+            and ((left.name == "X" and not left.transposed) or right.name in ("theta", "beta", "w"))
+        ):
+            found.add(right.name)
+    return found - {"x", "X"}
+
+
+def examples_subscripted(claims: Sequence[Claim]) -> tuple[tuple[Claim, ...], str] | None:
+    r"""The claims with an example index written as a subscript read as one (``x_i`` as ``x^{(i)}``),
+    and the choice that says so, when the text writes ``w^T x_i`` (one vector of weights times x with one
+    index: x_i is a vector, example i's input, and the index's other symbols, y_i, are example i's too);
+    None when it does not."""
+    found: set[str] = set()
+    for claim in claims:
+        for side in claim.sides:
+            for node in walk(side):
+                if isinstance(node, Mul):
+                    found.update(_example_subscripts(node.factors))
+    if len(found) != 1:
+        return None
+    index = found.pop()
+
+    class Examples(_Rewriter):
+        def __call__(self, node: Node) -> Node | None:
+            if (
+                isinstance(node, Symbol)
+                and node.example is None
+                and len(node.indices) == 1
+                and _plain_index(node.indices[0]) == index
+                and not _model_parameter(replace(node, indices=()))
+            ):
+                return replace(node, indices=(), example=node.indices[0])
+            return None
+
+    rewritten = tuple(
+        replace(claim, sides=tuple(_transform(side, Examples()) for side in claim.sides)) for claim in claims
+    )
+    said = (
+        f"{index} read as the example index (x_{index} as x^{{({index})}}): "
+        f"w^T x_{index} makes x_{index} a vector"
+    )
+    return rewritten, said
+
+
+def _plain_index(node: Node) -> str | None:
+    return node.name if isinstance(node, Symbol) and not node.indices and node.example is None else None
+
+
+def _example_subscripts(factors: Sequence[Node]) -> set[str]:
+    """The indices of x in ``w^T x_i`` (a vector of weights, transposed, times x with one index)."""
+    found: set[str] = set()
+    for left, right in itertools.pairwise(factors):
+        if (
+            isinstance(left, Symbol)
+            and left.transposed
+            and not left.indices
+            and left.name in ("w", "theta", "beta")
+            and isinstance(right, Symbol)
+            and _is_input(right)
+            and right.name == "x"
+            and len(right.indices) == 1
+            and right.example is None
+        ):
+            name = _plain_index(right.indices[0])
+            if name is not None:
+                found.add(name)
+    return found
+
+
 def walk(node: Node) -> Iterable[Node]:
     """Every node of ``node``, itself first (depth first)."""
     stack: list[Node] = [node]
@@ -1094,7 +1185,11 @@ class Mapper:
         self.nodes = [self.preprocess(node) for node in nodes]
         self._scan_names()
         self._scan_kinds()
-        self.batch = any(r.base in CANONICAL_BATCH for r in self._resolved.values()) or self._two_axes()
+        self.batch = (
+            any(r.base in CANONICAL_BATCH for r in self._resolved.values())
+            or self._two_axes()
+            or self._summed_examples()
+        )
         self.classes = self._class_count(classes)
         self.features: sympy.Expr | int = self._explicit_sizes.get("feature", s.d)
         self.model = Model(
@@ -1454,8 +1549,16 @@ class Mapper:
         self._exponent_names: set[str] = set()  # names inside e^{...}: f in e^{f_j} is a score
         self._activated_names: dict[str, str] = {}  # softmax(v), sigma(v): v -> the function
         self._divisor_names: set[str] = set()  # names a quotient divides by, alone
+        self._weighting_names: set[str] = set()  # theta^T x, x^T theta, h_theta(x): theta -> the weights
         for root in self.nodes:
             for node in walk(root):
+                if isinstance(node, Mul):
+                    self._weighting_names.update(_weighting(node.factors))
+                if isinstance(node, Call) and node.args and node.function.indices:
+                    # h_theta(x): the subscript names the parameters of the model (its weights)
+                    self._weighting_names.update(
+                        i.name for i in node.function.indices if isinstance(i, Symbol) and _model_parameter(i)
+                    )
                 if isinstance(node, Exp):
                     self._exponent_names.update(n.name for n in walk(node.arg) if isinstance(n, Symbol))
                 if isinstance(node, Div) and isinstance(node.denominator, Symbol):
@@ -1506,6 +1609,24 @@ class Mapper:
                 self._failed[key] = error
                 raise
         return self._resolved[key]
+
+    def _summed_examples(self) -> bool:
+        """A sum over the example index of symbols written with it (``\\sum_{i=1}^m (h_\\theta(x^{(i)}) -
+        y^{(i)}) x^{(i)}``) in a derivative's claim: the claim is about a batch, one example per term (a
+        loss's value written so, ``\\frac{1}{m} \\sum_i -\\log p^{(i)}_{t^{(i)}}``, is read for one
+        example: every term is that example's loss, and the mean of equal terms is that loss)."""
+        if not self.nodes or not isinstance(self.nodes[0], (Derivative, Differential)):
+            return False
+        for node in self.nodes:
+            for sub in walk(node):
+                if isinstance(sub, Sum) and any(
+                    isinstance(inner, Symbol)
+                    and isinstance(inner.example, Symbol)
+                    and inner.example.name == sub.index
+                    for inner in walk(sub.body)
+                ):
+                    return True
+        return False
 
     def _two_axes(self) -> bool:
         """A vector of the model written with two indices (``z_{ij}`` of code, rows the examples): the
@@ -1630,6 +1751,10 @@ class Mapper:
             return _Resolution("logits", "z", True, "f_j differentiated by or in e^{f_j}: the class scores")
         if role is None and name.startswith("_") and decoration is None:
             role = GUESSES.get((name.lstrip("_"), None))  # self._labels -> _labels, a private name
+        if role is None and name in self._weighting_names and decoration in (None, "bold") and not called:
+            # \theta^T x, x^T \theta, h_\theta(x): what the input is multiplied by is the weights
+            said = f"{label} multiplies the input ({label}^T x): the weights"
+            return _Resolution("weights", "W", True, said)
         if role is None and name in self._activated_names and len(symbol.indices) <= 1 and not called:
             # softmax(\theta), \sigma(v): a name the activation is applied to is the logits
             said = f"{label} is what {self._activated_names[name]} is applied to: the logits"
@@ -1732,10 +1857,16 @@ class Mapper:
         self._explicit_sizes: dict[Kind, int] = {}
         self._sum_uppers: list[tuple[str, Node]] = []
         indexed: list[Symbol] = []
+        models: set[int] = set()  # h in h_\theta(x): the subscript names the model's parameters, no index
         for root in self.nodes:
             for node in walk(root):
                 if isinstance(node, Call) and isinstance(node.function, Symbol) and node.function.indices:
+                    if node.args and all(_model_parameter(i) for i in node.function.indices):
+                        models.add(id(node.function))
+                        continue
                     indexed.append(node.function)
+                elif isinstance(node, Symbol) and id(node) in models:
+                    continue
                 elif isinstance(node, Symbol) and (node.indices or node.example is not None):
                     indexed.append(node)
                 elif isinstance(node, Sum) and node.index is not None and node.upper is not None:
@@ -1753,7 +1884,7 @@ class Mapper:
                 previous = self._explicit_sizes.setdefault(kind, value)
                 if previous != value:
                     raise NotationError(
-                        f"the sums disagree on the number of {kind}es: {previous} and {value}"
+                        f"the sums disagree on the number of {_PLURAL[kind]}: {previous} and {value}"
                     )
 
     def _record_kinds(self, symbol: Symbol, called: bool) -> None:
@@ -2026,10 +2157,10 @@ class Mapper:
                 second = self.placeholder(v.kinds[0])
                 v = Tensor(v.expr.xreplace({v.axes[0]: second}), (second,), v.kinds)
             return Tensor(u.expr * v.expr, (u.axes[0], second), (u.kinds[0], v.kinds[0]))
-        if node.args and any(
-            isinstance(i, Symbol) and not i.indices and i.name in ("w", "W", "theta", "\\theta")
-            for i in function.indices
-        ):
+        if node.args and function.indices and all(_model_parameter(i) for i in function.indices):
+            model = self._model_output(node)
+            if model is not None:
+                return model
             raise NotationError(
                 f"${format_node(node)}$: the subscript names the parameters of the function, not an index "
                 "(h_w(x) is the model with weights w); write its entries or say what it is with --let"
@@ -2050,6 +2181,27 @@ class Mapper:
                     "as their values"
                 )
         return self._build_symbol(function)
+
+    def _model_output(self, node: Call) -> Tensor | None:
+        """``h_\\theta(x)``, ``h_w(x^{(i)})``: the model with parameters theta applied to the input (of one
+        example) is the output, when the function's name is the output's and its parameters are the
+        weights; None when not."""
+        function = replace(node.function, indices=())
+        if len(node.args) != 1 or not isinstance(node.args[0], Symbol):
+            return None
+        arg = node.args[0]
+        try:
+            if self.resolve(arg).base not in ("x", "X") or self.resolve(function).role != "output":
+                return None
+            if any(self.resolve(cast(Symbol, i)).role != "weights" for i in node.function.indices):
+                return None
+        except NotationError:
+            return None
+        self.note(
+            f"${format_node(node)}$ is read as the model's output: {format_node(function)} with weights "
+            f"{', '.join(format_node(i) for i in node.function.indices)} applied to the input"
+        )
+        return self._build_symbol(replace(function, example=arg.example, indices=arg.indices))
 
     def _sigmoid_prime(self, node: Symbol) -> Tensor | None:
         """``s'`` for the sigmoid's output s: its derivative by its own input, ds/dz entry by entry (a
@@ -2361,12 +2513,12 @@ class Mapper:
         if isinstance(node, Symbol) and not node.indices:
             size = self.size_expr(kind)
             if node.name not in ("k", "d", "N"):
-                self.record(node.name, str(size), True, f"upper limit of a sum over {kind}es")
+                self.record(node.name, str(size), True, f"upper limit of a sum over {_PLURAL[kind]}")
             return size
         if isinstance(node, Symbol) and node.indices and all(isinstance(i, Number) for i in node.indices):
             # n_1, n_{2}: a layer's size, numbered; here the size of what the sum runs over
             size = self.size_expr(kind)
-            self.record(format_node(node), str(size), True, f"upper limit of a sum over {kind}es")
+            self.record(format_node(node), str(size), True, f"upper limit of a sum over {_PLURAL[kind]}")
             return size
         raise NotationError(f"sum limit ${format_node(node)}$ is not understood")
 

@@ -40,7 +40,7 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import BATCH_LOSSES, BatchLoss
-from derive.claims.ast import Call, Derivative, Matrix, Node, Symbol
+from derive.claims.ast import Call, Derivative, Log, Matrix, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
@@ -52,6 +52,7 @@ from derive.claims.mapping import (
     MappedSide,
     MappingEntry,
     as_expr,
+    examples_subscripted,
     is_known_name,
     map_claim,
     map_definition,
@@ -866,14 +867,15 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     mapped: list[MappedReading] = []
     errors: list[DeriveError] = []
     for reading in readings[:MAX_READINGS]:
-        try:
-            mapped.extend(_readings_of(reading, options, (), None))
-        except NotationHintError as hinted:
-            errors.append(hinted)
-            mapped.extend(_hinted_readings(reading, options, hinted, (), None, depth=2))
-        except DeriveError as error:
+        readings_found, error = _mapped_or_refitted(reading, options)
+        if error is not None:
             errors.append(error)
-            mapped.extend(_refitted_readings(reading, options, str(error)))
+            examples = examples_subscripted(reading.claims)
+            if examples is not None:
+                # \sum_i (\sigma(w^T x_i) - y_i) x_i: w^T x_i says x_i is a vector, example i's input
+                rewritten = replace(reading, claims=examples[0], choices=(*reading.choices, examples[1]))
+                readings_found.extend(_mapped_or_refitted(rewritten, options)[0])
+        mapped.extend(readings_found)
     for found in list(mapped):
         unfit = [side.error for claim in found.claims for side in claim.sides if side.error]
         if unfit:
@@ -938,6 +940,18 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
         return [mapped[options.reading - 1]]
     return mapped
+
+
+def _mapped_or_refitted(
+    reading: ClaimReading, options: CheckOptions
+) -> tuple[list[MappedReading], DeriveError | None]:
+    """A reading mapped, or when it does not map, the readings its error points to, and that error."""
+    try:
+        return _readings_of(reading, options, (), None), None
+    except NotationHintError as hinted:
+        return _hinted_readings(reading, options, hinted, (), None, depth=2), hinted
+    except DeriveError as error:
+        return _refitted_readings(reading, options, str(error)), error
 
 
 #: The right side of a formula that defines a symbol, not a value (where s_i = 0.5 is a point).
@@ -1181,6 +1195,9 @@ def _readings_of(
         reading = replace(reading, choices=(*reading.choices, choice))
     if reading.loss is not None and options.loss == "softmax-ce":
         options = replace(options, loss=reading.loss)  # the reading's choice (shown), not the user's
+    likelihood = _log_likelihood(reading, options, lets)
+    if likelihood is not None and likelihood[2]:
+        return _likelihood_readings(likelihood[0], options, lets, likelihood[1])
     claims = _map_reading(reading, options, lets)
     defined = _targets_defined(claims, options)
     if defined is not None:
@@ -1199,12 +1216,93 @@ def _readings_of(
         except DeriveError:
             continue
         found.append(MappedReading(replace(reading, choices=(*reading.choices, said)), again))
+    if likelihood is not None:
+        found.extend(_likelihood_readings(likelihood[0], options, lets, likelihood[1]))
     if options.loss == "softmax-ce" and _binary_complements(options.claim):
         # -y/ŷ + (1 - y)/(1 - ŷ): the binary cross-entropy's two terms, whatever the page calls its loss
         said = "the loss read as the binary cross-entropy (--loss sigmoid-bce): the text writes 1 - y, 1 - ŷ"
         with contextlib.suppress(DeriveError):
             found.extend(_readings_of(reading, replace(options, loss="sigmoid-bce"), lets, said))
     return found
+
+
+#: theta as a model's parameters (``\theta^T x``, ``h_\theta``), not a name for the logits.
+_PARAMETERS_OF_MODEL: Final = re.compile(r"\\theta\s*\^\s*\{?\s*(?:T|\\top)\b|h_\{?\s*\\theta")
+#: Names that are a log-likelihood, never a loss.
+_LIKELIHOOD_NAMES: Final = frozenset({"LL", "loglik", "loglikelihood", "log_likelihood", "log_lik"})
+#: Words that say the page's function is the log-likelihood (not its negative, which is the loss).
+_LIKELIHOOD_SAID: Final = re.compile(r"(?i)(?<!negative )(?<!negative-)\blog[- ]?likelihood\b")
+
+
+def _log_likelihood(
+    reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...]
+) -> tuple[ClaimReading, str, bool] | None:
+    r"""The name of the function a claim differentiates when it may be a log-likelihood, the negative of
+    the loss: ``\ell(\theta)`` (a function of the weights, as statistics texts write the log-likelihood),
+    a name such as ``LL``, ``\log L(w)`` (the log of the likelihood L, read as one name), or a loss name
+    the page's words call the log-likelihood. The flag says whether it is certainly one (a
+    log-likelihood's name, or the words say so) or may also be the loss."""
+    if options.means or len(reading.claims) != 1 or not reading.claims[0].sides:
+        return None
+    first = reading.claims[0].sides[0]
+    lhs = first
+    while isinstance(lhs, Derivative):
+        lhs = lhs.of
+    if isinstance(lhs, Log) and isinstance(first, Derivative):
+        inner = lhs.arg.function if isinstance(lhs.arg, Call) else lhs.arg
+        likelihood = isinstance(inner, Symbol) and inner.name == "L" and not inner.indices
+        if likelihood and cast(Symbol, inner).decoration in (None, "cal"):
+            claim = reading.claims[0]
+            left = _with_innermost(first, Symbol("LL"))
+            rewritten = replace(claim, sides=(left, *claim.sides[1:]))
+            return replace(reading, claims=(rewritten,)), "LL", True
+    function = lhs.function if isinstance(lhs, Call) else lhs
+    if not isinstance(function, Symbol) or function.indices or function.decoration is not None:
+        return None
+    name = function.name
+    if any(let.partition("=")[0].strip().lstrip("\\") == name for let in (*lets, *options.let)):
+        return None  # the user (or a reading) said what it is
+    said = _LIKELIHOOD_SAID.search(options.notation or "") is not None
+    if name in _LIKELIHOOD_NAMES:
+        return reading, name, True
+    weights = isinstance(lhs, Call) and all(
+        isinstance(arg, Symbol) and arg.name in ("theta", "w", "W", "beta") for arg in lhs.args
+    )
+    by_parameters = (
+        isinstance(lhs, Symbol)
+        and _by_parameter_letter(reading.claims[0].sides[0])
+        and _PARAMETERS_OF_MODEL.search(options.claim) is not None
+    )
+    if name == "ell" and (weights or said or by_parameters):
+        return reading, "\\ell", said
+    return None
+
+
+def _with_innermost(node: Derivative, of: Node) -> Derivative:
+    """A (nested) derivative with its innermost function replaced."""
+    inner = _with_innermost(node.of, of) if isinstance(node.of, Derivative) else of
+    return replace(node, of=inner)
+
+
+def _by_parameter_letter(node: Node) -> bool:
+    """A derivative by statistics' letter for the parameters (``\\partial/\\partial \\theta_j``)."""
+    return (
+        isinstance(node, Derivative)
+        and isinstance(node.wrt, Symbol)
+        and node.wrt.name in ("theta", "beta")
+    )
+
+
+def _likelihood_readings(
+    reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...], name: str
+) -> list[MappedReading]:
+    """The reading of the claim with ``name`` the log-likelihood: -H, the loss's negative, summed over a
+    batch's examples (the log of the likelihood, a product over them), shown as a choice."""
+    said = f"{name} read as the log-likelihood, -H (summed over the examples)"
+    chosen = reading if said in reading.choices else replace(reading, choices=(*reading.choices, said))
+    mapped = [MappedReading(chosen, _map_reading(chosen, options, (*lets, f"{name}=-H")))]
+    summed = " (a log-likelihood sums its examples' log-probabilities)"
+    return [_with_batch_loss(m, "sum", summed) for m in mapped]
 
 
 #: ``1 - y``, ``(1 - t_i)``: the complement of a target, as the binary cross-entropy writes it.
@@ -1425,6 +1523,11 @@ def _hinted_readings(
     too, up to ``depth`` choices (never one that is a reading of its own one level up, in ``tried``)."""
     found: list[MappedReading] = []
     variants = _hint_variants(options, hinted, code=reading.syntax in ("python", "code"))
+    if choice is None and _one_output_fits(reading, options):
+        # \partial J/\partial \theta_j = ... x_j^{(i)}, \sigma(X \theta): by one vector of weights, one weight
+        # per feature (the softmax's w_j is class j's, which the text's indices or shapes do not fit)
+        said = "one sigmoid output (--loss sigmoid-bce): the left side is by one vector of weights"
+        variants.append((replace(options, loss="sigmoid-bce"), (), said))
     siblings = {let for _, more, _ in variants for let in more}
     for variant, more, said in variants:
         if more and (set(more) <= set(lets) or set(more) <= (tried or set())):
@@ -1608,7 +1711,17 @@ _TARGET_OR_OUTPUT: Final = frozenset({"P"})
 _PLAIN_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
-def _by_one_weight_vector(reading: ClaimReading) -> bool:
+def _one_output_fits(reading: ClaimReading, options: CheckOptions) -> bool:
+    """Whether a reading under the softmax that meets a notation error may be logistic regression's: its
+    left side is by one vector of weights (``w``, ``\\theta``, or one entry of it, ``\\theta_j``), and the
+    page's words do not name the softmax alone."""
+    words = options.notation or ""
+    if options.loss != "softmax-ce" or (_SOFTMAX_SAID.search(words) and not _SIGMOID_SAID.search(words)):
+        return False
+    return _by_one_weight_vector(reading, entries=True)
+
+
+def _by_one_weight_vector(reading: ClaimReading, entries: bool = False) -> bool:
     r"""Whether the claim's left side is the derivative by one unindexed weight vector (``dL/dw``,
     ``\partial L/\partial \mathbf{w}``): logistic regression's one output."""
     if len(reading.claims) != 1 or not reading.claims[0].sides:
@@ -1618,7 +1731,7 @@ def _by_one_weight_vector(reading: ClaimReading) -> bool:
         isinstance(lhs, Derivative)
         and isinstance(lhs.wrt, Symbol)
         and lhs.wrt.name in ("w", "theta")
-        and not lhs.wrt.indices
+        and len(lhs.wrt.indices) <= (1 if entries else 0)
         and lhs.wrt.decoration in (None, "bold", "vec")
     )
 
@@ -1849,7 +1962,9 @@ def _summed_batch(mapped: MappedClaim) -> MappedClaim | None:
     """A claim about a batch's loss (L = -sum_n sum_c t_nc log y_nc) or its gradient, read with the loss as
     the sum over the examples: pages define it either way."""
     model = mapped.model
-    about_loss = mapped.lhs == s.H or (isinstance(mapped.lhs, sympy.Derivative) and mapped.lhs.expr == s.H)
+    about_loss = mapped.lhs in (s.H, -s.H) or (
+        isinstance(mapped.lhs, sympy.Derivative) and mapped.lhs.expr in (s.H, -s.H)
+    )
     if not model.batch or model.batch_sum or not about_loss:
         return None
     if model.loss_kind == "temperature":
