@@ -575,8 +575,12 @@ def test_two_names_guessed_as_one_vector_are_told_apart() -> None:
 
 
 def test_a_vector_equal_to_a_sum_over_a_vectors_entries_is_refused() -> None:
+    # a sum over j (a class's letter, no limit) would add a vector's entries: refused; over n, the
+    # examples' letter, it reads as a sum over the examples (test_a_sum_over_the_examples_written_...)
     with pytest.raises(NotationError, match="a sum over the entries of a vector"):
-        _check(r"\frac{\partial L}{\partial b} = \frac{1}{N}\sum_n (p_n - y_n)")
+        _check(r"\frac{\partial L}{\partial b} = \frac{1}{N}\sum_j (p_j - y_j)")
+    summed = _check(r"\frac{\partial L}{\partial b} = \frac{1}{N}\sum_n (p_n - y_n)")
+    assert summed.verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check(r"\frac{\partial L}{\partial b} = 0").verdict == "fails"  # type: ignore[attr-defined]
 
 
@@ -1400,3 +1404,25 @@ def test_a_log_likelihood_is_the_loss_negated_and_summed() -> None:
     assert _check(r"\frac{\partial \log \mathcal{L}}{\partial z_i} = p_i - y_i").verdict == "fails"  # type: ignore[attr-defined]
     # a loss written as l with no parameters stays the loss
     assert _check(r"\frac{\partial \ell}{\partial z_i} = p_i - y_i").verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+def test_a_sum_over_the_examples_written_with_subscripts() -> None:
+    # dL/db = 1/N sum_n (p_n - y_n): the sum runs to N, so p_n is example n's output (a shown choice)
+    bias = _check(r"\frac{\partial L}{\partial b} = \frac{1}{N} \sum_{n=1}^N (p_n - y_n)")
+    assert bias.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("the sum over n runs over the examples" in c for c in bias.choices)  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial L}{\partial b} = \frac{1}{N} \sum_{n=1}^N (y_n - p_n)")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+    # x_i (\hat y_i - y_i)^T is an outer product: x_i is example i's vector; n, the sum's limit, is its size
+    outer = _check(
+        r"\frac{\partial \mathcal{L}}{\partial \mathbf{W}} = \frac{1}{n}\sum_{i=1}^n "
+        r"\mathbf{x}_i (\hat{\mathbf{y}}_i - \mathbf{y}_i)^\top"
+    )
+    assert outer.verdict == "holds_if"  # type: ignore[attr-defined]
+    n = {e["page"]: e for e in outer.mapping}["n"]  # type: ignore[attr-defined]
+    assert n["canonical"] == "N" and "examples" in n["reason"]
+    # x_{ni} in a gradient by the weights is the batch's input
+    entry = _check(r"\frac{\partial L}{\partial W_{ij}} = \frac{1}{N}\sum_n x_{ni} (p_{nj} - y_{nj})")
+    assert entry.verdict == "holds_if"  # type: ignore[attr-defined]
+    wrong_sign = _check(r"\frac{\partial L}{\partial W_{ij}} = \frac{1}{N}\sum_n x_{ni} (p_{nj} + y_{nj})")
+    assert wrong_sign.verdict == "fails"  # type: ignore[attr-defined]

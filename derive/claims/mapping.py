@@ -449,17 +449,22 @@ def _weighting(factors: Sequence[Node]) -> set[str]:
     return found - {"x", "X"}
 
 
-def examples_subscripted(claims: Sequence[Claim]) -> tuple[tuple[Claim, ...], str] | None:
+def examples_subscripted(
+    claims: Sequence[Claim], summed: bool = False
+) -> tuple[tuple[Claim, ...], str] | None:
     r"""The claims with an example index written as a subscript read as one (``x_i`` as ``x^{(i)}``),
     and the choice that says so, when the text writes ``w^T x_i`` (one vector of weights times x with one
-    index: x_i is a vector, example i's input, and the index's other symbols, y_i, are example i's too);
-    None when it does not."""
+    index: x_i is a vector, example i's input, and the index's other symbols, y_i, are example i's too),
+    or with ``summed``, when one sum's index runs to the number of examples or has no limit (``\sum_{n=1}^N
+    (p_n - y_n)`` by a vector: the sum is over the examples); None when it does not."""
     found: set[str] = set()
     for claim in claims:
         for side in claim.sides:
             for node in walk(side):
-                if isinstance(node, Mul):
+                if isinstance(node, Mul) and not summed:
                     found.update(_example_subscripts(node.factors))
+                if isinstance(node, Sum) and summed and node.index and _to_examples(node.index, node.upper):
+                    found.add(node.index)
     if len(found) != 1:
         return None
     index = found.pop()
@@ -481,9 +486,22 @@ def examples_subscripted(claims: Sequence[Claim]) -> tuple[tuple[Claim, ...], st
     )
     said = (
         f"{index} read as the example index (x_{index} as x^{{({index})}}): "
-        f"w^T x_{index} makes x_{index} a vector"
+        + (
+            f"the sum over {index} runs over the examples"
+            if summed
+            else f"w^T x_{index} or x_{index} v^T makes x_{index} a vector"
+        )
     )
-    return rewritten, said
+    return (rewritten, said) if rewritten != tuple(claims) else None
+
+
+def _to_examples(index: str, upper: Node | None) -> bool:
+    """A sum's upper limit that is the number of examples (N, m, n, batch_size), or none written on an
+    example's letter."""
+    if upper is None:
+        return index in ("n", "i", "m")  # \sum_n: an example's letter; \sum_j stays a sum over classes
+    name = _plain_index(upper)
+    return name is not None and (SIZE_NAMES.get(name) == "example" or name == "n")
 
 
 def _plain_index(node: Node) -> str | None:
@@ -494,6 +512,19 @@ def _example_subscripts(factors: Sequence[Node]) -> set[str]:
     """The indices of x in ``w^T x_i`` (a vector of weights, transposed, times x with one index)."""
     found: set[str] = set()
     for left, right in itertools.pairwise(factors):
+        if (
+            isinstance(left, Symbol)
+            and _is_input(left)
+            and left.name == "x"
+            and len(left.indices) == 1
+            and left.example is None
+            and not left.transposed
+            and (isinstance(right, Transpose) or (isinstance(right, Symbol) and right.transposed))
+        ):
+            # x_i (\hat y_i - y_i)^T: an outer product, so x_i is a vector
+            name = _plain_index(left.indices[0])
+            if name is not None:
+                found.add(name)
         if (
             isinstance(left, Symbol)
             and left.transposed
@@ -1185,6 +1216,8 @@ class Mapper:
         self.nodes = [self.preprocess(node) for node in nodes]
         self._scan_names()
         self._scan_kinds()
+        for name in self._upper_limits:  # resolved again, now that the sums' index kinds are known
+            self._resolved.pop((name, None, False), None)
         self.batch = (
             any(r.base in CANONICAL_BATCH for r in self._resolved.values())
             or self._two_axes()
@@ -1577,6 +1610,19 @@ class Mapper:
                     of = node.of.function if isinstance(node.of, Call) else node.of
                     if isinstance(of, Symbol):
                         self._numerator_names.add(of.name)
+        # n in \frac{1}{n} \sum_{i=1}^n: a name a sum runs to is that sum's size wherever it is written
+        self._upper_limits: dict[str, str] = {
+            sub.upper.name: sub.index
+            for root in self.nodes
+            for sub in walk(root)
+            if isinstance(sub, Sum)
+            and sub.index is not None
+            and isinstance(sub.upper, Symbol)
+            and not sub.upper.indices
+            and sub.upper.decoration is None
+            and sub.upper.name not in SIZE_NAMES
+            and sub.upper.name not in CANONICAL
+        }
         self._present: list[tuple[Symbol, bool]] = list(self._value_symbols())
         self._resolved: dict[tuple[str, str | None, bool], _Resolution] = {}
         # Unambiguous names first, then the context rules can look at them.
@@ -1609,6 +1655,18 @@ class Mapper:
                 self._failed[key] = error
                 raise
         return self._resolved[key]
+
+    def _by_weights(self) -> bool:
+        """Whether the claim's left side is a derivative by the weights (W, W_{ij}, w_j)."""
+        first = self.nodes[0] if self.nodes else None
+        while isinstance(first, Derivative) and isinstance(first.of, Derivative):
+            first = first.of
+        if not isinstance(first, Derivative) or not isinstance(first.wrt, Symbol):
+            return False
+        try:
+            return self._resolution(replace(first.wrt, indices=()), False).base == "W"
+        except NotationError:
+            return False
 
     def _summed_examples(self) -> bool:
         """A sum over the example index of symbols written with it (``\\sum_{i=1}^m (h_\\theta(x^{(i)}) -
@@ -1706,6 +1764,9 @@ class Mapper:
             return _Resolution(batch_role, name, False, "canonical (batch)")
         if decoration is None and name in SIZE_NAMES and not symbol.indices and not called:
             return _Resolution(None, None, name not in ("k", "N", "d"), "size", size=SIZE_NAMES[name])
+        if name in self._upper_limits and not symbol.indices and not called and decoration is None:
+            kind = getattr(self, "kinds", {}).get(self._upper_limits[name], "class")
+            return _Resolution(None, None, True, f"upper limit of a sum over {_PLURAL[kind]}", size=kind)
         parameter = PARAMETER_NAMES.get(name)
         if parameter is not None and not symbol.indices and not called and decoration is None:
             if parameter in Model(loss_kind=self.loss).parameters:
@@ -1906,6 +1967,9 @@ class Mapper:
             # value (sigma_i = log sum_j y_ij ...: a per-example quantity of the page's own, or a summed
             # batch loss), which the index check refuses as before
             axes = self._page_axes(_BATCH_OF[resolution.base])
+        if len(symbol.indices) == 2 and resolution.base == "x" and self._by_weights():
+            # x_{ni} in a gradient by the weights: the batch's input (x is no logits there)
+            axes = self._page_axes("X")
         if len(symbol.indices) == 1 and len(axes) == 2:
             axes = (self._weight_vector_kind(),) if resolution.base == "W" else ("example",)
         if self._is_column(resolution.base, symbol.indices):

@@ -1345,7 +1345,28 @@ def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str)
         *_convention_readings(reading, options, error),
         *_sigmoid_readings(reading, options, error),
         *_row_readings(reading, options, error),
+        *_example_sum_readings(reading, options, error),
     ]
+
+
+#: A sum over the entries of vectors where the left side is a vector or a matrix.
+_SUMMED_ENTRIES: Final = re.compile(r"if the sum runs over the examples, write their index too")
+
+
+def _example_sum_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""``\partial L/\partial b = \frac{1}{N} \sum_{n=1}^N (p_n - y_n)``: a sum that would add the entries of
+    vectors where the left side is a vector, whose index runs to the number of examples (or has no limit),
+    reads with that index as the example index (p_n is example n's output), shown as a choice."""
+    if not _SUMMED_ENTRIES.search(error):
+        return []
+    examples = examples_subscripted(reading.claims, summed=True)
+    if examples is None:
+        return []
+    rewritten = replace(reading, claims=examples[0])
+    try:
+        return _readings_of(rewritten, options, (), examples[1])
+    except DeriveError:
+        return []
 
 
 #: A product of vectors that does not conform when they are columns (x^T (p - y) of lengths d and k).
