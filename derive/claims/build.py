@@ -1021,6 +1021,11 @@ class Builder(Transformer_NonRecursive):
             if post.kind == "prime":
                 if acc.power is not None:
                     raise ParseError("a prime after a power is not understood")
+                if self.syntax == "text" and _matrix_transposed_by_prime(acc):
+                    # X' * (h - y): plain text as MATLAB/Octave writes it; a data matrix has no derivative
+                    acc.transposed = True
+                    self.choose(None, f"{acc.name}' read as the transpose of {acc.name} (MATLAB's ')")
+                    return acc, []
                 acc.primes += 1
             else:
                 acc.transposed = True
@@ -1578,6 +1583,18 @@ def _plain_run(symbol: Symbol) -> bool:
         and symbol.example is None
         and symbol.layer is None
         and not symbol.primes
+    )
+
+
+def _matrix_transposed_by_prime(acc: _Acc) -> bool:
+    """``X'``: the input matrix (or the weights) with one prime, nothing else written on it."""
+    return (
+        acc.name in ("X", "W")
+        and not acc.indices
+        and acc.decoration is None
+        and acc.primes == 0
+        and not acc.transposed
+        and acc.power is None
     )
 
 

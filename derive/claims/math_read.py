@@ -547,7 +547,8 @@ def _said_derivative(chain: _Chain, text: str) -> None:
 _GRADIENT_IS: Final = re.compile(
     r"\b(?:gradients?|derivatives?|grad|partials?)\b(?P<of>[^.;:=\n$]{0,80}?)"
     r"\b(?P<wrt>(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)\s+[^.;:=\n]{1,40}?)"
-    r"\s+(?:is|equals|becomes|gives|reduces\s+to|simplifies\s+to)(?:\s+(?:simply|just|then))?\s*[:$]*\s*$",
+    r"(?:\s+(?:is|equals|becomes|gives|reduces\s+to|simplifies\s+to)(?:\s+(?:simply|just|then))?\s*[:$]*|\s*:[\s$]*)"
+    r"\s*$",
     re.I,
 )
 
