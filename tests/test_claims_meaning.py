@@ -1426,3 +1426,19 @@ def test_a_sum_over_the_examples_written_with_subscripts() -> None:
     assert entry.verdict == "holds_if"  # type: ignore[attr-defined]
     wrong_sign = _check(r"\frac{\partial L}{\partial W_{ij}} = \frac{1}{N}\sum_n x_{ni} (p_{nj} + y_{nj})")
     assert wrong_sign.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_the_kl_divergence_differentiated_is_the_cross_entropy_and_never_k_times_l() -> None:
+    # KL(p || q) was read as K (the number of classes) times L(p, q): a wrong verdict on a right gradient
+    result = _check(r"\frac{\partial KL(p||q)}{\partial z_i} = q_i - p_i")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("read as the cross-entropy" in n for n in result.notes)  # type: ignore[attr-defined]
+    assert not any("product" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial KL(p||q)}{\partial z_i} = p_i - q_i").verdict == "fails"  # type: ignore[attr-defined]
+    subscripted = _check(r"\frac{\partial D_{KL}(y \| \hat y)}{\partial z_i} = \hat y_i - y_i")
+    assert subscripted.verdict == "holds_if"  # type: ignore[attr-defined]
+    # the reverse divergence has another gradient, and the divergence's value is not the loss's: refused
+    with pytest.raises(NotationError, match="targets first and the output second"):
+        _check(r"\frac{\partial KL(q||p)}{\partial z_i} = q_i - p_i")
+    with pytest.raises(NotationError, match="read only differentiated"):
+        _check(r"KL(p||q) = \sum_i p_i \log \frac{p_i}{q_i}")

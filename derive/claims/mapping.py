@@ -420,6 +420,23 @@ def _is_node(value: object) -> bool:
     return isinstance(value, _NODE_TYPES)
 
 
+#: Names of the Kullback-Leibler divergence (``KL(p || q)``; ``D_{KL}`` is D with the index KL).
+KL_NAMES: Final = frozenset({"KL", "KLD", "kl_div", "kl_divergence", "KLDiv", "D_KL", "DKL"})
+
+
+def _is_kl(function: Symbol) -> bool:
+    if function.decoration is not None or function.primes:
+        return False
+    if function.name in KL_NAMES and not function.indices:
+        return True
+    return (
+        function.name == "D"
+        and len(function.indices) == 1
+        and isinstance(function.indices[0], Symbol)
+        and function.indices[0].name in ("KL", "kl")
+    )
+
+
 def _model_parameter(node: Node) -> bool:
     """A subscript that names a model's parameters (``h_w``, ``h_\\theta``), not an index."""
     return isinstance(node, Symbol) and not node.indices and node.name in ("w", "W", "theta")
@@ -1583,8 +1600,14 @@ class Mapper:
         self._activated_names: dict[str, str] = {}  # softmax(v), sigma(v): v -> the function
         self._divisor_names: set[str] = set()  # names a quotient divides by, alone
         self._weighting_names: set[str] = set()  # theta^T x, x^T theta, h_theta(x): theta -> the weights
+        differentiated: set[int] = set()  # the functions derivatives are of
+        divergences: list[Call] = []  # KL(p || q), D_{KL}(p || q)
         for root in self.nodes:
             for node in walk(root):
+                if isinstance(node, Derivative):
+                    differentiated.add(id(node.of))
+                if isinstance(node, Call) and _is_kl(node.function):
+                    divergences.append(node)
                 if isinstance(node, Mul):
                     self._weighting_names.update(_weighting(node.factors))
                 if isinstance(node, Call) and node.args and node.function.indices:
@@ -1623,6 +1646,8 @@ class Mapper:
             and sub.upper.name not in SIZE_NAMES
             and sub.upper.name not in CANONICAL
         }
+        # KL(p || q) only where it is differentiated: its gradient is the cross-entropy's, its value is not
+        self._divergence_differentiated = all(id(call) in differentiated for call in divergences)
         self._present: list[tuple[Symbol, bool]] = list(self._value_symbols())
         self._resolved: dict[tuple[str, str | None, bool], _Resolution] = {}
         # Unambiguous names first, then the context rules can look at them.
@@ -2171,6 +2196,8 @@ class Mapper:
 
     def _build_call(self, node: Call) -> Tensor:
         function = node.function
+        if _is_kl(function):
+            return self._divergence(node)
         if function.name in SOFTMAX_FUNCTIONS and not function.indices:
             return self._softmax_call(node)
         if function.name in SOFTMAX_FUNCTIONS and len(function.indices) == 1 and not function.primes:
@@ -2245,6 +2272,34 @@ class Mapper:
                     "as their values"
                 )
         return self._build_symbol(function)
+
+    def _divergence(self, node: Call) -> Tensor:
+        """``KL(y || a)`` differentiated by the model's variables: the Kullback-Leibler divergence of the
+        output from the targets is the cross-entropy less the targets' entropy, which the model's variables
+        do not change, so its gradient is the loss's. Its value, or the reverse divergence, is refused."""
+        shown = format_node(node)
+        if not self._divergence_differentiated:
+            raise NotationError(
+                f"${shown}$ is the Kullback-Leibler divergence: it is read only differentiated by the "
+                "model's variables (its gradient is the cross-entropy's); give its value with --define"
+            )
+        roles: list[Role | None] = []
+        for arg in node.args:
+            try:
+                roles.append(self.resolve(arg).role if isinstance(arg, Symbol) else None)
+            except NotationError:
+                roles.append(None)
+        if roles != ["target", "output"]:
+            raise NotationError(
+                f"${shown}$: the divergence is read with the targets first and the output second "
+                "(KL(y || a), whose gradient is the cross-entropy's); say what its arguments are with --let, "
+                "or give it with --define"
+            )
+        self.note(
+            f"${shown}$ is read as the cross-entropy: the divergence differs from it by the targets' "
+            "entropy, which does not depend on the model's variables"
+        )
+        return Tensor(s.H)
 
     def _model_output(self, node: Call) -> Tensor | None:
         """``h_\\theta(x)``, ``h_w(x^{(i)})``: the model with parameters theta applied to the input (of one

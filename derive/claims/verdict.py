@@ -902,6 +902,20 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             if said_means is not None:  # an expression with no left side, and the words say what it is
                 return said_means
         raise refusal
+    # A name split into letters one of which is read as the loss (KL as K times L, NLL as N L L) is no
+    # product anyone writes: that reading is dropped, and when it is the only one the text is refused.
+    multiplied = [_multiplies_the_loss(m) for m in mapped]
+    if any(multiplied):
+        kept_readings = [m for m, loss in zip(mapped, multiplied, strict=True) if loss is None]
+        if not kept_readings:
+            if errors:
+                raise errors[0]  # what the text's other reading (the name as one) did not understand
+            name = next(loss for loss in multiplied if loss is not None)
+            raise NotationError(
+                f"{name} is not a recognized name (read as letters it would multiply the loss); say what it "
+                f"is with --define '{name} = ...'"
+            )
+        mapped = kept_readings
     # A reading that leaves a side unread (x(...) as a call, pu as one unknown name) gives way to one that
     # reads every side.
     unread = [sum(side.expr is None for claim in m.claims for side in claim.sides) for m in mapped]
@@ -940,6 +954,18 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             raise UsageError(f"--reading {options.reading}: the text has {len(mapped)} reading(s)")
         return [mapped[options.reading - 1]]
     return mapped
+
+
+def _multiplies_the_loss(found: MappedReading) -> str | None:
+    """The name a reading splits into letters, one of which it reads as the loss (``KL`` as K L); None
+    when it splits none so."""
+    split = [m["name"] for c in found.reading.choices if (m := _PRODUCT_CHOICE.match(c))]
+    if not split:
+        return None
+    losses = {
+        e.page for claim in found.claims for e in claim.mapping if e.canonical == "H" and len(e.page) == 1
+    }
+    return next((name for name in split if set(name) & losses), None)
 
 
 def _mapped_or_refitted(
