@@ -1360,7 +1360,7 @@ def test_logistic_regression_in_statistics_notation_reads_with_one_sigmoid_outpu
     )
     assert written.verdict == "holds"  # type: ignore[attr-defined]
     theta = {e["page"]: e for e in written.mapping}["\\theta"]  # type: ignore[attr-defined]
-    assert theta["canonical"] == "W" and "multiplies the input" in theta["reason"]
+    assert theta["canonical"] == "W" and "parametrizes the model" in theta["reason"]
     batch = _check(r"\frac{\partial L}{\partial \theta} = \frac{1}{m} X^T (\sigma(X\theta) - y)")
     assert batch.verdict == "holds"  # type: ignore[attr-defined]
     # without the 1/m: the gradient of the sum over the examples, not of their mean; which one J is, is
@@ -1442,3 +1442,18 @@ def test_the_kl_divergence_differentiated_is_the_cross_entropy_and_never_k_times
         _check(r"\frac{\partial KL(q||p)}{\partial z_i} = q_i - p_i")
     with pytest.raises(NotationError, match="read only differentiated"):
         _check(r"KL(p||q) = \sum_i p_i \log \frac{p_i}{q_i}")
+
+
+def test_softmax_regression_as_ufldl_writes_it() -> None:
+    # theta^{(j)}: class j's weights (the weights are shared by the examples); P(y^{(i)} = j | x^{(i)}; theta)
+    # is example i's probability of class j (it was read as one example's a_j: a wrong fails)
+    ufldl = (
+        r"\nabla_{\theta^{(j)}} J(\theta) = - \frac{1}{m} \sum_{i=1}^{m} \left[ x^{(i)} "
+        r"\left( 1\{ y^{(i)} = j\} - P(y^{(i)} = j | x^{(i)}; \theta) \right) \right]"
+    )
+    result = _check(ufldl)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("weights of class j" in n for n in result.notes)  # type: ignore[attr-defined]
+    assert _check(ufldl.replace("= - \\frac", "= \\frac")).verdict == "fails"  # type: ignore[attr-defined]
+    named_w = ufldl.replace("\\theta^{(j)}", "w_j").replace("\\theta", "w")
+    assert _check(named_w).verdict == "holds"  # type: ignore[attr-defined]

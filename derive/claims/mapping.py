@@ -1610,6 +1610,14 @@ class Mapper:
                     divergences.append(node)
                 if isinstance(node, Mul):
                     self._weighting_names.update(_weighting(node.factors))
+                if isinstance(node, Probability):
+                    # P(y = j | x; \theta): what the probability is conditioned on besides the input is the
+                    # model's parameters, its weights
+                    self._weighting_names.update(
+                        g.name
+                        for g in node.given
+                        if isinstance(g, Symbol) and not _is_input(g) and not g.indices
+                    )
                 if isinstance(node, Call) and node.args and node.function.indices:
                     # h_theta(x): the subscript names the parameters of the model (its weights)
                     self._weighting_names.update(
@@ -1838,8 +1846,9 @@ class Mapper:
         if role is None and name.startswith("_") and decoration is None:
             role = GUESSES.get((name.lstrip("_"), None))  # self._labels -> _labels, a private name
         if role is None and name in self._weighting_names and decoration in (None, "bold") and not called:
-            # \theta^T x, x^T \theta, h_\theta(x): what the input is multiplied by is the weights
-            said = f"{label} multiplies the input ({label}^T x): the weights"
+            # \theta^T x, x^T \theta, h_\theta(x), P(y | x; \theta): the model's parameters are the weights
+            said = f"{label} parametrizes the model ({label}^T x, h_{label}(x), P(y | x; {label})): "
+            said += "the weights"
             return _Resolution("weights", "W", True, said)
         if role is None and name in self._activated_names and len(symbol.indices) <= 1 and not called:
             # softmax(\theta), \sigma(v): a name the activation is applied to is the logits
@@ -1980,6 +1989,8 @@ class Mapper:
             return
         if resolution.base is None or resolution.onehot:
             return
+        if resolution.base == "W" and symbol.example is not None and not symbol.indices:
+            symbol = replace(symbol, indices=(symbol.example,), example=None)  # theta^{(j)}: class j's
         if isinstance(symbol.example, Symbol) and not symbol.example.indices:
             previous = self.kinds.setdefault(symbol.example.name, "example")
             if previous != "example":
@@ -2098,6 +2109,11 @@ class Mapper:
                 "as a fraction of differentials"
             )
         resolution = self.resolve(node)
+        if resolution.base == "W" and node.example is not None and not node.indices:
+            # \theta^{(j)} (UFLDL's softmax regression): the weights are shared by the examples, so the
+            # superscript is the class whose weight vector it is
+            self.note(f"${format_node(node)}$ is read as the weights of class {format_node(node.example)}")
+            node = replace(node, indices=(node.example,), example=None)
         if resolution.size is not None:
             if resolution.guessed:
                 self.record(
@@ -2532,6 +2548,13 @@ class Mapper:
         if isinstance(event, Condition) and event.op == "=":
             for label, index in ((event.left, event.right), (event.right, event.left)):
                 if isinstance(label, Symbol) and self._label(replace(label, indices=())) is not None:
+                    given = [g.example for g in node.given if isinstance(g, Symbol) and g.example is not None]
+                    example = label.example or (given[0] if given else None)
+                    if self.batch and example is not None:
+                        # P(y^{(i)} = j | x^{(i)}; \theta): example i's probability of class j (a batch)
+                        said = "the model's probability of a class (a batch)"
+                        self.record(format_node(node), "A", True, said)
+                        return self._vector("A", (example, index), False)
                     self.record(
                         format_node(node), "a", True, "the model's probability of a class: the softmax output"
                     )
