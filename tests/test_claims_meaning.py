@@ -1457,3 +1457,26 @@ def test_softmax_regression_as_ufldl_writes_it() -> None:
     assert _check(ufldl.replace("= - \\frac", "= \\frac")).verdict == "fails"  # type: ignore[attr-defined]
     named_w = ufldl.replace("\\theta^{(j)}", "w_j").replace("\\theta", "w")
     assert _check(named_w).verdict == "holds"  # type: ignore[attr-defined]
+
+
+def test_a_name_for_the_derivative_then_the_derivative_then_its_value() -> None:
+    result = _check(r"g = \nabla_z \ell = p - y")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("g names the derivative" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check(r"\delta_j = \frac{\partial L}{\partial z_j} = y_j - p_j").verdict == "fails"  # type: ignore[attr-defined]
+    with pytest.raises(NotationError):
+        _check(r"g = p - y")  # a definition of g, nothing to check
+
+
+def test_the_hidden_layer_and_the_layer_before_the_last() -> None:
+    # h differentiated by beside another output is the hidden layer: the last layer's input
+    hidden = _check(r"\frac{\partial L}{\partial h} = W (\hat{y} - y)")
+    assert hidden.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert {e["page"]: e for e in hidden.mapping}["h"]["canonical"] == "x"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial h} = W (\hat{y} + y)").verdict == "fails"  # type: ignore[attr-defined]
+    # Nielsen's a^{L-1}_k: the activations of the layer before the last are its input
+    nielsen = _check(r"\frac{\partial C}{\partial w^L_{jk}} = a^{L-1}_k (a^L_j - y_j)")
+    assert nielsen.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("the last layer's input x" in n for n in nielsen.notes)  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial C}{\partial w^L_{jk}} = a^{L-1}_k (a^L_j + y_j)")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]

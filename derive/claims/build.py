@@ -1109,8 +1109,20 @@ class Builder(Transformer_NonRecursive):
                         self.choose("layers", f"{label} read as layer {node.name}")
                         return "layer", node, False
                     self.choose("layers", f"{label} read as a power")
-            return "power", node, transposed
-        return "power", self.script_node(script, script.token), False
+            if acc is None or not _next_layer(node):
+                return "power", node, transposed
+        else:
+            node = self.script_node(script, script.token)
+        if acc is not None and _next_layer(node) and (
+            acc.has_subscript or acc.name in ("w", "a", "z", "b", "delta", "h")
+        ):
+            # a^{L-1}_k, w^{l+1}: the layer before or after layer L (Nielsen's notation)
+            label = f"{acc.name}^{{{_plain(node)}}}"
+            if self.choices.layers:
+                self.choose("layers", f"{label} read as layer {_plain(node)}")
+                return "layer", node, False
+            self.choose("layers", f"{label} read as a power")
+        return "power", node, False
 
     def parenthesized_superscript(self, node: Node, acc: _Acc, transposed: bool) -> tuple[str, Any, bool]:
         if isinstance(node, Symbol) and not node.indices and node.name in lx.EXAMPLE_LETTERS:
@@ -1584,6 +1596,14 @@ def _plain_run(symbol: Symbol) -> bool:
         and symbol.layer is None
         and not symbol.primes
     )
+
+
+def _next_layer(node: Node) -> bool:
+    """``L-1``, ``l+1``: a layer letter and one more or less."""
+    if not isinstance(node, Add) or len(node.terms) != 2 or node.terms[0] not in (Symbol("l"), Symbol("L")):
+        return False
+    step = node.terms[1]
+    return step == Number(Fraction(1)) or step == Neg(Number(Fraction(1)))
 
 
 def _matrix_transposed_by_prime(acc: _Acc) -> bool:

@@ -187,6 +187,8 @@ CONTEXT_RULES: Final[dict[tuple[str, str | None], str]] = {
         None,
     ): "the targets when another symbol is the softmax output and none is a target; else the output",
     ("S", None): "the batch softmax output when the claim is about a batch; else the softmax output",
+    ("h", None): "the hidden layer (the last layer's input) when the claim differentiates by h beside "
+    "another output; else the softmax output",
 }
 
 #: Size names: the number of classes, features or examples.
@@ -1230,6 +1232,12 @@ class Mapper:
         self._placeholders = itertools.count(1)
         self._fresh = itertools.count(1)
         self._depth = 0
+        self._layers: set[Node] = {
+            sub.layer
+            for node in nodes
+            for sub in walk(node)
+            if isinstance(sub, Symbol) and sub.layer is not None
+        }
         self.nodes = [self.preprocess(node) for node in nodes]
         self._scan_names()
         self._scan_kinds()
@@ -1275,6 +1283,14 @@ class Mapper:
                     )
                     current = entry
                     return mapper._apply_let(current) or current
+                if isinstance(current, Symbol) and mapper._previous_layer(current):
+                    # Nielsen's a^{L-1}_k: the activations of the layer before the last are its input
+                    mapper.note(
+                        f"${format_node(current)}$ (the layer before the last one's activations) is read as "
+                        "the last layer's input x"
+                    )
+                    current = replace(current, name="x", layer=None)
+                    return mapper._apply_let(current) or current
                 if isinstance(current, (Symbol, Call)):
                     return mapper._apply_let(current)
                 if isinstance(current, Derivative):
@@ -1293,6 +1309,23 @@ class Mapper:
                 return None
 
         return _transform(node, Pre())
+
+    def _previous_layer(self, symbol: Symbol) -> bool:
+        """``a^{L-1}``, ``h^{[l-1]}``, ``a^{(1)}`` beside ``a^{(2)}``: the activations of the layer before
+        another layer the claim writes (and no --let names it)."""
+        if symbol.layer is None or symbol.name not in ("a", "h", "o") or symbol.decoration is not None:
+            return False
+        if any(let.name == symbol.name and let.layer == symbol.layer for let in self.lets):
+            return False
+        layer = symbol.layer
+        if isinstance(layer, Number):
+            return Number(layer.value + 1) in self._layers
+        return (
+            isinstance(layer, Add)
+            and len(layer.terms) == 2
+            and layer.terms[1] == Neg(Number(Fraction(1)))
+            and layer.terms[0] in self._layers
+        )
 
     def _keep_variable(self, wrt: Node) -> Node:
         """The variable of a derivative: --let mappings apply, definitions do not."""
@@ -1884,6 +1917,12 @@ class Mapper:
                 role, reason = "logits", "o is differentiated by and no z is written: read as the logits"
             else:
                 reason = "o read as the output (softmax) of the layer"
+        elif (name, decoration) == ("h", None) and name in self._wrt_names and self._roles_present("h") & {
+            "output"
+        }:
+            # \partial L/\partial h = W^T (\hat y - y): h differentiated by beside another output is the
+            # hidden layer, the last layer's input
+            role, reason = "input", "h differentiated by beside another output: the hidden layer (the input)"
         elif (name, decoration) == ("p", None):
             others = self._roles_present("p")
             if "output" in others and "target" not in others:

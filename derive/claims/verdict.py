@@ -868,6 +868,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     errors: list[DeriveError] = []
     for reading in readings[:MAX_READINGS]:
         readings_found, error = _mapped_or_refitted(reading, options)
+        without_name = _name_of_a_derivative(reading) if error is not None else None
+        if without_name is not None:
+            # g = \nabla_z \ell = p - y: g names the derivative that follows; the claim is the rest
+            readings_found.extend(_mapped_or_refitted(without_name, options)[0])
         if error is not None:
             errors.append(error)
             examples = examples_subscripted(reading.claims)
@@ -966,6 +970,24 @@ def _multiplies_the_loss(found: MappedReading) -> str | None:
         e.page for claim in found.claims for e in claim.mapping if e.canonical == "H" and len(e.page) == 1
     }
     return next((name for name in split if set(name) & losses), None)
+
+
+def _name_of_a_derivative(reading: ClaimReading) -> ClaimReading | None:
+    r"""The reading without a chain's first side when that is a name the text gives the derivative after
+    it (``g = \nabla_z \ell = p - y``, ``\delta = \frac{\partial L}{\partial z} = a - y``), shown as a choice;
+    None when the chain does not start so."""
+    if len(reading.claims) != 1 or len(reading.claims[0].sides) < 3:
+        return None
+    claim = reading.claims[0]
+    first, second = claim.sides[:2]
+    if not isinstance(first, Symbol) or first.example is not None or first.primes or first.transposed:
+        return None
+    if is_known_name(first) or not isinstance(second, Derivative):
+        return None
+    said = f"{format_node(first)} names the derivative after it (the claim is the rest of the chain)"
+    return replace(
+        reading, claims=(replace(claim, sides=claim.sides[1:]),), choices=(*reading.choices, said)
+    )
 
 
 def _mapped_or_refitted(
