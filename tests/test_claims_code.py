@@ -1308,3 +1308,14 @@ def test_the_softmaxs_backward_from_an_upstream_gradient_is_read_for_every_upstr
     assert any("the softmax's backward" in choice for choice in result.choices)
     wrong = SOFTMAX_BACKWARD.replace("sum(grad_softmax * softmax)", "sum(grad_softmax)")
     assert check_claim(CheckOptions(wrong, syntax="python")).verdict == "fails"
+
+
+def test_javascript_strict_equality_and_a_camel_case_gradient_name() -> None:
+    # === is == on numbers; dLogits names the gradient by the logits as d_logits does
+    js = "const dLogits = probs.map((p, i) => p - (i === label ? 1 : 0));"
+    result = check_claim(CheckOptions(js))
+    assert result.verdict == "holds"
+    wrong = check_claim(CheckOptions(js.replace("p - (", "p + (")))
+    assert wrong.verdict == "fails"
+    line = check_claim(CheckOptions("dLogits = probs - onehot"))
+    assert line.verdict == "holds_if"

@@ -217,6 +217,8 @@ def prepare(text: str, spec: Language) -> str:
         text = text.replace("::", ".").replace("->", ".")
         text = _DROP_WORDS.sub("", text)
         text = re.sub(r"\)\s*const\b", ")", text)
+    if spec.name in ("javascript", "typescript"):
+        text = text.replace("===", "==").replace("!==", "!=")  # strict equality: the same on numbers
     if spec.name in ("typescript",):
         text = re.sub(r"\)\s*:\s*[\w\[\]<>|]+(\s*(=>|\{))", r")\1", text)
         text = re.sub(r"(\w)\s*:\s*(number|string|boolean|any|\w+)(\[\])*", r"\1", text)

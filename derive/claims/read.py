@@ -101,7 +101,8 @@ def _with_code_reading(
     match = _CODE_ASSIGNMENT.match(text)
     name = match["name"] if match is not None else ""
     gradient = _inferred_wrt(name, {}) is not None or _GENERIC_GRADIENT.fullmatch(name) is not None
-    code_name = len(name) > 2 and ("_" in name or name.islower()) and gradient
+    camel = re.fullmatch(r"d[A-Z][a-z]+", name) is not None  # dLogits, dScores
+    code_name = len(name) > 2 and ("_" in name or name.islower() or camel) and gradient
     try:
         readings = _read(text, syntax, means, named)
     except DeriveError:
@@ -957,6 +958,9 @@ def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
         if len(folded) == 1:
             return folded[0]
         role = CANONICAL.get(wrt) or CANONICAL_BATCH.get(wrt) or GUESSES.get((wrt, None))
+        if role is None and len(wrt) > 1 and wrt[0].isupper() and wrt[1:].islower():
+            wrt = wrt.lower()  # dLogits, dScores (camelCase): the logits
+            role = GUESSES.get((wrt, None))
         # never the input: a layer's "inputs" (dinputs) are its logits, not the model's x
         if role in ("logits", "weights", "bias"):
             return wrt
