@@ -534,6 +534,8 @@ def test_multi_letter_names_in_text_are_one_symbol() -> None:
         ("∂L/∂ŷ", Derivative(Symbol("L"), sym("y", decoration="hat"))),
         ("y\u0302 − y", Add((sym("y", decoration="hat"), Neg(y)))),
         ("Σ_j p_j", Sum("j", None, None, sym("p", "j"))),
+        ("Σ(p)", Sum(None, None, None, Symbol("p"))),  # plain text's Σ without an index is still a sum
+        ("Σp = 1", None),
         ("a · b × c", Mul((Symbol("a"), Symbol("b"), Symbol("c")))),
         ("Wᵀx", Mul((Symbol("W", transposed=True), x))),
         ("x²", Pow(x, num(2))),
@@ -543,7 +545,9 @@ def test_multi_letter_names_in_text_are_one_symbol() -> None:
     ],
 )
 def test_unicode_math(text: str, expected: Node | None) -> None:
-    if expected is None:
+    if text == "Σp = 1":
+        assert sides(text) == (Sum(None, None, None, Symbol("p")), num(1))
+    elif expected is None:
         assert sides(text) == (Symbol("gamma"), Symbol("gamma"))
     else:
         assert only(text) == expected

@@ -577,7 +577,11 @@ class _Lexer:
                     self.emit("LETTER", pair["j"], at + 2, at + 3)
                     self.emit("RBRACE", "}", at + 3, at + 3)
                     self.i = pair.end()
-            elif name == "Sigma" and self.peek_past_spaces(self.i) in ("_", "^"):
+            elif name == "Sigma" and (
+                self.peek_past_spaces(self.i) in ("_", "^")
+                # plain text's Σ before its summand (Σe^z, Σ(e^z)): the summation sign, as typed
+                or (self.syntax == "text" and self.peek_past_spaces(self.i) not in ("", "=", ")", ",", ";"))
+            ):
                 self.emit("SUM", "Sigma", start)
             else:
                 self.emit("LETTER", name, start)
