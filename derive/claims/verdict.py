@@ -1313,7 +1313,7 @@ def _log_likelihood(
     said = _LIKELIHOOD_SAID.search(options.notation or "") is not None
     if name in _LIKELIHOOD_NAMES:
         return reading, name, True
-    weights = isinstance(lhs, Call) and all(
+    weights = isinstance(lhs, Call) and any(
         isinstance(arg, Symbol) and arg.name in ("theta", "w", "W", "beta") for arg in lhs.args
     )
     by_parameters = (
