@@ -1480,3 +1480,18 @@ def test_the_hidden_layer_and_the_layer_before_the_last() -> None:
     assert any("the last layer's input x" in n for n in nielsen.notes)  # type: ignore[attr-defined]
     wrong = _check(r"\frac{\partial C}{\partial w^L_{jk}} = a^{L-1}_k (a^L_j + y_j)")
     assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_loss_defined_as_a_function_of_the_parameters_is_the_pages_loss() -> None:
+    # J(theta) = ... defines J (it was silently not applied to a plain J, and theta, h's subscript, was
+    # taken for a free index of the definition: the true class)
+    bce = (
+        r"J(\theta) = -\frac{1}{m}\sum_{i=1}^m \left[y^{(i)}\log h_\theta(x^{(i)}) + "
+        r"(1-y^{(i)})\log(1-h_\theta(x^{(i)}))\right]"
+    )
+    result = _check(r"\nabla_\theta J = \frac{1}{m} X^T (h_\theta(X) - y)", define=(bce,))
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    j = {e["page"]: e for e in result.mapping}["J"]  # type: ignore[attr-defined]
+    assert j["canonical"] == "defined"
+    wrong = _check(r"\nabla_\theta J = \frac{1}{m} X^T (y - h_\theta(X))", define=(bce,))
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]

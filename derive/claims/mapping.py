@@ -767,8 +767,16 @@ def free_index_names(node: Node) -> set[str]:
     """Index names used in ``node`` and not bound by one of its sums."""
     used: set[str] = set()
     bound: set[str] = set()
+    models = {  # h in h_\theta(x): the subscript names the model's parameters, not an index
+        id(current.function)
+        for current in walk(node)
+        if isinstance(current, Call)
+        and current.args
+        and current.function.indices
+        and all(_model_parameter(i) for i in current.function.indices)
+    }
     for current in walk(node):
-        if isinstance(current, Symbol):
+        if isinstance(current, Symbol) and id(current) not in models:
             for index in current.indices:
                 if isinstance(index, Symbol) and not index.indices:
                     used.add(index.name)
@@ -1540,8 +1548,14 @@ class Mapper:
             return None
         if let.call and not isinstance(node, Call) and not let.definition:
             return None
+        parameters = all(
+            isinstance(arg, Symbol) and not arg.indices and arg.name in ("theta", "w", "W", "b", "beta")
+            for arg in let.args
+        )
         if let.definition and let.args and not (isinstance(node, Call) and node.args == let.args):
-            return None  # y(ls) is not y
+            # y(ls) is not y; J(\theta), J(W, b) (a function of the model's parameters) is the page's J
+            if isinstance(node, Call) or not parameters:
+                return None
         if let.layer is not None and symbol.layer is not None and let.layer != symbol.layer:
             return None
         indices = list(symbol.indices)

@@ -1266,7 +1266,7 @@ def _readings_of(
         found.append(MappedReading(replace(reading, choices=(*reading.choices, said)), again))
     if likelihood is not None:
         found.extend(_likelihood_readings(likelihood[0], options, lets, likelihood[1]))
-    if options.loss == "softmax-ce" and _binary_complements(options.claim):
+    if options.loss == "softmax-ce" and _binary_complements(" ".join((options.claim, *options.define))):
         # -y/ŷ + (1 - y)/(1 - ŷ): the binary cross-entropy's two terms, whatever the page calls its loss
         said = "the loss read as the binary cross-entropy (--loss sigmoid-bce): the text writes 1 - y, 1 - ŷ"
         with contextlib.suppress(DeriveError):
