@@ -1495,3 +1495,13 @@ def test_a_loss_defined_as_a_function_of_the_parameters_is_the_pages_loss() -> N
     assert j["canonical"] == "defined"
     wrong = _check(r"\nabla_\theta J = \frac{1}{m} X^T (y - h_\theta(X))", define=(bce,))
     assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_the_chain_rules_repeated_index_is_summed() -> None:
+    # dL/da_j da_j/dz_i: j repeated in a product of derivatives is the chain rule's implied sum (it was
+    # judged for every j: a wrong fails, or j as the true class)
+    chain = r"\frac{\partial L}{\partial a_j}\frac{\partial a_j}{\partial z_i}"
+    result = _check(r"\frac{\partial L}{\partial z_i} = " + chain)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("the chain rule's implied sum" in c for c in result.choices)  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial z_i} = -" + chain).verdict == "fails"  # type: ignore[attr-defined]

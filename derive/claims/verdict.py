@@ -1243,6 +1243,12 @@ def _readings_of(
         reading = replace(reading, choices=(*reading.choices, choice))
     if reading.loss is not None and options.loss == "softmax-ce":
         options = replace(options, loss=reading.loss)  # the reading's choice (shown), not the user's
+    repeated = None if options.implied_sums else _chain_rule_index(reading)
+    if repeated is not None:
+        # dL/da_j da_j/dz_i: the chain rule's sum over j, implied
+        said = f"{repeated} summed over (repeated in a product of derivatives: the chain rule's implied sum)"
+        options = replace(options, implied_sums=True)
+        reading = replace(reading, choices=(*reading.choices, said))
     likelihood = _log_likelihood(reading, options, lets)
     if likelihood is not None and likelihood[2]:
         return _likelihood_readings(likelihood[0], options, lets, likelihood[1])
@@ -1816,6 +1822,37 @@ def _differentiated_by(reading: ClaimReading) -> str | None:
     if isinstance(wrt, Symbol) and wrt.decoration is None and _PLAIN_NAME.fullmatch(wrt.name):
         return wrt.name
     return None
+
+
+def _chain_rule_index(reading: ClaimReading) -> str | None:
+    """The index a claim repeats in a product of two derivatives without summing it, which the left side
+    does not have (``\\frac{\\partial L}{\\partial a_j}\\frac{\\partial a_j}{\\partial z_i}``): the chain
+    rule's implied sum. None when there is none, more than one, or another index only the right side has
+    (which an implied sum would sum too: the true class of ``\\delta_{iy}``)."""
+    from derive.claims.ast import Mul
+    from derive.claims.mapping import free_index_names, right_only_indices
+
+    if len(reading.claims) != 1 or len(reading.claims[0].sides) < 2:
+        return None
+    lhs, *sides = reading.claims[0].sides
+    own = free_index_names(lhs)
+    found: set[str] = set()
+    for side in sides:
+        free = free_index_names(side)
+        for node in walk(side):
+            if not isinstance(node, Mul):
+                continue
+            derivatives = [f for f in node.factors if isinstance(f, Derivative)]
+            if len(derivatives) < 2:
+                continue
+            counts: dict[str, int] = {}
+            for factor in derivatives:
+                for name in free_index_names(factor):
+                    counts[name] = counts.get(name, 0) + 1
+            found.update(name for name, n in counts.items() if n >= 2 and name not in own and name in free)
+    if len(found) != 1 or right_only_indices(lhs, sides) != found:
+        return None
+    return found.pop()
 
 
 def _loose_index_variants(reading: ClaimReading, options: CheckOptions) -> list[tuple[tuple[str, ...], str]]:
