@@ -407,3 +407,19 @@ def test_a_formulas_trailing_words_on_a_symbol_are_read_as_its_notation() -> Non
     # words that give a value are a point, not notation: still refused
     with pytest.raises(NotationError, match="condition in words"):
         check("dL/dz_i = p_i - y_i, where p_i = 0.5")
+
+
+def test_words_that_call_the_loss_another_loss_refuse_the_claim() -> None:
+    # "L is the mean squared error": reading L as the cross-entropy gave a wrong holds_if
+    from derive.claims.run import check_claim
+    from derive.claims.verdict import CheckOptions
+    from derive.errors import NotationError
+
+    claim = r"\frac{\partial L}{\partial z_i} = \hat y_i - y_i"
+    words = "L is the mean squared error, yhat = softmax(z)"
+    assert read_words(words).other_losses == (("L", "L is the mean squared error"),)
+    with pytest.raises(NotationError, match="another loss than the cross-entropy"):
+        check_claim(CheckOptions(claim, notation=words))
+    mse = r"L = \frac{1}{2}\sum_j (\hat y_j - y_j)^2"
+    assert check_claim(CheckOptions(claim, notation=words, define=(mse,))).verdict == "fails"
+    assert read_words("L the cross-entropy loss").other_losses == ()

@@ -1158,6 +1158,13 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
 
     words = read_words(options.notation)
     mapped = {let.split("=")[0].strip() for let in options.let}
+    defined = {d.partition("=")[0].strip().split("(")[0] for d in options.define}
+    for name, said in words.other_losses:
+        if name not in mapped and name not in defined and _as_written(f"{name}=H", options.claim) is not None:
+            raise NotationError(
+                f"the page's words say {name} is another loss than the cross-entropy (\"{said}\"): give it "
+                f"with --define '{name} = ...' to check the claim against it"
+            )
     lets = tuple(
         (written, said)
         for let, said in words.lets

@@ -43,6 +43,9 @@ class PageWords:
     batch_loss: tuple[str, str] | None = None
     #: Words that say what a canonical letter is already ("where a = softmax(z)"): nothing to add.
     confirms: tuple[str, ...] = ()
+    #: (name, the words) for a symbol the words call another loss ("L is the mean squared error"): the
+    #: claim about it is refused unless the user defines it.
+    other_losses: tuple[tuple[str, str], ...] = ()
 
     def said(self) -> tuple[str, ...]:
         """One line per option found: ``--let X=z (the page's words: "X logits")``."""
@@ -268,10 +271,20 @@ def _page_name(name: str) -> str | None:
     return name
 
 
+#: The role of a symbol the words call a loss other than the cross-entropy.
+_OTHER_LOSS_ROLE: Final = "another loss"
+
+
+#: A noun that names a loss function.
+_LOSS_NOUN: Final = re.compile(r"\b(?:loss|error|errors|cost|objective|divergence|criterion)\b", re.I)
+
+
 def _role(words: str, name: str) -> str | None:
+    cut = _CONNECTOR.split(f" {words} ", maxsplit=1)[0].strip()
+    if cut and OTHER_LOSS.search(cut) and _LOSS_NOUN.search(cut):
+        return _OTHER_LOSS_ROLE  # "L is the mean squared error", "FL the focal loss"
     if _NO_ROLE.search(words):
         return None
-    cut = _CONNECTOR.split(f" {words} ", maxsplit=1)[0].strip()
     if not cut:
         return None
     bare = cut.lower().strip()
@@ -280,7 +293,7 @@ def _role(words: str, name: str) -> str | None:
     for role, pattern in ROLE_PHRASES:
         if pattern.search(cut):
             if role == "H" and OTHER_LOSS.search(words):
-                return None
+                return _OTHER_LOSS_ROLE  # "L is the mean squared error": a loss, not the cross-entropy
             return role
     return None
 
@@ -297,7 +310,13 @@ def read_words(text: str) -> PageWords:
     defines: list[tuple[str, str]] = []
     confirms: list[str] = []
 
+    others: list[tuple[str, str]] = []
+
     def let(name: str | None, canonical: str, words: str) -> None:
+        if canonical == _OTHER_LOSS_ROLE:
+            if name is not None and name.lower() not in _ENGLISH:
+                others.append((name, words))
+            return
         if name == canonical and words not in confirms:
             confirms.append(words)
         if name is None or name in _PARAMETER_NAMES or name == canonical or name in lets:
@@ -363,6 +382,7 @@ def read_words(text: str) -> PageWords:
         means_of_words(text),
         _batch_loss(text),
         tuple(confirms),
+        tuple(others),
     )
 
 
