@@ -1505,3 +1505,25 @@ def test_the_chain_rules_repeated_index_is_summed() -> None:
     assert result.verdict == "holds"  # type: ignore[attr-defined]
     assert any("the chain rule's implied sum" in c for c in result.choices)  # type: ignore[attr-defined]
     assert _check(r"\frac{\partial L}{\partial z_i} = -" + chain).verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_text_that_names_another_loss_is_not_judged_as_the_cross_entropy() -> None:
+    # "For the squared error loss, dL/dz_i = yhat_i - y_i" was judged as the cross-entropy: a wrong holds_if
+    for text in (
+        r"For the squared error loss, $\frac{\partial L}{\partial z_i} = \hat y_i - y_i$",
+        r"\frac{\partial L}{\partial z_i} = \hat y_i - y_i \text{ (MSE loss)}",
+        r"For the focal loss, $\frac{\partial L}{\partial z_i} = p_i - y_i$",
+    ):
+        with pytest.raises(NotationError, match="another one than the cross-entropy"):
+            _check(text)
+    # the words name the cross-entropy, or the claim is not about the loss: judged as before
+    ce = _check(r"For cross-entropy, $\frac{\partial L}{\partial z_i} = p_i - y_i$")
+    assert ce.verdict == "holds_if"  # type: ignore[attr-defined]
+    jacobian = _check(r"Unlike MSE, $\frac{\partial p_i}{\partial z_j} = p_i(\delta_{ij} - p_j)$")
+    assert jacobian.verdict == "holds"  # type: ignore[attr-defined]
+    # given its definition, the page's loss is checked
+    mse = _check(
+        r"For the squared error loss, $\frac{\partial L}{\partial z_i} = \hat y_i - y_i$",
+        define=(r"L = \frac{1}{2}\sum_j (\hat y_j - y_j)^2",),
+    )
+    assert mse.verdict == "fails"  # type: ignore[attr-defined]

@@ -950,6 +950,12 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
     elif (written := _batch_loss_written(options.claim)) is not None:
         mapped = [_with_batch_loss(m, written, f" (the text itself takes a {written})") for m in mapped]
+    other_loss = _other_loss_in_prose(options.claim) if options.loss == "softmax-ce" else None
+    if other_loss is not None and any(_about_the_guessed_loss(c) for m in mapped for c in m.claims):
+        raise NotationError(
+            f"the text says the loss is another one than the cross-entropy (\"{other_loss}\"): give it with "
+            "--define (and what the claim is the gradient of with --means) to check the claim against it"
+        )
     if penalty and any(c.lhs.has(s.H) for m in mapped for c in m.claims):
         # the built-in loss's penalty (a loss the page defines, code's own, has its scale written)
         mapped = [_with_penalty_scale(m, scale) for m in mapped for scale in _PENALTY_SCALES]
@@ -988,6 +994,35 @@ def _name_of_a_derivative(reading: ClaimReading) -> ClaimReading | None:
     return replace(
         reading, claims=(replace(claim, sides=claim.sides[1:]),), choices=(*reading.choices, said)
     )
+
+
+#: A loss other than the cross-entropy named in a text's words (outside its formulas, or in \text{}).
+_OTHER_LOSS_NAMED: Final = re.compile(
+    r"\b(?:MSE|mean[- ]squared[- ]error|(?:sum\s+of\s+)?squared[- ]errors?|quadratic\s+(?:loss|cost)|"
+    r"focal\s+loss|hinge\s+loss|huber\s+loss|dice\s+loss|triplet\s+loss|contrastive\s+loss|z-loss|"
+    r"distillation\s+loss)\b",
+    re.I,
+)
+#: A formula's delimiters, and the words inside \text{} (prose within the formula).
+_MATH_SPAN: Final = re.compile(r"\$\$.*?\$\$|\$.*?\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
+_TEXT_COMMAND: Final = re.compile(r"\\(?:text|textrm|mbox|textit|textbf)\s*\{([^{}]*)\}")
+
+
+def _other_loss_in_prose(text: str) -> str | None:
+    """The words of a text (outside its formulas, or in ``\\text{}``) that name a loss other than the
+    cross-entropy ("for the MSE loss", ``\\text{ (focal loss)}``), if any."""
+    words = _MATH_SPAN.sub(" ", text) + " " + " ".join(_TEXT_COMMAND.findall(text))
+    if "$" not in text and "\\(" not in text and "\\[" not in text:
+        # no delimiters: the whole text is one formula or plain text; its commands are not words
+        commands = re.sub(r"\\[A-Za-z]+\s*(?:\{[^{}]*\})?", " ", text)
+        words = " ".join(_TEXT_COMMAND.findall(text)) + " " + commands
+    found = _OTHER_LOSS_NAMED.search(words)
+    return found.group(0) if found is not None else None
+
+
+def _about_the_guessed_loss(claim: MappedClaim) -> bool:
+    """A claim about the loss (its value or a derivative of it) whose loss symbol is a guess, not defined."""
+    return claim.lhs.has(s.H) and any(e.canonical == "H" and e.guessed for e in claim.mapping)
 
 
 def _mapped_or_refitted(
