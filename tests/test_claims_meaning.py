@@ -1527,3 +1527,10 @@ def test_a_text_that_names_another_loss_is_not_judged_as_the_cross_entropy() -> 
         define=(r"L = \frac{1}{2}\sum_j (\hat y_j - y_j)^2",),
     )
     assert mse.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_batch_claim_by_one_examples_logits_without_its_index_is_refused() -> None:
+    # the batch's loss does not depend on a z of no example: it was judged against a derivative of 0
+    with pytest.raises(NotationError, match="has no example index"):
+        _check(r"\frac{\partial L}{\partial z_k} = \frac{1}{N}\sum_{n=1}^N (p_{nk} - y_{nk})")
+    assert _check(r"\frac{\partial L}{\partial z_i} = \frac{1}{N}(p_i - y_i)").verdict == "holds_if"  # type: ignore[attr-defined]

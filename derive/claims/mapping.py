@@ -3025,6 +3025,13 @@ def map_claim(
             restriction = lhs_restriction if restriction is None else restriction * lhs_restriction
         mapped.append(MappedSide(latex, expr, None, restriction))
     mean_of_examples = _one_example_of_a_mean(lhs.expr, mapped, mapper)
+    if mapper.batch and not mean_of_examples and _by_one_examples_vector(lhs.expr):
+        # dL/dz_k = 1/N sum_n (p_nk - y_nk): the batch's loss does not depend on a z of no example (its
+        # derivative would be 0): which example's logits is meant is not written
+        raise NotationError(
+            f"${format_node(lhs_node)}$ differentiates by one example's vector, which has no example index, "
+            "but the claim is about a batch: write the example's index (z_{n,k}), or the loss of one example"
+        )
     if mean_of_examples:
         # dL/dz = (p - y)/N: N, the number of examples, says the loss is a batch's mean; its gradient by one
         # example's logits (or output) is that example's own gradient divided by N
@@ -3032,6 +3039,15 @@ def map_claim(
         lhs = replace(lhs, expr=lhs.expr / s.N)
     result = _display_names(lhs, mapped, mapper)
     return replace(result, lhs_latex=format_node(lhs_node), mean_of_examples=mean_of_examples)
+
+
+def _by_one_examples_vector(lhs: sympy.Expr) -> bool:
+    """A derivative of the loss by an entry of one example's logits or output (z_k, a_k), not the batch's."""
+    return (
+        isinstance(lhs, sympy.Derivative)
+        and lhs.expr == s.H
+        and all(isinstance(v, sympy.Indexed) and v.base in (s.z, s.a) for v, _ in lhs.variable_count)
+    )
 
 
 #: The note of a one-example gradient read as a batch mean's.
