@@ -40,7 +40,7 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import BATCH_LOSSES, BatchLoss
-from derive.claims.ast import Call, Derivative, Log, Matrix, Node, Symbol
+from derive.claims.ast import Call, Derivative, Differential, Log, Matrix, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
@@ -1285,6 +1285,11 @@ def _readings_of(
         reading = replace(reading, choices=(*reading.choices, choice))
     if reading.loss is not None and options.loss == "softmax-ce":
         options = replace(options, loss=reading.loss)  # the reading's choice (shown), not the user's
+    if reading.loss is None and options.loss == "softmax-ce" and _logistic_written(options):
+        # \sigma(w^T x + b): the sigmoid of one weight vector times the input, logistic regression's model
+        said = "σ(w^T x) read as logistic regression's one sigmoid output (--loss sigmoid-bce)"
+        options = replace(options, loss="sigmoid-bce")
+        reading = replace(reading, choices=(*reading.choices, said))
     repeated = None if options.implied_sums else _chain_rule_index(reading)
     if repeated is not None:
         # dL/da_j da_j/dz_i: the chain rule's sum over j, implied
@@ -1620,10 +1625,16 @@ def _column_readings(reading: ClaimReading, options: CheckOptions, error: str) -
     if options.columns or not _BATCH_SHAPES.search(error):
         return []
     columns = replace(options, convention="W_x", columns=True)
-    try:
-        return _readings_of(reading, columns, (), f"{_COLUMNS_SAID}: as rows the shapes do not fit")
-    except DeriveError:
-        return []
+    found: list[MappedReading] = []
+    with contextlib.suppress(DeriveError):
+        found.extend(_readings_of(reading, columns, (), f"{_COLUMNS_SAID}: as rows the shapes do not fit"))
+    if _one_output_fits(reading, options):
+        # Ng's logistic regression: dw = \frac{1}{m} X (A - Y)^T, w one vector of weights (one sigmoid output)
+        one = replace(columns, loss="sigmoid-bce")
+        said = f"{_COLUMNS_SAID}, one sigmoid output (--loss sigmoid-bce): the left side is by one vector w"
+        with contextlib.suppress(DeriveError):
+            found.extend(_readings_of(reading, one, (), said))
+    return found
 
 
 def _hinted_readings(
@@ -1844,12 +1855,12 @@ def _by_one_weight_vector(reading: ClaimReading, entries: bool = False) -> bool:
     if len(reading.claims) != 1 or not reading.claims[0].sides:
         return False
     lhs = reading.claims[0].sides[0]
+    wrt = lhs.wrt if isinstance(lhs, Derivative) else lhs.of if isinstance(lhs, Differential) else None
     return (
-        isinstance(lhs, Derivative)
-        and isinstance(lhs.wrt, Symbol)
-        and lhs.wrt.name in ("w", "theta")
-        and len(lhs.wrt.indices) <= (1 if entries else 0)
-        and lhs.wrt.decoration in (None, "bold", "vec")
+        isinstance(wrt, Symbol)
+        and wrt.name in ("w", "theta")
+        and len(wrt.indices) <= (1 if entries else 0)
+        and wrt.decoration in (None, "bold", "vec")
     )
 
 
@@ -1864,6 +1875,22 @@ def _differentiated_by(reading: ClaimReading) -> str | None:
     if isinstance(wrt, Symbol) and wrt.decoration is None and _PLAIN_NAME.fullmatch(wrt.name):
         return wrt.name
     return None
+
+
+#: The sigmoid of one weight vector (lowercase w, theta) transposed times the input: logistic regression.
+_LOGISTIC_MODEL: Final = re.compile(
+    r"(?:\\sigma|σ|\bsigmoid)\s*(?:\\left)?\s*\(\s*(?:\\mathbf\{w\}|\\boldsymbol\{w\}|\\vec\{w\}|w|\\theta)"
+    r"\s*\^\s*\{?\s*(?:T|\\top|\\intercal)\b"
+)
+
+
+def _logistic_written(options: CheckOptions) -> bool:
+    """Whether the claim writes logistic regression's model, σ(w^T x), and the page's words do not name the
+    softmax alone."""
+    words = options.notation or ""
+    if _SOFTMAX_SAID.search(words) and not _SIGMOID_SAID.search(words):
+        return False
+    return _LOGISTIC_MODEL.search(options.claim) is not None
 
 
 def _chain_rule_index(reading: ClaimReading) -> str | None:
