@@ -1104,11 +1104,7 @@ class Builder(Transformer_NonRecursive):
                 return self.parenthesized_superscript(node, acc, transposed)
             if acc is not None and isinstance(node, Symbol) and node in (Symbol("l"), Symbol("L")):
                 if acc.has_subscript or acc.name.isupper() or acc.name in ("w", "a", "z", "b", "delta"):
-                    label = f"{acc.name}^{node.name}"
-                    if self.choices.layers:
-                        self.choose("layers", f"{label} read as layer {node.name}")
-                        return "layer", node, False
-                    self.choose("layers", f"{label} read as a power")
+                    return self.layer_or_power(f"{acc.name}^{node.name}", node)
             if acc is None or not _next_layer(node):
                 return "power", node, transposed
         else:
@@ -1117,11 +1113,16 @@ class Builder(Transformer_NonRecursive):
             acc.has_subscript or acc.name in ("w", "a", "z", "b", "delta", "h")
         ):
             # a^{L-1}_k, w^{l+1}: the layer before or after layer L (Nielsen's notation)
-            label = f"{acc.name}^{{{_plain(node)}}}"
-            if self.choices.layers:
-                self.choose("layers", f"{label} read as layer {_plain(node)}")
-                return "layer", node, False
-            self.choose("layers", f"{label} read as a power")
+            return self.layer_or_power(f"{acc.name}^{{{_plain(node)}}}", node)
+        return "power", node, False
+
+    def layer_or_power(self, label: str, node: Node) -> tuple[str, Any, bool]:
+        """A superscript that is a layer's label (``w^L``, ``a^{L-1}``) or a power: the choice the text
+        leaves open, the layer first."""
+        if self.choices.layers:
+            self.choose("layers", f"{label} read as layer {_plain(node)}")
+            return "layer", node, False
+        self.choose("layers", f"{label} read as a power")
         return "power", node, False
 
     def parenthesized_superscript(self, node: Node, acc: _Acc, transposed: bool) -> tuple[str, Any, bool]:
