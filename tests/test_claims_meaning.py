@@ -1538,3 +1538,13 @@ def test_a_batch_claim_by_one_examples_logits_without_its_index_is_refused() -> 
     with pytest.raises(NotationError, match="has no example index"):
         _check(r"\frac{\partial L}{\partial z_k} = \frac{1}{N}\sum_{n=1}^N (p_{nk} - y_{nk})")
     assert _check(r"\frac{\partial L}{\partial z_i} = \frac{1}{N}(p_i - y_i)").verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+def test_c_on_the_left_is_also_read_as_the_true_class() -> None:
+    # dL/dz_c = p_c - 1: for every class it fails, for the true class (pages' c) it holds: ambiguous
+    result = _check(r"\frac{\partial L}{\partial z_c} = p_c - 1")
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial z_c} = p_c - 1", let=("c=c",)).verdict == "holds"  # type: ignore[attr-defined]
+    # written with the targets, it is a formula for every class: one reading
+    assert _check(r"\frac{\partial L}{\partial z_c} = p_c - y_c").verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial L}{\partial z_c} = p_c + 1").verdict == "fails"  # type: ignore[attr-defined]

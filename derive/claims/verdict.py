@@ -1308,7 +1308,11 @@ def _readings_of(
         reading = replace(reading, choices=(*reading.choices, said))
     found = [MappedReading(reading, claims)]
     chosen = {let.split("=")[0].strip() for let in lets}
-    variants = (*_notation_variants(claims, options, reading), *_loose_index_variants(reading, options))
+    variants = (
+        *_notation_variants(claims, options, reading),
+        *_loose_index_variants(reading, options),
+        *_class_letter_variants(reading, options),
+    )
     for more, said in variants:
         if {let.split("=")[0].strip() for let in more} & chosen:
             continue  # the reading already chose what that name is
@@ -1922,6 +1926,33 @@ def _chain_rule_index(reading: ClaimReading) -> str | None:
     if len(found) != 1 or right_only_indices(lhs, sides) != found:
         return None
     return found.pop()
+
+
+def _class_letter_variants(reading: ClaimReading, options: CheckOptions) -> list[tuple[tuple[str, ...], str]]:
+    """``\\partial L/\\partial z_c = p_c - 1``: the letter c as the index of the left side's derivative of the
+    loss is read as written (every class) and also as the true class, which pages also call c; when the
+    readings disagree the verdict says so (``--let 'c=c'`` picks the second)."""
+    from derive.claims.mapping import free_index_names
+
+    if options.means or options.wrt or len(reading.claims) != 1 or reading.means is not None:
+        return []
+    lhs = reading.claims[0].sides[0]
+    named = {let.split("=")[0].strip() for let in options.let}
+    if "c" in named or not isinstance(lhs, Derivative) or "c" not in free_index_names(lhs.wrt):
+        return []
+    of = lhs.of.function if isinstance(lhs.of, Call) else lhs.of
+    if not isinstance(of, Symbol) or (GUESSES.get((of.name, None)) != "loss" and of.name != "H"):
+        return []
+    targets = [
+        node
+        for side in reading.claims[0].sides[1:]
+        for node in walk(side)
+        if isinstance(node, Symbol)
+        and (node.name in ("y", "t") or GUESSES.get((node.name, None)) == "target")
+    ]
+    if targets:
+        return []  # p_c - y_c: written with the targets, a formula for every class
+    return [(("c=c",), "c read as the true class (pages also write c for any class)")]
 
 
 def _loose_index_variants(reading: ClaimReading, options: CheckOptions) -> list[tuple[tuple[str, ...], str]]:
