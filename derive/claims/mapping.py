@@ -439,9 +439,31 @@ def _is_kl(function: Symbol) -> bool:
     )
 
 
+#: The letters pages use for a model's parameters (its weights): ``h_\\theta``, ``J(w)``, ``\\ell(\\beta)``.
+PARAMETER_LETTERS: Final = frozenset({"w", "W", "theta", "beta"})
+
+
 def _model_parameter(node: Node) -> bool:
     """A subscript that names a model's parameters (``h_w``, ``h_\\theta``), not an index."""
-    return isinstance(node, Symbol) and not node.indices and node.name in ("w", "W", "theta")
+    return isinstance(node, Symbol) and not node.indices and node.name in PARAMETER_LETTERS
+
+
+def _model_call(node: Node) -> bool:
+    """``h_\\theta(x)``: a function whose subscript names the model's parameters, applied to something."""
+    return (
+        isinstance(node, Call)
+        and bool(node.args)
+        and bool(node.function.indices)
+        and all(_model_parameter(i) for i in node.function.indices)
+    )
+
+
+def _class_of_weights(symbol: Symbol, base: str | None) -> Symbol:
+    """``\\theta^{(j)}`` (UFLDL's softmax regression) as ``\\theta_j``: the weights are shared by the
+    examples, so a parenthesised superscript on them is the class whose weight vector it is."""
+    if base == "W" and symbol.example is not None and not symbol.indices:
+        return replace(symbol, indices=(symbol.example,), example=None)
+    return symbol
 
 
 def _is_input(node: Node) -> bool:
@@ -767,14 +789,8 @@ def free_index_names(node: Node) -> set[str]:
     """Index names used in ``node`` and not bound by one of its sums."""
     used: set[str] = set()
     bound: set[str] = set()
-    models = {  # h in h_\theta(x): the subscript names the model's parameters, not an index
-        id(current.function)
-        for current in walk(node)
-        if isinstance(current, Call)
-        and current.args
-        and current.function.indices
-        and all(_model_parameter(i) for i in current.function.indices)
-    }
+    # h in h_\theta(x): the subscript names the model's parameters, not an index
+    models = {id(n.function) for n in walk(node) if isinstance(n, Call) and _model_call(n)}
     for current in walk(node):
         if isinstance(current, Symbol) and id(current) not in models:
             for index in current.indices:
@@ -1549,7 +1565,7 @@ class Mapper:
         if let.call and not isinstance(node, Call) and not let.definition:
             return None
         parameters = all(
-            isinstance(arg, Symbol) and not arg.indices and arg.name in ("theta", "w", "W", "b", "beta")
+            isinstance(arg, Symbol) and not arg.indices and arg.name in PARAMETER_LETTERS | {"b"}
             for arg in let.args
         )
         if let.definition and let.args and not (isinstance(node, Call) and node.args == let.args):
@@ -1665,11 +1681,9 @@ class Mapper:
                         for g in node.given
                         if isinstance(g, Symbol) and not _is_input(g) and not g.indices
                     )
-                if isinstance(node, Call) and node.args and node.function.indices:
+                if isinstance(node, Call) and _model_call(node):
                     # h_theta(x): the subscript names the parameters of the model (its weights)
-                    self._weighting_names.update(
-                        i.name for i in node.function.indices if isinstance(i, Symbol) and _model_parameter(i)
-                    )
+                    self._weighting_names.update(cast(Symbol, i).name for i in node.function.indices)
                 if isinstance(node, Exp):
                     self._exponent_names.update(n.name for n in walk(node.arg) if isinstance(n, Symbol))
                 if isinstance(node, Div) and isinstance(node.denominator, Symbol):
@@ -2009,7 +2023,7 @@ class Mapper:
         for root in self.nodes:
             for node in walk(root):
                 if isinstance(node, Call) and isinstance(node.function, Symbol) and node.function.indices:
-                    if node.args and all(_model_parameter(i) for i in node.function.indices):
+                    if _model_call(node):
                         models.add(id(node.function))
                         continue
                     indexed.append(node.function)
@@ -2042,8 +2056,7 @@ class Mapper:
             return
         if resolution.base is None or resolution.onehot:
             return
-        if resolution.base == "W" and symbol.example is not None and not symbol.indices:
-            symbol = replace(symbol, indices=(symbol.example,), example=None)  # theta^{(j)}: class j's
+        symbol = _class_of_weights(symbol, resolution.base)
         if isinstance(symbol.example, Symbol) and not symbol.example.indices:
             previous = self.kinds.setdefault(symbol.example.name, "example")
             if previous != "example":
@@ -2162,11 +2175,11 @@ class Mapper:
                 "as a fraction of differentials"
             )
         resolution = self.resolve(node)
-        if resolution.base == "W" and node.example is not None and not node.indices:
-            # \theta^{(j)} (UFLDL's softmax regression): the weights are shared by the examples, so the
-            # superscript is the class whose weight vector it is
-            self.note(f"${format_node(node)}$ is read as the weights of class {format_node(node.example)}")
-            node = replace(node, indices=(node.example,), example=None)
+        weights = _class_of_weights(node, resolution.base)
+        if weights is not node:
+            class_index = format_node(weights.indices[0])
+            self.note(f"${format_node(node)}$ is read as the weights of class {class_index}")
+            node = weights
         if resolution.size is not None:
             if resolution.guessed:
                 self.record(
@@ -2317,7 +2330,7 @@ class Mapper:
                 second = self.placeholder(v.kinds[0])
                 v = Tensor(v.expr.xreplace({v.axes[0]: second}), (second,), v.kinds)
             return Tensor(u.expr * v.expr, (u.axes[0], second), (u.kinds[0], v.kinds[0]))
-        if node.args and function.indices and all(_model_parameter(i) for i in function.indices):
+        if _model_call(node):
             model = self._model_output(node)
             if model is not None:
                 return model

@@ -40,22 +40,25 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import BATCH_LOSSES, BatchLoss
-from derive.claims.ast import Call, Derivative, Differential, Log, Matrix, Node, Symbol
+from derive.claims.ast import Call, Derivative, Differential, Log, Matrix, Mul, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
     CANONICAL,
     GUESSES,
     MEAN_OF_EXAMPLES,
+    PARAMETER_LETTERS,
     UNSTATED_DIFFERENTIAL,
     MappedClaim,
     MappedSide,
     MappingEntry,
     as_expr,
     examples_subscripted,
+    free_index_names,
     is_known_name,
     map_claim,
     map_definition,
+    right_only_indices,
     walk,
 )
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
@@ -1371,7 +1374,7 @@ def _log_likelihood(
     if name in _LIKELIHOOD_NAMES:
         return reading, name, True
     weights = isinstance(lhs, Call) and any(
-        isinstance(arg, Symbol) and arg.name in ("theta", "w", "W", "beta") for arg in lhs.args
+        isinstance(arg, Symbol) and arg.name in PARAMETER_LETTERS for arg in lhs.args
     )
     by_parameters = (
         isinstance(lhs, Symbol)
@@ -1503,6 +1506,14 @@ _WEIGHT_VECTOR: Final = re.compile(
 #: Words that name the softmax, and words that name the sigmoid or its loss.
 _SOFTMAX_SAID: Final = re.compile(r"(?i)soft_?max")
 _SIGMOID_SAID: Final = re.compile(r"(?i)sigmoid|logistic|\bBCE\b|binary")
+
+
+def _softmax_named_only(options: CheckOptions) -> bool:
+    """Whether the page's words name the softmax and not the sigmoid (σ and w are then the softmax's)."""
+    words = options.notation or ""
+    return _SOFTMAX_SAID.search(words) is not None and _SIGMOID_SAID.search(words) is None
+
+
 #: The sigmoid's names in a text.
 _SIGMOID_WRITTEN: Final = re.compile(r"\\sigma(?![A-Za-z])|σ|\bsigmoid\b|\blogistic\b")
 
@@ -1512,8 +1523,7 @@ def _sigmoid_readings(reading: ClaimReading, options: CheckOptions, error: str) 
     the softmax) and equates its derivative, a square Jacobian under the softmax, with a vector reads σ as
     the elementwise sigmoid (``--loss sigmoid-bce``), shown as a choice; the softmax's Jacobian is never a
     vector, so the claim is not judged as the softmax's (a loss the user chose is kept)."""
-    words = options.notation or ""
-    if options.loss != "softmax-ce" or (_SOFTMAX_SAID.search(words) and not _SIGMOID_SAID.search(words)):
+    if options.loss != "softmax-ce" or _softmax_named_only(options):
         return []  # the page's words say the softmax (σ its name, w a matrix of it): not the sigmoid
     sigmoid = _SIGMOID_WRITTEN.search(options.claim) is not None
     if sigmoid and _SQUARE_AGAINST_VECTOR.search(error):
@@ -1847,8 +1857,7 @@ def _one_output_fits(reading: ClaimReading, options: CheckOptions) -> bool:
     """Whether a reading under the softmax that meets a notation error may be logistic regression's: its
     left side is by one vector of weights (``w``, ``\\theta``, or one entry of it, ``\\theta_j``), and the
     page's words do not name the softmax alone."""
-    words = options.notation or ""
-    if options.loss != "softmax-ce" or (_SOFTMAX_SAID.search(words) and not _SIGMOID_SAID.search(words)):
+    if options.loss != "softmax-ce" or _softmax_named_only(options):
         return False
     return _by_one_weight_vector(reading, entries=True)
 
@@ -1891,10 +1900,7 @@ _LOGISTIC_MODEL: Final = re.compile(
 def _logistic_written(options: CheckOptions) -> bool:
     """Whether the claim writes logistic regression's model, σ(w^T x), and the page's words do not name the
     softmax alone."""
-    words = options.notation or ""
-    if _SOFTMAX_SAID.search(words) and not _SIGMOID_SAID.search(words):
-        return False
-    return _LOGISTIC_MODEL.search(options.claim) is not None
+    return not _softmax_named_only(options) and _LOGISTIC_MODEL.search(options.claim) is not None
 
 
 def _chain_rule_index(reading: ClaimReading) -> str | None:
@@ -1902,9 +1908,6 @@ def _chain_rule_index(reading: ClaimReading) -> str | None:
     does not have (``\\frac{\\partial L}{\\partial a_j}\\frac{\\partial a_j}{\\partial z_i}``): the chain
     rule's implied sum. None when there is none, more than one, or another index only the right side has
     (which an implied sum would sum too: the true class of ``\\delta_{iy}``)."""
-    from derive.claims.ast import Mul
-    from derive.claims.mapping import free_index_names, right_only_indices
-
     if len(reading.claims) != 1 or len(reading.claims[0].sides) < 2:
         return None
     lhs, *sides = reading.claims[0].sides
@@ -1932,8 +1935,6 @@ def _class_letter_variants(reading: ClaimReading, options: CheckOptions) -> list
     """``\\partial L/\\partial z_c = p_c - 1``: the letter c as the index of the left side's derivative of the
     loss is read as written (every class) and also as the true class, which pages also call c; when the
     readings disagree the verdict says so (``--let 'c=c'`` picks the second)."""
-    from derive.claims.mapping import free_index_names
-
     if options.means or options.wrt or len(reading.claims) != 1 or reading.means is not None:
         return []
     lhs = reading.claims[0].sides[0]
