@@ -124,58 +124,58 @@ def build(
 
     Each derivation is built and checked once, and shared by the proof, the reference module and the dump.
     Independent work runs side by side on the machine's cores: the main derivations, the extensions and
-    the worked examples each in a time-limited worker, while this process checks the seed posts (each claim
-    in a worker of its own); then the proof is rendered and compiled. The folder is written under the
-    contract of :func:`derive.emit.write_output` (a refused folder is refused before any work).
+    the worked examples, and each seed post (each of its claims in a worker of its own), every one in a
+    time-limited worker; while the seed posts are still being checked, this process prints the reference
+    module and the proof and compiles it. The folder is written under the contract of
+    :func:`derive.emit.write_output` (a refused folder is refused before any work).
     """
     from derive import proof, tex  # the proof stage pulls in the TeX tooling only when building
 
     emit.inspect_target(out_dir, force=force)
     progress("checking the derivations")
     seeds = _seed_posts()
-    jobs = [
+    derivation_jobs = (
         Limited(derivation.all_derivations, (Model(),), timeout, "the derivations"),
         Limited(_extensions_and_mistakes, (), timeout, "the extended derivations"),
-    ]
+    )
+    seed_jobs: list[Limited] = []
     try:
         if seeds:  # warmed once here, the seed posts' processes and their claim workers all start warm
             from derive.claims.run import warm_up
 
             warm_up()
-        # every seed post but the last in a worker of its own; this process checks the last
-        jobs.extend(
-            Limited(_seed_report, (seed,), timeout, f"the seed post {seed.file}") for seed in seeds[:-1]
+        seed_jobs = [Limited(_seed_report, (seed,), timeout, f"the seed post {seed.file}") for seed in seeds]
+        main, (extensions, mistakes) = (job.result() for job in derivation_jobs)
+        derivations = [*main, *extensions]
+        unproved = [f"{d.name}: {s.rule}" for d in derivations for s in d.steps if s.verdict != "proved"]
+        if unproved:
+            raise DeriveError(f"not every step of the derivations is proved: {', '.join(unproved)}")
+        by_name = {d.name: d for d in derivations}
+        progress("printing the reference module and the proof")
+        examples = proof.worked_examples(by_name, mistakes)
+        files: dict[str, bytes | str] = {}
+        files["softmax_cross_entropy.py"] = emit.render(
+            "softmax_cross_entropy.py.j2", reference_context(by_name)
         )
+        files["derivation.txt"] = prove_format.as_text(main)
+        proof_source = emit.render("proof.tex.j2", proof.proof_context(by_name, examples))
+        files["proof.tex"] = proof_source
+        notes: list[str] = []
+        progress("compiling the proof with pdflatex")
+        try:
+            files["proof.pdf"] = tex.compile_pdf(proof_source)
+        except tex.TexUnavailableError as error:
+            previous, note = previous_pdf(out_dir, str(error))
+            if previous is not None:
+                files["proof.pdf"] = previous
+            notes.append(note)
         progress("checking the seed posts")
-        reports = _seed_report(seeds[-1]) if seeds else {}
-        progress("checking the derivations")
-        main, (extensions, mistakes), *others = (job.result() for job in jobs)
-        for other in others:
-            reports.update(other)
+        reports: dict[str, str] = {}
+        for job in seed_jobs:
+            reports.update(job.result())
     finally:
-        for job in jobs:
+        for job in (*derivation_jobs, *seed_jobs):
             job.stop()
-    derivations = [*main, *extensions]
-    unproved = [f"{d.name}: {s.rule}" for d in derivations for s in d.steps if s.verdict != "proved"]
-    if unproved:
-        raise DeriveError(f"not every step of the derivations is proved: {', '.join(unproved)}")
-    by_name = {d.name: d for d in derivations}
-    progress("printing the reference module and the proof")
-    examples = proof.worked_examples(by_name, mistakes)
-    files: dict[str, bytes | str] = {}
-    files["softmax_cross_entropy.py"] = emit.render("softmax_cross_entropy.py.j2", reference_context(by_name))
-    files["derivation.txt"] = prove_format.as_text(main)
-    proof_source = emit.render("proof.tex.j2", proof.proof_context(by_name, examples))
-    files["proof.tex"] = proof_source
-    notes: list[str] = []
-    progress("compiling the proof with pdflatex")
-    try:
-        files["proof.pdf"] = tex.compile_pdf(proof_source)
-    except tex.TexUnavailableError as error:
-        previous, note = previous_pdf(out_dir, str(error))
-        if previous is not None:
-            files["proof.pdf"] = previous
-        notes.append(note)
     files.update(reports)
     rows = [(name, _describe(name)) for name in sorted([*files, "README.md", emit.MANIFEST])]
     files["README.md"] = emit.render("output_readme.md.j2", {"rows": rows})
