@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,10 +101,7 @@ def test_version_is_defined_once() -> None:
     assert derive.__version__.count(".") == 2
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project built as a wheel (what ``pip install .`` installs)."""
-    folder = tmp_path_factory.mktemp("wheel")
+def _build_wheel(folder: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), str(ROOT)],
         capture_output=True,
@@ -111,7 +109,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    (built,) = folder.glob("derive-*.whl")
+
+
+@pytest.fixture(scope="module")
+def wheel(made_once: Callable[..., Path]) -> Path:
+    """The project built as a wheel (what ``pip install .`` installs), once per test run: two builds of
+    one source tree at once (two pytest-xdist workers) would share its build folder."""
+    (built,) = made_once("wheel", _build_wheel).glob("derive-*.whl")
     return built
 
 

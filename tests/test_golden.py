@@ -5,6 +5,7 @@ from __future__ import annotations
 import filecmp
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,13 +27,16 @@ def generated_files(folder: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture(scope="module")
-def fresh_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("build") / "output"
+def _build(folder: Path) -> None:
     err = io.StringIO()
-    assert main(["build", "--out", str(out)], io.StringIO(), err) == 0, err.getvalue()
+    assert main(["build", "--out", str(folder / "output")], io.StringIO(), err) == 0, err.getvalue()
     assert "skipped" not in err.getvalue(), err.getvalue()
-    return out
+
+
+@pytest.fixture(scope="module")
+def fresh_build(made_once: Callable[..., Path]) -> Path:
+    """A build made once per test run (the tests only read it)."""
+    return made_once("build", _build) / "output"
 
 
 def test_committed_output_lists_the_same_files_as_a_fresh_build(fresh_build: Path) -> None:

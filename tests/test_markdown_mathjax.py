@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -60,15 +61,18 @@ def _node_ready() -> str:
         if os.environ.get("CI"):
             pytest.fail("node is required in CI for the MathJax check")
         pytest.skip("node is not installed")
-    if not (HERE / "node_modules" / "mathjax-full").exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            if os.environ.get("CI"):
-                pytest.fail("npm is required in CI for the MathJax check")
-            pytest.skip("npm is not installed")
-        command = [npm, "ci"] if (HERE / "package-lock.json").exists() else [npm, "install"]
-        subprocess.run([*command, "--no-audit", "--no-fund"], cwd=HERE, check=True, capture_output=True,
-                       timeout=600)
+    # Several tests (in several pytest-xdist workers) need MathJax: one installs it, the others wait.
+    with (HERE / ".install-lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (HERE / "node_modules" / "mathjax-full").exists():
+            npm = shutil.which("npm")
+            if npm is None:
+                if os.environ.get("CI"):
+                    pytest.fail("npm is required in CI for the MathJax check")
+                pytest.skip("npm is not installed")
+            command = [npm, "ci"] if (HERE / "package-lock.json").exists() else [npm, "install"]
+            subprocess.run([*command, "--no-audit", "--no-fund"], cwd=HERE, check=True, capture_output=True,
+                           timeout=600)
     return node
 
 
