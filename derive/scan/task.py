@@ -33,7 +33,7 @@ from derive.scan.dump import DumpPost
 HOOK_KILL_WORKER = "<!-- derive-test: kill-worker -->"
 HOOK_CRASH_POST = "<!-- derive-test: crash-post -->"
 HOOK_HANG_POST = "<!-- derive-test: hang-post -->"
-HOOK_SLOW_POST = "<!-- derive-test: slow-post -->"  # sleeps 1.5 s, then checks the post as usual
+HOOK_SLOW_POST = "<!-- derive-test: slow-post -->"  # sleeps 0.75 s, then checks the post as usual
 HOOK_TASK_FAILS = "<!-- derive-test: task-fails -->"  # the task itself raises: an engine-side failure
 
 #: The message of a post without formulas (check_post's own ParseError).
@@ -106,7 +106,7 @@ def _checked_record(post: DumpPost, options: PostOptions) -> dict[str, Any]:
         if HOOK_HANG_POST in post.body:
             time.sleep(3600)
         if HOOK_SLOW_POST in post.body:
-            time.sleep(1.5)
+            time.sleep(0.75)
     try:
         result = check_post(post.body, options, "html")
     except ParseError as error:
