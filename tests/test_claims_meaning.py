@@ -1387,6 +1387,19 @@ def test_an_example_index_written_as_a_subscript_after_w_transposed() -> None:
         _check(r"\frac{\partial J}{\partial w} = \frac{1}{m}\sum_{i=1}^m (a_i - y_i) x_i")
 
 
+def test_a_label_with_no_index_in_the_sum_over_the_examples_is_the_examples_label() -> None:
+    # stats.SE writes \sum_i (s(w^T x_i) - y) x_i: y with no index next to example i's input is example i's
+    # label. Read with x_i as feature i of x (w^T times a number) this right gradient failed.
+    mean = _check(r"\frac{\partial L}{\partial w} = \frac{1}{N}\sum_{i=1}^N x_i (\sigma(w^T x_i) - y)")
+    assert mean.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("y with no index in the sum over i read as y^{(i)}" in c for c in mean.choices)  # type: ignore[attr-defined]
+    summed = _check(r"\frac{\partial L}{\partial w} = \sum_{i=1}^N (\sigma(w^T x_i) - y) x_i")
+    assert summed.verdict == "ambiguous"  # type: ignore[attr-defined]  # the mean fails, the sum holds
+    assert sorted(r["verdict"] for r in summed.readings) == ["fails", "holds"]  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial L}{\partial w} = \frac{1}{N}\sum_{i=1}^N x_i (\sigma(w^T x_i) + y)")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
 def test_a_log_likelihood_is_the_loss_negated_and_summed() -> None:
     # CS229's l(theta) is the log-likelihood: its gradient (y - h) x_j holds as that, fails as a loss; the
     # text does not say which, so the verdict is ambiguous with both readings shown

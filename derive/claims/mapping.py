@@ -522,8 +522,34 @@ def examples_subscripted(
                 return replace(node, indices=(), example=node.indices[0])
             return None
 
+    class LabelOfTheExample(_Rewriter):
+        """A bare y in the sum over the examples (``\\sum_i (s(w^T x_i) - y) x_i``): example i's label."""
+
+        def __call__(self, node: Node) -> Node | None:
+            if isinstance(node, Sum) and node.index == index:
+                body = _transform(node.body, Bare())
+                return replace(node, body=body) if body != node.body else None
+            return None
+
+    class Bare(_Rewriter):
+        def __call__(self, node: Node) -> Node | None:
+            if (
+                isinstance(node, Symbol)
+                and node.name == "y"
+                and node.decoration is None
+                and not node.indices
+                and node.example is None
+                and not node.transposed
+            ):
+                return replace(node, example=Symbol(index))
+            return None
+
     rewritten = tuple(
         replace(claim, sides=tuple(_transform(side, Examples()) for side in claim.sides)) for claim in claims
+    )
+    labelled = tuple(
+        replace(claim, sides=tuple(_transform(side, LabelOfTheExample()) for side in claim.sides))
+        for claim in rewritten
     )
     said = (
         f"{index} read as the example index (x_{index} as x^{{({index})}}): "
@@ -533,7 +559,9 @@ def examples_subscripted(
             else f"w^T x_{index} or x_{index} v^T makes x_{index} a vector"
         )
     )
-    return (rewritten, said) if rewritten != tuple(claims) else None
+    if labelled != rewritten:
+        said += f"; y with no index in the sum over {index} read as y^{{({index})}}"
+    return (labelled, said) if labelled != tuple(claims) else None
 
 
 def _to_examples(index: str, upper: Node | None) -> bool:

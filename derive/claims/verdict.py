@@ -877,11 +877,14 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             readings_found.extend(_mapped_or_refitted(without_name, options)[0])
         if error is not None:
             errors.append(error)
-            examples = examples_subscripted(reading.claims)
-            if examples is not None:
-                # \sum_i (\sigma(w^T x_i) - y_i) x_i: w^T x_i says x_i is a vector, example i's input
-                rewritten = replace(reading, claims=examples[0], choices=(*reading.choices, examples[1]))
-                readings_found.extend(_mapped_or_refitted(rewritten, options)[0])
+        examples = examples_subscripted(reading.claims)
+        if examples is not None:
+            # \sum_i (\sigma(w^T x_i) - y_i) x_i: w^T x_i says x_i is a vector, example i's input; a
+            # reading of x_i as one feature of x (w^T times a number) is not what the text writes
+            rewritten = replace(reading, claims=examples[0], choices=(*reading.choices, examples[1]))
+            found_examples = _mapped_or_refitted(rewritten, options)[0]
+            if found_examples or error is not None:
+                readings_found = found_examples
         mapped.extend(readings_found)
     for found in list(mapped):
         unfit = [side.error for claim in found.claims for side in claim.sides if side.error]
