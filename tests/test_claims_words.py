@@ -423,3 +423,25 @@ def test_words_that_call_the_loss_another_loss_refuse_the_claim() -> None:
     mse = r"L = \frac{1}{2}\sum_j (\hat y_j - y_j)^2"
     assert check_claim(CheckOptions(claim, notation=words, define=(mse,))).verdict == "fails"
     assert read_words("L the cross-entropy loss").other_losses == ()
+
+
+def test_words_that_name_another_loss_with_no_symbol_refuse_a_claim_about_a_guessed_loss() -> None:
+    # "MSE loss with a sigmoid output a": the words' "sigmoid" made the loss the binary cross-entropy, and
+    # the MSE gradient (a - y) a (1 - a) x failed, (a - y) x held
+    from derive.claims.run import check_claim
+    from derive.claims.verdict import CheckOptions
+    from derive.errors import NotationError
+
+    words = "MSE loss with a sigmoid output a"
+    mse_gradient = r"\frac{\partial L}{\partial w} = (a - y) a (1 - a) x"
+    bce_gradient = r"\frac{\partial L}{\partial w} = (a - y) x"
+    said = r"the page's words say the loss is another one .*\(\"MSE\"\)"
+    for claim in (mse_gradient, bce_gradient):
+        with pytest.raises(NotationError, match=said):
+            check_claim(CheckOptions(claim, notation=words))
+    mse = r"L = \frac{1}{2}(a - y)^2"
+    assert check_claim(CheckOptions(mse_gradient, notation=words, define=(mse,))).verdict == "holds"
+    assert check_claim(CheckOptions(bce_gradient, notation=words, define=(mse,))).verdict == "fails"
+    # the user's own choice of loss wins over the words
+    chosen = CheckOptions(bce_gradient, notation=words, loss="sigmoid-bce")
+    assert check_claim(chosen).verdict == "holds"

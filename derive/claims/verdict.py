@@ -956,10 +956,17 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
     elif (written := _batch_loss_written(options.claim)) is not None:
         mapped = [_with_batch_loss(m, written, f" (the text itself takes a {written})") for m in mapped]
-    other_loss = _other_loss_in_prose(options.claim) if options.loss == "softmax-ce" else None
+    # Words that name another loss (the claim's own prose, or the page's words with no symbol for it: "MSE
+    # loss with a sigmoid output a") leave a guessed loss symbol unread, unless the user chose the loss.
+    other_loss, where_said = None, "the text says"
+    if given.loss == "softmax-ce":
+        other_loss = _other_loss_in_prose(options.claim)
+        if other_loss is None and given.notation:
+            named = _OTHER_LOSS_NAMED.search(given.notation)
+            other_loss, where_said = (named.group(0), "the page's words say") if named else (None, "")
     if other_loss is not None and any(_about_the_guessed_loss(c) for m in mapped for c in m.claims):
         raise NotationError(
-            f"the text says the loss is another one than the cross-entropy (\"{other_loss}\"): give it with "
+            f"{where_said} the loss is another one than the cross-entropy (\"{other_loss}\"): give it with "
             "--define (and what the claim is the gradient of with --means) to check the claim against it"
         )
     if penalty and any(c.lhs.has(s.H) for m in mapped for c in m.claims):
