@@ -962,8 +962,9 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     if given.loss == "softmax-ce":
         other_loss = _other_loss_in_prose(options.claim)
         if other_loss is None and given.notation:
-            named = _OTHER_LOSS_NAMED.search(given.notation)
-            other_loss, where_said = (named.group(0), "the page's words say") if named else (None, "")
+            in_words = _OTHER_LOSS_NAMED.search(given.notation)
+            if in_words is not None:
+                other_loss, where_said = in_words.group(0), "the page's words say"
     if other_loss is not None and any(_about_the_guessed_loss(c) for m in mapped for c in m.claims):
         raise NotationError(
             f"{where_said} the loss is another one than the cross-entropy (\"{other_loss}\"): give it with "
