@@ -445,3 +445,28 @@ def test_words_that_name_another_loss_with_no_symbol_refuse_a_claim_about_a_gues
     # the user's own choice of loss wins over the words
     chosen = CheckOptions(bce_gradient, notation=words, loss="sigmoid-bce")
     assert check_claim(chosen).verdict == "holds"
+
+
+def test_a_name_given_for_a_vector_and_that_vectors_own_letter_written_too_are_not_one_vector() -> None:
+    # Bishop writes y_k for the softmax output and a_k for the logits: with y=a given (by --let or the
+    # page's words) and a left as the model's own a, dE/da_k = y_k - t_k was judged as dE/d(softmax output)
+    # and failed
+    from derive.claims.run import check_claim
+    from derive.claims.verdict import CheckOptions
+    from derive.errors import NotationError
+
+    claim = r"\frac{\partial E}{\partial a_k} = y_k - t_k"
+    with pytest.raises(NotationError, match=r"the text writes \$a\$, and \$y\$ is read as \$a\$"):
+        check_claim(CheckOptions(claim, let=("y=a", "t=y")))
+    assert check_claim(CheckOptions(claim, let=("y=a", "t=y", "a=z"))).verdict == "holds_if"
+    # a subscripted letter in the words is a symbol, not the article "a"
+    assert read_words("a_k logits, y_k softmax outputs, t_k targets").lets[0] == ("a=z", "a_k logits")
+    words = "a_k logits, y_k softmax outputs, t_k targets"
+    assert check_claim(CheckOptions(claim, notation=words)).verdict == "holds_if"
+    assert check_claim(CheckOptions(claim)).verdict == "holds_if"  # read so on its own (a shown choice)
+    # the same letter in bold is the same vector
+    bold = (
+        r"\frac{\partial L}{\partial \mathbf{z}} = \mathbf{p} - \mathbf{y}, \quad "
+        r"\frac{\partial L}{\partial z_i} = p_i - y_i"
+    )
+    assert check_claim(CheckOptions(bold, let=("p=a",))).verdict == "holds_if"

@@ -947,6 +947,13 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     clashing = [_clashes(m, options.claim) for m in mapped]
     if any(clashing) and not all(clashing):
         mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
+    # A reading under which an option's name and the model's own letter, both written, are one vector
+    # (--let y=a, and the text writes a_k too) gives way; when every reading does, the text is refused.
+    taken = [_letter_taken(m) for m in mapped]
+    if any(taken):
+        mapped = [m for m, why in zip(mapped, taken, strict=True) if why is None]
+        if not mapped:
+            raise NotationError(next(why for why in taken if why is not None))
     # A reading under which a step differentiates the targets (\partial y_i/\partial z_j with y the
     # targets: 0, data do not depend on the logits) gives way to one under which it does not.
     differentiating = [_differentiates_targets(m) for m in mapped]
@@ -1153,6 +1160,49 @@ def _clashes(mapped: MappedReading, text: str) -> bool:
             if len({e.page for e in entries}) > 1 and any(e.guessed for e in entries):
                 return True
     return False
+
+
+def _letter_taken(mapped: MappedReading) -> str | None:
+    """What is wrong when the reading maps a page name to one of the model's vectors by an option (``--let
+    y=a``, or the page's words) while the same equation also writes that vector's own letter, read as the
+    model's (``a_k``): two of the page's names would be one vector. None when it does not."""
+    equations = mapped.reading.claims if len(mapped.reading.claims) == len(mapped.claims) else None
+    for number, claim in enumerate(mapped.claims):
+        sources = [equations[number]] if equations is not None else list(mapped.reading.claims)
+        nodes = [node for source in sources for side in source.sides for node in walk(side)]
+        symbols = [node for node in nodes if isinstance(node, Symbol)]
+        written = {node.name for node in symbols if node.decoration in (None, "bold")}
+        named = {node.name for node in symbols}
+        for entry in claim.mapping:
+            vector = entry.canonical
+            if (
+                vector.lower() not in ("a", "y", "z")
+                or entry.guessed
+                or entry.page == vector
+                or _letter_of(entry.page) in (vector, "")
+                or _letter_of(entry.page) not in named  # an option about a name this equation does not have
+                or _COMPARISON.search(entry.page)
+            ):
+                continue
+            if vector in written and not _mapped_away(vector, claim.mapping):
+                return (
+                    f"the text writes ${vector}$, and ${entry.page}$ is read as ${vector}$ "
+                    f"({_ROLES[vector.lower()]}): two of its names would be one vector; say what ${vector}$ "
+                    f"is with --let '{vector}=...'"
+                )
+    return None
+
+
+def _letter_of(page: str) -> str:
+    """The name of a page's symbol without its decoration and scripts (``\\mathbf{z}_{i}``: z)."""
+    bare = ""
+    while bare != page:  # \hat{\mathbf{y}}: innermost first
+        bare, page = page, re.sub(r"\\[A-Za-z]+\s*\{([^{}]*)\}", r"\1", page)
+    return re.split(r"[_^({]", bare, maxsplit=1)[0]
+
+
+#: What the model's vectors are, for messages.
+_ROLES: Final = {"a": "the softmax output", "y": "the targets", "z": "the logits"}
 
 
 def _mapped_away(letter: str, mapping: Sequence[MappingEntry]) -> bool:

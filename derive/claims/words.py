@@ -312,7 +312,7 @@ def read_words(text: str) -> PageWords:
 
     others: list[tuple[str, str]] = []
 
-    def let(name: str | None, canonical: str, words: str) -> None:
+    def let(name: str | None, canonical: str, words: str, scripted: bool = False) -> None:
         if canonical == _OTHER_LOSS_ROLE:
             if name is not None and name.lower() not in _ENGLISH:
                 others.append((name, words))
@@ -321,8 +321,8 @@ def read_words(text: str) -> PageWords:
             confirms.append(words)
         if name is None or name in _PARAMETER_NAMES or name == canonical or name in lets:
             return
-        if name.lower() in _ENGLISH:
-            return  # prose, not a symbol: "is the unnormalized logit", "denotes the labels"
+        if name.lower() in _ENGLISH and not scripted:
+            return  # prose, not a symbol: "is the unnormalized logit", "denotes the labels" (a_k is one)
         lets[name] = (canonical, words)
 
     for part in _parts(text):
@@ -368,7 +368,8 @@ def read_words(text: str) -> PageWords:
         words = _LINK.sub("", _without_brackets(part[symbol.end() :]).strip(), count=1)
         role = _role(words, symbol["name"]) if words else None
         if role is not None:
-            let(_page_name(symbol["name"]), role, part)
+            name = _page_name(symbol["name"])
+            let(name, role, part, scripted=name != symbol["name"] or bool(symbol["script"]))
     binary = _BINARY.search(text)
     loss = ("sigmoid-bce", binary.group(0)) if binary is not None and not _SOFTMAX.search(text) else None
     temperature = _TEMPERATURE.search(text)
