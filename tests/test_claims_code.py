@@ -1259,6 +1259,23 @@ def test_a_function_named_as_the_sigmoids_derivative_is_its_elementwise_derivati
     assert any("the sigmoid's derivative" in choice for choice in result.choices)
 
 
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        ("return -(y_true / y_pred) + (1 - y_true) / (1 - y_pred)", "holds"),
+        ("return (y_pred - y_true) / (y_pred * (1 - y_pred))", "holds"),
+        ("return -(y_true / y_pred)", "fails"),  # the softmax cross-entropy's dH/da: not the BCE's
+    ],
+)
+def test_code_named_for_the_binary_cross_entropy_is_judged_with_it(body: str, verdict: str) -> None:
+    # def bce_grad(y_pred, y_true) with --means 'dL/dy_pred': judged with the softmax cross-entropy, the
+    # binary cross-entropy's right gradient by the prediction failed
+    source = f"def bce_grad(y_pred, y_true):\n    {body}\n"
+    result = check_claim(CheckOptions(source, syntax="python", means="dL/dy_pred"))
+    assert result.verdict == verdict
+    assert "the code's name bce_grad says the binary cross-entropy (--loss sigmoid-bce)" in result.choices
+
+
 def test_a_function_named_as_another_activations_derivative_is_refused() -> None:
     with pytest.raises(DeriveError, match="derivative of tanh"):
         check_claim(CheckOptions("def tanh_prime(x):\n    return 1 - np.tanh(x)**2\n"))

@@ -1338,6 +1338,12 @@ def _targets_defined(claims: Sequence[MappedClaim], options: CheckOptions) -> st
     return None
 
 
+#: A name in code that says the binary cross-entropy: ``bce_grad``, ``binary_cross_entropy``, ``BCELoss``.
+_BINARY_IN_CODE: Final = re.compile(
+    r"\b\w*(?:(?<![A-Za-z])bce(?![a-z])|BCE)\w*|(?i:\b\w*binary_?cross_?entropy\w*|\b\w*sigmoid_cross_entropy\w*)"
+)
+
+
 def _readings_of(
     reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...], choice: str | None
 ) -> list[MappedReading]:
@@ -1352,6 +1358,13 @@ def _readings_of(
     if reading.loss is None and options.loss == "softmax-ce" and _logistic_written(options):
         # \sigma(w^T x + b): the sigmoid of one weight vector times the input, logistic regression's model
         said = "σ(w^T x) read as logistic regression's one sigmoid output (--loss sigmoid-bce)"
+        options = replace(options, loss="sigmoid-bce")
+        reading = replace(reading, choices=(*reading.choices, said))
+    code = reading.syntax in ("python", "code") and "softmax" not in options.claim.lower()
+    binary = _BINARY_IN_CODE.search(options.claim) if code else None
+    if reading.loss is None and options.loss == "softmax-ce" and binary is not None:
+        # def bce_grad(y_pred, y_true): the code's own name says the binary cross-entropy
+        said = f"the code's name {binary.group(0)} says the binary cross-entropy (--loss sigmoid-bce)"
         options = replace(options, loss="sigmoid-bce")
         reading = replace(reading, choices=(*reading.choices, said))
     repeated = None if options.implied_sums else _chain_rule_index(reading)
