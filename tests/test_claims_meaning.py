@@ -1400,6 +1400,24 @@ def test_a_label_with_no_index_in_the_sum_over_the_examples_is_the_examples_labe
     assert wrong.verdict == "fails"  # type: ignore[attr-defined]
 
 
+def test_a_losss_value_summed_over_the_examples_is_a_batchs_not_n_copies_of_one_example() -> None:
+    # -\sum_i [y_i log s_i + ...] was read for one example, every term that example's loss: N equal terms
+    # were N times the loss, and the right summed NLL failed. Its mean is still read for one example.
+    summed = _check(
+        r"L = -\sum_{i=1}^N [y_i \log \sigma(w^T x_i) + (1-y_i) \log(1-\sigma(w^T x_i))]"
+    )
+    assert summed.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("read as the sum over its examples" in note for note in summed.notes)  # type: ignore[attr-defined]
+    mean = _check(
+        r"L = -\frac{1}{N}\sum_{i=1}^N [y_i \log \sigma(w^T x_i) + (1-y_i) \log(1-\sigma(w^T x_i))]"
+    )
+    assert mean.verdict == "holds"  # type: ignore[attr-defined]
+    labels = _check(r"L = -\sum_{i=1}^m \log p^{(i)}_{t^{(i)}}")
+    assert labels.verdict != "fails"  # type: ignore[attr-defined]
+    wrong = _check(r"L = -\sum_{i=1}^N [y_i \log \sigma(w^T x_i) + \log(1-\sigma(w^T x_i))]")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
 def test_a_log_likelihood_is_the_loss_negated_and_summed() -> None:
     # CS229's l(theta) is the log-likelihood: its gradient (y - h) x_j holds as that, fails as a loss; the
     # text does not say which, so the verdict is ambiguous with both readings shown

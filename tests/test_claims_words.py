@@ -470,3 +470,22 @@ def test_a_name_given_for_a_vector_and_that_vectors_own_letter_written_too_are_n
         r"\frac{\partial L}{\partial z_i} = p_i - y_i"
     )
     assert check_claim(CheckOptions(bold, let=("p=a",))).verdict == "holds_if"
+
+
+def test_a_letter_the_words_call_the_sigmoid_applied_to_the_scores_is_the_sigmoid() -> None:
+    # stats.SE: "s sigmoid"; s(w^T x_i) was "a function applied to an expression is not understood"
+    from derive.claims.run import check_claim
+    from derive.claims.verdict import CheckOptions
+
+    words = "logistic regression; s sigmoid, w weights, x_i inputs, y labels, NLL negative log-likelihood"
+    assert read_words(words).sigmoids == (("s", "s sigmoid"),)
+    mean = r"\frac{\partial L}{\partial w} = \frac{1}{N}\sum_{i=1}^N (s(w^T x_i) - y) x_i"
+    result = check_claim(CheckOptions(mean, notation=words))
+    assert result.verdict == "holds"
+    assert any(note.startswith("s(...) read as the sigmoid") for note in result.notes)
+    wrong = r"\frac{\partial L}{\partial w} = \frac{1}{N}\sum_{i=1}^N (s(w^T x_i) - y) s(w^T x_i) x_i"
+    assert check_claim(CheckOptions(wrong, notation=words)).verdict == "fails"
+    # s(1 - s) has the letter inside its bracket: a product with s, as written
+    prime = check_claim(CheckOptions("s' = s(1-s)", notation=words))
+    assert not any(note.startswith("s(...) read as the sigmoid") for note in prime.notes)
+    assert prime.verdict == "holds"

@@ -1792,11 +1792,13 @@ class Mapper:
 
     def _summed_examples(self) -> bool:
         """A sum over the example index of symbols written with it (``\\sum_{i=1}^m (h_\\theta(x^{(i)}) -
-        y^{(i)}) x^{(i)}``) in a derivative's claim: the claim is about a batch, one example per term (a
-        loss's value written so, ``\\frac{1}{m} \\sum_i -\\log p^{(i)}_{t^{(i)}}``, is read for one
-        example: every term is that example's loss, and the mean of equal terms is that loss)."""
-        if not self.nodes or not isinstance(self.nodes[0], (Derivative, Differential)):
+        y^{(i)}) x^{(i)}``) in a derivative's claim: the claim is about a batch, one example per term. A
+        loss's value written as their mean (``\\frac{1}{m} \\sum_i -\\log p^{(i)}_{t^{(i)}}``) is read for
+        one example: every term is that example's loss, and the mean of equal terms is that loss; written as
+        their sum (no 1/m), it is a batch's (read for one example, N equal terms were N times its loss)."""
+        if not self.nodes:
             return False
+        value = not isinstance(self.nodes[0], (Derivative, Differential))
         for node in self.nodes:
             for sub in walk(node):
                 if isinstance(sub, Sum) and any(
@@ -1805,6 +1807,17 @@ class Mapper:
                     and inner.example.name == sub.index
                     for inner in walk(sub.body)
                 ):
+                    if not value or not self._averaged(sub):
+                        return True
+        return False
+
+    def _averaged(self, total: Sum) -> bool:
+        """Whether the claim divides by the number of terms of ``total`` (``\\frac{1}{m}``, ``/ m``)."""
+        if total.upper is None:
+            return False
+        for node in self.nodes:
+            for sub in walk(node):
+                if isinstance(sub, Div) and sub.denominator == total.upper:
                     return True
         return False
 

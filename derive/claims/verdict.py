@@ -1282,15 +1282,43 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     )
     batch_loss = words.batch_loss if options.batch_loss is None else None
     used = PageWords(lets, where, loss, defines, batch_loss=batch_loss)
+    claim, sigmoids = options.claim, []
+    for name, said in words.sigmoids:
+        if len(name) == 1 and name not in mapped:
+            applied = _applied_letter(claim, name)
+            if applied != claim:  # s(w^T x) -> \sigma(w^T x)
+                claim = applied
+                sigmoids.append(f'{name}(...) read as the sigmoid \\sigma(...) (the page\'s words: "{said}")')
     changed = replace(
         options,
+        claim=claim,
         batch_loss=cast(BatchLoss, batch_loss[0]) if batch_loss is not None else options.batch_loss,
         let=(*options.let, *(let for let, _ in lets)),
         where=(*options.where, *(condition for condition, _ in where)),
         loss=cast(LossKind, loss[0]) if loss is not None else options.loss,
         define=(*options.define, *(define for define, _ in defines)),
     )
-    return changed, used.said()
+    return changed, (*used.said(), *sigmoids)
+
+
+def _applied_letter(text: str, name: str) -> str:
+    """``text`` with the letter ``name`` applied to a bracket written as ``\\sigma``: ``s(w^T x_i)``, but not
+    ``s(1 - s)``, whose bracket has the letter itself (a product with it)."""
+    letter = re.compile(rf"(?<![A-Za-z\\]){re.escape(name)}(?![A-Za-z])")
+    out, at = [], 0
+    for found in re.finditer(rf"(?<![A-Za-z\\]){re.escape(name)}(?=\s*(?:\\left\s*)?\()", text):
+        start = text.index("(", found.end())
+        depth, end = 0, start
+        while end < len(text):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+            end += 1
+        if depth != 0 or letter.search(text[start + 1 : end]):
+            continue
+        out.append(text[at : found.start()] + "\\sigma")
+        at = found.end()
+    return "".join(out) + text[at:]
 
 
 def _usable_definition(define: str, options: CheckOptions, lets: Sequence[tuple[str, str]]) -> bool:

@@ -46,6 +46,9 @@ class PageWords:
     #: (name, the words) for a symbol the words call another loss ("L is the mean squared error"): the
     #: claim about it is refused unless the user defines it.
     other_losses: tuple[tuple[str, str], ...] = ()
+    #: (name, the words) for a letter the words call the sigmoid function ("s sigmoid"): ``s(w^T x)`` is
+    #: the sigmoid applied to the scores.
+    sigmoids: tuple[tuple[str, str], ...] = ()
 
     def said(self) -> tuple[str, ...]:
         """One line per option found: ``--let X=z (the page's words: "X logits")``."""
@@ -172,6 +175,11 @@ _SYMBOL: Final = re.compile(
 #: Names that are functions, never a quantity (``sigma softmax``, ``s sigmoid``).
 _FUNCTION_NAMES: Final = frozenset(
     {"sigma", "\\sigma", "σ", "s", "S", "g", "softmax", "sigmoid", "f", "\\Sigma", "Sigma", "SoftMax"}
+)
+#: Words that call a letter the sigmoid function: ``s sigmoid``, ``g the logistic function``.
+_SIGMOID_FUNCTION: Final = re.compile(
+    r"(?i)(?:is\s+)?(?:the\s+)?(?:sigmoid|logistic)(?:\s+(?:function|activation))?|(?:is\s+)?(?:the\s+)?"
+    r"logistic\s+sigmoid(?:\s+function)?"
 )
 #: Names of a loss's parameters, sizes and indices: never one of the model's quantities.
 _PARAMETER_NAMES: Final = frozenset(
@@ -311,6 +319,7 @@ def read_words(text: str) -> PageWords:
     confirms: list[str] = []
 
     others: list[tuple[str, str]] = []
+    sigmoids: list[tuple[str, str]] = []
 
     def let(name: str | None, canonical: str, words: str, scripted: bool = False) -> None:
         if canonical == _OTHER_LOSS_ROLE:
@@ -366,6 +375,9 @@ def read_words(text: str) -> PageWords:
         if symbol is None:
             continue
         words = _LINK.sub("", _without_brackets(part[symbol.end() :]).strip(), count=1)
+        if _SIGMOID_FUNCTION.fullmatch(words) and symbol["name"] in _FUNCTION_NAMES - {"sigmoid"}:
+            sigmoids.append((symbol["name"], part))  # "s sigmoid": the letter names the function
+            continue
         role = _role(words, symbol["name"]) if words else None
         if role is not None:
             name = _page_name(symbol["name"])
@@ -384,6 +396,7 @@ def read_words(text: str) -> PageWords:
         _batch_loss(text),
         tuple(confirms),
         tuple(others),
+        tuple(sigmoids),
     )
 
 
