@@ -1418,6 +1418,23 @@ def test_a_losss_value_summed_over_the_examples_is_a_batchs_not_n_copies_of_one_
     assert wrong.verdict == "fails"  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    "claim",
+    [
+        r"\frac{\partial L}{\partial z} = \sigma(z) - 1",
+        r"\frac{\partial L}{\partial w} = (\sigma(w^T x) - 1) x",
+    ],
+)
+def test_a_sigmoid_claim_true_only_for_a_label_of_1_fails(claim: str) -> None:
+    # sigma(z) - 1 for sigma(z) - y was holds_if "the targets sum to 1": for a lone label that says only
+    # that it is 1, and a reader takes the condition for the usual one-hot one
+    for result in (_check(claim, loss="sigmoid-bce"), _check(claim)):
+        assert result.verdict == "fails"  # type: ignore[attr-defined]
+        assert result.counterexample is not None  # type: ignore[attr-defined]
+    right = claim.replace("- 1", "- y")
+    assert _check(right, loss="sigmoid-bce").verdict == "holds"  # type: ignore[attr-defined]
+
+
 def test_a_log_likelihood_is_the_loss_negated_and_summed() -> None:
     # CS229's l(theta) is the log-likelihood: its gradient (y - h) x_j holds as that, fails as a loss; the
     # text does not say which, so the verdict is ambiguous with both readings shown

@@ -440,7 +440,10 @@ def judge(
         return _Judgment(
             "fails", None, None, "the two sides differ (no targets are involved)", first.counterexample
         )
-    if Assumption.ONE_HOT not in base:
+    # The softmax's targets are one distribution: a claim true only when they sum to 1 holds under that
+    # condition. The sigmoids' targets are labels of their own (0 or 1 each): "they sum to 1" would only
+    # say that a lone label is 1 (sigma(z) - 1 for sigma(z) - y), so no condition is tried.
+    if Assumption.ONE_HOT not in base and model.loss_kind != "sigmoid-bce":
         if Assumption.SUM_TO_ONE not in base:
             ladder.append((*base, Assumption.SUM_TO_ONE))
         ladder.append((*(a for a in base if a is not Assumption.SUM_TO_ONE), Assumption.ONE_HOT))
