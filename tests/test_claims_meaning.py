@@ -1435,6 +1435,17 @@ def test_a_sigmoid_claim_true_only_for_a_label_of_1_fails(claim: str) -> None:
     assert _check(right, loss="sigmoid-bce").verdict == "holds"  # type: ignore[attr-defined]
 
 
+def test_a_derivative_by_the_output_with_its_complement_is_also_read_with_the_binary_cross_entropy() -> None:
+    # (ŷ - y)/(ŷ(1 - ŷ)) is the BCE's dL/dŷ; read only with the softmax (dH/da = -y/a) it was a plain fails
+    bce = _check(r"\frac{\partial L}{\partial \hat{y}} = \frac{\hat{y} - y}{\hat{y}(1-\hat{y})}")
+    assert bce.verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert sorted(r["verdict"] for r in bce.readings) == ["fails", "holds"]  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial L}{\partial \hat{y}} = \frac{y - \hat{y}}{\hat{y}(1-\hat{y})}")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]  # wrong both ways
+    softmax = _check(r"\frac{\partial L}{\partial \hat{y}_i} = -\frac{y_i}{\hat{y}_i}")
+    assert softmax.verdict == "holds"  # type: ignore[attr-defined]  # no complement: the softmax alone
+
+
 def test_a_log_likelihood_is_the_loss_negated_and_summed() -> None:
     # CS229's l(theta) is the log-likelihood: its gradient (y - h) x_j holds as that, fails as a loss; the
     # text does not say which, so the verdict is ambiguous with both readings shown

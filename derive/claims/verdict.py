@@ -1431,9 +1431,14 @@ def _readings_of(
         found.append(MappedReading(replace(reading, choices=(*reading.choices, said)), again))
     if likelihood is not None:
         found.extend(_likelihood_readings(likelihood[0], options, lets, likelihood[1]))
-    if options.loss == "softmax-ce" and _binary_complements(" ".join((options.claim, *options.define))):
-        # -y/ŷ + (1 - y)/(1 - ŷ): the binary cross-entropy's two terms, whatever the page calls its loss
-        said = "the loss read as the binary cross-entropy (--loss sigmoid-bce): the text writes 1 - y, 1 - ŷ"
+    text = " ".join((options.claim, *options.define))
+    by_output = _OUTPUT_COMPLEMENT.search(text) is not None and any(_by_the_output(c.lhs) for c in claims)
+    if options.loss == "softmax-ce" and (_binary_complements(text) or by_output):
+        # -y/ŷ + (1 - y)/(1 - ŷ): the binary cross-entropy's two terms, whatever the page calls its loss; a
+        # derivative by the output with its complement (the BCE's (ŷ - y)/(ŷ(1 - ŷ))), which the softmax's
+        # dH/da = -y/a does not have
+        why = "the text writes 1 - y, 1 - ŷ" if _binary_complements(text) else "a derivative by ŷ, with 1 - ŷ"
+        said = f"the loss read as the binary cross-entropy (--loss sigmoid-bce): {why}"
         with contextlib.suppress(DeriveError):
             found.extend(_readings_of(reading, replace(options, loss="sigmoid-bce"), lets, said))
     return found
@@ -1527,6 +1532,13 @@ _OUTPUT_COMPLEMENT: Final = re.compile(
     r"1\s*-\s*\(?\s*(?:\\hat\s*\{?\s*y|ŷ|y\u0302|y_?hat|\\sigma|σ|sigmoid|[pashq]|\\bar\s*\{?\s*y|\\tilde\s*\{?\s*y)"
     r"(?![A-Za-z])"
 )
+
+
+def _by_the_output(lhs: sympy.Expr) -> bool:
+    """Whether a claim's left side is the loss's derivative by the output (dH/da)."""
+    return isinstance(lhs, sympy.Derivative) and all(
+        isinstance(v, sympy.Indexed) and v.base == s.a for v in lhs.variables
+    ) and lhs.expr == s.H
 
 
 def _binary_complements(text: str) -> bool:
