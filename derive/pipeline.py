@@ -129,8 +129,6 @@ def build(
     module and the proof and compiles it. The folder is written under the contract of
     :func:`derive.emit.write_output` (a refused folder is refused before any work).
     """
-    from derive import proof, tex  # the proof stage pulls in the TeX tooling only when building
-
     emit.inspect_target(out_dir, force=force)
     progress("checking the derivations")
     seeds = _seed_posts()
@@ -144,31 +142,10 @@ def build(
             from derive.claims.run import warm_up
 
             warm_up()
-        seed_jobs = [Limited(_seed_report, (seed,), timeout, f"the seed post {seed.file}") for seed in seeds]
+        for seed in seeds:  # one by one: a worker that started is stopped below even if a later one fails
+            seed_jobs.append(Limited(_seed_report, (seed,), timeout, f"the seed post {seed.file}"))
         main, (extensions, mistakes) = (job.result() for job in derivation_jobs)
-        derivations = [*main, *extensions]
-        unproved = [f"{d.name}: {s.rule}" for d in derivations for s in d.steps if s.verdict != "proved"]
-        if unproved:
-            raise DeriveError(f"not every step of the derivations is proved: {', '.join(unproved)}")
-        by_name = {d.name: d for d in derivations}
-        progress("printing the reference module and the proof")
-        examples = proof.worked_examples(by_name, mistakes)
-        files: dict[str, bytes | str] = {}
-        files["softmax_cross_entropy.py"] = emit.render(
-            "softmax_cross_entropy.py.j2", reference_context(by_name)
-        )
-        files["derivation.txt"] = prove_format.as_text(main)
-        proof_source = emit.render("proof.tex.j2", proof.proof_context(by_name, examples))
-        files["proof.tex"] = proof_source
-        notes: list[str] = []
-        progress("compiling the proof with pdflatex")
-        try:
-            files["proof.pdf"] = tex.compile_pdf(proof_source)
-        except tex.TexUnavailableError as error:
-            previous, note = previous_pdf(out_dir, str(error))
-            if previous is not None:
-                files["proof.pdf"] = previous
-            notes.append(note)
+        files, notes = _proof_files(out_dir, main, extensions, mistakes, progress)
         progress("checking the seed posts")
         reports: dict[str, str] = {}
         for job in seed_jobs:
@@ -182,6 +159,41 @@ def build(
     progress(f"writing {out_dir}")
     notes.extend(emit.write_output(out_dir, files, force=force))
     return BuildResult(out_dir, tuple(sorted([*files, emit.MANIFEST])), tuple(notes))
+
+
+def _proof_files(
+    out_dir: Path,
+    main: list[Derivation],
+    extensions: list[Derivation],
+    mistakes: tuple[Derivation, Derivation],
+    progress: Progress,
+) -> tuple[dict[str, bytes | str], list[str]]:
+    """The reference module, the derivation dump, the proof and its PDF from the checked derivations, and
+    a note for each file skipped (the PDF without TeX)."""
+    from derive import proof, tex  # the proof stage pulls in the TeX tooling only when building
+
+    derivations = [*main, *extensions]
+    unproved = [f"{d.name}: {s.rule}" for d in derivations for s in d.steps if s.verdict != "proved"]
+    if unproved:
+        raise DeriveError(f"not every step of the derivations is proved: {', '.join(unproved)}")
+    by_name = {d.name: d for d in derivations}
+    progress("printing the reference module and the proof")
+    examples = proof.worked_examples(by_name, mistakes)
+    files: dict[str, bytes | str] = {}
+    files["softmax_cross_entropy.py"] = emit.render("softmax_cross_entropy.py.j2", reference_context(by_name))
+    files["derivation.txt"] = prove_format.as_text(main)
+    proof_source = emit.render("proof.tex.j2", proof.proof_context(by_name, examples))
+    files["proof.tex"] = proof_source
+    notes: list[str] = []
+    progress("compiling the proof with pdflatex")
+    try:
+        files["proof.pdf"] = tex.compile_pdf(proof_source)
+    except tex.TexUnavailableError as error:
+        previous, note = previous_pdf(out_dir, str(error))
+        if previous is not None:
+            files["proof.pdf"] = previous
+        notes.append(note)
+    return files, notes
 
 
 def previous_pdf(out_dir: Path, why_skipped: str) -> tuple[bytes | None, str]:

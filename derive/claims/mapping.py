@@ -3079,7 +3079,7 @@ def map_claim(
             restriction = lhs_restriction if restriction is None else restriction * lhs_restriction
         mapped.append(MappedSide(latex, expr, None, restriction))
     mean_of_examples = _one_example_of_a_mean(lhs.expr, mapped, mapper)
-    if mapper.batch and not mean_of_examples and _by_one_examples_vector(lhs.expr):
+    if mapper.batch and not mean_of_examples and loss_derivative_by(lhs.expr, s.z, s.a):
         # dL/dz_k = 1/N sum_n (p_nk - y_nk): the batch's loss does not depend on a z of no example (its
         # derivative would be 0): which example's logits is meant is not written
         raise NotationError(
@@ -3095,12 +3095,13 @@ def map_claim(
     return replace(result, lhs_latex=format_node(lhs_node), mean_of_examples=mean_of_examples)
 
 
-def _by_one_examples_vector(lhs: sympy.Expr) -> bool:
-    """A derivative of the loss by an entry of one example's logits or output (z_k, a_k), not the batch's."""
+def loss_derivative_by(lhs: sympy.Expr, *vectors: sympy.IndexedBase) -> bool:
+    """Whether ``lhs`` is a derivative of the loss by entries of one example's ``vectors`` (``z_k``, ``a_k``;
+    not the batch's Z, A)."""
     return (
         isinstance(lhs, sympy.Derivative)
         and lhs.expr == s.H
-        and all(isinstance(v, sympy.Indexed) and v.base in (s.z, s.a) for v, _ in lhs.variable_count)
+        and all(isinstance(v, sympy.Indexed) and v.base in vectors for v, _ in lhs.variable_count)
     )
 
 

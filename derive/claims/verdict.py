@@ -56,6 +56,7 @@ from derive.claims.mapping import (
     examples_subscripted,
     free_index_names,
     is_known_name,
+    loss_derivative_by,
     map_claim,
     map_definition,
     right_only_indices,
@@ -1177,13 +1178,12 @@ def _letter_taken(mapped: MappedReading) -> str | None:
         written = {node.name for node in symbols if node.decoration in (None, "bold")}
         named = {node.name for node in symbols}
         for entry in claim.mapping:
-            vector = entry.canonical
+            vector, letter = entry.canonical, _letter_of(entry.page)
             if (
                 vector.lower() not in ("a", "y", "z")
                 or entry.guessed
-                or entry.page == vector
-                or _letter_of(entry.page) in (vector, "")
-                or _letter_of(entry.page) not in named  # an option about a name this equation does not have
+                or letter == vector  # z_{i}, \mathbf{z}: the vector's own letter
+                or letter not in named  # an option about a name this equation does not have
                 or _COMPARISON.search(entry.page)
             ):
                 continue
@@ -1285,13 +1285,13 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     )
     batch_loss = words.batch_loss if options.batch_loss is None else None
     used = PageWords(lets, where, loss, defines, batch_loss=batch_loss)
-    claim, sigmoids = options.claim, []
+    claim, renamed = options.claim, []
     for name, said in words.sigmoids:
         if len(name) == 1 and name not in mapped:
             applied = _applied_letter(claim, name)
             if applied != claim:  # s(w^T x) -> \sigma(w^T x)
                 claim = applied
-                sigmoids.append(f'{name}(...) read as the sigmoid \\sigma(...) (the page\'s words: "{said}")')
+                renamed.append(f'{name}(...) read as the sigmoid \\sigma(...) (the page\'s words: "{said}")')
     changed = replace(
         options,
         claim=claim,
@@ -1301,7 +1301,7 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
         loss=cast(LossKind, loss[0]) if loss is not None else options.loss,
         define=(*options.define, *(define for define, _ in defines)),
     )
-    return changed, (*used.said(), *sigmoids)
+    return changed, (*used.said(), *renamed)
 
 
 def _applied_letter(text: str, name: str) -> str:
@@ -1375,6 +1375,21 @@ _BINARY_IN_CODE: Final = re.compile(
 )
 
 
+def _sigmoid_written(reading: ClaimReading, options: CheckOptions) -> str | None:
+    """Why the text itself says one sigmoid output and its binary cross-entropy (the choice shown), when the
+    user did not choose a loss: logistic regression's model written (``\\sigma(w^T x + b)``), or code
+    whose own names say the binary cross-entropy (``def bce_grad(y_pred, y_true)``)."""
+    if options.loss != "softmax-ce":
+        return None
+    if _logistic_written(options):
+        return "σ(w^T x) read as logistic regression's one sigmoid output (--loss sigmoid-bce)"
+    if reading.syntax in ("python", "code") and "softmax" not in options.claim.lower():
+        binary = _BINARY_IN_CODE.search(options.claim)
+        if binary is not None:
+            return f"the code's name {binary.group(0)} says the binary cross-entropy (--loss sigmoid-bce)"
+    return None
+
+
 def _readings_of(
     reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...], choice: str | None
 ) -> list[MappedReading]:
@@ -1386,18 +1401,10 @@ def _readings_of(
         reading = replace(reading, choices=(*reading.choices, choice))
     if reading.loss is not None and options.loss == "softmax-ce":
         options = replace(options, loss=reading.loss)  # the reading's choice (shown), not the user's
-    if reading.loss is None and options.loss == "softmax-ce" and _logistic_written(options):
-        # \sigma(w^T x + b): the sigmoid of one weight vector times the input, logistic regression's model
-        said = "σ(w^T x) read as logistic regression's one sigmoid output (--loss sigmoid-bce)"
+    sigmoid = _sigmoid_written(reading, options) if reading.loss is None else None
+    if sigmoid is not None:
         options = replace(options, loss="sigmoid-bce")
-        reading = replace(reading, choices=(*reading.choices, said))
-    code = reading.syntax in ("python", "code") and "softmax" not in options.claim.lower()
-    binary = _BINARY_IN_CODE.search(options.claim) if code else None
-    if reading.loss is None and options.loss == "softmax-ce" and binary is not None:
-        # def bce_grad(y_pred, y_true): the code's own name says the binary cross-entropy
-        said = f"the code's name {binary.group(0)} says the binary cross-entropy (--loss sigmoid-bce)"
-        options = replace(options, loss="sigmoid-bce")
-        reading = replace(reading, choices=(*reading.choices, said))
+        reading = replace(reading, choices=(*reading.choices, sigmoid))
     repeated = None if options.implied_sums else _chain_rule_index(reading)
     if repeated is not None:
         # dL/da_j da_j/dz_i: the chain rule's sum over j, implied
@@ -1432,12 +1439,14 @@ def _readings_of(
     if likelihood is not None:
         found.extend(_likelihood_readings(likelihood[0], options, lets, likelihood[1]))
     text = " ".join((options.claim, *options.define))
-    by_output = _OUTPUT_COMPLEMENT.search(text) is not None and any(_by_the_output(c.lhs) for c in claims)
-    if options.loss == "softmax-ce" and (_binary_complements(text) or by_output):
-        # -y/ŷ + (1 - y)/(1 - ŷ): the binary cross-entropy's two terms, whatever the page calls its loss; a
-        # derivative by the output with its complement (the BCE's (ŷ - y)/(ŷ(1 - ŷ))), which the softmax's
-        # dH/da = -y/a does not have
-        why = "the text writes 1 - y, 1 - ŷ" if _binary_complements(text) else "a derivative by ŷ, with 1 - ŷ"
+    why = None
+    if _binary_complements(text):
+        # -y/ŷ + (1 - y)/(1 - ŷ): the binary cross-entropy's two terms, whatever the page calls its loss
+        why = "the text writes 1 - y, 1 - ŷ"
+    elif _OUTPUT_COMPLEMENT.search(text) and any(loss_derivative_by(c.lhs, s.a) for c in claims):
+        # the BCE's (ŷ - y)/(ŷ(1 - ŷ)): the softmax's dH/da = -y/a has no complement of the output
+        why = "a derivative by ŷ, with 1 - ŷ"
+    if options.loss == "softmax-ce" and why is not None:
         said = f"the loss read as the binary cross-entropy (--loss sigmoid-bce): {why}"
         with contextlib.suppress(DeriveError):
             found.extend(_readings_of(reading, replace(options, loss="sigmoid-bce"), lets, said))
@@ -1532,13 +1541,6 @@ _OUTPUT_COMPLEMENT: Final = re.compile(
     r"1\s*-\s*\(?\s*(?:\\hat\s*\{?\s*y|ŷ|y\u0302|y_?hat|\\sigma|σ|sigmoid|[pashq]|\\bar\s*\{?\s*y|\\tilde\s*\{?\s*y)"
     r"(?![A-Za-z])"
 )
-
-
-def _by_the_output(lhs: sympy.Expr) -> bool:
-    """Whether a claim's left side is the loss's derivative by the output (dH/da)."""
-    return isinstance(lhs, sympy.Derivative) and all(
-        isinstance(v, sympy.Indexed) and v.base == s.a for v in lhs.variables
-    ) and lhs.expr == s.H
 
 
 def _binary_complements(text: str) -> bool:
