@@ -351,7 +351,10 @@ def test_blog_case_one_fails_with_onehot_targets() -> None:
     assert plain.verdict == "fails"
     chain = _check(CheckOptions(BLOG_CASE_1))
     assert chain.verdict == "fails"
-    assert chain.steps[1].verdict == "unreadable"
+    assert chain.first_wrong_step == 0
+    # softmax'(z) is the derivative of softmax(z) by z, its vectors read entry-wise (the note says so)
+    assert chain.steps[1].verdict == "fails"
+    assert any("entry-wise" in note for note in chain.notes)
 
 
 @pytest.mark.parametrize(

@@ -258,7 +258,8 @@ def test_blog_case_1_substack_excludes_ell_and_softmax_prime_is_a_derivative() -
     total = second.operand
     assert (total.index, total.lower, total.excluded) == ("j", num(1), ("ell",))
     assert isinstance(total.body, Mul)
-    assert total.body.factors[1] == Derivative(Symbol("softmax"), z_i)
+    # softmax'(z) is the derivative of softmax(z) by z
+    assert total.body.factors[1] == Derivative(call("softmax", z_i), z_i)
 
 
 # ---- 6. other real pages -------------------------------------------------------------------------

@@ -892,9 +892,18 @@ def test_nielsens_output_error_delta_l_is_the_gradient_by_the_output_layers_logi
     assert result.verdict == "holds_if"  # type: ignore[attr-defined]
     assert any("output layer's error" in choice for choice in result.choices)  # type: ignore[attr-defined]
     assert _check(r"\delta^{[L]} = y - a^{[L]}").verdict == "fails"  # type: ignore[attr-defined]
-    # a delta without the output layer's label is no such error: a definition of a new symbol
+    # with no layer written it is the error of the one layer derive models (Bishop's delta_k), shown
+    for claim in (r"\delta = a - y", r"\delta_k = y_k - t_k", "δ = a − y"):
+        result = _check(claim)
+        assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+        assert any("output layer's error" in choice for choice in result.choices)  # type: ignore[attr-defined]
+    assert _check(r"\delta_j = a_j(1 - a_j)").verdict == "fails"  # type: ignore[attr-defined]
+    # a numbered layer may be a hidden one: a definition of a new symbol; so is a delta named for a
+    # derivative of one entry (the claim is then the rest of the chain)
     with pytest.raises(NotationError, match="defines"):
-        _check(r"\delta = a - y")
+        _check(r"\delta^{(2)} = a - y")
+    named = _check(r"\delta_j = \frac{\partial a_j}{\partial z_j} = a_j(1-a_j)")
+    assert named.verdict == "holds"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -1607,3 +1616,53 @@ def test_c_on_the_left_is_also_read_as_the_true_class() -> None:
     # written with the targets, it is a formula for every class: one reading
     assert _check(r"\frac{\partial L}{\partial z_c} = p_c - y_c").verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check(r"\frac{\partial L}{\partial z_c} = p_c + 1").verdict == "fails"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # f'(u) is d f(u)/du: the diagonal entry, not a column of the Jacobian (was a wrong fails)
+        (r"\text{softmax}'(z_i) = \text{softmax}(z_i)(1-\text{softmax}(z_i))", "holds"),
+        (r"\text{softmax}'(z_j) = \text{softmax}(z_j)", "fails"),
+        (r"\sigma'(z) = \sigma(z)(1-\sigma(z))", "holds"),
+        (r"\sigma'(z) = \sigma(z)", "fails"),
+    ],
+)
+def test_a_primed_function_is_the_derivative_by_its_argument(claim: str, verdict: str) -> None:
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+CHAIN_RULE = r"\sum_i \frac{\partial E}{\partial y_i}\frac{\partial y_i}{\partial z_j}"
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # the chain rule through y_i: y depends on z, so it is the output (was a wrong fails: dy/dz = 0)
+        (rf"\frac{{\partial E}}{{\partial z_j}} = {CHAIN_RULE}", "holds"),
+        (rf"\frac{{\partial E}}{{\partial z_j}} = {CHAIN_RULE} = y_j - t_j", "holds_if"),
+        (rf"\frac{{\partial E}}{{\partial z_j}} = {CHAIN_RULE} = y_j - 1", "fails"),
+    ],
+)
+def test_a_step_that_differentiates_y_by_the_logits_reads_y_as_the_output(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("y read as the softmax output" in choice for choice in result.choices)  # type: ignore[attr-defined]
+
+
+def test_a_stray_partial_and_an_arrow_between_equations() -> None:
+    # \frac{\partial t_j}{y_j} (a typo) read as a derivative of the targets gives way to t_j/y_j, shown
+    chain = (
+        r"\frac{\partial L}{\partial z_i} = -\frac{t_i}{y_i}y_i(1-y_i) "
+        r"- \sum_{i\ne j} \frac{\partial t_j}{y_j}(-y_i y_j) = -t_i + y_i\sum_j t_j"
+    )
+    result = _check(chain)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("stray" in choice for choice in result.choices)  # type: ignore[attr-defined]
+    # \sum_{i \ne j} beside a left side by z_i runs over j: every class but i
+    wrong = _check(r"\frac{\partial L}{\partial z_i} = -y_i(1-y_i) + \sum_{i\ne j} y_j y_i + 1")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+    # \Rightarrow, \implies and ⇒ separate two equations, as "then" does
+    for arrow in (r"\Rightarrow", r"\implies", "⇒"):
+        result = _check(rf"L = -\log(p_y) {arrow} \frac{{\partial L}}{{\partial z_k}} = p_k - 1\{{k = y\}}")
+        assert result.verdict == "holds"  # type: ignore[attr-defined]

@@ -187,9 +187,12 @@ def test_derivative_operator_stops_at_an_inline_slash() -> None:
 
 
 def test_denominator_without_partial_is_still_a_derivative_and_says_so() -> None:
-    (reading,) = readings(r"\frac{\partial y_i}{x_i} = y_i (1-y_i)")
+    reading, fraction = readings(r"\frac{\partial y_i}{x_i} = y_i (1-y_i)")
     assert reading.claims[0].sides[0] == Derivative(sym("y", "i"), sym("x", "i"))
     assert any("has no \\partial" in choice for choice in reading.choices)
+    # or the numerator's \partial is the stray one: a fraction, the other reading, shown too
+    assert fraction.claims[0].sides[0] == Div(sym("y", "i"), sym("x", "i"))
+    assert any("stray" in choice for choice in fraction.choices)
 
 
 def test_derivative_by_an_expression() -> None:

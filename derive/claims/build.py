@@ -13,6 +13,8 @@ A :class:`Builder` is run once per reading.  Where the text allows several readi
 * ``layers``: a superscript such as ``W^{(L)}`` or ``w^l_{jk}`` is a layer label or an example index / a
   power.
 * ``jacobians``: ``J_x y`` is the Jacobian of ``y`` by ``x`` or the product of ``J_x`` and ``y``.
+* ``typos``: ``\frac{\partial t_j}{y_j}`` is a derivative whose denominator lost its ``\partial`` or a
+  fraction whose numerator has a stray one.
 
 Judgment calls that have no alternative are recorded in the reading's choices too; those that read a
 typo as what it almost certainly means (a derivative whose denominator lacks its ``\partial``, a
@@ -68,7 +70,7 @@ from derive.claims.lexer import Tok
 from derive.claims.tokens import describe
 from derive.errors import ParseError
 
-ChoiceKind = Literal["runs", "differentials", "calls", "layers", "jacobians"]
+ChoiceKind = Literal["runs", "differentials", "calls", "layers", "jacobians", "typos"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Choices:
     calls: bool = False
     layers: bool = True
     jacobians: bool = True
+    typo_derivatives: bool = True
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1254,11 +1257,11 @@ class Builder(Transformer_NonRecursive):
         name = func.name
         result: Node
         if func.primes:
+            # f'(u) is the derivative of f(u) by u: softmax'(z_i) is da_i/dz_i, never a Jacobian's column
             if len(items) != 1:
                 raise self.fail(f"{name}' must be applied to one variable", func.token)
-            if name in ("log", "exp"):
-                raise self.fail(f"{name}' is not supported; write the derivative out", func.token)
-            result = Derivative(Symbol(name), items[0], func.primes)
+            unprimed = self.call_function(replace(func, primes=0, power=None), args)
+            result = Derivative(unprimed, items[0], func.primes)
         elif name in ("log", "exp"):
             if len(items) != 1:
                 raise self.fail(f"{name} takes one argument", func.token)
@@ -1471,9 +1474,7 @@ class Builder(Transformer_NonRecursive):
         return _Dden([c for c in children if isinstance(c, tuple)])
 
     def dden_plain(self, children: list[Any]) -> _Dden:
-        wrt = _one(children[0])
-        self.choose(None, f"typo: a derivative by {_plain(wrt)} (its denominator has no \\partial)")
-        return _Dden([(wrt, 1)], lenient=True)
+        return _Dden([(_one(children[0]), 1)], lenient=True)
 
     def derivative(self, numerator: _DNum, denominator: _Dden, token: Tok, of: Node | None = None) -> Node:
         items = denominator.items
@@ -1487,6 +1488,19 @@ class Builder(Transformer_NonRecursive):
             )
         node = numerator.of if of is None else of
         assert node is not None
+        if denominator.lenient:
+            wrt = items[0][0]
+            if of is None and numerator.order == 1 and not numerator.negations:
+                # \frac{\partial t_j}{y_j}: a derivative whose denominator lost its \partial, or a
+                # fraction whose numerator has a stray one
+                fraction = f"{_plain(node)}/{_plain(wrt)}"
+                if not self.choices.typo_derivatives:
+                    self.choose("typos", f"typo: a stray \\partial, read as the fraction {fraction}")
+                    return Div(node, wrt)
+                kind: ChoiceKind | None = "typos"
+            else:
+                kind = None
+            self.choose(kind, f"typo: a derivative by {_plain(wrt)} (its denominator has no \\partial)")
         for wrt, order in reversed(items):
             node = Derivative(node, wrt, order if not denominator.lenient else numerator.order)
         for _ in range(numerator.negations):

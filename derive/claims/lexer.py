@@ -600,6 +600,9 @@ class _Lexer:
                 raise self.fail("\\not is only understood before '=' (\\not=)", start)
             self.emit(kind, value, start)
             return
+        if name in lx.IMPLIES_COMMANDS:
+            self.emit("SEPWORD", "then", start)
+            return
         if name in lx.UNSUPPORTED_COMMANDS:
             raise self.fail(f"\\{name} ({lx.UNSUPPORTED_COMMANDS[name]}) is not supported", start)
         raise self.fail(f"unknown LaTeX command \\{name}", start)

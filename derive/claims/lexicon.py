@@ -54,9 +54,13 @@ FORBIDDEN_COMMANDS: Final = frozenset(
 UNSUPPORTED_COMMANDS: Final = {
     **{c: "an inequality" for c in "leq geq le ge lt gt ll gg leqslant geqslant".split()},
     **{c: "a relation" for c in "equiv cong subset subseteq supset supseteq".split()},
-    **{c: "an arrow" for c in "Rightarrow implies iff Leftarrow leftarrow longrightarrow".split()},
+    **{c: "an arrow" for c in "iff Leftarrow leftarrow longrightarrow".split()},
     **{c: "an operator" for c in "prod int oint lim argmax argmin det tr lVert rVert".split()},
 }
+
+#: Commands that say "so" between two equations (``L = -\log p_y \Rightarrow \frac{\partial L}{...} = ...``):
+#: each side is an equation of its own, as with the word "then".
+IMPLIES_COMMANDS: Final = frozenset({"Rightarrow", "implies", "Longrightarrow", "therefore"})
 
 #: Commands that become a token of their own: command -> (token type, value).
 COMMAND_TOKENS: Final[dict[str, tuple[str, str]]] = {
@@ -294,6 +298,9 @@ CHAR_REWRITES: Final[dict[str, str]] = {
     "\u2026": "\\dots ",
     "\u22ef": "\\cdots ",
     "\u2254": ":=",
+    "\u21d2": "\\Rightarrow ",
+    "\u27f9": "\\Rightarrow ",
+    "\u2234": "\\therefore ",
     "\u2248": "\\approx ",
     "\u2264": "\\leq ",
     "\u2265": "\\geq ",
@@ -390,7 +397,8 @@ def _check_tables() -> None:
     for char, target in CHAR_REWRITES.items():
         assert target.isascii(), char
         for command in re.findall(r"\\([A-Za-z]+)", target):
-            assert command in known | {"hat", "bar", "tilde"} | set(UNSUPPORTED_COMMANDS), command
+            understood = known | {"hat", "bar", "tilde"} | set(UNSUPPORTED_COMMANDS) | IMPLIES_COMMANDS
+            assert command in understood, command
     assert CONDITION_WORDS <= CONNECTIVES and OTHERWISE_WORDS <= CONNECTIVES
     assert LATEX_CONNECTIVES <= CONNECTIVES
     assert SEPARATOR_WORDS <= CONNECTIVES and not SEPARATOR_WORDS & (CONDITION_WORDS | OTHERWISE_WORDS)

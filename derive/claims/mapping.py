@@ -645,6 +645,32 @@ class _Rewriter:
         raise NotImplementedError
 
 
+def excluded_index_summed(claim: Claim) -> Claim:
+    r"""The claim with each ``\sum_{i \neq j}`` read as a sum over the index its left side does not have."""
+    if len(claim.sides) < 2:
+        return claim
+    rewriter = ExcludedIndexSummed(free_index_names(claim.sides[0]))
+    return replace(claim, sides=(claim.sides[0], *(_transform(side, rewriter) for side in claim.sides[1:])))
+
+
+class ExcludedIndexSummed(_Rewriter):
+    r"""``\sum_{i \neq j} \frac{t_j}{y_j} \frac{\partial y_j}{\partial x_i}`` beside a left side by ``x_i``:
+    the sum runs over j, every class but i. Which letter of ``i \neq j`` is summed is the one the left side
+    does not have and the summand uses; the page's order of the two says nothing."""
+
+    def __init__(self, free: set[str]) -> None:
+        self.free = free
+
+    def __call__(self, node: Node) -> Node | None:
+        if not (isinstance(node, Sum) and node.index in self.free and len(node.excluded) == 1):
+            return None
+        other = node.excluded[0]
+        if other in self.free or other not in free_index_names(node.body):
+            return None
+        assert node.index is not None
+        return replace(node, index=other, excluded=(node.index,), body=_transform(node.body, self))
+
+
 def _plain(decoration: str | None) -> str | None:
     """Bold is vector typesetting, not a different symbol."""
     return None if decoration == "bold" else decoration
@@ -3072,6 +3098,8 @@ def map_claim(
         except NotationError as error:
             mapped.append(MappedSide(latex, None, str(error)))
             continue
+        # a step that differentiates the targets (the chain rule's dy_i/dz_j) says what y is in every step
+        _refuse_derivative_of_targets(rhs.expr, original, mapper, (lhs_node, *sides), by_targets=False)
         restriction = mapper.restriction
         if restriction is not None:
             restriction = _finish(restriction, mapper, "a case condition")
@@ -3141,18 +3169,27 @@ def _exponentiated(name: str, nodes: Sequence[Node]) -> bool:
     return any(isinstance(sub, Symbol) and sub.name == name for arg in arguments for sub in walk(arg))
 
 
-def _refuse_derivative_of_targets(lhs: sympy.Expr, node: Node, mapper: Mapper, nodes: Sequence[Node]) -> None:
+def _refuse_derivative_of_targets(
+    lhs: sympy.Expr, node: Node, mapper: Mapper, nodes: Sequence[Node], by_targets: bool = True
+) -> None:
     """A left side that differentiates the targets (dy_i/dz_j) is 0 by the model: the page means something
-    else by y (usually the softmax output), and a verdict on 0 would judge a claim the page never made."""
+    else by y (usually the softmax output), and a verdict on 0 would judge a claim the page never made. A
+    right side is checked for that too (the chain rule's dE/dy_i dy_i/dz_j), not (``by_targets`` False) for
+    a derivative by the targets, which a right side may write beside the one it is by."""
     for derivative in lhs.atoms(sympy.Derivative):
         bases = {str(x.base.label) for x in derivative.expr.atoms(sympy.Indexed)}
         if bases and bases <= {"y", "Y"} and not derivative.expr.has(s.H):
             pages = sorted(e.page for e in mapper.entries.values() if e.canonical in ("y", "Y")) or ["y"]
+            output = any(e.canonical in ("a", "A") for e in mapper.entries.values())
+            if not by_targets and (pages[0] not in ("y", "Y") or output):
+                continue  # a right side's d t_j beside the output's own name: a slip, not another reading
             raise NotationHintError(
                 f"${format_node(node)}$ differentiates the targets ({pages[0]} read as y), which do not "
                 f"depend on the logits; if {pages[0]} is the model's output here, add --let '{pages[0]}=a'",
                 lets=(f"{pages[0]}=a",),  # the targets are data: what the page differentiates is its output
             )
+        if not by_targets:
+            continue
         variables = [v for v in derivative.variables if isinstance(v, sympy.Indexed)]
         if any(str(v.base.label) in ("y", "Y") for v in variables):
             # dL/dy: no training gradient is by the targets (code's dLdy is by the network's output)

@@ -47,6 +47,7 @@ _ALTERNATIVES: Final = (
     ("calls", Choices(calls=True)),
     ("layers", Choices(layers=False)),
     ("jacobians", Choices(jacobians=False)),
+    ("typos", Choices(typo_derivatives=False)),
 )
 
 

@@ -126,9 +126,15 @@ def _read(
 ) -> tuple[ClaimReading, ...]:
     if syntax in ("python", "code"):
         return _read_code_claim(text, syntax, means, named)
+    from derive.claims.mapping import excluded_index_summed
+
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
     readings = tuple(
-        ClaimReading(_otherwise_joined(_conditions_joined(reading.claims)), syntax, reading.choices)
+        ClaimReading(
+            tuple(excluded_index_summed(c) for c in _otherwise_joined(_conditions_joined(reading.claims))),
+            syntax,
+            reading.choices,
+        )
         for reading in read_math(text, math_syntax)
     )
     return (*readings, *(error for r in readings if (error := _output_error(r)) is not None))
@@ -137,25 +143,35 @@ def _read(
 def _output_error(reading: ClaimReading) -> ClaimReading | None:
     r"""``\delta^L = a^L - y``: Nielsen's error of the output layer L, defined as the gradient by its
     weighted input, ``\delta^L_j = \partial C/\partial z^L_j``; read so as a further reading, with the
-    choice shown (the text itself would only define a new symbol)."""
+    choice shown (the text itself would only define a new symbol). With no layer written (``\delta = a - y``,
+    Bishop's output units' ``\delta_k = y_k - t_k``) it is the same error of the one layer derive models;
+    two indices are Kronecker's delta, and a numbered layer (``\delta^{(2)}``) may be a hidden one."""
     claims = []
     for claim in reading.claims:
         left = claim.sides[0]
         if (
             isinstance(left, Symbol)
             and left.name == "delta"
-            and isinstance(left.layer, Symbol)
-            and left.layer.name == "L"
+            and (left.layer is None or (isinstance(left.layer, Symbol) and left.layer.name == "L"))
+            and left.example is None
+            and not left.primes
             and len(left.indices) <= 1
             and len(claim.sides) > 1
+            and not any(_derivative_of_an_entry(side) for side in claim.sides[1:])
         ):
             by = Symbol("z", left.indices, layer=left.layer)
             claim = replace(claim, sides=(Derivative(Symbol("H"), by), *claim.sides[1:]))
         claims.append(claim)
     if claims == list(reading.claims):
         return None
-    said = "\\delta^L read as the output layer's error dH/dz^L (Nielsen's delta^L = dC/dz^L)"
+    said = "\\delta read as the output layer's error dH/dz (Nielsen's delta^L = dC/dz^L, Bishop's delta_k)"
     return replace(reading, claims=tuple(claims), choices=(*reading.choices, said))
+
+
+def _derivative_of_an_entry(node: Node) -> bool:
+    r"""``\frac{\partial a_j}{\partial z_j}``: a derivative of an entry of a vector, not of a loss (so a
+    ``\delta_j`` equated to it is the page's own name for it)."""
+    return isinstance(node, Derivative) and isinstance(node.of, Symbol) and bool(node.of.indices)
 
 
 def _is_index_name(node: Node) -> bool:

@@ -933,7 +933,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     # A reading that leaves a side unread (x(...) as a call, pu as one unknown name) gives way to one that
     # reads every side.
     unread = [sum(side.expr is None for claim in m.claims for side in claim.sides) for m in mapped]
-    mapped = [m for m, count in zip(mapped, unread, strict=True) if count == min(unread)][:MAX_READINGS]
+    mapped = [m for m, count in zip(mapped, unread, strict=True) if count == min(unread)]
     # Two ways to the same reading (z = W x + b, then columns; columns alone) are one reading
     kept: dict[object, MappedReading] = {}
     for m in mapped:
@@ -963,6 +963,13 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     differentiating = [_differentiates_targets(m) for m in mapped]
     if any(differentiating) and not all(differentiating):
         mapped = [m for m, flag in zip(mapped, differentiating, strict=True) if not flag]
+    # \frac{\partial t_j}{y_j} read as a fraction (a stray \partial) only where its reading as a derivative
+    # (a lost \partial, the likelier typo) has given way
+    stray = [any(_STRAY_PARTIAL.search(c) for c in m.reading.choices) for m in mapped]
+    if any(stray) and not all(stray):
+        mapped = [m for m, flag in zip(mapped, stray, strict=True) if not flag]
+    # (only now, after the readings that give way have gone, are the rest cut to the most judged)
+    mapped = mapped[:MAX_READINGS]
     if options.batch_loss is not None:
         mapped = [_with_batch_loss(m, options.batch_loss, "") for m in mapped]
     elif (written := _batch_loss_written(options.claim)) is not None:
@@ -1548,6 +1555,9 @@ def _binary_complements(text: str) -> bool:
     (1 - y) log(1 - ŷ) and its derivative's (1 - y)/(1 - ŷ))."""
     return bool(_TARGET_COMPLEMENT.search(text) and _OUTPUT_COMPLEMENT.search(text))
 
+
+#: The choice that reads a typo's \partial as stray (a fraction), not as a derivative's.
+_STRAY_PARTIAL: Final = re.compile(r"^typo: a stray \\partial")
 
 #: The choices that read ``dW`` as a differential, and as d (the number of features) times W.
 _DIFFERENTIAL: Final = re.compile(r"read as a differential")
