@@ -1063,7 +1063,7 @@ def test_the_softmaxs_derivative_written_as_a_vector_stays_refused() -> None:
 def test_logistic_regression_with_a_weight_vector_is_one_sigmoid_output(claim: str, verdict: str) -> None:
     result = _check(claim)
     assert result.verdict == verdict  # type: ignore[attr-defined]
-    said = ("sigmoid of one output", "logistic regression's one sigmoid output")
+    said = ("sigmoid of one output", "logistic regression's one sigmoid output", "applies the sigmoid")
     assert any(s in c for c in result.choices for s in said)  # type: ignore[attr-defined]
 
 
@@ -1666,3 +1666,21 @@ def test_a_stray_partial_and_an_arrow_between_equations() -> None:
     for arrow in (r"\Rightarrow", r"\implies", "⇒"):
         result = _check(rf"L = -\log(p_y) {arrow} \frac{{\partial L}}{{\partial z_k}} = p_k - 1\{{k = y\}}")
         assert result.verdict == "holds"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        # the sigmoid applied (by name or written out) with no softmax: its loss is the binary
+        # cross-entropy (each was a wrong fails under the softmax's)
+        r"\frac{\partial L}{\partial z} = \frac{1}{1+e^{-z}} - y",
+        "dz = sigmoid(z) - y",
+        "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\ndef grad(z, y):\n    return sigmoid(z) - y",
+    ],
+)
+def test_the_sigmoid_applied_reads_the_binary_cross_entropy(claim: str) -> None:
+    result = _check(claim)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("applies the sigmoid" in choice for choice in result.choices)  # type: ignore[attr-defined]
+    wrong = _check(claim.replace("- y", "+ y"))
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]

@@ -1394,7 +1394,20 @@ def _sigmoid_written(reading: ClaimReading, options: CheckOptions) -> str | None
         binary = _BINARY_IN_CODE.search(options.claim)
         if binary is not None:
             return f"the code's name {binary.group(0)} says the binary cross-entropy (--loss sigmoid-bce)"
+    applied = _SIGMOID_APPLIED.search(options.claim)
+    if applied is not None and "softmax" not in options.claim.lower() and not _softmax_named_only(options):
+        # sigmoid(z) - y, 1/(1 + e^{-z}) - y: no softmax is a sigmoid; its loss is the binary cross-entropy
+        return "the text applies the sigmoid (no softmax): one sigmoid output per entry (--loss sigmoid-bce)"
     return None
+
+
+#: The sigmoid applied, by its name (``sigmoid(z)``, ``torch.sigmoid(x)``, ``expit(z)``) or written out
+#: (``1 / (1 + np.exp(-z))``, ``\frac{1}{1+e^{-z}}``).
+_SIGMOID_APPLIED: Final = re.compile(
+    r"(?<![\w.])(?:\w+\.)*(?:sigmoid|expit)\s*\(|\\operatorname\{sigmoid\}|\\text\{sigmoid\}"
+    r"|1\.?0?\s*/\s*\(\s*1\.?0?\s*\+\s*(?:\w+\.)*exp\s*\(\s*-"
+    r"|\\frac\s*\{\s*1\s*\}\s*\{\s*1\s*\+\s*(?:e\s*\^|\\exp)\s*\{?\s*\(?\s*-"
+)
 
 
 def _readings_of(
