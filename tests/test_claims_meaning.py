@@ -1684,3 +1684,44 @@ def test_the_sigmoid_applied_reads_the_binary_cross_entropy(claim: str) -> None:
     assert any("applies the sigmoid" in choice for choice in result.choices)  # type: ignore[attr-defined]
     wrong = _check(claim.replace("- y", "+ y"))
     assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_row_vectors_whose_outer_product_fits_z_equals_w_x() -> None:
+    # (p - y)^T x: rows make it an outer product of shape k x d, which fits z = W x + b (both shown)
+    result = _check(r"\frac{\partial L}{\partial W} = (p - y)^T x")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    choices = " ".join(result.choices)  # type: ignore[attr-defined]
+    assert "read as rows" in choices and "z = W x + b" in choices
+    assert _check(r"\frac{\partial L}{\partial W} = (y - p)^T x").verdict == "fails"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("name", "role"),
+    [
+        ("one_hot_labels", "target"),
+        ("oneHotEncoding", "target"),
+        ("true_labels", "target"),
+        ("pred_probs", "output"),
+        ("class_scores", "logits"),
+        ("total_loss", "loss"),
+        ("label_smoothing", None),  # a parameter, not the labels
+        ("log_probs", None),  # a log of the output, not the output
+        ("dlogits", None),
+        ("softmax_logits", None),  # two roles: no guess
+    ],
+)
+def test_the_words_of_a_compound_name_say_its_role(name: str, role: str | None) -> None:
+    from derive.claims.mapping import compound_role
+
+    assert compound_role(name) == role
+
+
+def test_theta_differentiated_by_beside_the_input_is_the_weights() -> None:
+    latex = r"\frac{\partial J}{\partial \theta} = \frac{1}{m} X^T (h - y)"
+    for claim in (latex, "dJ/dtheta = 1/m * X' * (h - y)"):
+        assert _check(claim).verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check("dJ/dtheta = 1/m * X' * (y - h)").verdict == "fails"  # type: ignore[attr-defined]
+    # with no input written theta may be the logits (cs224d): still refused without a --let
+    with pytest.raises(NotationError):
+        _check(r"\frac{\partial J}{\partial \theta} = h - y")
+    assert _check("dL/dlogits = probs - one_hot_labels").verdict == "holds_if"  # type: ignore[attr-defined]

@@ -166,6 +166,39 @@ WORD_GUESSES: Final[dict[Role, tuple[str, ...]]] = {
     "fixed": (),
 }  # fmt: skip
 
+#: The words a compound name (``one_hot_labels``, ``predProbs``, ``class_scores``) is made of, by role.
+_ROLE_WORDS: Final[dict[Role, frozenset[str]]] = {
+    "target": frozenset({"label", "labels", "target", "targets", "onehot", "truth", "gt", "true", "gold"}),
+    "output": frozenset({
+        "prob", "probs", "probability", "probabilities", "proba", "probas", "pred", "preds", "predicted",
+        "prediction", "predictions", "output", "outputs", "softmax", "activation", "activations", "yhat",
+    }),
+    "logits": frozenset({"logit", "logits", "score", "scores"}),
+    "loss": frozenset({"loss", "cost", "xent", "nll", "crossentropy"}),
+}  # fmt: skip
+#: Words that make a compound name a gradient or a function of its role's value, not that value.
+_NOT_A_VALUE_WORDS: Final = frozenset(
+    "d grad grads gradient delta diff deriv derivative dl dz log max sum exp mask idx index indices shape "
+    "size len num n count weight weights smoothing temperature scale factor alpha gamma eps epsilon ignore "
+    "reduction mean avg fn func function type dim axis lr rate".split()
+)
+
+
+def compound_role(name: str) -> Role | None:
+    """The role the words of a compound name say (``one_hot_labels``: the targets; ``pred_probs``: the
+    output; ``class_scores``: the logits), when they name exactly one role and nothing that makes the name
+    a gradient, a log, a count or an index of it."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ")
+    words = spaced.lower().replace("one hot", "onehot").split()
+    if len(words) < 2 or _NOT_A_VALUE_WORDS & set(words):
+        return None
+    roles = {role for role, vocabulary in _ROLE_WORDS.items() if vocabulary & set(words)}
+    if len(roles) != 1:
+        return None
+    (role,) = roles
+    return role
+
+
 #: Recognized page notations (name, decoration) -> role. Each use is reported as a guess.
 GUESSES: Final[dict[tuple[str, str | None], Role]] = {
     **{(name, None): role for role, names in WORD_GUESSES.items() for name in names},
@@ -1756,6 +1789,11 @@ class Mapper:
                     of = node.of.function if isinstance(node.of, Call) else node.of
                     if isinstance(of, Symbol):
                         self._numerator_names.add(of.name)
+        # dJ/d\theta = X^T (h - y): the parameters differentiated by, beside the input, are the weights (with
+        # no input written, \theta may be the logits: cs224d's softmax(\theta))
+        inputs = any(isinstance(n, Symbol) and _is_input(n) for root in self.nodes for n in walk(root))
+        if inputs:
+            self._weighting_names.update(self._wrt_names & {"theta", "beta"})
         # n in \frac{1}{n} \sum_{i=1}^n: a name a sum runs to is that sum's size wherever it is written
         self._upper_limits: dict[str, str] = {
             sub.upper.name: sub.index
@@ -1950,6 +1988,9 @@ class Mapper:
                 losses=(owner,),
             )
         role = GUESSES.get((name, decoration))
+        compound = compound_role(name) if role is None and decoration is None else None
+        if compound is not None:
+            role = compound  # one_hot_labels, pred_probs, class_scores: the words of a name say its role
         if role == "loss" and name in BCE_NAMES and self.loss != "sigmoid-bce":
             raise NotationHintError(
                 f"${label}$ names the binary cross-entropy, and the loss is {self.loss}; "

@@ -1629,10 +1629,14 @@ def _row_readings(reading: ClaimReading, options: CheckOptions, error: str) -> l
     if options.rows or options.columns or not _VECTORS_DO_NOT_CONFORM.search(error):
         return []
     said = "the vectors read as rows (x^T v an outer product): as columns the products do not conform"
-    try:
-        return _readings_of(reading, replace(options, rows=True), (), said)
-    except DeriveError:
-        return []
+    # as rows, a shape error of its own may point further ((p - y)^T x is k x d: z = W x + b)
+    chosen, as_rows = replace(reading, choices=(*reading.choices, said)), replace(options, rows=True)
+    found = _mapped_or_refitted(chosen, as_rows)[0]
+    for mapped in list(found):
+        unfit = [side.error for claim in mapped.claims for side in claim.sides if side.error]
+        if unfit:
+            found.extend(_refitted_readings(mapped.reading, as_rows, unfit[0]))
+    return found
 
 
 #: A square left side against a vector of its length: an elementwise function's derivative.
