@@ -71,6 +71,11 @@ class NotationError(DeriveError):
     """A parsed symbol that cannot be mapped to the canonical notation (the message suggests a --let)."""
 
 
+class UnappliedConditionError(NotationError):
+    """A formula with a condition in words that is not read (``when sum(y) = 1, ...``): refused unless the
+    formula holds without the condition (then it holds under it too)."""
+
+
 class NotationHintError(NotationError):
     """A notation error with readings that would resolve it: ``lets`` (``x=z``: the name holds the logits)
     ``conventions`` (``W_x``) and ``losses`` (``sigmoid-bce``). The checker tries each as a reading and shows

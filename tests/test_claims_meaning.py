@@ -1725,3 +1725,39 @@ def test_theta_differentiated_by_beside_the_input_is_the_weights() -> None:
     with pytest.raises(NotationError):
         _check(r"\frac{\partial J}{\partial \theta} = h - y")
     assert _check("dL/dlogits = probs - one_hot_labels").verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial e^{z}}{\partial z} = e^{z}", "holds"),
+        (r"\frac{d}{dx} x^2 = 2x", "holds"),
+        (r"\frac{d}{dx} x^2 = x", "fails"),
+    ],
+)
+def test_a_vector_for_an_elementwise_functions_jacobian_is_its_diagonal(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("read as its diagonal" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+def test_the_softmax_jacobian_equated_with_a_vector_stays_refused() -> None:
+    # a(1 - a) may be the diagonal entries or a wrong Jacobian: nothing in the text says which
+    with pytest.raises(NotationError, match="k x k"):
+        _check(r"\frac{\partial a}{\partial z} = a(1-a)")
+
+
+def test_grad_and_nabla_with_a_subscript_in_plain_text_are_the_gradient_operator() -> None:
+    assert _check("grad_z L = softmax(z) - y").verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check("nabla_z L = y - softmax(z)").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_condition_in_words_that_is_not_read_is_dropped_only_for_a_formula_that_holds_without_it() -> None:
+    # what holds without a condition holds under it too: judged without it, said in a note
+    text = "# grad_z = yhat * (sum(y)) - y\n# when sum(y) = 1, we get the normal case."
+    result = _check(text)
+    assert result.verdict == "holds"  # type: ignore[attr-defined]
+    assert any("is not read" in note for note in result.notes)  # type: ignore[attr-defined]
+    # otherwise the condition might be what makes it hold: refused, as before
+    with pytest.raises(NotationError, match="condition in words"):
+        _check("# grad_z = yhat - 2 y\n# when sum(y) = 1, we get the normal case.")

@@ -519,8 +519,8 @@ def test_a_function_signature_is_prose() -> None:
 
 def test_ascii_claim_with_names_stars_and_powers() -> None:
     claim = parse_claim("grad_z = yhat_i * (1 - y_hat)**2 / sum_j exp(z_j)")
-    grad = sym("grad", "z")
-    assert claim.sides[0] == grad
+    # grad_z written alone is the gradient by z of the loss the text does not name
+    assert claim.sides[0] == Derivative(Symbol("L"), Symbol("z"))
     total = Sum("j", None, None, Exp(sym("z", "j")))
     body = Mul((sym("yhat", "i"), Pow(Add((num(1), Neg(Symbol("y_hat")))), num(2))))
     assert claim.sides[1] == Div(body, total)

@@ -404,12 +404,17 @@ class _Lexer:
                 self.emit("RBRACE", "}", head_end + 3, head_end + 3)
             else:
                 self.emit("LETTER" if len(sub) == 1 else "RUN", sub, head_end + 1, self.i, fixed=True)
+            if head in ("grad", "nabla") and re.match(r"[ \t]*=(?!=)", s[self.i : self.stop]):
+                # grad_z = p - y: the gradient by z of the loss the text does not name
+                self.emit("LETTER", "L", self.i, self.i)
 
     def text_word(self, head: str, start: int, end: int, *, has_script: bool) -> None:
         if head in lx.GREEK_WORDS:
             self.emit("DELTA" if head == "delta" else "LETTER", head, start, end)
         elif head == "sum" and has_script:
             self.emit("SUM", "sum", start, end)
+        elif head in ("grad", "nabla") and has_script:
+            self.emit("NABLA", "nabla", start, end)  # grad_z L, nabla_W L: the gradient by z, by W
         elif head in lx.FUNCTION_WORDS or head == "sum":
             self.emit("FUNC", lx.FUNCTION_WORDS.get(head, head), start, end)
         elif head.lower() in lx.SEPARATOR_WORDS and not has_script:

@@ -21,6 +21,7 @@ one-hot vector of the true class t (the targets y, under the one-hot assumption)
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -69,6 +70,7 @@ from derive.errors import (
     IndexConflictError,
     NotationError,
     NotationHintError,
+    UnappliedConditionError,
     UnstatedGradientError,
     UnstatedMeaningError,
 )
@@ -140,6 +142,12 @@ CANONICAL: Final[dict[str, Role]] = {
     "b": "bias",
 }
 CANONICAL_BATCH: Final[dict[str, Role]] = {"A": "output", "Y": "target", "Z": "logits", "X": "input"}
+
+#: Set while a formula is judged without the conditions in words it comes with (see
+#: :class:`~derive.errors.UnappliedConditionError`).
+WORD_CONDITIONS_DROPPED: Final[contextvars.ContextVar[bool]] = contextvars.ContextVar(
+    "word_conditions_dropped", default=False
+)
 
 #: Recognized page notations (name, decoration) -> role. Each use is reported as a guess.
 #: Names pages and code use for each role (plain, no decoration); every use is reported as a guess.
@@ -1323,10 +1331,13 @@ class Mapper:
         bias_written: bool = False,
         columns: bool = False,
         rows: bool = False,
+        diagonal: bool = False,
     ) -> None:
         self._bias_written = bias_written
         #: The page's vectors are rows (x^T (y - p) is an outer product), not columns.
         self.rows = rows
+        #: A vector where an elementwise function's square Jacobian stands is that Jacobian's diagonal.
+        self.diagonal = diagonal
         #: The indices of the vectors (one) and matrices (row, column) written out entry by entry.
         self.written_out: list[tuple[str, ...]] = []
         #: A batch's examples are its matrices' columns (Z = W X + b, X of shape d x N: Ng's notes), not rows.
@@ -3014,6 +3025,7 @@ def map_claim(
     chosen_lets: Sequence[str] = (),
     columns: bool = False,
     rows: bool = False,
+    diagonal: bool = False,
 ) -> MappedClaim:
     """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
 
@@ -3029,6 +3041,7 @@ def map_claim(
     """
     targets_at: list[tuple[str, str, int, str]] = []
     stated: list[str] = []
+    dropped: list[str] = []
     for qualifier in claim.qualifiers:
         if _TARGETS_SUM_TO_ONE.match(_TEXT_WRAPPER.sub(r" \1 ", qualifier)):
             # "given that \sum_k y_k = 1": the condition the verdict names itself, not a restriction
@@ -3040,7 +3053,11 @@ def map_claim(
             shown = " ".join(qualifier.split())[:80]
             target_at = _TARGET_AT.match(_TEXT_WRAPPER.sub(r" \1 ", qualifier))
             if target_at is None:
-                raise NotationError(
+                if WORD_CONDITIONS_DROPPED.get():
+                    # judged without it: only a verdict of holds is kept (it then holds under it too)
+                    dropped.append(shown)
+                    continue
+                raise UnappliedConditionError(
                     f"the formula comes with a condition in words ({shown}) that is not applied; state an "
                     "index condition with --where, or check the formula without it"
                 )
@@ -3099,6 +3116,7 @@ def map_claim(
         ),
         columns=columns,
         rows=rows,
+        diagonal=diagonal,
     )
     for note in notes:
         mapper.note(note)
@@ -3106,6 +3124,11 @@ def map_claim(
         mapper.note(f"the index {let.name} is on the right side only: read as the true class")
     for words in stated:
         mapper.note(f"the words ({words}) state that the targets sum to 1: the verdict names that condition")
+    for words in dropped:
+        mapper.note(
+            f"the condition in words ({words}) is not read; the formula is judged without it, and a formula "
+            "that holds without a condition holds under it too"
+        )
     for note in said:
         mapper.note(note)
     for entry in entries:
@@ -3786,9 +3809,29 @@ def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
                 substitution[match] = axis
         if len(substitution) == len(loose):
             return rhs.expr.xreplace(substitution)
+    if mapper.diagonal and _elementwise_jacobian(lhs) and rhs.kinds == lhs.kinds[:1]:
+        # d log(x)/dx = 1/x: an elementwise function's Jacobian is diagonal, and the vector is its diagonal
+        row, column = lhs.axes
+        mapper.note(
+            "the vector on the right is read as the diagonal of the left side's Jacobian (an elementwise "
+            "function's derivative: 0 off the diagonal)"
+        )
+        return rhs.expr.xreplace({rhs.axes[0]: row}) * sympy.KroneckerDelta(row, column)
     raise NotationError(
         f"the left side is a {_shape_word(lhs)} but the right side is a {_shape_word(rhs)}"
         + (" (check --convention)" if len(lhs.axes) == 2 == len(rhs.axes) else "")
+    )
+
+
+def _elementwise_jacobian(lhs: Tensor) -> bool:
+    """Whether the left side is the square Jacobian of a function applied to each entry of one vector of
+    the model (log x, e^z, x^2 by x): no sum, no softmax output, no loss in what it differentiates."""
+    derivative = lhs.expr
+    return (
+        isinstance(derivative, sympy.Derivative)
+        and len(lhs.axes) == 2
+        and lhs.kinds[0] == lhs.kinds[1]
+        and not derivative.expr.has(sympy.Sum, s.a, s.A, s.H)
     )
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from derive import errors
+from derive.claims.mapping import WORD_CONDITIONS_DROPPED
 from derive.claims.verdict import (
     CheckOptions,
     CheckResult,
@@ -48,6 +49,7 @@ from derive.errors import (
     EXIT_USAGE,
     CheckTimeoutError,
     DeriveError,
+    UnappliedConditionError,
     UsageError,
 )
 from derive.limits import MAX_LINE_BYTES, Worker
@@ -119,12 +121,27 @@ def _worker(options: CheckOptions, connection: Connection) -> None:
         options, hook = _hook(options)
         if hook == HOOK_SLEEP_BEFORE:
             time.sleep(3600)
-        mapped = map_readings(options)
+        unapplied: UnappliedConditionError | None = None
+        try:
+            mapped = map_readings(options)
+        except UnappliedConditionError as error:
+            # a condition in words that is not read: judged without it, and kept only if it holds so
+            unapplied, token = error, WORD_CONDITIONS_DROPPED.set(True)
+            try:
+                mapped = map_readings(options)
+            except DeriveError:
+                raise error from None
+            finally:
+                WORD_CONDITIONS_DROPPED.reset(token)
         numeric, symbolic = _caching_deciders()
-        connection.send(("numeric", evaluate_readings(mapped, options, numeric, symbolic=False)))
+        if unapplied is None:
+            connection.send(("numeric", evaluate_readings(mapped, options, numeric, symbolic=False)))
         if hook == HOOK_SLEEP_AFTER:
             time.sleep(3600)
-        connection.send(("final", evaluate_readings(mapped, options, symbolic, symbolic=True)))
+        final = evaluate_readings(mapped, options, symbolic, symbolic=True)
+        if unapplied is not None and final.verdict != "holds":
+            raise unapplied
+        connection.send(("final", final))
     except DeriveError as error:
         connection.send(("error", type(error).__name__, _one_line(str(error)), error.exit_code))
     except RecursionError:

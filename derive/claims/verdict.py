@@ -190,6 +190,9 @@ class CheckOptions:
     #: The page's vectors are rows (``x^T (p - y)`` is an outer product); chosen by a reading when the
     #: claim's products do not conform with column vectors.
     rows: bool = False
+    #: A vector equated with an elementwise function's square Jacobian is its diagonal (``d log(x)/dx =
+    #: 1/x``); chosen by a reading when the shapes differ so.
+    diagonal: bool = False
 
     @property
     def model_convention(self) -> Convention:
@@ -1596,7 +1599,24 @@ def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str)
         *_sigmoid_readings(reading, options, error),
         *_row_readings(reading, options, error),
         *_example_sum_readings(reading, options, error),
+        *_diagonal_readings(reading, options, error),
     ]
+
+
+def _diagonal_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""``rac{\partial \log(x)}{\partial x} = rac{1}{x}``: a vector where an elementwise function's
+    square Jacobian stands is read as its diagonal (0 off it), shown as a choice. Not where σ is written
+    (the sigmoid's own reading) or what is differentiated has the softmax in it (a_i(1 - a_i) for the
+    softmax's Jacobian is one entry's, not a diagonal matrix: no reading says which is meant)."""
+    if options.diagonal or not _SQUARE_AGAINST_VECTOR.search(error):
+        return []
+    if _SIGMOID_WRITTEN.search(options.claim) is not None:
+        return []
+    said = "a vector for an elementwise function's square Jacobian read as its diagonal"
+    try:
+        return _readings_of(reading, replace(options, diagonal=True), (), said)
+    except DeriveError:
+        return []
 
 
 #: A sum over the entries of vectors where the left side is a vector or a matrix.
@@ -1930,6 +1950,7 @@ def _map_reading(
             implied_sums=options.implied_sums,
             columns=options.columns,
             rows=options.rows,
+            diagonal=options.diagonal,
         )
         for claim in reading.claims
     )
