@@ -1336,3 +1336,28 @@ def test_javascript_strict_equality_and_a_camel_case_gradient_name() -> None:
     assert wrong.verdict == "fails"
     line = check_claim(CheckOptions("dLogits = probs - onehot"))
     assert line.verdict == "holds_if"
+
+
+CPP_WEIGHT_GRADIENT = """\
+  // gradient, first with respect to the scores
+  std::vector<double> dscores = probabilities;
+  dscores[y] -= 1.0;
+  // then into the weights
+  for (size_t row = 0; row < classes_dim_; ++row) {
+    const double g = dscores[row];
+    for (size_t col = 0; col < data_dim_; ++col) {
+      dW_(row, col) += g * image[col];
+    }
+  }
+  const float loss = -std::log(probabilities[y]);
+"""
+
+
+@pytest.mark.parametrize(("sign", "verdict"), [("", "holds"), ("-", "fails")])
+def test_cpp_weight_gradient_with_comments_and_a_member_name(sign: str, verdict: str) -> None:
+    # "// then into ..." is a comment's prose, not Lua's then; dW_ (a C++ member) is the gradient by W;
+    # the loss written in the probabilities depends on W through the logits
+    text = CPP_WEIGHT_GRADIENT.replace("+= g *", f"+= {sign}g *")
+    result = check_claim(CheckOptions(text))
+    assert result.verdict == verdict
+    assert any("depends on the logits, of the weights" in note for note in result.notes)

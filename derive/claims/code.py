@@ -172,10 +172,15 @@ def _code_like(node: ast.AST) -> bool:
     )
 
 
+#: A C-style comment's words (``// then into the weights``): prose, not a language's keywords.
+_SLASH_COMMENT: Final = re.compile(r"(?<=//).*$|(?<=/\*).*?(?=\*/)", re.MULTILINE)
+
+
 def _other_language(text: str) -> str | None:
     scores: dict[str, int] = {}
+    uncommented = _SLASH_COMMENT.sub("", text)
     for pattern, language, weight in _LANGUAGE_FEATURES:
-        if weight and re.search(pattern, text, re.MULTILINE):
+        if weight and re.search(pattern, uncommented, re.MULTILINE):
             scores[language] = scores.get(language, 0) + weight
     if not scores:
         return None

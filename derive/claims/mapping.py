@@ -170,7 +170,7 @@ WORD_GUESSES: Final[dict[Role, tuple[str, ...]]] = {
     "logits": ("u", "logits", "logit", "scores", "score", "net", "pre_softmax"),
     "weights": ("w", "weights", "weight", "Weights"),
     "bias": ("bias", "biases"),
-    "input": ("inputs", "features"),
+    "input": ("inputs", "features", "image", "images", "img"),
     "fixed": (),
 }  # fmt: skip
 

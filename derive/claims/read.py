@@ -368,14 +368,16 @@ class _Code:
             loss = reading.values[of]
             names = {n.name for n in walk(loss.node) if isinstance(n, Symbol)}
             # loss = -sum(y * log(p)), dz = ...: a loss of the softmax output depends on the logits
-            # through it (the output is the softmax of the logits z)
-            by_logits = wrt in ("z", "Z") or self.role_of(wrt) == "logits"
+            # through it (the output is the softmax of the logits z), and on the weights and the bias
+            # through them (z = W^T x + b)
+            role = self.role_of(wrt) or {"z": "logits", "Z": "logits", "W": "weights", "b": "bias"}.get(wrt)
             outputs = sorted(n for n in names & set(reading.inputs) if self.role_of(n) == "output")
-            if wrt not in names and by_logits and outputs:
+            if wrt not in names and role in ("logits", "weights", "bias") and outputs:
+                through = f"the logits {wrt}" if role == "logits" else f"the logits, of the {role} {wrt}"
                 notes = (
                     *notes,
                     f"the code's {of} is written in {', '.join(outputs)}, the softmax output: it depends on "
-                    f"the logits {wrt} through it",
+                    f"{through} through it",
                 )
             elif wrt not in names:
                 # loss = loss_ce(P, Y) with loss_ce not in the text: read as is, its derivative would be 0
@@ -963,6 +965,7 @@ def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
     from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, GUESSES
 
     name = _HOW_COMPUTED.sub("", name)  # grad_w_manual, dW_analytic: the gradient by w, W
+    name = name.rstrip("_") or name  # dW_, a C++ member's trailing underscore
     for pattern in _GRADIENT_OF:
         match = pattern.match(name)
         if match is None:
