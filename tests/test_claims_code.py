@@ -1361,3 +1361,85 @@ def test_cpp_weight_gradient_with_comments_and_a_member_name(sign: str, verdict:
     result = check_claim(CheckOptions(text))
     assert result.verdict == verdict
     assert any("depends on the logits, of the weights" in note for note in result.notes)
+
+
+ALIASED = """\
+def grads(x, W, y):
+    z = W.T @ x
+    p = np.exp(z) / np.sum(np.exp(z))
+    loss = -np.log(p[y])
+    dz = COPY
+    dz[y] -= 1
+    onehot = np.zeros_like(p)
+    onehot[y] = 1
+    dW = np.outer(x, p - onehot)
+    return loss, dW
+"""
+
+
+@pytest.mark.parametrize(("copy", "verdict"), [("p", "fails"), ("p.copy()", "holds")])
+def test_numpy_b_equals_a_is_one_array_written_in_place(copy: str, verdict: str) -> None:
+    # dz = p does not copy: dz[y] -= 1 lowers p too, so dW uses p - 1 at y twice (was a wrong holds)
+    assert check_claim(CheckOptions(ALIASED.replace("COPY", copy))).verdict == verdict
+
+
+def test_matlab_b_equals_a_copies() -> None:
+    # Octave copies on assignment: the loss computed from p after dx -= t is still of the softmax output
+    text = (
+        "function [loss, dx] = ce_grad(z, t)\n  p = exp(z) / sum(exp(z));\n  dx = p;\n"
+        "  dx -= t;\n  loss = -sum(t .* log(p));\nendfunction"
+    )
+    assert check_claim(CheckOptions(text)).verdict == "holds_if"
+
+
+SHIFTED = """\
+def softmax_loss(x, y):
+    N = x.shape[0]
+    shifted = x - np.max(x, AXIS)
+    probs = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[np.arange(N), y])) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return loss, dx
+"""
+
+
+def test_a_max_for_each_class_is_no_shift_that_cancels() -> None:
+    assert check_claim(CheckOptions(SHIFTED.replace("AXIS", "axis=1, keepdims=True"))).verdict == "holds"
+    # the max over the examples differs between classes: it does not cancel (was a wrong holds)
+    with pytest.raises(DeriveError):
+        check_claim(CheckOptions(SHIFTED.replace("AXIS", "axis=0")))
+
+
+BCE_MEAN = """\
+def bce_grad(logits, targets):
+    N, C = logits.shape
+    p = torch.sigmoid(logits)
+    loss = -(targets * torch.log(p) + (1 - targets) * torch.log(1 - p)).mean()
+    return (p - targets) / SCALE
+"""
+
+
+@pytest.mark.parametrize(("scale", "verdict"), [("N", "fails"), ("(N * C)", "holds")])
+def test_means_naming_the_loss_by_a_letter_is_the_codes_own_loss(scale: str, verdict: str) -> None:
+    # .mean() over every entry: its gradient is (p - t)/(N C), not the built-in loss's (p - t)/N
+    text = BCE_MEAN.replace("SCALE", scale)
+    assert check_claim(CheckOptions(text, means="dL/dlogits")).verdict == verdict
+    # with no --means both losses are readings: they disagree, and the verdict says so
+    assert check_claim(CheckOptions(text)).verdict == "ambiguous"
+
+
+def test_tiny_offsets_in_a_code_loss_are_read_as_zero() -> None:
+    text = (
+        "def gradient(a, label):\n    p = np.exp(a) / np.sum(np.exp(a))\n"
+        "    loss = -np.log(p[label] + 1e-5)\n    g = p.copy()\n    g[label] -= 1\n    return g\n"
+    )
+    assert check_claim(CheckOptions(text)).verdict == "holds"
+
+
+def test_an_upstream_gradient_without_targets_is_refused() -> None:
+    # a softmax's backward with no targets: its upstream gradient is no loss layer's 1 (was a wrong fails)
+    with pytest.raises(DeriveError, match="flowing in from above"):
+        check_claim(CheckOptions("def softmax_backward(dout, s):\n    return s * (dout - np.sum(dout * s))\n",
+                                 means="dH/dz"))  # fmt: skip

@@ -1761,3 +1761,27 @@ def test_a_condition_in_words_that_is_not_read_is_dropped_only_for_a_formula_tha
     # otherwise the condition might be what makes it hold: refused, as before
     with pytest.raises(NotationError, match="condition in words"):
         _check("# grad_z = yhat - 2 y\n# when sum(y) = 1, we get the normal case.")
+
+
+def test_a_stated_convention_is_kept_and_the_words_can_state_it() -> None:
+    # --convention Wt_x: the indices' other reading (z = W x + b) is not taken (it gave a wrong holds_if)
+    with pytest.raises(NotationError, match="used both for classes and for features"):
+        _check(r"\frac{\partial L}{\partial w_{ij}} = (p_i - y_i) x_j", convention="Wt_x")
+    right = _check(r"\frac{\partial L}{\partial w_{ij}} = (p_j - y_j) x_i", convention="Wt_x")
+    assert right.verdict == "holds_if"  # type: ignore[attr-defined]
+    # the page's words "z = W x + b" say the convention: W (y - p) is then the transposition mistake
+    by_x = r"\frac{\partial L}{\partial \mathbf{x}} = \mathbf{W}^T(\hat{\mathbf{y}} - \mathbf{y})"
+    result = _check(by_x, notation="z = W x + b")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert any("the page's words" in note for note in result.notes)  # type: ignore[attr-defined]
+    with pytest.raises(NotationError, match="cannot multiply"):
+        _check(by_x.replace("^T", ""), notation="z = W x + b")
+
+
+def test_the_true_class_reading_of_c_with_a_hatted_output() -> None:
+    # \hat{y}_c is the output, not the targets: c may be the true class (both readings judged)
+    result = _check(r"\frac{\partial L}{\partial z_c} = \hat{y}_c - 1")
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    # where the page's index is c, the true class is called c* (not "holds for c = c")
+    fails = _check(r"\frac{\partial L}{\partial z_c} = a_c")
+    assert "c^*" in fails.explanation  # type: ignore[attr-defined]

@@ -82,6 +82,9 @@ class Dialect:
 
 PYTHON: Final = Dialect("python")
 
+#: Languages whose ``b = a`` binds b to a's array (no copy): writing into one writes into both.
+_REFERENCE_ARRAYS: Final = frozenset({"python", "julia", "javascript", "typescript", "lua", "java"})
+
 #: Inputs with these names are numbers (hyperparameters, sizes, the incoming gradient of a scalar loss)
 #: unless code indexes or reduces them.
 SCALAR_NAMES: Final = re.compile(
@@ -287,6 +290,8 @@ class Frame:
     returned: Value | None = None
     done: bool = False
     tainted: Unread | None = None  # a loop that could not be read
+    #: Names bound to one array by ``b = a`` (NumPy aliases: writing into one writes into all).
+    shared: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class _Return(Exception):
@@ -1216,6 +1221,7 @@ class Engine:
     def assign(self, target: ast.expr, value: Value, frame: Frame, node: ast.AST) -> None:
         if isinstance(target, ast.Name):
             self.bind(frame, target.id, value, node)
+            self.share(frame, target.id, node)
             return
         if isinstance(target, ast.Attribute):
             path = self.attribute_path(target, frame)
@@ -1270,7 +1276,34 @@ class Engine:
             self.assign_subscript(target, value, node.op, frame, node)
             return
         current = self.expr(_load(target), frame)
-        self.assign(target, self.binary(node.op, current, value, node), frame, node)
+        updated = self.binary(node.op, current, value, node)
+        if isinstance(target, ast.Name) and isinstance(current, Arr):
+            # dz -= y on an array is in place: every name bound to it by b = a sees it
+            self.bind(frame, target.id, updated, node)
+            self.written_in_place(frame, target.id, updated, node)
+            return
+        self.assign(target, updated, frame, node)
+
+    def share(self, frame: Frame, name: str, node: ast.AST) -> None:
+        """After ``name = ...``: ``b = a`` (a bare name bound to an array) makes b one array with a (NumPy,
+        Julia, JavaScript, Lua and Java do not copy; MATLAB, R and C++ do); any other value leaves name's old
+        array to the names still bound to it."""
+        if self.dialect.name not in _REFERENCE_ARRAYS:
+            return
+        old = frame.shared.pop(name, frozenset())
+        for other in old - {name}:
+            frame.shared[other] = old - {name}
+        source = node.value if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        if isinstance(source, ast.Name) and source.id != name and isinstance(frame.env.get(source.id), Arr):
+            group = frame.shared.get(source.id, frozenset({source.id})) | {name}
+            for member in group:
+                frame.shared[member] = group
+
+    def written_in_place(self, frame: Frame, name: str, value: Value, node: ast.AST) -> None:
+        """``name`` was written into in place: the names bound to the same array hold the new value too."""
+        for other in frame.shared.get(name, frozenset()) - {name}:
+            self.bind(frame, other, value, node)
+            self.note(f"{other} is the same array as {name} ({other} = {name} does not copy): written too")
 
     def assign_subscript(
         self, target: ast.Subscript, value: Value, op: ast.operator | None, frame: Frame, node: ast.AST
@@ -1315,6 +1348,7 @@ class Engine:
             items = list(items[0].items)  # x[idx] = v with idx = (rows, y)
         new = self.write(base, items, self.arr(value, node), op, target)
         self.bind(frame, name, new, node)
+        self.written_in_place(frame, name, new, node)
 
     def write(
         self, base: Arr, items: Sequence[Value], value: Arr, op: ast.operator | None, at: object

@@ -2784,6 +2784,15 @@ class Mapper:
         return self.build(Derivative(self.loss_node, node.of))
 
     def _build_max(self, node: Max) -> Tensor:
+        # max_i x_{ij} (np.max(x, axis=0) on a batch): a shift for each class does not cancel in a softmax
+        # over the classes; one for each example (a row's max) does
+        left = free_index_names(node.body) - ({node.index} if node.index is not None else set())
+        if node.index is not None and any(self.kinds.get(name) == "class" for name in left):
+            raise NotationError(
+                f"the max in ${format_node(node)}$ is taken for each class (over "
+                f"{node.index or 'the examples'}): a shift that differs between classes does not cancel "
+                "in a softmax over them: not read"
+            )
         self.note(
             f"${format_node(node)}$ is read as a shift of the logits; it must cancel (checked numerically)"
         )

@@ -13,8 +13,10 @@ they disagree.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal
 
 from derive.choices import LossKind
@@ -236,7 +238,7 @@ _GRADIENT_OF = (
 def _read_code_claim(
     text: str, syntax: str, means: str | None, named: tuple[tuple[str, str], ...]
 ) -> tuple[ClaimReading, ...]:
-    from derive.claims.code import read_code
+    from derive.claims.code import is_loss_name, read_code
 
     reading = read_code(text, "python" if syntax == "python" else "code")
     notes = list(reading.notes)
@@ -262,6 +264,11 @@ def _read_code_claim(
     code = _Code(reading, name, text, syntax, named)
     if wrt is not None:
         assert of is not None
+        if of not in reading.values and reading.loss is not None and of != "H" and is_loss_name(of):
+            # --means 'dL/dlogits' with the code's loss named loss: L is the code's own (its .mean() over
+            # every entry, its own terms), not the built-in loss; dH/d... still names the built-in one
+            notes.append(f"{of} read as the code's loss {reading.loss} ({reading.loss_reason})")
+            of = reading.loss
         return (code.claim(of, wrt, sign, tuple(notes)),)
     # What the result is the gradient by, when --means does not say: its name (dW), the code's own words
     # at its definition, its one input read as the logits, the name delta, a Jacobian, a layer's inputs.
@@ -318,7 +325,42 @@ def _read_code_claim(
         chosen = (f"{name} read as d{of}/d{wrt}: {said}",) if len(candidates) > 1 else ()
         choices = (*(f"{let}: {said}" for let in lets), *chosen)
         found.append(code.claim(of, wrt, sign, (*notes, *(() if chosen else (note,))), choices, lets))
+        if of == "H" and reading.loss is not None and len(candidates) == 1:
+            # the code computes a loss of its own (a .mean() over every entry, its own terms): the gradient
+            # of that loss is a reading too, judged beside the built-in one (ambiguous when they disagree)
+            own = f"{name} read as the gradient of the code's own loss {reading.loss} by {wrt}"
+            with contextlib.suppress(DeriveError):
+                found.append(code.claim(reading.loss, wrt, sign, tuple(notes), (*choices, own), lets))
+            if len(found) > 1:
+                builtin = f"{name} read as the gradient of the built-in loss H by {wrt}"
+                found[0] = replace(found[0], choices=(*found[0].choices, builtin))
     return tuple(found)
+
+
+#: The largest constant read as a numerical-stability offset (``log(p + 1e-9)``, ``1e-5``).
+_OFFSET: Final = Fraction(1, 1000)
+
+
+def _without_offsets(node: Node) -> Node:
+    """A code loss with its numerical-stability offsets (a tiny number added, ``log(p + 1e-7)``) read as 0:
+    the loss the code means, whose gradient is what its backward computes."""
+    from derive.claims.ast import Add, Number
+    from derive.claims.mapping import _Rewriter, _transform
+
+    class Offsets(_Rewriter):
+        def __call__(self, current: Node) -> Node | None:
+            if not isinstance(current, Add):
+                return None
+            kept = tuple(
+                _transform(term, self)
+                for term in current.terms
+                if not (isinstance(term, Number) and 0 < abs(term.value) <= _OFFSET)
+            )
+            if len(kept) == len(current.terms):
+                return Add(kept)
+            return kept[0] if len(kept) == 1 else Add(kept)
+
+    return _transform(node, Offsets())
 
 
 def _refuse_a_loss_alone(reading: CodeReading, text: str, named: tuple[tuple[str, str], ...]) -> None:
@@ -386,7 +428,9 @@ class _Code:
                     f"not define); say what {of} is with --define, or use the built-in loss with "
                     f"--means 'dH/d{wrt}'"
                 )
-            node, axes = loss.node, loss.axes
+            node, axes = _without_offsets(loss.node), loss.axes
+            if node != loss.node:
+                notes = (*notes, f"the tiny offsets in the code's {of} (log(p + 1e-5)) are read as 0")
             if axes and len(value.axes) >= len(axes):
                 # a loss per entry (``-(y * log(h) + ...)`` with no sum): its gradient is its sum's, as
                 # autograd's backward of a vector with ones has it
@@ -597,11 +641,20 @@ class _Code:
         in from above (``grad_output * (y - t) / N`` in a loss layer's backward): the loss is the last layer,
         so that gradient is dH/dH = 1 (a reading's choice, shown)."""
         used = self.used_names(numbers_only=True)
-        return tuple(
-            f"{name}=1"
+        seeds = tuple(
+            name
             for name, axes in self.reading.inputs.items()
             if axes == 0 and _UPSTREAM.match(name) and name in used and name not in dict(self.named)
         )
+        targets = self.reading.class_labels or any(self.role_of(n) == "target" for n in self.reading.inputs)
+        if seeds and not targets:
+            # softmax_backward(dout, s): no targets, so no loss layer: the gradient from above is any vector,
+            # which the code's shapes do not say (read as a number it would be a wrong claim)
+            raise NotationError(
+                f"{seeds[0]} is the gradient flowing in from above, and the code has no targets (it is not a "
+                f"loss layer, whose {seeds[0]} is 1): its shape is not said; check the layer with its loss"
+            )
+        return tuple(f"{name}=1" for name in seeds)
 
     def said_wrt(self) -> list[tuple[str, str, tuple[str, ...]]]:
         """The variable the code's own words say its result is the gradient by: a comment or docstring

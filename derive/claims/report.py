@@ -79,10 +79,12 @@ def _where_math(indices: object) -> str:
     if not isinstance(indices, Mapping) or not indices:
         return "at a sample point"
     parts = []
+    true_class = next((str(name) for name in indices if str(name).startswith("true class ")), None)
+    letter = true_class.removeprefix("true class ") if true_class is not None else "c"
     for name, value in indices.items():
-        label = "c" if name == "true class c" else _tex_name(str(name))
+        label = letter.replace("*", "^*") if name == true_class else _tex_name(str(name))
         parts.append(f"{label} = {int(value)}")
-    suffix = " (c the true class)" if "true class c" in indices else ""
+    suffix = f" ({letter} the true class)" if true_class is not None else ""
     return "at $" + ",\\ ".join(parts) + "$" + suffix
 
 

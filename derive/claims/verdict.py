@@ -567,6 +567,14 @@ def _determines(
     return not held & failed
 
 
+def _true_class_letter(claim: MappedClaim) -> tuple[str, str]:
+    r"""The letter the verdict calls the true class (text, LaTeX): c, or c* where the page's own index is c
+    (``\partial L/\partial z_c`` for any class c: "holds for c = c" would say nothing)."""
+    if "c" in {claim.page_index(str(i)) for i in claim.free_indices}:
+        return "c*", "c^*"
+    return "c", "c"
+
+
 def _split(outcome: Outcome, claim: MappedClaim, base: Sequence[Assumption]) -> _Judgment | None:
     holding = list(outcome.holding_cases)
     cases = holding + list(outcome.failing_cases)
@@ -579,9 +587,10 @@ def _split(outcome: Outcome, claim: MappedClaim, base: Sequence[Assumption]) -> 
             equal_holds = any(case[name] == case["c"] for case in holding)
             good, bad = ("=", "\\neq") if equal_holds else ("\\neq", "=")
             good_word, bad_word = ("=", "!=") if equal_holds else ("!=", "=")
+            c, c_tex = _true_class_letter(claim)
             text = (
-                f"with one-hot targets it holds for ${_tex_index(page)} {good} c$ (c the true class) and "
-                f"fails for ${_tex_index(page)} {bad} c$"
+                f"with one-hot targets it holds for ${_tex_index(page)} {good} {c_tex}$ ({c} the true class) "
+                f"and fails for ${_tex_index(page)} {bad} {c_tex}$"
             )
             return _Judgment(
                 "fails",
@@ -590,10 +599,10 @@ def _split(outcome: Outcome, claim: MappedClaim, base: Sequence[Assumption]) -> 
                 text,
                 outcome.counterexample,
                 {
-                    "holds_for": f"{page} {good_word} c",
-                    "fails_for": f"{page} {bad_word} c",
-                    "holds_for_latex": f"{_tex_index(page)} {good} c",
-                    "fails_for_latex": f"{_tex_index(page)} {bad} c",
+                    "holds_for": f"{page} {good_word} {c}",
+                    "fails_for": f"{page} {bad_word} {c}",
+                    "holds_for_latex": f"{_tex_index(page)} {good} {c_tex}",
+                    "fails_for_latex": f"{_tex_index(page)} {bad} {c_tex}",
                     "split_index": name,
                 },
             )
@@ -645,7 +654,7 @@ def _counterexample_dict(
     if counterexample is None:
         return None
     indices = {
-        ("true class c" if name == "c" else claim.page_index(name)): value
+        (f"true class {_true_class_letter(claim)[0]}" if name == "c" else claim.page_index(name)): value
         for name, value in counterexample.indices.items()
     }
     return {
@@ -1302,9 +1311,17 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
             if applied != claim:  # s(w^T x) -> \sigma(w^T x)
                 claim = applied
                 renamed.append(f'{name}(...) read as the sigmoid \\sigma(...) (the page\'s words: "{said}")')
+    convention = options.convention
+    if convention is None:
+        stated = _CONVENTION_IN_WORDS.search(options.notation)
+        if stated is not None:
+            convention = "Wt_x" if stated["transposed"] else "W_x"
+            renamed.append(f'z = {"W^T x" if stated["transposed"] else "W x"} + b (the page\'s words: '
+                           f'"{" ".join(stated.group(0).split())}")')  # fmt: skip
     changed = replace(
         options,
         claim=claim,
+        convention=convention,
         batch_loss=cast(BatchLoss, batch_loss[0]) if batch_loss is not None else options.batch_loss,
         let=(*options.let, *(let for let, _ in lets)),
         where=(*options.where, *(condition for condition, _ in where)),
@@ -1312,6 +1329,14 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
         define=(*options.define, *(define for define, _ in defines)),
     )
     return changed, (*used.said(), *renamed)
+
+
+#: The model's convention in the page's words: ``z = W x + b``, ``z = W^T x``, ``logits = Wx``.
+_CONVENTION_IN_WORDS: Final = re.compile(
+    r"(?:\b[zZos]|\blogits|\bscores)\s*=\s*(?:\\mathbf\{W\}|\\boldsymbol\{W\}|W)"
+    r"(?P<transposed>\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal|t)\s*\}?|'|\.T\b|ᵀ))?"
+    r"\s*(?:\\cdot|\*|@)?\s*(?:\\mathbf\{x\}|\\boldsymbol\{x\}|x)(?![A-Za-z])"
+)
 
 
 def _applied_letter(text: str, name: str) -> str:
@@ -1802,7 +1827,7 @@ def _jacobian_entry_readings(
 def _column_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
     r"""A batch claim whose shapes do not fit with the examples as rows, read with them as columns and z = W x
     + b, as Ng's notes write a batch (``dW = \frac{1}{m} (A - Y) X^T``); the choice is shown."""
-    if options.columns or not _BATCH_SHAPES.search(error):
+    if options.columns or options.convention == "Wt_x" or not _BATCH_SHAPES.search(error):
         return []
     columns = replace(options, convention="W_x", columns=True)
     found: list[MappedReading] = []
@@ -1864,13 +1889,15 @@ def _hint_variants(
     name read as the targets that the text differentiates by the logits as the softmax output.
     Each is judged as a reading with its choice shown, so readings that disagree are ``ambiguous``."""
     variants: list[tuple[CheckOptions, tuple[str, ...], str]] = []
-    if isinstance(hinted, IndexConflictError) and code and not options.columns:
+    stated_rows = options.convention == "Wt_x"  # the user's z = W^T x + b: never the columns' W x
+    if isinstance(hinted, IndexConflictError) and code and not options.columns and not stated_rows:
         # code whose indices fit with the examples as columns (dW = dZ @ X.T, X of shape d x N); a formula's
         # own indices say what they run over (\sum_{n=1}^N), so it is never read so
         columns = replace(options, convention="W_x", columns=True)
         variants.append((columns, (), _COLUMNS_SAID))
     for convention in hinted.conventions:
-        if options.model_convention != convention and convention in CONVENTIONS:
+        # a convention the user (or the page's words) stated is kept: its refusal is the answer
+        if options.convention is None and convention in CONVENTIONS and convention != "Wt_x":
             other = replace(options, convention=cast(Convention, convention))
             variants.append((other, (), "z = W x + b: the indices read W_{ij} as class i"))
     for loss in hinted.losses:
@@ -2116,7 +2143,10 @@ def _class_letter_variants(reading: ClaimReading, options: CheckOptions) -> list
         for side in reading.claims[0].sides[1:]
         for node in walk(side)
         if isinstance(node, Symbol)
-        and (node.name in ("y", "t") or GUESSES.get((node.name, None)) == "target")
+        and (
+            (node.name in ("y", "t") and node.decoration in (None, "bold"))  # not \hat{y}, the output
+            or GUESSES.get((node.name, None)) == "target"
+        )
     ]
     if targets:
         return []  # p_c - y_c: written with the targets, a formula for every class

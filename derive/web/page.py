@@ -69,7 +69,7 @@ def _number(value: object) -> str:
 def _indices(indices: object) -> str:
     if not isinstance(indices, Mapping) or not indices:
         return "at a sample point"
-    names = {"true class c": "c", "ell": "\\ell"}
+    names = {"true class c": "c", "true class c*": "c*", "ell": "\\ell"}
     return "at " + ", ".join(f"{names.get(str(k), str(k))} = {v}" for k, v in indices.items())
 
 
