@@ -1443,3 +1443,19 @@ def test_an_upstream_gradient_without_targets_is_refused() -> None:
     with pytest.raises(DeriveError, match="flowing in from above"):
         check_claim(CheckOptions("def softmax_backward(dout, s):\n    return s * (dout - np.sum(dout * s))\n",
                                  means="dH/dz"))  # fmt: skip
+
+
+KD_GRAD = """\
+def kd_grad(z, q, T):
+    p = np.exp(z / T) / np.sum(np.exp(z / T))
+    loss = -T * T * np.sum(q * np.log(p))
+    return RESULT
+"""
+
+
+@pytest.mark.parametrize(("result", "verdict"), [("T * (p - q)", "holds_if"), ("(p - q) / T", "fails")])
+def test_an_output_name_beside_the_output_the_code_computes_is_the_targets(result: str, verdict: str) -> None:
+    # q read as a second softmax output left no targets: T (p - q) was a wrong fails ("claim gives 0")
+    outcome = check_claim(CheckOptions(KD_GRAD.replace("RESULT", result), means="dloss/dz"))
+    assert outcome.verdict == verdict
+    assert any("q read as the targets" in choice for choice in outcome.choices)

@@ -1785,3 +1785,23 @@ def test_the_true_class_reading_of_c_with_a_hatted_output() -> None:
     # where the page's index is c, the true class is called c* (not "holds for c = c")
     fails = _check(r"\frac{\partial L}{\partial z_c} = a_c")
     assert "c^*" in fails.explanation  # type: ignore[attr-defined]
+
+
+def test_a_transposed_or_bold_j_is_no_loss() -> None:
+    # J^T dL/da: the Jacobian, not the loss (it was read as H, and the first step got a wrong fails)
+    chain = (
+        r"\frac{\partial \mathcal{L}}{\partial \mathbf{z}} = \mathbf{J}^\top \frac{\partial \mathcal{L}}"
+        r"{\partial \mathbf{a}} = (\operatorname{diag}(\mathbf{a}) - \mathbf{a}\mathbf{a}^\top)"
+        r"(-\mathbf{y} \oslash \mathbf{a}) = \mathbf{a} - \mathbf{y}"
+    )
+    result = _check(chain)
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert [step.verdict for step in result.steps] == ["unreadable", "holds", "holds_if"]  # type: ignore[attr-defined]
+
+
+def test_sigma_primed_inside_a_product_is_the_sigmoids_derivative() -> None:
+    # Nielsen's quadratic-cost delta passed off as the cross-entropy's: it was refused as "σ without an
+    # argument"; σ'(z) is now dσ(z)/dz wherever it stands
+    claim = r"\frac{\partial C}{\partial z} = (a - y)\sigma'(z)"
+    assert _check(claim, loss="sigmoid-bce").verdict == "fails"  # type: ignore[attr-defined]
+    assert _check(r"\frac{\partial C}{\partial z} = \frac{a - y}{\sigma'(z)} \sigma'(z)", loss="sigmoid-bce").verdict == "holds"  # type: ignore[attr-defined]  # noqa: E501

@@ -1161,7 +1161,10 @@ class Builder(Transformer_NonRecursive):
         if symbol.primes:
             if len(items) != 1:
                 raise ParseError("a primed function must be applied to one variable")
-            return Derivative(replace(symbol, primes=0), items[0], symbol.primes), []
+            if symbol.name == "sigma" and not symbol.indices:
+                # \sigma'(z) is the derivative of \sigma(z) by z, wherever it stands
+                return Derivative(Call(replace(symbol, primes=0), tuple(items)), items[0], symbol.primes), []
+            return Derivative(replace(symbol, primes=0), items[0], symbol.primes), []  # L'(u): dL/du
         if any(_mentions_value(item, symbol) for item in items):
             return self.product_args(symbol, args)  # \sigma(1 - \sigma): its value times a bracket
         callable_name = len(symbol.name) > 1 and not symbol.name.isdigit() and symbol.name not in lx.GREEK

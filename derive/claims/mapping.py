@@ -2011,6 +2011,10 @@ class Mapper:
         if _numbered_loss(symbol) or (role == "loss" and len(symbol.indices) >= 2):
             # C_1, C_2: numbered losses are the page's own (often two different ones); J_ij: a Jacobian
             role = None
+        if role == "loss" and symbol.transposed:
+            # \mathbf{J}^\top \frac{\partial L}{\partial a}: a loss is a number, never transposed (a Jacobian,
+            # here): not guessed as the loss
+            role = None
         if role == "output" and name in self._exponent_names and len(symbol.indices) <= 1 and not called:
             # s_j in e^{s_j}: what the softmax is applied to, the class scores
             return _Resolution("logits", "z", True, f"{label} in an exponent (e^{{{label}_j}}): the scores")

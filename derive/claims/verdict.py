@@ -40,7 +40,7 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import BATCH_LOSSES, BatchLoss
-from derive.claims.ast import Call, Derivative, Differential, Log, Matrix, Mul, Node, Symbol
+from derive.claims.ast import Call, Derivative, Differential, Exp, Log, Matrix, Mul, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
@@ -975,6 +975,14 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     differentiating = [_differentiates_targets(m) for m in mapped]
     if any(differentiating) and not all(differentiating):
         mapped = [m for m, flag in zip(mapped, differentiating, strict=True) if not flag]
+    # A reading with no targets at all (kd_grad's q read as a second softmax output beside the one the code
+    # computes) gives way to the reading of that name as the targets.
+    compared = [any(_COMPARED_WITH_OUTPUT.search(c) for c in m.reading.choices) for m in mapped]
+    if any(compared):
+        mapped = [
+            m for m, flag in zip(mapped, compared, strict=True)
+            if flag or any(e.canonical in ("y", "Y") for c in m.claims for e in c.mapping)
+        ]  # fmt: skip
     # \frac{\partial t_j}{y_j} read as a fraction (a stray \partial) only where its reading as a derivative
     # (a lost \partial, the likelier typo) has given way
     stray = [any(_STRAY_PARTIAL.search(c) for c in m.reading.choices) for m in mapped]
@@ -1597,6 +1605,9 @@ def _binary_complements(text: str) -> bool:
     return bool(_TARGET_COMPLEMENT.search(text) and _OUTPUT_COMPLEMENT.search(text))
 
 
+#: The choice that reads a name as the targets the code's own output is compared with.
+_COMPARED_WITH_OUTPUT: Final = re.compile(r"read as the targets \(the text computes the output itself")
+
 #: The choice that reads a typo's \partial as stray (a fraction), not as a derivative's.
 _STRAY_PARTIAL: Final = re.compile(r"^typo: a stray \\partial")
 
@@ -2027,12 +2038,30 @@ def _notation_variants(
         page = guessed_targets[0].page
         said = f"y read as the softmax output and {by} as the logits ({page} is the targets)"
         variants.append(((f"{'Y' if by == 'A' else 'y'}={output}", f"{by}={logits}"), said))
+    targets_read = any(e.canonical in ("y", "Y") for e in entries)
+    lone = [e for e in outputs if e.guessed and _PLAIN_NAME.fullmatch(e.page) and e.page not in named]
+    own_output = _defines_the_output(reading)
+    if not targets_read and len(lone) == 1 and own_output and lone[0].page not in ("a", "A"):
+        # kd_grad(z, q, T): p = softmax(z / T) computed, and q (a name for an output) beside it: q is what
+        # the output is compared with, the targets (with q as the output no target is left)
+        page, target = lone[0].page, "Y" if lone[0].canonical == "A" else "y"
+        said = f"{page} read as the targets (the text computes the output itself; {page} is compared with it)"
+        variants.append(((f"{page}={target}",), said))
     guessed_outputs = {e.page for e in outputs if e.guessed}
     if by is not None and by in guessed_outputs and len({e.page for e in outputs}) > 1 and by not in named:
         logits = "Z" if any(e.canonical == "A" and e.page == by for e in outputs) else "z"
         said = f"{by} read as the logits (the left side differentiates by it)"
         variants.append(((f"{by}={logits}",), said))
     return variants
+
+
+def _defines_the_output(reading: ClaimReading) -> bool:
+    """Whether code computes the softmax output itself (a value of its own that exponentiates the logits,
+    given to the check as a definition)."""
+    return any(any(isinstance(n, Exp) for n in walk(node)) for _, _, node in reading.definitions) or (
+        reading.syntax in ("python", "code")
+        and any(isinstance(n, Exp) for claim in reading.claims for side in claim.sides for n in walk(side))
+    )
 
 
 #: A comparison with the true class read as the one-hot targets (\delta_{ky}, 1\{y = j\}, [y = j]): not a
