@@ -1805,3 +1805,9 @@ def test_sigma_primed_inside_a_product_is_the_sigmoids_derivative() -> None:
     claim = r"\frac{\partial C}{\partial z} = (a - y)\sigma'(z)"
     assert _check(claim, loss="sigmoid-bce").verdict == "fails"  # type: ignore[attr-defined]
     assert _check(r"\frac{\partial C}{\partial z} = \frac{a - y}{\sigma'(z)} \sigma'(z)", loss="sigmoid-bce").verdict == "holds"  # type: ignore[attr-defined]  # noqa: E501
+
+
+def test_a_run_of_unicode_superscripts_is_one_superscript() -> None:
+    # ŷ⁽ⁿ⁾ is \hat{y}^{(n)}, example n's output (the ⁽ was refused as an unknown character)
+    assert _check("∂L/∂b = (1/N) Σ_n (ŷ⁽ⁿ⁾ − y⁽ⁿ⁾)").verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check("∂L/∂b = (1/N) Σ_n (y⁽ⁿ⁾ − ŷ⁽ⁿ⁾)").verdict == "fails"  # type: ignore[attr-defined]

@@ -459,6 +459,15 @@ def normalize(original: str, segment: Segment, syntax: Syntax) -> Chars:
                 emit("_{" + "".join(lx.CHAR_REWRITES[c][1:] for c in original[index:stop]) + "}", index)
                 index = stop
                 continue
+        if target is not None and _superscript_inner(char) is not None:
+            # ŷ⁽ⁿ⁾, x²ⁱ: a run of superscript characters is one superscript (^{(n)})
+            stop = index
+            while stop < end and _superscript_inner(original[stop]) is not None:
+                stop += 1
+            if stop - index > 1:
+                emit("^{" + "".join(_superscript_inner(c) or "" for c in original[index:stop]) + "}", index)
+                index = stop
+                continue
         if target is None:
             name = unicodedata.name(char, "unnamed character")
             raise ParseError(
@@ -470,6 +479,16 @@ def normalize(original: str, segment: Segment, syntax: Syntax) -> Chars:
         emit(target, index)
         index += 1
     return Chars("".join(out), offsets, prose)
+
+
+def _superscript_inner(char: str) -> str | None:
+    """What a Unicode superscript character raises (``⁽`` -> ``(``, ``²`` -> ``2``), or None."""
+    target = lx.CHAR_REWRITES.get(char, "")
+    if target.startswith("^{") and target.endswith("}") and target != "^{T}":
+        return target[2:-1]
+    if len(target) == 2 and target[0] == "^":
+        return target[1]
+    return None
 
 
 def _subscript_char(char: str) -> bool:

@@ -294,6 +294,16 @@ CHAR_REWRITES: Final[dict[str, str]] = {
     "\u00b2": "^{2}",
     "\u00b3": "^{3}",
     "\u00b9": "^{1}",
+    "\u2070": "^{0}",
+    **{chr(0x2074 + d): f"^{{{d + 4}}}" for d in range(6)},  # ⁴ ... ⁹
+    "\u207d": "^(",  # ⁽ⁿ⁾: a run of superscripts is one superscript, ^{(n)}
+    "\u207e": "^)",
+    "\u207f": "^n",
+    "\u2071": "^i",
+    "\u02b2": "^j",
+    "\u1d4f": "^k",
+    "\u1d50": "^m",
+    "\u02e1": "^l",
     "\u2113": "\\ell ",
     "\u2026": "\\dots ",
     "\u22ef": "\\cdots ",
