@@ -489,3 +489,14 @@ def test_a_letter_the_words_call_the_sigmoid_applied_to_the_scores_is_the_sigmoi
     prime = check_claim(CheckOptions("s' = s(1-s)", notation=words))
     assert not any(note.startswith("s(...) read as the sigmoid") for note in prime.notes)
     assert prime.verdict == "holds"
+
+
+def test_a_before_a_plural_role_word_is_a_symbol_not_the_article() -> None:
+    # "a logits" (Bishop's activations): the words made the chain worse, refusing a as the output's letter
+    chain = (
+        r"\frac{\partial E}{\partial a_j} = -\sum_k t_k \frac{1}{y_k} y_k(\delta_{kj} - y_j) "
+        r"= -t_j + y_j\sum_k t_k = y_j - t_j"
+    )
+    result = check(CheckOptions(chain, notation="a logits, y = softmax(a), t targets"))
+    assert result.verdict == "holds_if"
+    assert any("--let a=z" in note for note in result.notes)

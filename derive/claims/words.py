@@ -306,6 +306,12 @@ def _role(words: str, name: str) -> str | None:
     return None
 
 
+#: A plural role noun right after a letter ("a logits"): the letter is a symbol, not the article.
+_PLURAL_ROLE: Final = re.compile(
+    r"(?:logits|scores|outputs|probabilities|activations|predictions|targets|labels|inputs)\b", re.I
+)
+
+
 def read_words(text: str) -> PageWords:
     """The options a page's words about its notation give (see the module docstring)."""
     from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, SIZE_NAMES
@@ -381,7 +387,9 @@ def read_words(text: str) -> PageWords:
         role = _role(words, symbol["name"]) if words else None
         if role is not None:
             name = _page_name(symbol["name"])
-            let(name, role, part, scripted=name != symbol["name"] or bool(symbol["script"]))
+            # "a logits", "a activations": the article never comes before a plural, so a is a symbol
+            plural = _PLURAL_ROLE.match(words) is not None
+            let(name, role, part, scripted=name != symbol["name"] or bool(symbol["script"]) or plural)
     binary = _BINARY.search(text)
     loss = ("sigmoid-bce", binary.group(0)) if binary is not None and not _SOFTMAX.search(text) else None
     temperature = _TEMPERATURE.search(text)
