@@ -497,6 +497,6 @@ def test_a_before_a_plural_role_word_is_a_symbol_not_the_article() -> None:
         r"\frac{\partial E}{\partial a_j} = -\sum_k t_k \frac{1}{y_k} y_k(\delta_{kj} - y_j) "
         r"= -t_j + y_j\sum_k t_k = y_j - t_j"
     )
-    result = check(CheckOptions(chain, notation="a logits, y = softmax(a), t targets"))
+    result = check(chain, notation="a logits, y = softmax(a), t targets")
     assert result.verdict == "holds_if"
     assert any("--let a=z" in note for note in result.notes)
