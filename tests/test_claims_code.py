@@ -1459,3 +1459,53 @@ def test_an_output_name_beside_the_output_the_code_computes_is_the_targets(resul
     outcome = check_claim(CheckOptions(KD_GRAD.replace("RESULT", result), means="dloss/dz"))
     assert outcome.verdict == verdict
     assert any("q read as the targets" in choice for choice in outcome.choices)
+
+
+IN_PLACE_DIVIDED = """\
+def ce_backward(logits, labels):
+    n = logits.shape[0]
+    p = torch.softmax(logits, dim=1)
+    grad = p.clone()
+    grad[torch.arange(n), labels] -= 1.0
+    STATEMENT
+    return grad / n
+"""
+
+
+@pytest.mark.parametrize(
+    "statement", ["grad.div_(n)", "grad.mul_(0.5)", "np.divide(grad, n, out=grad)", "np.exp(grad, grad)"]
+)
+def test_a_call_that_writes_in_place_is_refused_never_ignored(statement: str) -> None:
+    # grad.div_(n) then grad / n divides twice: ignored, it gave a wrong holds
+    with pytest.raises(DeriveError, match=r"in place|in-place"):
+        check_claim(CheckOptions(IN_PLACE_DIVIDED.replace("STATEMENT", statement), batch_loss="mean"))
+    plain = IN_PLACE_DIVIDED.replace("    STATEMENT\n", "")
+    assert check_claim(CheckOptions(plain, batch_loss="mean")).verdict == "holds"
+
+
+def test_a_truncating_cast_and_a_loop_bound_that_is_no_size_are_refused() -> None:
+    # int(1 / N) is 0 for N > 1; range(N - 1) leaves a row out: each gave a wrong holds
+    scaled = (
+        "def grad(X, W, y):\n    N = X.shape[0]\n    s = X.dot(W)\n"
+        "    p = np.exp(s) / np.sum(np.exp(s), axis=1, keepdims=True)\n"
+        "    p[np.arange(N), y] -= 1\n    return X.T.dot(p) * SCALE\n"
+    )
+    with pytest.raises(DeriveError, match="truncates"):
+        check_claim(CheckOptions(scaled.replace("SCALE", "int(1 / N)")))
+    assert check_claim(CheckOptions(scaled.replace("SCALE", "float(1 / N)"))).verdict == "holds"
+    looped = (
+        "def ce_grad(logits, labels):\n    N = logits.shape[0]\n    d = np.zeros_like(logits)\n"
+        "    for i in range(BOUND):\n        p = np.exp(logits[i]) / np.sum(np.exp(logits[i]))\n"
+        "        d[i] = p\n        d[i, labels[i]] -= 1\n    return d / N\n"
+    )
+    with pytest.raises(DeriveError, match="plus or minus a number"):
+        check_claim(CheckOptions(looped.replace("BOUND", "N - 1"), batch_loss="mean"))
+    assert check_claim(CheckOptions(looped.replace("BOUND", "N"), batch_loss="mean")).verdict == "holds"
+
+
+def test_matlab_several_outputs_are_assigned_not_an_internal_error() -> None:
+    text = "function g = softmax_grad(Z, Y)\n  [k, m] = size(Z);\n  g = (exp(Z) - Y) / m;\nend\n"
+    try:
+        check_claim(CheckOptions(text, syntax="code"))
+    except DeriveError as error:
+        assert "internal error" not in str(error)

@@ -1811,3 +1811,34 @@ def test_a_run_of_unicode_superscripts_is_one_superscript() -> None:
     # ŷ⁽ⁿ⁾ is \hat{y}^{(n)}, example n's output (the ⁽ was refused as an unknown character)
     assert _check("∂L/∂b = (1/N) Σ_n (ŷ⁽ⁿ⁾ − y⁽ⁿ⁾)").verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check("∂L/∂b = (1/N) Σ_n (y⁽ⁿ⁾ − ŷ⁽ⁿ⁾)").verdict == "fails"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # c compared in an indicator is the true class, as in \delta_{jc} (each was a wrong fails)
+        (r"\frac{\partial L}{\partial z_j} = p_j - [j = c]", "holds"),
+        (r"\frac{\partial L}{\partial z_j} = p_j - \mathbb{1}[j = c]", "holds"),
+        ("dL/dz_j = p_j - 1{j = c}", "holds"),
+        (r"\frac{\partial L}{\partial z_j} = p_j + [j = c]", "fails"),
+    ],
+)
+def test_c_in_an_indicator_is_the_true_class(claim: str, verdict: str) -> None:
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_otherwise_completes_the_formula_before_it_or_is_refused() -> None:
+    # the same left side restated before "otherwise" completes the conditioned formula before it
+    assert _check("dL/dx_i = s_i - 1 if i == y\ndL/dx_i = s_i otherwise").verdict == "holds"  # type: ignore[attr-defined]
+    assert _check("dL/dx_i = s_i - 1 if i == y\ndL/dx_i = s_i + 1 otherwise").verdict == "fails"  # type: ignore[attr-defined]
+    # alone it was judged for every index (a wrong fails): refused now
+    with pytest.raises(ParseError, match="otherwise"):
+        _check("dL/dz_i = p_i otherwise")
+
+
+def test_soft_targets_called_a_probability_distribution_stay_the_targets() -> None:
+    result = _check("dL/dz = softmax(z) - y", notation="y is the true probability distribution")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    # words that say the output still map y to it
+    bishop = _check("dE/dz_j = y_j - t_j", notation="y the predicted probabilities, t targets")
+    assert bishop.verdict == "holds_if"  # type: ignore[attr-defined]

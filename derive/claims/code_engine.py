@@ -990,6 +990,10 @@ class Engine:
             if isinstance(call.func, ast.Attribute) and call.func.attr in _IN_PLACE:
                 self.in_place(call, frame, node)
                 return
+            written = _writes_in_place(call)
+            if written is not None:
+                # p.exp_(), np.exp(p, out=p): the array changes where it is; not read (never ignored)
+                raise self.refuse(f"a call that writes into {_text(written)} in place", call)
             if self.calls_text_function(call, frame):
                 self.expr(call, frame)
                 return
@@ -1644,6 +1648,7 @@ class Engine:
                 isinstance(node.iter, ast.Call)
                 and _dotted(node.iter.func) == "range"
                 and len(node.iter.args) == 1
+                and not isinstance(node.iter.args[0], ast.BinOp)  # range(N - 1) leaves a row out
             ):
                 raise
             dim = self.dims.new(f"the range of {_text(node.iter)}")
@@ -1811,6 +1816,10 @@ class Engine:
             self.dims.size_name[dim] = name
             return dim
         if isinstance(value, Arr) and value.rank == 0:
+            if isinstance(value.node, Add) and any(isinstance(t, (Number, Neg)) for t in value.node.terms):
+                # range(N - 1), i < k - 1: a size plus or minus a number leaves entries out (or runs past
+                # the axis); read as the whole axis it gave a wrong holds
+                raise self.refuse(f"the bound {_text(at)}, a size plus or minus a number", at)
             return self.dims.new(f"size {_text(at)}")
         if isinstance(value, Arr) and isinstance(value.node, Symbol) and value.node.name in self.inputs:
             name = value.node.name
@@ -2120,6 +2129,8 @@ def _targets(node: ast.stmt) -> list[str]:
         for statement in list(node.body) + list(getattr(node, "orelse", [])):
             names.extend(_targets(statement))
         return names
+    elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _writes_in_place(node.value):
+        return _names(_writes_in_place(node.value) or node.value)
     elif (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)
@@ -2134,6 +2145,27 @@ def _targets(node: ast.stmt) -> list[str]:
     for target in targets:
         names.extend(_names(target))
     return names
+
+
+#: NumPy's functions of one array whose second positional argument is where the result goes (np.exp(p, p)).
+_UNARY_UFUNCS: Final = frozenset(
+    "exp log sqrt negative abs absolute tanh square reciprocal log1p expm1".split()
+)
+
+
+def _writes_in_place(call: ast.Call) -> ast.expr | None:
+    """The array a call statement writes into, if it does: ``grad.div_(n)`` (PyTorch's trailing _),
+    ``np.exp(p, out=p)``, ``np.divide(a, n, out=a)``, ``np.exp(p, p)``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.startswith("_"):
+        return func.value
+    for keyword in call.keywords:
+        if keyword.arg == "out":
+            return keyword.value
+    name = _dotted(func) or ""
+    if name.split(".")[-1] in _UNARY_UFUNCS and name.split(".")[0] in ("np", "numpy") and len(call.args) == 2:
+        return call.args[1]
+    return None
 
 
 def _names(target: ast.expr) -> list[str]:

@@ -846,6 +846,13 @@ def _integer_cast(info: CallInfo) -> Value:
                 if engine.plan.get(name, (1, "default"))[1] == "default":
                     raise Restart({name: (0, "exact")}, f"{_text(info.node)} casts it to an integer")
         return array
+    if isinstance(value, (Arr, Lazy)):
+        from derive.claims.ast import Div
+        from derive.claims.mapping import walk
+
+        if any(isinstance(n, Div) for n in walk(info.arr(0).node)):
+            # int(1 / N) is 0 for N > 1: a cast that truncates a quotient is not read as the quotient
+            raise info.engine.refuse(f"{_text(info.node)} truncates a quotient to a whole number", info.node)
     return _identity(info)
 
 

@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any, Final, TypeVar
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from derive.claims.code_engine import Dialect
 from derive.errors import InputTooLargeError, ParseError
@@ -169,6 +169,15 @@ def parse_code(text: str, language: str) -> tuple[ast.Module, Dialect]:
         module = _ToPython(spec).transform(tree)
     except RecursionError:
         raise ParseError(f"{spec.name} code nested too deeply") from None
+    except VisitError as error:
+        # a construct a rule refuses (its own one line), or a reader bug: one line, never a traceback
+        if isinstance(error.orig_exc, ParseError):
+            raise error.orig_exc from None
+        if isinstance(error.orig_exc, RecursionError):
+            raise ParseError(f"{spec.name} code nested too deeply") from None
+        raise ParseError(
+            f"internal error of the {spec.name} reader ({type(error.orig_exc).__name__}); please report it"
+        ) from None
     assert isinstance(module, ast.Module)
     ast.fix_missing_locations(module)
     return module, spec.dialect()
@@ -669,10 +678,9 @@ class _ToPython(Transformer[Token, ast.AST]):
         if isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)):
             target.ctx = ast.Store()
             return target
-        if isinstance(target, ast.Tuple):
-            target.ctx = ast.Store()
-            target.elts = [self._store(e) for e in target.elts]
-            return target
+        if isinstance(target, (ast.Tuple, ast.List)):
+            # [k, m] = size(Z): MATLAB's several outputs, as Python's tuple assignment
+            return ast.Tuple(elts=[self._store(e) for e in target.elts], ctx=ast.Store())
         raise ParseError(
             f"line {getattr(target, 'lineno', 0)}: assignment to {type(target).__name__.lower()}"
         )

@@ -899,6 +899,10 @@ def free_index_names(node: Node) -> set[str]:
             for index in current.indices:
                 if isinstance(index, Symbol) and not index.indices:
                     used.add(index.name)
+        elif isinstance(current, Indicator):  # [j = c], \mathbb{1}\{i = c\}: the indices it compares
+            for side in (current.condition.left, current.condition.right):
+                if isinstance(side, Symbol) and not side.indices and side.decoration is None:
+                    used.add(side.name)
         elif isinstance(current, Cases):  # a branch's condition compares indices: i = c
             for _, condition in current.branches:
                 for side in (condition.left, condition.right) if condition is not None else ():

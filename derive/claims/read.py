@@ -23,7 +23,7 @@ from derive.choices import LossKind
 from derive.claims.ast import Cases, Claim, Condition, Derivative, Div, Neg, Node, Sum, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.claims.words import WRT_PHRASE, gradient_letter
-from derive.errors import DefinitionNotClaimError, DeriveError, NotationError
+from derive.errors import DefinitionNotClaimError, DeriveError, NotationError, ParseError
 
 if TYPE_CHECKING:
     from derive.claims.code import CodeReading
@@ -191,16 +191,28 @@ def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
     joined: list[Claim] = []
     for claim in claims:
         last = joined[-1] if joined else None
+        otherwise = any(_OTHERWISE.match(words) for words in claim.qualifiers)
+        # "dL/dx_i = s_i otherwise" after "dL/dx_i = s_i - 1 if i == y": the same left side, restated
+        value = claim.sides[-1] if len(claim.sides) == 1 else None
+        if last is not None and len(claim.sides) == 2 and claim.sides[0] == last.sides[0]:
+            value = claim.sides[1]
         if (
             last is not None
             and len(last.sides) >= 2
             and len(last.conditions) == 1
-            and len(claim.sides) == 1
+            and value is not None
             and not claim.conditions
-            and any(_OTHERWISE.match(words) for words in claim.qualifiers)
+            and otherwise
         ):
-            branches = ((last.sides[-1], last.conditions[0]), (claim.sides[0], None))
+            branches = ((last.sides[-1], last.conditions[0]), (value, None))
             joined[-1] = replace(last, sides=(*last.sides[:-1], Cases(branches)), conditions=())
+        elif otherwise and not claim.conditions:
+            # "otherwise" with no condition before it to complete: judged alone it would be a claim for
+            # every index, which the text does not make
+            raise ParseError(
+                "'otherwise' follows no formula with one condition that it completes; write the condition "
+                "(for example 'if i != y')"
+            )
         else:
             joined.append(claim)
     return tuple(joined)

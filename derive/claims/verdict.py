@@ -1640,7 +1640,7 @@ def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str)
 
 
 def _diagonal_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
-    r"""``rac{\partial \log(x)}{\partial x} = rac{1}{x}``: a vector where an elementwise function's
+    r"""``\frac{\partial \log(x)}{\partial x} = \frac{1}{x}``: a vector where an elementwise function's
     square Jacobian stands is read as its diagonal (0 off it), shown as a choice. Not where σ is written
     (the sigmoid's own reading) or what is differentiated has the softmax in it (a_i(1 - a_i) for the
     softmax's Jacobian is one entry's, not a diagonal matrix: no reading says which is meant)."""

@@ -302,8 +302,16 @@ def _role(words: str, name: str) -> str | None:
         if pattern.search(cut):
             if role == "H" and OTHER_LOSS.search(words):
                 return _OTHER_LOSS_ROLE  # "L is the mean squared error": a loss, not the cross-entropy
+            if role == "a" and name in ("y", "Y", "t", "T") and not _OUTPUT_SAID.search(cut):
+                return "y"  # "y is a probability distribution": soft targets, still the targets
             return role
     return None
+
+
+#: Words that say a symbol is the model's output, not only a probability (distribution).
+_OUTPUT_SAID: Final = re.compile(
+    r"\bsoftmax\b|\bpredict|\boutputs?\b|\bactivations?\b|\bmodel'?s?\b|\bnetwork'?s?\b|\bestimat", re.I
+)
 
 
 #: A plural role noun right after a letter ("a logits"): the letter is a symbol, not the article.
