@@ -1509,3 +1509,30 @@ def test_matlab_several_outputs_are_assigned_not_an_internal_error() -> None:
         check_claim(CheckOptions(text, syntax="code"))
     except DeriveError as error:
         assert "internal error" not in str(error)
+
+
+NAIVE = """\
+def softmax_loss_naive(W, X, y, reg):
+    loss = 0.0
+    dW = np.zeros_like(W)
+    num_train = X.shape[0]
+    num_classes = W.shape[1]
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores -= np.max(scores)
+        p = np.exp(scores) / np.sum(np.exp(scores))
+        loss += -np.log(p[y[i]])
+        for j in range(num_classes):
+            dW[:, j] += p[j] * X[i]
+WRITE
+    loss = loss / num_train + 0.5 * reg * np.sum(W * W)
+    dW = dW / num_train + reg * W
+    return loss, dW
+"""
+
+
+def test_a_write_repeated_on_every_pass_of_a_loop_is_refused() -> None:
+    # inside the loop over j the label's column is lowered k times (it gave a wrong holds)
+    with pytest.raises(DeriveError, match="every pass"):
+        check_claim(CheckOptions(NAIVE.replace("WRITE", "            dW[:, y[i]] -= X[i]")))
+    assert check_claim(CheckOptions(NAIVE.replace("WRITE", "        dW[:, y[i]] -= X[i]"))).verdict == "holds"

@@ -1350,6 +1350,16 @@ class Engine:
         items = [self.subscript_item(s, frame) for s in subscripts]
         if len(items) == 1 and isinstance(items[0], Tup):
             items = list(items[0].items)  # x[idx] = v with idx = (rows, y)
+        if op is not None and frame.loops:
+            # dW[:, y[i]] -= X[i] inside the loop over j: the same entries, written again on every pass
+            var = frame.loops[-1].var
+            used = [v.node for v in (*items, value) if isinstance(v, Arr)]
+            if not any(var in free_placeholders(node) for node in used):
+                raise self.refuse(
+                    f"{_text(target)} written in place on every pass of the loop around it (the loop's "
+                    "variable is not in it)",
+                    target,
+                )
         new = self.write(base, items, self.arr(value, node), op, target)
         self.bind(frame, name, new, node)
         self.written_in_place(frame, name, new, node)
