@@ -1536,3 +1536,11 @@ def test_a_write_repeated_on_every_pass_of_a_loop_is_refused() -> None:
     with pytest.raises(DeriveError, match="every pass"):
         check_claim(CheckOptions(NAIVE.replace("WRITE", "            dW[:, y[i]] -= X[i]")))
     assert check_claim(CheckOptions(NAIVE.replace("WRITE", "        dW[:, y[i]] -= X[i]"))).verdict == "holds"
+
+
+def test_an_accumulator_scaled_inside_its_loop_is_refused() -> None:
+    text = NAIVE.replace("WRITE", "        dW[:, y[i]] -= X[i]\n        dW /= num_train").replace(
+        "dW = dW / num_train + reg * W", "dW = dW + reg * W"
+    )
+    with pytest.raises(DeriveError, match="scaled in place inside a loop"):
+        check_claim(CheckOptions(text))

@@ -278,6 +278,8 @@ class Loop:
     var: str
     dim: int
     accumulators: frozenset[str]
+    #: Names the loop's body binds afresh (``p = ...``): a value of one pass, not carried between passes.
+    fresh: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -1280,6 +1282,10 @@ class Engine:
             self.assign_subscript(target, value, node.op, frame, node)
             return
         current = self.expr(_load(target), frame)
+        carried = isinstance(target, ast.Name) and all(target.id not in loop.fresh for loop in frame.loops)
+        if frame.loops and carried and isinstance(node.op, (ast.Div, ast.Mult)) and isinstance(current, Arr):
+            # dW /= N inside the loop over the examples scales what earlier passes added again: not read
+            raise self.refuse(f"{_text(target)} scaled in place inside a loop", node)
         updated = self.binary(node.op, current, value, node)
         if isinstance(target, ast.Name) and isinstance(current, Arr):
             # dz -= y on an array is in place: every name bound to it by b = a sees it
@@ -1672,7 +1678,16 @@ class Engine:
         bindings, dim = self.iteration(iterated, node)
         var = self.dims.fresh(dim)
         accumulators = _accumulators(node.body)
-        loop = Loop(var, dim, frozenset(accumulators))
+        fresh = {
+            name
+            for statement in node.body
+            for sub in ast.walk(statement)
+            if isinstance(sub, ast.Assign)
+            for target in sub.targets
+            if isinstance(target, ast.Name)
+            for name in (target.id,)
+        }
+        loop = Loop(var, dim, frozenset(accumulators), frozenset(fresh))
         before = dict(frame.env)
         zeros: dict[str, Arr] = {}
         for name in accumulators:
