@@ -1679,13 +1679,12 @@ class Engine:
         var = self.dims.fresh(dim)
         accumulators = _accumulators(node.body)
         fresh = {
-            name
+            target.id
             for statement in node.body
             for sub in ast.walk(statement)
             if isinstance(sub, ast.Assign)
             for target in sub.targets
             if isinstance(target, ast.Name)
-            for name in (target.id,)
         }
         loop = Loop(var, dim, frozenset(accumulators), frozenset(fresh))
         before = dict(frame.env)
