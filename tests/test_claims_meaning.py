@@ -1842,3 +1842,11 @@ def test_soft_targets_called_a_probability_distribution_stay_the_targets() -> No
     # words that say the output still map y to it
     bishop = _check("dE/dz_j = y_j - t_j", notation="y the predicted probabilities, t targets")
     assert bishop.verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("claim", "verdict"), [(r"\frac{1}{K}(\sigma(z_k) - y_k)", "holds"), (r"\frac{1}{K}(y_k - \sigma(z_k))", "fails")])  # noqa: E501
+def test_a_defined_binary_cross_entropy_reads_sigma_as_the_sigmoid(claim: str, verdict: str) -> None:
+    # σ in the page's own BCE was read as the softmax output (the right gradient got a wrong fails)
+    bce = r"L = -\frac{1}{K}\sum_{k=1}^K [y_k \log \sigma(z_k) + (1-y_k)\log(1-\sigma(z_k))]"
+    result = _check(rf"\frac{{\partial L}}{{\partial z_k}} = {claim}", define=(bce,))
+    assert result.verdict == verdict  # type: ignore[attr-defined]

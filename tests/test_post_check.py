@@ -329,3 +329,22 @@ def test_a_code_block_is_read_as_code_and_checked_with_means() -> None:
     result = check_post(post, PostOptions(means="dH/dz", timeout=60))
     code = result.judged[0]
     assert code.item.kind == "code" and code.status == "holds_if", code.error
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("当 $i = j$ 时：", "当 $i \\neq j$ 时："),  # Chinese: "when i = j"
+        ("$i = j$ のとき", "$i \\neq j$ のとき"),  # Japanese: "when i = j", the cue after the formula
+    ],
+)
+def test_conditions_introduced_in_chinese_or_japanese_are_applied(first: str, second: str) -> None:
+    # both were found as conditions but not applied: each case of the Jacobian got a wrong fails
+    lhs = "\\frac{\\partial \\hat{y}_i}{\\partial z_j}"
+    post = (
+        f"{first}\n\n$${lhs} = \\hat{{y}}_i(1 - \\hat{{y}}_i)$$\n\n"
+        f"{second}\n\n$${lhs} = -\\hat{{y}}_i \\hat{{y}}_j$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
+    assert verdicts == ["holds", "holds"]

@@ -1430,6 +1430,10 @@ def _sigmoid_written(reading: ClaimReading, options: CheckOptions) -> str | None
         binary = _BINARY_IN_CODE.search(options.claim)
         if binary is not None:
             return f"the code's name {binary.group(0)} says the binary cross-entropy (--loss sigmoid-bce)"
+    defined = " ".join(options.define)
+    if defined and _binary_complements(defined) and "softmax" not in (defined + options.claim).lower():
+        # --define 'L = -[y log σ(z) + (1 - y) log(1 - σ(z))]': the page's own loss is the BCE
+        return "the definition writes the binary cross-entropy (1 - y, 1 - σ): --loss sigmoid-bce"
     applied = _SIGMOID_APPLIED.search(options.claim)
     if applied is not None and "softmax" not in options.claim.lower() and not _softmax_named_only(options):
         # sigmoid(z) - y, 1/(1 + e^{-z}) - y: no softmax is a sigmoid; its loss is the binary cross-entropy

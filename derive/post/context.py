@@ -33,6 +33,9 @@ _ENTRY = re.compile(r"^\s*(\\?[A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|[A-Za-z0-9]))?\s*$
 _CUE = re.compile(
     r"\b(consider|assume|assuming|suppose|let|for|if|when|whenever|case|given|with|take|taking|where)\b", re.I
 )
+#: Chinese and Japanese words before a condition (当 i = j 时, 若, 如果) and after one (时, のとき, の場合).
+_CUE_BEFORE_CJK = re.compile(r"(?:当|當|若|如果|对于|對於|假设|假設)\s*\$*\s*$")
+_CUE_AFTER_CJK = re.compile(r"\$*\s*(?:时|時|のとき|の時|とき|の場合|ならば)")
 _TRUE_CLASS_WORDS = re.compile(
     r"\b(true|correct|target|ground[- ]truth|right)\s+(label|class|category)", re.I
 )
@@ -499,7 +502,10 @@ def _condition_before(
         if not (window_start <= start < claim_start):
             continue
         lead = flat.text[max(window_start, start - 40) : start]
-        if not _CUE.search(lead) or start - window_start < found_at:
+        end = start + len(item.segment.text) + 4  # the formula and its delimiters
+        trail = flat.text[start:min(claim_start, end + 12)]
+        cued = _CUE.search(lead) or _CUE_BEFORE_CJK.search(lead[-8:]) or _CUE_AFTER_CJK.search(trail)
+        if not cued or start - window_start < found_at:
             continue
         parts = condition_parts(item.text)
         if parts is None:
