@@ -2797,9 +2797,8 @@ class Mapper:
         left = free_index_names(node.body) - ({node.index} if node.index is not None else set())
         if node.index is not None and any(self.kinds.get(name) == "class" for name in left):
             raise NotationError(
-                f"the max in ${format_node(node)}$ is taken for each class (over "
-                f"{node.index or 'the examples'}): a shift that differs between classes does not cancel "
-                "in a softmax over them: not read"
+                f"the max in ${format_node(node)}$ is taken for each class (over {node.index}): a shift "
+                "that differs between classes does not cancel in a softmax over them: not read"
             )
         self.note(
             f"${format_node(node)}$ is read as a shift of the logits; it must cancel (checked numerically)"

@@ -903,9 +903,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
                 readings_found = found_examples
         mapped.extend(readings_found)
     for found in list(mapped):
-        unfit = [side.error for claim in found.claims for side in claim.sides if side.error]
-        if unfit:
-            mapped.extend(_refitted_readings(found.reading, options, unfit[0]))
+        if (unfit := _first_side_error(found)) is not None:
+            mapped.extend(_refitted_readings(found.reading, options, unfit))
     unstated = [error for error in errors if isinstance(error, UnstatedMeaningError)]
     unstated += [
         UnstatedMeaningError(side.error)
@@ -1323,9 +1322,9 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     if convention is None:
         stated = _CONVENTION_IN_WORDS.search(options.notation)
         if stated is not None:
-            convention = "Wt_x" if stated["transposed"] else "W_x"
-            renamed.append(f'z = {"W^T x" if stated["transposed"] else "W x"} + b (the page\'s words: '
-                           f'"{" ".join(stated.group(0).split())}")')  # fmt: skip
+            convention, model = ("Wt_x", "W^T x") if stated["transposed"] else ("W_x", "W x")
+            said = " ".join(stated.group(0).split())
+            renamed.append(f'z = {model} + b (the page\'s words: "{said}")')
     changed = replace(
         options,
         claim=claim,
@@ -1693,10 +1692,14 @@ def _row_readings(reading: ClaimReading, options: CheckOptions, error: str) -> l
     chosen, as_rows = replace(reading, choices=(*reading.choices, said)), replace(options, rows=True)
     found = _mapped_or_refitted(chosen, as_rows)[0]
     for mapped in list(found):
-        unfit = [side.error for claim in mapped.claims for side in claim.sides if side.error]
-        if unfit:
-            found.extend(_refitted_readings(mapped.reading, as_rows, unfit[0]))
+        if (unfit := _first_side_error(mapped)) is not None:
+            found.extend(_refitted_readings(mapped.reading, as_rows, unfit))
     return found
+
+
+def _first_side_error(mapped: MappedReading) -> str | None:
+    """The error of the first side of a reading that did not map (a shape a refit may point past)."""
+    return next((side.error for claim in mapped.claims for side in claim.sides if side.error), None)
 
 
 #: A square left side against a vector of its length: an elementwise function's derivative.
