@@ -103,6 +103,9 @@ def _is_zero_slope(slope: Slope) -> bool:
 
 
 def _constant(value: object) -> Dual:
+    if isinstance(value, mpmath.mpc):
+        # a slope through a complex value (a power of a negative base): no real value at this point
+        raise NumericEvaluationError("a value that is not a real number")
     return Dual(mpmath.mpf(value), mpmath.mpf(0))
 
 

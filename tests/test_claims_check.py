@@ -16,7 +16,7 @@ from derive.claims.command import add_check_arguments, run_check
 from derive.claims.mapping import CONTEXT_RULES, GUESSES
 from derive.claims.report import render_markdown, render_text
 from derive.claims.run import check_batch
-from derive.errors import NotationError
+from derive.errors import DeriveError, NotationError
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -273,3 +273,24 @@ def test_a_penalty_term_in_a_gradient_by_w_reads_the_loss_as_weight_decay(
     # the user's own --loss weight-decay keeps the one scale derive documents, (lambda / 2) ||W||^2
     if "2\\lambda" not in claim and "y - a" not in claim:
         assert check(claim, loss="weight-decay").verdict in ("holds", "holds_if")
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("dp_i/dz_j = p_i * (1 - p_j) if i == j else p_i * p_j", "fails"),
+        ("dp_i/dz_j = p_i * (1 - p_j) if i == j else -p_i * p_j", "holds"),
+        (r"\frac{\partial p_i}{\partial z_j} = p_i(1-p_i) \text{ if } i = j \text{ else } p_i p_j", "fails"),
+        (r"\frac{\partial p_i}{\partial z_j} = p_i(1-p_i) \text{ if } i = j \text{ else } -p_i p_j", "holds"),
+        ("dL/dz_j = p_j - 1 when j = y, otherwise p_j + 1", "fails"),
+    ],
+)
+def test_the_formula_after_else_is_the_other_branch(claim: str, verdict: str) -> None:
+    # the else branch was dropped and the claim judged where its condition holds only (a wrong holds)
+    assert check(claim).verdict == verdict
+
+
+def test_a_formula_after_else_that_does_not_read_is_refused_not_dropped() -> None:
+    for claim in ("dp_i/dz_j = p_i * (1 - p_j) if i == j else p_i *", "dp_i/dz_j = p_i if i == j else so"):
+        with pytest.raises(DeriveError):
+            check(claim)

@@ -1544,3 +1544,112 @@ def test_an_accumulator_scaled_inside_its_loop_is_refused() -> None:
     )
     with pytest.raises(DeriveError, match="scaled in place inside a loop"):
         check_claim(CheckOptions(text))
+
+
+COLUMN_SOFTMAX_MATLAB = """\
+function [dW, db] = backward(W, b, X, Y)
+  m = size(X, 2);
+  Z = W * X + b;
+  A = exp(Z) ./ sum(exp(Z), 1);
+  dZ = A - Y;
+  dW = dZ * X' / m;
+end
+"""
+
+
+def test_a_written_out_softmax_over_each_column_in_matlab_has_the_classes_in_rows() -> None:
+    # it was judged against a softmax over each row: the right dW got a wrong fails (its examples as rows
+    # do not fit W * X, and give way)
+    assert check_claim(CheckOptions(COLUMN_SOFTMAX_MATLAB)).verdict == "holds_if"
+    # nothing but the softmax says where the classes are: both ways, and they disagree
+    alone = check_claim(CheckOptions("P = exp(Z) ./ sum(exp(Z), 1);\ndZ = (P - Y) / size(Z, 2);\n"))
+    assert alone.verdict == "ambiguous"
+    # X * W with the examples as rows: the sum over each column is over the examples (a slip)
+    slip = "m = size(X, 1);\nZ = X * W;\nP = exp(Z) ./ sum(exp(Z));\ngrad = X' * (P - Y) / m;\n"
+    assert check_claim(CheckOptions(slip)).verdict == "fails"
+
+
+NG_PYTHON = """\
+def backward(W, X, Y):
+    m = X.shape[1]
+    Z = np.dot(W, X)
+    A = np.exp(Z) / np.sum(np.exp(Z), axis=0, keepdims=True)
+    dZ = A - Y
+    dW = np.dot(dZ, X.T) / m
+    return dW
+"""
+
+
+def test_a_numpy_softmax_over_each_column_is_read_both_ways_unless_labels_index_the_rows() -> None:
+    # NumPy stores by rows: a softmax over axis 0 has the classes in rows (Ng's course) or is a slip
+    both = check_claim(CheckOptions("P = np.exp(Z) / np.sum(np.exp(Z), axis=0)\ndZ = (P - Y) / Z.shape[1]\n"))
+    assert both.verdict == "ambiguous"
+    assert [r["verdict"] for r in both.readings] == ["holds_if", "fails"]
+    # W X with the examples as columns reads one way only (the other reading does not conform), and the
+    # function's one returned value dW says what it is the gradient by
+    ng = check_claim(CheckOptions(NG_PYTHON))
+    assert ng.verdict == "holds_if"
+    assert "backward returns dW, read by its name" in ng.notes
+    # labels that index each row say the examples are the rows: axis 0 sums over them (a slip)
+    slip = SHIFTED.replace("AXIS", "axis=1, keepdims=True").replace(
+        "axis=1, keepdims=True)\n    loss", "axis=0)\n    loss"
+    )
+    assert check_claim(CheckOptions(slip)).verdict == "fails"
+
+
+SIZED_BY_A_GUESS = """\
+def ce_backward(logits, targets):
+    n = logits.shape[0]
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    p = e / e.sum(axis=-1, keepdims=True)
+    return (p - targets) / n
+"""
+
+
+def test_a_size_of_an_input_whose_axes_the_code_does_not_fix_is_read_both_ways() -> None:
+    # n = logits.shape[0] is the classes of one example's vector or the examples of a batch: the two
+    # readings disagree (one example's was a wrong fails of the batch's right gradient)
+    result = check_claim(CheckOptions(SIZED_BY_A_GUESS))
+    assert result.verdict == "ambiguous"
+    verdicts = {str(reading["choices"]): reading["verdict"] for reading in result.readings}
+    assert sorted(verdicts.values()) == ["fails", "holds_if"]
+    assert any("batch's matrices" in choice for choice, verdict in verdicts.items() if verdict == "holds_if")
+    # a size the code fixes (a batch it indexes by rows) is read one way
+    fixed = SIZED_BY_A_GUESS.replace("(logits, targets)", "(logits, labels)").replace(
+        "return (p - targets) / n", "p[np.arange(n), labels] -= 1\n    return p / n"
+    )
+    assert check_claim(CheckOptions(fixed)).verdict == "holds"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def ce_grad(z, label):\n    p = np.exp(z) / np.sum(np.exp(z))\n    loss = -np.log(p[label])\n"
+        "    grad = p - label\n    return loss, grad\n",
+        "def softmax_loss(x, y):\n    N = x.shape[0]\n"
+        "    probs = np.exp(x) / np.sum(np.exp(x), axis=1, keepdims=True)\n"
+        "    loss = -np.sum(np.log(probs[np.arange(N), y])) / N\n    dx = (probs - y[:, None]) / N\n"
+        "    return loss, dx\n",
+    ],
+)
+def test_class_labels_used_as_numbers_are_refused(text: str) -> None:
+    # p - label subtracts the label's number, not its one-hot vector (it was read as y: a wrong holds)
+    with pytest.raises(DeriveError, match="holds class labels"):
+        check_claim(CheckOptions(text))
+
+
+TORCH7 = """\
+function ce_grad(z, target)
+  local p = torch.exp(z)
+  p:div(p:sum())
+  local grad = p:clone()
+  grad[target] = grad[target] - 1
+  return grad
+end
+"""
+
+
+def test_a_method_call_whose_value_is_dropped_is_read_as_writing_its_array() -> None:
+    # Torch7's p:div(s) divides p in place; it was dropped (the right gradient got a wrong fails)
+    with pytest.raises(DeriveError, match="may write into p in place"):
+        check_claim(CheckOptions(TORCH7))

@@ -20,6 +20,7 @@ from derive.claims.verdict import (
     numeric_decider,
 )
 from derive.errors import (
+    DeriveError,
     NotationError,
     ParseError,
     UnstatedGradientError,
@@ -1850,3 +1851,98 @@ def test_a_defined_binary_cross_entropy_reads_sigma_as_the_sigmoid(claim: str, v
     bce = r"L = -\frac{1}{K}\sum_{k=1}^K [y_k \log \sigma(z_k) + (1-y_k)\log(1-\sigma(z_k))]"
     result = _check(rf"\frac{{\partial L}}{{\partial z_k}} = {claim}", define=(bce,))
     assert result.verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_a_defined_loss_with_a_lone_index_keeps_its_name_and_its_true_class() -> None:
+    # FL = -(1 - p_i)^gamma log p_i: a loss (a logarithm, no exponential), its lone i the true class; FL was
+    # read as an entry FL_i and the claim's FL was "not a recognized notation"
+    entry = _check(
+        r"\frac{\partial FL}{\partial z_j} = \gamma (1-p_j)^{\gamma} p_j \log p_j - (1-p_j)^{\gamma+1}",
+        define=(r"FL = -(1-p_i)^\gamma \log p_i",),
+    )
+    assert entry.verdict == "fails"  # type: ignore[attr-defined]
+    assert "holds for $j = c$" in entry.explanation  # type: ignore[attr-defined]
+    # the definition's t is the true class, and so is the left side's t of the defined loss's derivative
+    # (it was any class: a wrong fails)
+    at_t = _check(
+        r"\frac{\partial FL}{\partial z_t} = \gamma (1-p_t)^{\gamma} p_t \log p_t - (1-p_t)^{\gamma+1}",
+        define=(r"FL = -(1-p_t)^\gamma \log p_t",),
+    )
+    assert at_t.verdict == "holds"  # type: ignore[attr-defined]
+
+
+def test_bishops_defined_error_reads_t_as_the_targets_and_y_as_the_output() -> None:
+    # E = -sum_k t_k ln y_k by the activations a_k: t the targets, y the output, a the logits (t was read as
+    # the output: a wrong fails)
+    result = _check(r"\frac{\partial E}{\partial a_k} = y_k - t_k", define=(r"E = -\sum_k t_k \ln y_k",))
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial E}{\partial a_k} = t_k - y_k", define=(r"E = -\sum_k t_k \ln y_k",))
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_complex_value_under_a_derivative_is_no_value_not_an_internal_error() -> None:
+    # (1 - p)^gamma with p read as the logits is complex at some points: an internal TypeError (exit 70)
+    with pytest.raises(DeriveError, match="not a real number"):
+        _check(
+            r"\frac{\partial FL}{\partial p} = \gamma (1-p)^{\gamma-1}\log p - \frac{(1-p)^\gamma}{p}",
+            define=(r"FL = -(1-p)^\gamma \log p",),
+            loss="sigmoid-bce",
+        )
+
+
+@pytest.mark.parametrize(
+    ("claim", "define", "verdict"),
+    [
+        (r"\frac{\partial H}{\partial x} = W (a - y)", "z = W^T x + b", "holds_if"),
+        (r"\frac{\partial H}{\partial W} = (a - y) x^T", "z = W x + b", "holds_if"),
+        (r"\frac{\partial H}{\partial W_{ij}} = x_j(a_i-y_i)", r"z_j = \sum_i W_{ji} x_i + b_j", "holds_if"),
+    ],
+)
+def test_a_definition_of_the_logits_by_the_weights_states_the_convention(
+    claim: str, define: str, verdict: str
+) -> None:
+    # the shapes alone chose the other convention for the transposed claims (each was a wrong holds_if)
+    assert _check(claim, define=(define,)).verdict == verdict  # type: ignore[attr-defined]
+    transposed = {"W (a - y)": "W^T (a - y)", "(a - y) x^T": "x (a - y)^T", "x_j(a_i-y_i)": "x_i(a_j-y_j)"}
+    wrong = next(claim.replace(right, other) for right, other in transposed.items() if right in claim)
+    with pytest.raises(DeriveError):
+        _check(wrong, define=(define,))
+
+
+def test_bold_p_beside_bold_y_is_the_output() -> None:
+    # \mathbf{P} was read as the targets beside \mathbf{Y}: P - Y = 0, a wrong fails
+    result = _check(r"\frac{\partial L}{\partial \mathbf{Z}} = \frac{1}{N}(\mathbf{P} - \mathbf{Y})")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        r"\frac{\partial L}{\partial \mathbf{z}} = (\mathbf{1}^\top \mathbf{y})\mathbf{p} - \mathbf{y}",
+        r"\frac{\partial L}{\partial b} = \frac{1}{N}\mathbf{1}^T(P - Y)",
+    ],
+)
+def test_a_vector_of_ones_is_refused_never_read_as_the_number_one(claim: str) -> None:
+    with pytest.raises(ParseError, match="vector of ones"):
+        _check(claim)
+    assert _check(r"\frac{\partial L}{\partial z_j} = p_j - \mathbb{1}_{j=c}").verdict == "holds"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("delta", [r"\delta_{iy}", "[i = y]"])
+def test_an_entry_of_an_applied_softmax_indexed_by_y_keeps_y_an_index_on_both_sides(delta: str) -> None:
+    # softmax(z)_y's y was not seen as an index, so the right side's delta_{iy} compared with the true class
+    # while the left side's y was any class (a wrong fails)
+    left = r"\frac{\partial}{\partial z_i}\left(-\log(\text{softmax}(z)_y)\right)"
+    assert _check(rf"{left} = \text{{softmax}}(z)_i - {delta}").verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(rf"{left} = \text{{softmax}}(z)_i + {delta}").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_class_js_weights_times_x_i_make_i_the_example_index() -> None:
+    # w_j^T x_i: x_i is example i's vector, so 1{y_i = j} is example i's one-hot target (x_i was read as one
+    # feature and y_i compared with one true class: a wrong fails)
+    claim = (
+        r"\frac{\partial L}{\partial w_j} = \frac{1}{N}\sum_{i=1}^N \left(\frac{e^{w_j^T x_i}}"
+        r"{\sum_k e^{w_k^T x_i}} - 1\{y_i = j\}\right)x_i"
+    )
+    assert _check(claim).verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(claim.replace("- 1\\{", "+ 1\\{")).verdict == "fails"  # type: ignore[attr-defined]

@@ -336,10 +336,14 @@ def test_words_naming_a_temperature_choose_the_softmax_at_that_temperature() -> 
     assert result.verdict == "holds"
     assert any(note.startswith("--loss temperature (the page's words") for note in result.notes)
     assert check(claim.replace("z_i/T", "z_i"), notation=notes).verdict == "fails"
-    # a claim without the temperature's symbol keeps the plain softmax
+    # a claim without the temperature's symbol is read as written (T = 1) and, since the words say q is the
+    # output at T, at T too: they disagree
     assert read_words("T temperature").loss == ("temperature", "T temperature")
     plain = check(r"q_i = \frac{e^{z_i}}{\sum_j e^{z_j}}", notation=notes)
-    assert plain.verdict == "holds" and not any(note.startswith("--loss") for note in plain.notes)
+    assert plain.verdict == "ambiguous" and not any(note.startswith("--loss") for note in plain.notes)
+    # words that tie no name of the claim to the temperature keep the plain softmax alone
+    alone = check(r"q_i = \frac{e^{z_i}}{\sum_j e^{z_j}}", notation="q_i softmax output; T temperature")
+    assert alone.verdict == "holds"
 
 
 def test_a_formula_in_the_words_defines_its_symbol_for_the_claim() -> None:
@@ -500,3 +504,14 @@ def test_a_before_a_plural_role_word_is_a_symbol_not_the_article() -> None:
     result = check(chain, notation="a logits, y = softmax(a), t targets")
     assert result.verdict == "holds_if"
     assert any("--let a=z" in note for note in result.notes)
+
+
+def test_words_naming_the_output_at_a_temperature_read_the_claim_at_it_too() -> None:
+    # q_i - p_i leaves out Hinton's 1/T: with the temperature dropped (the claim writes no T) it was a wrong
+    # holds_if; at T = 1 as written it holds, at the words' T it fails
+    words = "q_i is the softmax output at temperature T; p_i are the soft targets"
+    result = check(r"\frac{\partial C}{\partial z_i} = q_i - p_i", notation=words)
+    assert result.verdict == "ambiguous"
+    verdicts = {str(reading["choices"]): reading["verdict"] for reading in result.readings}
+    assert sorted(verdicts.values()) == ["fails", "holds_if"]
+    assert any("--loss temperature" in choices for choices, v in verdicts.items() if v == "fails")

@@ -348,3 +348,17 @@ def test_conditions_introduced_in_chinese_or_japanese_are_applied(first: str, se
     result = check_post(post, PostOptions(timeout=60))
     verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
     assert verdicts == ["holds", "holds"]
+
+
+def test_a_formula_using_a_symbol_whose_definition_is_not_read_is_not_judged_with_a_guess() -> None:
+    # q_k's definition (an epsilon) is not read: q guessed as the softmax output made the right gradient a
+    # wrong fails
+    post = (
+        "With label smoothing the target is $q_k = (1-\\epsilon)y_k + \\frac{\\epsilon}{K}$ and the loss is "
+        "$L = -\\sum_k q_k \\log p_k$ where $p = \\mathrm{softmax}(z)$. The gradient:\n\n"
+        "$$\\frac{\\partial L}{\\partial z_k} = p_k - (1-\\epsilon)y_k - \\frac{\\epsilon}{K}$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    claim = next(j for j in result.judged if j.item.kind == "claim")
+    assert claim.result is None
+    assert "defines q (item 1) in a way that is not read" in (claim.error or "")

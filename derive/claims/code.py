@@ -45,6 +45,7 @@ import ast
 import re
 import textwrap
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
@@ -95,6 +96,8 @@ class CodeReading:
     returned: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: The result is an intermediate value: a later statement computes another value from it.
     result_used_later: bool = False
+    #: The name a function's one returned value is built on (``return dW / m``: dW).
+    return_heads: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -237,8 +240,14 @@ def _python_source(text: str) -> str:
 # --------------------------------------------------------------------------------------------------------
 
 
-def read_code(text: str, syntax: Syntax | None = None, language: str | None = None) -> CodeReading:
-    """Read code into index-form values; raises :class:`ParseError` (one line) when it cannot."""
+def read_code(
+    text: str,
+    syntax: Syntax | None = None,
+    language: str | None = None,
+    ranks: Mapping[str, int] | None = None,
+) -> CodeReading:
+    """Read code into index-form values; raises :class:`ParseError` (one line) when it cannot. ``ranks``
+    gives inputs whose number of axes the code does not fix another assumed number."""
     if len(text) > MAX_CODE_CHARS:
         raise InputTooLargeError(f"code of {len(text)} characters is over the limit of {MAX_CODE_CHARS}")
     body = _strip_fences(text)
@@ -260,7 +269,7 @@ def read_code(text: str, syntax: Syntax | None = None, language: str | None = No
         module, dialect = parse_code(body, language)
         lines = body
     del lines
-    return _read(module, dialect, language)
+    return _read(module, dialect, language, ranks or {})
 
 
 def _quiet_parse(source: str) -> ast.Module:
@@ -303,9 +312,9 @@ def _as_written(message: str, dialect: Dialect) -> str:
     return message
 
 
-def _read(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
+def _read(module: ast.Module, dialect: Dialect, language: str, ranks: Mapping[str, int]) -> CodeReading:
     try:
-        reading = _read_module(module, dialect, language)
+        reading = _read_module(module, dialect, language, ranks)
     except ParseError as error:
         raise type(error)(_as_written(str(error), dialect)) from None
     notes = tuple(_as_written(note, dialect) for note in reading.notes)
@@ -319,8 +328,10 @@ def _read(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
     return CodeReading(**{**reading.__dict__, "notes": notes, "values": values})
 
 
-def _read_module(module: ast.Module, dialect: Dialect, language: str) -> CodeReading:
-    plan: dict[str, tuple[int, str]] = {}
+def _read_module(
+    module: ast.Module, dialect: Dialect, language: str, ranks: Mapping[str, int]
+) -> CodeReading:
+    plan: dict[str, tuple[int, str]] = {name: (rank, "default") for name, rank in ranks.items()}
     taken = {
         a.arg for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args
     }
@@ -540,6 +551,7 @@ def _finish(
         language=language,
         values=values,
         returned={function: tuple(names) for function, names in engine.returns.items()},
+        return_heads=dict(engine.return_heads),
         result_used_later=result is not None and _used_later(engine, latest, result),
         inputs=inputs,
         class_labels=frozenset(engine.class_labels),

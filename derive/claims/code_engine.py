@@ -993,6 +993,16 @@ class Engine:
                 self.in_place(call, frame, node)
                 return
             written = _writes_in_place(call)
+            func = call.func
+            if written is None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                # p:div(s) in Torch7, arr.fill(0) in JavaScript, v.push_back(x) in C++, p.sort() in NumPy: a
+                # method whose value a statement drops is called for what it does to its array
+                array = func.value.id
+                known = array in frame.env or array in self.inputs
+                if known and (self.dialect.name != "python" or func.attr in _NUMPY_IN_PLACE_METHODS):
+                    what = f"{_where(call)}a method call that may write into {array} in place ({_text(call)})"
+                    self.bind(frame, array, Unread(what, call), node)  # never read as unchanged
+                    return
             if written is not None:
                 # p.exp_(), np.exp(p, out=p): the array changes where it is; not read (never ignored)
                 raise self.refuse(f"a call that writes into {_text(written)} in place", call)
@@ -1882,6 +1892,8 @@ class Engine:
 # Helpers
 # --------------------------------------------------------------------------------------------------------
 
+#: NumPy array methods that change their array (their value, None, is not the result).
+_NUMPY_IN_PLACE_METHODS: Final = frozenset("fill sort put resize itemset partition setfield".split())
 _IN_PLACE: Final = frozenset("scatter_add_ fill_ add_ sub_ mul_ div_ copy_ zero_ clamp_".split())
 
 

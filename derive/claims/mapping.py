@@ -237,6 +237,7 @@ SIZE_NAMES: Final[dict[str, Kind]] = {
     "k": "class",
     "K": "class",
     "m": "example",
+    "n": "example",  # \frac{1}{n} X^T (P - Y); as an index (\sum_n, x_n) it stays an index
     "N": "example",
     "M": "example",
     "batch_size": "example",
@@ -638,13 +639,14 @@ def _example_subscripts(factors: Sequence[Node]) -> set[str]:
         if (
             isinstance(left, Symbol)
             and left.transposed
-            and not left.indices
             and left.name in ("w", "theta", "beta")
             and isinstance(right, Symbol)
             and _is_input(right)
             and right.name == "x"
             and len(right.indices) == 1
             and right.example is None
+            # w^T x_i, or class j's weights w_j^T x_i (another index than x's)
+            and (not left.indices or (left.indices != right.indices and len(left.indices) == 1))
         ):
             name = _plain_index(right.indices[0])
             if name is not None:
@@ -836,7 +838,11 @@ def parse_definition(text: str) -> Let:
     loose = sorted(free_index_names(target))
     plain = isinstance(symbol, Symbol) and not symbol.indices and not isinstance(left, Call)
     name = symbol.name if isinstance(symbol, Symbol) else ""
-    loss = "loss" in (CANONICAL.get(name), GUESSES.get((name, None)))
+    loss = "loss" in (CANONICAL.get(name), GUESSES.get((name, None)), compound_role(name))
+    # a logarithm and no exponential: a loss (FL = -(1 - p_i)^\gamma \log p_i), not a softmax's entry
+    loss = loss or (
+        any(isinstance(n, Log) for n in walk(target)) and not any(isinstance(n, Exp) for n in walk(target))
+    )
     if plain and not loss and loose in (["i"], ["j"]):
         # softmax = e^{z_i} / \sum_j e^{z_j}: the name of one entry, written without its index (a loss's
         # lone index, L = -\log p_i, is the true class)
@@ -2146,6 +2152,7 @@ class Mapper:
         self._explicit_sizes: dict[Kind, int] = {}
         self._sum_uppers: list[tuple[str, Node]] = []
         indexed: list[Symbol] = []
+        entries: list[Node] = []
         models: set[int] = set()  # h in h_\theta(x): the subscript names the model's parameters, no index
         for root in self.nodes:
             for node in walk(root):
@@ -2158,12 +2165,17 @@ class Mapper:
                     continue
                 elif isinstance(node, Symbol) and (node.indices or node.example is not None):
                     indexed.append(node)
+                elif isinstance(node, Index) and isinstance(node.base, Call) and len(node.indices) == 1:
+                    entries.append(node.indices[0])  # softmax(z)_y: the class y of the function's value
                 elif isinstance(node, Sum) and node.index is not None and node.upper is not None:
                     self._sum_uppers.append((node.index, node.upper))
         # Matrices first: their indices say which are examples, so that a vector indexed by an example
         # (y_hat_n beside X_{n,i}) is read as a column of the batch, not as a vector over classes.
         for symbol in sorted(indexed, key=lambda s: -len(s.indices)):
             self._record_kinds(symbol, False)
+        for entry in entries:
+            if isinstance(entry, Symbol) and not entry.indices:
+                self.kinds.setdefault(entry.name, "class")
         for index, upper in self._sum_uppers:
             kind = self.kinds.get(index, "class")
             if isinstance(upper, Number):
@@ -3263,10 +3275,17 @@ def _refuse_derivative_of_targets(
             output = any(e.canonical in ("a", "A") for e in mapper.entries.values())
             if not by_targets and (pages[0] not in ("y", "Y") or output):
                 continue  # a right side's d t_j beside the output's own name: a slip, not another reading
+            lets = [f"{pages[0]}=a"]  # the targets are data: what the page differentiates is its output
+            if pages[0] not in ("y", "Y") and "y" in pages:
+                # -\sum_k t_k \ln y_k by a_k (Bishop): t beside y is the targets, y the output, and the
+                # page's own a, which the left side is by, the logits (the activations)
+                by = {str(v.base.label) for v in derivative.variables if isinstance(v, sympy.Indexed)}
+                own_a = any(e.page == "a" and e.canonical == "a" for e in mapper.entries.values())
+                lets.append("y=a & a=z" if by == {"a"} and own_a else "y=a")
             raise NotationHintError(
                 f"${format_node(node)}$ differentiates the targets ({pages[0]} read as y), which do not "
                 f"depend on the logits; if {pages[0]} is the model's output here, add --let '{pages[0]}=a'",
-                lets=(f"{pages[0]}=a",),  # the targets are data: what the page differentiates is its output
+                lets=tuple(lets),
             )
         if not by_targets:
             continue
@@ -3514,7 +3533,12 @@ def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Nod
     # dL/dz_y, dL/dz_{target}: the targets' own letter or a label's name as an index is the true class on
     # the left side of the loss's derivative too (never c, which pages also use for "a class")
     own = free_index_names(lhs)
-    of_loss = isinstance(lhs, Derivative) and isinstance(lhs.of, Symbol) and _role_of_name(lhs.of) == "loss"
+    of = lhs.of if isinstance(lhs, Derivative) and isinstance(lhs.of, Symbol) else None
+    # the loss by its name, or a name the page defines as a number (FL = -(1 - p_t)^\gamma \log p_t)
+    of_loss = of is not None and (
+        _role_of_name(of) == "loss"
+        or any(d.definition and d.name == of.name and not d.pattern for d in definitions)
+    )
     if of_loss:  # an identity (-\log a_y = -z_y + ..., dp_t/dz_i = ...) holds for every y or t
         own -= {"y", "t", *LABEL_INDEX_NAMES}
     used = set().union(*(free_index_names(side) for side in (lhs, *sides))) if sides else set()

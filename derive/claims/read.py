@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal
 
 from derive.choices import LossKind
-from derive.claims.ast import Cases, Claim, Condition, Derivative, Div, Neg, Node, Sum, Symbol
+from derive.claims.ast import Cases, Claim, Condition, Derivative, Div, Exp, Neg, Node, Sum, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.claims.words import WRT_PHRASE, gradient_letter
 from derive.errors import DefinitionNotClaimError, DeriveError, NotationError, ParseError
@@ -131,9 +131,18 @@ def _read(
     from derive.claims.mapping import excluded_index_summed
 
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
+    ones = _ONES_VECTOR.search(text)
+    if ones is not None:
+        # (\mathbf{1}^\top y) p: the sum of y's entries, not the number 1 (it was read as 1: a wrong fails)
+        raise ParseError(
+            rf"{ones.group(0).strip()}: a vector of ones is not read yet; write the sum it takes (\sum_j y_j)"
+        )
     readings = tuple(
         ClaimReading(
-            tuple(excluded_index_summed(c) for c in _otherwise_joined(_conditions_joined(reading.claims))),
+            tuple(
+                excluded_index_summed(c)
+                for c in _otherwise_joined(_else_joined(_conditions_joined(reading.claims), math_syntax))
+            ),
             syntax,
             reading.choices,
         )
@@ -218,6 +227,41 @@ def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
     return tuple(joined)
 
 
+#: A vector of ones in a product (``\mathbf{1}^\top y``, ``y^T \mathbf{1}``, ``\mathbf{1}_N``), never the
+#: indicator ``\mathbb{1}_{i=j}``, ``\mathbb{1}[y = j]``.
+_ONES_VECTOR: Final = re.compile(
+    r"\\(?:mathbf|boldsymbol|bm|vec|mathbb)\s*\{\s*1\s*\}\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal|\\mathsf\{T\})|_\s*\{?\s*[NnmKkCcd]\s*\}?(?!\s*=))"
+    r"|\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?\s*\\(?:mathbf|boldsymbol|bm|vec|mathbb)\s*\{\s*1\s*\}"
+)
+
+
+def _else_joined(claims: tuple[Claim, ...], syntax: Literal["latex", "text"]) -> tuple[Claim, ...]:
+    r"""``p_i (1 - p_j) if i == j else -p_i p_j`` (``\text{ if } i = j \text{ else } ...``): the formula after
+    "else" (or "otherwise") in the words after a claim with one condition is its other branch; the two are
+    one piecewise right side. A formula there that does not read is refused, never dropped."""
+    from derive.claims.math_read import read_math
+
+    joined: list[Claim] = []
+    for claim in claims:
+        found = [(words, m) for words in claim.qualifiers if (m := _OTHERWISE.match(words))]
+        rest = found[0][0][found[0][1].end() :].strip().lstrip("}").strip(" ,;:.") if found else ""
+        if not rest or len(claim.conditions) != 1 or len(claim.sides) < 2:
+            joined.append(claim)
+            continue
+        readings = read_math(rest, syntax)
+        single = [r.claims[0] for r in readings if len(r.claims) == 1 and len(r.claims[0].sides) == 1]
+        values = {claim.sides[0] for claim in single}
+        if len(values) != 1 or any(r.claims[0].conditions for r in readings):
+            raise ParseError(f"the formula after 'else' ({rest[:60]}) does not read as one expression")
+        (value,) = values
+        branches = ((claim.sides[-1], claim.conditions[0]), (value, None))
+        qualifiers = tuple(words for words in claim.qualifiers if words != found[0][0])
+        joined.append(
+            replace(claim, sides=(*claim.sides[:-1], Cases(branches)), conditions=(), qualifiers=qualifiers)
+        )
+    return tuple(joined)
+
+
 def _conditions_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
     r"""``... = a_j - 1,\quad j = c``: an "equation" of two index letters after a claim is that claim's
     condition (an index equal to an index is never a claim about the loss)."""
@@ -250,9 +294,37 @@ _GRADIENT_OF = (
 def _read_code_claim(
     text: str, syntax: str, means: str | None, named: tuple[tuple[str, str], ...]
 ) -> tuple[ClaimReading, ...]:
-    from derive.claims.code import is_loss_name, read_code
+    """The claims of a piece of code; where the claimed value uses the size of an axis of an input whose
+    number of axes the code does not fix (``n = logits.shape[0]``, assumed one example's vector, where n is
+    then the classes), the claims with those inputs as a batch's matrices too (``ambiguous`` when they
+    disagree)."""
+    from derive.claims.code import read_code
 
-    reading = read_code(text, "python" if syntax == "python" else "code")
+    kind: Literal["python", "code"] = "python" if syntax == "python" else "code"
+    readings, guessed = _code_claims(read_code(text, kind), text, syntax, means, named)
+    if not guessed:
+        return readings
+    try:
+        widened = read_code(text, kind, ranks=dict.fromkeys(guessed, 2))
+        batch, _ = _code_claims(widened, text, syntax, means, named)
+    except DeriveError:
+        return readings
+    names = ", ".join(sorted(guessed))
+    one = f"{names}: one example's vectors (the size the code uses is then the classes')"
+    many = f"{names}: a batch's matrices, the examples in rows (the size the code uses is then the batch's)"
+    return (
+        *(replace(r, choices=(*r.choices, one)) for r in readings),
+        *(replace(r, choices=(*r.choices, many)) for r in batch),
+    )
+
+
+def _code_claims(
+    reading: CodeReading, text: str, syntax: str, means: str | None, named: tuple[tuple[str, str], ...]
+) -> tuple[tuple[ClaimReading, ...], frozenset[str]]:
+    """The claims of a code reading, and the inputs assumed to be vectors whose size the claimed value
+    uses."""
+    from derive.claims.code import is_loss_name
+
     notes = list(reading.notes)
     value_name, sign, of, wrt = None, "", None, None
     if means is not None:
@@ -274,6 +346,17 @@ def _read_code_claim(
     if value_name is None:
         notes.append(f"the claimed value is {name}: {reading.result_reason} (inferred)")
     code = _Code(reading, name, text, syntax, named)
+    for value in (reading.values[name], reading.values.get(reading.loss or "")):
+        label = _label_as_number(value.node, reading.class_labels) if value is not None else None
+        if value is not None and label is not None:
+            raise NotationError(
+                f"{label} holds class labels (the code indexes the classes with it), and {value.name} also "
+                f"uses it as a number ({label} is not its one-hot vector); to check the code as meant, write "
+                "the one-hot target there"
+            )
+    guessed = frozenset(
+        n for n in code.used_names() & reading.assumed_axes if reading.inputs.get(n) == 1
+    ) if code.sized_by_a_guess() else frozenset()
     if wrt is not None:
         assert of is not None
         if of not in reading.values and reading.loss is not None and of != "H" and is_loss_name(of):
@@ -281,18 +364,21 @@ def _read_code_claim(
             # every entry, its own terms), not the built-in loss; dH/d... still names the built-in one
             notes.append(f"{of} read as the code's loss {reading.loss} ({reading.loss_reason})")
             of = reading.loss
-        return (code.claim(of, wrt, sign, tuple(notes)),)
+        return code.claims(of, wrt, sign, tuple(notes)), guessed
     # What the result is the gradient by, when --means does not say: its name (dW), the code's own words
     # at its definition, its one input read as the logits, the name delta, a Jacobian, a layer's inputs.
     # Each candidate is (variable, why, the mappings that reading chooses).
     candidates: list[tuple[str, str, tuple[str, ...]]] = []
     activation = code.activation_derivative()
     if activation is not None:
-        return (code.sigmoid_derivative(activation, tuple(notes)),)
+        return (code.sigmoid_derivative(activation, tuple(notes)),), guessed
     backward = code.softmax_backward(tuple(notes))
     if backward is not None:
-        return (backward,)
+        return (backward,), guessed
     inferred = _inferred_wrt(name, reading.inputs)
+    head = reading.return_heads.get(name)
+    if inferred is None and head is not None and (inferred := _inferred_wrt(head, reading.inputs)):
+        notes.append(f"{name} returns {head}, read by its name")
     logits = code.input_of_role("logits", same_axes=True)
     beside: list[tuple[str, str, tuple[str, ...]]] = []
     if inferred is not None:
@@ -318,14 +404,14 @@ def _read_code_claim(
     else:
         jacobian = code.jacobian(tuple(notes))
         if jacobian is not None:
-            return (jacobian,)
+            return (jacobian,), guessed
         candidates = [(wrt, said, ()) for wrt, said in code.layer_inputs()]
     if not candidates:
         raise NotationError(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
     own_loss = inferred is not None and reading.loss is not None
-    found = []
+    found: list[ClaimReading] = []
     for wrt, said, lets in candidates:
         if reading.loss is not None and (own_loss or (beside and wrt == beside[0][0])):
             of, loss_said = reading.loss, f"; {reading.loss_reason}"
@@ -336,17 +422,40 @@ def _read_code_claim(
         note = f"{name} is read as d{of}/d{wrt} ({said}{loss_said}); say otherwise with --means"
         chosen = (f"{name} read as d{of}/d{wrt}: {said}",) if len(candidates) > 1 else ()
         choices = (*(f"{let}: {said}" for let in lets), *chosen)
-        found.append(code.claim(of, wrt, sign, (*notes, *(() if chosen else (note,))), choices, lets))
+        found.extend(code.claims(of, wrt, sign, (*notes, *(() if chosen else (note,))), choices, lets))
         if of == "H" and reading.loss is not None and len(candidates) == 1:
             # the code computes a loss of its own (a .mean() over every entry, its own terms): the gradient
             # of that loss is a reading too, judged beside the built-in one (ambiguous when they disagree)
             own = f"{name} read as the gradient of the code's own loss {reading.loss} by {wrt}"
+            builtins = len(found)
             with contextlib.suppress(DeriveError):
-                found.append(code.claim(reading.loss, wrt, sign, tuple(notes), (*choices, own), lets))
-            if len(found) > 1:
+                found.extend(code.claims(reading.loss, wrt, sign, tuple(notes), (*choices, own), lets))
+            if len(found) > builtins:
                 builtin = f"{name} read as the gradient of the built-in loss H by {wrt}"
-                found[0] = replace(found[0], choices=(*found[0].choices, builtin))
-    return tuple(found)
+                found[:builtins] = [replace(f, choices=(*f.choices, builtin)) for f in found[:builtins]]
+    return tuple(found), guessed
+
+
+def _label_as_number(node: Node, labels: frozenset[str]) -> str | None:
+    """A class label the code indexes with that a value also uses as a number (``p - label``,
+    ``probs - y[:, None]``), outside any index, Kronecker delta or comparison."""
+    from derive.claims.ast import Condition, Index, Indicator, KroneckerDelta
+    from derive.claims.code_index import children
+
+    stack: list[object] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Symbol):
+            if current.name in labels:
+                return current.name
+            continue  # its indices are indices, never numbers
+        if isinstance(current, (KroneckerDelta, Condition, Indicator)):
+            continue
+        if isinstance(current, Index):
+            stack.append(current.base)
+            continue
+        stack.extend(children(current))  # type: ignore[arg-type]
+    return None
 
 
 #: The largest constant read as a numerical-stability offset (``log(p + 1e-9)``, ``1e-5``).
@@ -395,6 +504,24 @@ def _refuse_a_loss_alone(reading: CodeReading, text: str, named: tuple[tuple[str
     )
 
 
+def _normalized_by_column(nodes: tuple[Node, ...], inputs: dict[str, int]) -> bool:
+    """Whether the code's own softmax sums the exponentials of a matrix input over its first axis and never
+    over its second (``exp(Z) ./ sum(exp(Z), 1)``, ``np.sum(np.exp(Z), axis=0)``): its classes are the
+    rows, as a softmax call over each column says."""
+    from derive.claims.mapping import walk
+
+    axes: set[int] = set()
+    for root in nodes:
+        for node in walk(root):
+            if not (isinstance(node, Sum) and node.index is not None and isinstance(node.body, Exp)):
+                continue
+            summed = Symbol(node.index)
+            for inner in walk(node.body.arg):
+                if isinstance(inner, Symbol) and inputs.get(inner.name) == 2 and len(inner.indices) == 2:
+                    axes.update(axis for axis, index in enumerate(inner.indices) if index == summed)
+    return axes == {0}
+
+
 @dataclass(frozen=True)
 class _Code:
     """A code reading and its claimed value, to be read as the derivative of a loss by one variable."""
@@ -413,6 +540,7 @@ class _Code:
         notes: tuple[str, ...],
         choices: tuple[str, ...] = (),
         said_lets: tuple[str, ...] = (),
+        columns: bool = False,
     ) -> ClaimReading:
         from derive.claims.mapping import walk
 
@@ -456,7 +584,7 @@ class _Code:
         if sign:
             lhs = Neg(lhs)
         lets: tuple[str, ...] = ()
-        if reading.classes_in_columns:
+        if reading.classes_in_columns or columns:
             roles = {n: self.role_of(n) or ("logits" if n == wrt else None) for n in reading.inputs}
             lets = tuple(
                 f"{n}_{{ij}}={_BATCH_NAME[role]}_{{ji}}"
@@ -490,6 +618,36 @@ class _Code:
             notes=notes,
             lets=(*lets, *said_lets),
         )
+
+    def claims(
+        self,
+        of: str,
+        wrt: str,
+        sign: str,
+        notes: tuple[str, ...],
+        choices: tuple[str, ...] = (),
+        said_lets: tuple[str, ...] = (),
+    ) -> tuple[ClaimReading, ...]:
+        """The claim; and where only a softmax the code writes out over each column says its classes are
+        the rows (no softmax call over each column, no labels indexing each row), the claim read with the
+        examples as the rows too: a softmax over the examples is as likely a slip (``ambiguous`` when the
+        two disagree; a reading whose shapes do not fit gives way, as ``X * W`` with the examples as rows
+        does to the columns)."""
+        reading = self.reading
+        labelled_rows = any(reading.inputs.get(name) == 1 for name in reading.class_labels)
+        if reading.classes_in_columns or labelled_rows or not self.column_softmax(of):
+            return (self.claim(of, wrt, sign, notes, choices, said_lets),)
+        by_columns = self.claim(of, wrt, sign, notes, choices, said_lets, columns=True)
+        said = "the examples are the rows (the code's softmax over each column sums over the examples)"
+        return (by_columns, self.claim(of, wrt, sign, notes, (*choices, said), said_lets))
+
+    def column_softmax(self, of: str) -> bool:
+        """Whether the code's own softmax (the value, or the loss ``of`` it differentiates) sums the
+        exponentials of a matrix input over its first axis only."""
+        nodes = [self.reading.values[self.name].node]
+        if of in self.reading.values and of != self.name:
+            nodes.append(self.reading.values[of].node)
+        return _normalized_by_column(tuple(nodes), self.reading.inputs)
 
     def sized_by_a_guess(self) -> bool:
         """The result divides by (or otherwise uses) the size of an axis of an input whose number of axes

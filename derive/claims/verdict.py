@@ -876,7 +876,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     given = options
     options, said = _with_page_words(options)
     options, penalty = _with_penalty_written(options)
-    said = (*said, *penalty)
+    options, defined = _with_defined_convention(options)
+    said = (*said, *penalty, *defined)
     named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
     readings = _named_ones(read_claim(options.claim, options.syntax, options.means, named), options, named)
     readings, options, said_after = _qualifier_words(readings, options)
@@ -949,7 +950,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     kept: dict[object, MappedReading] = {}
     for m in mapped:
         key = tuple(
-            (c.lhs, tuple(side.expr for side in c.sides), c.model.convention, c.model.batch) for c in m.claims
+            (c.lhs, tuple(side.expr for side in c.sides), c.model.convention, c.model.batch, _tempered(c))
+            for c in m.claims
         )
         kept.setdefault(key, m)
     mapped = list(kept.values())
@@ -1305,7 +1307,7 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     )
     loss = words.loss if options.loss == "softmax-ce" else None
     if loss is not None and loss[0] == "temperature" and not _TEMPERATURE_SYMBOL.search(options.claim):
-        loss = None  # a temperature the claim does not use
+        loss = None  # a temperature the claim does not use (a name the words tie to it: another reading)
     defines = tuple(
         (define, said) for define, said in words.defines if _usable_definition(define, options, lets)
     )
@@ -1338,6 +1340,32 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     return changed, (*used.said(), *renamed)
 
 
+def _with_defined_convention(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
+    r"""A ``--define`` of the logits by the weights states the model's convention as the page's words do
+    (``z = W^T x + b``; ``z_j = \sum_i W_{ji} x_i + b_j``: W x + b), unless the user states one."""
+    if options.convention is not None:
+        return options, ()
+    for define in options.define:
+        stated = _CONVENTION_IN_WORDS.search(define)
+        if stated is not None:
+            transposed = bool(stated["transposed"])
+        elif (entry := _CONVENTION_BY_ENTRY.search(define)) is not None and entry["out"] in entry["pair"]:
+            transposed = entry["pair"][-1] == entry["out"]
+            if entry["pair"][0] == entry["pair"][-1]:
+                continue
+        else:
+            continue
+        convention, model = ("Wt_x", "W^T x") if transposed else ("W_x", "W x")
+        said = f"z = {model} + b (your definition {define.strip()[:60]})"
+        return replace(options, convention=cast(Convention, convention)), (said,)
+    return options, ()
+
+
+#: A logit's entry defined by the weights' entries: ``z_j = \sum_i W_{ji} x_i + b_j``.
+_CONVENTION_BY_ENTRY: Final = re.compile(
+    r"^\s*(?:[zZos]|\w*logits?)_\{?(?P<out>[a-z])\}?\s*=\s*\\sum_\{?[a-z](?:\s*=\s*\w+)?\}?(?:\^\{?\w+\}?)?\s*"
+    r"(?:\\mathbf\{W\}|W|w)_\{?(?P<pair>[a-z]\s*,?\s*[a-z])\}?"
+)
 #: The model's convention in the page's words: ``z = W x + b``, ``z = W^T x``, ``logits = Wx``.
 _CONVENTION_IN_WORDS: Final = re.compile(
     r"(?:\b[zZos]|\blogits|\bscores)\s*=\s*(?:\\mathbf\{W\}|\\boldsymbol\{W\}|W)"
@@ -1509,7 +1537,35 @@ def _readings_of(
         said = f"the loss read as the binary cross-entropy (--loss sigmoid-bce): {why}"
         with contextlib.suppress(DeriveError):
             found.extend(_readings_of(reading, replace(options, loss="sigmoid-bce"), lets, said))
+    tempered = _tempered_name(options)
+    if options.loss == "softmax-ce" and tempered is not None:
+        # "q_i the softmax output at temperature T" and q_i - p_i, which writes no T: read at T too (Hinton's
+        # gradient has a 1/T), and at T = 1 as written
+        said = f"read at the page's temperature (--loss temperature): {tempered}"
+        with contextlib.suppress(DeriveError):
+            found.extend(_readings_of(reading, replace(options, loss="temperature"), lets, said))
     return found
+
+
+def _tempered(claim: MappedClaim) -> bool:
+    """Whether a claim is read at a temperature (the same expressions read at T = 1 are another reading)."""
+    return claim.model.loss_kind == "temperature"
+
+
+def _tempered_name(options: CheckOptions) -> str | None:
+    """The page's words on a name the claim uses as the softmax output at a temperature the claim does not
+    write (``q_i is the softmax output at temperature T``), or None."""
+    if not options.notation or _TEMPERATURE_SYMBOL.search(options.claim):
+        return None
+    from derive.claims.words import read_words
+
+    words = read_words(options.notation)
+    if words.loss is None or words.loss[0] != "temperature":
+        return None
+    for let, said in words.lets:
+        if re.search(r"(?i)temperature", said) and _as_written(let, options.claim) is not None:
+            return f'"{said}"'
+    return None
 
 
 #: theta as a model's parameters (``\theta^T x``, ``h_\theta``), not a name for the logits.
@@ -1924,7 +1980,9 @@ def _hint_variants(
     for let in hinted.lets:
         page, _, canonical = let.partition("=")
         role = "the softmax output" if canonical in ("a", "A") else "the logits"
-        variants.append((options, (let,), f"{page} read as {role} ({let})"))
+        lets = tuple(let.split(" & "))  # y=a & a=z: the page's y the output and its a the logits
+        said = f"{page} read as {role} ({let})" if len(lets) == 1 else f"{' and '.join(lets)} read together"
+        variants.append((options, lets, said))
     return variants
 
 
@@ -2021,14 +2079,18 @@ def _notation_variants(
         and not _COMPARISON.search(e.page)
     ]
     outputs = [e for e in entries if e.canonical in ("a", "A")]
-    writes_y = any(e.page in ("y", "Y") for e in entries) or any(
+    writes_y = any(_letter_of(e.page) in ("y", "Y") for e in entries) or any(
         "y" in str(claim.lhs) + " ".join(str(side.expr) for side in claim.sides) for claim in claims
     )
     if guessed_targets and not outputs and writes_y and not any(name.startswith("y") for name in named):
         page, canonical = guessed_targets[0].page, guessed_targets[0].canonical
         variants.append((("y=a",), f"y read as the softmax output ({page} is the targets)"))
-        y_targets = any(e.page in ("y", "Y") and e.canonical in ("y", "Y") for e in entries)
-        if _PLAIN_NAME.fullmatch(page) and page not in named and y_targets and page in _TARGET_OR_OUTPUT:
+        y_targets = any(_letter_of(e.page) in ("y", "Y") and e.canonical in ("y", "Y") for e in entries)
+        # P beside Y, or \mathbf{P} beside \mathbf{Y}: P the probabilities
+        letter = _letter_of(page)
+        bold = (rf"\mathbf{{{letter}}}", rf"\boldsymbol{{{letter}}}")
+        plain = _PLAIN_NAME.fullmatch(letter) and page in (letter, *bold)
+        if plain and page not in named and y_targets and letter in _TARGET_OR_OUTPUT:
             output = "A" if canonical == "Y" else "a"
             variants.append(((f"{page}={output}",), f"{page} read as the softmax output (y is the targets)"))
     by = _differentiated_by(reading)

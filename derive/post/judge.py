@@ -378,6 +378,22 @@ def _check_item(
             notes=tuple(notes),
         )
     result, arguments, attempt_notes, uses = outcome
+    unread = [use for use in uses if not use.used and use.note == "it could not be read"]
+    guessed = [use for use in unread if _guessed(result, use.symbol)]
+    if guessed:
+        # q_k = (1-\epsilon) y_k + \epsilon/K not read: q guessed as the output would judge another formula
+        use = guessed[0]
+        return Judged(
+            item,
+            error=(
+                f"the page defines {use.symbol} (item {use.item}) in a way that is not read, and this "
+                f"formula uses {use.symbol}: it is not judged with a guess of what {use.symbol} is"
+            ),
+            error_kind="NotationError",
+            where=applied_where,
+            definitions=uses,
+            notes=tuple(notes),
+        )
     judged = Judged(
         item,
         result,
