@@ -294,3 +294,42 @@ def test_a_formula_after_else_that_does_not_read_is_refused_not_dropped() -> Non
     for claim in ("dp_i/dz_j = p_i * (1 - p_j) if i == j else p_i *", "dp_i/dz_j = p_i if i == j else so"):
         with pytest.raises(DeriveError):
             check(claim)
+
+
+DP = r"\frac{\partial p_i}{\partial z_j} = "
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (DP + r"p_i(1-p_i) \text{ if } i=j \text{ and } -p_ip_j \text{ if } i\neq j", "holds"),
+        ("dp_i/dz_j = p_i(1-p_i) if i=j; -p_i p_j if i!=j", "holds"),
+        ("dp_i/dz_j = p_i(1-p_i) (i=j), -p_i p_j (i!=j)", "holds"),
+        (DP + r"p_i(1-p_i) \text{ for } i=j, \quad p_ip_j \text{ for } i\neq j", "fails"),
+    ],
+)
+def test_an_expression_with_its_own_condition_is_the_next_branch(claim: str, verdict: str) -> None:
+    # the second branch had no left side and the text was refused
+    assert check(claim).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "remark",
+    [
+        r"\quad\text{(one-hot } y\text{)}",
+        r"\quad (\text{one-hot } y)",
+        r"\quad\text{(for one-hot } y\text{)}.",
+    ],
+)
+def test_a_remark_in_parentheses_around_a_symbol_is_one_remark(remark: str) -> None:
+    # the symbol inside split the remark: its y was a second formula with no left side (refused)
+    assert check(r"\frac{\partial L}{\partial z_j} = p_j - y_j " + remark).verdict == "holds_if"
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [("z = Wx + b", "holds"), ("Z = XW + b", "holds"), ("dL/dx = W^T (softmax(Wx + b) - y)", "holds_if")],
+)
+def test_the_weights_typed_beside_the_input_in_plain_text_are_a_product(claim: str, verdict: str) -> None:
+    # "Wx" was one unknown name in plain text (refused)
+    assert check(claim).verdict == verdict

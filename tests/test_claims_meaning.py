@@ -1946,3 +1946,43 @@ def test_class_js_weights_times_x_i_make_i_the_example_index() -> None:
     )
     assert _check(claim).verdict == "holds"  # type: ignore[attr-defined]
     assert _check(claim.replace("- 1\\{", "+ 1\\{")).verdict == "fails"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("dL/dW = X^T (softmax(X W) - Y) / N", "holds_if"),
+        ("dL/dW = X^T (softmax(X W + b) - Y) / N", "holds_if"),
+        (r"\frac{\partial L}{\partial W} = \frac{1}{N} X^T(\text{softmax}(XW + b) - Y)", "holds_if"),
+        ("dL/dW = X^T (softmax(X W - b) - Y) / N", "fails"),
+        ("dL/dW = X^T (softmax(2 X W) - Y) / N", "fails"),
+    ],
+)
+def test_the_softmax_of_a_batchs_product_is_read(claim: str, verdict: str) -> None:
+    # softmax(X W + b): the batch's logits, the bias added to every row (it was refused)
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+DJ = r"\frac{\partial J}"
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("d(softmax)/dz = diag(p) - p p^T", "holds"),
+        (r"\frac{\partial \sigma}{\partial z} = \mathrm{diag}(p) - pp^T", "holds"),
+        (DJ + r"{\partial Z} = \frac{1}{N}(\mathrm{softmax}(Z) - Y) = \frac{1}{N}(P - Y)", "holds_if"),
+        (DJ + r"{\partial W} = \frac{1}{N}\sum_n x_n (p_n - y_n)^T = \frac{1}{N} X^T (P - Y)", "holds_if"),
+        (DJ + r"{\partial W} = \frac{1}{N}\sum_n x_n (p_n - y_n)^T = \frac{1}{N} X^T (Y - P)", "fails"),
+    ],
+)
+def test_p_beside_the_softmax_applied_is_its_value_not_the_targets(claim: str, verdict: str) -> None:
+    # softmax(z) or sigma named as the output made p "the target probability": P - Y = 0, a wrong fails
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_a_unicode_minus_keeps_the_binary_cross_entropys_reading() -> None:
+    # 1 − y with U+2212 hid the BCE reading: the right derivative got a wrong fails
+    result = _check("∂L/∂ŷ = −y/ŷ + (1−y)/(1−ŷ)")
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert _check("∂L/∂ŷ = −y/ŷ + (1−y)/(1−ŷ)", loss="sigmoid-bce").verdict == "holds"  # type: ignore[attr-defined]

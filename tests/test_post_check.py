@@ -351,14 +351,65 @@ def test_conditions_introduced_in_chinese_or_japanese_are_applied(first: str, se
 
 
 def test_a_formula_using_a_symbol_whose_definition_is_not_read_is_not_judged_with_a_guess() -> None:
-    # q_k's definition (an epsilon) is not read: q guessed as the softmax output made the right gradient a
-    # wrong fails
+    # q_k's definition is not read (a norm): q guessed as the softmax output would judge another formula
     post = (
-        "With label smoothing the target is $q_k = (1-\\epsilon)y_k + \\frac{\\epsilon}{K}$ and the loss is "
-        "$L = -\\sum_k q_k \\log p_k$ where $p = \\mathrm{softmax}(z)$. The gradient:\n\n"
-        "$$\\frac{\\partial L}{\\partial z_k} = p_k - (1-\\epsilon)y_k - \\frac{\\epsilon}{K}$$\n"
+        "The target is $q_k = \\frac{y_k}{\\|y\\|}$ and the loss is $L = -\\sum_k q_k \\log p_k$ where "
+        "$p = \\mathrm{softmax}(z)$. The gradient:\n\n$$\\frac{\\partial L}{\\partial z_k} = p_k - y_k$$\n"
     )
     result = check_post(post, PostOptions(timeout=60))
     claim = next(j for j in result.judged if j.item.kind == "claim")
     assert claim.result is None
     assert "defines q (item 1) in a way that is not read" in (claim.error or "")
+
+
+@pytest.mark.parametrize(
+    ("gradient", "verdict"),
+    [("p_k - (1-\\epsilon)y_k - \\frac{\\epsilon}{K}", "holds_if"), ("p_k - y_k", "fails")],
+)
+def test_a_definitions_own_parameters_are_read_as_parameters(gradient: str, verdict: str) -> None:
+    # q_k = (1 - epsilon) y_k + epsilon/K: epsilon is the definition's parameter (the definition was not
+    # applied, and q guessed as the softmax output gave the right gradient a wrong fails)
+    post = (
+        "With label smoothing the target is $q_k = (1-\\epsilon)y_k + \\frac{\\epsilon}{K}$ and the loss is "
+        "$L = -\\sum_k q_k \\log p_k$ where $p = \\mathrm{softmax}(z)$. The gradient:\n\n"
+        f"$$\\frac{{\\partial L}}{{\\partial z_k}} = {gradient}$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    claim = next(j for j in result.judged if j.item.kind == "claim")
+    assert claim.result is not None and claim.result.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "Let $p=\\text{softmax}(z)$. We get $\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j$ when "
+        "$i \\neq j$.\n",
+        "$$\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j$$ for $i \\neq j$ and "
+        "$$\\frac{\\partial p_i}{\\partial z_j} = p_i(1-p_i)$$ for $i = j$.\n",
+        "For $i = j$:\n\n$$\\frac{\\partial q_i}{\\partial o_j} = q_i(1-q_i)$$\n\nOtherwise:\n\n"
+        "$$\\frac{\\partial q_i}{\\partial o_j} = -q_i q_j$$\n",
+    ],
+)
+def test_a_condition_after_its_formula_and_otherwise_apply_to_the_right_formula(post: str) -> None:
+    # "... when $i \neq j$" was ignored and given to the next formula; "Otherwise:" was not a condition
+    # (each was a wrong fails)
+    result = check_post(post, PostOptions(timeout=60))
+    claims = [j for j in result.judged if j.item.kind == "claim"]
+    assert claims and all(j.result is not None and j.result.verdict == "holds" for j in claims)
+    wrong_post = post.replace("-p_i p_j", "p_i p_j").replace("-q_i q_j", "q_i q_j")
+    wrong = check_post(wrong_post, PostOptions(timeout=60))
+    assert any(j.result is not None and j.result.verdict == "fails" for j in wrong.judged)
+
+
+def test_a_convention_the_pages_definition_states_holds_for_every_formula() -> None:
+    # z = W^T x + b stated once: (y_hat - y) x^T (the other convention's) was read with the shapes' z = W x
+    post = (
+        "We write $z = W^T x + b$ where $W$ is $d \\times k$, $\\hat{y} = \\text{softmax}(z)$ and "
+        "$L = -\\sum_k y_k \\log \\hat{y}_k$.\n\n$$\\frac{\\partial L}{\\partial W} = (\\hat{y} - y) x^T$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    claim = next(j for j in result.judged if j.item.kind == "claim")
+    assert claim.result is None or claim.result.verdict == "fails"  # it was a wrong holds_if
+    assert any("the page's definition" in note for note in claim.notes)
+    right = check_post(post.replace("(\\hat{y} - y) x^T", "x (\\hat{y} - y)^T"), PostOptions(timeout=60))
+    assert next(j for j in right.judged if j.item.kind == "claim").result.verdict == "holds_if"  # type: ignore[union-attr]

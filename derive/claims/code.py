@@ -445,7 +445,7 @@ class _Namer:
 _GRADIENT: Final = re.compile(
     r"(gradient\w*|d[A-Z]\w*|d_\w+|d[a-z]{1,2}\d?|d(scores|logits|inputs?|outputs?|probs|loss|theta|weights?|bias|hidden|"
     r"values)\w*|D[a-z]\w*|grads?(_\w+)?|\w*_grads?(_\w+)?|\w*Grads?\w*|∇\w*|_?∇\w*|delta\w*|\w*_delta|"
-    r"\w*_?prime|\w*[dD]erivative\w*|(\w+_)?backward\w*|Backward|backPropagation|fback|\w*_diff|jacobian\w*|"
+    r"\w*_?prime|\w*[dD]erivative\w*|(\w+_)?backward\w*|Backward|backPropagation|fback|back|\w*_diff|jacobian\w*|"
     r"\w*_jacobian\w*|\w*Jacobian\w*|\w*_grad_\w*)"
 )
 _NOT_GRADIENT: Final = frozenset("dim dims dot den denom data dtype diff dist done dev do dy_hat".split())

@@ -341,6 +341,8 @@ class Engine:
         self.notes: list[str] = []
         #: A softmax ran over each column (MATLAB, Julia): a matrix's classes are its rows.
         self.classes_in_columns = False
+        #: Names imported from a module (``softmax`` -> ``scipy.special.softmax``).
+        self.imported: dict[str, str] = {}
         self.class_labels: set[str] = set()
         self.inputs: dict[str, Arr] = {}
         self.rank_why: dict[str, str] = {}
@@ -931,6 +933,10 @@ class Engine:
         ):
             if isinstance(node, (ast.Break, ast.Continue)):
                 raise self.refuse("break/continue", node)
+            if isinstance(node, ast.ImportFrom) and node.module is not None:
+                # from scipy.special import softmax: the name is scipy's (its own default axis)
+                for alias in node.names:
+                    self.imported[alias.asname or alias.name] = f"{node.module}.{alias.name}"
             return
         if isinstance(node, ast.FunctionDef):
             self.define(node, frame)
@@ -1172,6 +1178,7 @@ class Engine:
                 function = Func(statement, node.name, statement.name)
                 inner.env[statement.name] = function
                 self.functions[statement.name] = function
+                before = {key for key in inner.env if key.startswith("self.")}
                 try:
                     self.read_function(function, inner)
                 except Refusal as refusal:
@@ -1182,6 +1189,13 @@ class Engine:
                         statement,
                         "return",
                     )
+                if statement.name == "__init__":
+                    # self.W = np.zeros((d, k)): an array's first value (a constant), not its value when
+                    # the other methods run (they read the trained parameter)
+                    for key, value in list(inner.env.items()):
+                        first = key.startswith("self.") and key not in before
+                        if first and isinstance(value, Arr) and value.rank and not value.sources:
+                            del inner.env[key]
             elif isinstance(statement, (ast.Expr, ast.Pass)):
                 continue
             else:
@@ -2201,7 +2215,13 @@ def _writes_in_place(call: ast.Call) -> ast.expr | None:
     name = _dotted(func) or ""
     if name.split(".")[-1] in _UNARY_UFUNCS and name.split(".")[0] in ("np", "numpy") and len(call.args) == 2:
         return call.args[1]
+    if name.split(".")[0] in ("np", "numpy") and name.split(".")[-1] in _WRITES_FIRST and call.args:
+        return call.args[0]  # np.put_along_axis(dz, idx, 0.0, axis=1): dz is written
     return None
+
+
+#: NumPy functions that write into their first argument.
+_WRITES_FIRST: Final = frozenset("put_along_axis put place putmask copyto fill_diagonal".split())
 
 
 def _names(target: ast.expr) -> list[str]:

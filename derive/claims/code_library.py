@@ -696,6 +696,11 @@ def _softmax_axis(info: CallInfo, value: Arr) -> Value | None:
         engine = info.engine
         if value.proper <= 1:
             return None
+        called = info.node.func
+        name = called.id if isinstance(called, ast.Name) else _text(called)
+        if engine.imported.get(name, name).endswith("special.softmax"):
+            # scipy.special.softmax(Z) with no axis normalizes over every entry of the array
+            raise Refusal(f"{_text(info.node)}: scipy's softmax with no axis runs over the whole array")
         if engine.dialect.matlab_shapes or engine.dialect.name == "julia":
             engine.note(f"{_text(info.node)}: softmax over the first axis (each column)")
             engine.classes_in_columns = True
@@ -820,6 +825,14 @@ def _clip(info: CallInfo) -> Value:
             raise info.refuse(f"a clip to {float(c)}")
     engine.note(f"{_text(info.node)} read as its first argument (a guard against log(0))")
     return value
+
+
+def _gather(info: CallInfo) -> Value:
+    """MATLAB's gather(x) brings a GPU array to the host: x itself. torch.gather(x, dim, index) picks entries
+    (it was read as x: a wrong fails): refused."""
+    if len(info.args) != 1 or info.kwargs:
+        raise info.refuse(f"{info.name} picking entries by an index array")
+    return _identity(info)
 
 
 def _identity(info: CallInfo) -> Value:
@@ -1524,7 +1537,7 @@ FUNCTIONS: Final[dict[str, Handler]] = {
     "float": _identity,
     "double": _identity,
     "list": _identity,
-    "gather": _identity,
+    "gather": _gather,
     "full": _identity,
     "unthunk": _identity,
     "nan_to_num": _nan_to_num,

@@ -16,6 +16,8 @@ from derive.claims import lexicon as lx
 from derive.claims.formulas import PROSE_MARK, Chars, Syntax, fail, matching
 from derive.errors import ParseError
 
+#: Two letters of the model typed together in plain text, read as a product as well as one name.
+_MODEL_PRODUCTS: Final = frozenset({"Wx", "WX", "XW", "Xw", "xW", "Wh", "WH", "HW", "hW", "Wa", "WA", "AW"})
 
 class Tok(Token):
     r"""A grammar token that remembers how it was written.
@@ -426,7 +428,8 @@ class _Lexer:
         elif len(head) == 1:
             self.emit("D" if head == "d" else "LETTER", head, start, end)
         else:
-            self.emit("RUN", head, start, end, fixed=True)
+            # Wx, XW: the weights beside the input, as pages type a product; any other word is one name
+            self.emit("RUN", head, start, end, fixed=head not in _MODEL_PRODUCTS)
 
     def text_script(self) -> None:
         """Plain text ``^``: the exponent is the next word (with its own subscript), number or group."""

@@ -1917,12 +1917,24 @@ class Mapper:
                         return True
         return False
 
-    def _roles_present(self, exclude: str) -> set[Role]:
+    def _roles_present(self, exclude: str, names_only: bool = False) -> set[Role]:
+        r"""The roles the claim's other symbols were read as (``names_only``: page names, not the softmax
+        applied or named as a function, softmax(z), \sigma)."""
         roles: set[Role] = set()
         for (name, _, _), resolution in self._resolved.items():
+            if names_only and name in SOFTMAX_FUNCTIONS:
+                continue
             if name != exclude and resolution.role is not None:
                 roles.add(resolution.role)
         return roles
+
+    def _softmax_differentiated(self) -> bool:
+        """Whether the left side differentiates the softmax (or sigma) itself, named or applied."""
+        lhs = self.nodes[0] if self.nodes else None
+        if not isinstance(lhs, Derivative):
+            return False
+        of = lhs.of.function if isinstance(lhs.of, Call) else lhs.of
+        return isinstance(of, Symbol) and of.name in SOFTMAX_FUNCTIONS
 
     def _differentiated_output(self, symbol: Symbol) -> bool:
         """``\\partial\\sigma/\\partial\\mathbf{z}`` (and a bare sigma beside it on the right): the softmax
@@ -2085,7 +2097,9 @@ class Mapper:
             # hidden layer, the last layer's input
             role, reason = "input", "h differentiated by beside another output: the hidden layer (the input)"
         elif (name, decoration) == ("p", None):
-            others = self._roles_present("p")
+            # the Jacobian of the softmax (d softmax/dz = diag(p) - p p^T) has no targets: there the softmax's
+            # own name is p's value, not another output beside it
+            others = self._roles_present("p", names_only=self._softmax_differentiated())
             if "output" in others and "target" not in others:
                 role, reason = "target", "p read as the target probability (another symbol is the output)"
         elif (name, decoration) == ("S", None) and self._batch_hint():
@@ -2590,7 +2604,17 @@ class Mapper:
         if name in ("sigmoid", "sigma") and self.loss == "sigmoid-bce":
             return _elementwise(argument, lambda e: 1 / (1 + sympy.exp(-e)))
         argument_node = node.args[0]
-        if name != "sigmoid" and not isinstance(argument_node, Symbol) and argument.kinds == ("class",):
+        written = name != "sigmoid" and not isinstance(argument_node, Symbol)
+        if written and name == "softmax" and argument.kinds == ("example", "class") and self.batch:
+            row, column = argument.axes
+            if _same_up_to_dummies(argument.expr, self.model.batch_logit(row, column)):
+                # softmax(X W + b): the argument is the batch's logits, so this is the batch's output
+                said = f"{name} of the batch's logits (its argument) is the batch's output"
+                self.record(format_node(node), "A", True, said)
+                return Tensor(_BASES["A"][row, column], argument.axes, argument.kinds, argument.row)
+            self.note(f"${format_node(node)}$ is the softmax of its argument over the classes, written out")
+            return _softmax_of(argument)
+        if written and argument.kinds == ("class",):
             if _same_up_to_dummies(argument.expr, self.model.logit(argument.axes[0])):
                 # softmax(W^T x + b): the argument is the model's logits, so this is its output
                 said = f"{name} of the model's logits (its argument) is the model's output"
@@ -2616,7 +2640,7 @@ class Mapper:
     def _build_add(self, node: Add) -> Tensor:
         result = self.build(node.terms[0])
         for term in node.terms[1:]:
-            result = _combine(result, self.build(term), lambda u, v: u + v, "add")
+            result = _combine(*_bias_on_rows(result, self.build(term)), lambda u, v: u + v, "add")
         return result
 
     def _build_neg(self, node: Neg) -> Tensor:
@@ -2988,6 +3012,17 @@ def _unify(left: Tensor, right: Tensor, what: str) -> sympy.Expr:
     if left.kinds != right.kinds:
         raise NotationError(f"cannot {what} a {_shape_word(left)} and a {_shape_word(right)}")
     return right.expr.xreplace(dict(zip(right.axes, left.axes, strict=True)))
+
+
+def _bias_on_rows(left: Tensor, right: Tensor) -> tuple[Tensor, Tensor]:
+    """``X W + b``: the bias vector added to every row of a batch's matrix (as NumPy broadcasts it)."""
+    for matrix, vector, flipped in ((left, right, False), (right, left, True)):
+        bases = {x.base for x in vector.expr.atoms(sympy.Indexed)}
+        bias = bases == {s.b} and vector.kinds == ("class",)  # b, -b
+        if bias and matrix.kinds == ("example", "class"):
+            spread = Tensor(vector.expr.xreplace({vector.axes[0]: matrix.axes[1]}), matrix.axes, matrix.kinds)
+            return (spread, matrix) if flipped else (matrix, spread)
+    return left, right
 
 
 def _combine(left: Tensor, right: Tensor, op: object, what: str) -> Tensor:

@@ -23,7 +23,13 @@ from derive.choices import LossKind
 from derive.claims.ast import Cases, Claim, Condition, Derivative, Div, Exp, Neg, Node, Sum, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.claims.words import WRT_PHRASE, gradient_letter
-from derive.errors import DefinitionNotClaimError, DeriveError, NotationError, ParseError
+from derive.errors import (
+    DefinitionNotClaimError,
+    DeriveError,
+    NotationError,
+    ParseError,
+    UnstatedGradientError,
+)
 
 if TYPE_CHECKING:
     from derive.claims.code import CodeReading
@@ -131,6 +137,7 @@ def _read(
     from derive.claims.mapping import excluded_index_summed
 
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
+    text = _REMARK_SPLIT.sub(_one_remark, text)
     ones = _ONES_VECTOR.search(text)
     if ones is not None:
         # (\mathbf{1}^\top y) p: the sum of y's entries, not the number 1 (it was read as 1: a wrong fails)
@@ -195,8 +202,8 @@ _OTHERWISE: Final = re.compile(r"^\s*(?:\\text\s*\{)?\s*(?:otherwise|else|elsewh
 
 def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
     r"""``... = \hat{y}_i - 1 \text{ if } i = c, \quad \hat{y}_i \text{ otherwise}``: an expression on its
-    own followed by "otherwise" is the other branch of the claim before it, which has one condition: the
-    two are one piecewise right side."""
+    own followed by "otherwise", or with a condition of its own, is the next branch of the claim before it,
+    which has conditions: the two are one piecewise right side."""
     joined: list[Claim] = []
     for claim in claims:
         last = joined[-1] if joined else None
@@ -205,16 +212,16 @@ def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
         value = claim.sides[-1] if len(claim.sides) == 1 else None
         if last is not None and len(claim.sides) == 2 and claim.sides[0] == last.sides[0]:
             value = claim.sides[1]
-        if (
-            last is not None
-            and len(last.sides) >= 2
-            and len(last.conditions) == 1
-            and value is not None
-            and not claim.conditions
-            and otherwise
-        ):
-            branches = ((last.sides[-1], last.conditions[0]), (value, None))
-            joined[-1] = replace(last, sides=(*last.sides[:-1], Cases(branches)), conditions=())
+        previous = _branches(last) if last is not None else None
+        branch: tuple[Node, Condition | None] | None = None
+        if value is not None and not claim.conditions and otherwise:
+            branch = (value, None)
+        elif len(claim.sides) == 1 and len(claim.conditions) == 1:
+            # "p_i(1 - p_i) if i = j; -p_i p_j if i != j": an expression with its own condition after a claim
+            # with one is that claim's next branch
+            branch = (claim.sides[0], claim.conditions[0])
+        if last is not None and previous is not None and branch is not None:
+            joined[-1] = replace(last, sides=(*last.sides[:-1], Cases((*previous, branch))), conditions=())
         elif otherwise and not claim.conditions:
             # "otherwise" with no condition before it to complete: judged alone it would be a claim for
             # every index, which the text does not make
@@ -225,6 +232,17 @@ def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
         else:
             joined.append(claim)
     return tuple(joined)
+
+
+#: A remark in parentheses at the end of a formula whose words hold a symbol, written in text groups around
+#: it (``\text{(one-hot } y\text{)}``) or in parentheses around one (``(\text{one-hot } y)``): one remark.
+_REMARK_SPLIT: Final = re.compile(
+    r"(?:\\text\s*\{\s*\((?P<open>[^{}()]*)\}(?P<math>[^{}()=]{1,30}?)\\text\s*\{(?P<close>[^{}()]*)\)\s*\}"
+    r"|\(\s*\\text\s*\{(?P<open2>[A-Za-z][^{}()]*\s)\}(?P<math2>\s*[A-Za-z](?:_\{?\w+\}?)?\s*)\))\s*\.?\s*$"
+)
+def _one_remark(match: re.Match[str]) -> str:
+    words = [match[name] or "" for name in ("open", "math", "close", "open2", "math2")]
+    return f"\\text{{({' '.join(' '.join(words).split())})}}"
 
 
 #: A vector of ones in a product (``\mathbf{1}^\top y``, ``y^T \mathbf{1}``, ``\mathbf{1}_N``), never the
@@ -260,6 +278,19 @@ def _else_joined(claims: tuple[Claim, ...], syntax: Literal["latex", "text"]) ->
             replace(claim, sides=(*claim.sides[:-1], Cases(branches)), conditions=(), qualifiers=qualifiers)
         )
     return tuple(joined)
+
+
+def _branches(claim: Claim) -> tuple[tuple[Node, Condition | None], ...] | None:
+    """The branches a claim's right side has so far: its one condition's, or those of a piecewise right side
+    whose every branch has a condition; None when another branch cannot follow."""
+    if len(claim.sides) < 2:
+        return None
+    if len(claim.conditions) == 1:
+        return ((claim.sides[-1], claim.conditions[0]),)
+    last = claim.sides[-1]
+    if not claim.conditions and isinstance(last, Cases) and all(c is not None for _, c in last.branches):
+        return last.branches
+    return None
 
 
 def _conditions_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
@@ -407,7 +438,8 @@ def _code_claims(
             return (jacobian,), guessed
         candidates = [(wrt, said, ()) for wrt, said in code.layer_inputs()]
     if not candidates:
-        raise NotationError(
+        # the page's words may say it ("the gradient of the loss w.r.t. the logits"): UnstatedGradientError
+        raise UnstatedGradientError(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
     own_loss = inferred is not None and reading.loss is not None
@@ -1065,7 +1097,7 @@ class _Code:
 _LAYER_INPUTS = re.compile(r"^(?:d_?(?:inputs?|x)|grad_?inputs?|inputs?_?grad)$", re.I)
 
 #: A result name that says no variable it is the gradient by: grad, gradient, g, dx, dinput, deriv.
-_GENERIC_GRADIENT = re.compile(r"(?:grads?|gradients?|g|d_?(?:x|X|inputs?)|derivs?|derivatives?)")
+_GENERIC_GRADIENT = re.compile(r"(?:grads?|gradients?|g|d_?(?:x|X|inputs?)|derivs?|derivatives?|back)")
 #: A function named as the derivative of another: crossEntropyGrad, mse_prime, loss_derivative, dloss.
 _DERIVATIVE_OF = re.compile(
     r"(?P<of>[A-Za-z]\w*?)_?(?:[Gg]rad(?:ient)?|[Pp]rime|[Dd]eriv(?:ative)?|[Bb]ackward)|d_?(?P<of2>[A-Za-z]\w*)"

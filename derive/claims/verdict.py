@@ -964,6 +964,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     clashing = [_clashes(m, options.claim) for m in mapped]
     if any(clashing) and not all(clashing):
         mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
+    elif clashing and all(clashing) and all(m.reading.syntax in ("python", "code") for m in mapped):
+        # two of the code's inputs guessed as one vector (student_logits and teacher_logits both the logits):
+        # its values would be compared with themselves (a knowledge-distillation gradient of 0 "held")
+        raise NotationError(f"{_clash_names(mapped[0])}; say what each is with --let or --define")
     # A reading under which an option's name and the model's own letter, both written, are one vector
     # (--let y=a, and the text writes a_k too) gives way; when every reading does, the text is refused.
     taken = [_letter_taken(m) for m in mapped]
@@ -1189,9 +1193,24 @@ def _clashes(mapped: MappedReading, text: str) -> bool:
             if entry.canonical.lower() in ("a", "y", "z") and "(" not in entry.page:
                 by_vector.setdefault(entry.canonical.lower(), []).append(entry)
         for entries in by_vector.values():
-            if len({e.page for e in entries}) > 1 and any(e.guessed for e in entries):
+            # p and P, y and Y: one vector's entries and its batch, not two names
+            if len({e.page.lower() for e in entries}) > 1 and any(e.guessed for e in entries):
                 return True
     return False
+
+
+def _clash_names(mapped: MappedReading) -> str:
+    """The code's names a reading maps to one vector by a guess, in words."""
+    for claim in mapped.claims:
+        by_vector: dict[str, set[str]] = {}
+        for entry in claim.mapping:
+            if entry.page != entry.canonical and "(" not in entry.page and not _COMPARISON.search(entry.page):
+                by_vector.setdefault(entry.canonical, set()).add(entry.page)
+        for vector, pages in by_vector.items():
+            if len({page.lower() for page in pages}) > 1:
+                role = _ROLES.get(vector.lower(), vector)
+                return f"{' and '.join(sorted(pages))} would both be {vector} ({role})"
+    return "two of the code's names would be one vector"
 
 
 def _letter_taken(mapped: MappedReading) -> str | None:
@@ -1346,19 +1365,24 @@ def _with_defined_convention(options: CheckOptions) -> tuple[CheckOptions, tuple
     if options.convention is not None:
         return options, ()
     for define in options.define:
-        stated = _CONVENTION_IN_WORDS.search(define)
-        if stated is not None:
-            transposed = bool(stated["transposed"])
-        elif (entry := _CONVENTION_BY_ENTRY.search(define)) is not None and entry["out"] in entry["pair"]:
-            transposed = entry["pair"][-1] == entry["out"]
-            if entry["pair"][0] == entry["pair"][-1]:
-                continue
-        else:
-            continue
-        convention, model = ("Wt_x", "W^T x") if transposed else ("W_x", "W x")
-        said = f"z = {model} + b (your definition {define.strip()[:60]})"
-        return replace(options, convention=cast(Convention, convention)), (said,)
+        convention = convention_stated(define)
+        if convention is not None:
+            model = "W^T x" if convention == "Wt_x" else "W x"
+            said = f"z = {model} + b (your definition {define.strip()[:60]})"
+            return replace(options, convention=convention), (said,)
     return options, ()
+
+
+def convention_stated(definition: str) -> Convention | None:
+    r"""The convention a definition of the logits by the weights states (``z = W^T x + b``: Wt_x;
+    ``z_j = \sum_i W_{ji} x_i + b_j``: W_x), or None."""
+    stated = _CONVENTION_IN_WORDS.search(definition)
+    if stated is not None:
+        return "Wt_x" if stated["transposed"] else "W_x"
+    entry = _CONVENTION_BY_ENTRY.search(definition)
+    if entry is None or entry["out"] not in entry["pair"] or entry["pair"][0] == entry["pair"][-1]:
+        return None
+    return "Wt_x" if entry["pair"][-1] == entry["out"] else "W_x"
 
 
 #: A logit's entry defined by the weights' entries: ``z_j = \sum_i W_{ji} x_i + b_j``.
@@ -1525,7 +1549,7 @@ def _readings_of(
         found.append(MappedReading(replace(reading, choices=(*reading.choices, said)), again))
     if likelihood is not None:
         found.extend(_likelihood_readings(likelihood[0], options, lets, likelihood[1]))
-    text = " ".join((options.claim, *options.define))
+    text = " ".join((options.claim, *options.define)).translate(_MINUSES)  # 1 − y (U+2212), 1 – y
     why = None
     if _binary_complements(text):
         # -y/ŷ + (1 - y)/(1 - ŷ): the binary cross-entropy's two terms, whatever the page calls its loss
@@ -1545,6 +1569,10 @@ def _readings_of(
         with contextlib.suppress(DeriveError):
             found.extend(_readings_of(reading, replace(options, loss="temperature"), lets, said))
     return found
+
+
+#: A page entry that is the softmax applied (``softmax(Z)``, ``\sigma(z)``), not a name for its value.
+_APPLIED_OUTPUT: Final = re.compile(r"\\operatorname\{(?:softmax|sigma|sigmoid)\}|\\sigma")
 
 
 def _tempered(claim: MappedClaim) -> bool:
@@ -1661,7 +1689,12 @@ _OUTPUT_COMPLEMENT: Final = re.compile(
 def _binary_complements(text: str) -> bool:
     """Whether a text writes both a target's and an output's complement to 1 (the binary cross-entropy's
     (1 - y) log(1 - ŷ) and its derivative's (1 - y)/(1 - ŷ))."""
+    text = text.translate(_MINUSES)  # 1 − y (U+2212), 1 – y
     return bool(_TARGET_COMPLEMENT.search(text) and _OUTPUT_COMPLEMENT.search(text))
+
+
+#: Unicode minus signs as ASCII hyphen-minus.
+_MINUSES: Final = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
 
 
 #: The choice that reads a name as the targets the code's own output is compared with.
@@ -2079,10 +2112,12 @@ def _notation_variants(
         and not _COMPARISON.search(e.page)
     ]
     outputs = [e for e in entries if e.canonical in ("a", "A")]
+    # softmax(Z) applied is the output's value, not another name for it: P beside it may still be the output
+    named_outputs = [e for e in outputs if not _APPLIED_OUTPUT.match(e.page)]
     writes_y = any(_letter_of(e.page) in ("y", "Y") for e in entries) or any(
         "y" in str(claim.lhs) + " ".join(str(side.expr) for side in claim.sides) for claim in claims
     )
-    if guessed_targets and not outputs and writes_y and not any(name.startswith("y") for name in named):
+    if guessed_targets and not named_outputs and writes_y and not any(name.startswith("y") for name in named):
         page, canonical = guessed_targets[0].page, guessed_targets[0].canonical
         variants.append((("y=a",), f"y read as the softmax output ({page} is the targets)"))
         y_targets = any(_letter_of(e.page) in ("y", "Y") and e.canonical in ("y", "Y") for e in entries)
@@ -2093,6 +2128,12 @@ def _notation_variants(
         if plain and page not in named and y_targets and letter in _TARGET_OR_OUTPUT:
             output = "A" if canonical == "Y" else "a"
             variants.append(((f"{page}={output}",), f"{page} read as the softmax output (y is the targets)"))
+    for guess in guessed_targets:
+        # p_n in one step and P in the next (\frac{1}{N} X^T (P - Y)): P is the batch of the output p
+        letter = _letter_of(guess.page)
+        if letter in ("P", "Q", "S") and any(_letter_of(e.page) == letter.lower() for e in named_outputs):
+            said = f"{guess.page} read as the batch of {letter.lower()}, the softmax output"
+            variants.append(((f"{guess.page}=A",), said))
     by = _differentiated_by(reading)
     if (
         guessed_targets

@@ -118,9 +118,8 @@ def classify(number: int, segment: Segment) -> Item:
     if re.search(r"\\begin\{(?:array|tabular)\}|\\hline", cleaned):
         return Item(number, segment, "table", "a table (array with rows), not a claim", text)
     if condition_parts(cleaned) is not None:
-        return Item(
-            number, segment, "condition", "an index condition (applied to the claim it introduces)", text
-        )
+        said = "an index condition (applied to the claim it introduces or follows)"
+        return Item(number, segment, "condition", said, text)
     if VALUES.match(cleaned):
         return Item(number, segment, "values", "numbers the post gives (used as values)", text)
     sides = split_sides(cleaned)

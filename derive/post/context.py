@@ -417,15 +417,26 @@ def read_context(post: Post, items: Sequence[Item]) -> PageContext:
     values = collector.values(None)
     true_class = _true_class(post, items, flat, segment_index)
     conditions: dict[int, Where] = {}
+    trailing = _conditions_after(flat, items, segment_index, true_class)
+    consumed = {number for number, _ in trailing.values()}
     last_block_end = 0
+    previous: Where | None = None
     for item in items:
         position = segment_index[id(item.segment)]
         start = flat.starts[position]
+        if item.kind == "condition" and item.number in consumed:
+            # "... when $i \neq j$": the formula's before it, not the next one's
+            last_block_end = _end_of(flat, position)
         if item.kind in ("claim", "definition", "code", "numeric"):
             window_start = max(last_block_end, start - CONDITION_WINDOW)
             where = _condition_before(flat, window_start, start, items, by_segment, segment_index, true_class)
+            if item.number in trailing:
+                where = trailing[item.number][1]
+            elif where is None and previous is not None and _OTHERWISE.search(flat.text[window_start:start]):
+                where = _negated(previous)  # "For $i = j$: ... Otherwise: ...": the other case
             if where is not None:
                 conditions[item.number] = where
+                previous = where
             last_block_end = start
     notes = list(collector.notes)
     return PageContext(tuple(values), tuple(notes), true_class, conditions, notation_words(flat.text))
@@ -472,6 +483,64 @@ def _true_class(post: Post, items: Sequence[Item], flat: _Flat, segment_index: d
     return None
 
 
+#: "Otherwise" in the words before a formula: the case the condition before it leaves out.
+_OTHERWISE = re.compile(r"\b(?:otherwise|else|elsewhere)\b", re.I)
+#: The words between a formula and a condition that follows it in the same sentence ("$...$ when $i \neq j$").
+_TRAILING_CUE = re.compile(
+    r"^[\s,$]*(?:\\quad|\\qquad)?[\s,]*(?:when|whenever|for|if|where|with)\s*\$*\s*$", re.I
+)
+
+
+def _negated(where: Where) -> Where | None:
+    """The other case of an index condition (``i = j`` -> ``i != j``)."""
+    left, op, right = where.condition.split(" ", 2)
+    if op not in ("=", "!="):
+        return None
+    other = "!=" if op == "=" else "="
+    return Where(f"{left} {other} {right}", f"otherwise ({where.written})", where.source)
+
+
+def _conditions_after(
+    flat: _Flat, items: Sequence[Item], segment_index: dict[int, int], true_class: str | None
+) -> dict[int, tuple[int, Where]]:
+    """Conditions that follow a formula in its sentence ("$\frac{\\partial p_i}{\\partial z_j} = -p_i p_j$
+    when $i \neq j$."): the formula's, by its number, with the condition's number."""
+    found: dict[int, tuple[int, Where]] = {}
+    last: Item | None = None
+    for item in items:
+        if item.kind in ("claim", "definition"):
+            last = item
+            continue
+        if item.kind != "condition" or last is None:
+            last = None if item.kind in ("code", "numeric") else last
+            continue
+        end = _end_of(flat, segment_index[id(last.segment)])
+        start = flat.starts[segment_index[id(item.segment)]]
+        if not (0 <= start - end <= 40) or not _TRAILING_CUE.match(flat.text[end:start]):
+            continue
+        where = _condition_of(item, true_class)
+        if where is not None:
+            found[last.number] = (item.number, where)
+            last = None
+    return found
+
+
+def _end_of(flat: _Flat, position: int) -> int:
+    """Where segment ``position`` ends in the flattened text (a formula not inline is a paragraph break)."""
+    return flat.starts[position + 1] if position + 1 < len(flat.starts) else len(flat.text)
+
+
+def _condition_of(item: Item, true_class: str | None) -> Where | None:
+    """A condition formula in the checker's form (the page's true-class symbol as c), or None."""
+    parts = condition_parts(item.text)
+    if parts is None:
+        return None
+    left, op, right = parts
+    right_name = "c" if true_class is not None and right == true_class else right.replace("\\ell", "ell")
+    left_name = "c" if true_class is not None and left == true_class else left
+    return Where(f"{left_name} {op} {right_name}", item.text.strip(), where_of(item))
+
+
 def _condition_before(
     flat: _Flat,
     window_start: int,
@@ -507,11 +576,5 @@ def _condition_before(
         cued = _CUE.search(lead) or _CUE_BEFORE_CJK.search(lead[-8:]) or _CUE_AFTER_CJK.search(trail)
         if not cued or start - window_start < found_at:
             continue
-        parts = condition_parts(item.text)
-        if parts is None:
-            continue
-        left, op, right = parts
-        right_name = "c" if true_class is not None and right == true_class else right.replace("\\ell", "ell")
-        left_name = "c" if true_class is not None and left == true_class else left
-        found = Where(f"{left_name} {op} {right_name}", item.text.strip(), where_of(item))
+        found = _condition_of(item, true_class) or found
     return found

@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -145,6 +145,8 @@ def judge_items(
             judged_definitions[item.number] = _judge_definition(check, supported, item, options, at)
             checked += 1
     usable = {number: judged for number, judged in judged_definitions.items() if judged.applied}
+    stated = _stated_convention(usable.values()) if options.convention is None else None
+    claim_options = options if stated is None else replace(options, convention=stated[0])
     out: list[Judged] = []
     for item in items:
         if item.kind == "definition":
@@ -163,8 +165,25 @@ def judge_items(
         checked += 1
         uses = _definitions_for(item, items, usable, judged_definitions)
         where = context.conditions.get(item.number)
-        out.append(_check_item(check, supported, item, options, at, where, uses, words))
+        judged = _check_item(check, supported, item, claim_options, at, where, uses, words)
+        if stated is not None and "convention" in supported:
+            judged = replace(judged, notes=(*judged.notes, stated[1]))
+        out.append(judged)
     return out
+
+
+def _stated_convention(definitions: Iterable[Judged]) -> tuple[str, str] | None:
+    """The model's convention a definition the page applies states (``z = W^T x + b``), for every formula
+    of the page, and the note that says so."""
+    from derive.claims.verdict import convention_stated
+
+    for judged in definitions:
+        text = definition_text(judged.item)
+        convention = convention_stated(text)
+        if convention is not None:
+            model = "W^T x" if convention == "Wt_x" else "W x"
+            return convention, f"z = {model} + b: the page's definition [{judged.item.number}] ${text}$"
+    return None
 
 
 def _judge_definition(
@@ -222,6 +241,14 @@ def _judge_definition(
                 item,
                 applied=True,
                 notes=(f"the page defines {symbol}: a symbol the standard model does not have",),
+            )
+        if "not a recognized notation" in (readable.error or ""):
+            # p_i = e^{z_i/T} / ...: as a definition, a name it alone uses (T) is its own parameter; the
+            # formulas that use p are checked with it (and say so if it does not read)
+            return Judged(
+                item,
+                applied=True,
+                notes=(f"the page defines {symbol}; its other unknown names are read as its parameters",),
             )
         return replace(readable, applied=False)
     return replace(judged, applied=False)
