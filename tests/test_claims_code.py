@@ -894,9 +894,10 @@ def test_code_the_code_reader_refuses_is_refused_with_its_reason_not_a_math_read
     # entry": the code reader's own reason is the one that says what to do
     source = (
         "function [J, grad] = costFunction(theta, X, y)\nm = length(y);\nh = sigmoid(X * theta);\n"
-        "J = (1 / m) * sum(-y .* log(h) - (1 - y) .* log(1 - h));\ngrad = (1 / m) * X' * (h - y);\nend\n"
+        "J = (1 / m) * sum(-y .* log(h) - (1 - y) .* log(1 - h));\ngrad = (1 / m) * X(2:end, :)' * (h - y);\n"
+        "end\n"
     )
-    with pytest.raises(DeriveError, match="say what grad is the derivative of"):
+    with pytest.raises(DeriveError, match="a range that does not start at the first index"):
         check_claim(CheckOptions(source, loss="sigmoid-bce"))
 
 
@@ -1711,3 +1712,36 @@ class Softmax:
         self.dW = self.X.T @ (self.P - self.Y) / m
 """
     assert check_claim(CheckOptions(text)).verdict == "holds_if"
+
+
+NG_COST_FUNCTION = """\
+function [J, grad] = costFunction(theta, X, y)
+m = length(y);
+h = sigmoid(X * theta);
+J = (1 / m) * (-y' * log(h) - (1 - y)' * log(1 - h));
+grad = (1 / m) * (X' * (h - y));
+end
+"""
+
+EX2_PORT = """\
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+def costFunction(theta, X, y):
+    m = y.size
+    h = sigmoid(X.dot(theta))
+    return -1 / m * (np.log(h).T.dot(y) + np.log(1 - h).T.dot(1 - y))
+
+def gradient(theta, X, y):
+    m = y.size
+    h = sigmoid(X.dot(theta))
+    return 1 / m * X.T.dot(h - y)
+"""
+
+
+def test_ngs_logistic_cost_function_is_read_without_means() -> None:
+    # length(y) beside X * theta is the number of X's rows, no guess: grad beside J is dJ/dtheta (refused)
+    assert check_claim(CheckOptions(NG_COST_FUNCTION)).verdict == "holds"
+    assert check_claim(CheckOptions(NG_COST_FUNCTION.replace("(h - y)", "(y - h)"))).verdict == "fails"
+    # theta is the parameters in code too, and a helper's own z is not another input of the gradient
+    assert check_claim(CheckOptions(EX2_PORT)).verdict == "holds"

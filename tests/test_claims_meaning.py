@@ -1986,3 +1986,40 @@ def test_a_unicode_minus_keeps_the_binary_cross_entropys_reading() -> None:
     result = _check("∂L/∂ŷ = −y/ŷ + (1−y)/(1−ŷ)")
     assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
     assert _check("∂L/∂ŷ = −y/ŷ + (1−y)/(1−ŷ)", loss="sigmoid-bce").verdict == "holds"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial \log p_y}{\partial z} = e_y - p", "holds"),
+        (r"\frac{\partial \log p_y}{\partial z} = p - e_y", "fails"),
+        (r"\frac{\partial L}{\partial z} = p - e_y", "holds"),
+    ],
+)
+def test_e_y_beside_p_y_is_the_basis_vector_of_that_index(claim: str, verdict: str) -> None:
+    # p_y's y is any class of the left side, e_y compared with the true class: a wrong fails
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_a_chain_wrong_under_every_reading_shows_the_latest_first_wrong_step() -> None:
+    # c as any class made step 0 wrong; with c the true class step 0 holds and step 1 is the wrong one
+    result = _check(
+        r"\frac{\partial L}{\partial z_c} = -\frac{1}{a_c}\frac{\partial a_c}{\partial z_c} "
+        r"= -\frac{1}{a_c}a_c(1 + a_c) = -1 - a_c"
+    )
+    assert result.verdict == "fails"  # type: ignore[attr-defined]
+    assert result.first_wrong_step == 1  # type: ignore[attr-defined]
+    assert any("differ on the first wrong step" in note for note in result.notes)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [("dL/dz_i = p_i - y_i", ("fails",)), ("dL/dz_i = 2*(p_i - y_i)", ("holds", "undecided"))],
+)
+def test_a_define_in_plain_text_that_python_also_parses_is_read_as_math(
+    claim: str, verdict: tuple[str, ...]
+) -> None:
+    # 'L = -2*log(p_t)' was read as code and dropped: L guessed as the built-in loss (a wrong holds_if); the
+    # right claim is proved or, where no proof is found, undecided with every sample agreeing
+    result = _check(claim, define=("L = -2*log(p_t)", "p = softmax(z)"))
+    assert result.verdict in verdict  # type: ignore[attr-defined]

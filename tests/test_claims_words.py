@@ -515,3 +515,30 @@ def test_words_naming_the_output_at_a_temperature_read_the_claim_at_it_too() -> 
     verdicts = {str(reading["choices"]): reading["verdict"] for reading in result.readings}
     assert sorted(verdicts.values()) == ["fails", "holds_if"]
     assert any("--loss temperature" in choices for choices, v in verdicts.items() if v == "fails")
+
+
+def test_a_layers_convention_in_the_words_is_read() -> None:
+    # Nielsen's z^L = w^L a^{L-1} + b^L (W x + b): the words were not read, and his swapped indices held
+    words = "z^L = w^L a^{L-1} + b^L"
+    right = check(r"\frac{\partial C}{\partial w^L_{jk}} = a^{L-1}_k (a^L_j - y_j)", notation=words)
+    assert right.verdict == "holds_if"
+    with pytest.raises(NotationError, match="class i, feature j"):
+        check(r"\frac{\partial C}{\partial w^L_{jk}} = a^{L-1}_j (a^L_k - y_k)", notation=words)
+
+
+def test_words_that_fix_a_parameter_of_the_users_definition_are_applied() -> None:
+    # gamma = 2 in the words: the --define'd loss's gamma (the claim does not write it) was sampled instead
+    result = check(
+        r"\frac{\partial FL}{\partial z_t} = (1-p_t)^2 (2 p_t \log p_t + p_t - 1)",
+        define=(r"FL = -(1-p_t)^\gamma \log p_t", r"p = \mathrm{softmax}(z)"),
+        notation="gamma = 2",
+    )
+    assert result.verdict == "holds"
+
+
+def test_words_that_write_the_input_first_state_no_convention() -> None:
+    # "Z = X W + b" was matched as a convention by an empty alternative (two corpus chains were refused)
+    from derive.claims.verdict import _CONVENTION_IN_WORDS
+
+    assert _CONVENTION_IN_WORDS.search("softmax regression: Z = X W + b (m x n_1)") is None
+    assert _CONVENTION_IN_WORDS.search("z^L = w^L a^{L-1} + b^L") is not None

@@ -70,6 +70,7 @@ from derive.errors import (
     IndexConflictError,
     NotationError,
     NotationHintError,
+    ParseError,
     UnappliedConditionError,
     UnstatedGradientError,
     UnstatedMeaningError,
@@ -829,11 +830,17 @@ def parse_definition(text: str) -> Let:
     the loss it computes: ``--define 'zloss = torch.logsumexp(z, dim=-1) ** 2'``."""
     from derive.claims.code import detect_code
 
-    if detect_code(text) is not None:
+    code = detect_code(text) is not None
+    if code and _CODE_MARKERS.search(text):
         return _code_definition(text)
-    left, target = _split_equation(
-        text, "--define", "SYMBOL = DEFINITION (e.g. 's_k = e^{z_k}/\\sum_j e^{z_j}')"
-    )
+    try:
+        left, target = _split_equation(
+            text, "--define", "SYMBOL = DEFINITION (e.g. 's_k = e^{z_k}/\\sum_j e^{z_j}')"
+        )
+    except ParseError:
+        if code:  # a text that is code and not math (its own calls, keywords)
+            return _code_definition(text)
+        raise
     symbol = left.function if isinstance(left, Call) else left
     loose = sorted(free_index_names(target))
     plain = isinstance(symbol, Symbol) and not symbol.indices and not isinstance(left, Call)
@@ -862,6 +869,12 @@ def parse_definition(text: str) -> Let:
         layer=symbol.layer,
         args=args,
     )
+
+
+#: What only code writes (a library's call, a keyword, a line break): such a --define is read as code.
+_CODE_MARKERS: Final = re.compile(
+    r"\b(?:np|numpy|torch|tf|jnp|F|nn|scipy|math)\.|\bdef\b|\breturn\b|\bimport\b|\n"
+)
 
 
 def _code_definition(text: str) -> Let:
@@ -2261,13 +2274,16 @@ class Mapper:
 
     def index(self, name: str, kind: Kind | None = None) -> sympy.Idx:
         if name in self._conflicts:
-            hint = "; for z = W x + b use --convention W_x"
+            transposed = self.convention == "Wt_x"
+            reads = "z = W^T x + b reads W_{ij} as feature i, class j" if transposed else (
+                "z = W x + b reads W_{ij} as class i, feature j"
+            )
+            hint = "; for z = W x + b use --convention W_x" if transposed else ""
             for page, logits in sorted(self._input_names):
                 # code often calls the logits x (softmax_loss(x, y) in cs231n): a likely mapping, named
                 hint += f"; if {page} holds the logits (scores), add --let {page}={logits}"
             raise IndexConflictError(
-                f"index {name} is used both for classes and for features (z = W^T x + b reads W_{{ij}} as "
-                f"feature i, class j{hint})",
+                f"index {name} is used both for classes and for features ({reads}{hint})",
                 tuple(f"{page}={logits}" for page, logits in sorted(self._input_names)),
             )
         kind = kind or self.kinds.get(name, "class")
@@ -2343,6 +2359,15 @@ class Mapper:
             self.record(node.name, str(resolution.parameter), True, resolution.reason)
             return Tensor(resolution.parameter)
         assert resolution.base is not None
+        index = node.indices[0] if len(node.indices) == 1 else None
+        if resolution.onehot and isinstance(index, Symbol) and self._indexes_another(index.name, node):
+            # \partial \log p_y / \partial z = e_y - p: y is the left side's index of p, any class; e_y is
+            # the basis vector of that index, not the true class's one-hot target
+            vector = self._vector("y", (), node.transposed)
+            said = f"the standard basis vector of the index {index.name} that {format_node(node)} shares"
+            self.record(format_node(node), "basis vector", True, said)
+            axis = vector.axes[0]
+            return replace(vector, expr=sympy.KroneckerDelta(axis, self.index(index.name, "class")))
         if resolution.onehot:
             self._add_assumption(
                 Assumption.ONE_HOT,
@@ -2387,6 +2412,15 @@ class Mapper:
             return False
         index = indices[0]
         return isinstance(index, Symbol) and not index.indices and self.kinds.get(index.name) == "example"
+
+    def _indexes_another(self, name: str, own: Symbol) -> bool:
+        """Whether a symbol of the claim other than ``own`` has the index ``name`` (p_y beside e_y)."""
+        for root in self.nodes:
+            for node in walk(root):
+                if isinstance(node, Symbol) and node != own and node.name != own.name:
+                    if any(isinstance(i, Symbol) and i.name == name for i in node.indices):
+                        return True
+        return False
 
     def _vector(self, base: str, indices: Sequence[Node], transposed: bool) -> Tensor:
         if self._is_column(base, indices):

@@ -314,6 +314,9 @@ _CODE_MEANS = re.compile(
     r"\s*\)?\s*/\s*(?:d|\\partial|∂)\s*\(?\s*(?P<wrt>[A-Za-z_][\w.]*)\s*\)?\s*$"
 )
 
+#: Names code gives a model's parameters (Ng's theta, statistics' beta).
+_PARAMETER_NAMES: Final = frozenset({"theta", "Theta", "thetas", "beta", "params"})
+
 #: Result names that say which input they are the gradient by: dW, grad_W, W_grad, dL_dW, dloss_dlogits.
 _GRADIENT_OF = (
     re.compile(r"^d(?:[A-Za-z]+_?d|_)?(?P<wrt>[A-Za-z]\w*)$"),
@@ -387,7 +390,7 @@ def _code_claims(
             )
     guessed = frozenset(
         n for n in code.used_names() & reading.assumed_axes if reading.inputs.get(n) == 1
-    ) if code.sized_by_a_guess() else frozenset()
+    ) if code.sized_by_a_guess(anchored=False) else frozenset()
     if wrt is not None:
         assert of is not None
         if of not in reading.values and reading.loss is not None and of != "H" and is_loss_name(of):
@@ -681,15 +684,28 @@ class _Code:
             nodes.append(self.reading.values[of].node)
         return _normalized_by_column(tuple(nodes), self.reading.inputs)
 
-    def sized_by_a_guess(self) -> bool:
+    def sized_by_a_guess(self, anchored: bool = True) -> bool:
         """The result divides by (or otherwise uses) the size of an axis of an input whose number of axes
         the code does not fix (``n = self.x.size(0)`` with x assumed a vector): whether that size is the
-        classes or a batch is a guess no verdict should rest on."""
+        classes or a batch is a guess no verdict should rest on (with ``anchored``, unless a matrix whose
+        axes the code fixes runs over that axis too)."""
         from derive.claims.ast import Size
         from derive.claims.mapping import walk
 
-        sized = any(isinstance(n, Size) for n in walk(self.reading.values[self.name].node))
-        return sized and bool(self.used_names() & self.reading.assumed_axes)
+        node = self.reading.values[self.name].node
+        sizes = {n.index for n in walk(node) if isinstance(n, Size)}
+        # a size of an axis a matrix whose axes the code fixes also runs over (X's rows: length(y) beside
+        # X * theta) is that matrix's, no guess
+        fixed = {
+            index.name
+            for n in walk(node)
+            if isinstance(n, Symbol) and len(n.indices) >= 2 and n.name not in self.reading.assumed_axes
+            and n.name in self.reading.inputs
+            for index in n.indices
+            if isinstance(index, Symbol)
+        }  # fmt: skip
+        guessed = sizes - fixed if anchored else sizes
+        return bool(guessed) and bool(self.used_names() & self.reading.assumed_axes)
 
     def used_names(self, numbers_only: bool = False) -> set[str]:
         """The names the claimed value uses (with ``numbers_only``, those written without indices)."""
@@ -795,7 +811,7 @@ class _Code:
             return None
         if self.sized_by_a_guess():
             return None
-        rest = self.not_data()
+        rest = [name for name in self.not_data() if name in self.used_names()]  # not a helper's own z
         if len(rest) != 1 or self.role_of(rest[0]) not in ("weights", "bias", "logits"):
             return None
         found = rest[0]
@@ -919,7 +935,9 @@ class _Code:
             if page == input_name:
                 return CANONICAL.get(canonical) or CANONICAL_BATCH.get(canonical)
         role = CANONICAL.get(input_name) or CANONICAL_BATCH.get(input_name)
-        return role or GUESSES.get((input_name, None))
+        # theta, a model's parameters in code (Ng's costFunction(theta, X, y)): its weights
+        parameters: Role | None = "weights" if input_name in _PARAMETER_NAMES else None
+        return role or GUESSES.get((input_name, None)) or parameters
 
     def input_of_role(self, role: Role, same_axes: bool) -> str | None:
         """The one input of the code read in ``role`` (``logits``: by the options, or as the notation

@@ -1392,9 +1392,12 @@ _CONVENTION_BY_ENTRY: Final = re.compile(
 )
 #: The model's convention in the page's words: ``z = W x + b``, ``z = W^T x``, ``logits = Wx``.
 _CONVENTION_IN_WORDS: Final = re.compile(
-    r"(?:\b[zZos]|\blogits|\bscores)\s*=\s*(?:\\mathbf\{W\}|\\boldsymbol\{W\}|W)"
+    r"(?:\b[zZos]|\blogits|\bscores)(?P<layer>\^\s*\{?[\w\[\]]+\}?)?\s*=\s*"
+    r"(?:\\mathbf\{W\}|\\boldsymbol\{W\}|W|(?(layer)w|(?!)))(?(layer)\^\s*\{?[\w\[\]]+\}?)?"
     r"(?P<transposed>\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal|t)\s*\}?|'|\.T\b|ᵀ))?"
-    r"\s*(?:\\cdot|\*|@)?\s*(?:\\mathbf\{x\}|\\boldsymbol\{x\}|x)(?![A-Za-z])"
+    r"\s*(?:\\cdot|\*|@)?\s*(?:\\mathbf\{x\}|\\boldsymbol\{x\}|x|(?(layer)a|(?!)))"
+    r"(?(layer)\^\s*\{?[\w\[\]+-]+\}?)?"
+    r"(?![A-Za-z])"
 )
 
 
@@ -1419,15 +1422,15 @@ def _applied_letter(text: str, name: str) -> str:
 
 
 def _usable_definition(define: str, options: CheckOptions, lets: Sequence[tuple[str, str]]) -> bool:
-    """A definition from the page's words is used when the claim has its symbol, the user does not
-    define that symbol, and it reads on its own (a definition that does not read is left out, never the
-    reason a claim is refused)."""
+    """A definition from the page's words is used when the claim (or a definition the user gives) has its
+    symbol, the user does not define that symbol, and it reads on its own (a definition that does not read
+    is left out, never the reason a claim is refused)."""
     from derive.claims.mapping import parse_definition
 
     try:
         definition = parse_definition(define)
-        if not _occurs(definition.name, options.claim):
-            return False
+        if not any(_occurs(definition.name, text) for text in (options.claim, *options.define)):
+            return False  # neither the claim nor a definition the user gives has its symbol (gamma = 2)
         if any(parse_definition(own).name == definition.name for own in options.define):
             return False
         claim = read_claim(define)[0].claims[0]
@@ -2343,6 +2346,14 @@ def evaluate_readings(
     first = results[0]
     if all((r.verdict, r.condition) == (first.verdict, first.condition) for r in results):
         note = f"the text has {len(results)} readings; they all give this verdict"
+        steps = [r.first_wrong_step for r in results]
+        if None not in steps and len(set(steps)) > 1:
+            # a chain wrong under every reading: its first wrong step is where it goes wrong under the
+            # reading that keeps it right longest (c the true class in -1/a_c da_c/dz_c)
+            shown = max(results, key=lambda r: r.first_wrong_step or 0)
+            said = ", ".join(f"reading {n}: step {step}" for n, step in enumerate(steps, 1))
+            note += f"; they differ on the first wrong step ({said}): shown, the latest"
+            return replace(shown, readings=summaries, notes=(*shown.notes, note))
         return replace(first, readings=summaries, notes=(*first.notes, note))
     listed = "; ".join(
         f"reading {n} ({', '.join(r.choices) or 'as written'}): {r.verdict}" for n, r in enumerate(results, 1)
