@@ -333,3 +333,10 @@ def test_a_remark_in_parentheses_around_a_symbol_is_one_remark(remark: str) -> N
 def test_the_weights_typed_beside_the_input_in_plain_text_are_a_product(claim: str, verdict: str) -> None:
     # "Wx" was one unknown name in plain text (refused)
     assert check(claim).verdict == verdict
+
+
+def test_eps_in_plain_text_is_epsilon() -> None:
+    # "eps" was an unknown symbol; epsilon and ε were read
+    result = check("dL/dz_i = p_i - (1 - eps) y_i - eps/k", loss="label-smoothing")
+    assert result.verdict == check("dL/dz_i = p_i - (1 - ε) y_i - ε/k", loss="label-smoothing").verdict
+    assert result.verdict == "holds_if"

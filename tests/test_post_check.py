@@ -413,3 +413,11 @@ def test_a_convention_the_pages_definition_states_holds_for_every_formula() -> N
     assert any("the page's definition" in note for note in claim.notes)
     right = check_post(post.replace("(\\hat{y} - y) x^T", "x (\\hat{y} - y)^T"), PostOptions(timeout=60))
     assert next(j for j in right.judged if j.item.kind == "claim").result.verdict == "holds_if"  # type: ignore[union-attr]
+
+
+def test_an_equation_after_words_ending_in_a_colon_is_read_in_plain_text() -> None:
+    # "In vector form: dL/dz = ..." was skipped without a word (a line that starts with prose)
+    post = "The gradient is simple.\n\nIn vector form: dL/dz_i = p_i - y_i\n\nand not: dL/dz_i = p_i + y_i\n"
+    result = check_post(post, PostOptions(timeout=60))
+    verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
+    assert verdicts == ["holds_if", "fails"]

@@ -16,6 +16,8 @@ from derive.claims import lexicon as lx
 from derive.claims.formulas import PROSE_MARK, Chars, Syntax, fail, matching
 from derive.errors import ParseError
 
+#: Short spellings of Greek letters in plain text (Python cannot name a variable lambda).
+_GREEK_SHORT: Final = {"eps": "epsilon", "lambd": "lambda", "lamda": "lambda", "lmbda": "lambda"}
 #: Two letters of the model typed together in plain text, read as a product as well as one name.
 _MODEL_PRODUCTS: Final = frozenset({"Wx", "WX", "XW", "Xw", "xW", "Wh", "WH", "HW", "hW", "Wa", "WA", "AW"})
 
@@ -411,6 +413,7 @@ class _Lexer:
                 self.emit("LETTER", "L", self.i, self.i)
 
     def text_word(self, head: str, start: int, end: int, *, has_script: bool) -> None:
+        head = _GREEK_SHORT.get(head, head)  # eps, lambd: the Greek letter as code spells it
         if head in lx.GREEK_WORDS:
             self.emit("DELTA" if head == "delta" else "LETTER", head, start, end)
         elif head == "sum" and has_script:

@@ -240,7 +240,10 @@ _REMARK_SPLIT: Final = re.compile(
     r"(?:\\text\s*\{\s*\((?P<open>[^{}()]*)\}(?P<math>[^{}()=]{1,30}?)\\text\s*\{(?P<close>[^{}()]*)\)\s*\}"
     r"|\(\s*\\text\s*\{(?P<open2>[A-Za-z][^{}()]*\s)\}(?P<math2>\s*[A-Za-z](?:_\{?\w+\}?)?\s*)\))\s*\.?\s*$"
 )
+
+
 def _one_remark(match: re.Match[str]) -> str:
+    """The remark's words and symbol as one text group."""
     words = [match[name] or "" for name in ("open", "math", "close", "open2", "math2")]
     return f"\\text{{({' '.join(' '.join(words).split())})}}"
 
@@ -268,7 +271,7 @@ def _else_joined(claims: tuple[Claim, ...], syntax: Literal["latex", "text"]) ->
             continue
         readings = read_math(rest, syntax)
         single = [r.claims[0] for r in readings if len(r.claims) == 1 and len(r.claims[0].sides) == 1]
-        values = {claim.sides[0] for claim in single}
+        values = {one.sides[0] for one in single}
         if len(values) != 1 or any(r.claims[0].conditions for r in readings):
             raise ParseError(f"the formula after 'else' ({rest[:60]}) does not read as one expression")
         (value,) = values

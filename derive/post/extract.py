@@ -23,7 +23,7 @@ import bisect
 import re
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
-from typing import Literal
+from typing import Final, Literal
 
 from derive.errors import InputTooLargeError, UsageError
 
@@ -415,6 +415,10 @@ def is_equation_line(line: str) -> bool:
     return len(words) <= 2 and symbols >= 2 and letters < 12 * max(1, symbols)
 
 
+#: Words that end in a colon before an equation on the same line (never an equation themselves).
+_LEAD_WORDS: Final = re.compile(r"^\s*[A-Za-z][^=:$`]{1,80}?:\s+")
+
+
 def _segment_plain(chunk: str, offset: int, whole: str) -> list[Segment]:
     """Prose, with plain-text equation lines cut out as math."""
     segments: list[Segment] = []
@@ -425,9 +429,13 @@ def _segment_plain(chunk: str, offset: int, whole: str) -> list[Segment]:
         line_start = position
         position += len(line)
         at_line_start = line_start == 0 or chunk[line_start - 1] == "\n"
-        if at_line_start and is_equation_line(content):
-            lead = len(content) - len(content.lstrip())
-            body = content.strip()
+        # "In vector form: dL/dz = p - onehot(y)": words ending in a colon, then an equation line
+        led = _LEAD_WORDS.match(content) if at_line_start and not is_equation_line(content) else None
+        if led is not None and not is_equation_line(content[led.end() :]):
+            led = None
+        if at_line_start and (led is not None or is_equation_line(content)):
+            lead = led.end() if led is not None else len(content) - len(content.lstrip())
+            body = content[lead:].strip()
             if prose_start < line_start:
                 segments.append(
                     _segment(
