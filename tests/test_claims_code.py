@@ -1745,3 +1745,18 @@ def test_ngs_logistic_cost_function_is_read_without_means() -> None:
     assert check_claim(CheckOptions(NG_COST_FUNCTION.replace("(h - y)", "(y - h)"))).verdict == "fails"
     # theta is the parameters in code too, and a helper's own z is not another input of the gradient
     assert check_claim(CheckOptions(EX2_PORT)).verdict == "holds"
+
+
+def test_a_second_returned_gradient_is_named_as_not_judged() -> None:
+    # return dW, db: db was left out without a word (a wrong db = np.mean(dZ) went unnoticed)
+    text = (
+        "def grads(X, W, b, Y):\n    N = X.shape[0]\n    Z = X @ W + b\n"
+        "    P = np.exp(Z) / np.sum(np.exp(Z), axis=1, keepdims=True)\n    dZ = (P - Y) / N\n"
+        "    dW = X.T @ dZ\n    db = np.mean(dZ)\n    return dW, db\n"
+    )
+    result = check_claim(CheckOptions(text))
+    assert any(note.startswith("db also returned and not judged here") for note in result.notes)
+    with pytest.raises(DeriveError, match="right side is a number"):  # db itself, as the note says
+        check_claim(CheckOptions(text, means="db = dH/db"))
+    right = text.replace("np.mean(dZ)", "np.sum(dZ, axis=0)")
+    assert check_claim(CheckOptions(right, means="db = dH/db")).verdict == "holds_if"

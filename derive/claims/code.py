@@ -455,14 +455,14 @@ _LOSS: Final = re.compile(
 )
 
 
-def _is_gradient_name(name: str) -> bool:
+def is_gradient_name(name: str) -> bool:
     name = name.split("[")[0].split(".")[-1]
     return bool(_GRADIENT.fullmatch(name)) and name not in _NOT_GRADIENT
 
 
 def is_loss_name(name: str) -> bool:
     name = name.split("[")[0].split(".")[-1]
-    return bool(_LOSS.fullmatch(name)) and not _is_gradient_name(name)
+    return bool(_LOSS.fullmatch(name)) and not is_gradient_name(name)
 
 
 def _finish(
@@ -588,27 +588,27 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
             returned.append((name, function))
     # a function whose name says gradient, returning one value
     for function, names in reversed(list(engine.returns.items())):
-        if _is_gradient_name(function) and names == [function] and function in latest:
+        if is_gradient_name(function) and names == [function] and function in latest:
             return function, f"function {function} returns it", function
     # a function returning one value built on a gradient's name (return dW / N)
     for function, names in reversed(list(engine.returns.items())):
         head = engine.return_heads.get(function)
-        if head is not None and names == [function] and _is_gradient_name(head) and function in latest:
+        if head is not None and names == [function] and is_gradient_name(head) and function in latest:
             said = f"function {function} returns a value built on {head}, a name for a gradient"
             return function, said, function
     # a returned value whose name says gradient (the first one of the last function returning several)
     for function, names in reversed(list(engine.returns.items())):
         for name in names:
-            if name != function and _is_gradient_name(name) and name in latest:
+            if name != function and is_gradient_name(name) and name in latest:
                 return name, f"{function} returns {name}, a name for a gradient", function
     # a function whose name says gradient, returning several values: the first that is not the loss
     for function, names in reversed(list(engine.returns.items())):
-        if _is_gradient_name(function):
+        if is_gradient_name(function):
             for name in names:
                 if not is_loss_name(name) and name in latest:
                     return name, f"function {function} returns it", function
     # an assignment whose name says gradient, not used by a later one
-    gradients = [name for name in latest if _is_gradient_name(name) and latest[name].kind != "parameter"]
+    gradients = [name for name in latest if is_gradient_name(name) and latest[name].kind != "parameter"]
     if gradients:
         final = [
             name
@@ -676,4 +676,4 @@ def _infer_loss(engine: Engine, latest: dict[str, Record], result: str | None) -
     return None, "no value of the code reads as the loss"
 
 
-__all__ = ["CodeReading", "CodeValue", "detect_code", "is_loss_name", "read_code"]
+__all__ = ["CodeReading", "CodeValue", "detect_code", "is_gradient_name", "is_loss_name", "read_code"]

@@ -360,7 +360,7 @@ def _code_claims(
 ) -> tuple[tuple[ClaimReading, ...], frozenset[str]]:
     """The claims of a code reading, and the inputs assumed to be vectors whose size the claimed value
     uses."""
-    from derive.claims.code import is_loss_name
+    from derive.claims.code import is_gradient_name, is_loss_name
 
     notes = list(reading.notes)
     value_name, sign, of, wrt = None, "", None, None
@@ -382,6 +382,15 @@ def _code_claims(
         )
     if value_name is None:
         notes.append(f"the claimed value is {name}: {reading.result_reason} (inferred)")
+        # return dW, db: one value is judged; the others are named, never silently left out
+        others = [
+            other
+            for other in reading.returned.get(reading.result_function or "", ())
+            if other != name and other in reading.values and is_gradient_name(other)
+        ]
+        if others:
+            said = f"{', '.join(others)} also returned and not judged here"
+            notes.append(f"{said}; check with --means '{others[0]} = dH/d...'")
     code = _Code(reading, name, text, syntax, named)
     for value in (reading.values[name], reading.values.get(reading.loss or "")):
         label = _label_as_number(value.node, reading.class_labels) if value is not None else None
