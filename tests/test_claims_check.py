@@ -340,3 +340,12 @@ def test_eps_in_plain_text_is_epsilon() -> None:
     result = check("dL/dz_i = p_i - (1 - eps) y_i - eps/k", loss="label-smoothing")
     assert result.verdict == check("dL/dz_i = p_i - (1 - ε) y_i - ε/k", loss="label-smoothing").verdict
     assert result.verdict == "holds_if"
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [("dsigma/dz = sigma(z)*(1-sigma(z))", "holds"), ("dsigma/dz = sigma(z)*(1+sigma(z))", "fails")],
+)
+def test_sigma_spelled_out_in_plain_text_is_the_sigmoid_as_sigma_is(claim: str, verdict: str) -> None:
+    # the σ spelling read the sigmoid's derivative; "sigma" was refused (a k x k Jacobian against a vector)
+    assert check(claim).verdict == verdict

@@ -1816,7 +1816,10 @@ def _softmax_named_only(options: CheckOptions) -> bool:
 
 
 #: The sigmoid's names in a text.
-_SIGMOID_WRITTEN: Final = re.compile(r"\\sigma(?![A-Za-z])|σ|\bsigmoid\b|\blogistic\b")
+#: (plain text spells it out: ``dsigma/dz = sigma(z)*(1-sigma(z))``)
+_SIGMOID_WRITTEN: Final = re.compile(
+    r"\\sigma(?![A-Za-z])|σ|\bsigmoid\b|\blogistic\b|(?:(?<![A-Za-z\\])|(?<=\bd))sigma(?![A-Za-z])"
+)
 
 
 def _sigmoid_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
