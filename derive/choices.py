@@ -11,6 +11,8 @@ from typing import Literal
 
 Convention = Literal["Wt_x", "W_x"]
 CONVENTIONS: tuple[Convention, ...] = ("Wt_x", "W_x")
+#: Each convention's product of the weights and the input, as messages write it (z = W^T x + b).
+CONVENTION_PRODUCT: dict[Convention, str] = {"Wt_x": "W^T x", "W_x": "W x"}
 
 #: ``softmax-ce``: a = softmax(z), H = -sum_j y_j log a_j.  ``sigmoid-bce``: a = sigmoid(z) per class,
 #: H = -sum_j [y_j log a_j + (1 - y_j) log(1 - a_j)] (multi-label; k = 1 is logistic regression).
@@ -39,6 +41,19 @@ ASSUME_CHOICES: tuple[str, ...] = ("one-hot", "onehot", "sum-to-one")
 from derive.limits import MAX_CLASSES, MIN_CLASSES  # noqa: E402  (a SymPy-free module)
 
 __all__ = [
-    "ASSUME_CHOICES", "BATCH_LOSSES", "CONVENTIONS", "FORMATS", "LOSSES", "MAX_CLASSES", "MIN_CLASSES",
-    "PROVE_LOSSES", "VARIANT_LOSSES", "VARIANT_NAMES", "WRT_CHOICES", "BatchLoss", "Convention", "LossKind",
+    "ASSUME_CHOICES",
+    "BATCH_LOSSES",
+    "CONVENTIONS",
+    "CONVENTION_PRODUCT",
+    "FORMATS",
+    "LOSSES",
+    "MAX_CLASSES",
+    "MIN_CLASSES",
+    "PROVE_LOSSES",
+    "VARIANT_LOSSES",
+    "VARIANT_NAMES",
+    "WRT_CHOICES",
+    "BatchLoss",
+    "Convention",
+    "LossKind",
 ]  # fmt: skip

@@ -77,9 +77,9 @@ class UnappliedConditionError(NotationError):
 
 
 class NotationHintError(NotationError):
-    """A notation error with readings that would resolve it: ``lets`` (``x=z``: the name holds the logits)
-    ``conventions`` (``W_x``) and ``losses`` (``sigmoid-bce``). The checker tries each as a reading and shows
-    the choice it made."""
+    """A notation error with readings that would resolve it: ``lets`` (``x=z``: the name holds the logits),
+    ``together`` (lets read as one reading: ``y=a`` and ``a=z``), ``conventions`` (``W_x``) and ``losses``
+    (``sigmoid-bce``). The checker tries each as a reading and shows the choice it made."""
 
     def __init__(
         self,
@@ -87,11 +87,13 @@ class NotationHintError(NotationError):
         lets: tuple[str, ...] = (),
         conventions: tuple[str, ...] = (),
         losses: tuple[str, ...] = (),
+        together: tuple[tuple[str, ...], ...] = (),
     ) -> None:
         super().__init__(message)
         self.lets = lets
         self.conventions = conventions
         self.losses = losses
+        self.together = together
 
 
 class IndexConflictError(NotationHintError):

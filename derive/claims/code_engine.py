@@ -2179,8 +2179,10 @@ def _targets(node: ast.stmt) -> list[str]:
         for statement in list(node.body) + list(getattr(node, "orelse", [])):
             names.extend(_targets(statement))
         return names
-    elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _writes_in_place(node.value):
-        return _names(_writes_in_place(node.value) or node.value)
+    elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and (
+        written := _writes_in_place(node.value)
+    ):
+        return _names(written)
     elif (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)
@@ -2212,10 +2214,12 @@ def _writes_in_place(call: ast.Call) -> ast.expr | None:
     for keyword in call.keywords:
         if keyword.arg == "out":
             return keyword.value
-    name = _dotted(func) or ""
-    if name.split(".")[-1] in _UNARY_UFUNCS and name.split(".")[0] in ("np", "numpy") and len(call.args) == 2:
+    parts = (_dotted(func) or "").split(".")
+    if parts[0] not in ("np", "numpy"):
+        return None
+    if parts[-1] in _UNARY_UFUNCS and len(call.args) == 2:
         return call.args[1]
-    if name.split(".")[0] in ("np", "numpy") and name.split(".")[-1] in _WRITES_FIRST and call.args:
+    if parts[-1] in _WRITES_FIRST and call.args:
         return call.args[0]  # np.put_along_axis(dz, idx, 0.0, axis=1): dz is written
     return None
 

@@ -32,6 +32,7 @@ from typing import Final, Literal, cast, get_args
 import sympy
 
 from derive import symbols as s
+from derive.choices import CONVENTION_PRODUCT
 from derive.claims.ast import (
     UNSTATED_WRT,
     Add,
@@ -2145,7 +2146,7 @@ class Mapper:
         """A claim that writes the weights but never a bias is about z = W^T x (the code computes X W)."""
         bases = {resolution.base for resolution in self._resolved.values()}
         if "W" in bases and "b" not in bases and not self._bias_written:
-            product = "W^T x" if self.convention == "Wt_x" else "W x"
+            product = CONVENTION_PRODUCT[self.convention]
             self.note(f"no bias is written: the logits are read as z = {product}, without b")
             return False
         return True
@@ -3345,16 +3346,21 @@ def _refuse_derivative_of_targets(
             if not by_targets and (pages[0] not in ("y", "Y") or output):
                 continue  # a right side's d t_j beside the output's own name: a slip, not another reading
             lets = [f"{pages[0]}=a"]  # the targets are data: what the page differentiates is its output
+            together: tuple[tuple[str, ...], ...] = ()
             if pages[0] not in ("y", "Y") and "y" in pages:
                 # -\sum_k t_k \ln y_k by a_k (Bishop): t beside y is the targets, y the output, and the
                 # page's own a, which the left side is by, the logits (the activations)
                 by = {str(v.base.label) for v in derivative.variables if isinstance(v, sympy.Indexed)}
                 own_a = any(e.page == "a" and e.canonical == "a" for e in mapper.entries.values())
-                lets.append("y=a & a=z" if by == {"a"} and own_a else "y=a")
+                if by == {"a"} and own_a:
+                    together = (("y=a", "a=z"),)
+                else:
+                    lets.append("y=a")
             raise NotationHintError(
                 f"${format_node(node)}$ differentiates the targets ({pages[0]} read as y), which do not "
                 f"depend on the logits; if {pages[0]} is the model's output here, add --let '{pages[0]}=a'",
                 lets=tuple(lets),
+                together=together,
             )
         if not by_targets:
             continue

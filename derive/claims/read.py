@@ -706,18 +706,18 @@ class _Code:
 
         node = self.reading.values[self.name].node
         sizes = {n.index for n in walk(node) if isinstance(n, Size)}
-        # a size of an axis a matrix whose axes the code fixes also runs over (X's rows: length(y) beside
-        # X * theta) is that matrix's, no guess
-        fixed = {
-            index.name
-            for n in walk(node)
-            if isinstance(n, Symbol) and len(n.indices) >= 2 and n.name not in self.reading.assumed_axes
-            and n.name in self.reading.inputs
-            for index in n.indices
-            if isinstance(index, Symbol)
-        }  # fmt: skip
-        guessed = sizes - fixed if anchored else sizes
-        return bool(guessed) and bool(self.used_names() & self.reading.assumed_axes)
+        if anchored:
+            # a size of an axis a matrix whose axes the code fixes also runs over (X's rows: length(y)
+            # beside X * theta) is that matrix's, no guess
+            sizes -= {
+                index.name
+                for n in walk(node)
+                if isinstance(n, Symbol) and len(n.indices) >= 2 and n.name not in self.reading.assumed_axes
+                and n.name in self.reading.inputs
+                for index in n.indices
+                if isinstance(index, Symbol)
+            }  # fmt: skip
+        return bool(sizes) and bool(self.used_names() & self.reading.assumed_axes)
 
     def used_names(self, numbers_only: bool = False) -> set[str]:
         """The names the claimed value uses (with ``numbers_only``, those written without indices)."""

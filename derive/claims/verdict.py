@@ -39,7 +39,7 @@ import mpmath
 import sympy
 
 from derive import symbols as s
-from derive.choices import BATCH_LOSSES, BatchLoss
+from derive.choices import BATCH_LOSSES, CONVENTION_PRODUCT, BatchLoss
 from derive.claims.ast import Call, Derivative, Differential, Exp, Log, Matrix, Mul, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
@@ -1343,9 +1343,9 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     if convention is None:
         stated = _CONVENTION_IN_WORDS.search(options.notation)
         if stated is not None:
-            convention, model = ("Wt_x", "W^T x") if stated["transposed"] else ("W_x", "W x")
+            convention = "Wt_x" if stated["transposed"] else "W_x"
             said = " ".join(stated.group(0).split())
-            renamed.append(f'z = {model} + b (the page\'s words: "{said}")')
+            renamed.append(f'z = {CONVENTION_PRODUCT[convention]} + b (the page\'s words: "{said}")')
     changed = replace(
         options,
         claim=claim,
@@ -1367,8 +1367,7 @@ def _with_defined_convention(options: CheckOptions) -> tuple[CheckOptions, tuple
     for define in options.define:
         convention = convention_stated(define)
         if convention is not None:
-            model = "W^T x" if convention == "Wt_x" else "W x"
-            said = f"z = {model} + b (your definition {define.strip()[:60]})"
+            said = f"z = {CONVENTION_PRODUCT[convention]} + b (your definition {define.strip()[:60]})"
             return replace(options, convention=convention), (said,)
     return options, ()
 
@@ -2019,9 +2018,9 @@ def _hint_variants(
     for let in hinted.lets:
         page, _, canonical = let.partition("=")
         role = "the softmax output" if canonical in ("a", "A") else "the logits"
-        lets = tuple(let.split(" & "))  # y=a & a=z: the page's y the output and its a the logits
-        said = f"{page} read as {role} ({let})" if len(lets) == 1 else f"{' and '.join(lets)} read together"
-        variants.append((options, lets, said))
+        variants.append((options, (let,), f"{page} read as {role} ({let})"))
+    for lets in hinted.together:  # y=a and a=z: the page's y the output and its a the logits
+        variants.append((options, lets, f"{' and '.join(lets)} read together"))
     return variants
 
 

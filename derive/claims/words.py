@@ -20,6 +20,7 @@ that go through the same parsers as the user's own options.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -320,6 +321,7 @@ _PLURAL_ROLE: Final = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=64)  # one page's words, read once for every reading of its claim
 def read_words(text: str) -> PageWords:
     """The options a page's words about its notation give (see the module docstring)."""
     from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, SIZE_NAMES

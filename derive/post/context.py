@@ -503,7 +503,7 @@ def _negated(where: Where) -> Where | None:
 def _conditions_after(
     flat: _Flat, items: Sequence[Item], segment_index: dict[int, int], true_class: str | None
 ) -> dict[int, tuple[int, Where]]:
-    """Conditions that follow a formula in its sentence ("$\frac{\\partial p_i}{\\partial z_j} = -p_i p_j$
+    r"""Conditions that follow a formula in its sentence ("$\frac{\partial p_i}{\partial z_j} = -p_i p_j$
     when $i \neq j$."): the formula's, by its number, with the condition's number."""
     found: dict[int, tuple[int, Where]] = {}
     last: Item | None = None

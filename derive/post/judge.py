@@ -175,14 +175,15 @@ def judge_items(
 def _stated_convention(definitions: Iterable[Judged]) -> tuple[str, str] | None:
     """The model's convention a definition the page applies states (``z = W^T x + b``), for every formula
     of the page, and the note that says so."""
+    from derive.choices import CONVENTION_PRODUCT
     from derive.claims.verdict import convention_stated
 
     for judged in definitions:
         text = definition_text(judged.item)
         convention = convention_stated(text)
         if convention is not None:
-            model = "W^T x" if convention == "Wt_x" else "W x"
-            return convention, f"z = {model} + b: the page's definition [{judged.item.number}] ${text}$"
+            product = CONVENTION_PRODUCT[convention]
+            return convention, f"z = {product} + b: the page's definition [{judged.item.number}] ${text}$"
     return None
 
 
