@@ -542,3 +542,55 @@ def test_words_that_write_the_input_first_state_no_convention() -> None:
 
     assert _CONVENTION_IN_WORDS.search("softmax regression: Z = X W + b (m x n_1)") is None
     assert _CONVENTION_IN_WORDS.search("z^L = w^L a^{L-1} + b^L") is not None
+
+
+@pytest.mark.parametrize(
+    ("means", "derivative"),
+    [
+        ("the gradient of the loss w.r.t. the logits", "dH/dz"),
+        ("dL/dz_i for L = -sum_j y_j log a_j, a = softmax(z)", "dL/dz"),
+        ("d CE/dz_k, the cross-entropy's gradient", "dCE/dz"),
+    ],
+)
+def test_a_means_in_words_is_read_as_the_derivative_it_says(means: str, derivative: str) -> None:
+    # a user (or a table of claims) gives what a value means in words: it was refused as "the text is prose"
+    said = check("p_i - y_i", means=means)
+    plain = check("p_i - y_i", means=derivative)
+    assert said.verdict == plain.verdict == "holds_if"
+    assert any(f"--means '{derivative}'" in note and "words of --means" in note for note in said.notes)
+
+
+def test_a_means_in_words_that_names_no_derivative_of_the_model_is_one_clear_line() -> None:
+    for means in ("the focal loss's gradient w.r.t. the logits", "what the backward pass returns"):
+        with pytest.raises(UsageError, match="the words do not say one derivative"):
+            check("p_i - y_i", means=means)
+    code = "def grad(logits, y):\n    p = np.exp(logits) / np.exp(logits).sum()\n    g = p.copy()\n"
+    code += "    g[y] -= 1\n    return g\n"
+    said = "value returned by grad(): the gradient of the loss with respect to the logits"
+    result = check(code, means=said)
+    assert result.verdict == "holds"
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "the gradient of the softmax w.r.t. the logits",
+        "p softmax output, y labels; the derivative of the output with respect to z",
+        "gradient of logsumexp w.r.t. z",
+    ],
+)
+def test_words_naming_the_gradient_of_something_else_than_the_loss_say_no_left_side(words: str) -> None:
+    # "the gradient of the softmax w.r.t. the logits" was read as dH/dz: p - y was a wrong holds_if
+    with pytest.raises(ExpressionNotClaimError):
+        check("p - y", notation=words)
+
+
+def test_means_words_name_the_weight_vector_and_the_input_of_the_softmax() -> None:
+    from derive.claims.words import means_option
+
+    weights = means_option("simplified gradient of the NLL w.r.t. w")
+    assert weights == ("dH/dw", "gradient of the NLL w.r.t. w")
+    inputs = ("gradient of cross-entropy (wrt the input of softmax)", "gradient of CE wrt input of softmax")
+    for words in inputs:
+        found = means_option(words)
+        assert found is not None and found[0] == "dH/dz"

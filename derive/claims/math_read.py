@@ -34,7 +34,7 @@ from derive.claims.formulas import Segment, Syntax, detect_syntax, find_formulas
 from derive.claims.grammar import parser
 from derive.claims.lexer import OPERAND_START, Tok, make_token
 from derive.claims.tokens import describe, tokenize
-from derive.claims.words import OTHER_LOSS, means_of_words
+from derive.claims.words import OF_THE_LOSS, OTHER_LOSS, means_of_words
 from derive.errors import InputTooLargeError, ParseError
 
 MAX_READINGS: Final = 4
@@ -512,16 +512,6 @@ _WRT_BEFORE: Final = re.compile(
 )
 
 
-#: What the words say is differentiated, when it is the loss: nothing, "of cross entropy", "of the loss L".
-_OF_THE_LOSS: Final = re.compile(
-    r"\s*(?:of\s+(?:the\s+|our\s+|this\s+|a\s+)?(?:(?:softmax|categorical|multi-?class)\s+)?"
-    r"(?:cross[- ]?entropy(?:\s+loss)?|loss(?:\s+function)?|cost(?:\s+function)?|error|objective|CE|NLL|xent|"
-    r"log[- ]?loss|"
-    r"negative\s+log[- ]likelihood)?(?:\s*\$?\\?(?:[LJECH]|ell|mathcal\{L\})\$?)?)?\s*",
-    re.I,
-)
-
-
 def _said_derivative(chain: _Chain, text: str) -> None:
     """A formula whose first side is one name, right after words that say "the gradient of the loss with
     respect to": that side is what the loss's derivative is by (``logits = p - y`` alone would be a claim
@@ -534,7 +524,7 @@ def _said_derivative(chain: _Chain, text: str) -> None:
     if before is None or not isinstance(chain.sides[0], Symbol):
         return
     _refuse_another_loss(before)
-    if not _OF_THE_LOSS.fullmatch(before["of"]):
+    if not OF_THE_LOSS.fullmatch(before["of"]):
         said = " ".join(before[0].split())
         raise ParseError(
             f"the words before the formula say what it is the derivative of ({said}), and that is not the "
@@ -561,7 +551,7 @@ def _said_gradient(chain: _Chain, words: str) -> None:
     if said is None:
         return
     _refuse_another_loss(said)
-    if not _OF_THE_LOSS.fullmatch(said["of"]):
+    if not OF_THE_LOSS.fullmatch(said["of"]):
         return  # "the gradient of the output w.r.t. z is": not the loss's, no claim
     means = means_of_words(words[said.start() : said.end("wrt")])
     if means is None:

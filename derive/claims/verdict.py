@@ -873,8 +873,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     _screen_numbers(options.claim, "the claim")
     for text in (options.wrt or "", options.means or "", *options.let, *options.define, *options.where):
         _screen_numbers(text, "an option")
+    options, means_said = _with_means_in_words(options)
     given = options
     options, said = _with_page_words(options)
+    said = (*means_said, *said)
     options, penalty = _with_penalty_written(options)
     options, defined = _with_defined_convention(options)
     said = (*said, *penalty, *defined)
@@ -1144,6 +1146,27 @@ def _qualifier_words(
         for reading in readings
     )
     return kept, changed, said
+
+
+def _with_means_in_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
+    """A ``--means`` written in words (``--means 'gradient of the loss w.r.t. the logits'``, ``'dL/dz_i
+    for L = -sum_j y_j log a_j'``) read as the derivative they say (``dH/dz``), shown; one clear line when
+    they say none."""
+    if options.means is None:
+        return options, ()
+    from derive.claims.words import is_prose, means_option
+
+    if not is_prose(options.means):
+        return options, ()
+    found = means_option(options.means)
+    if found is None:
+        raise UsageError(
+            f"--means {options.means!r}: the words do not say one derivative of the model's loss (write "
+            "it as 'dH/dz', 'dL/dW' or 'dloss/dlogits' with the text's names; a loss of the page's own "
+            "goes in --define)"
+        )
+    note = f"--means '{found[0]}' (read from the words of --means: \"{found[1]}\")"
+    return replace(options, means=found[0]), (note,)
 
 
 def _means_from_words(options: CheckOptions) -> list[MappedReading] | None:

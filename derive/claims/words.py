@@ -66,8 +66,18 @@ class PageWords:
 #: Words that say what a gradient is by: "gradient of the loss with respect to the logits", "derivative
 #: w.r.t. theta" (also read in code's comments, :mod:`derive.claims.read`).
 WRT_PHRASE: Final = re.compile(
-    r"\b(?:gradients?|derivatives?|grad|partials?)\b[^.;:]{0,80}?\b(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)"
+    r"\b(?:gradients?|derivatives?|grad|partials?)\b(?P<of>[^.;:]{0,80}?)\b(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)"
     r"\s+(?P<object>(?:the\s+|its\s+|our\s+|model'?s?\s+|network'?s?\s+)*[^.;:()]{1,60})",
+    re.I,
+)
+
+#: What a gradient is "of" when it is the loss's: nothing, or "of the (softmax) cross-entropy loss", "of the
+#: cost J", "of NLL" (not "of logsumexp", "of the softmax", "of the output").
+OF_THE_LOSS: Final = re.compile(
+    r"\s*(?:of\s+(?:the\s+|our\s+|this\s+|a\s+)?(?:(?:softmax|categorical|multi-?class)\s+)?"
+    r"(?:cross[- ]?entropy(?:\s+loss)?|loss(?:\s+function)?|cost(?:\s+function)?|error|objective|CE|NLL|xent|"
+    r"log[- ]?loss|"
+    r"negative\s+log[- ]likelihood)?(?:\s*\$?\\?(?:[LJECH]|ell|mathcal\{L\})\$?)?)?\s*",
     re.I,
 )
 
@@ -79,7 +89,7 @@ _MEANS_LETTERS: Final = ("z", "a", "W", "b", "x")
 #: One of them written as a symbol in the words (``z``, ``z_k``, ``W^{(2)}``); not ``a``, which is also
 #: the article ("with respect to a single example").
 _MEANS_SYMBOL: Final = re.compile(
-    r"(?:\\mathbf\{|\\boldsymbol\{)?(?P<letter>[zWbx])\}?(?:_\{?[A-Za-z0-9]{1,2}\}?|\^\{?\(?[A-Za-z0-9]\)?\}?)*"
+    r"(?:\\mathbf\{|\\boldsymbol\{)?(?P<letter>[zWbxw])\}?(?:_\{?[A-Za-z0-9]{1,2}\}?|\^\{?\(?[A-Za-z0-9]\)?\}?)*"
 )
 
 #: Role phrases, tried in this order on the words after a symbol (cut at the first connector word).
@@ -89,7 +99,7 @@ ROLE_PHRASES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         re.compile(
             r"\b(?:pre-?softmax\s+)?logits?\b|\b(?:class\s+|raw\s+)?scores?\b|unnormali[sz]ed\s+log[- ]?"
             r"probabilities|\blinear\s+output|\bweighted\s+input|\bpre-?activations?\b|\bpenalty\b|"
-            r"\bsoftmax\s+inputs?\b|\binputs?\s+(?:to|of)\s+the\s+softmax\b",
+            r"\bsoftmax\s+inputs?\b|\binputs?\s+(?:to|of)\s+(?:the\s+)?softmax\b",
             re.I,
         ),
     ),
@@ -440,17 +450,51 @@ def means_of_words(text: str) -> tuple[str, str] | None:
     """``dH/dz`` for words that say "the gradient w.r.t. the logits" (or name z, W, b, a, x there); None when
     the words also name another loss (a focal loss's gradient is not the model's) or a role it cannot be."""
     phrase = WRT_PHRASE.search(text)
-    if phrase is None or OTHER_LOSS.search(text):
-        return None
+    if phrase is None or OTHER_LOSS.search(text) or not OF_THE_LOSS.fullmatch(phrase["of"].rstrip(" (")):
+        return None  # none, another loss's, or not a loss's ("the gradient of logsumexp w.r.t. z")
     words = re.split(r"[,\n]", phrase["object"])[0].strip()
     letter = gradient_letter(words)
     for token in words.split():
         symbol = _MEANS_SYMBOL.fullmatch(token.strip("`'\"$"))
         if symbol is not None:
-            if letter not in (None, symbol["letter"]):
+            if letter not in (None, symbol["letter"], symbol["letter"].upper()):
                 return None  # the words name one role and another letter: not a reading to choose
-            letter = symbol["letter"]
+            letter = symbol["letter"]  # w, a weight vector, as the page writes it
     if letter is None:
         return None
     said = text[phrase.start() : phrase.start("object")] + words
     return f"dH/d{letter}", " ".join(said.split())
+
+
+#: A derivative written inside words: ``dL/dz_i for L = ...``, ``d CE/dz_k``, ``∂L/∂o``, ``dJ/dtheta``.
+_WRITTEN_DERIVATIVE: Final = re.compile(
+    r"(?<![\w\\])(?P<sign>-\s?)?(?:d|∂|\\partial\s?)\s?(?P<of>[A-Za-z]\w*?)\s?/\s?(?:d|∂|\\partial\s?)\s?"
+    r"(?P<wrt>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z]{2,}\w*)?)(?:_\{?[A-Za-z0-9]{1,2}\}?)?(?![\w(])"
+)
+
+#: Words in a --means: two words of letters in a row, one of at least three ("gradient w.r.t. the logits").
+_PROSE: Final = re.compile(r"(?<![\\\w])(?:[A-Za-z]{3,}\s+[A-Za-z]{2,}|[A-Za-z]{2,}\s+[A-Za-z]{3,})\b")
+
+
+def is_prose(text: str) -> bool:
+    """Whether a ``--means`` is written in words (``the gradient w.r.t. the logits``) rather than as a
+    derivative (``dH/dz``, ``dW = dH/dW``, ``d cross_entropy / d y_pred``)."""
+    if _PROSE.search(_WORD_WRAPPER.sub(" ", text)) is not None:
+        return True
+    derivative = _WRITTEN_DERIVATIVE.match(text.strip())
+    rest = text.strip()[derivative.end() :] if derivative is not None else ""
+    return re.match(r"\s*(?:[,:;(]|(?:for|where|with|of|when|at|as)\b)", rest) is not None
+
+
+def means_option(text: str) -> tuple[str, str] | None:
+    """The ``--means`` that words about a value say: a derivative written in them (``dL/dz_i for the true
+    class`` gives ``dL/dz``, ``-dFL/dz`` its sign too), else the gradient they name ("gradient of the loss
+    w.r.t. the logits": ``dH/dz``); None when they say neither, or name several derivatives."""
+    written = list(_WRITTEN_DERIVATIVE.finditer(text))
+    if len({(m["of"], m["wrt"]) for m in written}) == 1:
+        first = written[0]
+        sign = "-" if first["sign"] else ""
+        return f"{sign}d{first['of']}/d{first['wrt']}", " ".join(first.group(0).split())
+    if written:
+        return None
+    return means_of_words(text)
