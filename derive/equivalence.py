@@ -268,7 +268,29 @@ def is_zero(residual: sympy.Expr) -> bool:
     numerator, _ = sympy.fraction(sympy.together(residual))
     if sympy.expand(numerator) == 0:
         return True
-    return _merged_sums_vanish(residual)
+    if _merged_sums_vanish(residual):
+        return True
+    if residual.has(KroneckerDelta):
+        matched = _deltas_matched(residual)
+        if matched != residual:
+            return is_zero(matched)
+    return False
+
+
+def _deltas_matched(expr: sympy.Expr) -> sympy.Expr:
+    """Each term with a factor delta(a, b) of free indices, its other factors at b = a: the same value
+    (delta(c, k) e^{z_k - z_c} is delta(c, k)), which the numerator test alone cannot see."""
+    terms = []
+    for term in Add.make_args(sympy.expand(expr)):
+        bound = {limit[0] for inner in term.atoms(Sum) for limit in inner.limits}
+        factors = Mul.make_args(term)
+        for delta in [f for f in factors if isinstance(f, KroneckerDelta)]:
+            first, second = delta.args
+            if first in bound or second in bound or not second.free_symbols:
+                continue
+            term = delta * (term / delta).subs(second, first)
+        terms.append(term)
+    return Add(*terms)
 
 
 def _merged_sums_vanish(residual: sympy.Expr) -> bool:

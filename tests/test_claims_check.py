@@ -349,3 +349,84 @@ def test_eps_in_plain_text_is_epsilon() -> None:
 def test_sigma_spelled_out_in_plain_text_is_the_sigmoid_as_sigma_is(claim: str, verdict: str) -> None:
     # the σ spelling read the sigmoid's derivative; "sigma" was refused (a k x k Jacobian against a vector)
     assert check(claim).verdict == verdict
+
+
+def test_a_texts_own_definition_of_a_guessed_letter_is_applied_to_its_other_equations() -> None:
+    # "Let u_k = e^{z_k}": u was guessed as the logits and the definition judged as a claim: a wrong fails
+    text = r"Let $u_k = e^{z_k}$. Then $\frac{\partial H}{\partial z_k} = \frac{u_k}{\sum_j u_j} - y_k$"
+    result = check(text)
+    assert result.verdict == "holds_if" and not result.parts
+    assert any("the text's own definition" in note and "u_k = e^{z_k}" in note for note in result.notes)
+    # label smoothing's q written after the claim: q had been read as the output and p as the targets
+    smoothed = check("∂L/∂zᵢ = pᵢ − qᵢ, qᵢ = (1−ε)yᵢ + ε/K", loss="label-smoothing", assume=("onehot",))
+    assert smoothed.verdict == "holds"
+    # the model's own letters are still judged: a_j = e^{z_j} is a false claim, not a definition
+    judged = check(r"$a_j = e^{z_j}$ and $\frac{\partial H}{\partial z_j} = a_j - y_j$")
+    assert judged.verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    ("claim", "define"),
+    [
+        (r"\frac{\partial L}{\partial z_k} = p_k - 1\{k = y\}", (r"L = -\log(p_y)",)),
+        ("dNLL/dz = softmax(z) - onehot(y)", ("NLL = -log_softmax(z)[y]",)),
+        (r"\frac{\partial L}{\partial z_i} = w_c (p_i - y_i)", (r"L = -\sum_k w_k y_k \log p_k",)),
+    ],
+)
+def test_a_defined_loss_at_the_true_class_is_proved_for_every_class(claim: str, define: tuple[str]) -> None:
+    # delta(c, j) e^{z_j - z_c} was not seen to be delta(c, j): each was undecided
+    result = check(claim, define=define, assume=("onehot",))
+    assert result.verdict == "holds" and "proved symbolically" in result.explanation
+    wrong = check(claim.replace("p_", "2 p_", 1).replace("softmax(z)", "2 softmax(z)"), define=define)
+    assert wrong.verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    ("claim", "define", "verdict"),
+    [
+        # distillation with the student's and the teacher's softmax in the same --define
+        (
+            r"\frac{\partial L}{\partial s_i} = T (p_i - q_i)",
+            r"L = T^2 \sum_i q_i \log\frac{q_i}{p_i}, \quad p = \mathrm{softmax}(s/T), \quad q = "
+            r"\mathrm{softmax}(t/T)",
+            "holds",
+        ),
+        # label smoothing: eps/K is right, eps/(K-1) is not (both failed: q was read as the output)
+        (
+            r"\frac{\partial L}{\partial z_k} = p_k - (1-\epsilon) y_k - \epsilon/K",
+            r"L = -\sum_k q_k \log p_k, \quad q_k = (1-\epsilon) y_k + \epsilon/K",
+            "holds",
+        ),
+        (
+            r"\frac{\partial L}{\partial z_k} = p_k - (1-\epsilon) y_k - \epsilon/(K-1)",
+            r"L = -\sum_k q_k \log p_k, \quad q_k = (1-\epsilon) y_k + \epsilon/K",
+            "fails",
+        ),
+        # z-loss, its partition function after "where"
+        (
+            r"\frac{\partial L}{\partial z_i} = 2 \log(Z) p_i",
+            r"L = (\log Z)^2 \text{ where } Z = \sum_j e^{z_j}",
+            "holds",
+        ),
+    ],
+)
+def test_a_define_with_several_definitions_is_read_as_each(claim: str, define: str, verdict: str) -> None:
+    # the definitions after the first were dropped and their symbols guessed: wrong fails
+    result = check(claim, define=(define,), assume=("onehot",), notation="p = softmax(z)")
+    assert result.verdict == verdict
+
+
+def test_words_that_define_z_as_the_partition_function_define_it() -> None:
+    # "Z = sum_j exp(z_j)": Z was read as the batch's logits (no finite value)
+    words = "Z = sum_j exp(z_j), p = softmax(z)"
+    result = check("dL_z/dz_i = 2 log(Z) p_i", define=("L_z = (log Z)^2",), notation=words)
+    assert result.verdict == "holds"
+    assert check("dL_z/dz_i = log(Z) p_i", define=("L_z = (log Z)^2",), notation=words).verdict == "fails"
+
+
+def test_softmax_of_the_logits_at_a_temperature_is_the_softmax_at_one() -> None:
+    # under --loss temperature the output is softmax(z/T): softmax(z) was read as it, a wrong holds of the
+    # "forgot z/T" mistake
+    options = {"loss": "temperature", "assume": ("onehot",)}
+    assert check("dL/dz_i = (softmax(z)_i - y_i)/T", **options).verdict == "fails"  # type: ignore[arg-type]
+    assert check("dL/dz_i = (softmax(z/T)_i - y_i)/T", **options).verdict == "holds"  # type: ignore[arg-type]

@@ -1760,3 +1760,35 @@ def test_a_second_returned_gradient_is_named_as_not_judged() -> None:
         check_claim(CheckOptions(text, means="db = dH/db"))
     right = text.replace("np.mean(dZ)", "np.sum(dZ, axis=0)")
     assert check_claim(CheckOptions(right, means="db = dH/db")).verdict == "holds_if"
+
+
+@pytest.mark.parametrize(
+    "outer", ["s[:, None] * s[None, :]", "s[None, :] * s[:, None]", "s.reshape(-1, 1) * s.reshape(1, -1)"]
+)
+def test_an_outer_product_by_broadcasting_has_two_axes(outer: str) -> None:
+    # s[:, None] * s[None, :] had one name on both axes: s_j s_j, and the right Jacobian a wrong fails
+    code = f"def softmax_jacobian(s):\n    return np.diag(s) - {outer}\n"
+    assert check_claim(CheckOptions(code)).verdict == "holds"
+    wrong = code.replace("np.diag(s) - ", "np.diag(s) + ")
+    assert check_claim(CheckOptions(wrong)).verdict == "fails"
+
+
+def test_labels_paired_with_the_rows_hold_one_label_per_example() -> None:
+    # dscores[:, y] -= 1 writes at every example's label in every row: with y read as one label (as
+    # probs[np.arange(N), y] allows) the bug was a wrong holds; now it is refused
+    code = textwrap.dedent(
+        """\
+        def softmax_loss(W, X, y):
+            N = X.shape[0]
+            scores = X.dot(W)
+            probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)
+            loss = -np.sum(np.log(probs[np.arange(N), y])) / N
+            dscores = probs.copy()
+            dscores[{rows}, y] -= 1
+            dW = X.T.dot(dscores) / N
+            return loss, dW
+        """
+    )
+    with pytest.raises(DeriveError, match="several labels"):
+        check_claim(CheckOptions(code.format(rows=":")))
+    assert check_claim(CheckOptions(code.format(rows="np.arange(N)"))).verdict == "holds"

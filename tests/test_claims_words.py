@@ -594,3 +594,26 @@ def test_means_words_name_the_weight_vector_and_the_input_of_the_softmax() -> No
     for words in inputs:
         found = means_option(words)
         assert found is not None and found[0] == "dH/dz"
+
+
+@pytest.mark.parametrize(
+    ("words", "wrong"),
+    [
+        # the batch's logits by its inputs: rows are examples, each example's z = W^T x
+        ("X is N x D, W is D x C, Z = XW + b", r"\frac{\partial L}{\partial W} = \frac{1}{N}(P - Y)^T X"),
+        # bold letters (d2l, Goodfellow)
+        (
+            r"\mathbf{z} = \mathbf{W}^\top\mathbf{x} + \mathbf{b}",
+            r"\frac{\partial L}{\partial \mathbf{W}} = (\mathbf{p} - \mathbf{y})\mathbf{x}^T",
+        ),
+        (
+            r"\mathbf{o} = \mathbf{W}\mathbf{x} + \mathbf{b}",
+            r"\frac{\partial l}{\partial w_{jk}} = (\hat y_k - y_k) x_j",
+        ),
+    ],
+)
+def test_a_convention_the_words_state_is_not_swapped_for_a_transposed_claim(words: str, wrong: str) -> None:
+    # each transposed gradient was a wrong holds: the words' convention was not read, and the claim's
+    # shapes chose the other one
+    with pytest.raises(NotationError):
+        check(wrong, notation=words, assume=("onehot",))

@@ -119,3 +119,13 @@ def test_a_perturbed_gradient_is_never_proved(seed: int) -> None:
     n = s.class_index("n")
     wrong = s.a[i] * Sum(s.y[n], (n, 1, s.k)) - s.y[i] + sympy.Rational(1, 1000) * s.a[i]
     assert decide(Derivative(s.H, s.z[i]), wrong, Model(), seed=seed).verdict == "refuted"
+
+
+def test_a_kronecker_delta_matches_its_two_indices_in_the_rest_of_its_term() -> None:
+    # delta(c, k) e^{z_k - z_c} is delta(c, k): a defined loss at the true class (-log p_c) was undecided
+    c, k, n = s.class_index("c"), s.class_index("k'"), s.class_index("n")
+    assert is_zero(KroneckerDelta(c, k) * exp(s.z[k] - s.z[c]) - KroneckerDelta(c, k))
+    assert not is_zero(KroneckerDelta(c, k) * exp(s.z[k]) - KroneckerDelta(c, k))
+    # a bound index is never substituted: the sum over n is not its term at n = c
+    summed = KroneckerDelta(c, n) * Sum(exp(s.z[n]), (n, 1, s.k)) - KroneckerDelta(c, n) * exp(s.z[c])
+    assert not is_zero(summed)

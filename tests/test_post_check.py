@@ -421,3 +421,25 @@ def test_an_equation_after_words_ending_in_a_colon_is_read_in_plain_text() -> No
     result = check_post(post, PostOptions(timeout=60))
     verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
     assert verdicts == ["holds_if", "fails"]
+
+
+@pytest.mark.parametrize(
+    ("words", "after"),
+    [
+        ("I believe that not just for $i = j$ but for every pair of indices,", ""),
+        ("My professor says the following holds for all $i, j$ and not only when $i = j$:", ""),
+        ("Many people think this formula is only valid if $i = j$, but I am sure that", " for all entries."),
+        ("It is wrong to assume $i = j$ only; for all $i$ and $j$:", ""),
+    ],
+)
+def test_a_condition_the_words_deny_is_not_the_formulas_case(words: str, after: str) -> None:
+    # "not just for $i = j$" was applied as the claim's condition: p_i(1 - p_i) was a wrong holds
+    post = f"Let $p = \\operatorname{{softmax}}(z)$. {words}\n\n$$\\frac{{\\partial p_i}}{{\\partial z_j}} = "
+    post += f"p_i(1 - p_i)$$\n{after}\n"
+    result = check_post(post, PostOptions(timeout=60))
+    claim = next(j for j in result.judged if j.item.kind == "claim")
+    assert claim.result is not None and claim.result.verdict == "fails"
+    # the same condition said plainly is the formula's case
+    plain = check_post(post.replace(words, "For $i = j$:").replace(after, ""), PostOptions(timeout=60))
+    claim = next(j for j in plain.judged if j.item.kind == "claim")
+    assert claim.result is not None and claim.result.verdict == "holds"

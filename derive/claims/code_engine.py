@@ -825,14 +825,19 @@ class Engine:
                     index, 1, f"{_text(at) if isinstance(at, ast.AST) else 'an index'} indexes with it"
                 )
             nodes, common = align([a for _, a in advanced], self.dims)
+            ranged = False
             for (position, index), node in zip(advanced, nodes, strict=True):
                 axis_dim = base.dims[position]
                 if index.rank == 1 and is_placeholder(node) and node.name == common.axes[-1]:  # type: ignore[union-attr]
                     self.dims.unify(common.dims[-1], axis_dim)
                     plan[position] = ("plain", _placeholder_name(node))
+                    ranged = True
                 else:
                     plan[position] = ("match", node)
                     self.label(index, axis_dim, at)
+            for _, index in advanced if ranged else ():
+                if index.rank == 1 and index.node == self._input_node(index):
+                    self._one_label_per_row(index, at)
             shape_axes, shape_dims = list(common.axes), list(common.dims)
         axes: list[str | None] = []
         shape: list[int | None] = []
@@ -862,7 +867,18 @@ class Engine:
             else:
                 plan.append(("match", node))
                 self.label(source, base.dims[position], at)
+                other = (pairs.rows, pairs.cols)[1 - position]
+                if source.rank == 1 and other.rank == 1 and source.node == self._input_node(source):
+                    self._one_label_per_row(source, at)
         return plan, common
+
+    def _one_label_per_row(self, labels: Arr, at: object) -> None:
+        """``probs[np.arange(N), y]``, ``sub2ind(size(p), 1:m, y)``: a label array paired with a range of
+        rows holds one label per example; fixed, so that ``dscores[:, y] -= 1`` is not read as one label
+        (it writes at every example's label in every row)."""
+        for name in labels.sources:
+            if self.plan.get(name, (1, "default")) == (1, "default"):
+                raise Restart({name: (1, "exact")}, f"{_describe(at)} pairs it with the rows")
 
     def label(self, index: Arr, dim: int | None, at: object) -> None:
         """An array used as a subscript holds class labels (indices into ``dim``)."""

@@ -361,7 +361,9 @@ def align(values: Sequence[Arr], dims: Dims, left: bool = False) -> tuple[list[N
         pad = 0 if left else rank - v.rank
         for k, (axis, dim) in enumerate(zip(v.axes, v.dims, strict=True)):
             if axis is not None and axes[pad + k] is None:
-                axes[pad + k] = axis
+                # s[:, None] * s[None, :]: one name on two axes would be the diagonal; the second is new
+                taken = axis in axes and dim is not None
+                axes[pad + k] = dims.fresh(dim) if taken and dim is not None else axis
                 shape[pad + k] = dim
     nodes: list[Node] = []
     for v in values:

@@ -832,7 +832,7 @@ def parse_definition(text: str) -> Let:
     from derive.claims.code import detect_code
 
     code = detect_code(text) is not None
-    if code and _CODE_MARKERS.search(text):
+    if code and CODE_MARKERS.search(text):
         return _code_definition(text)
     try:
         left, target = _split_equation(
@@ -873,7 +873,7 @@ def parse_definition(text: str) -> Let:
 
 
 #: What only code writes (a library's call, a keyword, a line break): such a --define is read as code.
-_CODE_MARKERS: Final = re.compile(
+CODE_MARKERS: Final = re.compile(
     r"\b(?:np|numpy|torch|tf|jnp|F|nn|scipy|math)\.|\bdef\b|\breturn\b|\bimport\b|\n"
 )
 
@@ -2625,6 +2625,10 @@ class Mapper:
             raise NotationError(f"${format_node(node)}$ takes one argument")
         argument = self.build(node.args[0])
         expr = argument.expr
+        if isinstance(expr, sympy.Indexed) and str(expr.base) in ("z", "Z") and self.loss == "temperature":
+            # the model's output is softmax(z/T): softmax(z) written out is the softmax at T = 1, not it
+            self.note(f"${format_node(node)}$ is the softmax of the logits at T = 1 (not the output at T)")
+            return _softmax_of(argument)
         if isinstance(expr, sympy.Indexed) and str(expr.base) in ("z", "Z"):
             wanted_sigmoid = name == "sigmoid" or (name == "sigma" and self.loss == "sigmoid-bce")
             if wanted_sigmoid == (self.loss == "sigmoid-bce"):

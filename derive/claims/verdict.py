@@ -45,6 +45,7 @@ from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
     CANONICAL,
+    CODE_MARKERS,
     GUESSES,
     MEAN_OF_EXAMPLES,
     PARAMETER_LETTERS,
@@ -874,6 +875,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     for text in (options.wrt or "", options.means or "", *options.let, *options.define, *options.where):
         _screen_numbers(text, "an option")
     options, means_said = _with_means_in_words(options)
+    options = _with_definitions_split(options)
     given = options
     options, said = _with_page_words(options)
     said = (*means_said, *said)
@@ -882,6 +884,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     said = (*said, *penalty, *defined)
     named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
     readings = _named_ones(read_claim(options.claim, options.syntax, options.means, named), options, named)
+    readings, options, said_defined = _own_definitions(readings, options)
+    said = (*said, *said_defined)
     readings, options, said_after = _qualifier_words(readings, options)
     said = (*said, *said_after)
     if said:
@@ -1148,6 +1152,99 @@ def _qualifier_words(
     return kept, changed, said
 
 
+#: "where" between two definitions in one --define: ``L = (\log Z)^2 \text{ where } Z = \sum_j e^{z_j}``.
+_WHERE_BETWEEN: Final = re.compile(r"(?:\\quad|\\qquad|,)?\s*(?:\\text\{\s*where\s*\}|\bwhere\b)\s*", re.I)
+
+
+def _with_definitions_split(options: CheckOptions) -> CheckOptions:
+    r"""The options with each ``--define`` that holds several definitions (``L = -\sum_k q_k \log p_k,
+    \quad q_k = (1-\epsilon) y_k + \epsilon/K``; ``... where Z = \sum_j e^{z_j}``) split into one per
+    definition, as if each had been given on its own (the later ones had been dropped)."""
+    from derive.claims.code import detect_code
+
+    split: list[str] = []
+    for define in options.define:
+        if detect_code(define) is not None and CODE_MARKERS.search(define):
+            split.append(define)
+            continue
+        pieces = [piece for piece in _WHERE_BETWEEN.split(define) if piece.strip()]
+        for piece in pieces:
+            try:
+                claims = read_claim(piece)[0].claims
+            except DeriveError:
+                split.append(piece)
+                continue
+            parts = [claim.source for claim in claims]
+            simple = all(
+                len(claim.sides) == 2 and isinstance(claim.sides[0], (Symbol, Call)) for claim in claims
+            )
+            split.extend(parts if len(parts) > 1 and simple else [piece])
+    return options if tuple(split) == options.define else replace(options, define=tuple(split))
+
+
+def _own_definitions(
+    readings: tuple[ClaimReading, ...], options: CheckOptions
+) -> tuple[tuple[ClaimReading, ...], CheckOptions, tuple[str, ...]]:
+    r"""A text of several equations that defines a symbol derive only guesses or does not know and uses it
+    in its other equations (``Let $u_k = e^{z_k}$. Then $\frac{\partial H}{\partial z_k} = \frac{u_k}{\sum_j
+    u_j} - y_k$``): the definition is the page's word, applied to the others as ``--define`` (shown), not
+    judged as a claim about a guessed letter, as a post's definitions are (:mod:`derive.post.judge`). A
+    definition that does not read, or a symbol the user defines or maps, is left as written."""
+    if not readings or len(readings[0].claims) < 2:
+        return readings, options, ()
+    claims = readings[0].claims
+    given = {let.partition("=")[0].strip() for let in options.let}
+    defines: list[str] = []
+    sources: set[str] = set()
+    for claim in claims:
+        if len(claim.sides) != 2 or claim.conditions or claim.qualifiers:
+            continue
+        left = claim.sides[0]
+        symbol = left.function if isinstance(left, Call) else left
+        if not isinstance(symbol, Symbol) or symbol.primes or _certainly_canonical(symbol):
+            continue
+        if any(isinstance(n, (Derivative, Differential)) for n in walk(claim.sides[1])):
+            continue
+        used = any(
+            isinstance(n, Symbol) and (n.name, n.decoration) == (symbol.name, symbol.decoration)
+            for other in claims
+            if other is not claim
+            for side in other.sides
+            for n in walk(side)
+        )
+        name = format_node(replace(symbol, indices=()))
+        if not used or name in given or symbol.name in given:
+            continue
+        try:
+            map_definition(claim, lets=options.let, defines=(*options.define, *defines), loss=options.loss,
+                           convention=options.model_convention)  # fmt: skip
+        except DeriveError:
+            continue
+        defines.append(claim.source)
+        sources.add(claim.source)
+    if not defines:
+        return readings, options, ()
+    kept = tuple(
+        replace(r, claims=rest)
+        for r in readings
+        if (rest := tuple(c for c in r.claims if c.source not in sources))
+    )
+    if not kept:
+        return readings, options, ()
+    said = tuple(
+        f"--define '{define}' (the text's own definition, used in its other equations: applied, not judged)"
+        for define in defines
+    )
+    return kept, replace(options, define=(*options.define, *defines)), said
+
+
+def _certainly_canonical(symbol: Symbol) -> bool:
+    """The model's own letter (a, z, y, W, ...), not a notation derive only guesses (p, s, o)."""
+    from derive.claims.mapping import CANONICAL, CANONICAL_BATCH
+
+    return symbol.decoration is None and (symbol.name in CANONICAL or symbol.name in CANONICAL_BATCH)
+
+
 def _with_means_in_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
     """A ``--means`` written in words (``--means 'gradient of the loss w.r.t. the logits'``, ``'dL/dz_i
     for L = -sum_j y_j log a_j'``) read as the derivative they say (``dH/dz``), shown; one clear line when
@@ -1364,7 +1461,9 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
                 renamed.append(f'{name}(...) read as the sigmoid \\sigma(...) (the page\'s words: "{said}")')
     convention = options.convention
     if convention is None:
-        stated = _CONVENTION_IN_WORDS.search(options.notation)
+        stated = _CONVENTION_IN_WORDS.search(options.notation) or _BATCH_CONVENTION_IN_WORDS.search(
+            options.notation
+        )
         if stated is not None:
             convention = "Wt_x" if stated["transposed"] else "W_x"
             said = " ".join(stated.group(0).split())
@@ -1414,12 +1513,22 @@ _CONVENTION_BY_ENTRY: Final = re.compile(
 )
 #: The model's convention in the page's words: ``z = W x + b``, ``z = W^T x``, ``logits = Wx``.
 _CONVENTION_IN_WORDS: Final = re.compile(
-    r"(?:\b[zZos]|\blogits|\bscores)(?P<layer>\^\s*\{?[\w\[\]]+\}?)?\s*=\s*"
+    r"(?:\b[zZos]|\\(?:mathbf|boldsymbol|bm)\{[zZos]\}|\blogits|\bscores)(?P<layer>\^\s*\{?[\w\[\]]+\}?)?\s*=\s*"
     r"(?:\\mathbf\{W\}|\\boldsymbol\{W\}|W|(?(layer)w|(?!)))(?(layer)\^\s*\{?[\w\[\]]+\}?)?"
     r"(?P<transposed>\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal|t)\s*\}?|'|\.T\b|ᵀ))?"
     r"\s*(?:\\cdot|\*|@)?\s*(?:\\mathbf\{x\}|\\boldsymbol\{x\}|x|(?(layer)a|(?!)))"
     r"(?(layer)\^\s*\{?[\w\[\]+-]+\}?)?"
     r"(?![A-Za-z])"
+)
+
+
+#: A batch's logits by its inputs in the page's words: ``Z = XW + b`` (examples in rows: each example's
+#: ``z = W^T x``), ``\mathbf{Z} = \mathbf{W}\mathbf{X}`` (in columns: ``z = W x``).
+_BATCH_CONVENTION_IN_WORDS: Final = re.compile(
+    r"(?<![A-Za-z\\])(?:Z|O|S|\\(?:mathbf|boldsymbol|bm)\{[ZOS]\})\s*=\s*"
+    r"(?:(?P<transposed>(?:X|\\(?:mathbf|boldsymbol|bm)\{X\})\s*(?:\\cdot|\*|@)?\s*(?:W|\\(?:mathbf|boldsymbol|bm)\{W\}))"
+    r"|(?:W|\\(?:mathbf|boldsymbol|bm)\{W\})\s*(?:\\cdot|\*|@)?\s*(?:X|\\(?:mathbf|boldsymbol|bm)\{X\}))"
+    r"(?![A-Za-z])(?!\s*(?:\^|'|\.T|ᵀ))"  # Z = X W^T is not Z = X W
 )
 
 

@@ -331,6 +331,10 @@ _PLURAL_ROLE: Final = re.compile(
 )
 
 
+#: A sum in a definition's value.
+_SUMMED: Final = re.compile(r"\\sum|\bsum(?![A-Za-z])|Σ|∑")
+
+
 @functools.lru_cache(maxsize=64)  # one page's words, read once for every reading of its claim
 def read_words(text: str) -> PageWords:
     """The options a page's words about its notation give (see the module docstring)."""
@@ -393,7 +397,10 @@ def read_words(text: str) -> PageWords:
             formula = _FORMULA.match(part)
             if formula is not None and _is_formula(formula["value"]):
                 name = _page_name(formula["name"])
-                own = name not in CANONICAL and name not in CANONICAL_BATCH and name not in SIZE_NAMES
+                # Z = sum_j exp(z_j): a batch's letter used for a sum of one example's entries
+                summed = name in CANONICAL_BATCH and _SUMMED.search(formula["value"]) is not None
+                own = name not in CANONICAL and (name not in CANONICAL_BATCH or summed)
+                own = own and name not in SIZE_NAMES
                 if own and name not in lets:  # the model's own letters and sizes are not redefined
                     defines.append((f"{formula['name']} = {formula['value'].strip()}", part))
             continue  # a definition of its own, or words with an equals sign: not a role

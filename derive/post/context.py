@@ -33,6 +33,20 @@ _ENTRY = re.compile(r"^\s*(\\?[A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|[A-Za-z0-9]))?\s*$
 _CUE = re.compile(
     r"\b(consider|assume|assuming|suppose|let|for|if|when|whenever|case|given|with|take|taking|where)\b", re.I
 )
+#: Words that deny that a condition is the formula's case ("not only when $i = j$", "it is wrong to assume
+#: $j = c$", "only valid if $i = j$, but", "treated only the case $j = c$ and concluded").
+_NOT_THIS_CASE = re.compile(
+    r"\bnot\s+(?:just|only|merely|simply|restricted\s+to|limited\s+to)\b|\bwrong\s+to\s+assume\b|"
+    r"\bonly\s+(?:valid|true|holds?|works?)\b|\bonly\s+(?:the\s+)?case\b|\brather\s+than\b|"
+    r"\binstead\s+of\b|^\W*(?:only\s*)?[,;]?\s*but\b|\bconcluded\b",
+    re.I,
+)
+#: Words that say a formula is for every case: "for all $i, j$", "for every pair", "for all entries".
+_EVERY_CASE = re.compile(
+    r"^[\s$.,:;]*(?:(?:which\s+)?(?:holds?\s+|is\s+true\s+)?for\s+(?:all|every|each|any)\b|in\s+general\b)|"
+    r"\bfor\s+(?:all|every|each|any)\s+(?:\$|pairs?|entr|indices|index|classes|[a-z]\b)",
+    re.I,
+)
 #: Chinese and Japanese words before a condition (当 i = j 时, 若, 如果) and after one (时, のとき, の場合).
 _CUE_BEFORE_CJK = re.compile(r"(?:当|當|若|如果|对于|對於|假设|假設)\s*\$*\s*$")
 _CUE_AFTER_CJK = re.compile(r"\$*\s*(?:时|時|のとき|の時|とき|の場合|ならば)")
@@ -430,6 +444,9 @@ def read_context(post: Post, items: Sequence[Item]) -> PageContext:
         if item.kind in ("claim", "definition", "code", "numeric"):
             window_start = max(last_block_end, start - CONDITION_WINDOW)
             where = _condition_before(flat, window_start, start, items, by_segment, segment_index, true_class)
+            after = flat.text[_end_of(flat, position) :][:40]
+            if where is not None and _EVERY_CASE.match(after):
+                where = None  # "... $$ for all entries.": said for every case, not the one before
             if item.number in trailing:
                 where = trailing[item.number][1]
             elif where is None and previous is not None and _OTHERWISE.search(flat.text[window_start:start]):
@@ -576,5 +593,8 @@ def _condition_before(
         cued = _CUE.search(lead) or _CUE_BEFORE_CJK.search(lead[-8:]) or _CUE_AFTER_CJK.search(trail)
         if not cued or start - window_start < found_at:
             continue
+        between = flat.text[end - 4 : claim_start]
+        if _NOT_THIS_CASE.search(lead) or _NOT_THIS_CASE.search(between) or _EVERY_CASE.search(between):
+            continue  # "not only when $i = j$", "wrong to assume $j = c$; for all $j$": not the claim's case
         found = _condition_of(item, true_class) or found
     return found
