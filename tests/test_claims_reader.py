@@ -867,3 +867,19 @@ def test_coverage_report_lists_refusals(tmp_path: Path) -> None:
 
 
 _ = (Transpose, KroneckerDelta, Cases)
+
+
+@pytest.mark.parametrize(
+    ("claim", "loss", "verdict"),
+    [
+        ("d²L/dz_i dz_j = p_i(δ_ij - p_j)", "softmax-ce", "holds_if"),
+        ("d^2L/dz_i dz_j = p_i(delta_ij - p_j)", "softmax-ce", "holds_if"),
+        ("d^2L/dz_i dz_j = -p_i p_j", "softmax-ce", "fails"),
+        ("d²L/dz² = σ(z)(1 − σ(z))", "sigmoid-bce", "holds"),
+    ],
+)
+def test_a_second_derivative_in_plain_text_is_one(claim: str, loss: str, verdict: str) -> None:
+    # d^2 L / dz_i dz_j was read as (d^2 L / dz_i) times dz_j: the softmax Hessian was a wrong fails
+    from derive.claims import check
+
+    assert check(claim, loss=loss).verdict == verdict  # type: ignore[arg-type]

@@ -1526,9 +1526,13 @@ class Builder(Transformer_NonRecursive):
         )
 
     def slash_derivative(self, children: list[Any]) -> Node:
-        of = _one(children[1])
-        wrt, order = children[3]
-        return Derivative(of, wrt, order)
+        ordered = isinstance(children[1], int) and not isinstance(children[1], bool)
+        of = _one(children[2 if ordered else 1])
+        items = [c for c in children if isinstance(c, tuple)]
+        if not ordered and len(items) == 1:
+            wrt, order = items[0]
+            return Derivative(of, wrt, order)
+        return self.derivative(_DNum(0, children[1] if ordered else 1, of), _Dden(items), children[0])
 
     def slash_operator(self, children: list[Any]) -> Node:
         wrt, order = children[2]

@@ -974,6 +974,15 @@ def _unwrap(
     return start, end
 
 
+def _ordered_mark(tokens: list[Tok], start: int) -> int | None:
+    """``d^{2} L``: the mark of a derivative's numerator that carries its order, before the operand at
+    ``start``."""
+    if start < 5 or [t.type for t in tokens[start - 4 : start]] != ["POW", "LBRACE", "NUMBER", "RBRACE"]:
+        return None
+    mark = start - 5
+    return mark if tokens[mark].type == "D" else None
+
+
 def _operand_start(tokens: list[Tok], end: int, pairs: dict[int, int]) -> int | None:
     """The first token of the operand that ends just before ``end`` (a symbol with scripts, a group)."""
     position = end - 1
@@ -1097,11 +1106,32 @@ class _Marks:
                 left_mark = start
             elif start > 0 and _mark_kind(tokens, start - 1) is not None and tokens[start - 1].type != "DRUN":
                 left_mark = start - 1
+            elif (ordered := _ordered_mark(tokens, start)) is not None:
+                left_mark = ordered  # d^2 L / dz_i dz_j: a second derivative in plain text
         if left_mark is None or not _compatible(_mark_kind(tokens, left_mark), right):
             return
         self.mark(left_mark)
         self.rename[index] = "DSLASH"
         self.mark(index + 1)
+        if tokens[left_mark + 1].type == "POW":
+            self._more_differentials(index + 2)
+
+    def _more_differentials(self, index: int) -> None:
+        """The differentials after the first one of a plain-text derivative of order 2 (``dz_i dz_j``)."""
+        tokens = self.tokens
+        while index < len(tokens):
+            if tokens[index].type in ("LETTER", "NUMBER"):
+                index += 1  # the first differential's variable (dz, split later, holds it)
+            while index < len(tokens) and tokens[index].type in ("SUB", "POW"):
+                index += 1
+                if index < len(tokens) and tokens[index].type == "LBRACE":
+                    index = self.pairs.get(index, index)
+                index += 1
+            if index < len(tokens) and tokens[index].type == "DRUN":
+                self.mark(index)
+                index += 1
+                continue
+            return
 
     def run(self) -> list[Tok]:
         for index, token in enumerate(self.tokens):
