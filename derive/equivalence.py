@@ -141,7 +141,7 @@ def resolve_index_ranges(expr: sympy.Expr) -> sympy.Expr:
 
 def _sum_depth(expr: sympy.Basic) -> int:
     if isinstance(expr, Sum):
-        return 1 + _sum_depth(expr.function)
+        return len(expr.limits) + _sum_depth(expr.function)
     return max((_sum_depth(arg) for arg in expr.args), default=0)
 
 
@@ -185,6 +185,16 @@ def rename_dummies(expr: sympy.Expr) -> sympy.Expr:
     """Name every summation index after its nesting depth, so alpha-equivalent sums are identical."""
     if not expr.has(Sum):
         return expr
+    if isinstance(expr, Sum) and len(expr.limits) > 1:
+        # a double sum: its indices named like those of the same sums written one inside the other
+        body = rename_dummies(expr.function)
+        depth = _sum_depth(body)
+        limits = []
+        for offset, (index, lower, upper) in enumerate(expr.limits):
+            name = sympy.Idx(f"sigma{depth + offset}", (lower, upper))
+            body = body.xreplace({index: name})
+            limits.append((name, lower, upper))
+        return Sum(body, *limits)
     if isinstance(expr, Sum) and len(expr.limits) == 1:
         body = rename_dummies(expr.function)
         index, lower, upper = expr.limits[0]

@@ -430,3 +430,62 @@ def test_softmax_of_the_logits_at_a_temperature_is_the_softmax_at_one() -> None:
     options = {"loss": "temperature", "assume": ("onehot",)}
     assert check("dL/dz_i = (softmax(z)_i - y_i)/T", **options).verdict == "fails"  # type: ignore[arg-type]
     assert check("dL/dz_i = (softmax(z/T)_i - y_i)/T", **options).verdict == "holds"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("chain", "options"),
+    [
+        (
+            "dL/dz_j = (dL/dp_y)(dp_y/dz_j) = (-1/p_y)(-p_y p_j) = p_j",
+            {"define": (r"L = -\log p_y",), "where": ("j != y",)},
+        ),
+        ("dL/dz_j = dL/dp_y · dp_y/dz_j = (-1/p_y)(p_y(1 - p_y))", {"where": ("j = y",)}),
+    ],
+)
+def test_the_chain_rule_through_the_true_class_is_one_term(chain: str, options: dict[str, object]) -> None:
+    # y repeated in dL/dp_y dp_y/dz_j was summed as the chain rule's implied sum: true chains failed
+    result = check(chain, **options)  # type: ignore[arg-type]
+    assert result.verdict == "holds"
+    assert check(chain.replace("(-1/p_y)", "(1/p_y)"), **options).verdict == "fails"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("claim", ["d/dx BCEWithLogits(x, y) = sigmoid(x) - y", "dL/dx = sigmoid(x) - y"])
+def test_the_sigmoid_of_the_input_itself_reads_it_as_the_logits(claim: str) -> None:
+    # x was the features, and PyTorch's loss name BCEWithLogits the logits: each true claim failed
+    result = check(claim)
+    assert result.verdict == "holds" and any("x=z" in choice for choice in result.choices)
+    assert check(claim.replace("sigmoid(x) - y", "2 sigmoid(x) - y")).verdict == "fails"
+
+
+def test_a_row_vector_outer_product_of_example_i_reads_i_as_the_example() -> None:
+    # cs231n's x_i^T (p_i - y_i): x was read as the logits, and the right gradient was a wrong fails
+    right = r"\frac{\partial L_i}{\partial W} = x_i^T(p_i - y_i)"
+    result = check(right, assume=("onehot",), notation="x_i is row i of X (1 x D), Z = XW + b")
+    assert result.verdict == "holds" and any("example index" in choice for choice in result.choices)
+    assert check(right.replace("- y_i", "- 2 y_i"), assume=("onehot",)).verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    "text", [r"L = \frac{1}{N}\sum_{i=1}^N L_i", r"E = \sum_{n=1}^N E_n", r"J = \frac{1}{m}\sum_i \ell^{(i)}"]
+)
+def test_a_batch_loss_by_its_examples_losses_is_a_definition(text: str) -> None:
+    # the examples' losses were read as the whole loss: L = 1/N sum L_i was "holds if y is one-hot on
+    # classes 1, 2", E = sum E_n a wrong fails
+    from derive.errors import DefinitionNotClaimError
+
+    with pytest.raises(DefinitionNotClaimError, match="examples' losses"):
+        check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"L = -\frac{1}{N}\sum_{n=1}^N \sum_k y_{nk} \log a_{nk}",
+        r"L = -\frac{1}{N}\sum_{n=1}^N \sum_{k=1}^K Y_{nk} \log P_{nk}",
+    ],
+)
+def test_a_batch_loss_written_entry_by_entry_is_proved(text: str) -> None:
+    # y_{nk} in a loss read its n as a class (a nonsense holds_if); the double sum was undecided
+    result = check(text)
+    assert result.verdict == "holds" and "proved symbolically" in result.explanation
+    assert check(text.replace(r"\frac{1}{N}", r"\frac{2}{N}")).verdict == "fails"

@@ -1792,3 +1792,56 @@ def test_labels_paired_with_the_rows_hold_one_label_per_example() -> None:
     with pytest.raises(DeriveError, match="several labels"):
         check_claim(CheckOptions(code.format(rows=":")))
     assert check_claim(CheckOptions(code.format(rows="np.arange(N)"))).verdict == "holds"
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [
+        # grad = probs is the same array: the write through grad is in what the function returns
+        (
+            "def softmax_grad(probs, label):\n    grad = probs\n    grad[label] -= 1\n"
+            "    return probs\n",
+            "holds",
+        ),
+        (
+            "function softmaxGrad(probs, label) {\n  const grad = probs;\n  grad[label] -= 1;\n"
+            "  return probs;\n}\n",
+            "holds",
+        ),
+        # the label's 1 taken away twice: through the alias, then again
+        (
+            "def ce_grad(probs, labels):\n    N, C = probs.shape\n    d = probs\n"
+            "    d[np.arange(N), labels] -= 1\n"
+            "    Y = np.eye(C)[labels]\n    return (probs - Y) / N\n",
+            "fails",
+        ),
+    ],
+)
+def test_an_input_bound_to_another_name_is_one_array(code: str, verdict: str) -> None:
+    # the write through an alias of an input was missed: a wrong fails and a wrong holds
+    assert check_claim(CheckOptions(code, means="dH/dz")).verdict == verdict
+
+
+def test_julia_broadcast_calls_and_keywords_say_julia_not_matlab() -> None:
+    # exp.(z), log.(p), softmax(z; dims=1): read as MATLAB, which copies arrays (g = p then aliased nothing)
+    julia = "function crossentropy_grad(z, c)\n    p = exp.(z) ./ sum(exp.(z))\n    g = p\n"
+    julia += "    g[c] = g[c] - 1\n"
+    julia += "    return p\nend\n"
+    assert detect_code(julia) == ("code", "julia")
+    assert check_claim(CheckOptions(julia, means="dH/dz")).verdict == "holds"
+    keywords = "using NNlib\nfunction f(W, x, y)\n    p = softmax(W * x; dims=1)\n"
+    keywords += "    dW = (p .- y) * x' ./ size(x, 2)\n"
+    assert detect_code(keywords + "    return dW\nend\n") == ("code", "julia")
+    matlab = "function g = grad(z, y)\n  p = exp(z) ./ sum(exp(z));\n  g = p - y;\nend\n"
+    assert detect_code(matlab) == ("code", "matlab")
+
+
+def test_a_code_value_named_h_is_not_the_built_in_loss() -> None:
+    # H = softmax(X @ W) (a "hypothesis") was taken as the loss H: the right gradient was a wrong fails
+    code = (
+        "def backward(X, Y, W):\n    m = X.shape[0]\n"
+        "    H = np.exp(X @ W) / np.sum(np.exp(X @ W), axis=1, keepdims=True)\n"
+        "    dW = X.T @ (H - Y) / m\n    return dW\n"
+    )
+    assert check_claim(CheckOptions(code)).verdict == "holds_if"
+    assert check_claim(CheckOptions(code.replace("(H - Y)", "(Y - H)"))).verdict == "fails"

@@ -118,6 +118,9 @@ _LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
     (r"\bcolumns\(|\bendfunction\b|#\s", "octave", 1),
     (r"\.(=|-|\+)|\bexp\.\(|::\w|\bdims\s*=|\bend\s*$", "julia", 2),
     (r"^\s*function\s+[∇\w!]+\([^)]*;", "julia", 5),
+    (r"\b[A-Za-z_]\w*\.\(", "julia", 3),  # a broadcast call: exp.(z), log.(p)
+    (r"\bmaximum\(|\bminimum\(|^\s*using\s+(?!namespace\b)\w|\bDiagonal\(", "julia", 3),
+    (r"\w\([^()]*;\s*\w+\s*=", "julia", 4),  # keyword arguments after a semicolon: softmax(z; dims=1)
     (r"\bwhere\s*\{", "julia", 4),
     (r"^\s*module\s+\w+", "julia", 4),
     (r"^\s*\w+\([\w, ]*\)\s*=\s*\S", "julia", 1),

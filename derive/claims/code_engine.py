@@ -1344,7 +1344,8 @@ class Engine:
         for other in old - {name}:
             frame.shared[other] = old - {name}
         source = node.value if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-        if isinstance(source, ast.Name) and source.id != name and isinstance(frame.env.get(source.id), Arr):
+        bound = frame.env.get(source.id) if isinstance(source, ast.Name) else None
+        if isinstance(source, ast.Name) and source.id != name and isinstance(bound, (Arr, Lazy)):
             group = frame.shared.get(source.id, frozenset({source.id})) | {name}
             for member in group:
                 frame.shared[member] = group

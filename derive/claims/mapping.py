@@ -184,7 +184,7 @@ _ROLE_WORDS: Final[dict[Role, frozenset[str]]] = {
         "prediction", "predictions", "output", "outputs", "softmax", "activation", "activations", "yhat",
     }),
     "logits": frozenset({"logit", "logits", "score", "scores"}),
-    "loss": frozenset({"loss", "cost", "xent", "nll", "crossentropy"}),
+    "loss": frozenset({"loss", "cost", "xent", "nll", "crossentropy", "entropy", "bce"}),
 }  # fmt: skip
 #: Words that make a compound name a gradient or a function of its role's value, not that value.
 _NOT_A_VALUE_WORDS: Final = frozenset(
@@ -198,11 +198,13 @@ def compound_role(name: str) -> Role | None:
     """The role the words of a compound name say (``one_hot_labels``: the targets; ``pred_probs``: the
     output; ``class_scores``: the logits), when they name exactly one role and nothing that makes the name
     a gradient, a log, a count or an index of it."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ")
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name).replace("_", " ")
     words = spaced.lower().replace("one hot", "onehot").split()
     if len(words) < 2 or _NOT_A_VALUE_WORDS & set(words):
         return None
     roles = {role for role, vocabulary in _ROLE_WORDS.items() if vocabulary & set(words)}
+    if "loss" in roles:
+        return "loss"  # a loss's name names its input too: BCEWithLogits, softmax_cross_entropy, nll_loss
     if len(roles) != 1:
         return None
     (role,) = roles
@@ -653,6 +655,22 @@ def _example_subscripts(factors: Sequence[Node]) -> set[str]:
             name = _plain_index(right.indices[0])
             if name is not None:
                 found.add(name)
+        # x_i^T (p_i - y_i), (p_i - y_i)^T x_i: an outer product of example i's row vectors (cs231n)
+        for vector, other, transposed in ((left, right, True), (right, left, False)):
+            if (
+                isinstance(vector, Symbol)
+                and _is_input(vector)
+                and vector.name == "x"
+                and len(vector.indices) == 1
+                and vector.example is None
+                and vector.transposed == transposed
+                and not isinstance(other, Symbol)
+                and (isinstance(other, Transpose) != transposed)
+            ):
+                name = _plain_index(vector.indices[0])
+                inner = other.operand if isinstance(other, Transpose) else other
+                if name is not None and name in free_index_names(inner):
+                    found.add(name)
     return found
 
 
@@ -2230,7 +2248,13 @@ class Mapper:
                 self._conflicts.add(symbol.example.name)
         axes = self._page_axes(resolution.base)
         derivative_claim = bool(self.nodes) and isinstance(self.nodes[0], (Derivative, Differential))
-        if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z") and derivative_claim:
+        # L = -\frac{1}{N} \sum_n \sum_k y_{nk} \log a_{nk}: the loss of a batch, written entry by entry
+        first = self.nodes[0] if self.nodes else None
+        loss_claim = isinstance(first, Symbol) and not first.indices and (
+            first.name == "H" or GUESSES.get((first.name, first.decoration)) == "loss"
+        )
+        batch_claim = derivative_claim or loss_claim
+        if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z") and batch_claim:
             # a_{iq} in a derivative's claim: a class vector of the model with two indices is the batch
             # (rows the examples), as built. Not x_{ij} (code's x is often the logits), nor a claim about a
             # value (sigma_i = log sum_j y_ij ...: a per-example quantity of the page's own, or a summed
@@ -2640,9 +2664,22 @@ class Mapper:
                     f"{name} of the logits is the model's output",
                 )
                 return Tensor(_BASES[base][expr.indices], argument.axes, argument.kinds, argument.row)
-        if name in ("sigmoid", "sigma") and self.loss == "sigmoid-bce":
-            return _elementwise(argument, lambda e: 1 / (1 + sympy.exp(-e)))
         argument_node = node.args[0]
+        if name in ("sigmoid", "sigma") and self.loss == "sigmoid-bce":
+            if (
+                isinstance(argument_node, Symbol)
+                and isinstance(expr, sympy.Indexed)
+                and str(expr.base) in ("x", "X")
+                and "logits" not in self._roles_present(argument_node.name)
+            ):
+                # sigmoid(x) - y: the sigmoid of the input itself, as the sigmoid of the logits is written
+                page = format_node(replace(argument_node, transposed=False, indices=()))
+                raise NotationHintError(
+                    f"${format_node(node)}$: the sigmoid is applied to the input x itself (add --let "
+                    f"'{page}=z' if {page} holds the logits)",
+                    (f"{page}={'Z' if len(argument.axes) == 2 else 'z'}",),
+                )
+            return _elementwise(argument, lambda e: 1 / (1 + sympy.exp(-e)))
         written = name != "sigmoid" and not isinstance(argument_node, Symbol)
         if written and name == "softmax" and argument.kinds == ("example", "class") and self.batch:
             row, column = argument.axes

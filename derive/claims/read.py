@@ -593,7 +593,9 @@ class _Code:
 
         reading, value = self.reading, self.reading.values[self.name]
         definitions: list[tuple[str, tuple[str, ...], Node]] = []
-        if of in reading.values and of != self.name:
+        # the built-in loss H is not a value the code names H (a "hypothesis" matrix, softmax(X @ W))
+        own = of != "H" or reading.loss == "H"
+        if of in reading.values and of != self.name and own:
             loss = reading.values[of]
             names = {n.name for n in walk(loss.node) if isinstance(n, Symbol)}
             # loss = -sum(y * log(p)), dz = ...: a loss of the softmax output depends on the logits

@@ -579,8 +579,8 @@ def _true_class_letter(claim: MappedClaim) -> tuple[str, str]:
 def _split(outcome: Outcome, claim: MappedClaim, base: Sequence[Assumption]) -> _Judgment | None:
     holding = list(outcome.holding_cases)
     cases = holding + list(outcome.failing_cases)
-    if not cases or "c" not in cases[0]:
-        return None
+    if not cases or "c" not in cases[0] or claim.model.batch:
+        return None  # a batch's examples have their own true classes: no one class splits its cases
     class_indices = [str(i) for i in claim.free_indices if _is_class_index(i, claim.model)]
     for name in class_indices:
         if all(name in case for case in cases) and _determines(cases, holding, _same_as_true_class(name)):
@@ -893,6 +893,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     mapped: list[MappedReading] = []
     errors: list[DeriveError] = []
     for reading in readings[:MAX_READINGS]:
+        _refuse_examples_losses(reading)
         readings_found, error = _mapped_or_refitted(reading, options)
         without_name = _name_of_a_derivative(reading) if error is not None else None
         if without_name is not None:
@@ -1651,6 +1652,8 @@ def _readings_of(
         options = replace(options, loss="sigmoid-bce")
         reading = replace(reading, choices=(*reading.choices, sigmoid))
     repeated = None if options.implied_sums else _chain_rule_index(reading)
+    if repeated is not None and _the_true_class(repeated, options):
+        repeated = None  # dL/dp_y dp_y/dz_j with y the label: one term, at the true class
     if repeated is not None:
         # dL/da_j da_j/dz_i: the chain rule's sum over j, implied
         said = f"{repeated} summed over (repeated in a product of derivatives: the chain rule's implied sum)"
@@ -1883,6 +1886,39 @@ def _diagonal_readings(reading: ClaimReading, options: CheckOptions, error: str)
 
 #: A sum over the entries of vectors where the left side is a vector or a matrix.
 _SUMMED_ENTRIES: Final = re.compile(r"if the sum runs over the examples, write their index too")
+
+
+def _refuse_examples_losses(reading: ClaimReading) -> None:
+    r"""``L = \frac{1}{N} \sum_{i=1}^N L_i``, ``E = \sum_n E_n``: a loss written as the mean or sum of the
+    same letter over the examples says how the page makes its batch's loss (a definition); derive has no
+    loss of one example of a batch, and had read L_i as the whole loss (L compared with N times itself)."""
+    from derive.claims.ast import Sum
+
+    if len(reading.claims) != 1:
+        return
+    lhs = reading.claims[0].sides[0]
+    if not isinstance(lhs, Symbol) or lhs.indices or lhs.example is not None:
+        return
+    if GUESSES.get((lhs.name, lhs.decoration)) != "loss" and lhs.name != "H":
+        return
+    for side in reading.claims[0].sides[1:]:
+        for node in walk(side):
+            if not isinstance(node, Sum) or not node.index:
+                continue
+            for n in walk(node.body):
+                if not isinstance(n, Symbol):
+                    continue
+                same = (n.name, n.decoration) == (lhs.name, lhs.decoration)
+                if not same and GUESSES.get((n.name, n.decoration)) != "loss":
+                    continue  # J = \frac{1}{m} \sum_i \ell^{(i)}: another loss letter, one example's
+                by_index = [str(getattr(i, "name", "")) for i in n.indices] == [node.index]
+                if by_index or str(getattr(n.example, "name", "")) == node.index:
+                    name = format_node(lhs)
+                    raise DefinitionNotClaimError(
+                        f"the text writes the batch's loss ${name}$ by its examples' losses "
+                        f"(${format_node(n)}$): that says how the batch's loss is made (--batch-loss mean, "
+                        "or sum when it has no 1/N); it is a definition, not a claim derive checks"
+                    )
 
 
 def _example_sum_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
@@ -2371,6 +2407,25 @@ def _logistic_written(options: CheckOptions) -> bool:
     """Whether the claim writes logistic regression's model, σ(w^T x), and the page's words do not name the
     softmax alone."""
     return not _softmax_named_only(options) and _LOGISTIC_MODEL.search(options.claim) is not None
+
+
+def _the_true_class(index: str, options: CheckOptions) -> bool:
+    r"""Whether an index is the true class, not a class to sum over: the label's own letter y, or an index
+    the user's conditions compare (``--where 'j != y'``) or the user's definitions leave free (``--define
+    'L = -\log p_t'``)."""
+    if index == "y":
+        return True
+    pattern = re.compile(rf"(?<![A-Za-z\\]){re.escape(index)}(?![A-Za-z])")
+    if any(pattern.search(where) for where in options.where):
+        return True
+    from derive.claims.mapping import parse_definition
+
+    for define in options.define:
+        with contextlib.suppress(DeriveError):
+            definition = parse_definition(define)
+            if index in free_index_names(definition.target) and index not in definition.pattern:
+                return True
+    return False
 
 
 def _chain_rule_index(reading: ClaimReading) -> str | None:
