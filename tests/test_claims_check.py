@@ -489,3 +489,17 @@ def test_a_batch_loss_written_entry_by_entry_is_proved(text: str) -> None:
     result = check(text)
     assert result.verdict == "holds" and "proved symbolically" in result.explanation
     assert check(text.replace(r"\frac{1}{N}", r"\frac{2}{N}")).verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    "penalty", [r"\lambda \sum_{i,j} W_{ij}^2", r"\lambda \sum_{ij} W_{ij}^2", "λ Σ_ij W_ij²"]
+)
+def test_a_double_sum_in_one_subscript_sums_both_indices(penalty: str) -> None:
+    # \sum_{i,j} was refused and Σ_ij summed i alone (j was read as the true class): an L2 penalty's
+    # gradient failed
+    words = "p = softmax(z), z = W^T x + b"
+    loss = "-Σ_j y_j log p_j" if "Σ" in penalty else r"-\sum_j y_j \log p_j"  # plain text, or LaTeX
+    define = (f"L = {loss} + {penalty}",)
+    claim = r"\frac{\partial L}{\partial W_{ij}} = x_i (p_j - y_j) + 2 \lambda W_{ij}"
+    assert check(claim, define=define, notation=words).verdict == "holds_if"
+    assert check(claim.replace("2 \\lambda", "\\lambda"), define=define, notation=words).verdict == "fails"

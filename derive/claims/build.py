@@ -630,11 +630,15 @@ class Builder(Transformer_NonRecursive):
         lower: Node | None = None
         excluded: list[str] = []
         over: str | None = None
+        names: list[str] = []
         if lower_script is not None:
             for item in self.script_items(lower_script):
                 name, low, exclude, member = self.sum_clause(item, token)
                 if name is not None:
+                    names.append(name)
                     if index is not None and name != index:
+                        if len(set(names)) == 2 and len(names) == 2 and low is None and lower is None:
+                            continue  # \sum_{i,j}: a double sum, built below
                         raise self.fail("the sum's subscript names two different indices", token)
                     index = name
                 if low is not None:
@@ -646,6 +650,10 @@ class Builder(Transformer_NonRecursive):
                 if member is not None:
                     over = member
         upper = self.script_node(upper_script, token) if upper_script is not None else None
+        if len(set(names)) == 2:
+            if lower is not None or upper is not None or excluded or over is not None:
+                raise self.fail("the sum's subscript names two different indices", token)
+            return Sum(names[0], None, None, Sum(names[1], None, None, body))  # \sum_{i,j} W_{ij}^2
         return Sum(index, lower, upper, body, tuple(excluded), over)
 
     def sum_clause(self, item: Any, token: Tok) -> tuple[str | None, Node | None, str | None, str | None]:

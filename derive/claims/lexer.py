@@ -580,20 +580,16 @@ class _Lexer:
                 self.emit("DELTA", "delta", start)
                 pair = _INDEX_PAIR.match(self.s, self.i, self.stop)
                 if pair is not None:  # δ_ij, \delta_ij: the Kronecker delta's two indices (as delta_ij's)
-                    at = pair.start("i") - 1
-                    self.emit("SUB", "_", at, at + 1)
-                    self.emit("LBRACE", "{", at + 1, at + 1)
-                    self.emit("LETTER", pair["i"], at + 1, at + 2)
-                    self.emit("COMMA", ",", at + 2, at + 2)
-                    self.emit("LETTER", pair["j"], at + 2, at + 3)
-                    self.emit("RBRACE", "}", at + 3, at + 3)
-                    self.i = pair.end()
+                    self._index_pair(pair)
             elif name == "Sigma" and (
                 self.peek_past_spaces(self.i) in ("_", "^")
                 # plain text's Σ before its summand (Σe^z, Σ(e^z)): the summation sign, as typed
                 or (self.syntax == "text" and self.peek_past_spaces(self.i) not in ("", "=", ")", ",", ";"))
             ):
                 self.emit("SUM", "Sigma", start)
+                pair = _INDEX_PAIR.match(self.s, self.i, self.stop) if self.syntax == "text" else None
+                if pair is not None:  # Σ_ij W_ij²: a double sum, as \sum_{i,j}
+                    self._index_pair(pair)
             else:
                 self.emit("LETTER", name, start)
             return
@@ -617,6 +613,17 @@ class _Lexer:
         if name in lx.UNSUPPORTED_COMMANDS:
             raise self.fail(f"\\{name} ({lx.UNSUPPORTED_COMMANDS[name]}) is not supported", start)
         raise self.fail(f"unknown LaTeX command \\{name}", start)
+
+    def _index_pair(self, pair: re.Match[str]) -> None:
+        """``_ij`` as the braced pair ``_{i,j}``."""
+        at = pair.start("i") - 1
+        self.emit("SUB", "_", at, at + 1)
+        self.emit("LBRACE", "{", at + 1, at + 1)
+        self.emit("LETTER", pair["i"], at + 1, at + 2)
+        self.emit("COMMA", ",", at + 2, at + 2)
+        self.emit("LETTER", pair["j"], at + 2, at + 3)
+        self.emit("RBRACE", "}", at + 3, at + 3)
+        self.i = pair.end()
 
     def environment(self, name: str, env: str, start: int) -> None:
         if env in lx.CHAIN_ENVIRONMENTS:
