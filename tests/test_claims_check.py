@@ -503,3 +503,13 @@ def test_a_double_sum_in_one_subscript_sums_both_indices(penalty: str) -> None:
     claim = r"\frac{\partial L}{\partial W_{ij}} = x_i (p_j - y_j) + 2 \lambda W_{ij}"
     assert check(claim, define=define, notation=words).verdict == "holds_if"
     assert check(claim.replace("2 \\lambda", "\\lambda"), define=define, notation=words).verdict == "fails"
+
+
+def test_a_class_weight_w_in_a_definition_without_an_input_is_no_model_weight() -> None:
+    # L = -w_y log a_y: w was read as the model's weights W (undecided, or a wrong fails)
+    define = (r"L = -w_y \log a_y",)
+    claim = r"\frac{\partial L}{\partial z_i} = w_y (a_i - \delta_{iy})"
+    result = check(claim, define=define)
+    assert result.verdict == "holds"
+    assert any(e["page"] == "w" and e["canonical"] == "v" for e in result.mapping)
+    assert check(claim.replace("- \\delta", "- 2\\delta"), define=define).verdict == "fails"

@@ -1790,8 +1790,8 @@ def test_labels_paired_with_the_rows_hold_one_label_per_example() -> None:
         """
     )
     with pytest.raises(DeriveError, match="several labels"):
-        check_claim(CheckOptions(code.format(rows=":")))
-    assert check_claim(CheckOptions(code.format(rows="np.arange(N)"))).verdict == "holds"
+        check_claim(CheckOptions(code.format(rows=":"), timeout=60))
+    assert check_claim(CheckOptions(code.format(rows="np.arange(N)"), timeout=60)).verdict == "holds"
 
 
 @pytest.mark.parametrize(
@@ -1843,5 +1843,5 @@ def test_a_code_value_named_h_is_not_the_built_in_loss() -> None:
         "    H = np.exp(X @ W) / np.sum(np.exp(X @ W), axis=1, keepdims=True)\n"
         "    dW = X.T @ (H - Y) / m\n    return dW\n"
     )
-    assert check_claim(CheckOptions(code)).verdict == "holds_if"
-    assert check_claim(CheckOptions(code.replace("(H - Y)", "(Y - H)"))).verdict == "fails"
+    assert check_claim(CheckOptions(code, timeout=60)).verdict == "holds_if"
+    assert check_claim(CheckOptions(code.replace("(H - Y)", "(Y - H)"), timeout=60)).verdict == "fails"

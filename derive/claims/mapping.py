@@ -1796,6 +1796,12 @@ class Mapper:
                 elif isinstance(node, Symbol) and id(node) not in index_ids:
                     yield node, False
 
+    def _input_written(self) -> bool:
+        """Whether the claim or a definition it uses writes the input x (or X)."""
+        targets = [let.target for let in self.lets if let.definition]
+        roots = (*self.nodes, *targets)
+        return any(isinstance(n, Symbol) and n.name in ("x", "X") for root in roots for n in walk(root))
+
     def _scan_names(self) -> None:
         self._wrt_names: set[str] = set()
         self._numerator_names: set[str] = set()
@@ -2092,6 +2098,17 @@ class Mapper:
             # softmax(\theta), \sigma(v): a name the activation is applied to is the logits
             said = f"{label} is what {self._activated_names[name]} is applied to: the logits"
             return _Resolution("logits", "z", True, said)
+        if (
+            role == "weights"
+            and decoration is None
+            and name == "w"
+            and name in self.vector_names
+            and len(symbol.indices) == 1
+            and not called
+            and not self._input_written()
+        ):
+            # L = -w_y \log p_y: a class weight of the definition (no input x anywhere: no model weights)
+            role = None
         if role is None and name in self.vector_names and len(symbol.indices) == 1 and not called:
             return _Resolution(
                 "fixed", "v", True, "a vector over the classes in your definition, not differentiated"
