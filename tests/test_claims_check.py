@@ -513,3 +513,13 @@ def test_a_class_weight_w_in_a_definition_without_an_input_is_no_model_weight() 
     assert result.verdict == "holds"
     assert any(e["page"] == "w" and e["canonical"] == "v" for e in result.mapping)
     assert check(claim.replace("- \\delta", "- 2\\delta"), define=define).verdict == "fails"
+
+
+def test_an_examples_superscript_in_a_definition_fits_a_batch_in_columns() -> None:
+    # Ng's J with y_k^{(i)} and dW = 1/m (A - Y) X^T (examples as columns): y_k^{(i)} was transposed with
+    # the page's matrices, a wrong fails (and "no value for Y[3, 1]" with --assume onehot)
+    define = (r"J = -\frac{1}{m}\sum_{i=1}^m\sum_{k} y_k^{(i)}\log a_k^{(i)}",)
+    claim = r"\frac{\partial J}{\partial W} = \frac{1}{m}(A - Y)X^T"
+    assert check(claim, define=define).verdict == "holds_if"
+    assert check(claim, define=define, assume=("onehot",)).verdict == "holds"
+    assert check(claim.replace("(A - Y)", "(Y - A)"), define=define, assume=("onehot",)).verdict == "fails"

@@ -617,3 +617,20 @@ def test_a_convention_the_words_state_is_not_swapped_for_a_transposed_claim(word
     # shapes chose the other one
     with pytest.raises(NotationError):
         check(wrong, notation=words, assume=("onehot",))
+
+
+def test_a_definition_of_the_logits_entry_by_entry_in_plain_text_states_the_convention() -> None:
+    # z_j = sum_i w_ij h_i (z = W^T h): the transposed gradient by h was a wrong holds_if (W x + b chosen)
+    words = "o = softmax(z), t targets, E cross-entropy error, h hidden activations"
+    define = ("z_j = sum_i w_ij h_i",)
+    assert check("dE/dh_i = Σ_j w_ij (o_j - t_j)", notation=words, define=define).verdict == "holds_if"
+    with pytest.raises(NotationError):
+        check("dE/dh_i = Σ_j w_ji (o_j - t_j)", notation=words, define=define)
+
+
+def test_words_that_put_the_examples_in_rows_keep_them_there() -> None:
+    # "one example per row": (P - Y) X^T / m was read with the examples as columns, a wrong holds_if
+    words = "X input matrix of shape (m, n), one example per row, P softmax probabilities, Y one-hot labels"
+    with pytest.raises(NotationError):
+        check("dJ/dW = (P - Y) @ X.T / m", notation=words)
+    assert check("dJ/dW = X.T @ (P - Y) / m", notation=words).verdict == "holds_if"

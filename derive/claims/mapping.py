@@ -2432,7 +2432,8 @@ class Mapper:
                 self.note(f"the example superscript of ${format_node(node)}$ is dropped (one example)")
             else:
                 base = batch_base or resolution.base
-                return self._vector(base, (node.example, *node.indices), node.transposed)
+                # y_k^{(i)}: example i's entry k, whatever the batch's layout on the page
+                return self._vector(base, (node.example, *node.indices), node.transposed, engine_order=True)
         if batch_base is not None and not node.indices:
             self.note(f"${format_node(node)}$ is read as the batch {batch_base} (the claim is about a batch)")
             return self._vector(batch_base, (), node.transposed)
@@ -2464,13 +2465,15 @@ class Mapper:
                         return True
         return False
 
-    def _vector(self, base: str, indices: Sequence[Node], transposed: bool) -> Tensor:
+    def _vector(
+        self, base: str, indices: Sequence[Node], transposed: bool, engine_order: bool = False
+    ) -> Tensor:
         if self._is_column(base, indices):
             base, indices = _BATCH_OF[base], (indices[0],)
         elif base in _BATCH_OF and len(indices) == 2:
             base = _BATCH_OF[base]  # z_{ij} of code: a batch (rows are examples)
         columns = self.columns and base in _COLUMN_BASES
-        if columns and len(indices) == 2:
+        if columns and len(indices) == 2 and not engine_order:
             indices = (indices[1], indices[0])  # Z_{ji}: class j of example i
         axes = base_axes(base, self.convention)
         if len(indices) > len(axes):

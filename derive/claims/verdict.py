@@ -1465,10 +1465,16 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
         stated = _CONVENTION_IN_WORDS.search(options.notation) or _BATCH_CONVENTION_IN_WORDS.search(
             options.notation
         )
+        rows = _EXAMPLES_IN_ROWS.search(options.notation)
         if stated is not None:
             convention = "Wt_x" if stated["transposed"] else "W_x"
             said = " ".join(stated.group(0).split())
             renamed.append(f'z = {CONVENTION_PRODUCT[convention]} + b (the page\'s words: "{said}")')
+        elif rows is not None:
+            # the batch's examples are its rows (Z = X W + b): never read as columns to fit a claim
+            convention = "Wt_x"
+            said = " ".join(rows.group(0).split())
+            renamed.append(f"the batch's examples are rows, z = W^T x + b (the page's words: \"{said}\")")
     changed = replace(
         options,
         claim=claim,
@@ -1509,7 +1515,7 @@ def convention_stated(definition: str) -> Convention | None:
 
 #: A logit's entry defined by the weights' entries: ``z_j = \sum_i W_{ji} x_i + b_j``.
 _CONVENTION_BY_ENTRY: Final = re.compile(
-    r"^\s*(?:[zZos]|\w*logits?)_\{?(?P<out>[a-z])\}?\s*=\s*\\sum_\{?[a-z](?:\s*=\s*\w+)?\}?(?:\^\{?\w+\}?)?\s*"
+    r"^\s*(?:[zZos]|\w*logits?)_\{?(?P<out>[a-z])\}?\s*=\s*(?:\\sum|sum|Σ)_\{?[a-z](?:\s*=\s*\w+)?\}?(?:\^\{?\w+\}?)?\s*"
     r"(?:\\mathbf\{W\}|W|w)_\{?(?P<pair>[a-z]\s*,?\s*[a-z])\}?"
 )
 #: The model's convention in the page's words: ``z = W x + b``, ``z = W^T x``, ``logits = Wx``.
@@ -1523,6 +1529,15 @@ _CONVENTION_IN_WORDS: Final = re.compile(
 )
 
 
+#: Words that put a batch's examples in its rows: "one example per row", "each row is an example", "rows
+#: are samples", "examples in rows".
+_EXAMPLES_IN_ROWS: Final = re.compile(
+    r"\b(?:one|an?|each)\s+(?:example|sample|observation|data\s+point)s?\s+(?:per|in\s+each|on\s+each)\s+row\b|"
+    r"\beach\s+row\s+(?:of\s+\w+\s+)?(?:is|holds)\s+(?:an?\s+|one\s+)?(?:example|sample|observation)\b|"
+    r"\brows\s+(?:are|=)\s+(?:the\s+)?(?:examples|samples|observations)\b|"
+    r"\b(?:examples|samples|observations)\s+(?:are\s+)?(?:in|as)\s+(?:the\s+)?rows\b",
+    re.I,
+)
 #: A batch's logits by its inputs in the page's words: ``Z = XW + b`` (examples in rows: each example's
 #: ``z = W^T x``), ``\mathbf{Z} = \mathbf{W}\mathbf{X}`` (in columns: ``z = W x``).
 _BATCH_CONVENTION_IN_WORDS: Final = re.compile(
