@@ -523,3 +523,11 @@ def test_an_examples_superscript_in_a_definition_fits_a_batch_in_columns() -> No
     assert check(claim, define=define).verdict == "holds_if"
     assert check(claim, define=define, assume=("onehot",)).verdict == "holds"
     assert check(claim.replace("(A - Y)", "(Y - A)"), define=define, assume=("onehot",)).verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    "claim", ["d/dx BCELoss(x, y) = sigmoid(x) - y", "d/dx binary_cross_entropy(x, y) = sigmoid(x) - y"]
+)
+def test_a_loss_of_probabilities_called_with_x_does_not_make_x_the_logits(claim: str) -> None:
+    # these take probabilities: reading their x as the logits (as BCEWithLogits's) was a wrong holds
+    assert check(claim).verdict == "fails"

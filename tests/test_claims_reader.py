@@ -883,3 +883,17 @@ def test_a_second_derivative_in_plain_text_is_one(claim: str, loss: str, verdict
     from derive.claims import check
 
     assert check(claim, loss=loss).verdict == verdict  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        r"\frac{\partial \ell}{\partial W} = x(\hat{y} - y)^\top \quad (d \times K)",
+        "dL/dW = X.T @ (P - Y) / N   (D x C)",
+    ],
+)
+def test_a_shape_after_a_formula_is_a_remark_not_a_factor(claim: str) -> None:
+    # (d \times K) after \quad was multiplied in: a right gradient was a wrong fails
+    from derive.claims import check
+
+    assert check(claim, assume=("onehot",)).verdict == "holds"

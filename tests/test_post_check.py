@@ -443,3 +443,48 @@ def test_a_condition_the_words_deny_is_not_the_formulas_case(words: str, after: 
     plain = check_post(post.replace(words, "For $i = j$:").replace(after, ""), PostOptions(timeout=60))
     claim = next(j for j in plain.judged if j.item.kind == "claim")
     assert claim.result is not None and claim.result.verdict == "holds"
+
+
+def test_a_display_that_defines_two_symbols_defines_each() -> None:
+    # q_i = ..., \qquad p_i = ...: q was defined by p's right side and p guessed: two right claims failed
+    post = (
+        "Student logits $z$, teacher logits $v$, temperature $T$. Define\n"
+        "$$q_i = \\frac{e^{z_i/T}}{\\sum_j e^{z_j/T}}, \\qquad "
+        "p_i = \\frac{e^{v_i/T}}{\\sum_j e^{v_j/T}}.$$\n\n"
+        "The loss is $$\\mathcal{L}_{KD} = -T^2\\sum_i p_i\\log q_i .$$\n\n"
+        "Then $$\\frac{\\partial \\mathcal{L}_{KD}}{\\partial z_i} = T(q_i - p_i).$$\n\n"
+        "Wrong: $\\frac{\\partial \\mathcal{L}_{KD}}{\\partial z_i} = T^2(q_i - p_i)$.\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    definitions = [j.item.symbol for j in result.judged if j.item.kind == "definition"]
+    assert definitions[:2] == ["q", "p"]
+    verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
+    assert verdicts == ["holds", "fails"]
+
+
+_JACOBIAN_DIAGONAL = "$$\\frac{\\partial p_i}{\\partial z_j} = p_i(1 - p_i)$$"
+
+
+@pytest.mark.parametrize(
+    ("words", "after", "verdict"),
+    [
+        # the condition is the formula's case: the diagonal entry holds
+        ("Careful: the following only holds when $i = j$:", "", "holds"),
+        ("This is only valid if $i = j$:", "", "holds"),
+        ("Only the case $i = j$ is different:", "", "holds"),
+        ("For $i = j$, instead of the quotient rule we can use the log trick and get", "", "holds"),
+        ("In the case $i = j$:", "and this holds for all $i$.", "holds"),
+        # the words deny it: the formula is said for every entry, and fails
+        ("The formula doesn't just hold when $i = j$, it holds in general:", "", "fails"),
+        ("Regardless of whether $i = j$ or not, we have", "", "fails"),
+        ("My TA says we don't need to restrict to $i = j$; the formula", "is valid everywhere.", "fails"),
+        ("The asker wrongly assumed $i = j$ throughout and concluded", "for the whole Jacobian.", "fails"),
+        ("不仅当 $i = j$ 时，对所有 $i, j$ 都有", "", "fails"),
+    ],
+)
+def test_a_condition_is_the_case_unless_the_words_deny_it(words: str, after: str, verdict: str) -> None:
+    # the first fix of denied conditions dropped conditions stated plainly ("only holds when"): wrong fails
+    post = f"Let $p = \\operatorname{{softmax}}(z)$. {words}\n\n{_JACOBIAN_DIAGONAL}\n\n{after}\n"
+    result = check_post(post, PostOptions(timeout=60))
+    claim = next(j for j in result.judged if j.item.kind == "claim")
+    assert claim.result is not None and claim.result.verdict == verdict

@@ -1796,6 +1796,17 @@ class Mapper:
                 elif isinstance(node, Symbol) and id(node) not in index_ids:
                     yield node, False
 
+    def _loss_of_probabilities(self, name: str) -> bool:
+        """Whether the left side differentiates a loss called with ``name`` whose own name does not say it
+        takes logits (``BCELoss(x, y)``, ``binary_cross_entropy(p, y)`` take probabilities; ``NLLLoss``
+        log-probabilities; ``BCEWithLogits(x, y)`` the logits)."""
+        lhs = self.nodes[0] if self.nodes else None
+        if not isinstance(lhs, Derivative) or not isinstance(lhs.of, Call):
+            return False
+        called = lhs.of.function.name if isinstance(lhs.of.function, Symbol) else ""
+        takes = any(isinstance(arg, Symbol) and arg.name == name for arg in lhs.of.args)
+        return takes and "logit" not in called.lower()
+
     def _input_written(self) -> bool:
         """Whether the claim or a definition it uses writes the input x (or X)."""
         targets = [let.target for let in self.lets if let.definition]
@@ -2691,6 +2702,7 @@ class Mapper:
                 and isinstance(expr, sympy.Indexed)
                 and str(expr.base) in ("x", "X")
                 and "logits" not in self._roles_present(argument_node.name)
+                and not self._loss_of_probabilities(argument_node.name)
             ):
                 # sigmoid(x) - y: the sigmoid of the input itself, as the sigmoid of the logits is written
                 page = format_node(replace(argument_node, transposed=False, indices=()))

@@ -138,6 +138,7 @@ def _read(
 
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
     text = _REMARK_SPLIT.sub(_one_remark, text)
+    text = _SHAPE_NOTE.sub(lambda m: rf"\quad\text{{(shape {_plain_shape(m['shape'])})}}", text)
     ones = _ONES_VECTOR.search(text)
     if ones is not None:
         # (\mathbf{1}^\top y) p: the sum of y's entries, not the number 1 (it was read as 1: a wrong fails)
@@ -240,6 +241,18 @@ _REMARK_SPLIT: Final = re.compile(
     r"(?:\\text\s*\{\s*\((?P<open>[^{}()]*)\}(?P<math>[^{}()=]{1,30}?)\\text\s*\{(?P<close>[^{}()]*)\)\s*\}"
     r"|\(\s*\\text\s*\{(?P<open2>[A-Za-z][^{}()]*\s)\}(?P<math2>\s*[A-Za-z](?:_\{?\w+\}?)?\s*)\))\s*\.?\s*$"
 )
+
+
+#: A shape written after a formula: ``... \quad (d \times K)``, ``, (N x C)``: a remark, never a factor.
+_SHAPE_NOTE: Final = re.compile(
+    r"(?:\\q?quad|\\[,;:]|,|\s{2,})\s*\(\s*(?P<shape>[A-Za-z0-9](?:_\{?\w+\}?)?\s*(?:\\times|x|×|\*)\s*"
+    r"[A-Za-z0-9](?:_\{?\w+\}?)?)\s*\)\s*[.,;]?\s*$"
+)
+
+
+def _plain_shape(shape: str) -> str:
+    """``d \times K`` as words: ``d x K``."""
+    return " ".join(re.sub(r"\\times|×|\*", " x ", shape).replace("{", "").replace("}", "").split())
 
 
 def _one_remark(match: re.Match[str]) -> str:

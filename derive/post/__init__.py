@@ -10,8 +10,10 @@ One pipeline, one call per stage::
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from derive.errors import ParseError
-from derive.post.classify import classify
+from derive.post.classify import classify, split_definitions
 from derive.post.context import read_context
 from derive.post.extract import PostFormat, read_post
 from derive.post.judge import Checker, PostOptions, PostResult, judge_items
@@ -27,6 +29,8 @@ def check_post(
 ) -> PostResult:
     """Find every formula and code block of a post, read what the post says around them, judge each."""
     post = read_post(text, post_format)
+    segments = tuple(piece for segment in post.segments for piece in split_definitions(segment))
+    post = replace(post, segments=segments)
     items = [classify(number, segment) for number, segment in enumerate(post.math_and_code, start=1)]
     if not items:
         raise ParseError("no formula or code found in the post")

@@ -24,8 +24,8 @@ why it got its kind, and the report shows that reason.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Final, Literal
 
 from derive.post.extract import Segment, is_equation_line
 
@@ -232,6 +232,27 @@ _NOT_SYMBOLS = frozenset(
         "\\Sigma",
     }
 )
+
+
+#: Where one display holds several equations: ``q_i = ..., \qquad p_i = ...``.
+_EQUATIONS_APART: Final = re.compile(r"\s*(?:,|;)?\s*\\q?quad\s*|\s*[,;]\s*(?:\\[,;:!]\s*)+")
+
+
+def split_definitions(segment: Segment) -> tuple[Segment, ...]:
+    """A formula that defines several symbols apart (``q_i = \frac{..}{..}, \\qquad p_i = \frac{..}{..}``)
+    as one segment per definition, each checked and applied on its own (the second was dropped and the
+    first defined by the second's right side)."""
+    if segment.kind != "math":
+        return (segment,)
+    pieces = [piece.strip().rstrip(".,;").strip() for piece in _EQUATIONS_APART.split(segment.text)]
+    pieces = [piece for piece in pieces if piece]
+    if len(pieces) < 2:
+        return (segment,)
+    for piece in pieces:
+        sides = split_sides(piece)
+        if len(sides) != 2 or defined_symbol(sides[0]) is None or DERIVATIVE.search(piece):
+            return (segment,)
+    return tuple(replace(segment, text=piece) for piece in pieces)
 
 
 def defined_symbol(side: str) -> str | None:

@@ -33,18 +33,26 @@ _ENTRY = re.compile(r"^\s*(\\?[A-Za-z]+)\s*(?:_\s*(\{[^{}]*\}|[A-Za-z0-9]))?\s*$
 _CUE = re.compile(
     r"\b(consider|assume|assuming|suppose|let|for|if|when|whenever|case|given|with|take|taking|where)\b", re.I
 )
-#: Words that deny that a condition is the formula's case ("not only when $i = j$", "it is wrong to assume
-#: $j = c$", "only valid if $i = j$, but", "treated only the case $j = c$ and concluded").
+#: Words right before a condition that deny it is the formula's case: "not just for $i = j$", "doesn't only
+#: hold when", "it is wrong to assume $j = c$", "regardless of whether", "both when", "rather than",
+#: "we don't need to restrict to", 不仅当.
 _NOT_THIS_CASE = re.compile(
-    r"\bnot\s+(?:just|only|merely|simply|restricted\s+to|limited\s+to)\b|\bwrong\s+to\s+assume\b|"
-    r"\bonly\s+(?:valid|true|holds?|works?)\b|\bonly\s+(?:the\s+)?case\b|\brather\s+than\b|"
-    r"\binstead\s+of\b|^\W*(?:only\s*)?[,;]?\s*but\b|\bconcluded\b",
+    r"(?:\bnot\s+(?:just|only|merely|simply)\s+(?:for|when|if|the\s+case|in\s+the\s+case(?:\s+of)?)?|"
+    r"\bn(?:o|')t\s+(?:just|only)\s+(?:holds?|applies|apply|works?)\s+(?:for|when|if)|"
+    r"\bn(?:o|')t\s+(?:need\s+to\s+)?(?:be\s+)?restrict(?:ed)?\s+to|\bwrong(?:ly)?\s+(?:to\s+)?assum(?:e|ed)|"
+    r"\bregardless\s+of\s+whether|\bwhether|\bboth\s+(?:when|for|if)|\bmight\s+think\s+you\s+need|"
+    r"\brather\s+than|\binstead\s+of|不仅|不只|不止)\s*(?:当|當|在)?\s*$",
     re.I,
 )
-#: Words that say a formula is for every case: "for all $i, j$", "for every pair", "for all entries".
-_EVERY_CASE = re.compile(
-    r"^[\s$.,:;]*(?:(?:which\s+)?(?:holds?\s+|is\s+true\s+)?for\s+(?:all|every|each|any)\b|in\s+general\b)|"
-    r"\bfor\s+(?:all|every|each|any)\s+(?:\$|pairs?|entr|indices|index|classes|[a-z]\b)",
+#: Words between a condition and its formula that say the formula is for every case ("for all $j$:", "but
+#: no, for any $j$"), or words right after the formula that say it is for every entry ("for all entries",
+#: "for the whole Jacobian", "for all $i, j$", "everywhere"); "for every $i$" alone after it is the
+#: condition's own index running over its values.
+_EVERY_CASE = re.compile(r"\bfor\s+(?:all|every|each|any)\b|\bor\s+not\b|\bin\s+general\b", re.I)
+_EVERY_ENTRY_AFTER = re.compile(
+    r"^[\s$.,:;]*(?:(?:and\s+)?(?:this\s+|it\s+)?(?:holds?\s+|is\s+(?:true|valid)\s+)?"
+    r"(?:for\s+(?:all|every|each|any)\s+(?:entries|entry|pairs?|indices|\$?[a-z]\s*,\s*[a-z]\$?|"
+    r"\$?[a-z]\$?\s+and\s+\$?[a-z]\$?)|for\s+the\s+(?:whole|entire|full)\b|everywhere|in\s+general))",
     re.I,
 )
 #: Chinese and Japanese words before a condition (当 i = j 时, 若, 如果) and after one (时, のとき, の場合).
@@ -445,7 +453,7 @@ def read_context(post: Post, items: Sequence[Item]) -> PageContext:
             window_start = max(last_block_end, start - CONDITION_WINDOW)
             where = _condition_before(flat, window_start, start, items, by_segment, segment_index, true_class)
             after = flat.text[_end_of(flat, position) :][:40]
-            if where is not None and _EVERY_CASE.match(after):
+            if where is not None and _EVERY_ENTRY_AFTER.match(after):
                 where = None  # "... $$ for all entries.": said for every case, not the one before
             if item.number in trailing:
                 where = trailing[item.number][1]
@@ -594,7 +602,7 @@ def _condition_before(
         if not cued or start - window_start < found_at:
             continue
         between = flat.text[end - 4 : claim_start]
-        if _NOT_THIS_CASE.search(lead) or _NOT_THIS_CASE.search(between) or _EVERY_CASE.search(between):
+        if _NOT_THIS_CASE.search(lead) or _EVERY_CASE.search(between):
             continue  # "not only when $i = j$", "wrong to assume $j = c$; for all $j$": not the claim's case
         found = _condition_of(item, true_class) or found
     return found
