@@ -1832,6 +1832,9 @@ def test_julia_broadcast_calls_and_keywords_say_julia_not_matlab() -> None:
     keywords = "using NNlib\nfunction f(W, x, y)\n    p = softmax(W * x; dims=1)\n"
     keywords += "    dW = (p .- y) * x' ./ size(x, 2)\n"
     assert detect_code(keywords + "    return dW\nend\n") == ("code", "julia")
+    comment = "# W: K x d, X: d x N\nfunction loss_and_grad(W, X, Y)\n    N = size(X, 2)\n    Z = W * X\n"
+    comment += "    P = exp.(Z) ./ sum(exp.(Z), dims=1)\n    J = -sum(Y .* log.(P)) / N\n"
+    assert detect_code(comment + "    dW = (P .- Y) * X'\n    return J, dW\nend\n") == ("code", "julia")
     matlab = "function g = grad(z, y)\n  p = exp(z) ./ sum(exp(z));\n  g = p - y;\nend\n"
     assert detect_code(matlab) == ("code", "matlab")
 
@@ -1845,3 +1848,21 @@ def test_a_code_value_named_h_is_not_the_built_in_loss() -> None:
     )
     assert check_claim(CheckOptions(code, timeout=60)).verdict == "holds_if"
     assert check_claim(CheckOptions(code.replace("(H - Y)", "(Y - H)"), timeout=60)).verdict == "fails"
+
+
+def test_shapes_the_docstring_gives_the_inputs_are_read() -> None:
+    # axis=-1 works on one vector and on a batch: the code was read for one example, and a batch gradient
+    # missing its 1/N was a wrong holds_if
+    code = textwrap.dedent(
+        '''\
+        def softmax_ce_grad(logits, labels):
+            """Gradient of the mean cross-entropy over the batch w.r.t. logits.
+            logits: (N, C), labels: (N, C) one-hot."""
+            e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+            probs = e / e.sum(axis=-1, keepdims=True)
+            return {value}
+        '''
+    )
+    assert check_claim(CheckOptions(code.format(value="probs - labels"), timeout=60)).verdict == "fails"
+    right = check_claim(CheckOptions(code.format(value="(probs - labels) / logits.shape[0]"), timeout=60))
+    assert right.verdict == "holds_if"

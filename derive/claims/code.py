@@ -116,11 +116,12 @@ _LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
     (r"^\s*[A-Za-z_]\w*(?:\([^)]*\))?\s*=[^=\n]*;\s*$", "matlab", 1),  # x = ...; with no type
     (r"\+=", "octave", 0),
     (r"\bcolumns\(|\bendfunction\b|#\s", "octave", 1),
-    (r"\.(=|-|\+)|\bexp\.\(|::\w|\bdims\s*=|\bend\s*$", "julia", 2),
+    (r"\.(=|-|\+)|\bexp\.\(|::\w|\bend\s*$", "julia", 2),
     (r"^\s*function\s+[∇\w!]+\([^)]*;", "julia", 5),
-    (r"\b[A-Za-z_]\w*\.\(", "julia", 3),  # a broadcast call: exp.(z), log.(p)
+    (r"\b[A-Za-z_]\w*\.\(", "julia", 8),  # a broadcast call: exp.(z), log.(p): never MATLAB
     (r"\bmaximum\(|\bminimum\(|^\s*using\s+(?!namespace\b)\w|\bDiagonal\(", "julia", 3),
     (r"\w\([^()]*;\s*\w+\s*=", "julia", 4),  # keyword arguments after a semicolon: softmax(z; dims=1)
+    (r"\bdims\s*=", "julia", 3),  # sum(x, dims=1): a keyword MATLAB does not have
     (r"\bwhere\s*\{", "julia", 4),
     (r"^\s*module\s+\w+", "julia", 4),
     (r"^\s*\w+\([\w, ]*\)\s*=\s*\S", "julia", 1),
@@ -272,7 +273,40 @@ def read_code(
         module, dialect = parse_code(body, language)
         lines = body
     del lines
-    return _read(module, dialect, language, ranks or {})
+    stated = _stated_ranks(body, module)
+    return _read(module, dialect, language, {**stated, **(ranks or {})})
+
+
+#: A shape the code's own words give an input: ``logits: (N, C)``, ``labels (N,) int``, ``x of shape (D,)``,
+#: ``W: D x C``.
+_STATED_SHAPE: Final = re.compile(
+    r"(?<![\w.])(?P<name>[A-Za-z_]\w*)\s*(?::|\bis\b|\bof\s+shape\b|\bshape\b|\bhas\s+shape\b)?\s*"
+    r"[(\[]\s*(?P<dims>[A-Za-z0-9_]+(?:\s*(?:,|x|×|\*)\s*[A-Za-z0-9_]+)*)\s*,?\s*[)\]]"
+)
+
+
+def _stated_ranks(text: str, module: ast.Module) -> dict[str, int]:
+    """The number of axes the code's docstrings and comments give its function parameters
+    (``logits: (N, C)``: 2): where the code itself does not fix them (``axis=-1`` works on one vector
+    and on a batch), the code is read as the words say."""
+    parameters = {
+        a.arg for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args
+    }
+    words = [
+        doc
+        for n in ast.walk(module)
+        if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Module)) and (doc := ast.get_docstring(n))
+    ]
+    words += [m.group(1) for m in re.finditer(r"(?:#|//|%|--)(.*)$", text, re.MULTILINE)]
+    ranks: dict[str, int] = {}
+    for match in (m for said in words for m in _STATED_SHAPE.finditer(said)):
+        name = match["name"]
+        if name not in parameters or name in ranks:
+            continue
+        dims = [d for d in re.split(r"\s*(?:,|x|×|\*)\s*", match["dims"]) if d]
+        if dims and all(re.fullmatch(r"[A-Za-z_]\w*|\d+", d) for d in dims):
+            ranks[name] = len(dims)
+    return ranks
 
 
 def _quiet_parse(source: str) -> ast.Module:
