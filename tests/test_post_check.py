@@ -488,3 +488,31 @@ def test_a_condition_is_the_case_unless_the_words_deny_it(words: str, after: str
     result = check_post(post, PostOptions(timeout=60))
     claim = next(j for j in result.judged if j.item.kind == "claim")
     assert claim.result is not None and claim.result.verdict == verdict
+
+
+def test_the_variable_a_formula_differentiates_by_keeps_its_place() -> None:
+    # Bishop: a_k = w_k^T phi was put in place of a in dE/da_j (phi sampled as a number): a wrong fails
+    post = (
+        "Let $a_k = \\mathbf{w}_k^T \\boldsymbol{\\phi}$ be the activations and "
+        "$y_k = \\frac{\\exp(a_k)}{\\sum_j \\exp(a_j)}$. The error is $E = -\\sum_k t_k \\ln y_k$.\n\n"
+        "$$\\frac{\\partial E}{\\partial a_j} = y_j - t_j$$\n\n"
+        "$$\\frac{\\partial E}{\\partial a_j} = t_j - y_j$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
+    assert verdicts == ["holds_if", "fails"]
+
+
+def test_a_batch_loss_defined_as_a_sum_judges_the_gradients_of_the_sum() -> None:
+    # the display defining L (a sum) and p_{nk} was one definition of L with p dropped; the claims then
+    # came out holds_if (with 1/N) and ambiguous (without), or unread once p was split off
+    post = (
+        "My loss is the sum over the batch,\n\n"
+        "$$L = -\\sum_{n=1}^{N}\\sum_{k=1}^{K} y_{nk}\\log p_{nk}, \\qquad "
+        "p_{nk} = \\frac{\\exp(z_{nk})}{\\sum_{j}\\exp(z_{nj})},$$\n\nand I computed "
+        "$\\frac{\\partial L}{\\partial z_{nk}} = \\frac{1}{N}(p_{nk} - y_{nk})$. For the sum, "
+        "$\\frac{\\partial L}{\\partial z_{nk}} = p_{nk} - y_{nk}$.\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
+    assert verdicts == ["fails", "holds_if"]

@@ -2281,7 +2281,16 @@ class Mapper:
         loss_claim = isinstance(first, Symbol) and not first.indices and (
             first.name == "H" or GUESSES.get((first.name, first.decoration)) == "loss"
         )
-        batch_claim = derivative_claim or loss_claim
+        # p_{nk} = \frac{e^{z_{nk}}}{\sum_j e^{z_{nj}}}: a batch's output defined entry by entry
+        entries_claim = (
+            isinstance(first, Symbol)
+            and len(first.indices) == 2
+            and (
+                first.name in ("a", "y", "z")
+                or GUESSES.get((first.name, first.decoration)) in ("output", "logits")
+            )
+        )
+        batch_claim = derivative_claim or loss_claim or entries_claim
         if len(symbol.indices) == 2 and resolution.base in ("a", "y", "z") and batch_claim:
             # a_{iq} in a derivative's claim: a class vector of the model with two indices is the batch
             # (rows the examples), as built. Not x_{ij} (code's x is often the logits), nor a claim about a
