@@ -516,3 +516,20 @@ def test_a_batch_loss_defined_as_a_sum_judges_the_gradients_of_the_sum() -> None
     result = check_post(post, PostOptions(timeout=60))
     verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
     assert verdicts == ["fails", "holds_if"]
+
+
+def test_conditions_said_in_prose_without_delimiters_or_by_the_class_are_applied() -> None:
+    # "For i = j" typed without $, "in the case where $i$ is the correct class", "otherwise" after it and
+    # "in the case where $k = c$" after its formula: each per-case formula was a wrong fails
+    post = (
+        "Let $\\hat{y} = \\mathrm{softmax}(z)$ and $J = -\\sum_k y_k \\log \\hat{y}_k$, $y$ one-hot.\n\n"
+        "For i = j the softmax derivative is\n\n$$\\frac{\\partial \\hat{y}_i}{\\partial z_j} = \\hat{y}_i - "
+        "\\hat{y}_i^2$$\n\nand for i ≠ j it is\n\n$$\\frac{\\partial \\hat{y}_i}{\\partial z_j} = "
+        "-\\hat{y}_i\\hat{y}_j .$$\n\nIn the case where $k$ is the correct class,\n\n"
+        "$$\\frac{\\partial J}{\\partial z_k} = \\hat{y}_k - 1,$$\n\notherwise\n\n"
+        "$$\\frac{\\partial J}{\\partial z_k} = \\hat{y}_k.$$\n\nThe first one again:\n\n"
+        "$$\\frac{\\partial J}{\\partial z_k} = \\hat{y}_k - 1$$\n\nin the case where $k = c$.\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
+    assert verdicts == ["holds"] * 5

@@ -71,6 +71,23 @@ PROSE_CONDITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         "=",
     ),
     (
+        # "in the case where $i$ is the correct class", "when k is the true label"
+        re.compile(
+            r"\b(?:case\s+(?:where|that|when)|when|if|where|whenever)\s*\$*\s*[a-z]\s*\$*\s+is\s+(?:the\s+)?"
+            r"(?:true|correct|right|target|labell?ed)\s+(?:class|label|category)\b",
+            re.I,
+        ),
+        "=",
+    ),
+    (
+        re.compile(
+            r"\b(?:case\s+(?:where|that|when)|when|if|where|whenever)\s*\$*\s*[a-z]\s*\$*\s+is\s+not\s+(?:the\s+)?"
+            r"(?:true|correct|right|target|labell?ed)\s+(?:class|label|category)\b",
+            re.I,
+        ),
+        "!=",
+    ),
+    (
         re.compile(
             r"\bfor\s+(?:the|all|every|each|any)\s+(?:of\s+the\s+)?(?:other|wrong|incorrect|non-?target)\s+"
             r"(?:class|classes|label|labels|classifications?|categor(?:y|ies))\b",
@@ -512,13 +529,19 @@ def _true_class(post: Post, items: Sequence[Item], flat: _Flat, segment_index: d
 _OTHERWISE = re.compile(r"\b(?:otherwise|else|elsewhere)\b", re.I)
 #: The words between a formula and a condition that follows it in the same sentence ("$...$ when $i \neq j$").
 _TRAILING_CUE = re.compile(
-    r"^[\s,$]*(?:\\quad|\\qquad)?[\s,]*(?:when|whenever|for|if|where|with)\s*\$*\s*$", re.I
+    r"^[\s,$]*(?:\\quad|\\qquad)?[\s,]*(?:when|whenever|for|if|where|with|in\s+(?:the\s+)?case(?:\s+(?:where|that))?)"
+    r"\s*\$*\s*$",
+    re.I,
+)
+#: An index condition typed in prose without math delimiters: "For i = j the derivative is", "for i ≠ j".
+_PLAIN_CONDITION = re.compile(
+    r"\b(?:for|when|if|whenever)\s+(?P<left>[a-z])\s*(?P<op>=|≠|!=)\s*(?P<right>[a-z])\b(?![\w$(])", re.I
 )
 
 
 def _negated(where: Where) -> Where | None:
     """The other case of an index condition (``i = j`` -> ``i != j``)."""
-    left, op, right = where.condition.split(" ", 2)
+    left, op, right = where.condition.rsplit(" ", 2)  # "{class index} = c"
     if op not in ("=", "!="):
         return None
     other = "!=" if op == "=" else "="
@@ -589,6 +612,23 @@ def _condition_before(
                     match.group(0),
                     f"prose, line {flat.line_at(window_start + match.start())}",
                 )
+    formulas = [
+        (flat.starts[position], _end_of(flat, position))
+        for item in items
+        if (position := segment_index.get(id(item.segment))) is not None
+    ]
+    for match in _PLAIN_CONDITION.finditer(window):
+        # "For i = j the softmax derivative is" typed without math delimiters (not a formula's own text)
+        at = window_start + match.start("left")
+        if any(start <= at < end for start, end in formulas):
+            continue
+        if _NOT_THIS_CASE.search(window[: match.start("left")][-40:]):
+            continue
+        if match.start() > found_at:
+            found_at = match.start()
+            op = "=" if match["op"] == "=" else "!="
+            line = flat.line_at(window_start + match.start())
+            found = Where(f"{match['left']} {op} {match['right']}", match.group(0), f"prose, line {line}")
     for item in items:
         if item.kind != "condition":
             continue
