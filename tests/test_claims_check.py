@@ -463,6 +463,9 @@ def test_a_row_vector_outer_product_of_example_i_reads_i_as_the_example() -> Non
     result = check(right, assume=("onehot",), notation="x_i is row i of X (1 x D), Z = XW + b")
     assert result.verdict == "holds" and any("example index" in choice for choice in result.choices)
     assert check(right.replace("- y_i", "- 2 y_i"), assume=("onehot",)).verdict == "fails"
+    # a column vector times a row: (p_n - y_n) x_n^T with z = W x + b
+    column = r"\frac{\partial L_n}{\partial W} = (p_n - y_n) x_n^T"
+    assert check(column, assume=("onehot",), convention="W_x").verdict == "holds"
 
 
 @pytest.mark.parametrize(

@@ -533,3 +533,14 @@ def test_conditions_said_in_prose_without_delimiters_or_by_the_class_are_applied
     result = check_post(post, PostOptions(timeout=60))
     verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
     assert verdicts == ["holds"] * 5
+
+
+def test_a_batch_definition_z_equals_xw_states_the_convention_of_the_page() -> None:
+    # Z = XW + b: the transposed (P - Y)^T X / N was read with z = W x + b, a wrong holds_if
+    post = (
+        "The logits of the batch are\n$$Z = XW + b$$\nwith $\\hat{Y} = \\mathrm{softmax}(Z)$ row-wise. Then\n"
+        "$$\\nabla_W J = \\frac{1}{N}(\\hat{Y} - Y)^\\top X$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    claim = next(j for j in result.judged if j.item.kind == "claim")
+    assert claim.result is None or claim.result.verdict == "fails"

@@ -656,16 +656,16 @@ def _example_subscripts(factors: Sequence[Node]) -> set[str]:
             if name is not None:
                 found.add(name)
         # x_i^T (p_i - y_i), (p_i - y_i)^T x_i: an outer product of example i's row vectors (cs231n)
-        for vector, other, transposed in ((left, right, True), (right, left, False)):
+        # (p_n - y_n) x_n^T too: one side transposed, either order
+        for vector, other in ((left, right), (right, left)):
             if (
                 isinstance(vector, Symbol)
                 and _is_input(vector)
                 and vector.name == "x"
                 and len(vector.indices) == 1
                 and vector.example is None
-                and vector.transposed == transposed
                 and not isinstance(other, Symbol)
-                and (isinstance(other, Transpose) != transposed)
+                and (isinstance(other, Transpose) != vector.transposed)
             ):
                 name = _plain_index(vector.indices[0])
                 inner = other.operand if isinstance(other, Transpose) else other

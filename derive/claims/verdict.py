@@ -1504,7 +1504,7 @@ def _with_defined_convention(options: CheckOptions) -> tuple[CheckOptions, tuple
 def convention_stated(definition: str) -> Convention | None:
     r"""The convention a definition of the logits by the weights states (``z = W^T x + b``: Wt_x;
     ``z_j = \sum_i W_{ji} x_i + b_j``: W_x), or None."""
-    stated = _CONVENTION_IN_WORDS.search(definition)
+    stated = _CONVENTION_IN_WORDS.search(definition) or _BATCH_CONVENTION_IN_WORDS.search(definition)
     if stated is not None:
         return "Wt_x" if stated["transposed"] else "W_x"
     entry = _CONVENTION_BY_ENTRY.search(definition)
