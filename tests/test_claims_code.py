@@ -1866,3 +1866,17 @@ def test_shapes_the_docstring_gives_the_inputs_are_read() -> None:
     assert check_claim(CheckOptions(code.format(value="probs - labels"), timeout=60)).verdict == "fails"
     right = check_claim(CheckOptions(code.format(value="(probs - labels) / logits.shape[0]"), timeout=60))
     assert right.verdict == "holds_if"
+
+
+@pytest.mark.parametrize("rows", [":", "i"])
+def test_a_plural_label_array_over_every_row_is_a_scatter(rows: str) -> None:
+    # probs[:, labels] -= 1 writes at every example's label in every row: labels read as one class was a
+    # wrong holds
+    loop = "    for i in range(N):\n    " if rows == "i" else ""
+    code = (
+        "def grad(logits, labels):\n    N = logits.shape[0]\n"
+        "    probs = np.exp(logits) / np.sum(np.exp(logits), axis=1, keepdims=True)\n"
+        f"{loop}    probs[{rows}, labels] -= 1\n    return probs / N\n"
+    )
+    with pytest.raises(DeriveError, match="several labels"):
+        check_claim(CheckOptions(code, means="dH/dZ", timeout=60))

@@ -83,6 +83,10 @@ class Dialect:
 PYTHON: Final = Dialect("python")
 
 #: Languages whose ``b = a`` binds b to a's array (no copy): writing into one writes into both.
+#: Names of label arrays that are plural: one label per example (``probs[:, labels] -= 1`` writes at every
+#: example's label in every row, never at one class).
+_PLURAL_LABELS: Final = re.compile(r"\w*(?:labels|targets|classes|class_ids|label_ids)")
+
 _REFERENCE_ARRAYS: Final = frozenset({"python", "julia", "javascript", "typescript", "lua", "java"})
 
 #: Inputs with these names are numbers (hyperparameters, sizes, the incoming gradient of a scalar loss)
@@ -1424,6 +1428,8 @@ class Engine:
                         item = self.arr(item, at)
                     if isinstance(item, Arr) and item.rank == 1 and item.node == self._input_node(item):
                         for name in item.sources:
+                            if _PLURAL_LABELS.fullmatch(name):
+                                continue  # labels, targets: one per example, never one label for all
                             if self.plan.get(name, (1, "default"))[1] in ("default", "name"):
                                 raise Restart(
                                     {name: (0, "exact")},
