@@ -303,7 +303,7 @@ def _stated_ranks(text: str, module: ast.Module) -> dict[str, int]:
         name = match["name"]
         if name not in parameters or name in ranks:
             continue
-        dims = [d for d in re.split(r"\s*(?:,|x|×|\*)\s*", match["dims"]) if d]
+        dims = [d for d in re.split(r"\s*(?:,|x|×|\*)\s*", match["dims"]) if d and d != "1"]  # (1, n): a row
         if dims and all(re.fullmatch(r"[A-Za-z_]\w*|\d+", d) for d in dims):
             ranks[name] = len(dims)
     return ranks
