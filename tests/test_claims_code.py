@@ -1880,3 +1880,22 @@ def test_a_plural_label_array_over_every_row_is_a_scatter(rows: str) -> None:
     )
     with pytest.raises(DeriveError, match="several labels"):
         check_claim(CheckOptions(code, means="dH/dZ", timeout=60))
+
+
+def test_an_input_the_code_multiplies_by_the_weights_is_not_read_as_the_logits() -> None:
+    # W of shape (C, D): the right gradient was ambiguous with a spurious "X read as the logits" reading
+    code = textwrap.dedent(
+        '''\
+        def loss_grad(W, X, y, reg):
+            """W: (C, D) one row per class, X: (N, D), y: (N,) labels."""
+            N = X.shape[0]
+            S = X @ W.T
+            P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+            loss = -np.log(P[np.arange(N), y]).mean() + 0.5 * reg * np.sum(W * W)
+            P[np.arange(N), y] -= 1
+            dW = P.T @ X / N + reg * W
+            return loss, dW
+        '''
+    )
+    assert check_claim(CheckOptions(code, timeout=60)).verdict == "holds"
+    assert check_claim(CheckOptions(code.replace("/ N + reg", "+ reg"), timeout=60)).verdict == "fails"

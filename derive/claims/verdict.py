@@ -2200,11 +2200,22 @@ def _hint_variants(
             variants.append((replace(options, loss=cast(LossKind, loss)), (), f"the loss read as {loss}"))
     for let in hinted.lets:
         page, _, canonical = let.partition("=")
+        if code and canonical in ("z", "Z") and _times_the_weights(page, options.claim):
+            continue  # S = X @ W.T: code that multiplies X by the weights computes the logits from it
         role = "the softmax output" if canonical in ("a", "A") else "the logits"
         variants.append((options, (let,), f"{page} read as {role} ({let})"))
     for lets in hinted.together:  # y=a and a=z: the page's y the output and its a the logits
         variants.append((options, lets, f"{' and '.join(lets)} read together"))
     return variants
+
+
+def _times_the_weights(name: str, code: str) -> bool:
+    """Whether a line of code multiplies ``name`` by the weights W (``X @ W.T``, ``np.dot(X, W)``)."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", name):
+        return False
+    product = r"(?:@|\*|\.dot\(|,)"
+    pattern = rf"\b{name}\b[^\n;=]*?{product}[^\n;=]*?\bW\b|\bW\b[^\n;=]*?{product}[^\n;=]*?\b{name}\b"
+    return re.search(pattern, code) is not None
 
 
 def _definition_instead(readings: Sequence[ClaimReading], options: CheckOptions) -> DeriveError | None:
