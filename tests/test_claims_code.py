@@ -1899,3 +1899,15 @@ def test_an_input_the_code_multiplies_by_the_weights_is_not_read_as_the_logits()
     )
     assert check_claim(CheckOptions(code, timeout=60)).verdict == "holds"
     assert check_claim(CheckOptions(code.replace("/ N + reg", "+ reg"), timeout=60)).verdict == "fails"
+
+
+def test_a_julia_vector_transposed_is_a_row_in_an_outer_product() -> None:
+    # (P[:, n] - Y[:, n]) * X[:, n]' in a loop: x' was read as a vector, the product undefined: a wrong fails
+    code = (
+        "function ce_grad(W, X, Y)\n    Z = W * X\n    P = exp.(Z) ./ sum(exp.(Z); dims=1)\n"
+        "    G = zeros(size(W))\n    for n in 1:size(X, 2)\n        G += (P[:, n] - Y[:, n]) * X[:, n]'\n"
+        "    end\n    return G / size(X, 2)\nend\n"
+    )
+    assert check_claim(CheckOptions(code, means="dH/dW", timeout=60)).verdict == "holds_if"
+    wrong = code.replace("return G / size(X, 2)", "return G")
+    assert check_claim(CheckOptions(wrong, means="dH/dW", timeout=60)).verdict in ("fails", "ambiguous")

@@ -326,6 +326,9 @@ def _input_name(engine: Engine, path: str) -> str:
 
 def _array_attribute(engine: Engine, value: Arr, attribute: str, at: ast.AST) -> Value:
     if attribute in ("T", "mT", "H"):
+        if value.rank == 1 and engine.dialect.name == "julia":
+            # x' of a Julia vector is a row (1 x n): (p - y) * x' is an outer product
+            return Arr(value.node, (None, *value.axes), (None, *value.dims), value.sources)
         return transpose(value)
     if attribute == "shape":
         from derive.claims.code_engine import ShapeTup
