@@ -1911,3 +1911,15 @@ def test_a_julia_vector_transposed_is_a_row_in_an_outer_product() -> None:
     assert check_claim(CheckOptions(code, means="dH/dW", timeout=60)).verdict == "holds_if"
     wrong = code.replace("return G / size(X, 2)", "return G")
     assert check_claim(CheckOptions(wrong, means="dH/dW", timeout=60)).verdict in ("fails", "ambiguous")
+
+
+def test_code_that_runs_only_for_a_square_input_is_refused() -> None:
+    # np.eye(N)[labels] with N the rows: read as the one-hot matrix, the code held (it runs only when N = C)
+    code = (
+        "def grad(logits, labels):\n    N, C = logits.shape\n"
+        "    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)\n"
+        "    Y = np.eye({size})[labels]\n    return (probs - Y) / N\n"
+    )
+    with pytest.raises(DeriveError, match="runs only when logits is square"):
+        check_claim(CheckOptions(code.format(size="N"), timeout=60))
+    assert check_claim(CheckOptions(code.format(size="C"), timeout=60)).verdict == "holds"

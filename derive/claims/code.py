@@ -513,6 +513,15 @@ def _finish(
     notes = list(engine.notes)
     readable = {name: r for name, r in latest.items() if not isinstance(r.value, Unread)}
 
+    for name, array in engine.inputs.items():
+        if array.rank == 2 and all(d is not None for d in array.dims):
+            rows, columns = (engine.dims.find(d) for d in array.dims if d is not None)
+            if rows == columns:
+                # Y = np.eye(N)[labels] with N the rows of logits (N, C): the code runs only when N = C
+                raise ParseError(
+                    f"the code uses the two axes of {name} as one size (it runs only when {name} is square: "
+                    "for example np.eye(N)[labels] with N the number of rows, where the classes are meant)"
+                )
     result, result_reason, result_function = _infer_result(engine, latest)
     loss, loss_reason = _infer_loss(engine, latest, result)
     if result is not None and isinstance(latest[result].value, Unread):
