@@ -402,6 +402,12 @@ def test_a_defined_loss_at_the_true_class_is_proved_for_every_class(claim: str, 
             r"L = -\sum_k q_k \log p_k, \quad q_k = (1-\epsilon) y_k + \epsilon/K",
             "fails",
         ),
+        # a definition after "\text{with }"
+        (
+            r"\frac{\partial L}{\partial z_k} = 2(q_k - y_k)",
+            r"L = -\sum_k y_k \log q_k, \quad \text{with } q_k = \frac{e^{2z_k}}{\sum_j e^{2z_j}}",
+            "holds",
+        ),
         # z-loss, its partition function after "where"
         (
             r"\frac{\partial L}{\partial z_i} = 2 \log(Z) p_i",
@@ -534,3 +540,14 @@ def test_an_examples_superscript_in_a_definition_fits_a_batch_in_columns() -> No
 def test_a_loss_of_probabilities_called_with_x_does_not_make_x_the_logits(claim: str) -> None:
     # these take probabilities: reading their x as the logits (as BCEWithLogits's) was a wrong holds
     assert check(claim).verdict == "fails"
+
+
+def test_a_sentence_about_a_formula_ends_at_its_full_stop() -> None:
+    # "with $p_k = ...$. Then $CLAIM$": the claim was read as part of the words after "with" and never
+    # judged: a false claim got holds (from the first equation alone)
+    text = (
+        r"Let $L = -\sum_k y_k \log p_k$ with $p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}$. "
+        r"Then $\frac{\partial L}{\partial z_k} = p_k(1-p_k)$."
+    )
+    assert check(text).verdict == "fails"
+    assert check(text.replace("p_k(1-p_k)", "p_k - y_k")).verdict == "holds_if"

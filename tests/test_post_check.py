@@ -480,6 +480,7 @@ _JACOBIAN_DIAGONAL = "$$\\frac{\\partial p_i}{\\partial z_j} = p_i(1 - p_i)$$"
         ("My TA says we don't need to restrict to $i = j$; the formula", "is valid everywhere.", "fails"),
         ("The asker wrongly assumed $i = j$ throughout and concluded", "for the whole Jacobian.", "fails"),
         ("不仅当 $i = j$ 时，对所有 $i, j$ 都有", "", "fails"),
+        ("It is wrong to assume that the following only holds for $i = j$:", "", "fails"),
     ],
 )
 def test_a_condition_is_the_case_unless_the_words_deny_it(words: str, after: str, verdict: str) -> None:
@@ -544,3 +545,17 @@ def test_a_batch_definition_z_equals_xw_states_the_convention_of_the_page() -> N
     result = check_post(post, PostOptions(timeout=60))
     claim = next(j for j in result.judged if j.item.kind == "claim")
     assert claim.result is None or claim.result.verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("For i = j:", "Otherwise:"), ("For i = j we have", "and for i != j")]
+)
+def test_a_line_that_states_a_case_in_words_is_a_condition(first: str, second: str) -> None:
+    # "For i = j:" on its own line was read as an equation (i = j) and not applied: two wrong fails
+    post = (
+        f"{first}\n\n$$\\frac{{\\partial p_i}}{{\\partial z_j}} = p_i(1 - p_i)$$\n\n{second}\n\n"
+        "$$\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
+    assert verdicts == ["holds", "holds"]

@@ -401,6 +401,16 @@ def _linked(items: list[Item | str]) -> list[Item | str]:
     return linked
 
 
+#: The end of a sentence in the prose between formulas ("... $p_k = ...$. Then $...$"): a sentence about the
+#: last formula ("with $p_k = ...$") ends there, and the next formula is a claim of its own.
+_SENTENCE_END: Final = re.compile(r"[.!?;]\s+\S|[.!?]\s*$")
+
+
+def _ends_sentence(prose: str) -> bool:
+    """Whether prose between formulas ends a sentence (or a paragraph)."""
+    return "\n\n" in prose or _SENTENCE_END.search(prose) is not None
+
+
 def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim]:
     """Claims from the items of all formulas: conditions and qualifiers go to the claims they belong to."""
     items = _linked(items)
@@ -428,7 +438,7 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
                 qualifying = False
                 qualify(" ".join(item.split()))
                 qualifying = True
-            elif qualifying and chains and "\n\n" not in item and item.strip():
+            elif qualifying and chains and item.strip() and not _ends_sentence(item):
                 qualify(" ".join(item.split()))
             else:
                 qualifying = False

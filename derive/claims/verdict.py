@@ -1154,13 +1154,16 @@ def _qualifier_words(
 
 
 #: "where" between two definitions in one --define: ``L = (\log Z)^2 \text{ where } Z = \sum_j e^{z_j}``.
-_WHERE_BETWEEN: Final = re.compile(r"(?:\\quad|\\qquad|,)?\s*(?:\\text\{\s*where\s*\}|\bwhere\b)\s*", re.I)
+_WHERE_BETWEEN: Final = re.compile(
+    r"(?:\\quad|\\qquad|,)?\s*(?:\\text\{\s*,?\s*(?:where|with)\s*\}|\b(?:where|with)\b)\s*", re.I
+)
 
 
 def _with_definitions_split(options: CheckOptions) -> CheckOptions:
     r"""The options with each ``--define`` that holds several definitions (``L = -\sum_k q_k \log p_k,
-    \quad q_k = (1-\epsilon) y_k + \epsilon/K``; ``... where Z = \sum_j e^{z_j}``) split into one per
-    definition, as if each had been given on its own (the later ones had been dropped)."""
+    \quad q_k = (1-\epsilon) y_k + \epsilon/K``; ``... where Z = \sum_j e^{z_j}``; ``\text{with } q_k =
+    ...``) split into one per definition, as if each had been given on its own (the later ones had been
+    dropped). A text whose pieces are not each a definition is kept as given."""
     from derive.claims.code import detect_code
 
     split: list[str] = []
@@ -1168,18 +1171,18 @@ def _with_definitions_split(options: CheckOptions) -> CheckOptions:
         if detect_code(define) is not None and CODE_MARKERS.search(define):
             split.append(define)
             continue
-        pieces = [piece for piece in _WHERE_BETWEEN.split(define) if piece.strip()]
-        for piece in pieces:
+        parts: list[str] = []
+        for piece in (p for p in _WHERE_BETWEEN.split(define) if p.strip()):
             try:
                 claims = read_claim(piece)[0].claims
             except DeriveError:
-                split.append(piece)
-                continue
-            parts = [claim.source for claim in claims]
-            simple = all(
-                len(claim.sides) == 2 and isinstance(claim.sides[0], (Symbol, Call)) for claim in claims
-            )
-            split.extend(parts if len(parts) > 1 and simple else [piece])
+                parts = []
+                break
+            if not all(len(c.sides) == 2 and isinstance(c.sides[0], (Symbol, Call)) for c in claims):
+                parts = []
+                break
+            parts.extend([claim.source for claim in claims] if len(claims) > 1 else [piece])
+        split.extend(parts if len(parts) > 1 else [define])
     return options if tuple(split) == options.define else replace(options, define=tuple(split))
 
 

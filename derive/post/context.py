@@ -39,7 +39,7 @@ _CUE = re.compile(
 _NOT_THIS_CASE = re.compile(
     r"(?:\bnot\s+(?:just|only|merely|simply)\s+(?:for|when|if|the\s+case|in\s+the\s+case(?:\s+of)?)?|"
     r"\bn(?:o|')t\s+(?:just|only)\s+(?:holds?|applies|apply|works?)\s+(?:for|when|if)|"
-    r"\bn(?:o|')t\s+(?:need\s+to\s+)?(?:be\s+)?restrict(?:ed)?\s+to|\bwrong(?:ly)?\s+(?:to\s+)?assum(?:e|ed)|"
+    r"\bn(?:o|')t\s+(?:need\s+to\s+)?(?:be\s+)?restrict(?:ed)?\s+to|\bwrong(?:ly)?\s+(?:to\s+)?assum(?:e|ed)[^.;:$]*|"
     r"\bregardless\s+of\s+whether|\bwhether|\bboth\s+(?:when|for|if)|\bmight\s+think\s+you\s+need|"
     r"\brather\s+than|\binstead\s+of|不仅|不只|不止)\s*(?:当|當|在)?\s*$",
     re.I,
@@ -52,7 +52,8 @@ _EVERY_CASE = re.compile(r"\bfor\s+(?:all|every|each|any)\b|\bor\s+not\b|\bin\s+
 _EVERY_ENTRY_AFTER = re.compile(
     r"^[\s$.,:;]*(?:(?:and\s+)?(?:this\s+|it\s+)?(?:holds?\s+|is\s+(?:true|valid)\s+)?"
     r"(?:for\s+(?:all|every|each|any)\s+(?:entries|entry|pairs?|indices|\$?[a-z]\s*,\s*[a-z]\$?|"
-    r"\$?[a-z]\$?\s+and\s+\$?[a-z]\$?)|for\s+the\s+(?:whole|entire|full)\b|everywhere|in\s+general))",
+    r"\$?[a-z]\$?\s+and\s+\$?[a-z]\$?)|for\s+the\s+(?:whole|entire|full)\b|everywhere|in\s+general|"
+    r"(?:which\s+)?(?:holds\s+)?regardless\s+of\s+whether))",
     re.I,
 )
 #: Chinese and Japanese words before a condition (当 i = j 时, 若, 如果) and after one (时, のとき, の場合).
@@ -642,7 +643,8 @@ def _condition_before(
         if not cued or start - window_start < found_at:
             continue
         between = flat.text[end - 4 : claim_start]
-        if _NOT_THIS_CASE.search(lead) or _EVERY_CASE.search(between):
+        sentence = flat.text[max(window_start, start - 100) : start]
+        if _NOT_THIS_CASE.search(sentence) or _EVERY_CASE.search(between):
             continue  # "not only when $i = j$", "wrong to assume $j = c$; for all $j$": not the claim's case
         found = _condition_of(item, true_class) or found
     return found

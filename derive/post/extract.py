@@ -407,6 +407,8 @@ def is_equation_line(line: str) -> bool:
     stripped = line.strip().strip("*-•>").strip()
     if "=" not in stripped or len(stripped) < 3 or len(stripped) > 2000:
         return False
+    if _CASE_LINE.match(stripped):
+        return False  # "For i = j:", "and for i != j": a case said in words, read as prose
     if re.search(r"https?://", stripped):
         return False
     words = [w for w in _WORD.findall(stripped) if w.lower() not in MATH_WORDS and len(w) >= 3]
@@ -414,6 +416,12 @@ def is_equation_line(line: str) -> bool:
     symbols = sum((not ch.isalnum()) and not ch.isspace() for ch in stripped)
     return len(words) <= 2 and symbols >= 2 and letters < 12 * max(1, symbols)
 
+
+#: A line that states a case in words: "For i = j:", "When i != j we have", "and for i ≠ j".
+_CASE_LINE: Final = re.compile(
+    r"^(?:and\s+|but\s+)?(?:for|when|if|whenever|in\s+the\s+case)\s+[a-z]\s*(?:=|!=|≠|==)\s*[a-z]\b[^=]*$",
+    re.I,
+)
 
 #: Words that end in a colon before an equation on the same line (never an equation themselves).
 _LEAD_WORDS: Final = re.compile(r"^\s*[A-Za-z][^=:$`]{1,80}?:\s+")
