@@ -1923,3 +1923,19 @@ def test_code_that_runs_only_for_a_square_input_is_refused() -> None:
     with pytest.raises(DeriveError, match="runs only when logits is square"):
         check_claim(CheckOptions(code.format(size="N"), timeout=60))
     assert check_claim(CheckOptions(code.format(size="C"), timeout=60)).verdict == "holds"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "    # x: logits (N, C); t: one-hot targets (N, C)\n",
+        '    """\n    x -- logits, shape (N, C)\n    t -- one-hot targets, shape (N, C)\n    """\n',
+        '    """\n    x: logits of shape [batch_size, num_classes]\n    t: targets [B, C]\n    """\n',
+        "    # x.shape == (N, C), t.shape == (N, C)\n",
+        '    """\n    x : ndarray of shape (N, C)\n    t : ndarray of shape (N, C)\n    """\n',
+    ],
+)
+def test_shapes_in_the_usual_docstring_styles_are_read(said: str) -> None:
+    # a softmax over the whole batch (np.sum with no axis) read for one example was a wrong holds_if
+    code = f"def grad(x, t):\n{said}    p = np.exp(x) / np.sum(np.exp(x))\n    return p - t\n"
+    assert check_claim(CheckOptions(code, means="dL/dz", timeout=60)).verdict == "fails"

@@ -280,7 +280,8 @@ def read_code(
 #: A shape the code's own words give an input: ``logits: (N, C)``, ``labels (N,) int``, ``x of shape (D,)``,
 #: ``W: D x C``.
 _STATED_SHAPE: Final = re.compile(
-    r"(?<![\w.])(?P<name>[A-Za-z_]\w*)\s*(?::|\bis\b|\bof\s+shape\b|\bshape\b|\bhas\s+shape\b)?\s*"
+    r"(?<![\w.])(?P<name>[A-Za-z_]\w*)(?:\.shape\s*==\s*|\s*(?::|--|\s-\s|\bis\b)[^()\[\]\n:;=]{0,40}?|\s*)"
+    r"(?:\b(?:of|has|with)\s+)?(?:\bshape\b\s*[:=]?\s*)?"
     r"[(\[]\s*(?P<dims>[A-Za-z0-9_]+(?:\s*(?:,|x|×|\*)\s*[A-Za-z0-9_]+)*)\s*,?\s*[)\]]"
 )
 
