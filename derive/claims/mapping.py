@@ -623,23 +623,23 @@ def _plain_index(node: Node) -> str | None:
     return node.name if isinstance(node, Symbol) and not node.indices and node.example is None else None
 
 
+def _input_vector_index(node: Node) -> str | None:
+    """The one index of the input x written with one plain index and no example (``x_i``), or None."""
+    if isinstance(node, Symbol) and _is_input(node) and node.name == "x" and len(node.indices) == 1:
+        return _plain_index(node.indices[0]) if node.example is None else None
+    return None
+
+
 def _example_subscripts(factors: Sequence[Node]) -> set[str]:
     """The indices of x in ``w^T x_i`` (a vector of weights, transposed, times x with one index)."""
     found: set[str] = set()
     for left, right in itertools.pairwise(factors):
         if (
-            isinstance(left, Symbol)
-            and _is_input(left)
-            and left.name == "x"
-            and len(left.indices) == 1
-            and left.example is None
-            and not left.transposed
+            (name := _input_vector_index(left)) is not None
+            and not cast(Symbol, left).transposed
             and (isinstance(right, Transpose) or (isinstance(right, Symbol) and right.transposed))
         ):
-            # x_i (\hat y_i - y_i)^T: an outer product, so x_i is a vector
-            name = _plain_index(left.indices[0])
-            if name is not None:
-                found.add(name)
+            found.add(name)  # x_i (\hat y_i - y_i)^T: an outer product, so x_i is a vector
         if (
             isinstance(left, Symbol)
             and left.transposed
@@ -658,18 +658,12 @@ def _example_subscripts(factors: Sequence[Node]) -> set[str]:
         # x_i^T (p_i - y_i), (p_i - y_i)^T x_i: an outer product of example i's row vectors (cs231n)
         # (p_n - y_n) x_n^T too: one side transposed, either order
         for vector, other in ((left, right), (right, left)):
-            if (
-                isinstance(vector, Symbol)
-                and _is_input(vector)
-                and vector.name == "x"
-                and len(vector.indices) == 1
-                and vector.example is None
-                and not isinstance(other, Symbol)
-                and (isinstance(other, Transpose) != vector.transposed)
-            ):
-                name = _plain_index(vector.indices[0])
+            name = _input_vector_index(vector)
+            if name is None or isinstance(other, Symbol):
+                continue
+            if isinstance(other, Transpose) != cast(Symbol, vector).transposed:
                 inner = other.operand if isinstance(other, Transpose) else other
-                if name is not None and name in free_index_names(inner):
+                if name in free_index_names(inner):
                     found.add(name)
     return found
 
