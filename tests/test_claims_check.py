@@ -486,6 +486,12 @@ def test_a_batch_loss_by_its_examples_losses_is_a_definition(text: str) -> None:
         check(text)
 
 
+def test_an_examples_loss_summed_in_a_gradient_is_refused() -> None:
+    # 1/N sum_i dL_i/dW read L_i as the whole loss: a true identity (linearity) was a wrong fails
+    with pytest.raises(NotationError, match="loss of one example"):
+        check(r"\frac{\partial L}{\partial W} = \frac{1}{N}\sum_{i=1}^N \frac{\partial L_i}{\partial W}")
+
+
 @pytest.mark.parametrize(
     "text",
     [

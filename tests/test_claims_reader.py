@@ -875,6 +875,7 @@ _ = (Transpose, KroneckerDelta, Cases)
         ("d²L/dz_i dz_j = p_i(δ_ij - p_j)", "softmax-ce", "holds_if"),
         ("d^2L/dz_i dz_j = p_i(delta_ij - p_j)", "softmax-ce", "holds_if"),
         ("d^2L/dz_i dz_j = -p_i p_j", "softmax-ce", "fails"),
+        ("d^2 L / (dz_i dz_j) = p_i*(delta_ij - p_j)", "softmax-ce", "holds_if"),
         ("d²L/dz² = σ(z)(1 − σ(z))", "sigmoid-bce", "holds"),
     ],
 )

@@ -1092,7 +1092,16 @@ class _Marks:
         tokens = self.tokens
         if tokens[index].value != "/":
             return
-        right = _mark_kind(tokens, index + 1)
+        first = index + 1
+        bracketed = (
+            first < len(tokens)
+            and tokens[first].type == "LPAR"
+            and first in self.pairs
+            and _ordered_mark(tokens, _operand_start(tokens, index, self.pairs) or 0) is not None
+        )
+        if bracketed:
+            first += 1  # d^2 L / (dz_i dz_j): the denominator in brackets
+        right = _mark_kind(tokens, first)
         if right is None:
             return
         left_mark: int | None = None
@@ -1112,9 +1121,11 @@ class _Marks:
             return
         self.mark(left_mark)
         self.rename[index] = "DSLASH"
-        self.mark(index + 1)
+        if bracketed:
+            self.drop.update({index + 1, self.pairs[index + 1]})
+        self.mark(first)
         if tokens[left_mark + 1].type == "POW":
-            self._more_differentials(index + 2)
+            self._more_differentials(first + 1)
 
     def _more_differentials(self, index: int) -> None:
         """The differentials after the first one of a plain-text derivative of order 2 (``dz_i dz_j``)."""

@@ -1909,16 +1909,20 @@ _SUMMED_ENTRIES: Final = re.compile(r"if the sum runs over the examples, write t
 def _refuse_examples_losses(reading: ClaimReading) -> None:
     r"""``L = \frac{1}{N} \sum_{i=1}^N L_i``, ``E = \sum_n E_n``: a loss written as the mean or sum of the
     same letter over the examples says how the page makes its batch's loss (a definition); derive has no
-    loss of one example of a batch, and had read L_i as the whole loss (L compared with N times itself)."""
+    loss of one example of a batch, and had read L_i as the whole loss (L compared with N times itself).
+    The same loss of one example summed elsewhere (``\frac{1}{N}\sum_i \frac{\partial L_i}{\partial W}``)
+    is refused."""
     from derive.claims.ast import Sum
 
     if len(reading.claims) != 1:
         return
     lhs = reading.claims[0].sides[0]
-    if not isinstance(lhs, Symbol) or lhs.indices or lhs.example is not None:
-        return
-    if GUESSES.get((lhs.name, lhs.decoration)) != "loss" and lhs.name != "H":
-        return
+    plain_loss = (
+        isinstance(lhs, Symbol)
+        and not lhs.indices
+        and lhs.example is None
+        and (GUESSES.get((lhs.name, lhs.decoration)) == "loss" or lhs.name == "H")
+    )
     for side in reading.claims[0].sides[1:]:
         for node in walk(side):
             if not isinstance(node, Sum) or not node.index:
@@ -1926,17 +1930,23 @@ def _refuse_examples_losses(reading: ClaimReading) -> None:
             for n in walk(node.body):
                 if not isinstance(n, Symbol):
                     continue
-                same = (n.name, n.decoration) == (lhs.name, lhs.decoration)
+                same = plain_loss and (n.name, n.decoration) == (lhs.name, lhs.decoration)  # type: ignore[union-attr]
                 if not same and GUESSES.get((n.name, n.decoration)) != "loss":
                     continue  # J = \frac{1}{m} \sum_i \ell^{(i)}: another loss letter, one example's
                 by_index = [str(getattr(i, "name", "")) for i in n.indices] == [node.index]
-                if by_index or str(getattr(n.example, "name", "")) == node.index:
-                    name = format_node(lhs)
-                    raise DefinitionNotClaimError(
-                        f"the text writes the batch's loss ${name}$ by its examples' losses "
-                        f"(${format_node(n)}$): that says how the batch's loss is made (--batch-loss mean, "
-                        "or sum when it has no 1/N); it is a definition, not a claim derive checks"
+                if not (by_index or str(getattr(n.example, "name", "")) == node.index):
+                    continue
+                if not plain_loss:
+                    raise NotationError(
+                        f"${format_node(n)}$ summed over {node.index} is the loss of one example of a batch, "
+                        "which derive does not model; write the batch's gradient itself (for example "
+                        r"\frac{1}{N} X^T (P - Y))"
                     )
+                raise DefinitionNotClaimError(
+                    f"the text writes the batch's loss ${format_node(lhs)}$ by its examples' losses "
+                    f"(${format_node(n)}$): that says how the batch's loss is made (--batch-loss mean, "
+                    "or sum when it has no 1/N); it is a definition, not a claim derive checks"
+                )
 
 
 def _example_sum_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:

@@ -239,7 +239,7 @@ _EQUATIONS_APART: Final = re.compile(r"\s*(?:,|;)?\s*\\q?quad\s*|\s*[,;]\s*(?:\\
 
 
 def split_definitions(segment: Segment) -> tuple[Segment, ...]:
-    """A formula that defines several symbols apart (``q_i = \frac{..}{..}, \\qquad p_i = \frac{..}{..}``)
+    r"""A formula that defines several symbols apart (``q_i = \frac{..}{..}, \qquad p_i = \frac{..}{..}``)
     as one segment per definition, each checked and applied on its own (the second was dropped and the
     first defined by the second's right side)."""
     if segment.kind != "math":
