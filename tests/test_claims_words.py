@@ -634,3 +634,22 @@ def test_words_that_put_the_examples_in_rows_keep_them_there() -> None:
     with pytest.raises(NotationError):
         check("dJ/dW = (P - Y) @ X.T / m", notation=words)
     assert check("dJ/dW = X.T @ (P - Y) / m", notation=words).verdict == "holds_if"
+
+
+@pytest.mark.parametrize(
+    ("words", "right", "transposed"),
+    [
+        ("X is N x D, W is D x C", r"\frac{1}{N}X^T(P - Y)", r"\frac{1}{N}(P - Y)^T X"),
+        (r"W \in \mathbb{R}^{D \times C}, x \in \mathbb{R}^D", r"x (p - y)^T", r"(p - y) x^T"),
+        ("W is C x D, X is N x D", r"\frac{1}{N}(P - Y)^T X", r"\frac{1}{N}X^T(P - Y)"),
+    ],
+)
+def test_the_shapes_of_the_weights_and_the_input_state_the_convention(
+    words: str, right: str, transposed: str
+) -> None:
+    # W of D x C beside X of N x D is z = W^T x + b: the transposed gradient was read with the other
+    # convention, a wrong holds
+    result = check(rf"\frac{{\partial L}}{{\partial W}} = {right}", notation=words, assume=("onehot",))
+    assert result.verdict == "holds"
+    with pytest.raises(NotationError):
+        check(rf"\frac{{\partial L}}{{\partial W}} = {transposed}", notation=words, assume=("onehot",))

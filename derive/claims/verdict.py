@@ -1478,6 +1478,10 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
             convention = "Wt_x"
             said = " ".join(rows.group(0).split())
             renamed.append(f"the batch's examples are rows, z = W^T x + b (the page's words: \"{said}\")")
+        elif (shaped := _convention_of_shapes(options.notation)) is not None:
+            convention, said = shaped
+            product = CONVENTION_PRODUCT[convention]
+            renamed.append(f"z = {product} + b (the shapes the page's words give: {said})")
     changed = replace(
         options,
         claim=claim,
@@ -1541,6 +1545,37 @@ _EXAMPLES_IN_ROWS: Final = re.compile(
     r"\b(?:examples|samples|observations)\s+(?:are\s+)?(?:in|as)\s+(?:the\s+)?rows\b",
     re.I,
 )
+#: A shape the page's words give a matrix or vector: ``W is D x C``, ``W: (D, C)``,
+#: ``W \in \mathbb{R}^{D \times C}``, ``x \in R^D``, ``X (N x D)``.
+_SHAPE_IN_WORDS: Final = re.compile(
+    r"(?<![A-Za-z\\])(?P<name>[WXx]|\\mathbf\{[WXx]\})\s*(?:is|:|\\in|∈|of\s+shape|has\s+shape)?\s*"
+    r"(?:\\mathbb\{R\}|R|ℝ)?\s*\^?\s*[({\[]?\s*(?P<first>[A-Za-z]\w*)\s*(?:(?:x|×|\\times|,)\s*"
+    r"(?P<second>[A-Za-z]\w*))?\s*[)}\]]?"
+)
+
+
+def _convention_of_shapes(words: str) -> tuple[Convention, str] | None:
+    """The convention the shapes of the weights and the input say: W (D x C) beside x of D features (or X
+    of N x D) is z = W^T x + b; W (C x D) is z = W x + b. None when they do not say (no W shape, no input
+    shape, or a square W)."""
+    shapes: dict[str, tuple[str, str | None, str]] = {}
+    for match in _SHAPE_IN_WORDS.finditer(words):
+        name = match["name"][-2] if match["name"].startswith("\\") else match["name"]
+        shapes.setdefault(name, (match["first"], match["second"], " ".join(match.group(0).split())))
+    weights = shapes.get("W")
+    if weights is None or weights[1] is None or weights[0] == weights[1]:
+        return None
+    features = None
+    if "X" in shapes and shapes["X"][1] is not None:
+        features = shapes["X"][1]  # X: N x D, one example per row
+    elif "x" in shapes and shapes["x"][1] is None:
+        features = shapes["x"][0]  # x in R^D
+    if features is None or features not in weights[:2]:
+        return None
+    said = f"{weights[2]}; {(shapes.get('X') or shapes['x'])[2]}"
+    return ("Wt_x" if weights[0] == features else "W_x"), said
+
+
 #: A batch's logits by its inputs in the page's words: ``Z = XW + b`` (examples in rows: each example's
 #: ``z = W^T x``), ``\mathbf{Z} = \mathbf{W}\mathbf{X}`` (in columns: ``z = W x``).
 _BATCH_CONVENTION_IN_WORDS: Final = re.compile(
