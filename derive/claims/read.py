@@ -251,7 +251,7 @@ _SHAPE_NOTE: Final = re.compile(
 
 
 def _plain_shape(shape: str) -> str:
-    """``d \times K`` as words: ``d x K``."""
+    r"""``d \times K`` as words: ``d x K``."""
     return " ".join(re.sub(r"\\times|×|\*", " x ", shape).replace("{", "").replace("}", "").split())
 
 

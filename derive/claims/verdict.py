@@ -1958,6 +1958,7 @@ def _refuse_examples_losses(reading: ClaimReading) -> None:
         and lhs.example is None
         and (GUESSES.get((lhs.name, lhs.decoration)) == "loss" or lhs.name == "H")
     )
+    own = (lhs.name, lhs.decoration) if plain_loss and isinstance(lhs, Symbol) else None
     for side in reading.claims[0].sides[1:]:
         for node in walk(side):
             if not isinstance(node, Sum) or not node.index:
@@ -1965,7 +1966,7 @@ def _refuse_examples_losses(reading: ClaimReading) -> None:
             for n in walk(node.body):
                 if not isinstance(n, Symbol):
                     continue
-                same = plain_loss and (n.name, n.decoration) == (lhs.name, lhs.decoration)  # type: ignore[union-attr]
+                same = (n.name, n.decoration) == own
                 if not same and GUESSES.get((n.name, n.decoration)) != "loss":
                     continue  # J = \frac{1}{m} \sum_i \ell^{(i)}: another loss letter, one example's
                 by_index = [str(getattr(i, "name", "")) for i in n.indices] == [node.index]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from derive.post.classify import INDEX_LETTERS, Item, condition_parts
-from derive.post.extract import Post, Segment
+from derive.post.extract import PLAIN_CONDITION, Post, Segment
 
 #: The names ``--at`` takes, and the page spellings read as them.
 AT_NAMES: dict[str, str] = {"x": "x", "W": "W", "w": "W", "b": "b", "y": "y", "z": "z"}
@@ -71,22 +71,17 @@ PROSE_CONDITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "=",
     ),
-    (
-        # "in the case where $i$ is the correct class", "when k is the true label"
-        re.compile(
-            r"\b(?:case\s+(?:where|that|when)|when|if|where|whenever)\s*\$*\s*[a-z]\s*\$*\s+is\s+(?:the\s+)?"
-            r"(?:true|correct|right|target|labell?ed)\s+(?:class|label|category)\b",
-            re.I,
-        ),
-        "=",
-    ),
-    (
-        re.compile(
-            r"\b(?:case\s+(?:where|that|when)|when|if|where|whenever)\s*\$*\s*[a-z]\s*\$*\s+is\s+not\s+(?:the\s+)?"
-            r"(?:true|correct|right|target|labell?ed)\s+(?:class|label|category)\b",
-            re.I,
-        ),
-        "!=",
+    # "in the case where $i$ is the correct class", "when k is not the true label"
+    *(
+        (
+            re.compile(
+                r"\b(?:case\s+(?:where|that|when)|when|if|where|whenever)\s*\$*\s*[a-z]\s*\$*\s+is\s+"
+                rf"{negation}(?:the\s+)?(?:true|correct|right|target|labell?ed)\s+(?:class|label|category)\b",
+                re.I,
+            ),
+            op,
+        )
+        for negation, op in (("", "="), (r"not\s+", "!="))
     ),
     (
         re.compile(
@@ -534,10 +529,6 @@ _TRAILING_CUE = re.compile(
     r"\s*\$*\s*$",
     re.I,
 )
-#: An index condition typed in prose without math delimiters: "For i = j the derivative is", "for i ≠ j".
-_PLAIN_CONDITION = re.compile(
-    r"\b(?:for|when|if|whenever)\s+(?P<left>[a-z])\s*(?P<op>=|≠|!=)\s*(?P<right>[a-z])\b(?![\w$(])", re.I
-)
 
 
 def _negated(where: Where) -> Where | None:
@@ -618,7 +609,7 @@ def _condition_before(
         for item in items
         if (position := segment_index.get(id(item.segment))) is not None
     ]
-    for match in _PLAIN_CONDITION.finditer(window):
+    for match in PLAIN_CONDITION.finditer(window):
         # "For i = j the softmax derivative is" typed without math delimiters (not a formula's own text)
         at = window_start + match.start("left")
         if any(start <= at < end for start, end in formulas):
@@ -627,7 +618,7 @@ def _condition_before(
             continue
         if match.start() > found_at:
             found_at = match.start()
-            op = "=" if match["op"] == "=" else "!="
+            op = "=" if match["op"] in ("=", "==") else "!="
             line = flat.line_at(window_start + match.start())
             found = Where(f"{match['left']} {op} {match['right']}", match.group(0), f"prose, line {line}")
     for item in items:

@@ -417,11 +417,14 @@ def is_equation_line(line: str) -> bool:
     return len(words) <= 2 and symbols >= 2 and letters < 12 * max(1, symbols)
 
 
-#: A line that states a case in words: "For i = j:", "When i != j we have", "and for i ≠ j".
-_CASE_LINE: Final = re.compile(
-    r"^(?:and\s+|but\s+)?(?:for|when|if|whenever|in\s+the\s+case)\s+[a-z]\s*(?:=|!=|≠|==)\s*[a-z]\b[^=]*$",
+#: An index condition typed in words without math delimiters: "For i = j the derivative is", "for i ≠ j".
+PLAIN_CONDITION: Final = re.compile(
+    r"\b(?:for|when|if|whenever|in\s+the\s+case)\s+(?P<left>[a-z])\s*(?P<op>==|=|≠|!=)\s*(?P<right>[a-z])\b"
+    r"(?![\w$(])",
     re.I,
 )
+#: A line that states a case in words: "For i = j:", "When i != j we have", "and for i ≠ j".
+_CASE_LINE: Final = re.compile(rf"^(?:and\s+|but\s+)?(?:{PLAIN_CONDITION.pattern})[^=]*$", re.I)
 
 #: Words that end in a colon before an equation on the same line (never an equation themselves).
 _LEAD_WORDS: Final = re.compile(r"^\s*[A-Za-z][^=:$`]{1,80}?:\s+")
