@@ -1916,16 +1916,63 @@ def test_bold_p_beside_bold_y_is_the_output() -> None:
 
 
 @pytest.mark.parametrize(
-    "claim",
+    ("claim", "verdict"),
     [
-        r"\frac{\partial L}{\partial \mathbf{z}} = (\mathbf{1}^\top \mathbf{y})\mathbf{p} - \mathbf{y}",
-        r"\frac{\partial L}{\partial b} = \frac{1}{N}\mathbf{1}^T(P - Y)",
+        # (1^T y) p - y is the exact gradient for any targets; 1 - alone would make it p - y (holds_if)
+        (r"\frac{\partial L}{\partial z} = (\mathbf{1}^\top \mathbf{y})\mathbf{p}-\mathbf{y}", "holds"),
+        (r"\frac{\partial L}{\partial z_i} = p_i \mathbf{1}^\top y - y_i", "holds"),
+        # 1^T (P - Y) sums the batch's rows: db of the mean loss; without 1/N it is wrong for the mean
+        (r"\frac{\partial L}{\partial b} = \frac{1}{N}\mathbf{1}^T(P - Y)", "holds_if"),
+        (r"\frac{\partial L}{\partial b} = \frac{1}{N}(P - Y)^\top \mathbf{1}", "holds_if"),
+        (r"\frac{\partial L}{\partial b} = \frac{1}{N}(P - Y) \mathbf{1}", "refused"),
+        (r"\frac{\partial L}{\partial b} = \frac{1}{N}\mathbf{1}_N^T(P - Y)", "refused"),
     ],
 )
-def test_a_vector_of_ones_is_refused_never_read_as_the_number_one(claim: str) -> None:
-    with pytest.raises(ParseError, match="vector of ones"):
-        _check(claim)
+def test_a_vector_of_ones_sums_never_reads_as_the_number_one(claim: str, verdict: str) -> None:
+    if verdict == "refused":
+        with pytest.raises(DeriveError):
+            _check(claim)
+    else:
+        assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
     assert _check(r"\frac{\partial L}{\partial z_j} = p_j - \mathbb{1}_{j=c}").verdict == "holds"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial y_k}{\partial a_j} = y_k(I_{kj} - y_j)", "holds"),
+        (r"\frac{\partial y_k}{\partial a_j} = y_k(I_{kj} - y_k)", "fails"),
+        (r"D_j S_i = S_i(\delta_{ij} - S_j)", "holds"),
+        (r"D_{j}S_{i} = S_i(1 - S_j)", "fails"),
+        (r"\frac{\partial E_n}{\partial a_{nj}} = y_{nj} - t_{nj}", "holds_if"),
+        (r"\frac{\partial E_n}{\partial a_j} = y_{nj}(1 - t_{nj})", "fails"),
+    ],
+)
+def test_textbook_notation_identity_entries_bendersky_operator_bishop_example_loss(
+    claim: str, verdict: str
+) -> None:
+    # Bishop's I_{kj} is the identity matrix's entry, Bendersky's D_j S_i the derivative of S_i by the j-th
+    # logit, and Bishop's E_n with example n's own entries only a claim about one example (each had been
+    # refused); the readings are shown
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    shown = " ".join((*result.notes, *result.choices))  # type: ignore[attr-defined]
+    assert any(word in shown for word in ("identity matrix", "operator D_j", "one example's loss"))
+
+
+def test_a_bishop_example_loss_beside_a_sum_over_its_example_stays_refused() -> None:
+    with pytest.raises(DeriveError, match="loss of one example"):
+        _check(r"\frac{\partial E_n}{\partial a_{nj}} = \sum_n (y_{nj} - t_{nj})")
+
+
+def test_an_example_superscript_with_a_transpose_is_read() -> None:
+    # x^{(n)\top}: example n, transposed (it was a parse error at \top)
+    batch = r"\frac{1}{N}\sum_n \mathbf{x}^{(n)} (\mathbf{p}^{(n)} - \mathbf{y}^{(n)})^\top"
+    result = _check(rf"\frac{{\partial L}}{{\partial W}} = {batch}")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    transposed = r"(\mathbf{p}^{(n)} - \mathbf{y}^{(n)}) \mathbf{x}^{(n)\top}"
+    with pytest.raises(DeriveError, match="check --convention"):  # k x d where W^T x + b has W d x k
+        _check(rf"\frac{{\partial L}}{{\partial W}} = \frac{{1}}{{N}}\sum_n {transposed}", convention="Wt_x")
 
 
 @pytest.mark.parametrize("delta", [r"\delta_{iy}", "[i = y]"])

@@ -261,8 +261,11 @@ def test_a_layers_inputs_are_read_both_ways_and_disagreement_is_said() -> None:
 
 
 def test_a_per_example_loss_of_a_batch_is_not_the_batch_loss() -> None:
+    # example n's loss by example n's own entries is one example's loss (shown); never the batch's
+    result = check(r"\ell_n = -\sum_j Y_{nj} \log A_{nj}")
+    assert result.verdict == "holds" and any("one example's loss" in c for c in result.choices)
     with pytest.raises(Exception, match="the loss of one example of a batch"):
-        check(r"\ell_n = -\sum_j Y_{nj} \log A_{nj}")
+        check(r"\ell_n = -\frac{1}{N}\sum_n \sum_j Y_{nj} \log A_{nj}")
 
 
 def test_an_expression_on_its_own_is_named_as_such() -> None:

@@ -81,7 +81,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal, TypeAlias
+from typing import Final, Literal, TypeAlias
 
 
 @dataclass(frozen=True)
@@ -198,6 +198,9 @@ class Derivative:
     wrt: Node
     order: int = 1
 
+
+#: ``\mathbf{1}``: the vector of ones, as long as what it multiplies (``\mathbf{1}^\top (P - Y)`` sums rows).
+ONES: Final = Symbol("1", decoration="bold")
 
 #: The ``wrt`` of a gradient that does not say what it is by (``\nabla L``): --means or the page's words say.
 UNSTATED_WRT = "?"

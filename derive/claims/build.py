@@ -36,6 +36,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from derive.claims import lexicon as lx
 from derive.claims.ast import (
+    ONES,
     UNSTATED_WRT,
     Add,
     Call,
@@ -865,6 +866,9 @@ class Builder(Transformer_NonRecursive):
                     acc.decoration = _decorate(acc.decoration, base.decoration)
                 return acc
             node = _one(inner)
+            if node == Number(Fraction(1)) and base.decoration in ("bold", "bb"):
+                # \mathbf{1}: the vector of ones (a product with it sums); \mathbf{1}_y: one-hot
+                return _Acc("1", Tok("NUMBER", "1"), number=True, decoration=base.decoration)
             if isinstance(node, Symbol):
                 return self.acc_of(node, base.decoration)
             if base.decoration in lx.FONT_DECORATIONS:
@@ -1085,6 +1089,10 @@ class Builder(Transformer_NonRecursive):
     ) -> tuple[str, Any, bool]:
         """(kind, value, transposed): kind is transpose, prime, example, layer or power."""
         items = script.items
+        if len(items) == 2 and items[1] is _TOP and acc is not None:  # x^{(n)\top}, W^{[2]\top}
+            kind, value, _ = self.superscript(_Script(items[:1], braced=True, token=script.token), base, acc)
+            if kind in ("example", "layer"):
+                return kind, value, True
         if len(items) == 1:
             item = items[0]
             if item is _TOP or (isinstance(item, Tok) and item.type == "TOP"):
@@ -1430,8 +1438,10 @@ class Builder(Transformer_NonRecursive):
                     "a bare 'e' is not read as a variable; write e^{x} or \\exp(x) for the exponential",
                     acc.token,
                 )
-        if acc.number and not acc.indices:
-            node: Node = Number(Fraction(acc.name))
+        if acc.number and not acc.indices and acc.name == "1" and acc.decoration in ("bold", "bb"):
+            node: Node = replace(ONES, transposed=acc.transposed)
+        elif acc.number and not acc.indices:
+            node = Number(Fraction(acc.name))
         else:
             node = Symbol(
                 acc.name, acc.indices, acc.example, acc.primes, acc.transposed, acc.decoration, acc.layer

@@ -34,6 +34,7 @@ import sympy
 from derive import symbols as s
 from derive.choices import CONVENTION_PRODUCT
 from derive.claims.ast import (
+    ONES,
     UNSTATED_WRT,
     Add,
     Call,
@@ -1080,6 +1081,20 @@ def _numbered_loss(symbol: Symbol) -> bool:
 STABILIZER = Fraction(1, 10**6)
 
 
+def _identity_entry(symbol: Symbol) -> bool:
+    """``I_{kj}``: an entry of the identity matrix (two index letters, nothing else on the name)."""
+    return (
+        symbol.name == "I"
+        and symbol.decoration in (None, "bold", "rm", "bb")
+        and len(symbol.indices) == 2
+        and all(isinstance(i, Symbol) and not i.indices and len(i.name) == 1 for i in symbol.indices)
+        and symbol.example is None
+        and symbol.layer is None
+        and not symbol.primes
+        and not symbol.transposed
+    )
+
+
 def _is_stabilizer(term: Node) -> bool:
     return isinstance(term, Number) and 0 < term.value <= STABILIZER
 
@@ -1449,6 +1464,18 @@ class Mapper:
                     )
                     current = replace(current, name="x", layer=None)
                     return mapper._apply_let(current) or current
+                if isinstance(current, Symbol) and _identity_entry(current):
+                    # Bishop's y_k(I_{kj} - y_j): an entry of the identity matrix, unless the page says
+                    if (defined := mapper._apply_let(current)) is not None:
+                        return defined
+                    mapper.note(
+                        f"${format_node(current)}$ is read as an entry of the identity matrix "
+                        "(a Kronecker delta)"
+                    )
+                    return KroneckerDelta(current.indices[0], current.indices[1])
+                operated = mapper._derivative_operator(current) if isinstance(current, Mul) else None
+                if operated is not None:
+                    return _transform(operated, self)
                 if isinstance(current, (Symbol, Call)):
                     return mapper._apply_let(current)
                 if isinstance(current, Derivative):
@@ -1467,6 +1494,33 @@ class Mapper:
                 return None
 
         return _transform(node, Pre())
+
+    def _derivative_operator(self, product: Mul) -> Node | None:
+        """Bendersky's ``D_j S_i``: the derivative of ``S_i`` by the j-th logit, where the page does not
+        say what ``D`` is (a reading, noted)."""
+        factors = list(product.factors)
+        for at, (first, second) in enumerate(itertools.pairwise(factors)):
+            if (
+                isinstance(first, Symbol)
+                and first.name == "D"
+                and first.decoration is None
+                and len(first.indices) == 1
+                and isinstance(first.indices[0], Symbol)
+                and first.example is None
+                and first.layer is None
+                and not first.primes
+                and not first.transposed
+                and isinstance(second, (Symbol, Call))
+                and self._apply_let(first) is None
+            ):
+                wrt = Symbol(ROLE_BASE["logits"], first.indices)
+                self.note(
+                    f"${format_node(first)} {format_node(second)}$ is read as the derivative of "
+                    f"${format_node(second)}$ by ${format_node(wrt)}$ (the operator D_j of the j-th input)"
+                )
+                rest = [*factors[:at], Derivative(second, wrt), *factors[at + 2 :]]
+                return rest[0] if len(rest) == 1 else Mul(tuple(rest))
+        return None
 
     def _previous_layer(self, symbol: Symbol) -> bool:
         """``a^{L-1}``, ``h^{[l-1]}``, ``a^{(1)}`` beside ``a^{(2)}``: the activations of the layer before
@@ -1787,7 +1841,7 @@ class Mapper:
                 if isinstance(node, Call):
                     index_ids.add(id(node.function))
                     yield node.function, True
-                elif isinstance(node, Symbol) and id(node) not in index_ids:
+                elif isinstance(node, Symbol) and id(node) not in index_ids and not _is_ones(node):
                     yield node, False
 
     def _loss_of_probabilities(self, name: str) -> bool:
@@ -2390,6 +2444,8 @@ class Mapper:
         return Tensor(sympy.Rational(node.value.numerator, node.value.denominator))
 
     def _build_symbol(self, node: Symbol) -> Tensor:
+        if _is_ones(node):
+            return Tensor(sympy.Integer(1))  # \mathbf{1} - p: ones, entry by entry
         if node.primes == 1 and self.loss == "sigmoid-bce" and not node.transposed:
             derivative = self._sigmoid_prime(node)
             if derivative is not None:
@@ -2759,9 +2815,27 @@ class Mapper:
         return replace(operand, expr=-operand.expr)
 
     def _build_mul(self, node: Mul) -> Tensor:
-        result = self.build(node.factors[0])
-        for factor in node.factors[1:]:
-            result = self._product(result, self.build(factor))
+        result: Tensor | None = None
+        summing = False  # a ones row vector waits for what it sums: 1^T (P - Y)
+        for factor in node.factors:
+            if _is_ones(factor):
+                assert isinstance(factor, Symbol)
+                if factor.transposed and (result is None or result.is_scalar) and not summing:
+                    summing = True
+                elif not factor.transposed and result is not None and not summing and _sums_last(result):
+                    result = _summed(result, len(result.axes) - 1)
+                else:
+                    raise NotationError(_ONES_ONLY)
+                continue
+            tensor = self.build(factor)
+            if summing:
+                if tensor.is_scalar or (len(tensor.axes) == 1 and tensor.row):
+                    raise NotationError(_ONES_ONLY)
+                tensor = _summed(tensor, 0)
+                summing = False
+            result = tensor if result is None else self._product(result, tensor)
+        if result is None or summing:
+            raise NotationError(_ONES_ONLY)
         return result
 
     def _build_hadamard(self, node: Hadamard) -> Tensor:
@@ -3084,6 +3158,29 @@ class Mapper:
         if assumption not in self.assumptions:
             self.assumptions.append(assumption)
             self.note(why)
+
+
+_ONES_ONLY: Final = (
+    "a product with the vector of ones: only 1^T M (sums over rows) and M 1 (sums along rows) are read"
+)
+
+
+def _is_ones(node: Node) -> bool:
+    r"""``\mathbf{1}``, ``\mathbf{1}^\top``: the vector of ones."""
+    return isinstance(node, Symbol) and replace(node, transposed=False) == ONES
+
+
+def _sums_last(tensor: Tensor) -> bool:
+    """Whether ``M 1`` sums ``M``'s last axis: a matrix, or a row vector (``v^T 1``)."""
+    return len(tensor.axes) >= 2 or (len(tensor.axes) == 1 and tensor.row)
+
+
+def _summed(tensor: Tensor, axis: int) -> Tensor:
+    """``tensor`` summed over one axis (a product with the vector of ones); 1^T M is a row."""
+    bound = tensor.axes[axis]
+    rest = tensor.axes[:axis] + tensor.axes[axis + 1 :]
+    kinds = tensor.kinds[:axis] + tensor.kinds[axis + 1 :]
+    return Tensor(sympy.Sum(tensor.expr, (bound, 1, bound.upper)), rest, kinds, row=axis == 0 and bool(rest))
 
 
 def _same_up_to_dummies(left: sympy.Expr, right: sympy.Expr) -> bool:

@@ -141,9 +141,9 @@ def _read(
     text = _SHAPE_NOTE.sub(lambda m: rf"\quad\text{{(shape {_plain_shape(m['shape'])})}}", text)
     ones = _ONES_VECTOR.search(text)
     if ones is not None:
-        # (\mathbf{1}^\top y) p: the sum of y's entries, not the number 1 (it was read as 1: a wrong fails)
         raise ParseError(
-            rf"{ones.group(0).strip()}: a vector of ones is not read yet; write the sum it takes (\sum_j y_j)"
+            rf"{ones.group(0).strip()}: a vector of ones with a subscript is not read (it may be a one-hot "
+            r"vector); write \mathbf{1} alone, or the sum it takes (\sum_j y_j)"
         )
     readings = tuple(
         ClaimReading(
@@ -261,11 +261,10 @@ def _one_remark(match: re.Match[str]) -> str:
     return f"\\text{{({' '.join(' '.join(words).split())})}}"
 
 
-#: A vector of ones in a product (``\mathbf{1}^\top y``, ``y^T \mathbf{1}``, ``\mathbf{1}_N``), never the
-#: indicator ``\mathbb{1}_{i=j}``, ``\mathbb{1}[y = j]``.
+#: A vector of ones with its length as a subscript (``\mathbf{1}_N``; ``\mathbf{1}_c`` may be one-hot), never
+#: the indicator ``\mathbb{1}_{i=j}``.  An unsubscripted ``\mathbf{1}^\top M`` is read (a sum over rows).
 _ONES_VECTOR: Final = re.compile(
-    r"\\(?:mathbf|boldsymbol|bm|vec|mathbb)\s*\{\s*1\s*\}\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal|\\mathsf\{T\})|_\s*\{?\s*[NnmKkCcd]\s*\}?(?!\s*=))"
-    r"|\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?\s*\\(?:mathbf|boldsymbol|bm|vec|mathbb)\s*\{\s*1\s*\}"
+    r"\\(?:mathbf|boldsymbol|bm|vec|mathbb)\s*\{\s*1\s*\}\s*_\s*\{?\s*[NnmKkCcd]\s*\}?(?!\s*=)"
 )
 
 

@@ -1918,7 +1918,59 @@ def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str)
         *_row_readings(reading, options, error),
         *_example_sum_readings(reading, options, error),
         *_diagonal_readings(reading, options, error),
+        *_one_example_readings(reading, options, error),
     ]
+
+
+#: A loss with an example's index in a claim about a batch (Bishop's E_n).
+_ONE_EXAMPLES_LOSS: Final = re.compile(r"^\$(?P<loss>.+?)\$ is the loss of one example of a batch, not")
+
+
+def _one_example_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""Bishop's ``\frac{\partial E_n}{\partial a_{nj}} = y_{nj} - t_{nj}``: the loss of example n, about that
+    example's own entries only (each batch entry's first index, or its example superscript, is n), is a
+    claim about one example: read with n dropped, shown as a choice. Any other use of n (a sum over it,
+    another example's entry) keeps the refusal."""
+    from derive.claims.ast import Claim, Sum
+    from derive.claims.mapping import _Rewriter, _transform, walk
+
+    if len(reading.claims) != 1 or not _ONE_EXAMPLES_LOSS.search(error):
+        return []
+    lhs = reading.claims[0].sides[0]
+    loss = lhs.of if isinstance(lhs, Derivative) else lhs
+    if not (isinstance(loss, Symbol) and len(loss.indices) == 1 and isinstance(loss.indices[0], Symbol)):
+        return []
+    example = loss.indices[0]
+    claim = reading.claims[0]
+    if any(isinstance(n, Sum) and n.index == example.name for side in claim.sides for n in walk(side)):
+        return []
+
+    class Drop(_Rewriter):
+        def __call__(self, node: Node) -> Node | None:
+            if not isinstance(node, Symbol):
+                return None
+            if node == loss:
+                return replace(node, indices=())
+            if node.example == example:
+                return replace(node, example=None)
+            if len(node.indices) >= 2 and node.indices[0] == example:
+                return replace(node, indices=node.indices[1:])
+            if node.indices == (example,) and node.decoration == "bold":
+                return replace(node, indices=())  # \boldsymbol{\phi}_n, \mathbf{x}_n: example n's vector
+            return None
+
+    sides = tuple(_transform(side, Drop()) for side in claim.sides)
+    rewritten: Claim = replace(claim, sides=sides)
+    if any(node == example for side in sides for node in walk(side)):
+        return []  # n is still used: more than this example's entries
+    said = (
+        f"{format_node(loss)}, the loss of example {example.name}, with that example's entries only: "
+        f"read as one example's loss ({example.name} dropped)"
+    )
+    try:
+        return _readings_of(replace(reading, claims=(rewritten,)), options, (), said)
+    except DeriveError:
+        return []
 
 
 def _diagonal_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
