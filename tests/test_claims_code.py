@@ -1939,3 +1939,16 @@ def test_shapes_in_the_usual_docstring_styles_are_read(said: str) -> None:
     # a softmax over the whole batch (np.sum with no axis) read for one example was a wrong holds_if
     code = f"def grad(x, t):\n{said}    p = np.exp(x) / np.sum(np.exp(x))\n    return p - t\n"
     assert check_claim(CheckOptions(code, means="dL/dz", timeout=60)).verdict == "fails"
+
+
+@pytest.mark.parametrize(("db", "verdict"), [("db = dz", "holds_if"), ("db = 2 * dz", "holds_if")])
+def test_means_by_a_variable_judges_the_value_named_for_it(db: str, verdict: str) -> None:
+    # --means 'dL/dW' on code that computes dW and then db: dW is judged (db, the last value, had been
+    # judged as dL/dW: a wrong fails), and the choice is said
+    text = f"dz = a - y\ndW = np.outer(dz, x)\n{db}\n"
+    result = check_claim(CheckOptions(text, means="dL/dW", convention="W_x"))
+    assert result.verdict == verdict
+    assert any("the claimed value is dW" in note for note in result.notes)
+    with pytest.raises(DeriveError, match="used both for classes and for features"):  # dW transposed
+        transposed = text.replace("outer(dz, x)", "outer(x, dz)")
+        check_claim(CheckOptions(transposed, means="dL/dW", convention="W_x"))

@@ -2070,3 +2070,73 @@ def test_a_define_in_plain_text_that_python_also_parses_is_read_as_math(
     # right claim is proved or, where no proof is found, undecided with every sample agreeing
     result = _check(claim, define=("L = -2*log(p_t)", "p = softmax(z)"))
     assert result.verdict in verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "options", "verdict"),
+    [
+        # \mathbb{1}_{\{i=j\}}: the indicator with its condition in set braces (it was the one-hot target)
+        (r"\frac{\partial p_i}{\partial z_j} = p_i(\mathbb{1}_{\{i=j\}} - p_j)", {}, "holds"),
+        (r"\frac{\partial p_i}{\partial z_j} = p_i(\mathbb{1}_{\{i=j\}} - p_i)", {}, "fails"),
+        # y_hat_i, p_hat_i in plain text: a name and its index (refused)
+        ("dL/dz_i = y_hat_i - y_i", {}, "holds_if"),
+        ("dL/dz_i = p_hat_i * (1 - p_hat_i)", {}, "fails"),
+        # a list's label before a formula is no factor ((b) had been the bias times the derivative)
+        ("(b) dL/dz_j = p_j - y_j", {}, "holds_if"),
+        ("2. dL/dz_j = p_j - y_j", {}, "holds_if"),
+        # the words' definitions that the used ones refer to are used too (S had been the output)
+        (
+            r"\frac{\partial L}{\partial z_i} = p_i - y_i",
+            {"notation": r"S = \sum_k e^{z_k}, p_i = e^{z_i}/S", "assume": ("onehot",)},
+            "holds",
+        ),
+        # the logits written entry by entry in the words state the convention (a transposed claim held)
+        (
+            r"\frac{\partial L}{\partial w_{kj}} = (p_k - y_k)x_j",
+            {"notation": r"z_k = \sum_j w_{kj} x_j + b_k", "assume": ("onehot",)},
+            "holds",
+        ),
+        (
+            r"\frac{\partial L}{\partial w_{kj}} = (p_j - y_j)x_k",
+            {"notation": r"z_k = \sum_j w_{kj} x_j + b_k", "assume": ("onehot",)},
+            "refused",
+        ),
+        # "the desired output" is the targets, though it says output (a - y had been 0)
+        (
+            r"\frac{\partial E}{\partial z_j} = y_j - t_j",
+            {"notation": "t the target output, y the network output", "assume": ("onehot",)},
+            "holds",
+        ),
+        # sum_j written without its backslash in LaTeX words is a sum (it was a vector named sum)
+        (r"\frac{\partial L}{\partial z_j} = \hat y_j - y_j", {"notation": r"L = -sum_j y_j log \hat y_j"},
+         "holds_if"),
+        # Raschka's x^{[i]}: example i, not a layer
+        (r"\frac{\partial H}{\partial w_j} = \frac{1}{N}\sum_{i=1}^N x^{[i]}(a^{[i]}_j - y^{[i]}_j)", {},
+         "holds_if"),
+        # the gradient by one example's input under a batch's mean (it was judged as a single example's)
+        (r"\frac{\partial L}{\partial \mathbf x^{(n)}} = \frac{1}{N}W(\mathbf p^{(n)} - \mathbf y^{(n)})",
+         {"assume": ("onehot",)}, "holds"),
+        # a defined sigmoid output is the variable differentiated by (dL/ds had been 0)
+        (
+            "dL/ds = (s - y)/(s*(1-s))",
+            {"define": ("L = -y*log(s) - (1-y)*log(1-s)", "s = 1/(1+exp(-z))")},
+            "holds",
+        ),
+        (
+            "dL/ds = (s - y)/(s*(1+s))",
+            {"define": ("L = -y*log(s) - (1-y)*log(1-s)", "s = 1/(1+exp(-z))")},
+            "fails",
+        ),
+    ],
+)
+def test_fifth_round_readings(claim: str, options: dict[str, object], verdict: str) -> None:
+    if verdict == "refused":
+        with pytest.raises(DeriveError):
+            _check(claim, **options)
+    else:
+        assert _check(claim, **options).verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_a_list_label_is_shown_as_a_reading() -> None:
+    result = _check("(b) dL/dz_j = p_j - y_j")
+    assert any("list's label" in c for c in result.choices)  # type: ignore[attr-defined]

@@ -1027,6 +1027,9 @@ class Builder(Transformer_NonRecursive):
                 relation = self.single_relation(post.script)
                 if relation is not None:
                     return Indicator(self.condition(relation)), []
+                items = post.script.items
+                if len(items) == 1 and isinstance(items[0], Indicator):
+                    return items[0], []  # \mathbb{1}_{\{i=j\}}: the condition in set braces
             acc.indices = acc.indices + self.indices(post.script, None)
             acc.has_subscript = True
             return acc, []
@@ -1118,6 +1121,10 @@ class Builder(Transformer_NonRecursive):
                 if self.groups.get(id(first)) in ("(", "["):
                     bracket, node, transposed = self.groups[id(first)], first, True
             if acc is not None and bracket == "[":
+                if isinstance(node, Symbol) and not node.indices and node.name in ("i", "n"):
+                    said = f"{acc.name}^{{[{node.name}]}} read as example {node.name} (a layer is l)"
+                    self.choose(None, said)
+                    return "example", node, transposed  # Raschka's x^{[i]}: the i-th example
                 return "layer", node, transposed
             if acc is not None and bracket == "(":
                 return self.parenthesized_superscript(node, acc, transposed)

@@ -225,6 +225,9 @@ GUESSES: Final[dict[tuple[str, str | None], Role]] = {
     ("a", "tilde"): "input",
 }
 
+#: An accent spelled out after a letter in plain text or code (``p_hat``, ``Phat``, ``a_tilde``).
+_SPELLED_ACCENT: Final = re.compile(r"(?P<letter>[A-Za-z])_?(?P<accent>hat|tilde)")
+
 #: The ambiguous letters and the rule that settles each (applied in :meth:`Mapper._resolve_role`).
 CONTEXT_RULES: Final[dict[tuple[str, str | None], str]] = {
     ("o", None): "the logits when the claim differentiates by o and writes no z; else the softmax output",
@@ -2118,6 +2121,8 @@ class Mapper:
                 losses=(owner,),
             )
         role = GUESSES.get((name, decoration))
+        if role is None and decoration is None and (spelled := _SPELLED_ACCENT.fullmatch(name)):
+            role = GUESSES.get((spelled["letter"], spelled["accent"]))  # p_hat, Phat: as \hat{p}
         compound = compound_role(name) if role is None and decoration is None else None
         if compound is not None:
             role = compound  # one_hot_labels, pred_probs, class_scores: the words of a name say its role
@@ -3477,13 +3482,14 @@ MEAN_OF_EXAMPLES: Final = (
 
 def _one_example_of_a_mean(lhs: sympy.Expr, sides: Sequence[MappedSide], mapper: Mapper) -> bool:
     """A claim about one example (no batch) whose right side writes N, the number of examples, and whose
-    left side is the loss's gradient by that example's logits or output (never by the shared W or b)."""
+    left side is the loss's gradient by that example's logits, output or input (never by the shared W or
+    b)."""
     if mapper.batch or not isinstance(lhs, sympy.Derivative) or lhs.expr != s.H:
         return False
     by = {str(v.base.label) for v in lhs.variables if isinstance(v, sympy.Indexed)}
     by |= {str(v) for v in lhs.variables if isinstance(v, sympy.Symbol)}
     written = any(side.expr is not None and side.expr.has(s.N) for side in sides)
-    return bool(by) and by <= {"z", "a"} and written
+    return bool(by) and by <= {"z", "a", "x"} and written
 
 
 def _exponentiated(name: str, nodes: Sequence[Node]) -> bool:
@@ -3894,6 +3900,10 @@ def _recognize(
         candidates: list[tuple[str, sympy.Expr]] = []
         if not definition.pattern:
             candidates.append(("H", s.H))
+            if loss == "sigmoid-bce" and not mapper.model.batch:
+                # s = 1/(1 + e^{-z}): the one sigmoid output (k = 1), so dL/ds is by the output
+                one = mapper.index(mapper._fresh_index(), "class")
+                candidates += [("a", s.a[one]), ("z", mapper.model.logit(one))]
         else:
             index = mapper.index(definition.pattern[0], "class")
             candidates += [("a", s.a[index]), ("z", mapper.model.logit(index))]

@@ -137,6 +137,11 @@ def _read(
     from derive.claims.mapping import excluded_index_summed
 
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
+    label = _ENUMERATION_LABEL.match(text)
+    if label is not None and "=" in text[label.end() :]:
+        text = " " * label.end() + text[label.end() :]  # (b) dL/dz_j = ...: a list's label, not a factor
+    else:
+        label = None
     text = _REMARK_SPLIT.sub(_one_remark, text)
     text = _SHAPE_NOTE.sub(lambda m: rf"\quad\text{{(shape {_plain_shape(m['shape'])})}}", text)
     ones = _ONES_VECTOR.search(text)
@@ -145,6 +150,7 @@ def _read(
             rf"{ones.group(0).strip()}: a vector of ones with a subscript is not read (it may be a one-hot "
             r"vector); write \mathbf{1} alone, or the sum it takes (\sum_j y_j)"
         )
+    said = (f"{label.group(0).strip()} at the start is read as a list's label",) if label is not None else ()
     readings = tuple(
         ClaimReading(
             tuple(
@@ -152,7 +158,7 @@ def _read(
                 for c in _otherwise_joined(_else_joined(_conditions_joined(reading.claims), math_syntax))
             ),
             syntax,
-            reading.choices,
+            (*reading.choices, *said),
         )
         for reading in read_math(text, math_syntax)
     )
@@ -237,6 +243,11 @@ def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
 
 #: A remark in parentheses at the end of a formula whose words hold a symbol, written in text groups around
 #: it (``\text{(one-hot } y\text{)}``) or in parentheses around one (``(\text{one-hot } y)``): one remark.
+#: A list's label before a formula: ``(b)``, ``(iii)``, ``2)``, ``2.``, ``a)`` (then a space).
+_ENUMERATION_LABEL: Final = re.compile(
+    r"\s*(?:\((?:[a-h]|[ivx]{1,4}|\d{1,2})\)|(?:[a-h]|\d{1,2})\)|\d{1,2}\.(?!\d))[ \t]+(?=\S)"
+)
+
 _REMARK_SPLIT: Final = re.compile(
     r"(?:\\text\s*\{\s*\((?P<open>[^{}()]*)\}(?P<math>[^{}()=]{1,30}?)\\text\s*\{(?P<close>[^{}()]*)\)\s*\}"
     r"|\(\s*\\text\s*\{(?P<open2>[A-Za-z][^{}()]*\s)\}(?P<math2>\s*[A-Za-z](?:_\{?\w+\}?)?\s*)\))\s*\.?\s*$"
@@ -385,6 +396,13 @@ def _code_claims(
             )
         value_name, sign, of, wrt = match["value"], match["sign"] or "", match["of"], match["wrt"]
     name = value_name or reading.result
+    if value_name is None and wrt is not None:
+        # --means 'dL/dW' on code that computes dW and then db: the value named as the gradient by W
+        inputs = reading.inputs
+        named_by = [v for v in reading.values if is_gradient_name(v) and _inferred_wrt(v, inputs) == wrt]
+        if len(named_by) == 1 and named_by[0] != name:
+            name = named_by[0]
+            notes.append(f"the claimed value is {name}: its name says the gradient by {wrt} (--means)")
     if (name is None or name not in reading.values) and value_name is None:
         _refuse_a_loss_alone(reading, text, named)
     if name is None or name not in reading.values:
@@ -392,7 +410,7 @@ def _code_claims(
             f"the code computes no value that reads as a gradient ({reading.result_reason}); "
             "name it with --means 'dW = dH/dW'"
         )
-    if value_name is None:
+    if value_name is None and name == reading.result:
         notes.append(f"the claimed value is {name}: {reading.result_reason} (inferred)")
         # return dW, db: one value is judged; the others are named, never silently left out
         others = [

@@ -260,6 +260,8 @@ def _letter_runs(tokens: list[Tok]) -> list[Tok]:
         else:
             if word in lx.FUNCTION_WORDS:
                 kind, value = "FUNC", lx.FUNCTION_WORDS[word]
+            elif word == "sum" and end < len(tokens) and tokens[end].type in ("SUB", "POW"):
+                kind, value = "SUM", "sum"  # sum_j y_j \log \hat y_j: a sum written without its backslash
             elif word in lx.SEPARATOR_WORDS:
                 kind, value = "SEPWORD", word
             elif word in lx.LATEX_CONNECTIVES:

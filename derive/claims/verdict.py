@@ -1451,9 +1451,18 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     loss = words.loss if options.loss == "softmax-ce" else None
     if loss is not None and loss[0] == "temperature" and not _TEMPERATURE_SYMBOL.search(options.claim):
         loss = None  # a temperature the claim does not use (a name the words tie to it: another reading)
-    defines = tuple(
-        (define, said) for define, said in words.defines if _usable_definition(define, options, lets)
-    )
+    defines: tuple[tuple[str, str], ...] = ()
+    while True:  # S = sum_k e^{z_k}, p_i = e^{z_i}/S: a definition the used ones refer to is used too
+        given = replace(options, define=(*options.define, *(define for define, _ in defines)))
+        more = tuple(
+            (define, said)
+            for define, said in words.defines
+            if (define, said) not in defines and _usable_definition(define, given, lets)
+        )
+        if not more:
+            break
+        defines = (*defines, *more)
+    defines = tuple(pair for pair in words.defines if pair in defines)  # in the page's order
     batch_loss = words.batch_loss if options.batch_loss is None else None
     used = PageWords(lets, where, loss, defines, batch_loss=batch_loss)
     claim, renamed = options.claim, []
@@ -1482,6 +1491,10 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
             convention, said = shaped
             product = CONVENTION_PRODUCT[convention]
             renamed.append(f"z = {product} + b (the shapes the page's words give: {said})")
+        elif (entries := _convention_of_entries(options.notation)) is not None:
+            convention, said = entries
+            product = CONVENTION_PRODUCT[convention]
+            renamed.append(f'z = {product} + b (the page\'s words write the logits entry by entry: "{said}")')
     changed = replace(
         options,
         claim=claim,
@@ -1534,6 +1547,28 @@ _CONVENTION_IN_WORDS: Final = re.compile(
     r"(?(layer)\^\s*\{?[\w\[\]+-]+\}?)?"
     r"(?![A-Za-z])"
 )
+
+
+#: The logits written entry by entry: ``z_k = \sum_j w_{kj} x_j + b_k`` (W k x d), ``z_j = sum_i w_ij h_i``.
+_LOGIT_ENTRIES: Final = re.compile(
+    r"(?<![A-Za-z\\])(?:[zos]|\\mathbf\{[zos]\})_\{?(?P<out>[a-z])\}?\s*=\s*"
+    r"(?:\\sum|sum|Σ)\s*_?\s*\{?\s*(?P<sum>[a-z])\b[^}\s]*\}?\s*(?:\^\s*\{?\w+\}?)?\s*"
+    r"(?:w|W|\\theta|θ)_\{?(?P<first>[a-z])\s*,?\s*(?P<second>[a-z])\}?\s*(?:\\cdot|\*|·)?\s*"
+    r"(?:x|h|a|\\phi|φ)_\{?(?P<input>[a-z])\}?"
+)
+
+
+def _convention_of_entries(words: str) -> tuple[Convention, str] | None:
+    """The convention the logits' entries state: w_{kj} x_j summed over j into z_k is z = W x + b."""
+    for found in _LOGIT_ENTRIES.finditer(words):
+        out, summed, first, second, input_ = (found[n] for n in ("out", "sum", "first", "second", "input"))
+        if summed != input_ or out == input_:
+            continue
+        if (first, second) == (out, input_):
+            return "W_x", " ".join(found.group(0).split())
+        if (first, second) == (input_, out):
+            return "Wt_x", " ".join(found.group(0).split())
+    return None
 
 
 #: Words that put a batch's examples in its rows: "one example per row", "each row is an example", "rows

@@ -104,6 +104,14 @@ ROLE_PHRASES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         ),
     ),
     (
+        "y",  # "y the desired output", "t the target output": the targets, though "output" is said
+        re.compile(
+            r"\b(?:desired|target|true|expected|correct|ideal)\s+(?:outputs?|values?|labels?|"
+            r"probabilit(?:y|ies)|distributions?)\b",
+            re.I,
+        ),
+    ),
+    (
         "a",
         re.compile(
             r"\bsoftmax\b|\bprobabilit(?:y|ies)\b|\bpredictions?\b|\boutputs?\b|\bactivations?\b|"
@@ -126,6 +134,12 @@ ROLE_PHRASES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
     ("W", re.compile(r"^\s*(?:the\s+)?weights?(?:\s+(?:matrix|vector))?\b", re.I)),
     ("b", re.compile(r"^\s*(?:the\s+)?bias(?:es)?\b", re.I)),
     ("x", re.compile(r"^\s*(?:the\s+)?(?:features|design\s+matrix|input\s+data)\b", re.I)),
+)
+
+#: The batch's letter of each role's vector, and words that say a letter is a batch's matrix.
+_BATCH_LETTERS: Final = {"x": "X", "z": "Z", "a": "A", "y": "Y"}
+_A_BATCH_SAID: Final = re.compile(
+    r"\bmatri(?:x|ces)\b|\bbatch\b|\b(?:examples|samples|rows)\b|\b\w+\s*(?:x|×|\\times)\s*\w+\b", re.I
 )
 
 #: Words that end the phrase about a symbol ("y_i softmax output given penalty z_i").
@@ -356,6 +370,8 @@ def read_words(text: str) -> PageWords:
             if name is not None and name.lower() not in _ENGLISH:
                 others.append((name, words))
             return
+        if name is not None and name == _BATCH_LETTERS.get(canonical) and _A_BATCH_SAID.search(words):
+            canonical = name  # "X the design matrix (m x n)": the batch's own letter, not one example's x
         if name == canonical and words not in confirms:
             confirms.append(words)
         if name is None or name in _PARAMETER_NAMES or name == canonical or name in lets:

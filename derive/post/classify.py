@@ -122,7 +122,7 @@ def classify(number: int, segment: Segment) -> Item:
         return Item(number, segment, "condition", said, text)
     if VALUES.match(cleaned):
         return Item(number, segment, "values", "numbers the post gives (used as values)", text)
-    sides = split_sides(cleaned)
+    sides = split_sides(first_equation(cleaned))
     if len(sides) < 2:
         return Item(number, segment, "mention", "no '=': an expression or a symbol, not a claim", text)
     derivative = [bool(DERIVATIVE.search(side)) for side in sides]
@@ -181,6 +181,29 @@ def _matching_brace(text: str, start: int) -> int:
             if depth == 0:
                 return position
     return -1
+
+
+#: An environment's rows: ``\begin{align*} L &= ... \\ \frac{..}{..} &= ... \end{align*}``.
+_ENVIRONMENT: Final = re.compile(
+    r"\\(?:begin|end)\{(?:align|aligned|gather|gathered|eqnarray|split|alignat)\*?\}(?:\{\d+\})?"
+)
+_ROW: Final = re.compile(r"\\\\(?:\[[^\]]*\])?")
+
+
+def first_equation(text: str) -> str:
+    r"""The first equation of a display whose rows are several equations (a row with its own left side
+    starts the next: ``L &= -\sum_k y_k \log p_k \\ \frac{\partial p_i}{\partial z_j} &= ...``); the whole
+    text when its rows continue one chain (``&= ...``). A definition is its first equation's (a loss had
+    been defined by the last row's right side)."""
+    if not _ENVIRONMENT.search(text):
+        return text
+    rows = [row.strip() for row in _ROW.split(_ENVIRONMENT.sub(" ", text)) if row.strip()]
+    taken = rows[:1]
+    for row in rows[1:]:
+        if not row.startswith(("&", "=", "\\quad", "\\qquad")) and len(split_sides(row)) >= 2:
+            return " ".join(taken)
+        taken.append(row)
+    return text
 
 
 def split_sides(text: str) -> tuple[str, ...]:
