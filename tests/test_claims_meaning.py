@@ -2140,3 +2140,12 @@ def test_fifth_round_readings(claim: str, options: dict[str, object], verdict: s
 def test_a_list_label_is_shown_as_a_reading() -> None:
     result = _check("(b) dL/dz_j = p_j - y_j")
     assert any("list's label" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+def test_a_prime_on_a_defined_symbol_is_refused_never_dropped() -> None:
+    # the quotient rule written with primes (e_i' Σ - e_i Σ') beside words that define e_i and Σ: applying the
+    # definitions had dropped the primes, so the first side read as 0 and a right chain got a wrong fails
+    first = r"\frac{e_i' \sum - e_i \sum'}{\sum^2}"
+    chain = rf"{first} = \frac{{e_i}}{{\sum}}\left(1 - \frac{{e_i}}{{\sum}}\right) = p_i(1 - p_i)"
+    with pytest.raises(DeriveError, match="prime on a defined symbol"):
+        _check(chain, notation=r"p = softmax(x); e_i = exp(x_i), \sum = sum_k exp(x_k)")

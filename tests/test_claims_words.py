@@ -656,3 +656,13 @@ def test_the_shapes_of_the_weights_and_the_input_state_the_convention(
     assert result.verdict == "holds"
     with pytest.raises(NotationError):
         check(rf"\frac{{\partial L}}{{\partial W}} = {transposed}", notation=words, assume=("onehot",))
+
+
+def test_a_target_named_as_class_probabilities_stays_the_targets() -> None:
+    from derive.claims.words import read_words
+
+    # "target: class probabilities (soft labels)" had mapped the targets to the softmax output
+    assert read_words("target: class probabilities (soft labels)").lets == (
+        ("target=y", "target: class probabilities (soft labels)"),
+    )
+    assert read_words("probs: class probabilities").lets == (("probs=a", "probs: class probabilities"),)

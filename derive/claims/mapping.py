@@ -1730,6 +1730,13 @@ class Mapper:
             target = self._instantiate(let, node, symbol)
             if target is None:
                 continue
+            if let.definition and symbol.primes:
+                # e_i' with e_i defined: the prime says a derivative but not by what (applying the definition
+                # had dropped the prime: the quotient rule's e_i' Σ - e_i Σ' read as 0, a wrong fails)
+                raise NotationError(
+                    f"${format_node(symbol)}$: a prime on a defined symbol does not say what it is the "
+                    "derivative by; write the derivative as a fraction of differentials"
+                )
             if let.definition:
                 self.record(_symbol_label(symbol), "defined", False, f"--define {let.text}")
             elif not let.pattern:

@@ -327,11 +327,16 @@ def _role(words: str, name: str) -> str | None:
         if pattern.search(cut):
             if role == "H" and OTHER_LOSS.search(words):
                 return _OTHER_LOSS_ROLE  # "L is the mean squared error": a loss, not the cross-entropy
-            if role == "a" and name in ("y", "Y", "t", "T") and not _OUTPUT_SAID.search(cut):
-                return "y"  # "y is a probability distribution": soft targets, still the targets
+            targets = name in ("y", "Y", "t", "T") or _TARGETS_SAID.search(f"{name} {words}") is not None
+            if role == "a" and targets and not _OUTPUT_SAID.search(cut):
+                # "y is a probability distribution", "target: class probabilities (soft labels)": the targets
+                return "y"
             return role
     return None
 
+
+#: Words or a name that say a symbol is the targets (soft ones): "soft labels", "target".
+_TARGETS_SAID: Final = re.compile(r"\b(?:soft\s+)?(?:labels?|targets?)\b", re.I)
 
 #: Words that say a symbol is the model's output, not only a probability (distribution).
 _OUTPUT_SAID: Final = re.compile(
