@@ -1952,3 +1952,17 @@ def test_means_by_a_variable_judges_the_value_named_for_it(db: str, verdict: str
     with pytest.raises(DeriveError, match="used both for classes and for features"):  # dW transposed
         transposed = text.replace("outer(dz, x)", "outer(x, dz)")
         check_claim(CheckOptions(transposed, means="dL/dW", convention="W_x"))
+
+
+def test_a_transposed_weight_gradient_in_code_fails_as_the_transpose() -> None:
+    # scores = X.dot(W) fixes W as features x classes; dscores.T.dot(X) is classes x features: the classic
+    # transposition bug fails, saying the transpose is right (it was refused for an index used both ways)
+    code = (
+        "def grad(X, y, W):\n    scores = X.dot(W)\n"
+        "    p = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)\n"
+        "    dscores = p.copy()\n    dscores[np.arange(X.shape[0]), y] -= 1\n    dscores /= X.shape[0]\n"
+        "    dW = DW\n    return dW\n"
+    )
+    wrong = check_claim(CheckOptions(code.replace("DW", "dscores.T.dot(X)")))
+    assert wrong.verdict == "fails" and "its transpose holds" in wrong.explanation
+    assert check_claim(CheckOptions(code.replace("DW", "X.T.dot(dscores)"))).verdict == "holds"

@@ -1971,8 +1971,9 @@ def test_an_example_superscript_with_a_transpose_is_read() -> None:
     result = _check(rf"\frac{{\partial L}}{{\partial W}} = {batch}")
     assert result.verdict == "holds_if"  # type: ignore[attr-defined]
     transposed = r"(\mathbf{p}^{(n)} - \mathbf{y}^{(n)}) \mathbf{x}^{(n)\top}"
-    with pytest.raises(DeriveError, match="check --convention"):  # k x d where W^T x + b has W d x k
-        _check(rf"\frac{{\partial L}}{{\partial W}} = \frac{{1}}{{N}}\sum_n {transposed}", convention="Wt_x")
+    # k x d where z = W^T x + b has W d x k: the transpose of the gradient
+    claim = rf"\frac{{\partial L}}{{\partial W}} = \frac{{1}}{{N}}\sum_n {transposed}"
+    assert _check(claim, convention="Wt_x").verdict == "fails"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("delta", [r"\delta_{iy}", "[i = y]"])
@@ -2149,3 +2150,25 @@ def test_a_prime_on_a_defined_symbol_is_refused_never_dropped() -> None:
     chain = rf"{first} = \frac{{e_i}}{{\sum}}\left(1 - \frac{{e_i}}{{\sum}}\right) = p_i(1 - p_i)"
     with pytest.raises(DeriveError, match="prime on a defined symbol"):
         _check(chain, notation=r"p = softmax(x); e_i = exp(x_i), \sum = sum_k exp(x_k)")
+
+
+@pytest.mark.parametrize(
+    ("claim", "convention", "transpose"),
+    [
+        # the transposition mistake under a stated convention fails, saying its transpose is right (it was
+        # refused: "check --convention")
+        (r"\nabla_W L = \mathbf{x}(\mathbf{p} - \mathbf{y})^T", "W_x", "holds"),
+        (r"\frac{\partial L}{\partial W} = (\mathbf{p} - \mathbf{y})\mathbf{x}^T", "Wt_x", "holds"),
+        (r"\frac{\partial L}{\partial W_{ij}} = x_j(p_i - y_i)", "Wt_x", "holds"),
+        (r"\frac{\partial L}{\partial W_{ij}} = x_j(p_i + y_i)", "Wt_x", "fails too"),
+    ],
+)
+def test_a_transposed_gradient_under_a_stated_convention_fails_as_the_transpose(
+    claim: str, convention: str, transpose: str
+) -> None:
+    result = _check(claim, convention=convention, assume=("onehot",))
+    assert result.verdict == "fails"  # type: ignore[attr-defined]
+    assert f"its transpose {transpose}" in result.explanation  # type: ignore[attr-defined]
+    # the right layout holds, and with no convention stated the shapes choose one (shown), never a fails
+    right = _check(r"\frac{\partial L}{\partial W} = \mathbf{x}(\mathbf{p} - \mathbf{y})^T", assume=("onehot",))
+    assert right.verdict == "holds"  # type: ignore[attr-defined]

@@ -405,6 +405,8 @@ class MappedClaim:
     batch_loss_said: bool = False
     #: One example's gradient read as the batch mean's (divided by N), because the right side writes N.
     mean_of_examples: bool = False
+    #: A right side with the transposed shape of the left side's, compared transposed (it fails as written).
+    transposed_right: bool = False
 
     def page_index(self, name: str) -> str:
         """The page's name of an engine index (``c`` is the true class)."""
@@ -1386,8 +1388,13 @@ class Mapper:
         columns: bool = False,
         rows: bool = False,
         diagonal: bool = False,
+        transposed: bool = False,
     ) -> None:
         self._bias_written = bias_written
+        #: A right side whose matrix has the transposed shape of the left side's is compared transposed
+        #: (the claim then fails as the transpose of what it claims; ``transposed_used`` says it was).
+        self.transposed = transposed
+        self.transposed_used = False
         #: The page's vectors are rows (x^T (y - p) is an outer product), not columns.
         self.rows = rows
         #: A vector where an elementwise function's square Jacobian stands is that Jacobian's diagonal.
@@ -3309,6 +3316,7 @@ def map_claim(
     columns: bool = False,
     rows: bool = False,
     diagonal: bool = False,
+    transposed: bool = False,
 ) -> MappedClaim:
     """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
 
@@ -3400,6 +3408,7 @@ def map_claim(
         columns=columns,
         rows=rows,
         diagonal=diagonal,
+        transposed=transposed,
     )
     for note in notes:
         mapper.note(note)
@@ -4122,6 +4131,9 @@ def _align(lhs: Tensor, rhs: Tensor, mapper: Mapper) -> sympy.Expr:
             "function's derivative: 0 off the diagonal)"
         )
         return rhs.expr.xreplace({rhs.axes[0]: row}) * sympy.KroneckerDelta(row, column)
+    if mapper.transposed and len(lhs.axes) == 2 == len(rhs.axes) and lhs.kinds == rhs.kinds[::-1]:
+        mapper.transposed_used = True
+        return rhs.expr.xreplace({rhs.axes[0]: lhs.axes[1], rhs.axes[1]: lhs.axes[0]})
     raise NotationError(
         f"the left side is a {_shape_word(lhs)} but the right side is a {_shape_word(rhs)}"
         + (" (check --convention)" if len(lhs.axes) == 2 == len(rhs.axes) else "")
@@ -4213,6 +4225,7 @@ def _display_names(lhs: Tensor, sides: list[MappedSide], mapper: Mapper) -> Mapp
         assumptions=tuple(mapper.assumptions),
         index_names=dict(mapper.index_names),
         free_indices=free,
+        transposed_right=mapper.transposed_used,
     )
 
 

@@ -194,6 +194,9 @@ class CheckOptions:
     #: A vector equated with an elementwise function's square Jacobian is its diagonal (``d log(x)/dx =
     #: 1/x``); chosen by a reading when the shapes differ so.
     diagonal: bool = False
+    #: A right side with the transposed shape of the left side's under a stated convention is compared
+    #: transposed, and the claim fails as the transpose of what it claims; chosen by a reading.
+    transposed: bool = False
 
     @property
     def model_convention(self) -> Convention:
@@ -1096,7 +1099,10 @@ def _mapped_or_refitted(
     try:
         return _readings_of(reading, options, (), None), None
     except NotationHintError as hinted:
-        return _hinted_readings(reading, options, hinted, (), None, depth=2), hinted
+        found = _hinted_readings(reading, options, hinted, (), None, depth=2)
+        # no reading the hint names fits (the convention is stated, or the code's own forward pass fixes
+        # it): a claim indexed as the transpose of what it claims fails so
+        return found or _transposed_readings(reading, options, str(hinted)), hinted
     except DeriveError as error:
         return _refitted_readings(reading, options, str(error)), error
 
@@ -1954,7 +1960,74 @@ def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str)
         *_example_sum_readings(reading, options, error),
         *_diagonal_readings(reading, options, error),
         *_one_example_readings(reading, options, error),
+        *_transposed_readings(reading, options, error),
     ]
+
+
+def _transposed_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""``\frac{\partial L}{\partial W} = x (p - y)^\top`` under a convention the user or the page states
+    (``--convention W_x``, words ``z = Wx + b``): the right side has the transposed shape of the left side's,
+    the classic transposition mistake. It is compared transposed, and the claim fails as the transpose of
+    what it claims (the verdict says so, and what its transpose gives); with no convention stated the other
+    convention is read instead (``_convention_readings``)."""
+    if options.transposed or options.columns:
+        return []
+    code = reading.syntax in ("python", "code")
+    if _INDEX_CONFLICT.search(error) and (options.convention is not None or code):
+        # dW = dscores.T.dot(X) beside scores = X.dot(W): dW_{ij} with i the class, where W_{ij} has i the
+        # feature; read with the left side's indices swapped, it is the transpose of what it claims
+        swapped = _left_indices_swapped(reading)
+        if swapped is None:
+            return []
+        product = CONVENTION_PRODUCT[options.model_convention]
+        said = f"the left side's indices swapped: the value is indexed as the transpose (z = {product} + b)"
+        try:
+            found = _readings_of(swapped, replace(options, transposed=True), (), said)
+        except DeriveError:
+            return []
+        written = reading.means if reading.means is not None else reading.claims[0].sides[0]
+        return [
+            replace(
+                m,
+                claims=tuple(
+                    replace(c, transposed_right=True, lhs_latex=format_node(written)) for c in m.claims
+                ),
+            )
+            for m in found
+        ]
+    if options.convention is None or not _TRANSPOSED_SHAPE.search(error) or "cannot multiply" in error:
+        return []
+    said = f"the right side compared transposed (z = {CONVENTION_PRODUCT[options.convention]} + b, as stated)"
+    try:
+        return _readings_of(reading, replace(options, transposed=True), (), said)
+    except DeriveError:
+        return []
+
+
+#: An index that runs over the classes in one place and the features in another (a transposed W).
+_INDEX_CONFLICT: Final = re.compile(r"^index \w+ is used both for classes and for features")
+
+
+def _left_indices_swapped(reading: ClaimReading) -> ClaimReading | None:
+    """The reading with the two indices of the weights its left side differentiates by swapped (``dW_{ij}``
+    read as ``dW_{ji}``), or None when its left side is not such a derivative."""
+    from derive.claims.ast import Derivative
+
+    def swapped(node: Node | None) -> Node | None:
+        if not isinstance(node, Derivative) or not isinstance(node.wrt, Symbol) or len(node.wrt.indices) != 2:
+            return None
+        first, second = node.wrt.indices
+        return replace(node, wrt=replace(node.wrt, indices=(second, first)))
+
+    if (means := swapped(reading.means)) is not None:
+        return replace(reading, means=means)
+    claims = []
+    for claim in reading.claims:
+        left = swapped(claim.sides[0]) if claim.sides else None
+        if left is None:
+            return None
+        claims.append(replace(claim, sides=(left, *claim.sides[1:])))
+    return replace(reading, claims=tuple(claims)) if claims else None
 
 
 #: A loss with an example's index in a claim about a batch (Bishop's E_n).
@@ -2422,6 +2495,7 @@ def _map_reading(
             columns=options.columns,
             rows=options.rows,
             diagonal=options.diagonal,
+            transposed=options.transposed,
         )
         for claim in reading.claims
     )
@@ -2736,6 +2810,8 @@ def evaluate_claim(
     mapped: MappedClaim, options: CheckOptions, decider: Decider, *, symbolic: bool
 ) -> CheckResult:
     """Judge every step of a mapped claim with ``decider`` and assemble the result."""
+    if mapped.transposed_right:
+        return _as_transposed(_evaluate(mapped, options, decider, symbolic), mapped)
     sizes = meaningful_sizes(mapped)
     token = _SAMPLE_SIZES.set(sizes)
     try:
@@ -2755,6 +2831,33 @@ def evaluate_claim(
         return _mean_or_sum(result, other)
     finally:
         _SAMPLE_SIZES.reset(token)
+
+
+def _as_transposed(transposed: CheckResult, mapped: MappedClaim) -> CheckResult:
+    """A claim whose right side has the transposed shape of its left side's: it fails as written; what its
+    transpose gives is said (holds: the claim is the transpose of the right gradient)."""
+    product = CONVENTION_PRODUCT[mapped.model.convention]
+    condition = transposed.condition
+    verdict = {
+        "holds": "holds" + (f" ({condition})" if condition else ""),
+        "holds_if": f"holds when {condition}",
+        "fails": "fails too",
+    }.get(transposed.verdict, "is undecided")
+    return replace(
+        transposed,
+        verdict="fails",
+        condition=None,
+        condition_latex=None,
+        counterexample=None,
+        explanation=(
+            f"the right side is laid out as the transpose of the left side (with z = {product} + b): as "
+            f"written the two differ; its transpose {verdict}"
+            + (" (the claim is the transpose of the right gradient)" if transposed.verdict != "fails" else "")
+        ),
+        steps=tuple(replace(step, verdict="fails") for step in transposed.steps)
+        if len(transposed.steps) == 1
+        else transposed.steps,
+    )
 
 
 def _mean_or_sum(mean: CheckResult, summed: CheckResult) -> CheckResult:
