@@ -2170,5 +2170,5 @@ def test_a_transposed_gradient_under_a_stated_convention_fails_as_the_transpose(
     assert result.verdict == "fails"  # type: ignore[attr-defined]
     assert f"its transpose {transpose}" in result.explanation  # type: ignore[attr-defined]
     # the right layout holds, and with no convention stated the shapes choose one (shown), never a fails
-    right = _check(r"\frac{\partial L}{\partial W} = \mathbf{x}(\mathbf{p} - \mathbf{y})^T", assume=("onehot",))
+    right = _check(r"\frac{\partial L}{\partial W} = \mathbf{x}(\mathbf{p}-\mathbf{y})^T", assume=("onehot",))
     assert right.verdict == "holds"  # type: ignore[attr-defined]
