@@ -1949,9 +1949,9 @@ def test_means_by_a_variable_judges_the_value_named_for_it(db: str, verdict: str
     result = check_claim(CheckOptions(text, means="dL/dW", convention="W_x"))
     assert result.verdict == verdict
     assert any("the claimed value is dW" in note for note in result.notes)
-    with pytest.raises(DeriveError, match="used both for classes and for features"):  # dW transposed
-        transposed = text.replace("outer(dz, x)", "outer(x, dz)")
-        check_claim(CheckOptions(transposed, means="dL/dW", convention="W_x"))
+    transposed = text.replace("outer(dz, x)", "outer(x, dz)")  # dW transposed: fails as the transpose
+    wrong = check_claim(CheckOptions(transposed, means="dL/dW", convention="W_x"))
+    assert wrong.verdict == "fails" and "its transpose holds" in wrong.explanation
 
 
 def test_a_transposed_weight_gradient_in_code_fails_as_the_transpose() -> None:

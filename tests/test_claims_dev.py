@@ -251,10 +251,10 @@ def test_c18_secondary_cases_one_at_a_time() -> None:
 def test_c39_transposed_secondary_is_the_gradient_by_w_transposed() -> None:
     result = _check(CheckOptions(r"(y(x) - 1_t) x^T", let=("y(x)=a",), wrt="W^T", assume=("onehot",)))
     assert result.verdict == "holds"
-    wrong_shape = pytest.raises(Exception)
-    with wrong_shape:  # the case says z = W^T x + b: W is D x K, the slide's K x D is not its shape
-        claim = r"(y(x) - 1_t) x^T"
-        _check(CheckOptions(claim, let=("y(x)=a",), wrt="W", assume=("onehot",), convention="Wt_x"))
+    # the case says z = W^T x + b: W is D x K, the slide's K x D is its transpose (fails, and says so)
+    claim = r"(y(x) - 1_t) x^T"
+    wrong = _check(CheckOptions(claim, let=("y(x)=a",), wrt="W", assume=("onehot",), convention="Wt_x"))
+    assert wrong.verdict == "fails" and "its transpose holds" in wrong.explanation
     # with no convention said, the shape says z = W x + b, and the reading says so
     shaped = _check(CheckOptions(r"(y(x) - 1_t) x^T", let=("y(x)=a",), wrt="W", assume=("onehot",)))
     assert shaped.verdict == "holds"
