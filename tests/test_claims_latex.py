@@ -743,3 +743,36 @@ well_formed = st.recursive(st.sampled_from(ATOMS), _combine, max_leaves=8)
 def test_grammar_built_latex_parses_and_round_trips(text: str) -> None:
     for side in parse_claim(text).sides:
         assert sides(format_node(side)) == (side,), format_node(side)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        r"\frac{\partial L}{\partial z_i} \overset{(a)}{=} p_i - y_i",
+        r"\frac{\partial L}{\partial z_i} \stackrel{\text{chain rule}}{=} p_i - y_i",
+        r"\frac{\mathrm d L}{\mathrm d z_i} = p_i - y_i",
+        r"\frac{{\rm d}L}{{\rm d}z_i} = p_i - y_i",
+        r"\frac{\partial L}{\partial z_i} = p_i - y_i \quad (i = 1,2,\dots,K)",
+        r"\frac{\partial L}{\partial z_i} = p_i - y_i, \quad \forall i \in \{1, \ldots, K\}",
+        r"\frac{\partial L}{\partial z_i} = p_i - y_i \qquad (*)",
+        r"\frac{\partial L}{\partial z_i} = p_i - y_i \qquad (3)",
+    ],
+)
+def test_typesetting_that_says_nothing_is_read_through(claim: str) -> None:
+    # labels over =, old font switches, trailing marks, equation numbers and index ranges (each refused)
+    from derive.claims.run import check_claim
+    from derive.claims.verdict import CheckOptions
+
+    assert check_claim(CheckOptions(claim)).verdict == "holds_if"
+    wrong = claim.replace("p_i - y_i", "p_i + y_i", 1)
+    assert check_claim(CheckOptions(wrong)).verdict == "fails"
+
+
+def test_otherwise_abbreviated_in_cases_is_otherwise() -> None:
+    from derive.claims.run import check_claim
+    from derive.claims.verdict import CheckOptions
+
+    rows = r"p_i(1-p_i) & i=j \\ -p_ip_j & \text{o.w.}"
+    cases = rf"\frac{{\partial p_i}}{{\partial z_j}} = \begin{{cases}} {rows}\end{{cases}}"
+    assert check_claim(CheckOptions(cases)).verdict == "holds"
+    assert check_claim(CheckOptions(cases.replace("-p_ip_j", "p_ip_j"))).verdict == "fails"

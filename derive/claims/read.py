@@ -142,6 +142,8 @@ def _read(
         text = " " * label.end() + text[label.end() :]  # (b) dL/dz_j = ...: a list's label, not a factor
     else:
         label = None
+    if math_syntax == "latex":
+        text = _typeset_plainly(text)
     text = _REMARK_SPLIT.sub(_one_remark, text)
     text = _SHAPE_NOTE.sub(lambda m: rf"\quad\text{{(shape {_plain_shape(m['shape'])})}}", text)
     ones = _ONES_VECTOR.search(text)
@@ -243,6 +245,44 @@ def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
 
 #: A remark in parentheses at the end of a formula whose words hold a symbol, written in text groups around
 #: it (``\text{(one-hot } y\text{)}``) or in parentheses around one (``(\text{one-hot } y)``): one remark.
+#: Typesetting that says nothing a claim needs, rewritten to the form the reader reads (LaTeX only).
+_TYPESETTING: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    # \overset{(a)}{=}, \stackrel{\text{chain rule}}{=}: an equals sign with a label above it
+    (re.compile(r"\\(?:overset|stackrel)\s*\{(?:[^{}]|\{[^{}]*\})*\}\s*\{\s*=\s*\}"), " = "),
+    # {\rm d}L, {\bf x}: the old font switches
+    (re.compile(r"\{\s*\\(?:rm|mathrm)\s+([A-Za-z]+)\s*\}"), r"\\mathrm{\1}"),
+    (re.compile(r"\{\s*\\bf\s+([A-Za-z]+)\s*\}"), r"\\mathbf{\1}"),
+    # \mathrm d L, ^{\mathsf T}: a font command on one unbraced letter
+    (re.compile(r"\\(mathrm|mathsf|mathbf|mathit|boldsymbol|bm)\s+([A-Za-z0-9])"), r"\\\1{\2}"),
+    # \text{o.w.}, \text{o/w}: otherwise
+    (re.compile(r"\\text\s*\{\s*o\s*[./]\s*w\.?\s*\}"), r"\\text{otherwise}"),
+    # a trailing mark or equation number: (*), \qquad (3), \tag{2}, \blacksquare
+    (
+        re.compile(
+            r"(?:\\q?quad|\\[,;!]|\s)*(?:\(\s*\*+\s*\)|\\(?:blacksquare|square|qed|Box)\b|\\tag\*?\{[^{}]*\}"
+            r"|(?<=quad)\s*\(\s*\d+(?:\.\d+)?\s*\))\s*\.?\s*$"
+        ),
+        "",
+    ),
+    # a trailing range of the index: \quad (i = 1, 2, \dots, K), \quad \forall i \in \{1, \ldots, K\}
+    (
+        re.compile(
+            r"(?:\\q?quad|\\[,;]|,)\s*\(?\s*(?:\\forall\s*)?[a-z]\s*(?:=|\\in)\s*(?:[01]|\\\{)[^=()]*?"
+            r"(?:\b[KCkNn]|\\[lc]?dots|\\\})\s*\)?\s*[.,]?\s*$"
+        ),
+        "",
+    ),
+)
+
+
+def _typeset_plainly(text: str) -> str:
+    """The LaTeX with the typesetting of ``_TYPESETTING`` rewritten (labels over =, old fonts, trailing
+    marks, equation numbers and index ranges): what it says is unchanged."""
+    for pattern, replacement in _TYPESETTING:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 #: A list's label before a formula: ``(b)``, ``(iii)``, ``2)``, ``2.``, ``a)`` (then a space).
 _ENUMERATION_LABEL: Final = re.compile(
     r"\s*(?:\((?:[a-h]|[ivx]{1,4}|\d{1,2})\)|(?:[a-h]|\d{1,2})\)|\d{1,2}\.(?!\d))[ \t]+(?=\S)"
