@@ -666,3 +666,19 @@ def test_a_target_named_as_class_probabilities_stays_the_targets() -> None:
         ("target=y", "target: class probabilities (soft labels)"),
     )
     assert read_words("probs: class probabilities").lets == (("probs=a", "probs: class probabilities"),)
+
+
+@pytest.mark.parametrize(
+    ("words", "convention"),
+    [
+        # "softmax(X W)" and "(N x K)" are no shapes of X or x: W (D x K) with X (N x D) is z = W^T x + b
+        ("W (D x K), P = softmax(X W) (N x K), X (N x D)", "Wt_x"),
+        ("W is D x C, x in R^D", "Wt_x"),
+        ("W is C x D, x in R^D", "W_x"),
+    ],
+)
+def test_shapes_in_words_are_read_from_the_shapes_only(words: str, convention: str) -> None:
+    from derive.claims.verdict import _convention_of_shapes
+
+    found = _convention_of_shapes(words)
+    assert found is not None and found[0] == convention

@@ -1589,10 +1589,14 @@ _EXAMPLES_IN_ROWS: Final = re.compile(
 #: A shape the page's words give a matrix or vector: ``W is D x C``, ``W: (D, C)``,
 #: ``W \in \mathbb{R}^{D \times C}``, ``x \in R^D``, ``X (N x D)``.
 _SHAPE_IN_WORDS: Final = re.compile(
-    r"(?<![A-Za-z\\])(?P<name>[WXx]|\\mathbf\{[WXx]\})\s*(?:is|:|\\in|∈|of\s+shape|has\s+shape)?\s*"
+    r"(?<![A-Za-z\\])(?P<name>[WXx]|\\mathbf\{[WXx]\})\s*(?:is|:|\\in|in(?=\s+(?:R|ℝ|\\mathbb))|∈|of\s+shape|has\s+shape)?\s*"
     r"(?:\\mathbb\{R\}|R|ℝ)?\s*\^?\s*[({\[]?\s*(?P<first>[A-Za-z]\w*)\s*(?:(?:x|×|\\times|,)\s*"
     r"(?P<second>[A-Za-z]\w*))?\s*[)}\]]?"
 )
+
+
+#: A vector's one size said as such: ``x \in \mathbb{R}^D``, ``x is D``, ``x: (D,)``, ``x of shape D``.
+_ONE_SIZE_SAID: Final = re.compile(r"\\in|∈|\bis\b|:|shape|\^|ℝ|\\mathbb")
 
 
 def _convention_of_shapes(words: str) -> tuple[Convention, str] | None:
@@ -1602,7 +1606,11 @@ def _convention_of_shapes(words: str) -> tuple[Convention, str] | None:
     shapes: dict[str, tuple[str, str | None, str]] = {}
     for match in _SHAPE_IN_WORDS.finditer(words):
         name = match["name"][-2] if match["name"].startswith("\\") else match["name"]
-        shapes.setdefault(name, (match["first"], match["second"], " ".join(match.group(0).split())))
+        if match["second"] is None and not _ONE_SIZE_SAID.search(match.group(0)):
+            continue  # "softmax(X W)", "(N x K)": a product or another shape's x, not x of size K
+        if name in shapes and shapes[name][1] is not None:
+            continue  # a matrix's two sizes, said first, are kept
+        shapes[name] = (match["first"], match["second"], " ".join(match.group(0).split()))
     weights = shapes.get("W")
     if weights is None or weights[1] is None or weights[0] == weights[1]:
         return None
