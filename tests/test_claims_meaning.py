@@ -2175,3 +2175,29 @@ def test_a_transposed_gradient_under_a_stated_convention_fails_as_the_transpose(
     # the right layout holds, and with no convention stated the shapes choose one (shown), never a fails
     right = _check(r"\frac{\partial L}{\partial W} = \mathbf{x}(\mathbf{p}-\mathbf{y})^T", assume=("onehot",))
     assert right.verdict == "holds"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "options", "verdict"),
+    [
+        # \delta_{k\ell}: two indices (it was one, k times ell, and refused)
+        (r"\frac{\partial p_k}{\partial z_\ell} = p_k(\delta_{k\ell} - p_\ell)", {}, "holds"),
+        (r"\frac{\partial p_k}{\partial z_\ell} = p_k(\delta_{k\ell} - p_k)", {}, "fails"),
+        # diag(p)^{-1} is the diagonal of 1/p, not 1/diag(p) entry by entry (a wrong fails: no finite value)
+        (r"\frac{\partial L}{\partial \mathbf z} = -(\mathrm{diag}(\mathbf p) - \mathbf p\mathbf p^\top)"
+         r"\mathrm{diag}(\mathbf p)^{-1}\mathbf y", {}, "holds"),
+        (r"\frac{\partial L}{\partial \mathbf z} = (\mathrm{diag}(\mathbf p) - \mathbf p\mathbf p^\top)"
+         r"\mathrm{diag}(\mathbf p)^{-1}\mathbf y", {}, "fails"),
+        # a defined score matrix S = XW + 1 b^T is the batch's logits (S had been the output: a right
+        # chain rule step failed), and XW in a definition is a product
+        (
+            r"\frac{\partial \mathcal J}{\partial W} = X^T \frac{\partial \mathcal J}{\partial S}"
+            r" = \frac1n X^T(\hat Y - Y)",
+            {"define": (r"\mathcal J = -\frac1n \sum_{i=1}^n\sum_{k=1}^c Y_{ik}\log \hat Y_{ik}",
+                        r"S = XW + \mathbf 1\mathbf b^T")},
+            "holds_if",
+        ),
+    ],
+)
+def test_sixth_round_readings(claim: str, options: dict[str, object], verdict: str) -> None:
+    assert _check(claim, **options).verdict == verdict  # type: ignore[attr-defined]

@@ -559,3 +559,20 @@ def test_a_line_that_states_a_case_in_words_is_a_condition(first: str, second: s
     result = check_post(post, PostOptions(timeout=60))
     verdicts = [j.result.verdict for j in result.judged if j.item.kind == "claim" and j.result is not None]
     assert verdicts == ["holds", "holds"]
+
+
+def test_a_loss_defined_with_an_unbraced_calligraphic_letter_is_applied() -> None:
+    from derive.post import PostOptions, check_post
+
+    # \mathcal J(W, b) = ... defines J for the formulas that write \mathcal J (it was an "identity" and every
+    # later claim was refused as an unknown symbol); the asker's transposed dW fails as the transpose
+    post = (
+        "Let $S = XW + \\mathbf 1\\mathbf b^T$ and $\\hat Y = \\operatorname{softmax}(S)$ row-wise. "
+        "The loss is\n"
+        "$$\\mathcal J(W,\\mathbf b) = -\\frac1n \\sum_{i=1}^n\\sum_{k=1}^c Y_{ik}\\log \\hat Y_{ik}.$$\n"
+        "I got $$\\frac{\\partial \\mathcal J}{\\partial W} = \\frac1n (\\hat Y - Y)^T X$$\n"
+        "but it is $$\\frac{\\partial \\mathcal J}{\\partial W} = \\frac1n X^T(\\hat Y - Y).$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    verdicts = [j.result.verdict if j.result else j.error for j in result.judged if j.item.kind == "claim"]
+    assert verdicts[-2:] == ["fails", "holds_if"], verdicts

@@ -1673,7 +1673,10 @@ def _label_row(node: Node) -> bool:
 def _simple_index(node: Node) -> bool:
     if isinstance(node, Number):
         return node.value.denominator == 1 and 0 <= node.value < 10
-    return isinstance(node, Symbol) and (len(node.name) == 1 or node.name in lx.GREEK) and _plain_index(node)
+    if not isinstance(node, Symbol):
+        return False
+    named = len(node.name) == 1 or node.name in lx.GREEK or node.name == "ell"  # \delta_{k\ell}: two indices
+    return named and _plain_index(node)
 
 
 def _plain_index(symbol: Symbol) -> bool:

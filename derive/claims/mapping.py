@@ -777,9 +777,12 @@ def _split_equation(text: str, option: str, example: str) -> tuple[Symbol | Call
             return Symbol(name, indices), right.sides[0]
     readings = [reading.claims[0] for reading in read_math(text) if len(reading.claims) == 1]
     # the reading whose left side is one symbol (y(ls) as a call, not y times l times s)
-    claim = next(
-        (c for c in readings if len(c.sides) == 2 and isinstance(c.sides[0], (Symbol, Call))),
-        readings[0] if readings else parse_claim(text),
+    symbol_left = [c for c in readings if len(c.sides) == 2 and isinstance(c.sides[0], (Symbol, Call))]
+    # S = XW + b: the reading with the model's letters side by side as a product, not one name XW
+    claim = (
+        min(symbol_left, key=lambda c: _model_letter_runs(c.sides[1]))
+        if symbol_left
+        else readings[0] if readings else parse_claim(text)
     )
     if len(claim.sides) == 2 and isinstance(claim.sides[0], Mul):
         claim = replace(claim, sides=(_joined_name(claim.sides[0]), claim.sides[1]))
@@ -790,6 +793,20 @@ def _split_equation(text: str, option: str, example: str) -> tuple[Symbol | Call
     if not isinstance(symbol, Symbol) or not isinstance(left, (Symbol, Call)):
         raise NotationError(f"{option} {text!r}: the left side must be one page symbol such as P_j or y(x)")
     return left, target
+
+
+def _model_letter_runs(node: Node) -> int:
+    """How many names of ``node`` are runs of the model's own letters (``XW``, ``Wx``), which a definition
+    means as their product."""
+    return sum(
+        1
+        for n in walk(node)
+        if isinstance(n, Symbol)
+        and len(n.name) > 1
+        and n.name.isalpha()
+        and all(letter in CANONICAL or letter in CANONICAL_BATCH for letter in n.name)
+        and not is_known_name(n)
+    )
 
 
 def _pattern(symbol: Symbol, option: str, text: str) -> tuple[str, ...]:
@@ -1084,6 +1101,17 @@ def _numbered_loss(symbol: Symbol) -> bool:
 
 #: A positive constant at most this large, added to a value, only keeps a log or a division finite.
 STABILIZER = Fraction(1, 10**6)
+
+
+def _inverse_of_a_diagonal(node: Node) -> bool:
+    r"""``\mathrm{diag}(p)^{-1}``: a diagonal matrix's inverse (never read entry by entry: 1/0 off it)."""
+    return (
+        isinstance(node, Pow)
+        and node.exponent == Neg(Number(Fraction(1)))
+        and isinstance(node.base, Call)
+        and node.base.function.name in ("diag", "diagflat", "Diag", "Diagonal")
+        and len(node.base.args) == 1
+    )
 
 
 def _identity_entry(symbol: Symbol) -> bool:
@@ -1421,6 +1449,13 @@ class Mapper:
             for sub in walk(node)
             if isinstance(sub, Symbol) and sub.layer is not None
         }
+        #: The page symbols the claim differentiates by (a definition is not put in place of one).
+        self._variables = {
+            (sub.wrt.function if isinstance(sub.wrt, Call) else sub.wrt).name
+            for node in nodes
+            for sub in walk(node)
+            if isinstance(sub, Derivative) and isinstance(sub.wrt, (Symbol, Call))
+        }
         self.nodes = [self.preprocess(node) for node in nodes]
         self._scan_names()
         self._scan_kinds()
@@ -1474,6 +1509,11 @@ class Mapper:
                     )
                     current = replace(current, name="x", layer=None)
                     return mapper._apply_let(current) or current
+                if _inverse_of_a_diagonal(current):
+                    # diag(p)^{-1}: the inverse of a diagonal matrix is the diagonal of the reciprocals
+                    assert isinstance(current, Pow) and isinstance(current.base, Call)
+                    entries = Div(Number(Fraction(1)), current.base.args[0])
+                    return _transform(Call(current.base.function, (entries,)), self)
                 if isinstance(current, Symbol) and _identity_entry(current):
                     # Bishop's y_k(I_{kj} - y_j): an entry of the identity matrix, unless the page says
                     if (defined := mapper._apply_let(current)) is not None:
@@ -1734,6 +1774,10 @@ class Mapper:
     def _apply_let(self, node: Symbol | Call) -> Node | None:
         symbol = node.function if isinstance(node, Call) else node
         for let in self.lets:
+            if let.definition and symbol.name in self._variables:
+                # a variable the claim differentiates by keeps its place, defined or not (a_k = w_k^T phi in
+                # place of a in dE/da_j left no variable); a definition of a model quantity is a mapping
+                continue
             target = self._instantiate(let, node, symbol)
             if target is None:
                 continue
@@ -2836,24 +2880,33 @@ class Mapper:
     def _build_mul(self, node: Mul) -> Tensor:
         result: Tensor | None = None
         summing = False  # a ones row vector waits for what it sums: 1^T (P - Y)
+        spreading = False
         for factor in node.factors:
             if _is_ones(factor):
                 assert isinstance(factor, Symbol)
                 if factor.transposed and (result is None or result.is_scalar) and not summing:
                     summing = True
+                elif not factor.transposed and result is None and not summing:
+                    spreading = True  # \mathbf{1} \mathbf{b}^\top: the row b on every example's row
                 elif not factor.transposed and result is not None and not summing and _sums_last(result):
                     result = _summed(result, len(result.axes) - 1)
                 else:
                     raise NotationError(_ONES_ONLY)
                 continue
             tensor = self.build(factor)
+            if spreading:
+                if not (len(tensor.axes) == 1 and tensor.row):
+                    raise NotationError(_ONES_ONLY)
+                axis = self.placeholder("example")
+                tensor = Tensor(tensor.expr, (axis, *tensor.axes), ("example", *tensor.kinds))
+                spreading = False
             if summing:
                 if tensor.is_scalar or (len(tensor.axes) == 1 and tensor.row):
                     raise NotationError(_ONES_ONLY)
                 tensor = _summed(tensor, 0)
                 summing = False
             result = tensor if result is None else self._product(result, tensor)
-        if result is None or summing:
+        if result is None or summing or spreading:
             raise NotationError(_ONES_ONLY)
         return result
 
@@ -3180,7 +3233,8 @@ class Mapper:
 
 
 _ONES_ONLY: Final = (
-    "a product with the vector of ones: only 1^T M (sums over rows) and M 1 (sums along rows) are read"
+    "a product with the vector of ones: only 1^T M (sums over rows), M 1 (sums along rows) and 1 b^T (b on "
+    "every row) are read"
 )
 
 
@@ -3911,6 +3965,11 @@ def _recognize(
                 tensor.expr.xreplace({tensor.axes[0]: mapper.index(definition.pattern[0], tensor.kinds[0])})
             )
         expr = _finish(tensor.expr, mapper, "the definition")
+        if not definition.pattern and tensor.kinds == ("example", "class") and mapper.model.batch:
+            # S = XW + \mathbf{1}\mathbf{b}^\top: a batch's matrix of logits, entry by entry
+            logits = mapper.model.batch_logit(tensor.axes[0], tensor.axes[1])
+            found = numeric_check(logits, expr, mapper.model, mapper.assumptions, max_cases=6)
+            return "Z" if found[1] is None else None
         if tensor.axes:
             return None
         candidates: list[tuple[str, sympy.Expr]] = []

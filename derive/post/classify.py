@@ -228,7 +228,7 @@ def split_sides(text: str) -> tuple[str, ...]:
 
 _SYMBOL = re.compile(
     r"^\s*(?P<stem>(?:\\(?:mathbf|boldsymbol|bm|mathrm|operatorname|text|mathcal|hat|widehat|tilde|bar|vec)"
-    r"\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+|[A-Za-z]))"
+    r"(?:\s*\{\s*\\?[A-Za-z]+\s*\}|\s+[A-Za-z](?![A-Za-z]))|\\?[A-Za-z]+|[A-Za-z]))"  # \mathcal J too
     r"(?P<scripts>(?:\s*(?:_|\^)\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\?[A-Za-z0-9]+))*)"
     r"(?P<args>\s*(?:\\left)?\s*\((?:[^()]|\([^()]*\))*(?:\\right)?\s*\))?"
     r"(?P<more>(?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?)\s*(?:\\text\{[^{}]*\}|\\[,;:! ]|\\quad|\\qquad)*\s*$"
@@ -285,7 +285,8 @@ def defined_symbol(side: str) -> str | None:
     if match is None:
         return None
     stem = re.sub(r"\s+", "", match.group("stem"))
-    return None if stem in _NOT_SYMBOLS else stem
+    stem = re.sub(r"^(\\[A-Za-z]+)([A-Za-z])$", r"\1{\2}", stem) if " " in match.group("stem") else stem
+    return None if stem in _NOT_SYMBOLS else stem  # \mathcal J is \mathcal{J}
 
 
 def condition_parts(text: str) -> tuple[str, str, str] | None:

@@ -284,7 +284,7 @@ def _definitions_for(
             chosen[other.symbol] = other
     # the variable a formula differentiates by is a variable: its definition (a_k = w_k^T phi) is not put in
     # its place (the derivative by a_j would have no variable left); the reader reads it by its role
-    chosen = {symbol: other for symbol, other in chosen.items() if not _differentiates_by(item.text, symbol)}
+    # (the reader keeps it in place; a definition of a model quantity, S = XW + b, still says what it is)
     relevant: set[str] = set()
     texts = [item.text]
     while texts:
@@ -314,6 +314,11 @@ def _definitions_for(
 
 def _mentions(text: str, symbol: str) -> bool:
     """Whether a formula writes a symbol (a letter not inside a longer name or command)."""
+    braced = re.fullmatch(r"(\\[A-Za-z]+)\{([A-Za-z])\}", symbol)
+    if braced is not None:  # \mathcal{J}, written \mathcal J or \mathcal{ J } too
+        command, letter = braced.groups()
+        written = re.escape(command) + r"\s*(?:\{\s*" + letter + r"\s*\}|\s" + letter + r"(?![A-Za-z]))"
+        return re.search(written, text) is not None
     if symbol.startswith("\\") or len(symbol) > 1:
         return symbol in text
     return re.search(r"(?<![A-Za-z\\])" + re.escape(symbol) + r"(?![A-Za-z])", text) is not None
