@@ -2201,3 +2201,19 @@ def test_a_transposed_gradient_under_a_stated_convention_fails_as_the_transpose(
 )
 def test_sixth_round_readings(claim: str, options: dict[str, object], verdict: str) -> None:
     assert _check(claim, **options).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # Nielsen's \sum_x runs over the training inputs (it was read as a sum over the classes: k/N off)
+        (r"\frac{\partial H}{\partial b_j} = \frac{1}{N}\sum_{x}(a_j-y_j)", "holds"),
+        (r"\frac{\partial C}{\partial b^L_j} = \frac{1}{n}\sum_x (a^L_j - y_j)", "holds"),
+        (r"\frac{\partial C}{\partial w^L_{jk}} = \frac{1}{n}\sum_x a^{L-1}_k(a^L_j - y_j)", "holds"),
+        (r"\frac{\partial C}{\partial b^L_j} = \frac{1}{n}\sum_x (y_j - a^L_j)", "fails"),
+    ],
+)
+def test_a_sum_over_the_input_runs_over_the_training_inputs(claim: str, verdict: str) -> None:
+    result = _check(claim, assume=("onehot",))
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("sum over the training inputs" in c for c in result.choices)  # type: ignore[attr-defined]

@@ -542,6 +542,37 @@ def _weighting(factors: Sequence[Node]) -> set[str]:
     return found - {"x", "X"}
 
 
+#: The letters of one example's own vectors, which a sum over the training inputs gives that example's.
+_PER_EXAMPLE: Final = frozenset({"a", "y", "z", "p", "t", "o", "s", "delta"})
+
+
+def summed_over_inputs(claims: Sequence[Claim]) -> tuple[tuple[Claim, ...], str] | None:
+    r"""Nielsen's ``\frac{1}{n}\sum_x (a_j - y_j)``: a sum whose index is the input x runs over the
+    training inputs (the examples), and the vectors in its body without an example are that example's;
+    the claims so rewritten (the index named n), and the choice that says so. None when no sum is over x
+    (a sum over x had been read as a sum over the classes)."""
+    nodes = [node for claim in claims for side in claim.sides for node in walk(side)]
+    if not any(isinstance(node, Sum) and node.index == "x" for node in nodes):
+        return None
+    used = {n.name for n in nodes if isinstance(n, Symbol)}
+    example = next(letter for letter in ("n", "m", "r", "u") if letter not in used)
+
+    class Theirs(_Rewriter):
+        def __call__(self, node: Node) -> Node | None:
+            if isinstance(node, Symbol) and node.name in _PER_EXAMPLE and node.example is None:
+                return replace(node, example=Symbol(example))
+            return None
+
+    class Over(_Rewriter):
+        def __call__(self, node: Node) -> Node | None:
+            if isinstance(node, Sum) and node.index == "x":
+                return replace(node, index=example, body=_transform(node.body, Theirs()))
+            return None
+
+    rewritten = tuple(replace(c, sides=tuple(_transform(side, Over()) for side in c.sides)) for c in claims)
+    return rewritten, f"\\sum_x read as a sum over the training inputs (example {example})"
+
+
 def examples_subscripted(
     claims: Sequence[Claim], summed: bool = False
 ) -> tuple[tuple[Claim, ...], str] | None:

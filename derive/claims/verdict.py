@@ -61,6 +61,7 @@ from derive.claims.mapping import (
     map_claim,
     map_definition,
     right_only_indices,
+    summed_over_inputs,
     walk,
 )
 from derive.claims.read import MAX_READINGS, ClaimReading, read_claim
@@ -896,6 +897,9 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     mapped: list[MappedReading] = []
     errors: list[DeriveError] = []
     for reading in readings[:MAX_READINGS]:
+        over_inputs = summed_over_inputs(reading.claims)
+        if over_inputs is not None:  # Nielsen's \sum_x: over the training inputs
+            reading = replace(reading, claims=over_inputs[0], choices=(*reading.choices, over_inputs[1]))
         _refuse_examples_losses(reading)
         readings_found, error = _mapped_or_refitted(reading, options)
         without_name = _name_of_a_derivative(reading) if error is not None else None
