@@ -1966,3 +1966,16 @@ def test_a_transposed_weight_gradient_in_code_fails_as_the_transpose() -> None:
     wrong = check_claim(CheckOptions(code.replace("DW", "dscores.T.dot(X)")))
     assert wrong.verdict == "fails" and "its transpose holds" in wrong.explanation
     assert check_claim(CheckOptions(code.replace("DW", "X.T.dot(dscores)"))).verdict == "holds"
+
+
+def test_gradients_returned_in_a_dict_are_read() -> None:
+    # grads = {"dW": dW, "db": db}, as deeplearning.ai's assignments return them (the dict was refused)
+    code = (
+        "def grads(X, y, W, b):\n    scores = X.dot(W) + b\n"
+        "    p = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)\n"
+        "    dscores = p.copy()\n    dscores[np.arange(X.shape[0]), y] -= 1\n    dscores /= X.shape[0]\n"
+        "    dW = X.T.dot(dscores)\n    db = np.sum(dscores, axis=0)\n    return {\"W\": dW, \"b\": db}\n"
+    )
+    assert check_claim(CheckOptions(code, means="dW = dL/dW")).verdict == "holds"
+    summed = code.replace("    dscores /= X.shape[0]\n", "")  # no 1/N: not the mean's gradient
+    assert check_claim(CheckOptions(summed, means="dW = dL/dW")).verdict in ("fails", "ambiguous")

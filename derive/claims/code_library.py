@@ -159,6 +159,11 @@ def evaluate(engine: Engine, node: ast.expr, frame: Frame) -> Value:
         if any(isinstance(e, ast.Starred) for e in node.elts):
             raise Refusal("a starred expression", node)
         return Tup(tuple(evaluate(engine, e, frame) for e in node.elts))
+    if isinstance(node, ast.Dict) and all(
+        isinstance(key, ast.Constant) and isinstance(key.value, str) for key in node.keys
+    ):
+        # grads = {"dw": dw, "db": db} (Ng's assignments): its values, as a returned tuple's are
+        return Tup(tuple(evaluate(engine, value, frame) for value in node.values))
     if isinstance(node, ast.Lambda):
         return Func(node, None, "lambda")
     if isinstance(node, ast.Slice):
