@@ -7,6 +7,7 @@ snippet; only test snippets written here are ever run, never corpus or claim tex
 
 from __future__ import annotations
 
+import ast
 import inspect
 import textwrap
 from collections.abc import Callable, Mapping
@@ -1979,3 +1980,27 @@ def test_gradients_returned_in_a_dict_are_read() -> None:
     assert check_claim(CheckOptions(code, means="dW = dL/dW")).verdict == "holds"
     summed = code.replace("    dscores /= X.shape[0]\n", "")  # no 1/N: not the mean's gradient
     assert check_claim(CheckOptions(summed, means="dW = dL/dW")).verdict in ("fails", "ambiguous")
+
+
+@pytest.mark.parametrize(("scale", "verdict"), [(" / X.shape[0]", "holds"), ("", "ambiguous")])
+def test_a_gradient_descent_step_says_what_the_gradient_is(scale: str, verdict: str) -> None:
+    # W -= lr * G: G is the gradient by W (the code had no value named for it, and was refused)
+    code = (
+        "def train_step(X, y, W, lr):\n    scores = X.dot(W)\n"
+        "    p = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)\n"
+        f"    p[np.arange(X.shape[0]), y] -= 1\n    W -= lr * X.T.dot(p){scale}\n    return W\n"
+    )
+    result = check_claim(CheckOptions(code))
+    assert result.verdict == verdict
+    assert any("what the step of W subtracts" in note for note in result.notes)
+
+
+def test_a_step_that_is_no_parameters_is_not_a_gradient() -> None:
+    from derive.claims.code_engine import _gradient_step
+
+    statement = ast.parse("loss -= alpha * reg").body[0]
+    assert isinstance(statement, ast.AugAssign) and _gradient_step(statement) is None
+    update = ast.parse("self.w = self.w - learning_rate * (x.T @ delta)").body[0]
+    assert isinstance(update, ast.Assign)
+    found = _gradient_step(update)
+    assert found is not None and found[0] == "w" and ast.unparse(found[1]) == "x.T @ delta"

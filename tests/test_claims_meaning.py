@@ -2217,3 +2217,14 @@ def test_a_sum_over_the_input_runs_over_the_training_inputs(claim: str, verdict:
     result = _check(claim, assume=("onehot",))
     assert result.verdict == verdict  # type: ignore[attr-defined]
     assert any("sum over the training inputs" in c for c in result.choices)  # type: ignore[attr-defined]
+
+
+def test_a_texts_own_shifted_logits_are_applied() -> None:
+    # \tilde{z}_k = z_k - \max_j z_j beside the softmax written with it (the definition was refused because a
+    # shift alone does not cancel; where it is used, inside the softmax, it does)
+    text = (
+        r"Compute with $\tilde{z}_k = z_k - \max_j z_j$: "
+        r"$$\text{softmax}(\mathbf{z})_k = \frac{e^{\tilde{z}_k}}{\sum_j e^{\tilde{z}_j}}$$"
+    )
+    assert _check(text).verdict == "holds"  # type: ignore[attr-defined]
+    assert _check(text.replace(r"\sum_j e^{\tilde{z}_j}", r"\sum_j e^{z_j}")).verdict == "fails"  # type: ignore[attr-defined]

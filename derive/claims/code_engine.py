@@ -965,6 +965,7 @@ class Engine:
             self.class_def(node, frame)
             return
         if isinstance(node, ast.Assign):
+            self.gradient_step(node, frame)
             value = self.expr(node.value, frame)
             for target in node.targets:
                 self.assign(target, value, frame, node)
@@ -974,6 +975,7 @@ class Engine:
                 self.assign(node.target, self.expr(node.value, frame), frame, node)
             return
         if isinstance(node, ast.AugAssign):
+            self.gradient_step(node, frame)
             self.augassign(node, frame)
             return
         if isinstance(node, ast.Return):
@@ -1318,6 +1320,24 @@ class Engine:
             base = self.attribute_path(node.value, frame)
             return None if base is None else f"{base}.{node.attr}"
         return None
+
+    def gradient_step(self, node: ast.Assign | ast.AugAssign, frame: Frame) -> None:
+        """``self.w -= lr * (x.T @ delta)``, ``W = W - learning_rate * dW``: a gradient-descent step says what
+        the gradient by the parameter is; it is recorded as ``d<parameter>`` (noted) unless the code names
+        it so already."""
+        step = _gradient_step(node)
+        if step is None:
+            return
+        parameter, gradient = step
+        name = f"d{parameter}"
+        if isinstance(gradient, ast.Name) or name in frame.env:
+            return  # W -= lr * dW: the gradient has its own name already
+        try:
+            value = self.expr(gradient, frame)
+        except Refusal:
+            return
+        self.bind(frame, name, value, node)
+        self.note(f"{name} is what the step of {parameter} subtracts (its rate times {_text(gradient)})")
 
     def augassign(self, node: ast.AugAssign, frame: Frame) -> None:
         value = self.expr(node.value, frame)
@@ -2155,6 +2175,55 @@ def _annotation(node: ast.expr | None) -> str | None:
         return "matrix"
     if _ARRAY_TYPES.fullmatch(text) or _ARRAY_TYPES.fullmatch(base):
         return "array"
+    return None
+
+
+#: Names of a gradient-descent step's rate.
+_RATE_NAMES: Final = frozenset(
+    {"lr", "learning_rate", "learningRate", "eta", "step_size", "stepsize", "alpha", "lr_", "rate", "step"}
+)
+
+
+#: The names of a model's parameters that a gradient step updates.
+_PARAMETER_NAME: Final = re.compile(r"[WwBb]\d?|theta|Theta|weights?|bias(?:es)?|coef_?|intercept_?")
+
+
+def _gradient_step(node: ast.Assign | ast.AugAssign) -> tuple[str, ast.expr] | None:
+    """(parameter, gradient) of ``p -= rate * G`` or ``p = p - rate * G`` (p a name or an attribute such
+    as ``self.w``), None for any other statement."""
+    target: ast.expr
+    if isinstance(node, ast.AugAssign):
+        if not isinstance(node.op, ast.Sub):
+            return None
+        target, step = node.target, node.value
+    else:
+        difference = node.value
+        subtracted = isinstance(difference, ast.BinOp) and isinstance(difference.op, ast.Sub)
+        if len(node.targets) != 1 or not subtracted:
+            return None
+        assert isinstance(difference, ast.BinOp)
+        target, step = node.targets[0], difference.right
+        if ast.dump(difference.left) != ast.dump(_load(target)):
+            return None
+    if isinstance(target, ast.Name):
+        parameter = target.id
+    elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        parameter = target.attr
+    else:
+        return None
+    if not _PARAMETER_NAME.fullmatch(parameter):
+        return None  # loss -= alpha * reg: no parameter's step
+    scale: ast.expr | None = None
+    if isinstance(step, ast.BinOp) and isinstance(step.op, ast.Div) and isinstance(step.left, ast.BinOp):
+        step, scale = step.left, step.right  # lr * X.T.dot(p) / N: the rate times X.T.dot(p) / N
+    if not isinstance(step, ast.BinOp) or not isinstance(step.op, ast.Mult):
+        return None
+    for rate, gradient in ((step.left, step.right), (step.right, step.left)):
+        if scale is not None:
+            gradient = ast.copy_location(ast.BinOp(left=gradient, op=ast.Div(), right=scale), gradient)
+        said = rate.attr if isinstance(rate, ast.Attribute) else getattr(rate, "id", None)
+        if said in _RATE_NAMES:
+            return parameter, gradient
     return None
 
 

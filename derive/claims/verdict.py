@@ -1232,8 +1232,10 @@ def _own_definitions(
         try:
             map_definition(claim, lets=options.let, defines=(*options.define, *defines), loss=options.loss,
                            convention=options.model_convention)  # fmt: skip
-        except DeriveError:
-            continue
+        except DeriveError as error:
+            # \tilde{z}_k = z_k - \max_j z_j: a shift that cancels only where it is used (inside a softmax)
+            if "the max in the definition does not cancel" not in str(error):
+                continue
         defines.append(claim.source)
         sources.add(claim.source)
     if not defines:
