@@ -2229,3 +2229,25 @@ def test_a_texts_own_shifted_logits_are_applied() -> None:
     assert _check(text).verdict == "holds"  # type: ignore[attr-defined]
     with pytest.raises(DeriveError, match="does not cancel"):  # shifted above, not below: refused
         _check(text.replace(r"\sum_j e^{\tilde{z}_j}", r"\sum_j e^{z_j}"))
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        # example i's loss has no 1/N (it held as the batch mean's), nor a gradient by another example's
+        # logits read as its own (it failed): both stay refused
+        r"\frac{\partial L_i}{\partial z_{ij}} = \frac{1}{N}(p_{ij} - y_{ij})",
+        r"\frac{\partial L_i}{\partial z_{kj}} = 0 \quad (k \neq i)",
+    ],
+)
+def test_one_examples_loss_is_not_read_beside_the_batch(claim: str) -> None:
+    with pytest.raises(DeriveError, match="loss of one example"):
+        _check(claim, assume=("onehot",))
+    right = _check(r"\frac{\partial L_i}{\partial z_{ij}} = p_{ij} - y_{ij}", assume=("onehot",))
+    assert right.verdict == "holds"  # type: ignore[attr-defined]
+
+
+def test_every_line_of_a_numbered_list_loses_its_label() -> None:
+    result = _check("1. dL/dz_i = p_i - y_i\n2. dp_i/dz_i = p_i(1 + p_i)\n")
+    assert result.verdict == "fails"  # type: ignore[attr-defined]
+    assert _check("1. dL/dz_i = p_i - y_i\n2. dp_i/dz_i = p_i(1 - p_i)\n").verdict == "holds_if"  # type: ignore[attr-defined]

@@ -682,3 +682,25 @@ def test_shapes_in_words_are_read_from_the_shapes_only(words: str, convention: s
 
     found = _convention_of_shapes(words)
     assert found is not None and found[0] == convention
+
+
+_ONE_EXAMPLES_SHAPES = r"x \in \mathbb{R}^D, W \in \mathbb{R}^{D \times K}"
+
+
+@pytest.mark.parametrize(
+    ("words", "claim", "verdict"),
+    [
+        # one example's shapes state the convention (a transposed claim held): W D x K is z = W^T x + b
+        (_ONE_EXAMPLES_SHAPES, r"\frac{\partial L}{\partial W} = (p-y)x^T", "fails"),
+        (_ONE_EXAMPLES_SHAPES, r"\frac{\partial L}{\partial W} = x(p-y)^T", "holds"),
+        # z = Wh + b: h is the input, and W is k x d (W^T (p - y) is the gradient by h)
+        ("h the hidden layer, z = Wh + b", r"\frac{\partial L}{\partial h} = W^T(p - y)", "holds"),
+        # z^{[i]} = W^T x^{[i]} + b: the transpose is no layer's label
+        (r"z^{[i]} = W^T x^{[i]} + b", r"\frac{\partial L}{\partial W} = x(p-y)^T", "holds"),
+        # soft labels in brackets are the targets (q had been read as the output: p - q was 0)
+        ("p = softmax(z), q the class probabilities (soft labels)", r"\frac{\partial L}{\partial z}=p-q", "holds_if"),
+    ],
+)
+def test_the_regression_rounds_word_readings(words: str, claim: str, verdict: str) -> None:
+    options = {"notation": words} if verdict == "holds_if" else {"notation": words, "assume": ("onehot",)}
+    assert check(claim, **options).verdict == verdict  # type: ignore[arg-type]

@@ -139,7 +139,10 @@ def _read(
     math_syntax: Literal["latex", "text"] = "text" if syntax == "text" else "latex"
     label = _ENUMERATION_LABEL.match(text)
     if label is not None and "=" in text[label.end() :]:
-        text = " " * label.end() + text[label.end() :]  # (b) dL/dz_j = ...: a list's label, not a factor
+        # (b) dL/dz_j = ...: a list's label, not a factor (every line's, in a list of several)
+        text = re.sub(
+            rf"(?m)^{_ENUMERATION_LABEL.pattern}(?=[^\n]*=)", lambda m: " " * len(m.group(0)), text
+        )
     else:
         label = None
     if math_syntax == "latex":

@@ -1553,9 +1553,9 @@ _CONVENTION_BY_ENTRY: Final = re.compile(
 #: The model's convention in the page's words: ``z = W x + b``, ``z = W^T x``, ``logits = Wx``.
 _CONVENTION_IN_WORDS: Final = re.compile(
     r"(?:\b[zZos]|\\(?:mathbf|boldsymbol|bm)\{[zZos]\}|\blogits|\bscores)(?P<layer>\^\s*\{?[\w\[\]]+\}?)?\s*=\s*"
-    r"(?:\\mathbf\{W\}|\\boldsymbol\{W\}|W|(?(layer)w|(?!)))(?(layer)\^\s*\{?[\w\[\]]+\}?)?"
+    r"(?:\\mathbf\{W\}|\\boldsymbol\{W\}|W|(?(layer)w|(?!)))(?(layer)\^\s*\{?(?!T\b|\\top)[\w\[\]]+\}?)?"
     r"(?P<transposed>\s*(?:\^\s*\{?\s*(?:T|\\top|\\intercal|t)\s*\}?|'|\.T\b|ᵀ))?"
-    r"\s*(?:\\cdot|\*|@)?\s*(?:\\mathbf\{x\}|\\boldsymbol\{x\}|x|(?(layer)a|(?!)))"
+    r"\s*(?:\\cdot|\*|@)?\s*(?:\\mathbf\{[xh]\}|\\boldsymbol\{[xh]\}|x|h|(?(layer)a|(?!)))"
     r"(?(layer)\^\s*\{?[\w\[\]+-]+\}?)?"
     r"(?![A-Za-z])"
 )
@@ -1595,9 +1595,12 @@ _EXAMPLES_IN_ROWS: Final = re.compile(
 #: A shape the page's words give a matrix or vector: ``W is D x C``, ``W: (D, C)``,
 #: ``W \in \mathbb{R}^{D \times C}``, ``x \in R^D``, ``X (N x D)``.
 _SHAPE_IN_WORDS: Final = re.compile(
-    r"(?<![A-Za-z\\])(?P<name>[WXx]|\\mathbf\{[WXx]\})\s*(?:is|:|\\in|in(?=\s+(?:R|ℝ|\\mathbb))|∈|of\s+shape|has\s+shape)?\s*"
-    r"(?:\\mathbb\{R\}|R|ℝ)?\s*\^?\s*[({\[]?\s*(?P<first>[A-Za-z]\w*)\s*(?:(?:x|×|\\times|,)\s*"
-    r"(?P<second>[A-Za-z]\w*))?\s*[)}\]]?"
+    r"(?<![A-Za-z\\])(?P<name>[WXx]|\\mathbf\{[WXx]\}|\\theta|\\Theta|θ|Θ)\s*"
+    r"(?:is|:|\\in|in(?=\s+(?:R|ℝ|\\mathbb))|∈|of\s+shape|has\s+shape)?\s*"
+    r"(?:\\mathbb\{R\}|R|ℝ)?\s*\^?\s*"
+    # bracketed, a comma may separate the sizes (W: (C, D)); bare, only x or × (x in R^D, W ...)
+    r"(?:[({\[]\s*(?P<first>[A-Za-z]\w*)\s*(?:(?:x|×|\\times|,)\s*(?P<second>[A-Za-z]\w*))?\s*,?\s*[)}\]]"
+    r"|(?P<bare>[A-Za-z]\w*)\s*(?:(?:x|×|\\times)\s*(?P<bare_second>[A-Za-z]\w*))?)"
 )
 
 
@@ -1611,12 +1614,14 @@ def _convention_of_shapes(words: str) -> tuple[Convention, str] | None:
     shape, or a square W)."""
     shapes: dict[str, tuple[str, str | None, str]] = {}
     for match in _SHAPE_IN_WORDS.finditer(words):
-        name = match["name"][-2] if match["name"].startswith("\\") else match["name"]
-        if match["second"] is None and not _ONE_SIZE_SAID.search(match.group(0)):
+        name = match["name"][-2] if match["name"].startswith("\\mathbf") else match["name"]
+        name = "W" if name in ("\\theta", "\\Theta", "θ", "Θ") else name  # θ (n x K): the weights
+        first, second = match["first"] or match["bare"], match["second"] or match["bare_second"]
+        if second is None and not _ONE_SIZE_SAID.search(match.group(0)):
             continue  # "softmax(X W)", "(N x K)": a product or another shape's x, not x of size K
         if name in shapes and shapes[name][1] is not None:
             continue  # a matrix's two sizes, said first, are kept
-        shapes[name] = (match["first"], match["second"], " ".join(match.group(0).split()))
+        shapes[name] = (first, second, " ".join(match.group(0).split()))
     weights = shapes.get("W")
     if weights is None or weights[1] is None or weights[0] == weights[1]:
         return None
@@ -2044,6 +2049,9 @@ def _left_indices_swapped(reading: ClaimReading) -> ClaimReading | None:
     return replace(reading, claims=tuple(claims)) if claims else None
 
 
+#: The letters of one example's own vectors (their first index is the example in a batch's matrix).
+_PER_EXAMPLE_LETTERS: Final = frozenset("ayzptosxfPYZASX")
+
 #: A loss with an example's index in a claim about a batch (Bishop's E_n).
 _ONE_EXAMPLES_LOSS: Final = re.compile(r"^\$(?P<loss>.+?)\$ is the loss of one example of a batch, not")
 
@@ -2064,8 +2072,14 @@ def _one_example_readings(reading: ClaimReading, options: CheckOptions, error: s
         return []
     example = loss.indices[0]
     claim = reading.claims[0]
-    if any(isinstance(n, Sum) and n.index == example.name for side in claim.sides for n in walk(side)):
+    nodes = [n for side in claim.sides for n in walk(side)]
+    if any(isinstance(n, Sum) and n.index == example.name for n in nodes) or claim.conditions:
         return []
+    if any(isinstance(n, Symbol) and n.name in ("N", "m") and not n.indices for n in nodes):
+        return []  # 1/N beside example n's loss: its gradient has no 1/N (a batch's mean would)
+    entries = [n for n in nodes if isinstance(n, Symbol) and n.name in _PER_EXAMPLE_LETTERS]
+    if any(len(n.indices) >= 2 and n.indices[0] != example for n in entries):
+        return []  # \partial L_i / \partial z_{kj}: another example's entry
 
     class Drop(_Rewriter):
         def __call__(self, node: Node) -> Node | None:

@@ -433,6 +433,8 @@ def read_words(text: str) -> PageWords:
             sigmoids.append((symbol["name"], part))  # "s sigmoid": the letter names the function
             continue
         role = _role(words, symbol["name"]) if words else None
+        if role == "a" and _TARGETS_SAID.search(part[symbol.end() :]) and not _OUTPUT_SAID.search(part):
+            role = "y"  # "q the class probabilities (soft labels)": the words in brackets say the targets
         if role is not None:
             name = _page_name(symbol["name"])
             # "a logits", "a activations": the article never comes before a plural, so a is a symbol
