@@ -685,6 +685,8 @@ def test_shapes_in_words_are_read_from_the_shapes_only(words: str, convention: s
 
 
 _ONE_EXAMPLES_SHAPES = r"x \in \mathbb{R}^D, W \in \mathbb{R}^{D \times K}"
+_HIDDEN = "h the hidden layer, z = Wh + b, p = softmax(z)"
+_SOFT = "p = softmax(z), q the class probabilities (soft labels)"
 
 
 @pytest.mark.parametrize(
@@ -694,11 +696,11 @@ _ONE_EXAMPLES_SHAPES = r"x \in \mathbb{R}^D, W \in \mathbb{R}^{D \times K}"
         (_ONE_EXAMPLES_SHAPES, r"\frac{\partial L}{\partial W} = (p-y)x^T", "fails"),
         (_ONE_EXAMPLES_SHAPES, r"\frac{\partial L}{\partial W} = x(p-y)^T", "holds"),
         # z = Wh + b: h is the input, and W is k x d (W^T (p - y) is the gradient by h)
-        ("h the hidden layer, z = Wh + b", r"\frac{\partial L}{\partial h} = W^T(p - y)", "holds"),
+        (_HIDDEN, r"\frac{\partial L}{\partial h} = W^T(p - y)", "holds"),
         # z^{[i]} = W^T x^{[i]} + b: the transpose is no layer's label
         (r"z^{[i]} = W^T x^{[i]} + b", r"\frac{\partial L}{\partial W} = x(p-y)^T", "holds"),
         # soft labels in brackets are the targets (q had been read as the output: p - q was 0)
-        ("p = softmax(z), q the class probabilities (soft labels)", r"\frac{\partial L}{\partial z}=p-q", "holds_if"),
+        (_SOFT, r"\frac{\partial L}{\partial z} = p - q", "holds_if"),
     ],
 )
 def test_the_regression_rounds_word_readings(words: str, claim: str, verdict: str) -> None:
