@@ -2251,3 +2251,20 @@ def test_every_line_of_a_numbered_list_loses_its_label() -> None:
     result = _check("1. dL/dz_i = p_i - y_i\n2. dp_i/dz_i = p_i(1 + p_i)\n")
     assert result.verdict == "fails"  # type: ignore[attr-defined]
     assert _check("1. dL/dz_i = p_i - y_i\n2. dp_i/dz_i = p_i(1 - p_i)\n").verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("options", "claim", "verdict"),
+    [
+        # the mean said (option or words): one example's gradient is divided by N (without 1/N it held)
+        ({"batch_loss": "mean"}, r"\frac{\partial L}{\partial z^{(n)}} = p^{(n)} - y^{(n)}", "fails"),
+        ({"batch_loss": "mean"}, r"\frac{\partial L}{\partial z^{(n)}} = \frac{1}{N}(p^{(n)}-y^{(n)})", "holds"),
+        ({"batch_loss": "sum"}, r"\frac{\partial L}{\partial z^{(n)}} = p^{(n)} - y^{(n)}", "holds"),
+        ({"notation": "L the mean cross-entropy over the N examples of the batch"},
+         r"\frac{\partial L}{\partial z^{(n)}} = p^{(n)} - y^{(n)}", "fails"),
+    ],
+)
+def test_the_mean_said_divides_one_examples_gradient(
+    options: dict[str, object], claim: str, verdict: str
+) -> None:
+    assert _check(claim, assume=("onehot",), **options).verdict == verdict  # type: ignore[attr-defined]

@@ -2986,12 +2986,28 @@ def _with_batch_loss(reading: MappedReading, batch_loss: BatchLoss, said: str) -
             notes = tuple(note for note in claim.notes if note != MEAN_OF_EXAMPLES)
             note = f"the batch's loss is the sum over its examples{said}: one example's gradient is its own"
             claim = replace(claim, lhs=claim.lhs * s.N, mean_of_examples=False, notes=(*notes, note))
+        if batch_loss == "mean" and not claim.mean_of_examples and _by_one_examples_vector(claim):
+            # dL/dz^{(n)} = p^{(n)} - y^{(n)} of the batch's mean: that example's gradient divided by N (the
+            # claim without 1/N held)
+            note = f"the batch's loss is the mean over its examples{said}: one example's gradient over N"
+            claim = replace(claim, lhs=claim.lhs / s.N, mean_of_examples=True, notes=(*claim.notes, note))
         if _summed_batch(claim) is not None or claim.model.batch_sum:
             model = replace(claim.model, batch_sum=batch_loss == "sum", _cache={})
             note = f"the batch's loss is the {batch_loss} over its examples{said}"
             claim = replace(claim, model=model, batch_loss_said=True, notes=(*claim.notes, note))
         claims.append(claim)
     return replace(reading, claims=tuple(claims))
+
+
+def _by_one_examples_vector(claim: MappedClaim) -> bool:
+    """A claim about one example (its superscript dropped) whose left side is the loss's gradient by that
+    example's logits, output or input."""
+    if claim.model.batch or not isinstance(claim.lhs, sympy.Derivative) or claim.lhs.expr != s.H:
+        return False
+    if not any(note.startswith("the example superscript of") for note in claim.notes):
+        return False
+    by = {str(v.base.label) for v in claim.lhs.variables if isinstance(v, sympy.Indexed)}
+    return bool(by) and by <= {"z", "a", "x"}
 
 
 def _summed_batch(mapped: MappedClaim) -> MappedClaim | None:
