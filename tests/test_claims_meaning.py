@@ -2258,7 +2258,7 @@ def test_every_line_of_a_numbered_list_loses_its_label() -> None:
     [
         # the mean said (option or words): one example's gradient is divided by N (without 1/N it held)
         ({"batch_loss": "mean"}, r"\frac{\partial L}{\partial z^{(n)}} = p^{(n)} - y^{(n)}", "fails"),
-        ({"batch_loss": "mean"}, r"\frac{\partial L}{\partial z^{(n)}} = \frac{1}{N}(p^{(n)}-y^{(n)})", "holds"),
+        ({"batch_loss": "mean"}, r"\frac{\partial L}{\partial z^{(n)}} = (p^{(n)}-y^{(n)})/N", "holds"),
         ({"batch_loss": "sum"}, r"\frac{\partial L}{\partial z^{(n)}} = p^{(n)} - y^{(n)}", "holds"),
         ({"notation": "L the mean cross-entropy over the N examples of the batch"},
          r"\frac{\partial L}{\partial z^{(n)}} = p^{(n)} - y^{(n)}", "fails"),
