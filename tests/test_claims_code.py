@@ -2004,3 +2004,15 @@ def test_a_step_that_is_no_parameters_is_not_a_gradient() -> None:
     assert isinstance(update, ast.Assign)
     found = _gradient_step(update)
     assert found is not None and found[0] == "w" and ast.unparse(found[1]) == "x.T @ delta"
+
+
+def test_a_transposed_weight_gradient_under_an_nn_linear_forward_fails() -> None:
+    # logits = x @ W.T + b (W: classes x features): grad_W = x.T @ grad_logits is the transpose (refused)
+    code = (
+        "logits = x @ W.T + b\nprobs = torch.softmax(logits, dim=1)\n"
+        "grad_logits = (probs - F.one_hot(target, C).float()) / N\nGRAD\ngrad_b = grad_logits.sum(0)\n"
+    )
+    wrong = check_claim(CheckOptions(code.replace("GRAD", "grad_W = x.T @ grad_logits"), means="dL/dW"))
+    assert wrong.verdict == "fails" and "its transpose holds" in wrong.explanation
+    right = check_claim(CheckOptions(code.replace("GRAD", "grad_W = grad_logits.T @ x"), means="dL/dW"))
+    assert right.verdict == "holds"

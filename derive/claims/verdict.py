@@ -1998,12 +1998,17 @@ def _transposed_readings(reading: ClaimReading, options: CheckOptions, error: st
         swapped = _left_indices_swapped(reading)
         if swapped is None:
             return []
-        product = CONVENTION_PRODUCT[options.model_convention]
-        said = f"the left side's indices swapped: the value is indexed as the transpose (z = {product} + b)"
-        try:
-            found = _readings_of(swapped, replace(options, transposed=True), (), said)
-        except DeriveError:
-            return []
+        # code fixes its convention by its forward pass (X.dot(W), or x @ W.T): each is tried unless stated
+        tried = [options] if options.convention is not None else [options, replace(options, convention="W_x")]
+        found: list[MappedReading] = []
+        for trial in tried:
+            product = CONVENTION_PRODUCT[trial.model_convention]
+            said = f"the left side's indices swapped: the value is the transpose's layout (z = {product} + b)"
+            try:
+                found = _readings_of(swapped, replace(trial, transposed=True), (), said)
+            except DeriveError:
+                continue
+            break
         written = reading.means if reading.means is not None else reading.claims[0].sides[0]
         return [
             replace(
