@@ -2268,3 +2268,18 @@ def test_the_mean_said_divides_one_examples_gradient(
     options: dict[str, object], claim: str, verdict: str
 ) -> None:
     assert _check(claim, assume=("onehot",), **options).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # a bare I is the identity over the classes, and 1 p^T of one example is k x k (both were refused)
+        (r"\frac{\partial p}{\partial z} = \mathrm{diag}(p)(I - \mathbf{1}p^\top)", "holds"),
+        (r"\frac{\partial \log \mathbf{p}}{\partial \mathbf{z}} = I - \mathbf{1}\mathbf{p}^\top", "holds"),
+        (r"\frac{\partial \log \mathbf{p}}{\partial \mathbf{z}} = I - \mathbf{1}\mathbf{z}^\top", "fails"),
+    ],
+)
+def test_the_identity_matrix_and_a_row_on_every_row(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert any("identity matrix" in note for note in result.notes)  # type: ignore[attr-defined]

@@ -1934,7 +1934,8 @@ class Mapper:
                     index_ids.add(id(node.function))
                     yield node.function, True
                 elif isinstance(node, Symbol) and id(node) not in index_ids and not _is_ones(node):
-                    yield node, False
+                    if not _is_identity(node):
+                        yield node, False
 
     def _loss_of_probabilities(self, name: str) -> bool:
         """Whether the left side differentiates a loss called with ``name`` whose own name does not say it
@@ -2540,6 +2541,11 @@ class Mapper:
     def _build_symbol(self, node: Symbol) -> Tensor:
         if _is_ones(node):
             return Tensor(sympy.Integer(1))  # \mathbf{1} - p: ones, entry by entry
+        if _is_identity(node):
+            # I - \mathbf{1} p^\top, diag(p) - p p^\top = diag(p)(I - ...): the identity over the classes
+            self.note(f"${format_node(node)}$ is read as the identity matrix over the classes (k x k)")
+            row, column = self.placeholder("class"), self.placeholder("class")
+            return Tensor(sympy.KroneckerDelta(row, column), (row, column), ("class", "class"))
         if node.primes == 1 and self.loss == "sigmoid-bce" and not node.transposed:
             derivative = self._sigmoid_prime(node)
             if derivative is not None:
@@ -2928,8 +2934,10 @@ class Mapper:
             if spreading:
                 if not (len(tensor.axes) == 1 and tensor.row):
                     raise NotationError(_ONES_ONLY)
-                axis = self.placeholder("example")
-                tensor = Tensor(tensor.expr, (axis, *tensor.axes), ("example", *tensor.kinds))
+                # 1 b^T: b on every example's row of a batch; 1 p^T of one example: k x k
+                kind: Kind = "example" if getattr(self, "batch", False) else "class"
+                axis = self.placeholder(kind)
+                tensor = Tensor(tensor.expr, (axis, *tensor.axes), (kind, *tensor.kinds))
                 spreading = False
             if summing:
                 if tensor.is_scalar or (len(tensor.axes) == 1 and tensor.row):
@@ -3267,6 +3275,19 @@ _ONES_ONLY: Final = (
     "a product with the vector of ones: only 1^T M (sums over rows), M 1 (sums along rows) and 1 b^T (b on "
     "every row) are read"
 )
+
+
+def _is_identity(node: Node) -> bool:
+    r"""A bare ``I`` (``\mathbf{I}``, ``\mathbb{I}``): the identity matrix, unless the page defines it."""
+    return (
+        isinstance(node, Symbol)
+        and node.name == "I"
+        and node.decoration in (None, "bold", "bb", "rm")
+        and not node.indices
+        and node.example is None
+        and node.layer is None
+        and not node.primes
+    )
 
 
 def _is_ones(node: Node) -> bool:
