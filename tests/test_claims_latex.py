@@ -756,6 +756,8 @@ def test_grammar_built_latex_parses_and_round_trips(text: str) -> None:
         r"\frac{\partial L}{\partial z_i} = p_i - y_i, \quad \forall i \in \{1, \ldots, K\}",
         r"\frac{\partial L}{\partial z_i} = p_i - y_i \qquad (*)",
         r"\frac{\partial L}{\partial z_i} = p_i - y_i \qquad (3)",
+        r"\frac{\partial L}{\partial z_i} = p_i - y_i \qquad (A.1)",
+        "ii) dL/dz_i = p_i - y_i",
     ],
 )
 def test_typesetting_that_says_nothing_is_read_through(claim: str) -> None:

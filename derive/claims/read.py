@@ -263,7 +263,7 @@ _TYPESETTING: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (
         re.compile(
             r"(?:\\q?quad|\\[,;!]|\s)*(?:\(\s*\*+\s*\)|\\(?:blacksquare|square|qed|Box)\b|\\tag\*?\{[^{}]*\}"
-            r"|(?<=quad)\s*\(\s*\d+(?:\.\d+)?\s*\))\s*\.?\s*$"
+            r"|(?<=quad)\s*\(\s*[A-Z]?\.?\d+(?:\.\d+)*[a-z]?\s*\))\s*\.?\s*$"
         ),
         "",
     ),
@@ -288,7 +288,7 @@ def _typeset_plainly(text: str) -> str:
 
 #: A list's label before a formula: ``(b)``, ``(iii)``, ``2)``, ``2.``, ``a)`` (then a space).
 _ENUMERATION_LABEL: Final = re.compile(
-    r"\s*(?:\((?:[a-h]|[ivx]{1,4}|\d{1,2})\)|(?:[a-h]|\d{1,2})\)|\d{1,2}\.(?!\d))[ \t]+(?=\S)"
+    r"\s*(?:\((?:[a-h]|[ivx]{1,4}|\d{1,2})\)|(?:[a-h]|[ivx]{1,4}|\d{1,2})\)|\d{1,2}\.(?!\d))[ \t]+(?=\S)"
 )
 
 _REMARK_SPLIT: Final = re.compile(
