@@ -82,11 +82,11 @@ class Dialect:
 
 PYTHON: Final = Dialect("python")
 
-#: Languages whose ``b = a`` binds b to a's array (no copy): writing into one writes into both.
 #: Names of label arrays that are plural: one label per example (``probs[:, labels] -= 1`` writes at every
 #: example's label in every row, never at one class).
 _PLURAL_LABELS: Final = re.compile(r"\w*(?:labels|targets|classes|class_ids|label_ids)")
 
+#: Languages whose ``b = a`` binds b to a's array (no copy): writing into one writes into both.
 _REFERENCE_ARRAYS: Final = frozenset({"python", "julia", "javascript", "typescript", "lua", "java"})
 
 #: Inputs with these names are numbers (hyperparameters, sizes, the incoming gradient of a scalar loss)

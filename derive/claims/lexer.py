@@ -391,11 +391,11 @@ class _Lexer:
             return
         parts = word.split("_")
         head, sub = word, None
-        if len(parts) == 2 and parts[0] and parts[1] and len(parts[1]) <= 2 and parts[1].isalnum():
+        indexed = all(parts) and len(parts[-1]) <= 2 and parts[-1].isalnum()
+        if len(parts) == 2 and indexed:
             head, sub = parts
-        elif len(parts) >= 3 and all(parts) and len(parts[-1]) <= 2 and len(parts[-2]) > 2:
-            if parts[-1].isalnum():
-                head, sub = "_".join(parts[:-1]), parts[-1]  # y_hat_i, p_pred_j: a name and its index
+        elif len(parts) >= 3 and indexed and len(parts[-2]) > 2:
+            head, sub = "_".join(parts[:-1]), parts[-1]  # y_hat_i, p_pred_j: a name and its index
         head_end = start + len(head)
         scripted = sub is not None or (head == "sum" and self.s[self.i : self.i + 1] in ("_", "^"))
         self.text_word(head, start, head_end, has_script=scripted)  # sum_j, sum_{j != i}, sum^K

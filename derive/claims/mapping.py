@@ -1145,20 +1145,6 @@ def _inverse_of_a_diagonal(node: Node) -> bool:
     )
 
 
-def _identity_entry(symbol: Symbol) -> bool:
-    """``I_{kj}``: an entry of the identity matrix (two index letters, nothing else on the name)."""
-    return (
-        symbol.name == "I"
-        and symbol.decoration in (None, "bold", "rm", "bb")
-        and len(symbol.indices) == 2
-        and all(isinstance(i, Symbol) and not i.indices and len(i.name) == 1 for i in symbol.indices)
-        and symbol.example is None
-        and symbol.layer is None
-        and not symbol.primes
-        and not symbol.transposed
-    )
-
-
 def _is_stabilizer(term: Node) -> bool:
     return isinstance(term, Number) and 0 < term.value <= STABILIZER
 
@@ -1545,7 +1531,7 @@ class Mapper:
                     assert isinstance(current, Pow) and isinstance(current.base, Call)
                     entries = Div(Number(Fraction(1)), current.base.args[0])
                     return _transform(Call(current.base.function, (entries,)), self)
-                if isinstance(current, Symbol) and _identity_entry(current):
+                if isinstance(current, Symbol) and _is_identity(current, entry=True):
                     # Bishop's y_k(I_{kj} - y_j): an entry of the identity matrix, unless the page says
                     if (defined := mapper._apply_let(current)) is not None:
                         return defined
@@ -3277,16 +3263,22 @@ _ONES_ONLY: Final = (
 )
 
 
-def _is_identity(node: Node) -> bool:
-    r"""A bare ``I`` (``\mathbf{I}``, ``\mathbb{I}``): the identity matrix, unless the page defines it."""
-    return (
+def _is_identity(node: Node, entry: bool = False) -> bool:
+    r"""A bare ``I`` (``\mathbf{I}``, ``\mathbb{I}``): the identity matrix, unless the page defines it; with
+    ``entry``, Bishop's ``I_{kj}``: its entry at two index letters."""
+    if not (
         isinstance(node, Symbol)
         and node.name == "I"
         and node.decoration in (None, "bold", "bb", "rm")
-        and not node.indices
         and node.example is None
         and node.layer is None
         and not node.primes
+    ):
+        return False
+    if not entry:
+        return not node.indices
+    return not node.transposed and len(node.indices) == 2 and all(
+        isinstance(i, Symbol) and not i.indices and len(i.name) == 1 for i in node.indices
     )
 
 

@@ -246,8 +246,6 @@ def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
     return tuple(joined)
 
 
-#: A remark in parentheses at the end of a formula whose words hold a symbol, written in text groups around
-#: it (``\text{(one-hot } y\text{)}``) or in parentheses around one (``(\text{one-hot } y)``): one remark.
 #: Typesetting that says nothing a claim needs, rewritten to the form the reader reads (LaTeX only).
 _TYPESETTING: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     # \overset{(a)}{=}, \stackrel{\text{chain rule}}{=}: an equals sign with a label above it
@@ -291,6 +289,8 @@ _ENUMERATION_LABEL: Final = re.compile(
     r"\s*(?:\((?:[a-h]|[ivx]{1,4}|\d{1,2})\)|(?:[a-h]|[ivx]{1,4}|\d{1,2})\)|\d{1,2}\.(?!\d))[ \t]+(?=\S)"
 )
 
+#: A remark in parentheses at the end of a formula whose words hold a symbol, written in text groups around
+#: it (``\text{(one-hot } y\text{)}``) or in parentheses around one (``(\text{one-hot } y)``): one remark.
 _REMARK_SPLIT: Final = re.compile(
     r"(?:\\text\s*\{\s*\((?P<open>[^{}()]*)\}(?P<math>[^{}()=]{1,30}?)\\text\s*\{(?P<close>[^{}()]*)\)\s*\}"
     r"|\(\s*\\text\s*\{(?P<open2>[A-Za-z][^{}()]*\s)\}(?P<math2>\s*[A-Za-z](?:_\{?\w+\}?)?\s*)\))\s*\.?\s*$"

@@ -2035,8 +2035,6 @@ _INDEX_CONFLICT: Final = re.compile(r"^index \w+ is used both for classes and fo
 def _left_indices_swapped(reading: ClaimReading) -> ClaimReading | None:
     """The reading with the two indices of the weights its left side differentiates by swapped (``dW_{ij}``
     read as ``dW_{ji}``), or None when its left side is not such a derivative."""
-    from derive.claims.ast import Derivative
-
     def swapped(node: Node | None) -> Node | None:
         if not isinstance(node, Derivative) or not isinstance(node.wrt, Symbol) or len(node.wrt.indices) != 2:
             return None
@@ -2067,7 +2065,7 @@ def _one_example_readings(reading: ClaimReading, options: CheckOptions, error: s
     claim about one example: read with n dropped, shown as a choice. Any other use of n (a sum over it,
     another example's entry) keeps the refusal."""
     from derive.claims.ast import Claim, Sum
-    from derive.claims.mapping import _Rewriter, _transform, walk
+    from derive.claims.mapping import _Rewriter, _transform
 
     if len(reading.claims) != 1 or not _ONE_EXAMPLES_LOSS.search(error):
         return []

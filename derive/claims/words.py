@@ -312,7 +312,8 @@ _OTHER_LOSS_ROLE: Final = "another loss"
 _LOSS_NOUN: Final = re.compile(r"\b(?:loss|error|errors|cost|objective|divergence|criterion)\b", re.I)
 
 
-def _role(words: str, name: str) -> str | None:
+def _role(words: str, name: str, said: str = "") -> str | None:
+    """The role the words after a symbol give it (``said``: those words as written, brackets kept)."""
     cut = _CONNECTOR.split(f" {words} ", maxsplit=1)[0].strip()
     if cut and OTHER_LOSS.search(cut) and _LOSS_NOUN.search(cut):
         return _OTHER_LOSS_ROLE  # "L is the mean squared error", "FL the focal loss"
@@ -327,7 +328,7 @@ def _role(words: str, name: str) -> str | None:
         if pattern.search(cut):
             if role == "H" and OTHER_LOSS.search(words):
                 return _OTHER_LOSS_ROLE  # "L is the mean squared error": a loss, not the cross-entropy
-            targets = name in ("y", "Y", "t", "T") or _TARGETS_SAID.search(f"{name} {words}") is not None
+            targets = name in ("y", "Y", "t", "T") or bool(_TARGETS_SAID.search(f"{name} {words} {said}"))
             if role == "a" and targets and not _OUTPUT_SAID.search(cut):
                 # "y is a probability distribution", "target: class probabilities (soft labels)": the targets
                 return "y"
@@ -432,9 +433,7 @@ def read_words(text: str) -> PageWords:
         if _SIGMOID_FUNCTION.fullmatch(words) and symbol["name"] in _FUNCTION_NAMES - {"sigmoid"}:
             sigmoids.append((symbol["name"], part))  # "s sigmoid": the letter names the function
             continue
-        role = _role(words, symbol["name"]) if words else None
-        if role == "a" and _TARGETS_SAID.search(part[symbol.end() :]) and not _OUTPUT_SAID.search(part):
-            role = "y"  # "q the class probabilities (soft labels)": the words in brackets say the targets
+        role = _role(words, symbol["name"], part[symbol.end() :]) if words else None
         if role is not None:
             name = _page_name(symbol["name"])
             # "a logits", "a activations": the article never comes before a plural, so a is a symbol

@@ -282,9 +282,9 @@ def _definitions_for(
             continue
         if other.number < item.number or other.symbol not in chosen:
             chosen[other.symbol] = other
-    # the variable a formula differentiates by is a variable: its definition (a_k = w_k^T phi) is not put in
-    # its place (the derivative by a_j would have no variable left); the reader reads it by its role
-    # (the reader keeps it in place; a definition of a model quantity, S = XW + b, still says what it is)
+    # the variable a formula differentiates by keeps its place in the reader (Mapper._apply_let): a_k =
+    # w_k^T phi is not put in place of a in dE/da_j, and a definition of a model quantity (S = XW + b)
+    # still says what the variable is
     relevant: set[str] = set()
     texts = [item.text]
     while texts:
@@ -322,19 +322,6 @@ def _mentions(text: str, symbol: str) -> bool:
     if symbol.startswith("\\") or len(symbol) > 1:
         return symbol in text
     return re.search(r"(?<![A-Za-z\\])" + re.escape(symbol) + r"(?![A-Za-z])", text) is not None
-
-
-def _differentiates_by(text: str, symbol: str) -> bool:
-    r"""Whether a formula takes a derivative by ``symbol``: ``\frac{\partial E}{\partial a_j}``,
-    ``dE/da_j``, ``\nabla_{\mathbf{a}}``."""
-    name = re.escape(symbol.removeprefix("\\").split("{")[-1].rstrip("}") if "{" in symbol else symbol)
-    wrapped = rf"(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{{\s*)?{name}(?![A-Za-z])"
-    patterns = (
-        rf"\}}\s*\{{\s*\\partial\s*{wrapped}",  # the denominator of \frac{..}{\partial a_j}
-        rf"/\s*(?:\\partial|∂|d)\s*{wrapped}",  # dE/da_j
-        rf"\\nabla_\{{?\s*{wrapped}",  # \nabla_{\mathbf{a}} E
-    )
-    return any(re.search(pattern, text) for pattern in patterns)
 
 
 def definition_text(item: Item) -> str:
