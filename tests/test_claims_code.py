@@ -2016,3 +2016,97 @@ def test_a_transposed_weight_gradient_under_an_nn_linear_forward_fails() -> None
     assert wrong.verdict == "fails" and "its transpose holds" in wrong.explanation
     right = check_claim(CheckOptions(code.replace("GRAD", "grad_W = grad_logits.T @ x"), means="dL/dW"))
     assert right.verdict == "holds"
+
+
+_NG_LAYOUT = (
+    "def propagate(W, b, X, Y):\n    m = X.shape[1]\n    Z = np.dot(W, X) + b\n    A = softmax(Z)\n"
+    "    cost = -1 / m * np.sum(Y * np.log(A))\n    dZ = A - Y\n    dW = DW\n"
+    "    db = 1 / m * np.sum(dZ, axis=1, keepdims=True)\n    return dW, db\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("dw", "verdict"),
+    [
+        ("1 / m * np.dot(dZ, X.T)", "holds_if"),
+        ("np.dot(dZ, X.T)", "fails"),  # the mean's 1/m is missing
+        ("1 / m * np.dot(X, dZ.T)", "fails"),  # the transpose
+    ],
+)
+def test_ng_column_layout_with_its_bias_is_read(dw: str, verdict: str) -> None:
+    # Z = np.dot(W, X) + b (examples in the columns, b of shape k x 1): an undefined softmax of W X runs over
+    # each column, and b is a column (the code was refused; without b, its softmax ran over the examples)
+    result = check_claim(CheckOptions(_NG_LAYOUT.replace("DW", dw), means="dL/dW"))
+    assert result.verdict == verdict
+    assert any("softmax over the first axis" in note for note in result.notes)
+    assert any("b is read as a column" in note for note in result.notes)
+    if dw.startswith("1 / m * np.dot(X"):
+        assert "its transpose holds" in result.explanation
+    bias = check_claim(CheckOptions(_NG_LAYOUT.replace("DW", dw), means="dL/db"))
+    assert bias.verdict == "holds_if"
+
+
+_TWO_LAYERS = (
+    "def loss(self, X, y):\n    W1, b1 = self.params['W1'], self.params['b1']\n"
+    "    W2, b2 = self.params['W2'], self.params['b2']\n    N, D = X.shape\n"
+    "    hidden = np.maximum(0, np.dot(X, W1) + b1)\n    scores = np.dot(hidden, W2) + b2\n"
+    "    probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)\n"
+    "    loss = -np.sum(np.log(probs[range(N), y])) / N\n"
+    "    dscores = probs.copy()\n    dscores[range(N), y] -= 1\n    dscores /= N\n    grads = {}\n"
+    "    grads['W2'] = DW2\n    grads['b2'] = np.sum(dscores, axis=0)\n"
+    "    dhidden = np.dot(dscores, W2.T)\n    dhidden[hidden <= 0] = 0\n"
+    "    grads['W1'] = np.dot(X.T, dhidden)\n    return loss, grads\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("dw2", "verdict"),
+    [
+        ("np.dot(hidden.T, dscores)", "holds"),
+        ("np.dot(dscores.T, hidden)", "fails"),
+        ("hidden.T.dot(probs)", "fails"),
+    ],
+)
+def test_a_later_layer_of_a_network_is_read_with_its_input_as_x(dw2: str, verdict: str) -> None:
+    # cs231n's two-layer net: the derivatives by W2 and b2 do not go through the relu layer, so its output
+    # is the layer's input X (shown); W2 = self.params['W2'] is W2, and the unread relu mask of dW1 leaves
+    # the dictionary's other entries readable (the whole code was refused)
+    code = _TWO_LAYERS.replace("DW2", dw2)
+    result = check_claim(CheckOptions(code, means="dL/dW2"))
+    assert result.verdict == verdict
+    assert any("hidden=X" in choice and "W2=W" in choice for choice in result.choices)
+    assert check_claim(CheckOptions(code, means="dL/db2")).verdict == "holds"
+    # the first layer's derivative goes through the relu: never read with the cut
+    with pytest.raises(DeriveError):
+        check_claim(CheckOptions(code, means="dL/dW1"))
+
+
+def test_a_later_layer_in_columns_and_in_torch_is_read() -> None:
+    ng = (
+        "def backward(X, Y, W1, b1, W2, b2):\n    m = X.shape[1]\n    Z1 = np.dot(W1, X) + b1\n"
+        "    A1 = np.tanh(Z1)\n    Z2 = np.dot(W2, A1) + b2\n    A2 = softmax(Z2)\n    dZ2 = A2 - Y\n"
+        "    dW2 = (1 / m) * np.dot(dZ2, A1.T)\n    db2 = (1 / m) * np.sum(dZ2, axis=1, keepdims=True)\n"
+        "    return dW2, db2\n"
+    )
+    assert check_claim(CheckOptions(ng, means="dL/dW2")).verdict == "holds_if"
+    summed = ng.replace("(1 / m) * np.dot(dZ2", "np.dot(dZ2")
+    assert check_claim(CheckOptions(summed, means="dL/dW2")).verdict == "fails"
+    torch = (
+        "h = torch.relu(x @ W1 + b1)\nlogits = h @ W2 + b2\np = torch.softmax(logits, dim=1)\n"
+        "loss = -(y * torch.log(p)).sum(dim=1).mean()\ngrad_logits = (p - y) / x.shape[0]\n"
+        "grad_W2 = h.T @ grad_logits\n"
+    )
+    assert check_claim(CheckOptions(torch, means="dL/dW2")).verdict == "holds_if"
+    by_x = torch.replace("h.T @ grad_logits", "x.T @ grad_logits")  # the first layer's input: wrong
+    with pytest.raises(DeriveError):  # x and h would both read as X: refused, never judged
+        check_claim(CheckOptions(by_x, means="dL/dW2"))
+
+
+def test_a_softmax_of_no_axis_runs_over_each_column_when_the_examples_are_columns() -> None:
+    # A = softmax(Z); dW = dZ @ X.T / m (Ng): with the examples as columns the softmax runs over each
+    # column; read over each row (NumPy's default) beside columns, a right fragment failed
+    result = check_claim(CheckOptions("A = softmax(Z)\ndZ = A - Y\ndW = dZ @ X.T / m\n"))
+    assert result.verdict == "holds_if"
+    assert any("softmax over the first axis" in note for note in result.notes)
+    # without 1/m: the mean (fails) or the sum (holds) of the examples
+    assert check_claim(CheckOptions("A = softmax(Z)\ndZ = A - Y\ndW = dZ @ X.T\n")).verdict == "ambiguous"

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from derive.claims.ast import Node, Size, Sum, Symbol, Undefined
-from derive.claims.code_engine import PYTHON, Dialect, Engine, Record, Refusal, Restart, Unread
+from derive.claims.code_engine import PYTHON, WEIGHT_NAMES, Dialect, Engine, Record, Refusal, Restart, Unread
 from derive.claims.code_index import PLACEHOLDER, SIZE_MARK, Dims, free_placeholders, map_children
 from derive.errors import InputTooLargeError, ParseError
 
@@ -98,6 +98,10 @@ class CodeReading:
     result_used_later: bool = False
     #: The name a function's one returned value is built on (``return dW / m``: dW).
     return_heads: dict[str, str] = field(default_factory=dict)
+    #: The layer whose input (a hidden layer's output) is read as an input (``read_code(layer=...)``).
+    layer: Layer | None = None
+    #: A softmax whose axis the code does not give was read over each row (NumPy's default).
+    softmax_rows_assumed: bool = False
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -249,9 +253,14 @@ def read_code(
     syntax: Syntax | None = None,
     language: str | None = None,
     ranks: Mapping[str, int] | None = None,
+    layer: Layer | None = None,
+    softmax_columns: bool = False,
 ) -> CodeReading:
     """Read code into index-form values; raises :class:`ParseError` (one line) when it cannot. ``ranks``
-    gives inputs whose number of axes the code does not fix another assumed number."""
+    gives inputs whose number of axes the code does not fix another assumed number; ``layer`` (one of
+    :func:`code_layers`) reads its input, a hidden layer's output, as an input from the line that
+    multiplies it by the layer's weights on; ``softmax_columns`` reads a softmax whose axis the code does
+    not give over each column (the examples in columns)."""
     if len(text) > MAX_CODE_CHARS:
         raise InputTooLargeError(f"code of {len(text)} characters is over the limit of {MAX_CODE_CHARS}")
     body = _strip_fences(text)
@@ -274,7 +283,137 @@ def read_code(
         lines = body
     del lines
     stated = _stated_ranks(body, module)
-    return _read(module, dialect, language, {**stated, **(ranks or {})})
+    reading = _read(module, dialect, language, {**stated, **(ranks or {})}, layer, softmax_columns)
+    return replace(reading, layer=layer) if layer is not None and layer.input in reading.inputs else reading
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A later layer of a network in code: ``scores = hidden.dot(W2) + b2`` after
+    ``hidden = np.maximum(0, X.dot(W1) + b1)``."""
+
+    input: str  # the hidden layer's output it multiplies: hidden
+    line: int  # the first line that multiplies it by the layer's weights
+    upstream: frozenset[str]  # every name the input is computed from (W1, b1, X)
+    parameters: tuple[str, ...]  # the layer's weights and the biases on that line: W2, b2
+
+
+def code_layers(text: str, syntax: Syntax) -> tuple[Layer, ...]:
+    """The later layers of a network in code, last first (:func:`layer_inputs`); none for text that does
+    not parse."""
+    body = _strip_fences(text)
+    try:
+        if syntax == "python":
+            module = _parse_python(body)
+        else:
+            from derive.claims.code_syntax import parse_code
+
+            detected = detect_code(body)
+            language = detected[1] if detected is not None and detected[1] else _other_language(body) or "c"
+            module, _ = parse_code(body, language)
+    except (ParseError, RecursionError):
+        return ()
+    return tuple(sorted(layer_inputs(module).values(), key=lambda layer: -layer.line))
+
+
+#: Calls that multiply two matrices: ``np.dot(a, b)``, ``a.dot(b)``, ``torch.mm``, ``tf.matmul``.
+_PRODUCTS: Final = frozenset({"dot", "matmul", "mm"})
+
+
+def _multiplied(node: ast.AST) -> tuple[ast.expr, ast.expr] | None:
+    """The two factors of a matrix product (``a @ b``, ``np.dot(a, b)``, ``a.dot(b)``), or None."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        return node.left, node.right
+    if not isinstance(node, ast.Call) or node.keywords:
+        return None
+    called = node.func
+    name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+    if name not in _PRODUCTS:
+        return None
+    if isinstance(called, ast.Attribute) and len(node.args) == 1:
+        return called.value, node.args[0]
+    return (node.args[0], node.args[1]) if len(node.args) == 2 else None
+
+
+def _factor_name(node: ast.expr) -> str | None:
+    """The name a factor multiplies, through a transpose (``h.T``, ``W.transpose()``, ``np.transpose(W)``)."""
+    while True:
+        if isinstance(node, ast.Attribute) and node.attr == "T":
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+            "transpose", "t"
+        ) and not node.args:
+            node = node.func.value
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == (
+            "transpose"
+        ) and len(node.args) == 1:
+            node = node.args[0]
+        else:
+            return node.id if isinstance(node, ast.Name) else None
+
+
+def _assigned_names(target: ast.expr) -> set[str]:
+    """The names an assignment's target writes: ``h``, ``h[mask]`` and ``(W1, b1)`` write h, h, W1 and b1."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return {name for element in target.elts for name in _assigned_names(element)}
+    while isinstance(target, (ast.Subscript, ast.Attribute, ast.Starred)):
+        target = target.value
+    return {target.id} if isinstance(target, ast.Name) else set()
+
+
+def layer_inputs(module: ast.Module) -> dict[str, Layer]:
+    """The outputs of hidden layers, each with the line that first multiplies it by a later layer's weights
+    (``scores = hidden.dot(W2) + b2``, ``Z2 = np.dot(W2, A1) + b2``): a value computed from other weights
+    (``hidden = np.maximum(0, X.dot(W1) + b1)``) that the product's weights are not computed from. The
+    derivatives by that later layer's parameters do not go through it, so from that line on it is read as
+    that layer's input (an activation the reader does not know, relu or tanh, is then no obstacle). Each
+    comes with every name it is computed from (the derivatives by those go through it)."""
+    from derive.claims.code_engine import VECTOR_NAMES
+
+    sources: dict[str, set[str]] = {}
+    for node in ast.walk(module):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            read = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            for target in targets:
+                written = _assigned_names(target)
+                indices = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} - written
+                for name in written:
+                    # h[mask] = 0 writes into h: its value is computed from h, the mask and the value
+                    sources.setdefault(name, set()).update(read | indices)
+
+    def computed_from(name: str) -> set[str]:
+        found: set[str] = set()
+        todo = [name]
+        while todo:
+            for source in sources.get(todo.pop(), ()):
+                if source not in found:
+                    found.add(source)
+                    todo.append(source)
+        return found
+
+    cuts: dict[str, Layer] = {}
+    compound = (ast.FunctionDef, ast.ClassDef, ast.For, ast.While, ast.If, ast.With)
+    simple = [n for n in ast.walk(module) if isinstance(n, ast.stmt) and not isinstance(n, compound)]
+    for statement in sorted(simple, key=lambda n: n.lineno):
+        for node in ast.walk(statement):
+            factors = _multiplied(node)
+            if factors is None:
+                continue
+            first, second = (_factor_name(f) for f in factors)
+            for weights, hidden in ((first, second), (second, first)):
+                if weights is None or hidden is None or hidden in cuts or hidden not in sources:
+                    continue
+                if not WEIGHT_NAMES.fullmatch(weights) or WEIGHT_NAMES.fullmatch(hidden):
+                    continue
+                upstream = computed_from(hidden)
+                if weights in upstream or not any(WEIGHT_NAMES.fullmatch(n) for n in upstream):
+                    continue
+                written = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+                biases = {name for name in written - upstream if VECTOR_NAMES.fullmatch(name)}
+                parameters = (weights, *sorted(biases))
+                cuts[hidden] = Layer(hidden, statement.lineno, frozenset(upstream), parameters)
+    return cuts
 
 
 #: A shape the code's own words give an input: ``logits: (N, C)``, ``labels (N,) int``, ``x of shape (D,)``,
@@ -350,9 +489,16 @@ def _as_written(message: str, dialect: Dialect) -> str:
     return message
 
 
-def _read(module: ast.Module, dialect: Dialect, language: str, ranks: Mapping[str, int]) -> CodeReading:
+def _read(
+    module: ast.Module,
+    dialect: Dialect,
+    language: str,
+    ranks: Mapping[str, int],
+    layer: Layer | None,
+    softmax_columns: bool = False,
+) -> CodeReading:
     try:
-        reading = _read_module(module, dialect, language, ranks)
+        reading = _read_module(module, dialect, language, ranks, layer, softmax_columns)
     except ParseError as error:
         raise type(error)(_as_written(str(error), dialect)) from None
     notes = tuple(_as_written(note, dialect) for note in reading.notes)
@@ -367,7 +513,12 @@ def _read(module: ast.Module, dialect: Dialect, language: str, ranks: Mapping[st
 
 
 def _read_module(
-    module: ast.Module, dialect: Dialect, language: str, ranks: Mapping[str, int]
+    module: ast.Module,
+    dialect: Dialect,
+    language: str,
+    ranks: Mapping[str, int],
+    layer: Layer | None,
+    softmax_columns: bool,
 ) -> CodeReading:
     plan: dict[str, tuple[int, str]] = {name: (rank, "default") for name, rank in ranks.items()}
     taken = {
@@ -379,6 +530,9 @@ def _read_module(
     history: list[str] = []
     for _ in range(_MAX_RESTARTS):
         engine = Engine(dialect, plan)
+        engine.softmax_columns = softmax_columns
+        if layer is not None:
+            engine.cuts[layer.line] = (layer.input,)
         engine.taken_names = taken
         engine.libraries = libraries
         try:
@@ -575,16 +729,19 @@ def _finish(
         kind: Literal["assignment", "return", "parameter"] = record.kind  # type: ignore[assignment]
         values[name] = CodeValue(name, node, axes, record.line, kind)
     inputs: dict[str, int] = {}
+    paths: dict[str, str] = {}  # an input's own name -> its object path (W1 = self.params['W1'])
     mentioned = {n.name for v in values.values() for n in _symbols(v.node)}
-    for name, value in engine.inputs.items():
+    for path, value in engine.inputs.items():
+        name = value.node.name if isinstance(value.node, Symbol) and value.rank else path
         if name in sizes or name not in mentioned:
             continue
         inputs[name] = sum(1 for a in value.axes if a is not None)
+        paths[name] = path
     for name in sizes:
         notes.append(f"{name} is read as the size {namer.stem_of(sizes[name])} of an axis it runs over")
     assumed: set[str] = set()
     for name, count in inputs.items():
-        _rank, how = plan.get(name, (count, "default"))
+        _rank, how = plan.get(paths[name], (count, "default"))
         if how == "default" and count >= 1 and name not in engine.class_labels:
             assumed.add(name)
             notes.append(
@@ -611,6 +768,7 @@ def _finish(
         loss_reason=loss_reason,
         notes=tuple(notes),
         classes_in_columns=engine.classes_in_columns,
+        softmax_rows_assumed=engine.softmax_rows_assumed,
     )
 
 
@@ -656,6 +814,9 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
                     return name, f"function {function} returns it", function
     # an assignment whose name says gradient, not used by a later one
     gradients = [name for name in latest if is_gradient_name(name) and latest[name].kind != "parameter"]
+    if any("[" in name and isinstance(latest[name].value, Unread) for name in gradients):
+        # grads['W1'] not read (the relu's mask), grads['W2'] read: the entries that can be read are judged
+        gradients = [name for name in gradients if not isinstance(latest[name].value, Unread)] or gradients
     if gradients:
         final = [
             name

@@ -105,6 +105,16 @@ MATRIX_NAMES: Final = re.compile(r"[A-Z]\d?|[A-Z]_?(train|batch|hat|pred|true|T)
 #: Biases are vectors, broadcast over the examples.
 VECTOR_NAMES: Final = re.compile(r"b\d?|bias\w*|b_\w+")
 
+def short_name(name: str) -> str:
+    """An input's own name without the object it belongs to: ``self.W1`` and ``self.params['W1']`` are W1."""
+    if (entry := re.fullmatch(r".*\[['\"](\w+)['\"]\]", name)) is not None:
+        return entry[1]
+    return name.split(".")[-1]
+
+
+#: Inputs that hold a layer's weights (their rows or columns are the classes of a product they enter).
+WEIGHT_NAMES: Final = re.compile(r"W\d?|W_\w+|w\d?|weights?\d?|weights?_\w+|theta\d?|Theta\d?")
+
 #: Names that say an axis counts examples (``batch = y.size(0)``).
 _SIZE_HINT: Final = re.compile(
     r"(batch|batch_size|bs|N|n_samples|nsamples|num_samples|num_examples|n_examples|num_train|m|"
@@ -345,6 +355,10 @@ class Engine:
         self.notes: list[str] = []
         #: A softmax ran over each column (MATLAB, Julia): a matrix's classes are its rows.
         self.classes_in_columns = False
+        #: A softmax whose axis the code does not give ran over each row (NumPy's last axis) ...
+        self.softmax_rows_assumed = False
+        #: ... or is to run over each column (the reading with the examples in columns).
+        self.softmax_columns = False
         #: Names imported from a module (``softmax`` -> ``scipy.special.softmax``).
         self.imported: dict[str, str] = {}
         self.class_labels: set[str] = set()
@@ -359,6 +373,9 @@ class Engine:
         #: Functions the text calls without defining them, whose values are read as opaque inputs.
         self.opaque_calls: set[str] = set()
         self._block_dim: int | None = None
+        #: A hidden layer's output, read as an input from the line that multiplies it by a later layer's
+        #: weights on (line -> names; see :func:`derive.claims.code.layer_inputs`).
+        self.cuts: dict[int, tuple[str, ...]] = {}
 
     def block_dim(self) -> int:
         """The columns of a Triton row (every ``tl.arange`` of the text runs over them)."""
@@ -375,21 +392,22 @@ class Engine:
     # ---- inputs -------------------------------------------------------------------------------------
 
     def default_rank(self, name: str, annotation: str | None) -> tuple[int, str]:
+        short = short_name(name)
         if name in self.plan:
             return self.plan[name]
         if annotation == "scalar":
             return 0, "type"
         if annotation == "array":
-            if MATRIX_NAMES.fullmatch(name.split(".")[-1]):
+            if MATRIX_NAMES.fullmatch(short):
                 return 2, "name"
             return 1, "type-array"
         if annotation == "matrix":
             return 2, "type"
-        if SCALAR_NAMES.fullmatch(name.split(".")[-1]):
+        if SCALAR_NAMES.fullmatch(short):
             return 0, "name"
-        if MATRIX_NAMES.fullmatch(name.split(".")[-1]):
+        if MATRIX_NAMES.fullmatch(short):
             return 2, "name"
-        if VECTOR_NAMES.fullmatch(name.split(".")[-1]):
+        if VECTOR_NAMES.fullmatch(short):
             return 1, "name"
         return 1, "default"
 
@@ -587,7 +605,8 @@ class Engine:
 
     def elementwise(self, combine: Callable[..., Node], values: Sequence[Arr], at: object) -> Arr:
         self.match_ranks(values, at)
-        nodes, shape = align(values, self.dims, left=self.dialect.left_broadcast)
+        left = self.dialect.left_broadcast or self._column_bias(values)
+        nodes, shape = align(values, self.dims, left=left)
         self.check_diagonal(values, at)
         return with_node(shape, combine(*nodes))
 
@@ -638,6 +657,43 @@ class Engine:
                         {name: (rank + top - measure(v), "matched")},
                         f"used element-wise with a {top}-axis array",
                     )
+
+    def weights_rows(self, value: Arr) -> bool:
+        """Whether a matrix's first axis runs over the rows of the weights and its last does not: ``W @ X``
+        (Ng's layout, the examples in the columns) puts the classes in its rows, where ``X @ W`` and
+        ``X @ W.T`` put them in its columns."""
+        if value.rank != 2 or None in value.dims:
+            return False
+        weights = {
+            self.dims.find(dim)
+            for name, arr in self.inputs.items()
+            if arr.rank == 2 and WEIGHT_NAMES.fullmatch(short_name(name))
+            for dim in arr.dims
+            if dim is not None
+        }
+        first, last = (self.dims.find(dim) for dim in value.dims if dim is not None)
+        return first in weights and last not in weights
+
+    def _column_bias(self, values: Sequence[Arr]) -> bool:
+        """``np.dot(W, X) + b``: a bias named as a vector, added to a product whose rows are the classes, is
+        the column of shape k x 1 that the page's layout needs (NumPy would align a vector with the last
+        axis, the examples): it is aligned with the rows, and the notes say so."""
+        if len(values) != 2:
+            return False
+        for bias, matrix in (values, reversed(values)):
+            name = next(iter(bias.sources), "") if len(bias.sources) == 1 else ""
+            base = self.inputs.get(name)
+            if (
+                base is not None
+                and bias.node == base.node
+                and bias.rank == 1
+                and self.plan.get(name, (0, ""))[1] == "name"
+                and VECTOR_NAMES.fullmatch(short_name(name))
+                and self.weights_rows(matrix)
+            ):
+                self.note(f"{name} is read as a column (an entry per row of the weights), added to each one")
+                return True
+        return False
 
     def _input_node(self, value: Arr) -> Node | None:
         for name in value.sources:
@@ -929,6 +985,8 @@ class Engine:
             self.statement(statement, frame)
 
     def statement(self, node: ast.stmt, frame: Frame) -> None:
+        for name in self.cuts.get(getattr(node, "lineno", -1), ()):
+            self.cut(frame, name)
         try:
             self._statement(node, frame)
         except Refusal as refusal:
@@ -1255,6 +1313,35 @@ class Engine:
 
     # ---- assignment ---------------------------------------------------------------------------------
 
+    def adopt(self, name: str, value: Value, frame: Frame) -> Value:
+        """``W1 = self.params['W1']``: an input the text reaches through an object, named by the text's own
+        local name from here on (the page's W1, not ``self.params['W1']``); its number of axes is still
+        planned under the object's path."""
+        if not isinstance(value, Arr) or not value.rank or len(value.sources) != 1 or name in frame.env:
+            return value
+        (path,) = value.sources
+        if ("." not in path and "[" not in path) or self.inputs.get(path) is not value:
+            return value
+        if any(isinstance(v.node, Symbol) and v.node.name == name for v in self.inputs.values()):
+            return value
+        assert isinstance(value.node, Symbol)
+        adopted = replace(value, node=Symbol(name, value.node.indices))
+        self.inputs[path] = adopted
+        return adopted
+
+    def cut(self, frame: Frame, name: str) -> None:
+        """From here on, the value of ``name`` (a hidden layer's output) is an input of its shape: what
+        follows is the next layer, whose parameters' derivatives do not go through it."""
+        value = frame.env.get(name)
+        if not isinstance(value, Arr) or not value.rank or value is self.inputs.get(name):
+            return
+        axes = tuple(None if dim is None else self.dims.fresh(dim) for dim in value.dims)
+        symbol = Symbol(name, tuple(Symbol(axis) for axis in axes if axis is not None))
+        # its number of axes is its sources' (x, W1): a use that needs more axes grows those
+        self.inputs[name] = Arr(symbol, axes, value.dims, value.sources or frozenset({name}))
+        self.plan.setdefault(name, (value.rank, "cut"))
+        frame.env[name] = self.inputs[name]
+
     def bind(self, frame: Frame, name: str, value: Value, node: ast.AST) -> None:
         if isinstance(value, Arr) and expanded_size(value.node) > MAX_EXPRESSION_NODES:
             value = Unread(f"{_where(node)}the expression of {name} is too large to read", node)
@@ -1272,6 +1359,7 @@ class Engine:
 
     def assign(self, target: ast.expr, value: Value, frame: Frame, node: ast.AST) -> None:
         if isinstance(target, ast.Name):
+            value = self.adopt(target.id, value, frame)
             self.bind(frame, target.id, value, node)
             self.share(frame, target.id, node)
             return
@@ -1410,12 +1498,13 @@ class Engine:
         if isinstance(current, Unread):
             self.bind(frame, name, current, node)
             return
-        if isinstance(value, Unread):
-            self.bind(frame, name, value, node)
-            return
         keys = [self.subscript_item(s, frame) for s in subscripts]
         if len(keys) == 1 and isinstance(keys[0], Static) and isinstance(keys[0].value, str) and op is None:
-            self.bind(frame, f"{name}[{keys[0].value!r}]", value, node)  # a dictionary entry: a named value
+            # a dictionary entry: a named value (one that cannot be read leaves the other entries readable)
+            self.bind(frame, f"{name}[{keys[0].value!r}]", value, node)
+            return
+        if isinstance(value, Unread):
+            self.bind(frame, name, value, node)
             return
         base = self.arr(current, target)
         items = [self.subscript_item(s, frame) for s in subscripts]

@@ -60,6 +60,11 @@ class ClaimReading:
     #: The loss the reading itself chose (code named as the sigmoid's derivative: ``sigmoid-bce``), shown
     #: in its choices; the user's ``--loss`` other than the default is kept.
     loss: LossKind | None = None
+    #: Code whose softmax of no stated axis was read over each row: read again over each column, for the
+    #: reading with the examples in columns (``dW = dZ @ X.T``); None when that cannot be read.
+    columns_reading: ClaimReading | None = None
+    #: The code's softmax of no stated axis was read over each row.
+    softmax_rows_assumed: bool = False
 
 
 def detect_syntax(text: str) -> str:
@@ -404,7 +409,20 @@ def _read_code_claim(
     from derive.claims.code import read_code
 
     kind: Literal["python", "code"] = "python" if syntax == "python" else "code"
-    readings, guessed = _code_claims(read_code(text, kind), text, syntax, means, named)
+    layered = _last_layer_claims(text, kind, syntax, means, named)
+    if layered is not None:
+        return layered
+    reading = read_code(text, kind)
+    readings, guessed = _code_claims(reading, text, syntax, means, named)
+    if reading.softmax_rows_assumed:
+        # softmax(Z) with no axis beside dW = dZ @ X.T: in columns, the softmax runs over each column
+        try:
+            columns_code = read_code(text, kind, softmax_columns=True)
+            in_columns = _code_claims(columns_code, text, syntax, means, named)[0]
+        except DeriveError:
+            in_columns = ()
+        columns = in_columns[0] if len(in_columns) == 1 else None
+        readings = tuple(replace(r, columns_reading=columns, softmax_rows_assumed=True) for r in readings)
     if not guessed:
         return readings
     try:
@@ -419,6 +437,66 @@ def _read_code_claim(
         *(replace(r, choices=(*r.choices, one)) for r in readings),
         *(replace(r, choices=(*r.choices, many)) for r in batch),
     )
+
+
+def _last_layer_claims(
+    text: str,
+    kind: Literal["python", "code"],
+    syntax: str,
+    means: str | None,
+    named: tuple[tuple[str, str], ...],
+) -> tuple[ClaimReading, ...] | None:
+    """The claims of code with hidden layers (``hidden = relu(X W1 + b1)``, ``scores = hidden W2 + b2``)
+    about a later layer: its parameters' derivatives do not go through the layers before, so the layer's
+    input (``hidden``) is read as the input X (x for one example), its weights as W and its bias as b, and
+    the choice is shown. Each layer is tried from the last; None when the code has no hidden layer, or the
+    claim is by a parameter the layer's input is computed from (W1)."""
+    from derive.claims.code import code_layers, read_code
+    from derive.claims.code_engine import WEIGHT_NAMES
+
+    given = dict(named)
+    for layer in code_layers(text, kind):
+        try:
+            reading = read_code(text, kind, layer=layer)
+        except DeriveError:
+            continue
+        if reading.layer is None:
+            continue
+        role = {layer.input: "X" if reading.inputs[layer.input] == 2 else "x"}
+        role |= {name: "W" if WEIGHT_NAMES.fullmatch(name) else "b" for name in layer.parameters}
+        lets = tuple(f"{name}={canonical}" for name, canonical in role.items() if name not in given)
+        as_named = tuple((name, canonical) for name, canonical in role.items() if name not in given)
+        try:
+            readings, _ = _code_claims(reading, text, syntax, means, (*named, *as_named))
+        except DeriveError:
+            continue
+        if not all(_by(claim) not in {layer.input, *layer.upstream} for claim in readings):
+            continue
+        if any(_mentions(claim, layer.upstream & set(reading.inputs)) for claim in readings):
+            continue  # dW2 = x.T @ g: the network's input x beside the layer's (never both read as X)
+        said = (
+            f"{', '.join(lets)}: the layer of {layer.parameters[0]} read alone, its input {layer.input} (a "
+            "hidden layer's output) as the input (its parameters' derivatives do not go through the layers "
+            "before)"
+        )
+        return tuple(replace(r, lets=(*r.lets, *lets), choices=(*r.choices, said)) for r in readings)
+    return None
+
+
+def _mentions(claim: ClaimReading, names: frozenset[str]) -> bool:
+    """Whether a claim's sides or the values it defines use one of ``names``."""
+    from derive.claims.mapping import walk
+
+    nodes = [side for c in claim.claims for side in c.sides] + [node for _, _, node in claim.definitions]
+    return any(isinstance(n, Symbol) and n.name in names for node in nodes for n in walk(node))
+
+
+def _by(claim: ClaimReading) -> str | None:
+    """The name a claim's left side differentiates by."""
+    lhs = claim.means.operand if isinstance(claim.means, Neg) else claim.means
+    if isinstance(lhs, Derivative) and isinstance(lhs.wrt, Symbol):
+        return lhs.wrt.name
+    return None
 
 
 def _code_claims(
@@ -1319,11 +1397,22 @@ _HOW_COMPUTED: Final = re.compile(
 )
 
 
+#: An entry of a dictionary of gradients: ``grads['W2']``, ``self.grads["dW"]``.
+_GRADIENTS_ENTRY: Final = re.compile(
+    r"(?:\w+\.)*(?:grads?|gradients?|derivs?|derivatives)\[['\"](?P<key>[A-Za-z]\w*)['\"]\]"
+)
+
+
 def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
     """The input a result name says it is the gradient by (``dW`` -> W, ``dx`` -> X when only X is an
     input), or a name the notation reads as the logits, weights or bias (``dscores`` -> the logits)."""
     from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, GUESSES
 
+    entry = _GRADIENTS_ENTRY.fullmatch(name)
+    if entry is not None:
+        # grads['W2'] (cs231n), grads["dW2"] (Ng): the entry's key names the parameter
+        key = entry["key"]
+        return key if key in inputs else _inferred_wrt(key, inputs) if key.startswith("d") else None
     name = _HOW_COMPUTED.sub("", name)  # grad_w_manual, dW_analytic: the gradient by w, W
     name = name.rstrip("_") or name  # dW_, a C++ member's trailing underscore
     for pattern in _GRADIENT_OF:

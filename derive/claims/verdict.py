@@ -2402,8 +2402,15 @@ def _hinted_readings(
             continue  # chosen already, or a reading of its own one level up
         both = (*lets, *more)
         chosen = said if choice is None else f"{choice}; {said}"
+        source = reading
+        if variant.columns and reading.softmax_rows_assumed:
+            # the code's softmax of no stated axis ran over each row: with the examples in columns it runs
+            # over each column, a reading of its own (never the rows' softmax with the examples in columns)
+            if reading.columns_reading is None:
+                continue
+            source, variant = reading.columns_reading, replace(variant, columns=False)
         try:
-            readings = _readings_of(reading, variant, both, chosen)
+            readings = _readings_of(source, variant, both, chosen)
             if variant.columns and not any(claim.model.batch for r in readings for claim in r.claims):
                 continue  # no batch: the same reading as z = W x + b alone
             found.extend(readings)
