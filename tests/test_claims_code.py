@@ -1790,7 +1790,7 @@ def test_labels_paired_with_the_rows_hold_one_label_per_example() -> None:
             return loss, dW
         """
     )
-    with pytest.raises(DeriveError, match="several labels"):
+    with pytest.raises(DeriveError, match=r"several labels|writes in every row at the classes y holds"):
         check_claim(CheckOptions(code.format(rows=":"), timeout=60))
     assert check_claim(CheckOptions(code.format(rows="np.arange(N)"), timeout=60)).verdict == "holds"
 
@@ -2110,3 +2110,12 @@ def test_a_softmax_of_no_axis_runs_over_each_column_when_the_examples_are_column
     assert any("softmax over the first axis" in note for note in result.notes)
     # without 1/m: the mean (fails) or the sum (holds) of the examples
     assert check_claim(CheckOptions("A = softmax(Z)\ndZ = A - Y\ndW = dZ @ X.T\n")).verdict == "ambiguous"
+
+
+def test_a_label_written_in_every_row_of_a_batch_is_refused() -> None:
+    # dscores[:, y] -= 1 writes at the classes y holds in every row (the classic bug): it was read as one
+    # class c for the whole batch, and held; one example's p[y] -= 1 is still read
+    with pytest.raises(DeriveError, match=r"writes in every row at the classes y holds"):
+        check_claim(CheckOptions("dscores = probs.copy()\ndscores[:, y] -= 1\ndscores /= N\n"))
+    one = "def grad(x, y):\n    p = np.exp(x) / np.sum(np.exp(x))\n    p[y] -= 1\n    return p\n"
+    assert check_claim(CheckOptions(one)).verdict == "holds"

@@ -351,9 +351,9 @@ def test_conditions_introduced_in_chinese_or_japanese_are_applied(first: str, se
 
 
 def test_a_formula_using_a_symbol_whose_definition_is_not_read_is_not_judged_with_a_guess() -> None:
-    # q_k's definition is not read (a norm): q guessed as the softmax output would judge another formula
+    # q_k's definition is not read (an L1 norm): q guessed as the softmax output would judge another formula
     post = (
-        "The target is $q_k = \\frac{y_k}{\\|y\\|}$ and the loss is $L = -\\sum_k q_k \\log p_k$ where "
+        "The target is $q_k = \\frac{y_k}{\\|y\\|_1}$ and the loss is $L = -\\sum_k q_k \\log p_k$ where "
         "$p = \\mathrm{softmax}(z)$. The gradient:\n\n$$\\frac{\\partial L}{\\partial z_k} = p_k - y_k$$\n"
     )
     result = check_post(post, PostOptions(timeout=60))

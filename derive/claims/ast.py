@@ -202,6 +202,9 @@ class Derivative:
 #: ``\mathbf{1}``: the vector of ones, as long as what it multiplies (``\mathbf{1}^\top (P - Y)`` sums rows).
 ONES: Final = Symbol("1", decoration="bold")
 
+#: The function a norm ``\|W\|`` is read as: the root of the sum of the squares of every entry.
+NORM: Final = "norm"
+
 #: The ``wrt`` of a gradient that does not say what it is by (``\nabla L``): --means or the page's words say.
 UNSTATED_WRT = "?"
 

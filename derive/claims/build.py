@@ -36,6 +36,7 @@ from lark.visitors import Transformer_NonRecursive
 
 from derive.claims import lexicon as lx
 from derive.claims.ast import (
+    NORM,
     ONES,
     UNSTATED_WRT,
     Add,
@@ -738,6 +739,9 @@ class Builder(Transformer_NonRecursive):
     def sqrt(self, children: list[Any]) -> Node:
         return Pow(_one(children[2]), Number(Fraction(1, 2)))
 
+    def norm(self, children: list[Any]) -> Node:
+        return Call(Symbol(NORM), (_one(children[1]),))
+
     def function_name(self, children: list[Any]) -> _Func:
         token = children[0]
         return _Func(str(token.value), token)
@@ -966,6 +970,13 @@ class Builder(Transformer_NonRecursive):
         ):
             # {Z}_i is Z_i; {x_i^{[l]}}^{(n)} is x_i with layer l and example n
             return self.symbol_post(self.acc_of(node, node.decoration or "rm"), post)
+        if isinstance(post, _Sub) and isinstance(node, Call) and node.function == Symbol(NORM):
+            # \|W\|_2, \|W\|_F: the sum of squares' root (the 2-norm of a vector, Frobenius of a matrix)
+            which = self.indices(post.script, node)
+            if which not in ((Number(Fraction(2)),), (Symbol("F"),)):
+                said = "only the 2-norm and the Frobenius norm (\\|W\\|_2, \\|W\\|_F) are read"
+                raise self.fail(said, post.script.token)
+            return node, []
         if isinstance(post, _Sub):
             return Index(node, self.indices(post.script, node)), []
         if isinstance(post, _Sup):

@@ -1539,6 +1539,13 @@ class Engine:
                         for name in item.sources:
                             if _PLURAL_LABELS.fullmatch(name):
                                 continue  # labels, targets: one per example, never one label for all
+                            if len(plan) == 2 and plan[0][0] == "full":
+                                # dscores[:, y] -= 1 beside a batch: the same class in every row (y one
+                                # label) or every label in every row (y the examples' labels): the classic
+                                # bug, never read as one class for the whole batch
+                                said = f"{_describe(at)} writes in every row at the classes {name} holds"
+                                fix = f"write [range(N), {name}] for that"
+                                raise self.refuse(f"{said}, not at each row's own label ({fix})", at)
                             if self.plan.get(name, (1, "default"))[1] in ("default", "name"):
                                 raise Restart(
                                     {name: (0, "exact")},

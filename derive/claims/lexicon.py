@@ -55,7 +55,7 @@ UNSUPPORTED_COMMANDS: Final = {
     **{c: "an inequality" for c in "leq geq le ge lt gt ll gg leqslant geqslant".split()},
     **{c: "a relation" for c in "equiv cong subset subseteq supset supseteq".split()},
     **{c: "an arrow" for c in "iff Leftarrow leftarrow longrightarrow".split()},
-    **{c: "an operator" for c in "prod int oint lim argmax argmin det tr lVert rVert".split()},
+    **{c: "an operator" for c in "prod int oint lim argmax argmin det tr".split()},
 }
 
 #: Commands that say "so" between two equations (``L = -\log p_y \Rightarrow \frac{\partial L}{...} = ...``):
@@ -106,6 +106,8 @@ COMMAND_TOKENS: Final[dict[str, tuple[str, str]]] = {
     "rvert": ("BAR", "|"),
     "parallel": ("DBAR", "||"),
     "Vert": ("DBAR", "||"),
+    "lVert": ("DBAR", "||"),
+    "rVert": ("DBAR", "||"),
     "cdots": ("DOTS", "h"),
     "ldots": ("DOTS", "h"),
     "dots": ("DOTS", "h"),

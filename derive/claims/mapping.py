@@ -34,6 +34,7 @@ import sympy
 from derive import symbols as s
 from derive.choices import CONVENTION_PRODUCT
 from derive.claims.ast import (
+    NORM,
     ONES,
     UNSTATED_WRT,
     Add,
@@ -236,6 +237,10 @@ CONTEXT_RULES: Final[dict[tuple[str, str | None], str]] = {
         None,
     ): "the targets when another symbol is the softmax output and none is a target; else the output",
     ("S", None): "the batch softmax output when the claim is about a batch; else the softmax output",
+    ("s", None): "the logits (scores) when the claim differentiates by s beside another output (p, \\hat y); "
+    "else the softmax output",
+    ("P", None): "the output when the claim writes the targets (Y, or a comparison with the true class: "
+    "1[j = y_i]); else the targets",
     ("h", None): "the hidden layer (the last layer's input) when the claim differentiates by h beside "
     "another output; else the softmax output",
 }
@@ -269,7 +274,7 @@ _PLURAL: Final[dict[Kind, str]] = {"class": "classes", "feature": "features", "e
 
 #: Functions the mapper understands, by what they do.
 SOFTMAX_FUNCTIONS: Final = frozenset({"softmax", "sigma", "sigmoid"})
-OTHER_FUNCTIONS: Final = frozenset({"diag", "outer"})
+OTHER_FUNCTIONS: Final = frozenset({"diag", "outer", NORM})
 
 #: Names a claim's index may not keep (sizes, the engine's summation and true-class indices).
 RESERVED_INDEX_NAMES: Final = frozenset({"k", "d", "N", "c", "e", *s.SUMMATION_NAMES})
@@ -703,6 +708,15 @@ def _example_subscripts(factors: Sequence[Node]) -> set[str]:
                 if name in free_index_names(inner):
                     found.add(name)
     return found
+
+
+def _compared(node: Node) -> tuple[Node, ...]:
+    """The two sides an indicator or a Kronecker delta compares (none for other nodes)."""
+    if isinstance(node, Indicator):
+        return (node.condition.left, node.condition.right)
+    if isinstance(node, KroneckerDelta):
+        return (node.i, node.j)
+    return ()
 
 
 def walk(node: Node) -> Iterable[Node]:
@@ -2004,6 +2018,13 @@ class Mapper:
             and sub.upper.name not in SIZE_NAMES
             and sub.upper.name not in CANONICAL
         }
+        # 1[j = y_i], \delta_{j y}: the claim writes the one-hot target as a comparison with the labels
+        self._compares_labels = any(
+            isinstance(side, Symbol) and side.name in ("y", "c")
+            for root in self.nodes
+            for node in walk(root)
+            for side in _compared(node)
+        )
         # KL(p || q) only where it is differentiated: its gradient is the cross-entropy's, its value is not
         self._divergence_differentiated = all(id(call) in differentiated for call in divergences)
         self._present: list[tuple[Symbol, bool]] = list(self._value_symbols())
@@ -2103,6 +2124,39 @@ class Mapper:
             if name != exclude and resolution.role is not None:
                 roles.add(resolution.role)
         return roles
+
+    def _other_named(self, name: str, role: Role) -> bool:
+        r"""Whether the claim writes another name that reads in ``role`` (the output: p, a, \hat y)."""
+        return any(
+            symbol.name != name
+            and not called
+            and (
+                GUESSES.get((symbol.name, _plain(symbol.decoration))) == role
+                or (
+                    role in (CANONICAL.get(symbol.name), CANONICAL_BATCH.get(symbol.name))
+                    and symbol.decoration is None
+                )
+            )
+            for symbol, called in self._present
+        )
+
+    def _scores(self, name: str) -> bool:
+        r"""Whether ``name`` is differentiated by beside another output and written nowhere else but in an
+        exponential or a softmax (``\partial L/\partial s_j = p_j - 1[j = y]``: the class scores), where
+        ``-p_j/s_j`` or ``s_i(\delta_{ij} - s_j)`` use it as a value: the output."""
+
+        def elsewhere(node: Node) -> bool:
+            if isinstance(node, Symbol):
+                return node.name == name
+            if isinstance(node, Derivative):
+                return elsewhere(node.of)
+            if isinstance(node, Exp) or (isinstance(node, Call) and node.function.name in SOFTMAX_FUNCTIONS):
+                return False
+            return any(elsewhere(child) for child in _children(node))
+
+        if name not in self._wrt_names or not self._other_named(name, "output"):
+            return False
+        return not any(elsewhere(root) for root in self.nodes)
 
     def _softmax_differentiated(self) -> bool:
         """Whether the left side differentiates the softmax (or sigma) itself, named or applied."""
@@ -2289,8 +2343,15 @@ class Mapper:
             # the Jacobian of the softmax (d softmax/dz = diag(p) - p p^T) has no targets: there the softmax's
             # own name is p's value, not another output beside it
             others = self._roles_present("p", names_only=self._softmax_differentiated())
-            if "output" in others and "target" not in others:
+            if "output" in others and "target" not in others and not self._compares_labels:
                 role, reason = "target", "p read as the target probability (another symbol is the output)"
+        elif (name, decoration) == ("s", None) and self._scores("s"):
+            # cs231n: \partial L/\partial s_j = p_j - 1[j = y_i], s the class scores beside the softmax p
+            role, reason = "logits", "s is differentiated by beside another output: the scores (logits)"
+        elif (name, decoration) == ("P", None) and (
+            self._compares_labels or self._other_named("P", "target")
+        ):
+            role, reason = "output", "P beside the targets (Y, or a comparison with the true class): output"
         elif (name, decoration) == ("S", None) and self._batch_hint():
             return _Resolution("output", "A", True, "S read as the batch softmax output")
         elif name in ("Y", "P") and decoration == "hat" and self._batch_capitals():
@@ -2558,7 +2619,12 @@ class Mapper:
             return Tensor(resolution.parameter)
         assert resolution.base is not None
         index = node.indices[0] if len(node.indices) == 1 else None
-        if resolution.onehot and isinstance(index, Symbol) and self._indexes_another(index.name, node):
+        if (
+            resolution.onehot
+            and isinstance(index, Symbol)
+            and index.name not in self.true_class_names
+            and self._indexes_another(index.name, node)
+        ):
             # \partial \log p_y / \partial z = e_y - p: y is the left side's index of p, any class; e_y is
             # the basis vector of that index, not the true class's one-hot target
             vector = self._vector("y", (), node.transposed)
@@ -2706,6 +2772,13 @@ class Mapper:
                 (vector.axes[0], other),
                 (vector.kinds[0], vector.kinds[0]),
             )
+        if function.name == NORM and not function.indices and not function.primes and len(node.args) == 1:
+            # \|W\|: the root of the sum of the squares of every entry (Frobenius for a matrix)
+            value = self.build(node.args[0])
+            squares = value.expr**2
+            for axis in value.axes:
+                squares = sympy.Sum(squares, (axis, axis.lower, axis.upper))
+            return Tensor(sympy.sqrt(squares))
         if function.name == "outer" and not function.indices and not function.primes:
             # outer(u, v) = u v^T (numpy's np.outer, written in a formula)
             if len(node.args) != 2:
@@ -2755,10 +2828,14 @@ class Mapper:
             )
         roles: list[Role | None] = []
         for arg in node.args:
+            # KL(y || softmax(z)): the softmax of the logits is the output
+            applied = isinstance(arg, Call) and arg.function.name in SOFTMAX_FUNCTIONS and len(arg.args) == 1
+            inner = arg.args[0] if isinstance(arg, Call) and applied else arg
             try:
-                roles.append(self.resolve(arg).role if isinstance(arg, Symbol) else None)
+                role = self.resolve(inner).role if isinstance(inner, Symbol) else None
             except NotationError:
-                roles.append(None)
+                role = None
+            roles.append(("output" if role == "logits" else None) if applied else role)
         if roles != ["target", "output"]:
             raise NotationError(
                 f"${shown}$: the divergence is read with the targets first and the output second "
@@ -2969,7 +3046,15 @@ class Mapper:
 
     def _equal(self, left: Node, right: Node, shown: str) -> sympy.Expr:
         """1 where two indices are equal, else 0; an index that is the true class or a label (the class
-        of an example) gives the one-hot target instead."""
+        of an example) gives the one-hot target instead; an entry of the targets compared with 1 or 0
+        (``\text{if } y_i = 1``, i a class) is that entry (or 1 minus it) of one-hot targets."""
+        for side, other in ((left, right), (right, left)):
+            if isinstance(other, Number) and other.value in (0, 1) and self._target_entry(side):
+                said = f"${shown}$ compares an entry of the targets with {other.value}: one-hot"
+                self._add_assumption(Assumption.ONE_HOT, said)
+                self.record(shown, "y", True, "an entry of the one-hot targets compared with 1 or 0")
+                entry = self.build(side).expr
+                return entry if other.value == 1 else 1 - entry
         for side, other in ((left, right), (right, left)):
             label = self._label(side)
             if label is None:
@@ -2997,6 +3082,19 @@ class Mapper:
                 f"{'no' if not names else 'several'} example indices)"
             )
         return self.index(names[0], "example")
+
+    def _target_entry(self, node: Node) -> bool:
+        """Whether ``node`` is an entry of one example's targets at a class index (``y_i`` beside ``z_i``),
+        not the label of example i."""
+        if not isinstance(node, Symbol) or len(node.indices) != 1 or node.example is not None or self.batch:
+            return False
+        index = node.indices[0]
+        if not isinstance(index, Symbol) or index.indices or self.kinds.get(index.name, "class") != "class":
+            return False
+        try:
+            return self._resolution(replace(node, indices=()), False).role == "target"
+        except NotationError:
+            return False
 
     def _label(self, node: Node) -> tuple[sympy.Expr, ...] | None:
         """``()`` when ``node`` names the true class of the one example; ``(row,)`` for the label of example
@@ -3159,7 +3257,8 @@ class Mapper:
             upper = self._limit(node.upper, kind)
         expr = body.expr
         for excluded in node.excluded:
-            expr = expr * (1 - sympy.KroneckerDelta(index, self.index(excluded)))
+            # \sum_{k \neq y}: the excluded index read as any other (y the true class where it is one)
+            expr = expr * (1 - sympy.KroneckerDelta(index, self.index_value(Symbol(excluded), kind)))
         if node.over is not None:
             self.note(f"the sum over the set {node.over} is read as a sum over every class")
         # Each sum binds its own engine index, so a page that reuses a free index name as a summation

@@ -868,6 +868,26 @@ def _boxes(tokens: list[Tok]) -> list[Tok]:
     return builder.out
 
 
+def _norms(tokens: list[Tok]) -> list[Tok]:
+    r"""``\|W\|^2``, ``||w||``: two double bars at one bracket depth, with nothing closing between them,
+    open and close a norm (``LNORM``, ``RNORM``); a lone one stays a separator (``KL(p || q)``)."""
+    out = list(tokens)
+    depth = 0
+    waiting: dict[int, int] = {}  # bracket depth -> the index of a double bar waiting for its partner
+    for index, token in enumerate(tokens):
+        if token.type in _PAIRS:
+            depth += 1
+        elif token.type in _CLOSING:
+            waiting.pop(depth, None)
+            depth = max(depth - 1, 0)
+        elif token.type == "DBAR" and depth in waiting:
+            opened = waiting.pop(depth)
+            out[opened], out[index] = retype(tokens[opened], "LNORM"), retype(token, "RNORM")
+        elif token.type == "DBAR":
+            waiting[depth] = index
+    return out
+
+
 def _skip_script(tokens: list[Tok], index: int, pairs: dict[int, int]) -> int:
     """Past the argument of a ``_`` or ``^`` at ``index``."""
     argument = index + 1
@@ -1432,6 +1452,7 @@ def tokenize(original: str, segment: Segment, syntax: Syntax) -> list[Tok]:
     tokens = _signatures(original, tokens)
     tokens = _continuations(tokens)
     tokens = _boxes(tokens)
+    tokens = _norms(tokens)
     tokens = _function_calls(tokens)
     tokens = _sum_symbols(tokens)
     tokens = _Marks(tokens).run()
@@ -1463,5 +1484,7 @@ def describe(token: Tok) -> str:
         "DOTS": "an ellipsis",
         "APPROX": "\\approx",
         "ARROW": "an arrow",
+        "LNORM": "a norm's \\|",
+        "RNORM": "a norm's closing \\|",
     }
     return names.get(token.type, repr(str(token.value)))

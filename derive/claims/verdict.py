@@ -1814,11 +1814,19 @@ def _readings_of(
     tempered = _tempered_name(options)
     if options.loss == "softmax-ce" and tempered is not None:
         # "q_i the softmax output at temperature T" and q_i - p_i, which writes no T: read at T too (Hinton's
-        # gradient has a 1/T), and at T = 1 as written
+        # gradient has a 1/T), and at T = 1 as written; words that write the division by T
+        # ("p = softmax(z/T)") leave no T = 1 reading
         said = f"read at the page's temperature (--loss temperature): {tempered}"
         with contextlib.suppress(DeriveError):
-            found.extend(_readings_of(reading, replace(options, loss="temperature"), lets, said))
+            at_temperature = _readings_of(reading, replace(options, loss="temperature"), lets, said)
+            found = at_temperature if _DIVIDED_BY_TEMPERATURE.search(tempered) else [*found, *at_temperature]
     return found
+
+
+#: Words that write the logits divided by the temperature: ``softmax(z/T)``, ``\frac{z}{T}``.
+_DIVIDED_BY_TEMPERATURE: Final = re.compile(
+    r"/\s*\(?\s*(?:T|\\tau|τ)\b|\\frac\{[^{}]*\}\{\s*(?:T|\\tau)\s*\}"
+)
 
 
 #: A page entry that is the softmax applied (``softmax(Z)``, ``\sigma(z)``), not a name for its value.

@@ -252,6 +252,21 @@ _FORMULA: Final = re.compile(
 _FORMULA_WORDS: Final = frozenset({"exp", "log", "ln", "sum", "softmax", "sigmoid", "max", "frac", "sqrt"})
 
 
+def _formula_before_words(part: str) -> str:
+    """``q_i = exp(z_i/T) / sum_j exp(z_j/T) the soft output at temperature T``: the formula before the words
+    that follow it (the whole part when a word comes inside brackets, or no formula comes first)."""
+    equals = part.find("=")
+    for word in re.finditer(r"(?<![\\A-Za-z_])[A-Za-z]{3,}", part):
+        if word.start() < equals or word.group(0).lower() in _FORMULA_WORDS:
+            continue
+        before = part[: word.start()].rstrip(" ,;:")
+        balanced = before.count("(") == before.count(")") and before.count("{") == before.count("}")
+        # a function or a quotient makes it a formula of its own ("f = W x_i class scores" stays words)
+        functions = re.search(r"[/^]", before) or any(w in before.lower() for w in _FORMULA_WORDS)
+        return before if balanced and functions else part
+    return part
+
+
 def _is_formula(value: str) -> bool:
     """Math, not words: every word of three letters or more is a function a formula uses."""
     words = re.findall(r"(?<![\\A-Za-z])[A-Za-z]{3,}", value)
@@ -336,6 +351,13 @@ def _role(words: str, name: str, said: str = "") -> str | None:
     return None
 
 
+#: Words that say an index is the true class: "k is the true label", "i the correct class".
+_TRUE_CLASS_SAID: Final = re.compile(
+    r"\b(?:true|correct|target|right)\s+(?:label|class)\b(?!\s+probabilit)", re.I
+)
+#: Letters pages use for a class index.
+_INDEX_LETTERS: Final = frozenset({"i", "j", "k", "c", "l", "m", "n"})
+
 #: Words or a name that say a symbol is the targets (soft ones): "soft labels", "target".
 _TARGETS_SAID: Final = re.compile(r"\b(?:soft\s+)?(?:labels?|targets?)\b", re.I)
 
@@ -380,13 +402,22 @@ def read_words(text: str) -> PageWords:
             canonical = name  # "X the design matrix (m x n)": the batch's own letter, not one example's x
         if name == canonical and words not in confirms:
             confirms.append(words)
-        if name is None or name in _PARAMETER_NAMES or name == canonical or name in lets:
+        # "k is the true label": an index letter (a size or a parameter elsewhere) named as the true class
+        true_class = canonical == "y" and name in _INDEX_LETTERS and bool(_TRUE_CLASS_SAID.search(words))
+        if true_class and name != "c":
+            canonical = "c"  # the true class (--let k=c), not the targets' vector
+        if name is None or (name in _PARAMETER_NAMES and not true_class) or name == canonical or name in lets:
             return
         if name.lower() in _ENGLISH and not scripted:
             return  # prose, not a symbol: "is the unnormalized logit", "denotes the labels" (a_k is one)
         lets[name] = (canonical, words)
 
-    for part in _parts(text):
+    parts = _parts(text)
+    # q = softmax(z) the student's, p = softmax(v) the teacher's: one softmax is the model's (applied to z,
+    # else the first); the other is a fixed distribution, never the model's output
+    applied_to = [m["arg"].strip() for m in map(_APPLIED.match, parts) if m is not None]
+    model_argument = "z" if "z" in applied_to else applied_to[0] if applied_to else None
+    for part in parts:
         case = _CASE.match(part)
         if case is not None:
             left, right = case["left"], case["right"]
@@ -400,6 +431,8 @@ def read_words(text: str) -> PageWords:
             continue
         applied = _APPLIED.match(part)
         if applied is not None:
+            if applied["arg"].strip() != model_argument:
+                continue
             for raw in applied["names"].split("=")[:-1]:
                 symbol = _SYMBOL.match(raw.strip())
                 if symbol is not None and symbol.end() == len(raw.strip()):
@@ -416,7 +449,7 @@ def read_words(text: str) -> PageWords:
                 let(_page_name(symbol["name"]), role, part)
             continue
         if "=" in part:
-            formula = _FORMULA.match(part)
+            formula = _FORMULA.match(_formula_before_words(part))
             if formula is not None and _is_formula(formula["value"]):
                 name = _page_name(formula["name"])
                 # Z = sum_j exp(z_j): a batch's letter used for a sum of one example's entries
