@@ -1748,15 +1748,15 @@ def test_ngs_logistic_cost_function_is_read_without_means() -> None:
     assert check_claim(CheckOptions(EX2_PORT)).verdict == "holds"
 
 
-def test_a_second_returned_gradient_is_named_as_not_judged() -> None:
+def test_a_second_returned_gradient_is_judged_too() -> None:
     # return dW, db: db was left out without a word (a wrong db = np.mean(dZ) went unnoticed)
     text = (
         "def grads(X, W, b, Y):\n    N = X.shape[0]\n    Z = X @ W + b\n"
         "    P = np.exp(Z) / np.sum(np.exp(Z), axis=1, keepdims=True)\n    dZ = (P - Y) / N\n"
         "    dW = X.T @ dZ\n    db = np.mean(dZ)\n    return dW, db\n"
     )
-    result = check_claim(CheckOptions(text))
-    assert any(note.startswith("db also returned and not judged here") for note in result.notes)
+    result = check_claim(CheckOptions(text))  # db is judged too, and says why it is not read
+    assert any("each judged: dW: holds_if; db: not judged" in note for note in result.notes)
     with pytest.raises(DeriveError, match="right side is a number"):  # db itself, as the note says
         check_claim(CheckOptions(text, means="db = dH/db"))
     right = text.replace("np.mean(dZ)", "np.sum(dZ, axis=0)")
@@ -2119,3 +2119,24 @@ def test_a_label_written_in_every_row_of_a_batch_is_refused() -> None:
         check_claim(CheckOptions("dscores = probs.copy()\ndscores[:, y] -= 1\ndscores /= N\n"))
     one = "def grad(x, y):\n    p = np.exp(x) / np.sum(np.exp(x))\n    p[y] -= 1\n    return p\n"
     assert check_claim(CheckOptions(one)).verdict == "holds"
+
+
+@pytest.mark.parametrize(
+    ("db", "verdict"),
+    [("(probs - Y).mean(axis=0)", "holds_if"), ("(Y - probs).mean(axis=0)", "fails")],
+)
+def test_every_gradient_the_code_computes_is_judged(db: str, verdict: str) -> None:
+    # return dW, db (and straight-line code assigning both): only one was judged, so a wrong db beside a
+    # right dW held; each is judged now, the worst verdict leads and the notes list each one's
+    code = "def backward(X, Y, W, b):\n    probs = softmax(X @ W + b)\n"
+    code += "    dW = X.T @ (probs - Y) / X.shape[0]\n"
+    code += f"    db = {db}\n    return dW, db\n"
+    result = check_claim(CheckOptions(code))
+    assert result.verdict == verdict
+    assert any(f"each judged: dW: holds_if; db: {verdict}" in note for note in result.notes)
+    assert len(result.parts) == 2
+    straight = code.replace("def backward(X, Y, W, b):\n", "").replace("    ", "")
+    straight = straight.replace("return dW, db\n", "")
+    assert check_claim(CheckOptions(straight)).verdict == verdict
+    # a value the user names with --means is judged alone
+    assert check_claim(CheckOptions(code, means="dW = dH/dW")).parts == ()

@@ -102,6 +102,8 @@ class CodeReading:
     layer: Layer | None = None
     #: A softmax whose axis the code does not give was read over each row (NumPy's default).
     softmax_rows_assumed: bool = False
+    #: The assigned values named as gradients that no other one is computed from (dW, db).
+    final_gradients: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -678,6 +680,9 @@ def _finish(
                     "for example np.eye(N)[labels] with N the number of rows, where the classes are meant)"
                 )
     result, result_reason, result_function = _infer_result(engine, latest)
+    final_gradients = tuple(
+        name for name in _final_gradients(latest) if not isinstance(latest[name].value, Unread)
+    )
     loss, loss_reason = _infer_loss(engine, latest, result)
     if result is not None and isinstance(latest[result].value, Unread):
         unread = latest[result].value
@@ -769,6 +774,7 @@ def _finish(
         notes=tuple(notes),
         classes_in_columns=engine.classes_in_columns,
         softmax_rows_assumed=engine.softmax_rows_assumed,
+        final_gradients=final_gradients,
     )
 
 
@@ -783,6 +789,21 @@ def _symbols(node: Node) -> list[Symbol]:
             found.append(n)
         stack.extend(children(n))
     return found
+
+
+def _final_gradients(latest: dict[str, Record]) -> list[str]:
+    """The assigned values named as gradients that no other such value is computed from (dW and db, not
+    the dscores both use), in order; every gradient-named value when each is used by another."""
+    gradients = [name for name in latest if is_gradient_name(name) and latest[name].kind != "parameter"]
+    if any("[" in name and isinstance(latest[name].value, Unread) for name in gradients):
+        # grads['W1'] not read (the relu's mask), grads['W2'] read: the entries that can be read are judged
+        gradients = [name for name in gradients if not isinstance(latest[name].value, Unread)] or gradients
+    final = [
+        name
+        for name in gradients
+        if not any(_uses(latest[other], name) for other in gradients if other != name)
+    ]
+    return final or gradients
 
 
 def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None, str, str | None]:
@@ -813,17 +834,9 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
                 if not is_loss_name(name) and name in latest:
                     return name, f"function {function} returns it", function
     # an assignment whose name says gradient, not used by a later one
-    gradients = [name for name in latest if is_gradient_name(name) and latest[name].kind != "parameter"]
-    if any("[" in name and isinstance(latest[name].value, Unread) for name in gradients):
-        # grads['W1'] not read (the relu's mask), grads['W2'] read: the entries that can be read are judged
-        gradients = [name for name in gradients if not isinstance(latest[name].value, Unread)] or gradients
-    if gradients:
-        final = [
-            name
-            for name in gradients
-            if not any(_uses(latest[other], name) for other in gradients if other != name)
-        ]
-        name = (final or gradients)[-1]
+    final = _final_gradients(latest)
+    if final:
+        name = final[-1]
         return name, f"{name} names a gradient", None
     # the last value returned, or the last value computed
     for name, function in reversed(returned):

@@ -65,6 +65,9 @@ class ClaimReading:
     columns_reading: ClaimReading | None = None
     #: The code's softmax of no stated axis was read over each row.
     softmax_rows_assumed: bool = False
+    #: Code: the value judged, and ``--means`` for each other gradient it computes (``db = dH/db``).
+    judged: str | None = None
+    also: tuple[str, ...] = ()
 
 
 def detect_syntax(text: str) -> str:
@@ -508,6 +511,7 @@ def _code_claims(
 
     notes = list(reading.notes)
     value_name, sign, of, wrt = None, "", None, None
+    also: list[tuple[str, str]] = []  # other gradients the code computes, and what each is by
     if means is not None:
         match = _CODE_MEANS.match(means)
         if match is None:
@@ -534,14 +538,21 @@ def _code_claims(
     if value_name is None and name == reading.result:
         notes.append(f"the claimed value is {name}: {reading.result_reason} (inferred)")
         # return dW, db: one value is judged; the others are named, never silently left out
+        written = reading.returned.get(reading.result_function or "", ())
+        computed = written if reading.result_function else reading.final_gradients
         others = [
-            other
-            for other in reading.returned.get(reading.result_function or "", ())
-            if other != name and other in reading.values and is_gradient_name(other)
+            o
+            for o in computed
+            if o != name and o in reading.values and is_gradient_name(o)
+            and reading.values[o].kind != "parameter"
         ]
-        if others:
-            said = f"{', '.join(others)} also returned and not judged here"
-            notes.append(f"{said}; check with --means '{others[0]} = dH/d...'")
+        # each other gradient whose name says what it is by is judged too (verdict.with_other_values)
+        by = {o: _inferred_wrt(o, reading.inputs) for o in others} if means is None else {}
+        also = [(o, variable) for o, variable in by.items() if variable is not None]
+        unjudged = [o for o in others if o not in dict(also)]
+        if unjudged:
+            said = f"{', '.join(unjudged)} also {'returned' if written else 'computed'} and not judged here"
+            notes.append(f"{said}; check with --means '{unjudged[0]} = dH/d...'")
     code = _Code(reading, name, text, syntax, named)
     for value in (reading.values[name], reading.values.get(reading.loss or "")):
         label = _label_as_number(value.node, reading.class_labels) if value is not None else None
@@ -631,7 +642,17 @@ def _code_claims(
             if len(found) > builtins:
                 builtin = f"{name} read as the gradient of the built-in loss H by {wrt}"
                 found[:builtins] = [replace(f, choices=(*f.choices, builtin)) for f in found[:builtins]]
+    if also:
+        found = [replace(f, judged=name, also=_also_means(f, also)) for f in found]
     return tuple(found), guessed
+
+
+def _also_means(claim: ClaimReading, also: list[tuple[str, str]]) -> tuple[str, ...]:
+    """``db = dloss/db`` for each other gradient of the code, of the loss the claim's own value is of."""
+    lhs = claim.means.operand if isinstance(claim.means, Neg) else claim.means
+    if not isinstance(lhs, Derivative) or not isinstance(lhs.of, Symbol):
+        return ()
+    return tuple(f"{value} = d{lhs.of.name}/d{wrt}" for value, wrt in also)
 
 
 def _label_as_number(node: Node, labels: frozenset[str]) -> str | None:

@@ -37,10 +37,12 @@ from derive.claims.verdict import (
     Decider,
     error_result,
     evaluate_readings,
+    map_other_values,
     map_readings,
     numeric_decider,
     sample_sizes,
     symbolic_decider,
+    with_other_values,
 )
 from derive.equivalence import Outcome
 from derive.errors import (
@@ -134,11 +136,18 @@ def _worker(options: CheckOptions, connection: Connection) -> None:
             finally:
                 WORD_CONDITIONS_DROPPED.reset(token)
         numeric, symbolic = _caching_deciders()
+        others = map_other_values(mapped, options)  # the code's other gradients (db beside dW)
+        judged = mapped[0].reading.judged if mapped else None
+
+        def evaluate(decider: Decider, exact: bool) -> CheckResult:
+            result = evaluate_readings(mapped, options, decider, symbolic=exact)
+            return with_other_values(result, judged, others, options, decider, symbolic=exact)
+
         if unapplied is None:
-            connection.send(("numeric", evaluate_readings(mapped, options, numeric, symbolic=False)))
+            connection.send(("numeric", evaluate(numeric, False)))
         if hook == HOOK_SLEEP_AFTER:
             time.sleep(3600)
-        final = evaluate_readings(mapped, options, symbolic, symbolic=True)
+        final = evaluate(symbolic, True)
         if unapplied is not None and final.verdict != "holds":
             raise unapplied
         connection.send(("final", final))

@@ -2841,6 +2841,57 @@ def evaluate_readings(
     )
 
 
+#: The readings of each other gradient a piece of code computes (``--means``, then its readings or why
+#: it could not be read).
+OtherValues = list[tuple[str, "list[MappedReading] | str"]]
+
+
+def map_other_values(mapped: Sequence[MappedReading], options: CheckOptions) -> OtherValues:
+    """Code that computes several gradients (``dW`` and ``db``) with no ``--means``: each other value's
+    readings, with the ``--means`` its name gives (``db = dH/db``), so that a wrong ``db`` beside a right
+    ``dW`` is never a ``holds``."""
+    if options.means is not None or not mapped:
+        return []
+    found: OtherValues = []
+    for means in mapped[0].reading.also:
+        try:
+            found.append((means, map_readings(replace(options, means=means))))
+        except DeriveError as error:
+            found.append((means, str(error)))
+    return found
+
+
+def with_other_values(
+    result: CheckResult,
+    judged: str | None,
+    others: OtherValues,
+    options: CheckOptions,
+    decider: Decider,
+    *,
+    symbolic: bool,
+) -> CheckResult:
+    """The result of the code's claimed value with every other gradient's: the worst verdict leads (the
+    claimed value's on a tie), every value is kept as a part, and the notes list each one's verdict."""
+    if not others:
+        return result
+    parts, said = [result], [f"{judged}: {result.verdict}"]
+    for means, readings in others:
+        name = means.split("=")[0].strip()
+        if isinstance(readings, str):
+            said.append(f"{name}: not read ({readings})")
+            continue
+        try:
+            other = evaluate_readings(readings, replace(options, means=means), decider, symbolic=symbolic)
+        except DeriveError as error:
+            said.append(f"{name}: not judged ({error})")
+            continue
+        parts.append(other)
+        said.append(f"{name}: {other.verdict}")
+    lead = min(parts, key=lambda part: _SEVERITY[part.verdict])
+    summary = f"the code computes {len(others) + 1} gradients, each judged: " + "; ".join(said)
+    return replace(lead, parts=tuple(parts), notes=(*lead.notes, summary))
+
+
 def _combine_parts(parts: list[CheckResult]) -> CheckResult:
     """Several equations in one text: the worst verdict leads, every part is kept."""
     if len(parts) == 1:
