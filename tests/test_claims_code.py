@@ -2140,3 +2140,38 @@ def test_every_gradient_the_code_computes_is_judged(db: str, verdict: str) -> No
     assert check_claim(CheckOptions(straight)).verdict == verdict
     # a value the user names with --means is judged alone
     assert check_claim(CheckOptions(code, means="dW = dH/dW")).parts == ()
+
+
+_AUTOGRAD_FUNCTION = """\
+class SoftmaxCE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, logits, target):
+        p = logits.softmax(dim=1)
+        ctx.save_for_backward(p, target)
+        n = logits.shape[0]
+        return LOSS
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        p, target = ctx.saved_tensors
+        n = p.shape[0]
+        grad = p.clone()
+        grad[torch.arange(n), target] -= 1
+        return grad_output * GRAD, None
+"""
+
+
+@pytest.mark.parametrize(
+    ("loss", "grad", "verdict"),
+    [
+        ("-torch.log(p[torch.arange(n), target]).mean()", "grad / n", "holds"),
+        ("-torch.log(p[torch.arange(n), target]).mean()", "grad", "fails"),
+        ("-torch.log(p[torch.arange(n), target]).sum()", "grad", "holds"),
+        ("-torch.log(p[torch.arange(n), target]).sum()", "grad / n", "fails"),
+    ],
+)
+def test_a_torch_autograd_function_is_read(loss: str, grad: str, verdict: str) -> None:
+    # ctx.save_for_backward / ctx.saved_tensors carry forward's values to backward (refused: "unpacking an
+    # array into 2 names"), logits.softmax(dim=1) is the softmax, and backward is the gradient of forward
+    code = _AUTOGRAD_FUNCTION.replace("LOSS", loss).replace("GRAD", grad)
+    assert check_claim(CheckOptions(code)).verdict == verdict

@@ -2371,3 +2371,33 @@ def test_a_norm_other_than_the_two_norm_and_a_lone_double_bar() -> None:
     # one double bar between brackets stays a separator: KL(y || softmax(z)) is the divergence
     divergence = _check(r"\frac{\partial}{\partial z} KL(y \| softmax(z)) = softmax(z) - y")
     assert divergence.verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "options", "verdict"),
+    [
+        # plain text's asides: a question mark, a check mark, "i.e.", a // comment, markdown bold, ∀i
+        ("dL/dz = p - y, right?", {}, "holds_if"),
+        ("I get dL/dz = y - p, is that right?", {}, "fails"),
+        ("**dL/dz = p - y**", {}, "holds_if"),
+        ("dL/dz = p - y ✓", {}, "holds_if"),
+        ("dL/dz_i = p_i - y_i ∀i", {}, "holds_if"),
+        ("dL/dz = p - y  // y is one-hot", {}, "holds_if"),
+        # => is "implies" in plain text (it was read as JavaScript), and the wrong step is found
+        ("dp_k/dz_k = p_k (1 - p_k) => dL/dz_k = -y_k (1 - p_k)", {"assume": ("onehot",)}, "fails"),
+        # a run of one Unicode subscript ends the symbol: pᵢpⱼ is p_i p_j (it was one name p_ip_j)
+        ("∂pᵢ/∂zⱼ = δᵢⱼpᵢ − pᵢpⱼ", {}, "holds"),
+        ("∂pᵢ/∂zⱼ = δᵢⱼ − pᵢpⱼ", {}, "fails"),
+        # d/dz_k (...): the bracket is what the operator differentiates, not z_k's arguments
+        ("d/dz_k (-log p_y) = p_k - 1[k=y]", {}, "holds"),
+        ("d/dz_k (-log p_y) = p_k", {}, "fails"),
+        ("d/dz (-log softmax(z)[y]) = softmax(z) - e_y", {}, "holds"),
+        # W_2 differentiated by is layer 2's weights, and h beside the output is its input
+        (r"\frac{\partial L}{\partial W_2} = (\hat{y} - y)h^T", {}, "holds_if"),
+        (r"\frac{\partial L}{\partial W_2} = (\hat{y} - y)h^T",
+         {"notation": r"h hidden activations, z = W_2 h + b_2, \hat{y} = softmax(z)"}, "holds_if"),
+        (r"\frac{\partial L}{\partial W_2} = (y - \hat{y})h^T", {}, "fails"),
+    ],
+)
+def test_eighth_round_readings(claim: str, options: dict[str, object], verdict: str) -> None:
+    assert _check(claim, **options).verdict == verdict  # type: ignore[attr-defined]

@@ -136,13 +136,14 @@ _LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
     (r"^\s*for\s+\w+\s*=\s*\d+\s*,", "lua", 4),
     (r"__global__|\bblockIdx\b|\bthreadIdx\b", "cuda", 8),
     (
-        r"#include|std::|->|\bconst\s+(auto|int|float|double)|\b(float|double|int|auto|uint|size_t|DATATYPE|ElemType|T)\s+\**\w+\s*=",
+        r"#include|std::|(?<!-)->(?!\s*(?:d\w*\s*/\s*d|∂))|\bconst\s+(auto|int|float|double)|\b(float|double|int|auto|uint|size_t|DATATYPE|ElemType|T)\s+\**\w+\s*=",
         "c++",
         3,
     ),
     (r"\bstatic_cast<|template\s*<|\barma::", "c++", 4),
     (r"^[+-]\s", "diff", 0),
-    (r"\b(const|let|var)\s+\w+\s*=|=>|\bthis\.", "javascript", 3),
+    # an arrow function; => before a derivative is plain text's "implies" (p_k(1 - p_k) => dL/dz_k = ...)
+    (r"\b(const|let|var)\s+\w+\s*=|=>(?!\s*(?:d\w*\s*/\s*d|∂|\\frac|\\partial))|\bthis\.", "javascript", 3),
     (r":\s*number\b|\bexport\s+function\b", "typescript", 5),
     (r"\b(float|double|int)\s+\w+\s*=.*;|\bvar\s+\w+\s*=.*\.(sub|mul|add|div)\(", "java", 2),
     (r"<-|\bfunction\s*\(", "r", 3),

@@ -1064,6 +1064,18 @@ class Engine:
             name = _dotted(call.func)
             if name is not None and (name in SINKS or name.split(".")[-1] in SINKS):
                 return
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "save_for_backward"
+                and isinstance(func.value, ast.Name)
+                and isinstance(owner := frame.env.get(func.value.id), Obj)
+            ):
+                # torch.autograd.Function: ctx.save_for_backward(p, target) keeps what backward's
+                # ctx.saved_tensors gives back
+                saved = Tup(tuple(self.expr(arg, frame) for arg in call.args))
+                frame.env[f"{owner.path}.saved_tensors"] = saved
+                return
             if name in ("exit", "sys.exit") and len(call.args) == 1:
                 self.note("exit(...) read as the snippet's return statement")
                 value = self.expr(call.args[0], frame)
@@ -1219,7 +1231,8 @@ class Engine:
     ) -> None:
         parameters = list(args.posonlyargs) + list(args.args)
         defaults = [None] * (len(parameters) - len(args.defaults)) + list(args.defaults)
-        is_method = bool(parameters) and parameters[0].arg in ("self", "cls", "this")
+        # torch.autograd.Function's forward(ctx, ...) and backward(ctx, ...): ctx is shared as self is
+        is_method = bool(parameters) and parameters[0].arg in ("self", "cls", "this", "ctx")
         offset = 0
         for position, (parameter, default) in enumerate(zip(parameters, defaults, strict=True)):
             name = parameter.arg

@@ -1650,7 +1650,18 @@ def _method_binary(build: Callable[[Node, Node], Node]) -> MethodHandler:
     return handler
 
 
+def _as_function(function: Handler) -> MethodHandler:
+    """``logits.softmax(dim=1)``, ``x.log_softmax(-1)``: the function with the array as its first argument."""
+
+    def handler(info: CallInfo, value: Arr) -> Value:
+        return function(replace(info, args=[value, *info.args]))
+
+    return handler
+
+
 METHODS: Final[dict[str, MethodHandler]] = {
+    "softmax": _as_function(softmax),
+    "log_softmax": _as_function(log_softmax),
     "sum": _method_reduce("sum"),
     "mean": _method_reduce("mean"),
     "max": _method_reduce("max"),

@@ -342,6 +342,14 @@ class Chars:
 
 _LINE_MARKER_RE: Final = re.compile(r"[ \t]*(?:#+|//+|>|\*(?=\s))[ \t]?")
 _HTML_SCRIPT_RE: Final = re.compile(r"</?(sub|sup)>", re.IGNORECASE)
+#: Plain text's words and marks around a formula that say nothing about it: a question (``right?``), an
+#: abbreviation (``i.e.``), a check mark, a ``// comment`` to the end of the line, markdown bold (``**``
+#: at either end of the formula).
+_TEXT_ASIDE_RE: Final = re.compile(
+    r"\?(?=\s|$)|!(?=\s|$)|(?<![A-Za-z])(?:i\.\s?e\.|e\.\s?g\.)|//\s.*|\*\*(?=\s*$)|(?<=^)\*\*"
+)
+#: Plain text's arrows of implication: ``=>``, ``==>``, ``-->`` (read as LaTeX's \Rightarrow).
+_TEXT_IMPLIES_RE: Final = re.compile(r"==?>|-->")
 
 
 def _bold_marker(text: str, index: int) -> bool:
@@ -404,6 +412,14 @@ def normalize(original: str, segment: Segment, syntax: Syntax) -> Chars:
                 emit("}" if closing else ("_{" if html.group(1).lower() == "sub" else "^{"), index)
                 index = html.end()
                 continue
+        if plain_text and (aside := _TEXT_ASIDE_RE.match(original[:end], index)) is not None:
+            emit_prose(index, aside.end())
+            index = aside.end()
+            continue
+        if plain_text and (arrow := _TEXT_IMPLIES_RE.match(original, index, end)) is not None:
+            emit("\\Rightarrow ", index)
+            index = arrow.end()
+            continue
         if plain_text and char == "#":
             line_end = original.find("\n", index, end)
             line_end = end if line_end < 0 else line_end
@@ -455,10 +471,10 @@ def normalize(original: str, segment: Segment, syntax: Syntax) -> Chars:
             stop = index
             while stop < end and _subscript_char(original[stop]):
                 stop += 1
-            if stop - index > 1:
-                emit("_{" + "".join(lx.CHAR_REWRITES[c][1:] for c in original[index:stop]) + "}", index)
-                index = stop
-                continue
+            # one or several: braced, so that a letter after it is not part of it (pᵢpⱼ is p_{i} p_{j})
+            emit("_{" + "".join(lx.CHAR_REWRITES[c][1:] for c in original[index:stop]) + "}", index)
+            index = stop
+            continue
         if target is not None and _superscript_inner(char) is not None:
             # ŷ⁽ⁿ⁾, x²ⁱ: a run of superscript characters is one superscript (^{(n)})
             stop = index

@@ -372,7 +372,10 @@ COMBINING_ACCENTS: Final = {
 
 #: Characters of East Asian prose (a label inside a formula such as a Chinese sentence): read as prose.
 _PROSE_RANGES: Final = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
-_PROSE_PUNCTUATION: Final = frozenset("\u3001\u3002\uff0c\uff1a\uff1b\uff08\uff09\uff01\uff1f")
+_PROSE_PUNCTUATION: Final = frozenset(
+    "\u3001\u3002\uff0c\uff1a\uff1b\uff08\uff09\uff01\uff1f"
+    "\u2713\u2714\u2717\u2718\u2200"  # check marks and crosses, "for all" (∀i: an index range in words)
+)
 
 
 def index_letters(run: str) -> bool:

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
-from typing import Final, Literal, cast, get_args
+from typing import Final, Literal, TypeGuard, cast, get_args
 
 import sympy
 
@@ -708,6 +708,47 @@ def _example_subscripts(factors: Sequence[Node]) -> set[str]:
                 if name in free_index_names(inner):
                     found.add(name)
     return found
+
+
+def numbered_layers(nodes: Sequence[Node]) -> tuple[list[Node], list[str]]:
+    """``\\partial L/\\partial W_2 = (\\hat y - y) h^T``: a capital W with a whole number, differentiated by,
+    is layer 2's weights (as W^{[2]}), and so are W_2 and b_2 wherever the claim writes them (never row 2
+    of W); the nodes rewritten, and a note for each layer."""
+    layers: set[Node] = set()
+    for node in nodes:
+        for sub in walk(node):
+            if isinstance(sub, Derivative) and _numbered_weights(sub.wrt):
+                layers.add(sub.wrt.indices[0])
+    if not layers:
+        return list(nodes), []
+
+    class Layered(_Rewriter):
+        def __call__(self, node: Node) -> Node | None:
+            if not isinstance(node, Symbol) or node.name not in ("W", "b"):
+                return None
+            if _numbered_weights(replace(node, name="W")) and node.indices[0] in layers:
+                return replace(node, indices=(), layer=node.indices[0])
+            return None
+
+    said = [
+        f"W_{format_node(n)} is read as layer {format_node(n)}'s weights (W^{{[{format_node(n)}]}}), not an "
+        "entry of W"
+        for n in sorted(layers, key=format_node)
+    ]
+    return [_transform(node, Layered()) for node in nodes], said
+
+
+def _numbered_weights(node: Node) -> TypeGuard[Symbol]:
+    """``W_2``: the capital W with one whole number as its subscript (and no layer written)."""
+    return (
+        isinstance(node, Symbol)
+        and node.name == "W"
+        and _plain(node.decoration) is None
+        and node.layer is None
+        and len(node.indices) == 1
+        and isinstance(node.indices[0], Number)
+        and node.indices[0].value.denominator == 1
+    )
 
 
 def _compared(node: Node) -> tuple[Node, ...]:
@@ -2333,12 +2374,13 @@ class Mapper:
                 role, reason = "logits", "o is differentiated by and no z is written: read as the logits"
             else:
                 reason = "o read as the output (softmax) of the layer"
-        elif (name, decoration) == ("h", None) and name in self._wrt_names and self._roles_present("h") & {
-            "output"
-        }:
-            # \partial L/\partial h = W^T (\hat y - y): h differentiated by beside another output is the
-            # hidden layer, the last layer's input
-            role, reason = "input", "h differentiated by beside another output: the hidden layer (the input)"
+        elif (name, decoration) == ("h", None) and self._other_named("h", "output") and (
+            name in self._wrt_names or self._by_weights()
+        ):
+            # \partial L/\partial h = W^T (\hat y - y), \partial L/\partial W_2 = (\hat y - y) h^T: h beside
+            # another output, differentiated by or beside a derivative by the weights, is the hidden layer,
+            # the last layer's input
+            role, reason = "input", "h beside another output: the hidden layer (the last layer's input)"
         elif (name, decoration) == ("p", None):
             # the Jacobian of the softmax (d softmax/dz = diag(p) - p p^T) has no targets: there the softmax's
             # own name is p's value, not another output beside it
@@ -2685,6 +2727,11 @@ class Mapper:
                 if isinstance(node, Symbol) and node != own and node.name != own.name:
                     if any(isinstance(i, Symbol) and i.name == name for i in node.indices):
                         return True
+                indexed = isinstance(node, Index) and any(
+                    isinstance(i, Symbol) and i.name == name for i in node.indices
+                )
+                if indexed:
+                    return True  # (softmax(z))_y beside e_y
         return False
 
     def _vector(
@@ -3559,7 +3606,7 @@ def map_claim(
     parameters = _definition_parameters(page_definitions)
     sides = list(claim.sides)
     lhs_node = _left_side(claim, sides, wrt, means)
-    said: list[str] = []
+    (lhs_node, *sides), said = numbered_layers([lhs_node, *sides])
     for target, index, value, shown in targets_at:
         if any(isinstance(n, Sum) and n.index == index for side in sides for n in walk(side)):
             sides = [_restricted_sums(side, target, index, value) for side in sides]

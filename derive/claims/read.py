@@ -619,7 +619,10 @@ def _code_claims(
         raise UnstatedGradientError(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
-    own_loss = inferred is not None and reading.loss is not None
+    # an autograd Function's backward is the gradient of its own forward
+    own_loss = reading.loss is not None and (
+        inferred is not None or (reading.result_function == "backward" and reading.loss == "forward")
+    )
     found: list[ClaimReading] = []
     for wrt, said, lets in candidates:
         if reading.loss is not None and (own_loss or (beside and wrt == beside[0][0])):

@@ -1148,6 +1148,18 @@ class _Marks:
         self.mark(first)
         if tokens[left_mark + 1].type == "POW":
             self._more_differentials(first + 1)
+        if left_mark == index - 1:
+            self._operand_in_brackets(first)
+
+    def _operand_in_brackets(self, first: int) -> None:
+        """``d/dz_k (-log p_y)``: the brackets after the variable hold what the operator differentiates
+        (a group of its own), never arguments of the variable as a function's."""
+        tokens = self.tokens
+        index = first + (0 if tokens[first].type == "DRUN" else 1) + 1
+        while index < len(tokens) and tokens[index].type in ("SUB", "POW"):
+            index = _skip_script(tokens, index, self.pairs)
+        if index < len(tokens) and tokens[index].type == "LPAR" and index in self.pairs:
+            self.rename[index], self.rename[self.pairs[index]] = "LBRACE", "RBRACE"
 
     def _more_differentials(self, index: int) -> None:
         """The differentials after the first one of a plain-text derivative of order 2 (``dz_i dz_j``)."""

@@ -112,6 +112,13 @@ ROLE_PHRASES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         ),
     ),
     (
+        "x",  # "h hidden activations": the last layer's input, though "activations" is said
+        re.compile(
+            r"\bhidden\s+(?:layer'?s?\s+)?(?:activations?|units?|outputs?|representations?|features|states?)\b",
+            re.I,
+        ),
+    ),
+    (
         "a",
         re.compile(
             r"\bsoftmax\b|\bprobabilit(?:y|ies)\b|\bpredictions?\b|\boutputs?\b|\bactivations?\b|"
