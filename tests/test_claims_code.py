@@ -2175,3 +2175,23 @@ def test_a_torch_autograd_function_is_read(loss: str, grad: str, verdict: str) -
     # array into 2 names"), logits.softmax(dim=1) is the softmax, and backward is the gradient of forward
     code = _AUTOGRAD_FUNCTION.replace("LOSS", loss).replace("GRAD", grad)
     assert check_claim(CheckOptions(code)).verdict == verdict
+
+
+def test_a_gradient_that_cannot_be_read_leaves_the_code_undecided() -> None:
+    # cs231n's two-layer net with a relu mask (dh[h <= 0] = 0, not read): W2 and b2 hold, W1 and b1 cannot
+    # be judged, so the code as a whole is undecided (it held, from the layer that could be read); one
+    # value named with --means is judged alone
+    result = check_claim(CheckOptions(_TWO_LAYERS.replace("DW2", "np.dot(hidden.T, dscores)")))
+    assert result.verdict == "undecided"
+    assert "grads['W1'] could not be read" in result.explanation
+    wrong = check_claim(CheckOptions(_TWO_LAYERS.replace("DW2", "np.dot(X.T, dscores)")))
+    assert wrong.verdict in ("fails", "undecided")  # X where the layer's input is: never holds
+    # an entry of a dictionary other than the first is judged (its --means was refused, and W left out)
+    code = (
+        "def loss(W, b, X, y):\n    N = X.shape[0]\n    scores = X.dot(W) + b\n"
+        "    probs = np.exp(scores) / np.sum(np.exp(scores), axis=1, keepdims=True)\n"
+        "    dscores = probs.copy()\n    dscores[range(N), y] -= 1\n    dscores /= N\n    grads = {}\n"
+        "    grads['b'] = np.sum(dscores, axis=0)\n    grads['W'] = X.T.dot(dscores) * N\n    return grads\n"
+    )
+    # (no loss in the code: W's N times the mean's gradient is the sum's, so mean or sum is not said)
+    assert check_claim(CheckOptions(code)).verdict in ("fails", "ambiguous")

@@ -2401,3 +2401,46 @@ def test_a_norm_other_than_the_two_norm_and_a_lone_double_bar() -> None:
 )
 def test_eighth_round_readings(claim: str, options: dict[str, object], verdict: str) -> None:
     assert _check(claim, **options).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # Ng: \mathcal{J} is the loss, and A^{[1]} beside A^{[2]} is the last layer's input X (columns)
+        (r"\frac{\partial \mathcal{J}}{\partial W^{[2]}} = \frac{1}{m}(A^{[2]} - Y)A^{[1]T}", "holds_if"),
+        (r"\frac{\partial \mathcal{J}}{\partial W^{[2]}} = \frac{1}{m}(Y - A^{[2]})A^{[1]T}", "fails"),
+        # cases on y_i = 1 and y_i = 0 (0 was "not a positive integer")
+        (r"\frac{\partial L}{\partial z_i} = \begin{cases} p_i - 1 & y_i = 1 \\ p_i & y_i = 0\end{cases}",
+         "holds"),
+        # an index range written as inequalities after the formula
+        (r"\frac{\partial L}{\partial z_i} = p_i - y_i \quad (1 \le i \le K)", "holds_if"),
+        # e_i with the index p_i has: the standard basis vector of i
+        (r"\frac{\partial p_i}{\partial z} = p_i(e_i - p)", "holds"),
+        (r"\frac{\partial p_i}{\partial z} = p_i(p - e_i)", "fails"),
+    ],
+)
+def test_ninth_round_readings(claim: str, verdict: str) -> None:
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "options", "verdict"),
+    [
+        # softmax(z/T) in words is a temperature, though the word is not said
+        (r"\frac{\partial L}{\partial z_i} = p_i - y_i", {"notation": "p = softmax(z/T), y one-hot labels"},
+         "fails"),
+        # two softmaxes in words: the one of z is the output, the other a fixed distribution (the targets)
+        (r"\frac{\partial L}{\partial z_i} = p_i - q_i", {"notation": "p = softmax(z), q = softmax(v)"},
+         "holds_if"),
+        # "k is the true label" beside z_k on the left side
+        (r"\frac{\partial L}{\partial z_k} = p_k - 1", {"notation": "p = softmax(z), k is the true label"},
+         "holds"),
+        # a norm inside a sum
+        (r"\frac{\partial L}{\partial w_j} = (p_j - y_j) x + \lambda w_j",
+         {"define": (r"L = -\sum_j y_j \log p_j + \frac{\lambda}{2}\sum_j \|w_j\|^2",)}, "holds_if"),
+        (r"\frac{\partial L}{\partial w_j} = (p_j - y_j) x + 2\lambda w_j",
+         {"define": (r"L = -\sum_j y_j \log p_j + \frac{\lambda}{2}\sum_j \|w_j\|^2",)}, "fails"),
+    ],
+)
+def test_regression_probe_readings(claim: str, options: dict[str, object], verdict: str) -> None:
+    assert _check(claim, **options).verdict == verdict  # type: ignore[attr-defined]

@@ -102,7 +102,8 @@ class CodeReading:
     layer: Layer | None = None
     #: A softmax whose axis the code does not give was read over each row (NumPy's default).
     softmax_rows_assumed: bool = False
-    #: The assigned values named as gradients that no other one is computed from (dW, db).
+    #: The assigned values named as gradients that no other one is computed from (dW, db; also those
+    #: that cannot be read, which are not in ``values``).
     final_gradients: tuple[str, ...] = ()
 
 
@@ -681,9 +682,7 @@ def _finish(
                     "for example np.eye(N)[labels] with N the number of rows, where the classes are meant)"
                 )
     result, result_reason, result_function = _infer_result(engine, latest)
-    final_gradients = tuple(
-        name for name in _final_gradients(latest) if not isinstance(latest[name].value, Unread)
-    )
+    final_gradients = tuple(_final_gradients(latest, unread=True))
     loss, loss_reason = _infer_loss(engine, latest, result)
     if result is not None and isinstance(latest[result].value, Unread):
         unread = latest[result].value
@@ -792,11 +791,12 @@ def _symbols(node: Node) -> list[Symbol]:
     return found
 
 
-def _final_gradients(latest: dict[str, Record]) -> list[str]:
+def _final_gradients(latest: dict[str, Record], unread: bool = False) -> list[str]:
     """The assigned values named as gradients that no other such value is computed from (dW and db, not
-    the dscores both use), in order; every gradient-named value when each is used by another."""
+    the dscores both use), in order; every gradient-named value when each is used by another. Entries of a
+    dictionary that cannot be read are left out unless ``unread``."""
     gradients = [name for name in latest if is_gradient_name(name) and latest[name].kind != "parameter"]
-    if any("[" in name and isinstance(latest[name].value, Unread) for name in gradients):
+    if not unread and any("[" in name and isinstance(latest[name].value, Unread) for name in gradients):
         # grads['W1'] not read (the relu's mask), grads['W2'] read: the entries that can be read are judged
         gradients = [name for name in gradients if not isinstance(latest[name].value, Unread)] or gradients
     final = [

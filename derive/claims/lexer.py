@@ -96,11 +96,11 @@ def retype(token: Tok, kind: str, value: str | None = None) -> Tok:
 #: separates equations; a ``.`` between the two is a multiplication.
 OPERAND_END: Final = frozenset(
     "LETTER RUN DRUN D DELTA NUMBER RPAR RBRACK RBRACE RSET PRIME TOP DOTS END_CASES END_MATRIX FUNC "
-    "POSTT SUM FNAME".split()
+    "POSTT SUM FNAME RNORM".split()
 )
 OPERAND_START: Final = frozenset(
     "LETTER RUN DRUN D DIFF DELTA NUMBER LPAR LBRACK LBRACE LSET FRAC SQRT PARTIAL NABLA SUM FUNC DECOR "
-    "BEGIN_CASES BEGIN_MATRIX DOTS BOXED".split()
+    "BEGIN_CASES BEGIN_MATRIX DOTS BOXED LNORM".split()
 )
 WORD_TOKENS: Final = frozenset({"LETTER", "RUN", "DRUN", "D", "DELTA"})
 BINARY: Final = frozenset("PLUS MINUS MULOP DIVOP ODOT OSLASH OTIMES EQ NEQ POW SUB STARSTAR".split())

@@ -218,6 +218,8 @@ GUESSES: Final[dict[tuple[str, str | None], Role]] = {
     **{(name, None): role for role, names in WORD_GUESSES.items() for name in names},
     ("L", "cal"): "loss",
     ("H", "cal"): "loss",
+    ("J", "cal"): "loss",
+    ("E", "cal"): "loss",
     ("y", "hat"): "output",
     ("Y", "hat"): "output",
     ("p", "hat"): "output",
@@ -1577,9 +1579,9 @@ class Mapper:
                     # Nielsen's a^{L-1}_k: the activations of the layer before the last are its input
                     mapper.note(
                         f"${format_node(current)}$ (the layer before the last one's activations) is read as "
-                        "the last layer's input x"
+                        f"the last layer's input {'X' if current.name.isupper() else 'x'}"
                     )
-                    current = replace(current, name="x", layer=None)
+                    current = replace(current, name="X" if current.name.isupper() else "x", layer=None)
                     return mapper._apply_let(current) or current
                 if _inverse_of_a_diagonal(current):
                     # diag(p)^{-1}: the inverse of a diagonal matrix is the diagonal of the reciprocals
@@ -1647,7 +1649,8 @@ class Mapper:
     def _previous_layer(self, symbol: Symbol) -> bool:
         """``a^{L-1}``, ``h^{[l-1]}``, ``a^{(1)}`` beside ``a^{(2)}``: the activations of the layer before
         another layer the claim writes (and no --let names it)."""
-        if symbol.layer is None or symbol.name not in ("a", "h", "o") or symbol.decoration is not None:
+        activations = symbol.name in ("a", "h", "o", "A", "H")
+        if symbol.layer is None or not activations or symbol.decoration is not None:
             return False
         if any(let.name == symbol.name and let.layer == symbol.layer for let in self.lets):
             return False
@@ -2238,6 +2241,18 @@ class Mapper:
                 f"${label}$ without an argument (or primed, as a derivative) is not understood; "
                 "write the softmax Jacobian as $\\frac{\\partial a_i}{\\partial z_j}$"
             )
+        if (
+            name == "e"
+            and decoration in (None, "bold")
+            and len(symbol.indices) == 1
+            and isinstance(symbol.indices[0], Symbol)
+            and not symbol.indices[0].indices
+            and symbol.indices[0].name in ("i", "j", "k", "l", "m", "n")
+            and self._indexes_another(symbol.indices[0].name, symbol)
+        ):
+            # p_i(e_i - p): e with the index another symbol has is that index's standard basis vector
+            said = "the standard basis vector of an index the claim uses"
+            return _Resolution("target", "y", True, said, onehot=True)
         if name == "e" and decoration is None and _basis_of_the_true_class(symbol):
             # e_y, \mathbf{e}_c: the standard basis vector of the true class (Euler's e takes no subscript)
             said = "the standard basis vector of the true class is the one-hot target"

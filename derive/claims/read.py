@@ -68,6 +68,8 @@ class ClaimReading:
     #: Code: the value judged, and ``--means`` for each other gradient it computes (``db = dH/db``).
     judged: str | None = None
     also: tuple[str, ...] = ()
+    #: Code: the other gradients it computes that cannot be read.
+    unread: tuple[str, ...] = ()
 
 
 def detect_syntax(text: str) -> str:
@@ -281,6 +283,14 @@ _TYPESETTING: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         ),
         "",
     ),
+    # ... and as inequalities: \quad (1 \le i \le K), \quad 1 \leq j \leq C
+    (
+        re.compile(
+            r"(?:\\q?quad|\\[,;]|,)\s*\(?\s*[01]\s*(?:\\leq?|<=?|≤)\s*[a-z]\s*(?:\\leq?|<=?|≤)\s*"
+            r"(?:[KCkNn]|\|\w+\|)\s*\)?\s*[.,]?\s*$"
+        ),
+        "",
+    ),
 )
 
 
@@ -387,7 +397,7 @@ def _conditions_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
 #: ``--means`` for code: ``dL/dx``, ``d cross_entropy / d y_pred``, ``-dFL/dz``, optionally naming the code
 #: value it is about first: ``dW = dH/dW``.
 _CODE_MEANS = re.compile(
-    r"^\s*(?:(?P<value>[A-Za-z_][\w.]*)\s*=\s*)?(?P<sign>-)?\s*(?:d|\\partial|∂)\s*\(?\s*(?P<of>[A-Za-z_][\w.]*)"
+    r"^\s*(?:(?P<value>[A-Za-z_][\w.]*(?:\[['\"]\w+['\"]\])?)\s*=\s*)?(?P<sign>-)?\s*(?:d|\\partial|∂)\s*\(?\s*(?P<of>[A-Za-z_][\w.]*)"
     r"\s*\)?\s*/\s*(?:d|\\partial|∂)\s*\(?\s*(?P<wrt>[A-Za-z_][\w.]*)\s*\)?\s*$"
 )
 
@@ -512,6 +522,7 @@ def _code_claims(
     notes = list(reading.notes)
     value_name, sign, of, wrt = None, "", None, None
     also: list[tuple[str, str]] = []  # other gradients the code computes, and what each is by
+    unread: tuple[str, ...] = ()
     if means is not None:
         match = _CODE_MEANS.match(means)
         if match is None:
@@ -545,11 +556,15 @@ def _code_claims(
             for o in computed
             if o != name and o in reading.values and is_gradient_name(o)
             and reading.values[o].kind != "parameter"
+            # MATLAB's [dW, db] = f(...) that never sets db: nothing computed
+            and not _never_set(reading.values[o].node, o)
         ]
         # each other gradient whose name says what it is by is judged too (verdict.with_other_values)
         by = {o: _inferred_wrt(o, reading.inputs) for o in others} if means is None else {}
         also = [(o, variable) for o, variable in by.items() if variable is not None]
         unjudged = [o for o in others if o not in dict(also)]
+        # gradients the code computes that cannot be read (a relu mask): the code is then not decided
+        unread = tuple(o for o in computed if o != name and o not in reading.values and is_gradient_name(o))
         if unjudged:
             said = f"{', '.join(unjudged)} also {'returned' if written else 'computed'} and not judged here"
             notes.append(f"{said}; check with --means '{unjudged[0]} = dH/d...'")
@@ -619,10 +634,9 @@ def _code_claims(
         raise UnstatedGradientError(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
-    # an autograd Function's backward is the gradient of its own forward
-    own_loss = reading.loss is not None and (
-        inferred is not None or (reading.result_function == "backward" and reading.loss == "forward")
-    )
+    # a torch.autograd.Function's backward is, by its contract, the gradient of its own forward
+    function = reading.result_function == "backward" and reading.loss == "forward" and _AUTOGRAD.search(text)
+    own_loss = reading.loss is not None and (inferred is not None or bool(function))
     found: list[ClaimReading] = []
     for wrt, said, lets in candidates:
         if reading.loss is not None and (own_loss or (beside and wrt == beside[0][0])):
@@ -645,9 +659,18 @@ def _code_claims(
             if len(found) > builtins:
                 builtin = f"{name} read as the gradient of the built-in loss H by {wrt}"
                 found[:builtins] = [replace(f, choices=(*f.choices, builtin)) for f in found[:builtins]]
-    if also:
-        found = [replace(f, judged=name, also=_also_means(f, also)) for f in found]
+    if also or unread:
+        found = [replace(f, judged=name, also=_also_means(f, also), unread=unread) for f in found]
     return tuple(found), guessed
+
+
+#: A torch.autograd.Function: its forward saves for its backward (``ctx``).
+_AUTOGRAD: Final = re.compile(r"\bautograd\.Function\b|\bctx\.save_for_backward\b|\bctx\.saved_tensors\b")
+
+
+def _never_set(node: Node, name: str) -> bool:
+    """Whether a value is only its own input: MATLAB's ``[dW, db] = f(...)`` that never sets db."""
+    return isinstance(node, Symbol) and node.name == name
 
 
 def _also_means(claim: ClaimReading, also: list[tuple[str, str]]) -> tuple[str, ...]:

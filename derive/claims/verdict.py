@@ -1415,6 +1415,9 @@ def _as_written(let: str, claim: str) -> str | None:
     letter the claim writes without indices, in a claim with no vector of one example (z, a, y, x), is a
     matrix: the words' ``P=a`` is then the batch, ``P=A``."""
     name, _, target = let.partition("=")
+    if target == "c":  # "k is the true label": the index k, written as a subscript (z_k, p_{k})
+        written = re.search(rf"(?<![A-Za-z0-9\\]){re.escape(name)}(?![A-Za-z0-9])", claim)
+        return let if written is not None and name != target else None
     if _occurs(name, claim):
         letter, spelled = name, rf"(?<![A-Za-z0-9_\\]){re.escape(name)}(?![A-Za-z0-9])"
     else:
@@ -1849,7 +1852,8 @@ def _tempered_name(options: CheckOptions) -> str | None:
     if words.loss is None or words.loss[0] != "temperature":
         return None
     for let, said in words.lets:
-        if re.search(r"(?i)temperature", said) and _as_written(let, options.claim) is not None:
+        tempered = re.search(r"(?i)temperature", said) or _DIVIDED_BY_TEMPERATURE.search(said)
+        if tempered and _as_written(let, options.claim) is not None:
             return f'"{said}"'
     return None
 
@@ -2852,7 +2856,7 @@ def map_other_values(mapped: Sequence[MappedReading], options: CheckOptions) -> 
     ``dW`` is never a ``holds``."""
     if options.means is not None or not mapped:
         return []
-    found: OtherValues = []
+    found: OtherValues = [(f"{name} = ?", "its code is not read") for name in mapped[0].reading.unread]
     for means in mapped[0].reading.also:
         try:
             found.append((means, map_readings(replace(options, means=means))))
@@ -2889,6 +2893,20 @@ def with_other_values(
         said.append(f"{name}: {other.verdict}")
     lead = min(parts, key=lambda part: _SEVERITY[part.verdict])
     summary = f"the code computes {len(others) + 1} gradients, each judged: " + "; ".join(said)
+    unread = [line.split(":")[0] for line in said if ": not " in line]
+    if unread and lead.verdict in ("holds", "holds_if"):
+        # a gradient that cannot be read may be the wrong one: the code as a whole is not decided
+        return replace(
+            lead,
+            verdict="undecided",
+            condition=None,
+            condition_latex=None,
+            explanation=f"{', '.join(unread)} could not be read, and the code is right only if every "
+            f"gradient is: the others hold{' under a condition' if lead.verdict == 'holds_if' else ''}; "
+            f'check one alone with --means "{unread[0]} = dH/d..."',
+            parts=tuple(parts),
+            notes=(*lead.notes, summary),
+        )
     return replace(lead, parts=tuple(parts), notes=(*lead.notes, summary))
 
 

@@ -195,7 +195,9 @@ _BATCH_MEAN: Final = re.compile(
 
 _TEMPERATURE: Final = re.compile(
     r"\btemperature\s+(?:T|\\tau|τ|tau)\b|(?<![\w\\])(?:T|\\tau|τ|tau)\s*(?:is\s+|=\s+|:\s*)?(?:the\s+)?"
-    r"temperature\b",
+    r"temperature\b"
+    # softmax(z/T): the logits divided by a temperature, written
+    r"|\bsoftmax\s*\(\s*\w+\s*/\s*(?:T|\\tau|τ|tau)\s*\)",
 )
 
 #: A symbol as notes write it: ``X``, ``y_i``, ``self.probs``, ``\hat{y}_i``, ``s^i``, ``ŷ``, ``t^{(i)}``.
@@ -439,6 +441,11 @@ def read_words(text: str) -> PageWords:
         applied = _APPLIED.match(part)
         if applied is not None:
             if applied["arg"].strip() != model_argument:
+                # the other softmax (the teacher's softmax(v)): a fixed distribution, the targets
+                for raw in applied["names"].split("=")[:-1]:
+                    symbol = _SYMBOL.match(raw.strip())
+                    if symbol is not None and symbol.end() == len(raw.strip()):
+                        let(_page_name(symbol["name"]), "y", part)
                 continue
             for raw in applied["names"].split("=")[:-1]:
                 symbol = _SYMBOL.match(raw.strip())
