@@ -2195,3 +2195,19 @@ def test_a_gradient_that_cannot_be_read_leaves_the_code_undecided() -> None:
     )
     # (no loss in the code: W's N times the mean's gradient is the sum's, so mean or sum is not said)
     assert check_claim(CheckOptions(code)).verdict in ("fails", "ambiguous")
+
+
+def test_an_autograd_function_whose_forward_is_not_read_is_refused() -> None:
+    # its backward is the gradient of its forward: with the forward unread, the built-in mean is no
+    # stand-in (a backward dividing a summed loss by N held)
+    code = _AUTOGRAD_FUNCTION.replace("LOSS", "logits.gather(1, target[:, None]).sum()")
+    code = code.replace("GRAD", "grad")
+    with pytest.raises(DeriveError, match="the autograd Function's backward is the gradient of its forward"):
+        check_claim(CheckOptions(code))
+
+
+def test_a_square_matrix_named_j_is_not_a_loss() -> None:
+    # J = np.diag(s) - np.outer(s, s): a Jacobian named J, not the code's loss (it was "a loss, not a claim")
+    code = "s = np.exp(z) / np.sum(np.exp(z))\nJ = np.diag(s) - np.outer(s, s)\n"
+    with pytest.raises(DeriveError, match="say what J is the derivative of"):
+        check_claim(CheckOptions(code))

@@ -2383,6 +2383,9 @@ def test_a_norm_other_than_the_two_norm_and_a_lone_double_bar() -> None:
         ("dL/dz = p - y ✓", {}, "holds_if"),
         ("dL/dz_i = p_i - y_i ∀i", {}, "holds_if"),
         ("dL/dz = p - y  // y is one-hot", {}, "holds_if"),
+        ("dL/dz = p - y (see eq. 3)", {}, "holds_if"),
+        # B, alone as a divisor, is the batch size
+        (r"\nabla_Z \mathcal{L} = (\mathrm{softmax}(Z) - Y)/B", {}, "holds_if"),
         # => is "implies" in plain text (it was read as JavaScript), and the wrong step is found
         ("dp_k/dz_k = p_k (1 - p_k) => dL/dz_k = -y_k (1 - p_k)", {"assume": ("onehot",)}, "fails"),
         # a run of one Unicode subscript ends the symbol: pᵢpⱼ is p_i p_j (it was one name p_ip_j)
@@ -2444,3 +2447,12 @@ def test_ninth_round_readings(claim: str, verdict: str) -> None:
 )
 def test_regression_probe_readings(claim: str, options: dict[str, object], verdict: str) -> None:
     assert _check(claim, **options).verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_second_regression_probe_readings() -> None:
+    # x beside layer 2's weights is the network's input, not the layer's: refused (it held)
+    with pytest.raises(NotationError, match="x beside layer 2's weights"):
+        _check(r"\frac{\partial L}{\partial W_2} = (\hat y - y) x^T")
+    # "k is the true label" applies to k inside a subscript pair (\delta_{jk}); it was ambiguous
+    delta = _check("dL/dz_j = p_j - δ_{jk}", notation="k is the true label")
+    assert delta.verdict == "holds"  # type: ignore[attr-defined]

@@ -51,7 +51,7 @@ from typing import Final, Literal
 
 from derive.claims.ast import Node, Size, Sum, Symbol, Undefined
 from derive.claims.code_engine import PYTHON, WEIGHT_NAMES, Dialect, Engine, Record, Refusal, Restart, Unread
-from derive.claims.code_index import PLACEHOLDER, SIZE_MARK, Dims, free_placeholders, map_children
+from derive.claims.code_index import PLACEHOLDER, SIZE_MARK, Arr, Dims, free_placeholders, map_children
 from derive.errors import InputTooLargeError, ParseError
 
 Syntax = Literal["python", "code"]
@@ -846,7 +846,7 @@ def _infer_result(engine: Engine, latest: dict[str, Record]) -> tuple[str | None
     readers = list(latest.values())
     for name in reversed(list(latest)):
         record = latest[name]
-        if record.kind != "assignment" or is_loss_name(name):
+        if record.kind != "assignment" or (is_loss_name(name) and not _square(record)):
             continue
         if any(name in other.reads and other.line > record.line for other in readers) or any(
             line > record.line and name in names for line, names in engine.statement_reads
@@ -877,9 +877,20 @@ def _loss_like(name: str, record: Record, result: str | None) -> bool:
     if not is_loss_name(name):
         return False
     value = record.value
-    if isinstance(value, Unread) or not any(a is not None for a in value.axes) or result is None:
+    said = bool(_LOSS_WORDS.fullmatch(name.split("[")[0].split(".")[-1]))
+    if isinstance(value, Unread) or not any(a is not None for a in value.axes):
         return True
-    return bool(_LOSS_WORDS.fullmatch(name.split("[")[0].split(".")[-1]))
+    if _square(record) and not said:
+        return False  # J = np.diag(s) - np.outer(s, s): a Jacobian named J, not a loss
+    return result is None or said
+
+
+def _square(record: Record) -> bool:
+    """Whether a value is a square matrix (a Jacobian), whatever its name."""
+    value = record.value
+    return isinstance(value, Arr) and len(value.dims) == 2 and value.dims[0] is not None and (
+        value.dims[0] == value.dims[1]
+    )
 
 
 def _infer_loss(engine: Engine, latest: dict[str, Record], result: str | None) -> tuple[str | None, str]:

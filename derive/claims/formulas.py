@@ -343,10 +343,11 @@ class Chars:
 _LINE_MARKER_RE: Final = re.compile(r"[ \t]*(?:#+|//+|>|\*(?=\s))[ \t]?")
 _HTML_SCRIPT_RE: Final = re.compile(r"</?(sub|sup)>", re.IGNORECASE)
 #: Plain text's words and marks around a formula that say nothing about it: a question (``right?``), an
-#: abbreviation (``i.e.``), a check mark, a ``// comment`` to the end of the line, markdown bold (``**``
-#: at either end of the formula).
+#: abbreviation (``i.e.``), a ``// comment`` to the end of the line, markdown bold (``**`` at either end of
+#: the formula), a reference (``(see eq. 3)``).
 _TEXT_ASIDE_RE: Final = re.compile(
     r"\?(?=\s|$)|!(?=\s|$)|(?<![A-Za-z])(?:i\.\s?e\.|e\.\s?g\.)|//\s.*|\*\*(?=\s*$)|(?<=^)\*\*"
+    r"|\(\s*(?:see|cf\.?)\s[^()]*\)"
 )
 #: Plain text's arrows of implication: ``=>``, ``==>``, ``-->`` (read as LaTeX's \Rightarrow).
 _TEXT_IMPLIES_RE: Final = re.compile(r"==?>|-->")

@@ -259,6 +259,7 @@ SIZE_NAMES: Final[dict[str, Kind]] = {
     "batchsize": "example",
     "batchSize": "example",
     "BATCH_SIZE": "example",
+    "B": "example",  # (\mathrm{softmax}(Z) - Y)/B: the batch size (a bias is b)
     "n_samples": "example",
     "num_samples": "example",
     "numSamples": "example",
@@ -721,6 +722,14 @@ def numbered_layers(nodes: Sequence[Node]) -> tuple[list[Node], list[str]]:
         for sub in walk(node):
             if isinstance(sub, Derivative) and _numbered_weights(sub.wrt):
                 layers.add(sub.wrt.indices[0])
+    later = [n for n in layers if isinstance(n, Number) and n.value > 1]
+    inputs = [s for node in nodes for s in walk(node) if _is_input(s) and cast(Symbol, s).layer is None]
+    if later and inputs:
+        # \partial L/\partial W_2 = (\hat y - y) x^T: layer 2's input is the layer before's output, not x
+        raise NotationError(
+            f"x beside layer {format_node(later[0])}'s weights: x is the network's input, and that layer's "
+            "input is the output of the layer before (write it, as h or a^{[1]}, or say what x is with --let)"
+        )
     if not layers:
         return list(nodes), []
 

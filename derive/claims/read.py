@@ -636,6 +636,11 @@ def _code_claims(
         )
     # a torch.autograd.Function's backward is, by its contract, the gradient of its own forward
     function = reading.result_function == "backward" and reading.loss == "forward" and _AUTOGRAD.search(text)
+    if reading.result_function == "backward" and reading.loss is None and _AUTOGRAD.search(text):
+        forward = next((n for n in reading.notes if n.startswith("the loss forward is not read")), None)
+        if forward is not None:
+            # its loss is its forward's, which is not read: never the built-in mean in its place
+            raise NotationError(f"{forward}: the autograd Function's backward is the gradient of its forward")
     own_loss = reading.loss is not None and (inferred is not None or bool(function))
     found: list[ClaimReading] = []
     for wrt, said, lets in candidates:

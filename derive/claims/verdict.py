@@ -1415,8 +1415,10 @@ def _as_written(let: str, claim: str) -> str | None:
     letter the claim writes without indices, in a claim with no vector of one example (z, a, y, x), is a
     matrix: the words' ``P=a`` is then the batch, ``P=A``."""
     name, _, target = let.partition("=")
-    if target == "c":  # "k is the true label": the index k, written as a subscript (z_k, p_{k})
-        written = re.search(rf"(?<![A-Za-z0-9\\]){re.escape(name)}(?![A-Za-z0-9])", claim)
+    if target == "c":  # "k is the true label": the index k, written as a subscript (z_k, p_{k}, \delta_{jk})
+        letter = re.escape(name)
+        alone = rf"(?<![A-Za-z0-9\\]){letter}(?![A-Za-z0-9])"
+        written = re.search(rf"{alone}|_\{{[A-Za-z,\s]*(?<![\\]){letter}[A-Za-z,\s]*\}}", claim)
         return let if written is not None and name != target else None
     if _occurs(name, claim):
         letter, spelled = name, rf"(?<![A-Za-z0-9_\\]){re.escape(name)}(?![A-Za-z0-9])"
