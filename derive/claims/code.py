@@ -50,7 +50,17 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from derive.claims.ast import Node, Size, Sum, Symbol, Undefined
-from derive.claims.code_engine import PYTHON, WEIGHT_NAMES, Dialect, Engine, Record, Refusal, Restart, Unread
+from derive.claims.code_engine import (
+    PYTHON,
+    VECTOR_NAMES,
+    WEIGHT_NAMES,
+    Dialect,
+    Engine,
+    Record,
+    Refusal,
+    Restart,
+    Unread,
+)
 from derive.claims.code_index import PLACEHOLDER, SIZE_MARK, Arr, Dims, free_placeholders, map_children
 from derive.errors import InputTooLargeError, ParseError
 
@@ -372,8 +382,6 @@ def layer_inputs(module: ast.Module) -> dict[str, Layer]:
     derivatives by that later layer's parameters do not go through it, so from that line on it is read as
     that layer's input (an activation the reader does not know, relu or tanh, is then no obstacle). Each
     comes with every name it is computed from (the derivatives by those go through it)."""
-    from derive.claims.code_engine import VECTOR_NAMES
-
     sources: dict[str, set[str]] = {}
     for node in ast.walk(module):
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
