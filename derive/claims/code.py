@@ -115,6 +115,8 @@ class CodeReading:
     #: The assigned values named as gradients that no other one is computed from (dW, db; also those
     #: that cannot be read, which are not in ``values``).
     final_gradients: tuple[str, ...] = ()
+    #: The value the code computes as its loss, and why it cannot be read (then ``loss`` is None).
+    unread_loss: tuple[str, str] | None = None
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -278,6 +280,14 @@ def read_code(
     if len(text) > MAX_CODE_CHARS:
         raise InputTooLargeError(f"code of {len(text)} characters is over the limit of {MAX_CODE_CHARS}")
     body = _strip_fences(text)
+    module, dialect, language = _parse(body, syntax, language)
+    stated = _stated_ranks(body, module)
+    reading = _read(module, dialect, language, {**stated, **(ranks or {})}, layer, softmax_columns)
+    return replace(reading, layer=layer) if layer is not None and layer.input in reading.inputs else reading
+
+
+def _parse(body: str, syntax: Syntax | None, language: str | None) -> tuple[ast.Module, Dialect, str]:
+    """The code's statements (other languages translated into Python's), its dialect and its language."""
     if syntax is None:
         detected = detect_code(body)
         if detected is None:
@@ -287,18 +297,12 @@ def read_code(
     if language is not None and language.lower() == "triton":
         syntax = "python"  # Triton kernels are Python with tl. calls
     if syntax == "python" or (language in (None, "python", "triton") and syntax != "code"):
-        module, dialect, lines = _parse_python(body), PYTHON, body
-        language = "python"
-    else:
-        from derive.claims.code_syntax import parse_code
+        return _parse_python(body), PYTHON, "python"
+    from derive.claims.code_syntax import parse_code
 
-        language = language or _other_language(body) or "c"
-        module, dialect = parse_code(body, language)
-        lines = body
-    del lines
-    stated = _stated_ranks(body, module)
-    reading = _read(module, dialect, language, {**stated, **(ranks or {})}, layer, softmax_columns)
-    return replace(reading, layer=layer) if layer is not None and layer.input in reading.inputs else reading
+    language = language or _other_language(body) or "c"
+    module, dialect = parse_code(body, language)
+    return module, dialect, language
 
 
 @dataclass(frozen=True)
@@ -315,16 +319,8 @@ class Layer:
 def code_layers(text: str, syntax: Syntax) -> tuple[Layer, ...]:
     """The later layers of a network in code, last first (:func:`layer_inputs`); none for text that does
     not parse."""
-    body = _strip_fences(text)
     try:
-        if syntax == "python":
-            module = _parse_python(body)
-        else:
-            from derive.claims.code_syntax import parse_code
-
-            detected = detect_code(body)
-            language = detected[1] if detected is not None and detected[1] else _other_language(body) or "c"
-            module, _ = parse_code(body, language)
+        module, _, _ = _parse(_strip_fences(text), syntax, None)
     except (ParseError, RecursionError):
         return ()
     return tuple(sorted(layer_inputs(module).values(), key=lambda layer: -layer.line))
@@ -696,8 +692,10 @@ def _finish(
         unread = latest[result].value
         assert isinstance(unread, Unread)
         raise ParseError(f"{unread.message} (needed for {result})")
-    if loss is not None and isinstance(latest[loss].value, Unread):
-        notes.append(f"the loss {loss} is not read: {latest[loss].value.message}")  # type: ignore[union-attr]
+    unread_loss = None
+    if loss is not None and isinstance(loss_value := latest[loss].value, Unread):
+        unread_loss = (loss, loss_value.message)
+        notes.append(f"the loss {loss} is not read: {unread_loss[1]}")
         loss, loss_reason = None, f"{loss} could not be read"
     if result is None and loss is None:
         unread_all = [r for r in latest.values() if isinstance(r.value, Unread)]
@@ -783,6 +781,7 @@ def _finish(
         classes_in_columns=engine.classes_in_columns,
         softmax_rows_assumed=engine.softmax_rows_assumed,
         final_gradients=final_gradients,
+        unread_loss=unread_loss,
     )
 
 

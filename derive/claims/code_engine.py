@@ -105,6 +105,7 @@ MATRIX_NAMES: Final = re.compile(r"[A-Z]\d?|[A-Z]_?(train|batch|hat|pred|true|T)
 #: Biases are vectors, broadcast over the examples.
 VECTOR_NAMES: Final = re.compile(r"b\d?|bias\w*|b_\w+")
 
+
 def short_name(name: str) -> str:
     """An input's own name without the object it belongs to: ``self.W1`` and ``self.params['W1']`` are W1."""
     if (entry := re.fullmatch(r".*\[['\"](\w+)['\"]\]", name)) is not None:
@@ -392,9 +393,9 @@ class Engine:
     # ---- inputs -------------------------------------------------------------------------------------
 
     def default_rank(self, name: str, annotation: str | None) -> tuple[int, str]:
-        short = short_name(name)
         if name in self.plan:
             return self.plan[name]
+        short = short_name(name)
         if annotation == "scalar":
             return 0, "type"
         if annotation == "array":
@@ -1091,7 +1092,6 @@ class Engine:
                 self.in_place(call, frame, node)
                 return
             written = _writes_in_place(call)
-            func = call.func
             if written is None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
                 # p:div(s) in Torch7, arr.fill(0) in JavaScript, v.push_back(x) in C++, p.sort() in NumPy: a
                 # method whose value a statement drops is called for what it does to its array

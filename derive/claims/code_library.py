@@ -713,10 +713,11 @@ def _softmax_axis(info: CallInfo, value: Arr) -> Value | None:
             engine.note(f"{_text(info.node)}: softmax over the first axis (each column)")
             engine.classes_in_columns = True
             return Static(1 if engine.dialect.one_based else 0)
-        if engine.weights_rows(value) or engine.softmax_columns:
+        weights_rows = engine.weights_rows(value)
+        if weights_rows or engine.softmax_columns:
             # softmax(np.dot(W, X) + b): the weights' product has the classes in its rows; or the reading
             # asked for (the code's gradient has the examples in columns: dZ @ X.T)
-            said = "W X has the classes as rows" if engine.weights_rows(value) else "the examples in columns"
+            said = "W X has the classes as rows" if weights_rows else "the examples in columns"
             engine.note(f"{_text(info.node)}: softmax over the first axis (each column): {said}")
             engine.classes_in_columns = True
             return Static(0)
@@ -1459,6 +1460,9 @@ def _kl_div_module(info: CallInfo) -> Value:
     return Lib("__kl_div__")
 
 
+#: Activations of hidden layers: kept as functions (a later layer reads their output as its input).
+_ACTIVATIONS: Final = ("relu", "relu6", "gelu", "elu", "selu", "silu", "softplus", "leaky_relu")
+
 FUNCTIONS: Final[dict[str, Handler]] = {
     "cross_entropy": _cross_entropy,
     "kl_div": _kl_div,
@@ -1485,15 +1489,7 @@ FUNCTIONS: Final[dict[str, Handler]] = {
     "sigmoid": _unary(_sigmoid),
     "expit": _unary(_sigmoid),
     "tanh": _unary(_call_node("tanh")),
-    # activations of hidden layers: kept as functions (a later layer reads their output as its input)
-    "relu": _unary(_call_node("relu")),
-    "relu6": _unary(_call_node("relu6")),
-    "gelu": _unary(_call_node("gelu")),
-    "elu": _unary(_call_node("elu")),
-    "selu": _unary(_call_node("selu")),
-    "silu": _unary(_call_node("silu")),
-    "softplus": _unary(_call_node("softplus")),
-    "leaky_relu": _unary(_call_node("leaky_relu")),
+    **{name: _unary(_call_node(name)) for name in _ACTIVATIONS},
     "abs": _unary(_call_node("abs")),
     "fabs": _unary(_call_node("abs")),
     "softmax": softmax,

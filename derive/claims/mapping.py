@@ -723,8 +723,7 @@ def numbered_layers(nodes: Sequence[Node]) -> tuple[list[Node], list[str]]:
             if isinstance(sub, Derivative) and _numbered_weights(sub.wrt):
                 layers.add(sub.wrt.indices[0])
     later = [n for n in layers if isinstance(n, Number) and n.value > 1]
-    inputs = [s for node in nodes for s in walk(node) if _is_input(s) and cast(Symbol, s).layer is None]
-    if later and inputs:
+    if later and any(_is_input(n) and cast(Symbol, n).layer is None for node in nodes for n in walk(node)):
         # \partial L/\partial W_2 = (\hat y - y) x^T: layer 2's input is the layer before's output, not x
         raise NotationError(
             f"x beside layer {format_node(later[0])}'s weights: x is the network's input, and that layer's "
@@ -2748,14 +2747,13 @@ class Mapper:
         """Whether a symbol of the claim other than ``own`` has the index ``name`` (p_y beside e_y)."""
         for root in self.nodes:
             for node in walk(root):
-                if isinstance(node, Symbol) and node != own and node.name != own.name:
-                    if any(isinstance(i, Symbol) and i.name == name for i in node.indices):
-                        return True
-                indexed = isinstance(node, Index) and any(
+                if isinstance(node, Symbol) and (node == own or node.name == own.name):
+                    continue
+                # p_y, and (softmax(z))_y, beside e_y
+                if isinstance(node, (Symbol, Index)) and any(
                     isinstance(i, Symbol) and i.name == name for i in node.indices
-                )
-                if indexed:
-                    return True  # (softmax(z))_y beside e_y
+                ):
+                    return True
         return False
 
     def _vector(

@@ -477,8 +477,8 @@ def _last_layer_claims(
             continue
         role = {layer.input: "X" if reading.inputs[layer.input] == 2 else "x"}
         role |= {name: "W" if WEIGHT_NAMES.fullmatch(name) else "b" for name in layer.parameters}
-        lets = tuple(f"{name}={canonical}" for name, canonical in role.items() if name not in given)
         as_named = tuple((name, canonical) for name, canonical in role.items() if name not in given)
+        lets = tuple(f"{name}={canonical}" for name, canonical in as_named)
         try:
             readings, _ = _code_claims(reading, text, syntax, means, (*named, *as_named))
         except DeriveError:
@@ -548,7 +548,7 @@ def _code_claims(
         )
     if value_name is None and name == reading.result:
         notes.append(f"the claimed value is {name}: {reading.result_reason} (inferred)")
-        # return dW, db: one value is judged; the others are named, never silently left out
+        # return dW, db: every other gradient is judged too (verdict.with_other_values), or named as not
         written = reading.returned.get(reading.result_function or "", ())
         computed = written if reading.result_function else reading.final_gradients
         others = [
@@ -559,7 +559,7 @@ def _code_claims(
             # MATLAB's [dW, db] = f(...) that never sets db: nothing computed
             and not _never_set(reading.values[o].node, o)
         ]
-        # each other gradient whose name says what it is by is judged too (verdict.with_other_values)
+        # each other gradient whose name says what it is by is judged by it
         by = {o: _inferred_wrt(o, reading.inputs) for o in others} if means is None else {}
         also = [(o, variable) for o, variable in by.items() if variable is not None]
         unjudged = [o for o in others if o not in dict(also)]
@@ -635,13 +635,15 @@ def _code_claims(
             f"say what {name} is the derivative of, with --means 'dH/dz' (the code's names or canonical ones)"
         )
     # a torch.autograd.Function's backward is, by its contract, the gradient of its own forward
-    function = reading.result_function == "backward" and reading.loss == "forward" and _AUTOGRAD.search(text)
-    if reading.result_function == "backward" and reading.loss is None and _AUTOGRAD.search(text):
-        forward = next((n for n in reading.notes if n.startswith("the loss forward is not read")), None)
-        if forward is not None:
-            # its loss is its forward's, which is not read: never the built-in mean in its place
-            raise NotationError(f"{forward}: the autograd Function's backward is the gradient of its forward")
-    own_loss = reading.loss is not None and (inferred is not None or bool(function))
+    autograd = reading.result_function == "backward" and _AUTOGRAD.search(text) is not None
+    if autograd and reading.unread_loss is not None and reading.unread_loss[0] == "forward":
+        # its loss is its forward's, which is not read: never the built-in mean in its place
+        raise NotationError(
+            f"the loss forward is not read: {reading.unread_loss[1]}: the autograd Function's backward is "
+            "the gradient of its forward"
+        )
+    own_forward = autograd and reading.loss == "forward"
+    own_loss = reading.loss is not None and (inferred is not None or own_forward)
     found: list[ClaimReading] = []
     for wrt, said, lets in candidates:
         if reading.loss is not None and (own_loss or (beside and wrt == beside[0][0])):

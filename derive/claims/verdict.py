@@ -2880,22 +2880,23 @@ def with_other_values(
     claimed value's on a tie), every value is kept as a part, and the notes list each one's verdict."""
     if not others:
         return result
-    parts, said = [result], [f"{judged}: {result.verdict}"]
+    parts, said, unread = [result], [f"{judged}: {result.verdict}"], []
     for means, readings in others:
         name = means.split("=")[0].strip()
         if isinstance(readings, str):
             said.append(f"{name}: not read ({readings})")
+            unread.append(name)
             continue
         try:
             other = evaluate_readings(readings, replace(options, means=means), decider, symbolic=symbolic)
         except DeriveError as error:
             said.append(f"{name}: not judged ({error})")
+            unread.append(name)
             continue
         parts.append(other)
         said.append(f"{name}: {other.verdict}")
     lead = min(parts, key=lambda part: _SEVERITY[part.verdict])
     summary = f"the code computes {len(others) + 1} gradients, each judged: " + "; ".join(said)
-    unread = [line.split(":")[0] for line in said if ": not " in line]
     if unread and lead.verdict in ("holds", "holds_if"):
         # a gradient that cannot be read may be the wrong one: the code as a whole is not decided
         return replace(
