@@ -35,6 +35,9 @@ from derive.numeric import DIGITS, Evaluator, Key, NumericEvaluationError
 
 Verdict = Literal["proved", "refuted", "undecided"]
 
+#: How many more points a case draws when the truth has no value at one (outside its formula's domain).
+REDRAWS = 8
+
 #: The relative gap that counts as a real difference at ``DIGITS`` significant digits.
 RELATIVE_GAP = mpmath.mpf("1e-30")
 
@@ -514,17 +517,22 @@ def numeric_check(
                 case["c"] = c
             case_failed = False
             for _ in range(points):
-                point = _sample_with_parameters(concrete, level, rng, assumptions, c, parameters)
+                for retry in range(REDRAWS + 1):
+                    point = _sample_with_parameters(concrete, level, rng, assumptions, c, parameters)
+                    with mpmath.workdps(DIGITS):
+                        evaluator = Evaluator(concrete, point)
+                        where = (concrete, level, frozenset(point.items()), tuple(env.items()))
+                        try:
+                            lv = _cached_value(cache, (lhs, *where), evaluator, lhs, level, env)
+                            break
+                        except NumericEvaluationError as error:
+                            # No true value here ((1 - t)^gamma at t > 1): another point, a few times
+                            if retry == REDRAWS:
+                                undefined = undefined or error
+                                case_failed = True
+                if case_failed:
+                    break  # nothing to compare, and no proof rests on this case
                 with mpmath.workdps(DIGITS):
-                    evaluator = Evaluator(concrete, point)
-                    where = (concrete, level, frozenset(point.items()), tuple(env.items()))
-                    try:
-                        lv = _cached_value(cache, (lhs, *where), evaluator, lhs, level, env)
-                    except NumericEvaluationError as error:
-                        # No true value here: nothing to compare, and no proof rests on this case.
-                        undefined = undefined or error
-                        case_failed = True
-                        break
                     try:
                         rv = _cached_value(cache, (rhs, *where), evaluator, rhs, level, env)
                     except NumericEvaluationError as error:
@@ -633,6 +641,11 @@ def _cached_value(
         raise NumericEvaluationError("a division by zero") from None
     except OverflowError:
         raise NumericEvaluationError("a number too large to evaluate") from None
+    if isinstance(value, mpmath.mpc):
+        if value.imag != 0:
+            # (1 - t)^gamma at t > 1: no real value here (the point is outside the formula's domain)
+            raise NumericEvaluationError("a power of a negative number (no real value)")
+        value = value.real
     if cache is not None:
         cache[key] = value
     return value

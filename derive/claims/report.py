@@ -115,7 +115,7 @@ def render_text(result: CheckResult) -> str:
     ce = result.counterexample
     if ce is not None:
         lines.append(
-            f"counterexample ({ce.get('source', 'sample')}, k = {ce.get('classes')}): "
+            f"counterexample ({ce.get('source', 'sample')}{_classes(ce)}): "
             f"{_where(ce.get('indices'))}: "
             f"claim {_number(ce.get('claimed'))}, true {_number(ce.get('true'))}"
         )
@@ -198,6 +198,12 @@ def _step_context(step: StepResult) -> dict[str, object]:
     }
 
 
+def _classes(counterexample: dict[str, object]) -> str:
+    """", k = 3" (none for one-variable calculus, which has no classes)."""
+    classes = counterexample.get("classes")
+    return "" if classes is None else f", k = {classes}"
+
+
 def markdown_context(result: CheckResult) -> dict[str, object]:
     """Every string the Markdown template shows."""
     counterexample: dict[str, object] | None = None
@@ -206,7 +212,7 @@ def markdown_context(result: CheckResult) -> dict[str, object]:
         counterexample = {
             "source": "your values"
             if ce.get("source") == "--at"
-            else f"a random sample, k = {ce.get('classes')}",
+            else f"a random sample{_classes(ce)}",
             "where": _where_math(ce.get("indices")),
             "claimed": f"${_number(ce.get('claimed'))}$",
             "true": f"${_number(ce.get('true'))}$",

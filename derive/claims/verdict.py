@@ -428,7 +428,8 @@ def judge(
     base = tuple(base)
     first = decider(lhs, rhs, model, base)
     if first.verdict == "proved":
-        return _Judgment("holds", _assumed_text(base), _assumed_latex(base), _proved_text(model, base))
+        proved = _proved_text(model, base, _sizeless(lhs, rhs))
+        return _Judgment("holds", _assumed_text(base), _assumed_latex(base), proved)
     if first.verdict == "undecided" and _split_on_delta(lhs, rhs, model, base, decider):
         return _Judgment(
             "holds",
@@ -554,9 +555,14 @@ def _uses_targets(*exprs: sympy.Expr) -> bool:
     )
 
 
-def _proved_text(model: Model, base: Sequence[Assumption]) -> str:
+def _sizeless(*exprs: sympy.Expr) -> bool:
+    """Expressions of numbers only (one-variable calculus): no vector, matrix or size of the model."""
+    return not any(expr.atoms(sympy.Indexed) or expr.free_symbols & {s.k, s.d, s.N} for expr in exprs)
+
+
+def _proved_text(model: Model, base: Sequence[Assumption], sizeless: bool = False) -> str:
     size = "every number of classes k" if not isinstance(model.classes, int) else f"k = {model.classes}"
-    text = f"proved symbolically for {size}"
+    text = "proved symbolically" if sizeless else f"proved symbolically for {size}"
     if base:
         text += " under the assumption that " + " and ".join(CONDITION_TEXT[a] for a in base)
     return text + "; numeric samples agree"
@@ -662,8 +668,9 @@ def _counterexample_dict(
         (f"true class {_true_class_letter(claim)[0]}" if name == "c" else claim.page_index(name)): value
         for name, value in counterexample.indices.items()
     }
+    sizeless = _sizeless(claim.lhs, *(side.expr for side in claim.sides if side.expr is not None))
     return {
-        "classes": counterexample.classes,
+        "classes": None if sizeless else counterexample.classes,
         "indices": indices,
         "values": counterexample.values,
         "claimed": _finite(counterexample.rhs),
@@ -931,6 +938,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     if unstated:
         raise unstated[0]  # what the text means is not written: no other reading answers that
     if not mapped:
+        mapped = _scalar_readings(readings, options)
+    if not mapped:
         refusal = _definition_instead(readings, options) or errors[0]
         fallback = readings[0].code_error if all(r.code_error is not None for r in readings) else None
         definition = isinstance(refusal, (DefinitionNotClaimError, ExpressionNotClaimError))
@@ -959,6 +968,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     # A reading that leaves a side unread (x(...) as a call, pu as one unknown name) gives way to one that
     # reads every side.
     unread = [sum(side.expr is None for claim in m.claims for side in claim.sides) for m in mapped]
+    if min(unread) > 0 and (scalar := _scalar_readings(readings, options)):
+        # d sigma(x)/dx = sigma(x)(1 - sigma(x)): the model's reading (x the input, sigma a softmax) leaves a
+        # side unread; the text is one-variable calculus
+        mapped, unread = [*mapped, *scalar], [*unread, *(0 for _ in scalar)]
     mapped = [m for m, count in zip(mapped, unread, strict=True) if count == min(unread)]
     # Two ways to the same reading (z = W x + b, then columns; columns alone) are one reading
     kept: dict[object, MappedReading] = {}
@@ -1094,6 +1107,34 @@ def _other_loss_in_prose(text: str) -> str | None:
 def _about_the_guessed_loss(claim: MappedClaim) -> bool:
     """A claim about the loss (its value or a derivative of it) whose loss symbol is a guess, not defined."""
     return claim.lhs.has(s.H) and any(e.canonical == "H" and e.guessed for e in claim.mapping)
+
+
+def _scalar_readings(readings: Sequence[ClaimReading], options: CheckOptions) -> list[MappedReading]:
+    """A text the model does not read, read as one-variable calculus (:mod:`derive.claims.scalar`) where
+    it is one: with no option that names the model's symbols, and never code."""
+    from derive.claims.scalar import describe, scalar_claim
+
+    if options.let or options.define or options.means or options.wrt or options.where:
+        return []
+    found: list[MappedReading] = []
+    for reading in readings:
+        if reading.syntax in ("python", "code") or len(reading.claims) != 1:
+            continue
+        claim = reading.claims[0]
+        scalar = scalar_claim(claim)
+        if scalar is None:
+            continue
+        said = describe(claim, scalar)
+        why = "one-variable calculus"
+        entries = (
+            MappingEntry(scalar.variable, "a real variable", True, why),
+            *(MappingEntry(name, "a real number", True, why) for name in scalar.constants),
+        )
+        lhs, *rights = scalar.sides
+        sides = tuple(MappedSide(format_node(n), e) for n, e in zip(claim.sides[1:], rights, strict=True))
+        mapped = MappedClaim(lhs, format_node(claim.sides[0]), sides, Model(), entries, (), ())
+        found.append(MappedReading(replace(reading, choices=(*reading.choices, said)), (mapped,)))
+    return found
 
 
 def _mapped_or_refitted(
