@@ -2459,3 +2459,23 @@ def test_second_regression_probe_readings() -> None:
     # "k is the true label" applies to k inside a subscript pair (\delta_{jk}); it was ambiguous
     delta = _check("dL/dz_j = p_j - δ_{jk}", notation="k is the true label")
     assert delta.verdict == "holds"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\nabla^2_z L = \mathrm{diag}(p) - pp^T", "holds_if"),  # (sum_j y_j)(diag(p) - pp^T)
+        (r"\nabla_z^2 L = \mathrm{diag}(p) - p p^\top", "holds_if"),
+        (r"\nabla_z^2 L = \mathrm{diag}(p) + pp^T", "fails"),
+        (r"\nabla_z^2 L = I - pp^T", "fails"),
+    ],
+)
+def test_the_hessian_written_with_nabla_squared_is_read(claim: str, verdict: str) -> None:
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert r"\partial z^{\top}" in result.lhs_latex  # type: ignore[attr-defined]
+
+
+def test_a_higher_power_of_nabla_is_refused_in_one_line() -> None:
+    with pytest.raises(ParseError, match="only the second power"):
+        _check(r"\nabla^3_z L = 0")

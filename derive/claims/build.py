@@ -1582,7 +1582,15 @@ class Builder(Transformer_NonRecursive):
     def nabla(self, children: list[Any]) -> Node:
         if len(children) == 2:  # \nabla L: the gradient by what the page does not write (--means says)
             return self._operand(children[1], lambda of: Derivative(of, Symbol(UNSTATED_WRT)))
-        sub: _Sub = children[1]
+        if len(children) == 4:  # \nabla_z^2 L, \nabla^2_z L: the Hessian, d/dz (dL/dz^T)
+            sub = next(c for c in children[1:3] if isinstance(c, _Sub))
+            sup = next(c for c in children[1:3] if isinstance(c, _Sup))
+            if self.script_node(sup.script, children[0]) != Number(Fraction(2)):
+                raise self.fail("only the second power of \\nabla (the Hessian) is read", children[0])
+            by = self.script_node(sub.script, children[0])
+            by_row = replace(by, transposed=True) if isinstance(by, Symbol) else Transpose(by)
+            return self._operand(children[3], lambda of: Derivative(Derivative(of, by_row), by))
+        sub = children[1]
         wrt = self.script_node(sub.script, children[0])
         return self._operand(children[2], lambda of: Derivative(of, wrt))
 
