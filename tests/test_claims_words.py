@@ -706,3 +706,32 @@ _SOFT = "p = softmax(z), q the class probabilities (soft labels)"
 def test_the_regression_rounds_word_readings(words: str, claim: str, verdict: str) -> None:
     options = {"notation": words} if verdict == "holds_if" else {"notation": words, "assume": ("onehot",)}
     assert check(claim, **options).verdict == verdict  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("claim", "words", "verdict"),
+    [
+        # the smoothed targets as the page spells them in the claim and in its words (Unicode or LaTeX)
+        ("dL/dz_i = p_i - ỹ_i", "ỹ the smoothed labels", "holds_if"),
+        ("dL/dz_i = p_i - ỹ_i", "ỹ = (1-ε) y + ε/K are the smoothed labels", "holds_if"),
+        ("dL/dz_i = p_i - (1-ε) ỹ_i", "ỹ = (1-ε) y + ε/K are the smoothed labels", "fails"),
+        (
+            r"\frac{\partial L}{\partial z_i} = p_i - \tilde y_i",
+            r"\tilde{y}_i = (1-\epsilon) y_i + \epsilon/K",
+            "holds_if",
+        ),
+        (r"\frac{\partial L}{\partial z_i} = p_i - \tilde{y}_i", "ỹ the smoothed labels", "holds_if"),
+    ],
+)
+def test_an_accented_symbol_in_the_words_is_the_claims_whatever_its_spelling(
+    claim: str, words: str, verdict: str
+) -> None:
+    result = check(claim, notation=words)
+    assert result.verdict == verdict
+    shown = {entry["page"]: entry["canonical"] for entry in result.mapping}
+    assert shown[r"\tilde{y}"] in ("y", "defined")
+
+
+def test_a_formula_in_the_words_may_define_an_accented_symbol() -> None:
+    words = read_words(r"\tilde{y} = (1-\epsilon) y + \epsilon/K, the smoothed labels")
+    assert [define for define, _ in words.defines] == [r"\tilde{y} = (1-\epsilon) y + \epsilon/K"]

@@ -30,6 +30,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -50,6 +51,7 @@ from derive.claims.mapping import (
     MEAN_OF_EXAMPLES,
     PARAMETER_LETTERS,
     UNSTATED_DIFFERENTIAL,
+    Let,
     MappedClaim,
     MappedSide,
     MappingEntry,
@@ -1440,8 +1442,25 @@ def _mapped_away(letter: str, mapping: Sequence[MappingEntry]) -> bool:
 
 
 def _occurs(name: str, text: str) -> bool:
-    # y_i, y^{(i)}, \hat{y}: the name, then an index or nothing
-    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9])", text) is not None
+    # y_i, y^{(i)}, \hat{y}: the name, then an index or nothing; \hat{y} also as ŷ, \hat y, y + U+0302
+    return any(
+        re.search(rf"(?<![A-Za-z0-9_]){re.escape(spelling)}(?![A-Za-z0-9])", text) is not None
+        for spelling in _spellings(name)
+    )
+
+
+#: The combining accent of each accent command (``\hat{y}`` is also ``ŷ``, ``y`` + U+0302).
+_COMBINING: Final = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304"}
+
+
+def _spellings(name: str) -> tuple[str, ...]:
+    r"""The ways a page writes a name: an accented letter also as ``\hat y`` and in Unicode."""
+    accented = re.fullmatch(r"\\(?P<accent>hat|tilde|bar)\{(?P<letter>[A-Za-z])\}", name)
+    if accented is None:
+        return (name,)
+    accent, letter = accented["accent"], accented["letter"]
+    combined = letter + _COMBINING[accent]
+    return (name, f"\\{accent} {letter}", unicodedata.normalize("NFC", combined), combined)
 
 
 #: The temperature's symbol in a claim.
@@ -1720,9 +1739,10 @@ def _usable_definition(define: str, options: CheckOptions, lets: Sequence[tuple[
 
     try:
         definition = parse_definition(define)
-        if not any(_occurs(definition.name, text) for text in (options.claim, *options.define)):
+        name = _decorated_name(definition)
+        if not any(_occurs(name, text) for text in (options.claim, *options.define)):
             return False  # neither the claim nor a definition the user gives has its symbol (gamma = 2)
-        if any(parse_definition(own).name == definition.name for own in options.define):
+        if any(_decorated_name(parse_definition(own)) == name for own in options.define):
             return False
         claim = read_claim(define)[0].claims[0]
         map_definition(claim, lets=(*options.let, *(let for let, _ in lets)), defines=options.define,
@@ -1732,6 +1752,13 @@ def _usable_definition(define: str, options: CheckOptions, lets: Sequence[tuple[
     except DeriveError:
         return False
     return True
+
+
+def _decorated_name(definition: Let) -> str:
+    """A definition's name as pages write it: ``\\tilde{y}`` (the decoration kept), not ``y``."""
+    if definition.decoration in _COMBINING:
+        return f"\\{definition.decoration}{{{definition.name}}}"
+    return definition.name
 
 
 #: The model's inputs, parameters, logits and outputs: the targets (data) are never defined by them.

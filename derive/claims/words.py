@@ -130,7 +130,7 @@ ROLE_PHRASES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
         "y",
         re.compile(
             r"\bone-?\s?hot\b|\btargets?\b|\bground[- ]truth\b|\b(?:target|label)\s+distribution\b|"
-            r"\b(?:binary|0/1)\s+labels?\b",
+            r"\b(?:binary|0/1)\s+labels?\b|\b(?:smoothed|soft)\s+labels?\b",
             re.I,
         ),
     ),
@@ -203,7 +203,7 @@ _TEMPERATURE: Final = re.compile(
 #: A symbol as notes write it: ``X``, ``y_i``, ``self.probs``, ``\hat{y}_i``, ``s^i``, ``ŷ``, ``t^{(i)}``.
 _SYMBOL: Final = re.compile(
     r"^\s*(?:self\.)?(?P<name>\\(?:hat|tilde|mathbf|bar)\{\\?[A-Za-z]+\}|\\?[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
-    r"|[A-Za-z]\u0302|ŷ)(?P<script>(?:_\{?[a-zA-Z]\}?|\^\{?\(?[a-zA-Z]\)?\}?)*)(?=\s|:|$)"
+    r"|[A-Za-z][\u0302\u0303]|ŷ|ỹ)(?P<script>(?:_\{?[a-zA-Z]\}?|\^\{?\(?[a-zA-Z]\)?\}?)*)(?=\s|:|$)"
 )
 
 #: Names that are functions, never a quantity (``sigma softmax``, ``s sigmoid``).
@@ -255,7 +255,8 @@ _INDEX: Final = re.compile(r"^[a-z]$")
 
 #: ``e_j = exp(x_j)``, ``g_i = e^{a_i}``, ``gamma = 2``: a name, then a formula for it (a --define).
 _FORMULA: Final = re.compile(
-    r"^\s*(?P<name>\\?[A-Za-z][A-Za-z0-9]*(?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*(?P<value>[^=]+?)\s*$"
+    r"^\s*(?P<name>(?:\\(?:hat|tilde|bar)\{[A-Za-z]\}|ŷ|ỹ|[A-Za-z][\u0302\u0303]|\\?[A-Za-z][A-Za-z0-9]*)(?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*"
+    r"(?P<value>[^=]+?)\s*$"
 )
 #: Words a formula may hold: its functions.
 _FORMULA_WORDS: Final = frozenset({"exp", "log", "ln", "sum", "softmax", "sigmoid", "max", "frac", "sqrt"})
@@ -322,6 +323,8 @@ def _page_name(name: str) -> str | None:
     (``y_i``) is dropped, any other (``z_t``, ``p_t``: one entry, or a second symbol) gives no name."""
     if name in ("ŷ", "y\u0302"):
         return "\\hat{y}"
+    if name in ("ỹ", "y\u0303"):
+        return "\\tilde{y}"
     one = re.fullmatch(r"([A-Za-z]+)_([A-Za-z])", name)
     if one is not None:
         return one[1] if one[2] in "ijklmnq" else None
