@@ -2479,3 +2479,36 @@ def test_the_hessian_written_with_nabla_squared_is_read(claim: str, verdict: str
 def test_a_higher_power_of_nabla_is_refused_in_one_line() -> None:
     with pytest.raises(ParseError, match="only the second power"):
         _check(r"\nabla^3_z L = 0")
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("d(-log p_y)/dz = p - onehot(y)", "holds"),
+        ("d(-log softmax_y)/dz = softmax(z) - onehot(y)", "holds"),
+        ("d(-log_softmax(z)[y])/dz = softmax(z) - onehot(y)", "holds"),
+        ("d(-log p_y)/dz = onehot(y) - p", "fails"),
+    ],
+)
+def test_onehot_of_the_index_of_p_y_is_that_index_basis_vector(claim: str, verdict: str) -> None:
+    # the y of p_y and of onehot(y) is one class (the targets' class drawn apart had made right claims fail)
+    result = _check(claim)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert "basis vector" in {entry["canonical"] for entry in result.mapping}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("dL/dz_i = p_i - 1 for the correct class, p_i otherwise", "holds"),
+        ("dL/dz_i = p_i - 1 for the true class and p_i for the others", "holds"),
+        ("dL/dz_i = p_i - 1 when i is the true class", "holds"),
+        (r"\frac{\partial L}{\partial z_i} = p_i - 1 \text{ for the correct class}", "holds"),
+        ("dL/dz_j = p_j for the other classes", "holds"),
+        ("dL/dz_i = p_i - 1 for the true class and p_i - 1 for the others", "fails"),
+        ("dL/dz_i = p_i for the correct class, p_i otherwise", "fails"),
+    ],
+)
+def test_words_that_say_the_index_is_the_true_class_are_its_condition(claim: str, verdict: str) -> None:
+    # the words had been dropped (and the branch after them with them): each claim was judged for every i
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]

@@ -735,3 +735,25 @@ def test_an_accented_symbol_in_the_words_is_the_claims_whatever_its_spelling(
 def test_a_formula_in_the_words_may_define_an_accented_symbol() -> None:
     words = read_words(r"\tilde{y} = (1-\epsilon) y + \epsilon/K, the smoothed labels")
     assert [define for define, _ in words.defines] == [r"\tilde{y} = (1-\epsilon) y + \epsilon/K"]
+
+
+@pytest.mark.parametrize(
+    ("claim", "words"),
+    [
+        # "L = T^2 times ...": the formula goes on in words (it was cut to L = T^2: a wrong fails)
+        (
+            r"\frac{\partial L}{\partial z_i} = T\left(\mathrm{softmax}(z/T)_i - y_i\right)",
+            "L = T^2 times the cross-entropy between y and softmax(z/T)",
+        ),
+        # Nielsen's delta^L names no loss: words that call the cost quadratic leave no cross-entropy reading
+        (r"\delta^L = a^L - y", r"quadratic cost C = \frac{1}{2}\|y - a^L\|^2 with a^L = \sigma(z^L)"),
+    ],
+)
+def test_words_that_make_the_loss_another_one_refuse_a_claim_that_does_not_name_it(
+    claim: str, words: str
+) -> None:
+    assert not read_words(words).defines or all("T^2" not in d for d, _ in read_words(words).defines)
+    with pytest.raises(NotationError, match="another one than the cross-entropy"):
+        check(claim, notation=words)
+    # H written by the claim is the cross-entropy itself, whatever the words
+    assert check(r"\frac{\partial H}{\partial z} = a - y", notation=words).verdict == "holds_if"

@@ -2869,6 +2869,23 @@ class Mapper:
                 "(h_w(x) is the model with weights w); write its entries or say what it is with --let"
             )
         resolution = self.resolve(function)
+        label = node.args[0] if len(node.args) == 1 else None
+        if (
+            resolution.role == "target"
+            and _ONE_HOT_NAME.search(function.name)
+            and isinstance(label, Symbol)
+            and not label.indices
+            and label.name not in self.true_class_names
+            and self._indexes_another(label.name, label)
+            and not self.batch
+        ):
+            # d(-log p_y)/dz = p - onehot(y): y is the index of p_y, and onehot(y) that index's basis vector
+            # (the targets' one-hot class drawn on its own had made a right claim fail)
+            vector = self._vector("y", (), function.transposed)
+            said = f"the standard basis vector of the index {label.name} that another symbol of the claim has"
+            self.record(format_node(node), "basis vector", True, said)
+            axis = vector.axes[0]
+            return replace(vector, expr=sympy.KroneckerDelta(axis, self.index(label.name, "class")))
         if resolution.role == "target" and node.args and _ONE_HOT_NAME.search(function.name):
             # onehot(y), one_hot(labels): one-hot vectors built from class labels, one-hot by construction
             said = f"{function.name}(...) builds one-hot targets from labels"

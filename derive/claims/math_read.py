@@ -592,10 +592,20 @@ def _lone_ellipsis(chain: _Chain) -> bool:
     return len(chain.sides) == 1 and isinstance(chain.sides[0], Dots) and not chain.conditions
 
 
+#: Words after a lone expression that make it a branch of the formula before it.
+_BRANCH_WORDS: Final = re.compile(
+    r"^\s*(?:otherwise|else|elsewhere|(?:for|when|if)\s+(?:the\s+|all\s+)?(?:others|other\s+\w+|"
+    r"(?:an?\s+)?(?:incorrect|wrong)\s+\w+))\b",
+    re.I,
+)
+
+
 def _prose_noise(chain: _Chain, parsed: _Parsed) -> bool:
     """In plain text, a lone symbol or a product of names between prose words is not a formula."""
     if parsed.syntax != "text" or len(chain.sides) != 1 or chain.conditions:
         return False
+    if any(_BRANCH_WORDS.match(words) for words in chain.qualifiers):
+        return False  # "p_i otherwise", "p_i for the others": the next branch of the formula before it
     side = chain.sides[0]
     from derive.claims.ast import Mul
 

@@ -170,7 +170,9 @@ def _read(
         ClaimReading(
             tuple(
                 excluded_index_summed(c)
-                for c in _otherwise_joined(_else_joined(_conditions_joined(reading.claims), math_syntax))
+                for c in _otherwise_joined(
+                    _else_joined(_conditions_joined(_class_words_as_conditions(reading.claims)), math_syntax)
+                )
             ),
             syntax,
             (*reading.choices, *said),
@@ -220,6 +222,64 @@ def _is_index_name(node: Node) -> bool:
 
 #: Words after an expression that make it the other branch of the claim before it.
 _OTHERWISE: Final = re.compile(r"^\s*(?:\\text\s*\{)?\s*(?:otherwise|else|elsewhere)\b", re.I)
+
+
+#: Words after a formula that say its index is the true class ("for the correct class", "when i is the true
+#: class", "if k is the target label"), or any other class ("for the others", "for the other classes").
+_TRUE_CLASS_WORDS: Final = re.compile(
+    r"^\s*(?:\\text\s*\{)?\s*(?:for|when|if|where|at)\s+(?:(?P<index>[a-z])\s+(?:is|=)\s+)?(?:the\s+)?"
+    r"(?:correct|true|target|right|ground[- ]truth|gold)\s+(?:class|label|category)\b[\s}.,;:]*$",
+    re.I,
+)
+_OTHER_CLASS_WORDS: Final = re.compile(
+    r"^\s*(?:\\text\s*\{)?\s*(?:for|when|if|at)\s+(?:(?P<index>[a-z])\s+(?:is|=)\s+)?(?:the\s+|all\s+|every\s+|any\s+)?"
+    r"(?:others|other\s+(?:classes|labels|indices|entries|ones)|(?:an?\s+)?(?:incorrect|wrong|other)\s+"
+    r"(?:class|label))\b[\s}.,;:]*$",
+    re.I,
+)
+
+
+def _class_words_as_conditions(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:
+    """``dL/dz_i = p_i - 1 for the correct class, p_i otherwise``: words that say the formula's index is the
+    true class (or another class) are that condition (``i = c``, ``i != c``; c a letter the claim does not
+    use, which the mapping reads as the true class). The index is the left side's own, or the one the claim
+    before had (for a lone ``p_i for the others``); words that name no index the claim has stay words."""
+    out: list[Claim] = []
+    index: str | None = None
+    for claim in claims:
+        own = _left_index(claim)
+        index = own if own is not None else index
+        conditions: list[Condition] = []
+        kept: list[str] = []
+        for words in claim.qualifiers:
+            found = _TRUE_CLASS_WORDS.match(words) or _OTHER_CLASS_WORDS.match(words)
+            named = found["index"] if found is not None and found["index"] else index
+            if found is None or named is None or claim.conditions or conditions:
+                kept.append(words)
+                continue
+            true_class = "c" if not _uses_letter(claim, "c") else "y"
+            op: Literal["=", "!="] = "=" if found.re is _TRUE_CLASS_WORDS else "!="
+            conditions.append(Condition(Symbol(named), op, Symbol(true_class)))
+        if conditions:
+            claim = replace(claim, qualifiers=tuple(kept), conditions=(*claim.conditions, *conditions))
+        out.append(claim)
+    return tuple(out)
+
+
+def _left_index(claim: Claim) -> str | None:
+    """The one index of what the claim's left side differentiates by (z_i in dL/dz_i), if any."""
+    first = claim.sides[0] if len(claim.sides) > 1 else None
+    if isinstance(first, Derivative) and isinstance(first.wrt, Symbol) and len(first.wrt.indices) == 1:
+        only = first.wrt.indices[0]
+        if isinstance(only, Symbol) and not only.indices:
+            return only.name
+    return None
+
+
+def _uses_letter(claim: Claim, letter: str) -> bool:
+    from derive.claims.mapping import walk
+
+    return any(isinstance(n, Symbol) and n.name == letter for side in claim.sides for n in walk(side))
 
 
 def _otherwise_joined(claims: tuple[Claim, ...]) -> tuple[Claim, ...]:

@@ -1434,11 +1434,28 @@ def _qualifiers(original: str, tokens: list[Tok]) -> list[Tok]:
 
 def _prose_separators(tokens: list[Tok]) -> list[Tok]:
     r"""Prose followed by a formula separates it from what came before (``\text{or equivalently}``)."""
-    out = list(tokens)
+    out: list[Tok] = []
     for index, token in enumerate(tokens):
         if token.type == "PROSE" and index + 1 < len(tokens) and tokens[index + 1].type in _ITEM_START:
-            out[index] = retype(token, "PROSESEP")
+            said = _CLASS_WORDS_THEN.match(str(token.value))
+            if said is not None:
+                # "p_i - 1 for the true class and p_i for the others": the words are the formula's condition
+                # (kept as its prose), and "and" starts the next formula
+                out.append(retype(token, "PROSE", said["words"]))
+                out.append(retype(token, "COMMA", ","))
+                continue
+            out.append(retype(token, "PROSESEP"))
+            continue
+        out.append(token)
     return out
+
+
+#: Words that say which class a formula is for, then a connective before the next formula.
+_CLASS_WORDS_THEN: Final = re.compile(
+    r"^(?P<words>\s*(?:for|when|if)\s+(?:[a-z]\s+is\s+)?(?:the\s+)?(?:correct|true|target|right)\s+"
+    r"(?:class|label))\s*(?:,\s*)?(?:and|but|while|whereas)?\s*$",
+    re.I,
+)
 
 
 def tokenize(original: str, segment: Segment, syntax: Syntax) -> list[Tok]:

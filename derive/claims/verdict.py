@@ -1037,7 +1037,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             in_words = _OTHER_LOSS_NAMED.search(given.notation)
             if in_words is not None:
                 other_loss, where_said = in_words.group(0), "the page's words say"
-    if other_loss is not None and any(_about_the_guessed_loss(c) for m in mapped for c in m.claims):
+    loss_unstated = any(_about_an_unstated_loss(c, options.claim) for m in mapped for c in m.claims)
+    if other_loss is not None and loss_unstated:
         raise NotationError(
             f"{where_said} the loss is another one than the cross-entropy (\"{other_loss}\"): give it with "
             "--define (and what the claim is the gradient of with --means) to check the claim against it"
@@ -1086,7 +1087,9 @@ def _name_of_a_derivative(reading: ClaimReading) -> ClaimReading | None:
 _OTHER_LOSS_NAMED: Final = re.compile(
     r"\b(?:MSE|mean[- ]squared[- ]error|(?:sum\s+of\s+)?squared[- ]errors?|quadratic\s+(?:loss|cost)|"
     r"focal\s+loss|hinge\s+loss|huber\s+loss|dice\s+loss|triplet\s+loss|contrastive\s+loss|z-loss|"
-    r"distillation\s+loss)\b",
+    r"distillation\s+loss)\b"
+    # the loss scaled ("L = T^2 times the cross-entropy"): not the built-in loss as it stands
+    r"|(?:T\^\{?2\}?|T²|T\*\*2)\s*(?:times\b|\*|×|\\cdot|\\times)|\b(?:multiplied|scaled)\s+by\s+(?:T\^\{?2\}?|T²)",
     re.I,
 )
 #: A formula's delimiters, and the words inside \text{} (prose within the formula).
@@ -1104,6 +1107,14 @@ def _other_loss_in_prose(text: str) -> str | None:
         words = " ".join(_TEXT_COMMAND.findall(text)) + " " + commands
     found = _OTHER_LOSS_NAMED.search(words)
     return found.group(0) if found is not None else None
+
+
+def _about_an_unstated_loss(claim: MappedClaim, text: str) -> bool:
+    """A claim about the built-in loss whose page never named it as such: a guessed loss symbol, or none at
+    all (Nielsen's delta^L read as dC/dz, which the text does not write as H)."""
+    written = re.search(r"(?<![A-Za-z\\])H(?![A-Za-z])", text) is not None
+    named = any(e.canonical == "H" and not e.guessed and (e.page != "H" or written) for e in claim.mapping)
+    return _about_the_guessed_loss(claim) or (claim.lhs.has(s.H) and not named)
 
 
 def _about_the_guessed_loss(claim: MappedClaim) -> bool:

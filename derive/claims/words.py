@@ -262,6 +262,10 @@ _FORMULA: Final = re.compile(
 _FORMULA_WORDS: Final = frozenset({"exp", "log", "ln", "sum", "softmax", "sigmoid", "max", "frac", "sqrt"})
 
 
+#: Words that go on with a formula's arithmetic: what follows them is part of the formula, said in words.
+_ARITHMETIC_WORDS: Final = frozenset({"times", "plus", "minus", "over", "divided", "multiplied", "squared"})
+
+
 def _formula_before_words(part: str) -> str:
     """``q_i = exp(z_i/T) / sum_j exp(z_j/T) the soft output at temperature T``: the formula before the words
     that follow it (the whole part when a word comes inside brackets, or no formula comes first)."""
@@ -269,6 +273,8 @@ def _formula_before_words(part: str) -> str:
     for word in re.finditer(r"(?<![\\A-Za-z_])[A-Za-z]{3,}", part):
         if word.start() < equals or word.group(0).lower() in _FORMULA_WORDS:
             continue
+        if word.group(0).lower() in _ARITHMETIC_WORDS:
+            return part  # "L = T^2 times the cross-entropy": the formula goes on in words (not one alone)
         before = part[: word.start()].rstrip(" ,;:")
         balanced = before.count("(") == before.count(")") and before.count("{") == before.count("}")
         # a function or a quotient makes it a formula of its own ("f = W x_i class scores" stays words)
