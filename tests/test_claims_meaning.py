@@ -2512,3 +2512,24 @@ def test_onehot_of_the_index_of_p_y_is_that_index_basis_vector(claim: str, verdi
 def test_words_that_say_the_index_is_the_true_class_are_its_condition(claim: str, verdict: str) -> None:
     # the words had been dropped (and the branch after them with them): each claim was judged for every i
     assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial a_i} = \hat{y}_i - y_i", "holds_if"),
+        (r"\frac{\partial L}{\partial a_i} = p_i - y_i", "holds_if"),
+        (r"\frac{\partial L}{\partial a_i} = \hat{y}_i (1 - \hat y_i)", "fails"),
+        (r"\frac{\partial L}{\partial a_i} = -\frac{y_i}{a_i}", "holds"),  # no other output: a is the output
+    ],
+)
+def test_a_differentiated_by_beside_another_output_is_the_logits(claim: str, verdict: str) -> None:
+    # a and \hat{y} both read as the output had failed the right claim
+    assert _check(claim).verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("rhs", "verdict"), [("p_c - 1", "holds"), ("p_c", "fails")])
+def test_the_left_index_the_loss_definition_makes_the_true_class_is_it(rhs: str, verdict: str) -> None:
+    # L = -log p_c makes c the true class; dL/dz_c had been read at any class c (a right claim failed)
+    result = _check(rf"\frac{{\partial L}}{{\partial z_c}} = {rhs}", define=(r"L = -\log p_c",))
+    assert result.verdict == verdict  # type: ignore[attr-defined]

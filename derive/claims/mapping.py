@@ -4080,9 +4080,11 @@ def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Nod
     letter (y, t, \\ell, c) used as an index on the right side only (a_y), or the one free index of the
     right side when the left side is the loss (L = -\\log a_k)."""
     loose: set[str] = {"y", "t", "ell", "c", *LABEL_INDEX_NAMES}  # the label as an index: a_y, z_t, a_c
+    defined: set[str] = set()  # L = -\log p_c: the page's own definition makes c its true class
     for definition in definitions:
         if definition.definition:
-            loose |= free_index_names(definition.target) - set(definition.pattern)
+            defined |= free_index_names(definition.target) - set(definition.pattern)
+    loose |= defined
     # dL/dz_y, dL/dz_{target}: the targets' own letter or a label's name as an index is the true class on
     # the left side of the loss's derivative too (never c, which pages also use for "a class")
     own = free_index_names(lhs)
@@ -4101,7 +4103,8 @@ def _true_class_names(definitions: Sequence[Let], lhs: Node, sides: Sequence[Nod
         # L = -\log a_k, Loss = -f_{y_i} + ...: a loss's one free index, which nothing else gives a value,
         # is the true class (never where an index-less sum may bind it, nor on a vector's entries)
         loose |= right_only
-    names = sorted((loose & used) - own)
+    # dL/dz_c beside L = -\log p_c: the left side's c is the definition's true class too
+    names = sorted(((loose & used) - own) | (defined & own & used))
     return [Let(f"{name}=c", name, None, False, (), Symbol(TRUE_CLASS_TARGET)) for name in names]
 
 

@@ -2698,7 +2698,16 @@ def _notation_variants(
         said = f"{page} read as the targets (the text computes the output itself; {page} is compared with it)"
         variants.append(((f"{page}={target}",), said))
     guessed_outputs = {e.page for e in outputs if e.guessed}
-    if by is not None and by in guessed_outputs and len({e.page for e in outputs}) > 1 and by not in named:
+    # \partial L/\partial a_i = \hat{y}_i - y_i: the model's own letter a, differentiated by beside a name
+    # guessed as the output, is the logits too (as a and \hat{y} both the output, the claim fails)
+    recognized = {e.page for e in outputs if e.guessed and not e.reason.startswith("a reading's choice")}
+    canonical_by = by in ("a", "A") and bool(recognized)
+    if (
+        by is not None
+        and (by in guessed_outputs or canonical_by)
+        and len({e.page for e in outputs}) > 1
+        and by not in named
+    ):
         logits = "Z" if any(e.canonical == "A" and e.page == by for e in outputs) else "z"
         said = f"{by} read as the logits (the left side differentiates by it)"
         variants.append(((f"{by}={logits}",), said))
