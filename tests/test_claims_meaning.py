@@ -2533,3 +2533,21 @@ def test_the_left_index_the_loss_definition_makes_the_true_class_is_it(rhs: str,
     # L = -log p_c makes c the true class; dL/dz_c had been read at any class c (a right claim failed)
     result = _check(rf"\frac{{\partial L}}{{\partial z_c}} = {rhs}", define=(r"L = -\log p_c",))
     assert result.verdict == verdict  # type: ignore[attr-defined]
+
+
+def test_a_reading_that_takes_the_log_of_the_targets_gives_way() -> None:
+    # t read as the output put the log on the targets (-sum_j t_j ln y_j with y the targets): an ambiguous
+    right = _check(r"\frac{\partial}{\partial z_i}\left(-\sum_j t_j \ln y_j\right) = y_i - t_i")
+    assert right.verdict == "holds_if"  # type: ignore[attr-defined]
+    wrong = _check(r"\frac{\partial}{\partial z_i}\left(-\sum_j t_j \ln y_j\right) = t_i - y_i")
+    assert wrong.verdict == "fails"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("factor", "verdict"), [("2", "holds_if"), ("", "fails")])
+def test_a_defined_name_with_a_label_subscript_is_not_an_index_pattern(factor: str, verdict: str) -> None:
+    # L_z = lambda (log Z)^2 had matched L_{CE} too (its z read as an index): the sum was twice the z-loss
+    result = _check(
+        rf"\frac{{\partial (L_{{CE}} + L_z)}}{{\partial z_i}} = p_i - y_i + {factor}\lambda\log(Z) p_i",
+        define=(r"L_z = \lambda (\log Z)^2", r"Z = \sum_j e^{z_j}", r"L_{CE} = -\sum_j y_j\log p_j"),
+    )
+    assert result.verdict == verdict  # type: ignore[attr-defined]

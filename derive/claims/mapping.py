@@ -956,6 +956,10 @@ def parse_let(text: str) -> Let:
     )
 
 
+#: Marks a definition's subscript that is a label of its name (``L_z``), matched literally, not an index.
+LABEL_MARK: Final = "'"
+
+
 def parse_definition(text: str) -> Let:
     """``'C = -\\sum_k y_k \\ln s_k'`` -> a definition: the page symbol C stands for its right side, which is
     itself in page notation (other definitions, recognized names, the page's own parameters). Code defines
@@ -987,6 +991,10 @@ def parse_definition(text: str) -> Let:
         # lone index, L = -\log p_i, is the true class)
         symbol = replace(symbol, indices=(Symbol(loose[0]),))
     pattern = _pattern(symbol, "--define", text)
+    if not loose and isinstance(symbol, Symbol) and len(pattern) == 1 and pattern[0].isalpha():
+        # L_z = \lambda (\log Z)^2: a subscript the right side does not use is part of the name (a label),
+        # never an index that L_{CE} would match too
+        pattern = (LABEL_MARK + pattern[0],)
     args: tuple[Node, ...] = ()
     if isinstance(left, Call) and not all(_is_variable_argument(arg) for arg in left.args):
         args = left.args  # y(ls): a name of its own, not y as a function
@@ -1908,7 +1916,7 @@ class Mapper:
             return None
         indices = list(symbol.indices)
         variables: dict[str, Node] = {}
-        literals = [name for name in let.pattern if name.isdigit()]
+        literals = [name for name in let.pattern if name.isdigit() or name.startswith(LABEL_MARK)]
         if len(indices) < len(let.pattern):
             if let.pattern or not isinstance(let.target, Symbol):
                 return None
@@ -1916,6 +1924,10 @@ class Mapper:
             index = indices.pop(0)
             if name.isdigit():
                 if not (isinstance(index, Number) and str(index.value) == name):
+                    return None
+            elif name.startswith(LABEL_MARK):
+                label = name[len(LABEL_MARK) :]
+                if not (isinstance(index, Symbol) and index.name == label and not index.indices):
                     return None
             else:
                 variables[name] = index

@@ -1004,6 +1004,11 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         mapped = [m for m, why in zip(mapped, taken, strict=True) if why is None]
         if not mapped:
             raise NotationError(next(why for why in taken if why is not None))
+    # A reading that takes the logarithm of the targets (-\sum_j t_j \ln y_j with t the output) gives way
+    # to one that takes it of the output: no loss pages write logs data.
+    logged = [_logs_the_targets(m) for m in mapped]
+    if any(logged) and not all(logged):
+        mapped = [m for m, flag in zip(mapped, logged, strict=True) if not flag]
     # A reading under which a step differentiates the targets (\partial y_i/\partial z_j with y the
     # targets: 0, data do not depend on the logits) gives way to one under which it does not.
     differentiating = [_differentiates_targets(m) for m in mapped]
@@ -2712,6 +2717,17 @@ def _notation_variants(
         said = f"{by} read as the logits (the left side differentiates by it)"
         variants.append(((f"{by}={logits}",), said))
     return variants
+
+
+def _logs_the_targets(mapped: MappedReading) -> bool:
+    """Whether a reading takes the logarithm of the targets anywhere in its claims."""
+    exprs = [e for c in mapped.claims for e in (c.lhs, *(side.expr for side in c.sides)) if e is not None]
+    return any(
+        isinstance(arg, sympy.Indexed) and str(arg.base) in ("y", "Y")
+        for expr in exprs
+        for log in expr.atoms(sympy.log)
+        for arg in (log.args[0],)
+    )
 
 
 def _defines_the_output(reading: ClaimReading) -> bool:
