@@ -112,6 +112,8 @@ def _implied_by_ranges(relation: Relational) -> bool | None:
         small, large, strict = relation.rhs, relation.lhs, isinstance(relation, StrictGreaterThan)
     else:
         return None
+    if not strict and small.is_Integer and small >= 1 and large in (s.k, s.d, s.N):
+        return True  # 2 <= k: a claim about class 2 (dL/dz_2) is about the sizes that have it
     small_bounds, large_bounds = _bounds(small), _bounds(large)
     if small_bounds is None or large_bounds is None:
         return None

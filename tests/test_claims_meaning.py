@@ -2551,3 +2551,11 @@ def test_a_defined_name_with_a_label_subscript_is_not_an_index_pattern(factor: s
         define=(r"L_z = \lambda (\log Z)^2", r"Z = \sum_j e^{z_j}", r"L_{CE} = -\sum_j y_j\log p_j"),
     )
     assert result.verdict == verdict  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("index", ["2", "3"])
+def test_a_claim_about_a_numbered_class_is_proved_for_the_sizes_that_have_it(index: str) -> None:
+    # dL/dz_2 = p_2 - y_2 was undecided: the sum's delta at class 2 left "2 <= k" open
+    result = _check(f"dL/dz_{index} = p_{index} - y_{index}")
+    assert result.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert _check(f"dL/dz_{index} = y_{index} - p_{index}").verdict == "fails"  # type: ignore[attr-defined]
