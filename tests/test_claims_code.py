@@ -2211,3 +2211,22 @@ def test_a_square_matrix_named_j_is_not_a_loss() -> None:
     code = "s = np.exp(z) / np.sum(np.exp(z))\nJ = np.diag(s) - np.outer(s, s)\n"
     with pytest.raises(DeriveError, match="say what J is the derivative of"):
         check_claim(CheckOptions(code))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\ndz = (p - y) / len(y)",
+        "dA = -(np.divide(Y, A) - np.divide(1 - Y, 1 - A))",
+        "class CrossEntropy:\n    def loss(self, y, p):\n"
+        "        return - y * np.log(p) - (1 - y) * np.log(1 - p)\n\n"
+        "    def gradient(self, y, p):\n        return - (y / p) + (1 - y) / (1 - p)\n",
+    ],
+)
+def test_code_that_writes_the_binary_cross_entropys_terms_is_read_with_the_sigmoid_too(code: str) -> None:
+    # judged with the softmax alone, each of these right BCE gradients failed
+    result = check_claim(CheckOptions(code, timeout=60))
+    assert result.verdict == "ambiguous"
+    choices = [*result.choices, *(c for reading in result.readings for c in reading["choices"])]  # type: ignore[attr-defined]
+    assert any("sigmoid-bce" in choice for choice in choices)
+    assert any(reading["verdict"] == "holds" for reading in result.readings) or "sum" in result.explanation

@@ -2559,3 +2559,10 @@ def test_a_claim_about_a_numbered_class_is_proved_for_the_sizes_that_have_it(ind
     result = _check(f"dL/dz_{index} = p_{index} - y_{index}")
     assert result.verdict == "holds_if"  # type: ignore[attr-defined]
     assert _check(f"dL/dz_{index} = y_{index} - p_{index}").verdict == "fails"  # type: ignore[attr-defined]
+
+
+def test_a_batchs_binary_complements_in_capitals_give_the_bce_reading() -> None:
+    # 1 - Y and 1 - A (a batch's targets and outputs): judged with the softmax alone, a wrong fails
+    result = _check("dA = -(Y / A) + (1 - Y) / (1 - A)")
+    assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
+    assert any("sigmoid-bce" in str(r["choices"]) for r in result.readings)  # type: ignore[attr-defined]

@@ -1818,6 +1818,9 @@ def _sigmoid_written(reading: ClaimReading, options: CheckOptions) -> str | None
         binary = _BINARY_IN_CODE.search(options.claim)
         if binary is not None:
             return f"the code's name {binary.group(0)} says the binary cross-entropy (--loss sigmoid-bce)"
+        if _binary_complements(options.claim.lower()):
+            # (1 - y) * np.log(1 - p), np.divide(1 - Y, 1 - A): the binary cross-entropy's terms
+            return "the code writes 1 - y and 1 - p, the binary cross-entropy's terms (--loss sigmoid-bce)"
     defined = " ".join(options.define)
     if defined and _binary_complements(defined) and "softmax" not in (defined + options.claim).lower():
         # --define 'L = -[y log σ(z) + (1 - y) log(1 - σ(z))]': the page's own loss is the BCE
@@ -2029,7 +2032,8 @@ _TARGET_COMPLEMENT: Final = re.compile(
 )
 #: ``1 - \hat{y}``, ``1 - p_i``, ``1 - \sigma(z)``: the complement of an output.
 _OUTPUT_COMPLEMENT: Final = re.compile(
-    r"1\s*-\s*\(?\s*(?:\\hat\s*\{?\s*y|ŷ|y\u0302|y_?hat|\\sigma|σ|sigmoid|[pashq]|\\bar\s*\{?\s*y|\\tilde\s*\{?\s*y)"
+    r"1\s*-\s*\(?\s*(?:\\hat\s*\{?\s*y|ŷ|y\u0302|y_?hat|\\sigma|σ|sigmoid|[pashq]|\\bar\s*\{?\s*y|"
+    r"\\tilde\s*\{?\s*y)"
     r"(?![A-Za-z])"
 )
 
@@ -2038,7 +2042,14 @@ def _binary_complements(text: str) -> bool:
     """Whether a text writes both a target's and an output's complement to 1 (the binary cross-entropy's
     (1 - y) log(1 - ŷ) and its derivative's (1 - y)/(1 - ŷ))."""
     text = text.translate(_MINUSES)  # 1 − y (U+2212), 1 – y
+    if _BATCH_TARGET_COMPLEMENT.search(text) and _BATCH_OUTPUT_COMPLEMENT.search(text):
+        return True  # a batch's (1 - Y) / (1 - A)
     return bool(_TARGET_COMPLEMENT.search(text) and _OUTPUT_COMPLEMENT.search(text))
+
+
+#: A batch's complements, ``1 - Y`` and ``1 - A`` (``1 - \hat{Y}``, ``1 - P``).
+_BATCH_TARGET_COMPLEMENT: Final = re.compile(r"1\s*-\s*\(?\s*[YT](?![A-Za-z0-9])")
+_BATCH_OUTPUT_COMPLEMENT: Final = re.compile(r"1\s*-\s*\(?\s*(?:\\hat\s*\{?\s*Y|[APSQ])(?![A-Za-z])")
 
 
 #: Unicode minus signs as ASCII hyphen-minus.
