@@ -2566,3 +2566,13 @@ def test_a_batchs_binary_complements_in_capitals_give_the_bce_reading() -> None:
     result = _check("dA = -(Y / A) + (1 - Y) / (1 - A)")
     assert result.verdict == "ambiguous"  # type: ignore[attr-defined]
     assert any("sigmoid-bce" in str(r["choices"]) for r in result.readings)  # type: ignore[attr-defined]
+
+
+def test_a_run_of_the_models_letters_is_not_one_name_beside_one_of_them_alone() -> None:
+    # Xw as one name beside X alone had held 1/m X (sigma(Xw) - y), a missing transpose (X is m x n)
+    with pytest.raises(DeriveError):
+        _check(r"\nabla_w J = \frac{1}{m} X(\sigma(Xw) - y)")
+    right = _check(r"\nabla_w J = \frac{1}{m} X^T(\sigma(Xw) - y)")
+    assert right.verdict == "holds"  # type: ignore[attr-defined]
+    # a word (yhat) beside its letter y is still one name
+    assert _check(r"\frac{\partial L}{\partial z} = yhat - y").verdict == "holds_if"  # type: ignore[attr-defined]

@@ -1004,6 +1004,16 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         mapped = [m for m, why in zip(mapped, taken, strict=True) if why is None]
         if not mapped:
             raise NotationError(next(why for why in taken if why is not None))
+    # A reading of a run of letters as one name (Xw) beside one of its letters written on its own (X) gives
+    # way to the others; when it is the only one, the text is refused with what the others met: it had
+    # held 1/m X (sigma(Xw) - y), a missing transpose.
+    beside = [_one_name_beside_its_letter(m) for m in mapped]
+    if any(beside):
+        if all(beside):
+            if errors:
+                raise errors[0]
+            raise NotationError(f"{next(b for b in beside if b)}: read as one name beside its own letter")
+        mapped = [m for m, why in zip(mapped, beside, strict=True) if why is None]
     # A reading that takes the logarithm of the targets (-\sum_j t_j \ln y_j with t the output) gives way
     # to one that takes it of the output: no loss pages write logs data.
     logged = [_logs_the_targets(m) for m in mapped]
@@ -2728,6 +2738,32 @@ def _notation_variants(
         said = f"{by} read as the logits (the left side differentiates by it)"
         variants.append(((f"{by}={logits}",), said))
     return variants
+
+
+_ONE_NAME: Final = re.compile(r"^(?P<name>[A-Za-z]{2,4}) read as one name$")
+
+
+def _one_name_beside_its_letter(mapped: MappedReading) -> str | None:
+    """``Xw read as one name`` (every letter one of the model's) in a text that also writes X (or w) on its
+    own: the choice, or None."""
+    for choice in mapped.reading.choices:
+        found = _ONE_NAME.match(choice)
+        if found is None:
+            continue
+        model_letters = {*CANONICAL, *_MODEL_VALUES, "Y", "w"}
+        if not set(found["name"]) <= model_letters:
+            continue  # yhat, CE: a word, not the model's letters run together
+        letters = set(found["name"])
+        alone = {
+            n.name
+            for claim in mapped.reading.claims
+            for side in claim.sides
+            for n in walk(side)
+            if isinstance(n, Symbol)
+        }
+        if letters & alone:
+            return choice
+    return None
 
 
 def _logs_the_targets(mapped: MappedReading) -> bool:
