@@ -245,6 +245,16 @@ OTHERWISE_WORDS: Final = frozenset({"otherwise", "else"})
 SHORT_WORDS: Final = frozenset(
     "is to of in on we it as at by an or be if so no do up us my me go am he".split()
 )
+#: The true class in words (``the correct class``, ``the true label``, ``the ground-truth category``): a
+#: regular-expression fragment, shared by the readers of formulas and of whole posts.
+TRUE_CLASS_WORDS: Final = (
+    r"(?:true|correct|right|target|labell?ed|ground[- ]truth|gold)\s+(?:class|label|category)"
+)
+#: Any other class in words (``other classes``, ``a wrong label``, ``the non-target categories``).
+OTHER_CLASS_WORDS: Final = (
+    r"(?:other|wrong|incorrect|non-?target)\s+(?:class(?:es)?|labels?|classifications?|categor(?:y|ies)|"
+    r"indices|entries|ones)"
+)
 #: Plain words read as ``=`` between two formulas (``dSM[i]/dx[k] is SM[i] * (...)``).
 EQUALS_WORDS: Final = frozenset({"is", "equals"})
 

@@ -595,7 +595,7 @@ def _lone_ellipsis(chain: _Chain) -> bool:
 #: Words after a lone expression that make it a branch of the formula before it.
 _BRANCH_WORDS: Final = re.compile(
     r"^\s*(?:otherwise|else|elsewhere|(?:for|when|if)\s+(?:the\s+|all\s+)?(?:others|other\s+\w+|"
-    r"(?:an?\s+)?(?:incorrect|wrong)\s+\w+))\b",
+    rf"(?:an?\s+)?{lx.OTHER_CLASS_WORDS}))\b",
     re.I,
 )
 

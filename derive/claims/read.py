@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal
 
 from derive.choices import LossKind
+from derive.claims import lexicon as lx
 from derive.claims.ast import Cases, Claim, Condition, Derivative, Div, Exp, Neg, Node, Sum, Symbol
 from derive.claims.latex import detect_math_syntax, parse_claim, read_math
 from derive.claims.words import WRT_PHRASE, gradient_letter
@@ -228,13 +229,12 @@ _OTHERWISE: Final = re.compile(r"^\s*(?:\\text\s*\{)?\s*(?:otherwise|else|elsewh
 #: class", "if k is the target label"), or any other class ("for the others", "for the other classes").
 _TRUE_CLASS_WORDS: Final = re.compile(
     r"^\s*(?:\\text\s*\{)?\s*(?:for|when|if|where|at)\s+(?:(?P<index>[a-z])\s+(?:is|=)\s+)?(?:the\s+)?"
-    r"(?:correct|true|target|right|ground[- ]truth|gold)\s+(?:class|label|category)\b[\s}.,;:]*$",
+    rf"{lx.TRUE_CLASS_WORDS}\b[\s}}.,;:]*$",
     re.I,
 )
 _OTHER_CLASS_WORDS: Final = re.compile(
     r"^\s*(?:\\text\s*\{)?\s*(?:for|when|if|at)\s+(?:(?P<index>[a-z])\s+(?:is|=)\s+)?(?:the\s+|all\s+|every\s+|any\s+)?"
-    r"(?:others|other\s+(?:classes|labels|indices|entries|ones)|(?:an?\s+)?(?:incorrect|wrong|other)\s+"
-    r"(?:class|label))\b[\s}.,;:]*$",
+    rf"(?:others|(?:an?\s+)?{lx.OTHER_CLASS_WORDS})\b[\s}}.,;:]*$",
     re.I,
 )
 

@@ -36,10 +36,15 @@ from derive.claims.ast import (
 from derive.claims.latex import format_node
 from derive.claims.mapping import walk
 
+
+def _sigmoid(u: sympy.Expr) -> sympy.Expr:
+    return 1 / (1 + sympy.exp(-u))
+
+
 #: The functions of one variable a scalar identity may apply.
 FUNCTIONS: Final[dict[str, Callable[[sympy.Expr], sympy.Expr]]] = {
-    "sigma": lambda u: 1 / (1 + sympy.exp(-u)),
-    "sigmoid": lambda u: 1 / (1 + sympy.exp(-u)),
+    "sigma": _sigmoid,
+    "sigmoid": _sigmoid,
     "tanh": lambda u: sympy.tanh(u).rewrite(sympy.exp),  # the numeric evaluator knows exp, not tanh
     "exp": sympy.exp,
     "log": sympy.log,

@@ -1452,8 +1452,8 @@ def _prose_separators(tokens: list[Tok]) -> list[Tok]:
 
 #: Words that say which class a formula is for, then a connective before the next formula.
 _CLASS_WORDS_THEN: Final = re.compile(
-    r"^(?P<words>\s*(?:for|when|if)\s+(?:[a-z]\s+is\s+)?(?:the\s+)?(?:correct|true|target|right)\s+"
-    r"(?:class|label))\s*(?:,\s*)?(?:and|but|while|whereas)?\s*$",
+    rf"^(?P<words>\s*(?:for|when|if)\s+(?:[a-z]\s+is\s+)?(?:the\s+)?{lx.TRUE_CLASS_WORDS})\s*(?:,\s*)?"
+    r"(?:and|but|while|whereas)?\s*$",
     re.I,
 )
 

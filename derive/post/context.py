@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from derive.claims import lexicon as lx
 from derive.post.classify import INDEX_LETTERS, Item, condition_parts
 from derive.post.extract import PLAIN_CONDITION, Post, Segment
 
@@ -59,15 +60,13 @@ _EVERY_ENTRY_AFTER = re.compile(
 #: Chinese and Japanese words before a condition (当 i = j 时, 若, 如果) and after one (时, のとき, の場合).
 _CUE_BEFORE_CJK = re.compile(r"(?:当|當|若|如果|对于|對於|假设|假設)\s*\$*\s*$")
 _CUE_AFTER_CJK = re.compile(r"\$*\s*(?:时|時|のとき|の時|とき|の場合|ならば)")
-_TRUE_CLASS_WORDS = re.compile(
-    r"\b(true|correct|target|ground[- ]truth|right)\s+(label|class|category)", re.I
-)
+_TRUE_CLASS_WORDS = re.compile(rf"\b{lx.TRUE_CLASS_WORDS}", re.I)
 
 #: Conditions said in words: "for the true class" (the claim's class index is c), "for the wrong classes".
 PROSE_CONDITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"\bfor\s+the\s+(?:true|correct|right|target|labell?ed)\s+(?:class|label|category)\b", re.I
+            rf"\bfor\s+the\s+{lx.TRUE_CLASS_WORDS}\b", re.I
         ),
         "=",
     ),
@@ -76,7 +75,7 @@ PROSE_CONDITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         (
             re.compile(
                 r"\b(?:case\s+(?:where|that|when)|when|if|where|whenever)\s*\$*\s*[a-z]\s*\$*\s+is\s+"
-                rf"{negation}(?:the\s+)?(?:true|correct|right|target|labell?ed)\s+(?:class|label|category)\b",
+                rf"{negation}(?:the\s+)?{lx.TRUE_CLASS_WORDS}\b",
                 re.I,
             ),
             op,
@@ -85,8 +84,7 @@ PROSE_CONDITIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"\bfor\s+(?:the|all|every|each|any)\s+(?:of\s+the\s+)?(?:other|wrong|incorrect|non-?target)\s+"
-            r"(?:class|classes|label|labels|classifications?|categor(?:y|ies))\b",
+            rf"\bfor\s+(?:the|all|every|each|any)\s+(?:of\s+the\s+)?{lx.OTHER_CLASS_WORDS}\b",
             re.I,
         ),
         "!=",
