@@ -263,8 +263,8 @@ class Evaluator:
             return self._variable(key, level, seed, memo)
         if expr == s.H:
             return self._variable(("H", ()), level, seed, memo)
-        if isinstance(expr, sympy.Symbol) and expr in env:
-            return _constant(env[expr])
+        if isinstance(expr, (sympy.Symbol, sympy.Idx)) and expr in env:
+            return _constant(env[expr])  # an index as a number: a class label's value (sum_n n y_n)
         if isinstance(expr, sympy.Symbol) and (expr.name, ()) in self.point:
             return _constant(self.point[(expr.name, ())])  # a parameter of the loss (T, epsilon, lambda)
         raise NumericEvaluationError(f"cannot evaluate {expr.func.__name__} numerically")

@@ -2230,3 +2230,15 @@ def test_code_that_writes_the_binary_cross_entropys_terms_is_read_with_the_sigmo
     choices = [*result.choices, *(c for reading in result.readings for c in reading["choices"])]  # type: ignore[attr-defined]
     assert any("sigmoid-bce" in choice for choice in choices)
     assert any(reading["verdict"] == "holds" for reading in result.readings) or "sum" in result.explanation
+
+
+def test_labels_broadcast_as_numbers_over_the_classes_fail() -> None:
+    # y.reshape(-1, 1) makes the labels a column: each row's label number is subtracted from every class
+    # (it held under "the targets sum to 1", read as the one-hot rows entry-wise)
+    result = check_claim(CheckOptions("dscores = (probs - y.reshape(-1, 1)) / N", timeout=60))
+    assert result.verdict == "fails"
+    assert any(entry["canonical"] == "the label of the example" for entry in result.mapping)
+    # the right forms, with the labels compared or indexed, still hold
+    for right in ("dscores = probs - (np.arange(C) == y[:, None])\ndscores /= N",
+                  "dscores = probs - np.eye(C)[y]\ndscores /= N"):
+        assert check_claim(CheckOptions(right, timeout=60)).verdict == "holds"

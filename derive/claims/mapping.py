@@ -1507,8 +1507,11 @@ class Mapper:
         rows: bool = False,
         diagonal: bool = False,
         transposed: bool = False,
+        code: bool = False,
     ) -> None:
         self._bias_written = bias_written
+        #: The claim is code's: an entry with one index (``y[i]``) is a number, never a vector of the batch.
+        self.code = code
         #: A right side whose matrix has the transposed shape of the left side's is compared transposed
         #: (the claim then fails as the transpose of what it claims; ``transposed_used`` says it was).
         self.transposed = transposed
@@ -2736,7 +2739,23 @@ class Mapper:
         if batch_base is not None and not node.indices:
             self.note(f"${format_node(node)}$ is read as the batch {batch_base} (the claim is about a batch)")
             return self._vector(batch_base, (), node.transposed)
+        labels = self.code and self.batch and self.loss == "softmax-ce"
+        if labels and self._is_column(resolution.base, node.indices):
+            label = self._label(node)
+            if label:
+                return self._label_value(node, label[0])
         return self._vector(resolution.base, node.indices, node.transposed)
+
+    def _label_value(self, node: Symbol, row: sympy.Expr) -> Tensor:
+        """``probs - y.reshape(-1, 1)``: code's targets with one axis, along the examples, are one number per
+        example, its class label; as a value, the label's number (1-based: sum_n n Y_{row,n} for one-hot
+        targets), never its one-hot row."""
+        shown = format_node(node)
+        self._add_assumption(Assumption.ONE_HOT, f"${shown}$ is a class label: the targets are one-hot")
+        said = "code's targets with one axis, along the examples: one number per example, used as a value"
+        self.record(shown, "the label of the example", True, said + " (not its one-hot row)")
+        n = sympy.Idx(f"n{next(self._fresh)}", (1, self.size_expr("class")))
+        return Tensor(sympy.Sum(n * s.Y[row, n], (n, 1, self.size_expr("class"))))
 
     def _weight_vector_kind(self) -> Kind:
         """What the one index of w_j runs over: the classes, or the features with one sigmoid output."""
@@ -3612,6 +3631,7 @@ def map_claim(
     rows: bool = False,
     diagonal: bool = False,
     transposed: bool = False,
+    code: bool = False,
 ) -> MappedClaim:
     """Map a parsed claim (chain) to canonical SymPy: the left side, each right side, the model.
 
@@ -3704,6 +3724,7 @@ def map_claim(
         rows=rows,
         diagonal=diagonal,
         transposed=transposed,
+        code=code,
     )
     for note in notes:
         mapper.note(note)

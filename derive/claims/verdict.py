@@ -2653,6 +2653,7 @@ def _map_reading(
             rows=options.rows,
             diagonal=options.diagonal,
             transposed=options.transposed,
+            code=reading.syntax in ("python", "code"),
         )
         for claim in reading.claims
     )
