@@ -2576,3 +2576,18 @@ def test_a_run_of_the_models_letters_is_not_one_name_beside_one_of_them_alone() 
     assert right.verdict == "holds"  # type: ignore[attr-defined]
     # a word (yhat) beside its letter y is still one name
     assert _check(r"\frac{\partial L}{\partial z} = yhat - y").verdict == "holds_if"  # type: ignore[attr-defined]
+
+
+def test_a_row_vector_pages_diag_minus_outer_product_holds_as_rows() -> None:
+    # diag(s) - s^T s: as columns s^T s is a number beside a matrix (it failed, added to every entry);
+    # a row-vector page's s^T s is the outer product: read as rows, shown, and proved
+    claim = r"\frac{\partial \mathbf{s}}{\partial \mathbf{z}} = "
+    claim += r"\mathrm{diag}(\mathbf{s}) - \mathbf{s}^\top\mathbf{s}"
+    result = check_claim(CheckOptions(claim, timeout=60))
+    assert result.verdict == "holds"
+    assert any("vectors read as rows" in c for c in result.choices)  # type: ignore[attr-defined]
+    # the same with a wrong sign still fails as rows, and the column form is unchanged
+    wrong = check_claim(CheckOptions(r"\frac{\partial s}{\partial z} = \mathrm{diag}(s) + s^T s", timeout=60))
+    assert wrong.verdict == "fails"
+    columns = r"\frac{\partial s}{\partial z} = \mathrm{diag}(s) - s s^T"
+    assert check_claim(CheckOptions(columns, timeout=60)).verdict == "holds"

@@ -3085,9 +3085,20 @@ class Mapper:
         )
 
     def _build_add(self, node: Add) -> Tensor:
-        result = self.build(node.terms[0])
-        for term in node.terms[1:]:
-            result = _combine(*_bias_on_rows(result, self.build(term)), lambda u, v: u + v, "add")
+        terms = [(term, self.build(term)) for term in node.terms]
+        if not self.rows and any(len(t.axes) == 2 for _, t in terms):
+            # diag(s) - s^T s: a matrix beside an inner product of vectors, which as columns is a number;
+            # a row-vector page's s^T s is the outer product (the error lets the rows reading be tried)
+            for term, tensor in terms:
+                if tensor.is_scalar and (vector := _inner_product(term)) is not None:
+                    shape = _shape_word(self.build(vector))
+                    raise NotationError(
+                        f"cannot add a matrix and the number ${format_node(term)}$ (cannot multiply a "
+                        f"{shape} by a {shape} into a matrix: they are read as columns)"
+                    )
+        result = terms[0][1]
+        for _, tensor in terms[1:]:
+            result = _combine(*_bias_on_rows(result, tensor), lambda u, v: u + v, "add")
         return result
 
     def _build_neg(self, node: Neg) -> Tensor:
@@ -3564,6 +3575,21 @@ def _bias_on_rows(left: Tensor, right: Tensor) -> tuple[Tensor, Tensor]:
             spread = Tensor(vector.expr.xreplace({vector.axes[0]: matrix.axes[1]}), matrix.axes, matrix.kinds)
             return (spread, matrix) if flipped else (matrix, spread)
     return left, right
+
+
+def _inner_product(node: Node) -> Symbol | None:
+    """``s^T s`` (or its negation): a transposed vector times an untransposed one of the same name (that
+    vector, untransposed); None for anything else."""
+    while isinstance(node, Neg):
+        node = node.operand
+    if not isinstance(node, Mul) or len(node.factors) != 2:
+        return None
+    left, right = node.factors
+    if not (isinstance(left, Symbol) and isinstance(right, Symbol)):
+        return None
+    if not left.transposed or right.transposed or left.indices or right.indices or left.name != right.name:
+        return None
+    return right
 
 
 def _combine(left: Tensor, right: Tensor, op: object, what: str) -> Tensor:
