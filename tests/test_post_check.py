@@ -576,3 +576,13 @@ def test_a_loss_defined_with_an_unbraced_calligraphic_letter_is_applied() -> Non
     result = check_post(post, PostOptions(timeout=60))
     verdicts = [j.result.verdict if j.result else j.error for j in result.judged if j.item.kind == "claim"]
     assert verdicts[-2:] == ["fails", "holds_if"], verdicts
+
+
+def test_a_formula_typed_inside_a_sentence_is_judged() -> None:
+    # "someone says it should be ∂L/∂z_i = y_i - p_i. Who is right?": the formula was not listed at all
+    # (no formula found, or exit 0 beside the post's other formulas)
+    post = "Let $p = \\mathrm{softmax}(z)$. Someone says it should be ∂L/∂z_i = y_i - p_i. Who is right?\n"
+    result = check_post(post, PostOptions(timeout=60))
+    claim = next(j for j in result.judged if j.item.kind == "claim")
+    assert claim.item.text == "∂L/∂z_i = y_i - p_i"
+    assert claim.result is not None and claim.result.verdict == "fails"

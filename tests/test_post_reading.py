@@ -229,3 +229,48 @@ def test_a_display_that_starts_with_equals_continues_the_chain_before_it() -> No
     text = "So\n\n$$\\frac{dL}{dz} = a$$\n$$= b$$\n\n$$= c$$\n\nThen $$= d$$\n"
     math = [s.text for s in read_post(text).segments if s.kind == "math"]
     assert math == ["\\frac{dL}{dz} = a = b = c", "= d"]  # words between: not the same chain
+
+
+# ---- formulas outside math delimiters ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "formulas"),
+    [
+        ("Someone says it should be ∂L/∂z_k = p_k - y_k. Who is right?", ["∂L/∂z_k = p_k - y_k"]),
+        ("and so we get dL/dz_i = p_i - y_i, which is nice", ["dL/dz_i = p_i - y_i"]),
+        ("I get dL/dz = exp(z)/sum exp(z) - y is what I get", ["dL/dz = exp(z)/sum exp(z) - y"]),
+        ("we have dE/dw = x (y - t) for each weight", ["dE/dw = x (y - t)"]),
+        ("a word like odd/dz = 3 or dL/dz alone is not one", []),
+    ],
+)
+def test_a_derivative_equation_typed_inside_a_sentence_is_a_formula(text: str, formulas: list[str]) -> None:
+    # such formulas were dropped silently: a post could exit 0 with a wrong formula unchecked
+    assert _math(text) == formulas
+    assert all(s.delimiter == "prose" for s in read_post(text).segments if s.kind == "math")
+
+
+def test_a_math_fence_is_latex_and_a_plain_block_of_derivative_lines_is_one_formula_per_line() -> None:
+    post = (
+        "```math\n\\frac{\\partial L}{\\partial z_i} = p_i - y_i\n```\n\n"
+        "```\ndL/dz_i = p_i * (1 - p_i) - y_i\n\n∂L/∂z = p - y\n```\n\n"
+        "```\ngrad = probs - y\n```\n\n```python\ndL_dz = p - y\n```\n"
+    )
+    items = _items(post)
+    assert items[:3] == [
+        ("claim", "\\frac{\\partial L}{\\partial z_i} = p_i - y_i"),
+        ("claim", "dL/dz_i = p_i * (1 - p_i) - y_i"),
+        ("claim", "∂L/∂z = p - y"),
+    ]
+    # a block that is code (no derivative written as a fraction) stays code, as does a Python fence
+    assert [kind for kind, _ in items[3:]] == ["code", "code"]
+
+
+@pytest.mark.parametrize(
+    ("span", "kind"),
+    [("`p = softmax(z)`", "definition"), ("`dW = X.T @ (p - y)`", "code"), ("`delta = p - y`", "code"),
+     ("`y`", "mention")],
+)
+def test_a_code_span_that_defines_a_name_is_a_definition(span: str, kind: str) -> None:
+    # `p = softmax(z)` was read as code whose result is a gradient ("say what p is the derivative of")
+    assert [k for k, _ in _items(f"With {span} we get it.")] == [kind]

@@ -157,7 +157,19 @@ def _classify_code(number: int, segment: Segment) -> Item:
             return Item(number, segment, "claim", "a plain-text equation in a code span", text, sides)
         if not _CODE_STATEMENT.search(text):
             return Item(number, segment, "mention", "a code span naming something, not a claim", text)
+        defined = _SPAN_DEFINITION.match(text)
+        if defined is not None and not _GRADIENT_NAME.match(defined["name"]) and is_equation_line(text):
+            # `p = softmax(z)` in a sentence: what the page's name means, as a formula would say it
+            item = classify(number, replace(segment, kind="math"))
+            if item.kind == "definition":
+                return replace(item, segment=segment, reason=f"{item.reason}, in a code span")
     return Item(number, segment, "code", "code (its result is checked as a gradient)", text)
+
+
+#: A code span that assigns one name (``p = softmax(z)``, ``L = -sum(y * log(p))``), not a statement list.
+_SPAN_DEFINITION: Final = re.compile(r"^\s*(?P<name>[A-Za-z]\w*)\s*=(?!=)[^=;\n]+$")
+#: Names of gradients in code (dW, dscores, d_logits, grad_w, delta, dx): such an assignment is a claim.
+_GRADIENT_NAME: Final = re.compile(r"^(?:d_?[A-Za-z]|grad|delta|deriv|jac|back|g$)", re.I)
 
 
 def _clean(text: str) -> str:

@@ -98,7 +98,8 @@ class Segment:
     line: int  # 1-based line of ``start`` in the source
     column: int  # 1-based column
     display: bool = False  # math: $$, \[ or an environment; code: a block
-    delimiter: str = ""  # "$", "$$", "\\(", "\\[", "env", "line", "```", "`", "indent"
+    #: "$", "$$", "\\(", "\\[", "env", "line", "prose" (typed inside a sentence), "```", "`", "indent"
+    delimiter: str = ""
     language: str | None = None  # a code fence's info string
     source: str = ""  # the segment as written, delimiters included
 
@@ -199,6 +200,27 @@ _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^\n`]*)\n", re.M)
 _ENV = re.compile(r"\\begin\{(" + "|".join(re.escape(e) for e in DISPLAY_ENVIRONMENTS) + r")\}")
 
 
+#: Fence languages that hold LaTeX math, and ones that hold plain text (read as formulas when every line is
+#: a derivative equation).
+_MATH_FENCES: Final = frozenset({"math", "latex", "tex", "katex", "mathjax"})
+_TEXT_FENCES: Final = frozenset({"text", "txt", "plaintext", "plain", "none"})
+
+
+def _plain_claim_lines(body: str) -> list[tuple[int, str]]:
+    """The lines of a plain-text code block when every line that is not blank is a derivative equation
+    typed as text (``dL/dz_i = p_i - y_i``, ``∂L/∂z = p - y``), with their offsets; else none (code)."""
+    lines: list[tuple[int, str]] = []
+    position = 0
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            if not (_INLINE_DERIVATIVE.match(stripped) and is_equation_line(stripped)):
+                return []
+            lines.append((position + line.index(stripped), stripped))
+        position += len(line) + 1
+    return lines
+
+
 def _segment_markdown(text: str) -> list[Segment]:
     segments: list[Segment] = []
     prose_start = 0
@@ -224,11 +246,22 @@ def _segment_markdown(text: str) -> list[Segment]:
                 flush(i)
                 body = text[fence.end() : body_end].rstrip("\n")
                 language = fence.group(3).strip() or None
-                segments.append(
-                    _segment(
-                        "code", body, i, stop, text, display=True, delimiter=marker[:3], language=language
+                if (language or "").lower() in _MATH_FENCES:
+                    # ```math (GitHub, GitLab): a displayed LaTeX formula, not code
+                    segments.append(_segment("math", body, fence.end(), fence.end() + len(body), text,
+                                             display=True, delimiter=marker[:3]))  # fmt: skip
+                elif (language or "text").lower() in _TEXT_FENCES and (lines := _plain_claim_lines(body)):
+                    # a block of plain-text derivative equations (dL/dz_i = p_i - y_i): each line a formula
+                    for start, line in lines:
+                        where = fence.end() + start
+                        segments.append(_segment("math", line, where, where + len(line), text,
+                                                 display=True, delimiter="line"))  # fmt: skip
+                else:
+                    segments.append(
+                        _segment(
+                            "code", body, i, stop, text, display=True, delimiter=marker[:3], language=language
+                        )
                     )
-                )
                 i = prose_start = stop
                 continue
             indented = _indented_block(text, i)
@@ -430,8 +463,48 @@ _CASE_LINE: Final = re.compile(rf"^(?:and\s+|but\s+)?(?:{PLAIN_CONDITION.pattern
 _LEAD_WORDS: Final = re.compile(r"^\s*[A-Za-z][^=:$`]{1,80}?:\s+")
 
 
+#: A derivative equation typed inside a sentence without delimiters ("someone says it should be
+#: ∂L/∂z_k = p_k - y_k. Who is right?"): a derivative of ∂ or d fractions, ``=``, and its right side up to
+#: the sentence's end (a stop, a comma before words, a word that is not mathematics, a delimiter).
+_INLINE_DERIVATIVE: Final = re.compile(
+    r"(?<![\w/])(?:∂|d)\s?[A-Za-zα-ωΑ-Ωŷ][\w^ᵀ̂]*(?:\([^()\n]{0,40}\))?\s*/\s*(?:∂|d)\s?[A-Za-zα-ωŷ][\w^₀-₉ᵢⱼₖ]*"
+    r"\s*=\s*"
+)
+_INLINE_END: Final = re.compile(r"[.?!;:](?=\s|$)|,\s+(?=[A-Za-z]{2,})|[$`\n]|\s(?=[A-Za-z]{2,}\b)")
+#: Words that end a formula typed inside a sentence, though some are words formulas hold ("for i = j").
+_PROSE_AFTER: Final = frozenset(
+    "for if and or where with when whenever is are was which but so since because who as in of that this we "
+    "i.e e.g than then not".split()
+)
+
+
+def _inline_claims(content: str) -> list[tuple[int, int]]:
+    """Where derivative equations typed inside a prose line start and end (offsets in the line)."""
+    found: list[tuple[int, int]] = []
+    for match in _INLINE_DERIVATIVE.finditer(content):
+        if found and match.start() < found[-1][1]:
+            continue
+        end = match.end()
+        while True:
+            stop = _INLINE_END.search(content, end)
+            if stop is None:
+                end = len(content)
+                break
+            word = re.match(r"\s([A-Za-z]+)", content[stop.start() :])
+            if word is not None and word.group(1).lower() in MATH_WORDS - _PROSE_AFTER:
+                end = stop.start() + 1 + len(word.group(1))  # exp, log, softmax: part of the formula
+                continue
+            end = stop.start()
+            break
+        right = content[match.end() : end].strip()
+        if right and any(ch.isalnum() for ch in right):
+            found.append((match.start(), match.end() + len(content[match.end() : end].rstrip())))
+    return found
+
+
 def _segment_plain(chunk: str, offset: int, whole: str) -> list[Segment]:
-    """Prose, with plain-text equation lines cut out as math."""
+    """Prose, with plain-text equation lines cut out as math, and derivative equations typed inside
+    sentences ("it should be ∂L/∂z_k = p_k - y_k. Who is right?") too."""
     segments: list[Segment] = []
     prose_start = 0
     position = 0
@@ -462,6 +535,22 @@ def _segment_plain(chunk: str, offset: int, whole: str) -> list[Segment]:
                 _segment("math", body, start, start + len(body), whole, display=True, delimiter="line")
             )
             prose_start = position
+            continue
+        for start, end in _inline_claims(content):
+            if prose_start < line_start + start:
+                segments.append(
+                    _segment(
+                        "prose",
+                        chunk[prose_start : line_start + start],
+                        offset + prose_start,
+                        offset + line_start + start,
+                        whole,
+                    )
+                )
+            body = content[start:end]
+            where = offset + line_start + start
+            segments.append(_segment("math", body, where, where + len(body), whole, delimiter="prose"))
+            prose_start = line_start + end
     if prose_start < len(chunk):
         segments.append(
             _segment("prose", chunk[prose_start:], offset + prose_start, offset + len(chunk), whole)
