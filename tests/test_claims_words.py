@@ -29,6 +29,9 @@ from derive.errors import ExpressionNotClaimError, NotationError, UsageError
         ("scores (N x C) class scores, probs (N x C) softmax probabilities", {"scores=z", "probs=a"}),
         ("Yhat = S = softmax(U), T one-hot (m x k)", {"Yhat=a", "S=a", "U=z", "T=y"}),
         ("f class scores, y_i correct class", {"f=z"}),
+        # a vector listed by its entries: the vector's letter and its entries' letter (y was the targets)
+        ("Y = [y_1,y_2,y_3] logits, P = softmax(Y), T one-hot labels", {"Y=z", "y=z", "P=a", "T=y"}),
+        ("s = (s_1, ..., s_k) the scores", {"s=z"}),
     ],
 )
 def test_role_words_become_lets(words: str, lets: set[str]) -> None:

@@ -206,6 +206,13 @@ _SYMBOL: Final = re.compile(
     r"|[A-Za-z][\u0302\u0303]|ŷ|ỹ)(?P<script>(?:_\{?[a-zA-Z]\}?|\^\{?\(?[a-zA-Z]\)?\}?)*)(?=\s|:|$)"
 )
 
+#: A vector listed by its entries, then its role: ``Y = [y_1,y_2,y_3] logits``, ``z = (z_1, ..., z_k) the
+#: scores``.
+_LISTED: Final = re.compile(
+    r"^\s*(?P<name>[A-Za-z])\s*=\s*[\[(]\s*(?P<entry>[A-Za-z])_\{?(?:1|\w)\}?(?:\s*,\s*(?:\\?[.]{2,3}|\\[lc]?dots|"
+    r"[A-Za-z]_\{?\w+\}?))+\s*[\])]\s*(?P<words>[A-Za-z][A-Za-z -]*)$"
+)
+
 #: Names that are functions, never a quantity (``sigma softmax``, ``s sigmoid``).
 _FUNCTION_NAMES: Final = frozenset(
     {"sigma", "\\sigma", "σ", "s", "S", "g", "softmax", "sigmoid", "f", "\\Sigma", "Sigma", "SoftMax"}
@@ -470,6 +477,15 @@ def read_words(text: str) -> PageWords:
             role = _role(named["words"], named["name"])
             if symbol is not None and role is not None:
                 let(_page_name(symbol["name"]), role, part)
+            continue
+        listed = _LISTED.match(part)
+        listed_role = _role(_LINK.sub("", listed["words"], count=1), listed["name"]) if listed else None
+        if listed is not None and listed_role is not None:
+            role = listed_role
+            # "Y = [y_1, y_2, y_3] logits": the vector and the letter of its entries have the role
+            let(_page_name(listed["name"]), role, part, scripted=True)
+            if listed["entry"] != listed["name"]:
+                let(listed["entry"], role, part, scripted=True)
             continue
         if "=" in part:
             formula = _FORMULA.match(_formula_before_words(part))
