@@ -2591,3 +2591,13 @@ def test_a_row_vector_pages_diag_minus_outer_product_holds_as_rows() -> None:
     assert wrong.verdict == "fails"
     columns = r"\frac{\partial s}{\partial z} = \mathrm{diag}(s) - s s^T"
     assert check_claim(CheckOptions(columns, timeout=60)).verdict == "holds"
+
+
+def test_a_bare_superscript_i_on_the_data_is_an_example_index() -> None:
+    # x^i, y^i without the parentheses of x^{(i)}: example i (it was read as a power only: "symbol i")
+    claim = r"\frac{\partial J}{\partial w_k} = -\frac{1}{n}\sum_{i=1}^{n} x^i (1\{y^i = k\} - p_{ik})"
+    result = check_claim(CheckOptions(claim, timeout=60))
+    assert result.verdict == "holds"
+    assert any("read as example i" in c for c in result.choices)  # type: ignore[attr-defined]
+    wrong = check_claim(CheckOptions(claim.replace("- p_{ik}", "+ p_{ik}"), timeout=60))
+    assert wrong.verdict == "fails"

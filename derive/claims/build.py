@@ -171,6 +171,11 @@ class _List:
     bracket: str
 
 
+#: Letters whose superscript i or n may be an example's index (x^i, y^i): the data and what the model
+#: computes per example.
+_EXAMPLE_BASES: Final = frozenset("xytahzpo")
+
+
 @dataclass
 class _Acc:
     """A symbol being built from its stem and scripts."""
@@ -1142,6 +1147,10 @@ class Builder(Transformer_NonRecursive):
             if acc is not None and isinstance(node, Symbol) and node in (Symbol("l"), Symbol("L")):
                 if acc.has_subscript or acc.name.isupper() or acc.name in ("w", "a", "z", "b", "delta"):
                     return self.layer_or_power(f"{acc.name}^{node.name}", node)
+            if acc is not None and isinstance(node, Symbol) and not node.indices and node.name in ("i", "n"):
+                if acc.name in _EXAMPLE_BASES and not acc.number:
+                    # x^i, y^i (a sum over the examples): example i, as x^{(i)} writes it, or a power
+                    return self.example_or_power(f"{acc.name}^{node.name}", node)
             if acc is None or not _next_layer(node):
                 return "power", node, transposed
         else:
@@ -1159,6 +1168,15 @@ class Builder(Transformer_NonRecursive):
         if self.choices.layers:
             self.choose("layers", f"{label} read as layer {_plain(node)}")
             return "layer", node, False
+        self.choose("layers", f"{label} read as a power")
+        return "power", node, False
+
+    def example_or_power(self, label: str, node: Node) -> tuple[str, Any, bool]:
+        """``x^i``: example i of the data (the superscript an index, without the parentheses of ``x^{(i)}``)
+        or a power: the choice the text leaves open, the example first."""
+        if self.choices.layers:
+            self.choose("layers", f"{label} read as example {_plain(node)}")
+            return "example", node, False
         self.choose("layers", f"{label} read as a power")
         return "power", node, False
 
