@@ -586,3 +586,15 @@ def test_a_formula_typed_inside_a_sentence_is_judged() -> None:
     claim = next(j for j in result.judged if j.item.kind == "claim")
     assert claim.item.text == "∂L/∂z_i = y_i - p_i"
     assert claim.result is not None and claim.result.verdict == "fails"
+
+
+def test_two_definitions_in_one_formula_are_both_applied() -> None:
+    # $p = softmax(z / T), L = -sum y log p$ was one definition of p whose L part was judged (a wrong fails)
+    post = (
+        "Let $p = \\mathrm{softmax}(z / T), L = -\\sum_i y_i \\log p_i$.\n\n"
+        "$$\\frac{\\partial L}{\\partial z_k} = \\frac{1}{T}(p_k - y_k)$$\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    assert [j.item.kind for j in result.judged] == ["definition", "definition", "claim"]
+    assert all(j.result is None or j.result.verdict != "fails" for j in result.judged)
+    assert result.judged[-1].result is not None and result.judged[-1].result.verdict == "holds_if"

@@ -274,3 +274,23 @@ def test_a_math_fence_is_latex_and_a_plain_block_of_derivative_lines_is_one_form
 def test_a_code_span_that_defines_a_name_is_a_definition(span: str, kind: str) -> None:
     # `p = softmax(z)` was read as code whose result is a gradient ("say what p is the derivative of")
     assert [k for k, _ in _items(f"With {span} we get it.")] == [kind]
+
+
+@pytest.mark.parametrize(
+    ("text", "formulas"),
+    [
+        ("Let $p = \\mathrm{softmax}(z / T), L = -\\sum_i y_i \\log p_i$.",
+         ["p = \\mathrm{softmax}(z / T)", "L = -\\sum_i y_i \\log p_i"]),
+        ("$$p_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}, \\quad L = -\\log p_y$$",
+         ["p_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}", "L = -\\log p_y"]),
+        # values, a claim first, commas inside a call or a subscript: one formula
+        ("$x = 1, y = 2$", ["x = 1, y = 2"]),
+        ("$\\frac{\\partial L}{\\partial z} = p - y, p = s(z)$",
+         ["\\frac{\\partial L}{\\partial z} = p - y, p = s(z)"]),
+        ("$a = f(x, y), b_{i,j} = 2$", ["a = f(x, y), b_{i,j} = 2"]),
+    ],
+)
+def test_two_definitions_in_one_formula_are_two_formulas(text: str, formulas: list[str]) -> None:
+    # the second definition had been judged as a claim about the first (p = softmax(z/T), L = ...: fails)
+    assert _math(text) == formulas
+    assert all(s.source.startswith("$") for s in read_post(text).segments if s.kind == "math")
