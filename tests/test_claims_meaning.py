@@ -2601,3 +2601,37 @@ def test_a_bare_superscript_i_on_the_data_is_an_example_index() -> None:
     assert any("read as example i" in c for c in result.choices)  # type: ignore[attr-defined]
     wrong = check_claim(CheckOptions(claim.replace("- p_{ik}", "+ p_{ik}"), timeout=60))
     assert wrong.verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial z_i} = \sum_{j=0}^{K-1} y_j (p_i - \delta_{ij})", "holds"),
+        (r"\frac{\partial L}{\partial z_i} = \sum_{j=0} y_j (p_i - \delta_{ij})", "holds"),
+        (r"\frac{\partial L}{\partial z_i} = \sum_{j=0}^{K-1} y_j (p_i + \delta_{ij})", "fails"),
+        (r"\frac{\partial L}{\partial z_i} = \frac{e^{z_i}}{\sum_{j=0}^{C-1} e^{z_j}} - y_i", "holds_if"),
+    ],
+)
+def test_a_sum_numbered_from_zero_runs_over_the_same_entries(claim: str, verdict: str) -> None:
+    # \sum_{j=0}^{K-1} was refused ("sum limit K - 1"), and \sum_{j=0} was an internal error
+    assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict
+
+
+def test_a_sum_from_zero_to_the_size_is_refused_in_one_line() -> None:
+    with pytest.raises(NotationError, match="from 0"):
+        check_claim(CheckOptions(r"\frac{\partial L}{\partial z_i} = \sum_{j=0}^{K} y_j (p_i - \delta_{ij})"))
+
+
+@pytest.mark.parametrize(
+    ("rows", "verdict"),
+    [
+        (r"p_i - 1 & \text{if } i = y \\ p_i & \text{otherwise}", "holds"),
+        (r"p_i - 1 & i = y \\ p_i & i \neq y", "holds"),
+        (r"p_i & \text{if } i = y \\ p_i - 1 & \text{otherwise}", "fails"),
+    ],
+)
+def test_an_array_opened_by_a_lone_brace_is_cases(rows: str, verdict: str) -> None:
+    # \left\{ \begin{array}{ll} ... \end{array} \right. (cases before the cases environment) was refused
+    brace = rf"\left\{{\begin{{array}}{{ll}} {rows} \end{{array}}\right."
+    claim = r"\frac{\partial L}{\partial z_i} = " + brace
+    assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict

@@ -3378,11 +3378,21 @@ class Mapper:
         kind = self.kinds.get(node.index, "class")
         index = self.index(node.index, kind)
         lower: sympy.Expr = sympy.Integer(1)
-        if node.lower is not None:
+        upper_node = node.upper
+        if node.lower == Number(Fraction(0)) and (upper_node is None or _less_one(upper_node) is not None):
+            # \sum_{j=0}^{K-1}: the same K classes numbered from 0 (a numbering, not another sum)
+            self.note(f"the sum over {node.index} from 0 is read over the same entries numbered from 1")
+            upper_node = None if upper_node is None else _less_one(upper_node)
+        elif node.lower is not None:
             lower = self._limit(node.lower, kind)
+            if lower.is_number and lower < 1:
+                raise NotationError(
+                    f"a sum over {node.index} from {lower} that does not end one before the size is not "
+                    "understood (from 0 to K - 1 is read)"
+                )
         upper: sympy.Expr = self.size_expr(kind)
-        if node.upper is not None:
-            upper = self._limit(node.upper, kind)
+        if upper_node is not None:
+            upper = self._limit(upper_node, kind)
         expr = body.expr
         for excluded in node.excluded:
             # \sum_{k \neq y}: the excluded index read as any other (y the true class where it is one)
@@ -3575,6 +3585,13 @@ def _bias_on_rows(left: Tensor, right: Tensor) -> tuple[Tensor, Tensor]:
             spread = Tensor(vector.expr.xreplace({vector.axes[0]: matrix.axes[1]}), matrix.axes, matrix.kinds)
             return (spread, matrix) if flipped else (matrix, spread)
     return left, right
+
+
+def _less_one(node: Node) -> Node | None:
+    """``K - 1`` (a sum's upper limit when it counts from 0): K; None for anything else."""
+    if isinstance(node, Add) and len(node.terms) == 2 and node.terms[1] == Neg(Number(Fraction(1))):
+        return node.terms[0]
+    return None
 
 
 def _inner_product(node: Node) -> Symbol | None:

@@ -150,6 +150,31 @@ _OPENERS: Final = frozenset({"LPAR", "LBRACK", "LBRACK_T", "LSET"})
 _CLOSERS: Final = frozenset({"RPAR", "RBRACK", "RSET"})
 
 
+def _brace_cases(tokens: list[Tok]) -> list[Tok]:
+    r"""``\left\{ \begin{array}{ll} p_i - 1 & \text{if } i = y \\ ... \end{array} \right.``: an array (or
+    matrix) opened by a lone brace is cases, as pages wrote them before ``cases``."""
+    out = list(tokens)
+    for index, token in enumerate(tokens[:-1]):
+        if token.type != "LSET" or tokens[index + 1].type != "BEGIN_MATRIX":
+            continue
+        depth = 0
+        for end in range(index + 1, len(tokens)):
+            if tokens[end].type == "BEGIN_MATRIX":
+                depth += 1
+            elif tokens[end].type == "END_MATRIX":
+                depth -= 1
+                if depth == 0:
+                    break
+        else:
+            continue
+        if end + 1 < len(tokens) and tokens[end + 1].type == "RSET":
+            continue  # \{ a \} around a matrix: a set, not cases
+        out[index] = retype(token, "DROP")
+        out[index + 1] = retype(tokens[index + 1], "BEGIN_CASES", "cases")
+        out[end] = retype(tokens[end], "END_CASES", "cases")
+    return [token for token in out if token.type != "DROP"]
+
+
 def _structure(original: str, tokens: list[Tok]) -> list[Tok]:
     """Environments: chains unwrapped, ``&`` kept only in cases and matrices; nesting depth recorded."""
     frames: list[Tok] = []  # LBRACE or BEGIN_* tokens
@@ -1464,7 +1489,7 @@ def tokenize(original: str, segment: Segment, syntax: Syntax) -> list[Tok]:
     chars = normalize(original, segment, mode)
     tokens = _Lexer(original, chars, mode).run()
     tokens = _marks_and_empty_groups(original, tokens)
-    tokens = _structure(original, tokens)
+    tokens = _structure(original, _brace_cases(tokens))
     tokens = _letter_runs(tokens) if mode == "latex" else _text_indicator_braces(_braced_index_words(tokens))
     tokens = _bold_differentials(_bold_letters_e(tokens))
     tokens = _prose(original, tokens, mode)
