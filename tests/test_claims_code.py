@@ -2242,3 +2242,62 @@ def test_labels_broadcast_as_numbers_over_the_classes_fail() -> None:
     for right in ("dscores = probs - (np.arange(C) == y[:, None])\ndscores /= N",
                   "dscores = probs - np.eye(C)[y]\ndscores /= N"):
         assert check_claim(CheckOptions(right, timeout=60)).verdict == "holds"
+
+
+CS231N_SOFTMAX_LOSS = """\
+def softmax_loss(x, y):
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted), axis=1, keepdims=True)
+    log_probs = shifted - np.log(Z)
+    probs = np.exp(log_probs)
+    N = x.shape[0]
+    loss = -np.sum(log_probs[np.arange(N), y]) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return loss, dx
+"""
+
+
+def test_a_local_named_like_a_model_letter_is_not_a_second_name_for_it() -> None:
+    # cs231n's softmax_loss: its own Z (the row sums) beside x read as the logits Z was refused as "two of
+    # the code's names would be one vector"
+    assert check_claim(CheckOptions(CS231N_SOFTMAX_LOSS, timeout=60)).verdict == "holds"
+    wrong = CS231N_SOFTMAX_LOSS.replace("y] -= 1", "y] += 1")
+    assert check_claim(CheckOptions(wrong, timeout=60)).verdict == "fails"
+
+
+UFLDL_SOFTMAX_COST = """\
+function [J, grad] = softmaxCost(theta, X, y, m)
+  M = theta * X;
+  M = bsxfun(@minus, M, max(M, [], 1));
+  P = exp(M) ./ sum(exp(M));
+  groundTruth = full(sparse(y, 1:m, 1));
+  J = -sum(sum(groundTruth .* log(P))) / m;
+  grad = -(groundTruth - P) * X' / m;
+end
+"""
+
+JULIA_GRAD_LOGITS = """\
+function grad_logits(z, y)
+    p = exp.(z .- maximum(z))
+    p ./= sum(p)
+    p[y] -= 1
+    return p
+end
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "wrong"),
+    [
+        # MATLAB's bsxfun(@minus, ...) (UFLDL's softmax exercise) was not understood at '@minus'
+        (UFLDL_SOFTMAX_COST, ("grad = -(groundTruth - P)", "grad = (groundTruth - P)")),
+        # Julia's maximum(z) with one argument (a reduction) was refused as missing its second argument,
+        # and the name grad_logits beside the input z was "two of the code's names would be one vector"
+        (JULIA_GRAD_LOGITS, ("p[y] -= 1", "p[y] += 1")),
+    ],
+)
+def test_matlab_bsxfun_and_julia_maximum_are_read(code: str, wrong: tuple[str, str]) -> None:
+    assert check_claim(CheckOptions(code, timeout=60)).verdict == "holds"
+    assert check_claim(CheckOptions(code.replace(*wrong), timeout=60)).verdict == "fails"

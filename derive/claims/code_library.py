@@ -818,6 +818,13 @@ def _elementwise_extreme(info: CallInfo, kind: str) -> Value:
     return engine.elementwise(lambda x, y: Call(Symbol(kind), (x, y)), [a, b], info.node)
 
 
+def _extreme(kind: str) -> Handler:
+    """``maximum``: Julia's ``maximum(z)`` (``dims=...``) reduces as ``max`` does; numpy's
+    ``maximum(a, b)`` is elementwise."""
+    reduce = _reducer(kind)
+    return lambda info: reduce(info) if len(info.args) == 1 else _elementwise_extreme(info, kind)
+
+
 def _constant(node: Node) -> Fraction | None:
     from derive.claims.code_index import constant_of
 
@@ -1506,15 +1513,20 @@ FUNCTIONS: Final[dict[str, Handler]] = {
     "amax": _reducer("max"),
     "min": _reducer("min"),
     "amin": _reducer("min"),
-    "maximum": lambda info: _elementwise_extreme(info, "max"),
+    # Julia's maximum(z) (dims=...) reduces, as max does; numpy's maximum(a, b) is elementwise
+    "maximum": _extreme("max"),
     "fmax": lambda info: _elementwise_extreme(info, "max"),
     "fmaxf": lambda info: _elementwise_extreme(info, "max"),
-    "minimum": lambda info: _elementwise_extreme(info, "min"),
+    "minimum": _extreme("min"),
     "clip": _clip,
     "clamp": _clip,
     "power": _power,
     "pow": _power,
     "add": _binary(add),
+    "bsxfun_plus": _binary(add),  # MATLAB's bsxfun(@plus, A, B) (see code_syntax)
+    "bsxfun_minus": _binary(sub),
+    "bsxfun_times": _binary(mul),
+    "bsxfun_rdivide": _binary(div),
     "subtract": _binary(sub),
     "multiply": _binary(mul),
     "divide": _binary(div),

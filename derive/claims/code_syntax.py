@@ -241,6 +241,8 @@ def prepare(text: str, spec: Language) -> str:
     if spec.name in ("matlab", "octave"):
         text = re.sub(r"\bend(function|if|for|while)\b", "end", text)
         text = re.sub(r"\.\.\.[^\n]*\n", " ", text)  # continuation
+        # bsxfun(@minus, A, B): A - B broadcast, read by the library's bsxfun_minus
+        text = re.sub(r"\bbsxfun\s*\(\s*@\s*(plus|minus|times|rdivide)\s*,", r"bsxfun_\1(", text)
     text = _quotes(text, spec)
     if spec.braces:
         text = _join_lines(text)

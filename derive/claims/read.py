@@ -1545,7 +1545,10 @@ def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
             role = GUESSES.get((wrt, None))
         # never the input: a layer's "inputs" (dinputs) are its logits, not the model's x
         if role in ("logits", "weights", "bias"):
-            return wrt
+            # grad_logits(z, y): the one input in that role is what the name says (not a second name)
+            roles = {n: CANONICAL.get(n) or CANONICAL_BATCH.get(n) or GUESSES.get((n, None)) for n in inputs}
+            same = [n for n, its in roles.items() if its == role]
+            return same[0] if len(same) == 1 and wrt not in inputs else wrt
     return None
 
 

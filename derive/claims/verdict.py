@@ -1386,13 +1386,18 @@ def _differentiates_targets(mapped: MappedReading) -> bool:
 def _clashes(mapped: MappedReading, text: str) -> bool:
     """Whether the reading maps two names the text writes (not calls such as softmax(z)) to one of the
     model's vectors, at least one of them by a guess."""
+    code = mapped.reading.syntax in ("python", "code")
     for claim in mapped.claims:
         by_vector: dict[str, list[MappingEntry]] = {}
         for entry in claim.mapping:
             if entry.page == entry.canonical and (
-                not _occurs(entry.page, text) or _mapped_away(entry.page, claim.mapping)
+                not _occurs(entry.page, text)
+                or _mapped_away(entry.page, claim.mapping)
+                or (code and _assigned(entry.page, text))
             ):
-                continue  # the model's own letter, listed for a mapping, not written by the page
+                # the model's own letter, listed for a mapping, not written by the page (or only as a
+                # name the code assigns: cs231n's Z = np.sum(np.exp(shifted)), not the logits)
+                continue
             if _COMPARISON.search(entry.page):
                 continue  # i = k, 1\{y = j\}: a comparison with the true class, not a name for the targets
             if entry.canonical.lower() in ("a", "y", "z") and "(" not in entry.page:
@@ -1402,6 +1407,15 @@ def _clashes(mapped: MappedReading, text: str) -> bool:
             if len({e.page.lower() for e in entries}) > 1 and any(e.guessed for e in entries):
                 return True
     return False
+
+
+def _assigned(name: str, text: str) -> bool:
+    """Whether code assigns ``name`` (``Z = ...``, ``a, Z = ...``): a value of its own, not an input."""
+    if not re.fullmatch(r"[A-Za-z_]\w*", name):
+        return False
+    others = r"[\w.]+[ \t]*"
+    pattern = rf"(?m)^[ \t]*(?:{others},[ \t]*)*{name}[ \t]*(?:,[ \t]*{others})*=(?!=)"
+    return re.search(pattern, text) is not None
 
 
 def _clash_names(mapped: MappedReading) -> str:
