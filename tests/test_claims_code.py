@@ -2301,3 +2301,69 @@ end
 def test_matlab_bsxfun_and_julia_maximum_are_read(code: str, wrong: tuple[str, str]) -> None:
     assert check_claim(CheckOptions(code, timeout=60)).verdict == "holds"
     assert check_claim(CheckOptions(code.replace(*wrong), timeout=60)).verdict == "fails"
+
+
+JS_GRAD = """\
+function softmaxCrossEntropyGrad(logits, label) {
+  const max = Math.max(...logits);
+  const exps = logits.map(v => Math.exp(v - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  const grad = exps.map(v => v / sum);
+  grad[label] -= 1;
+  return grad;
+}
+"""
+
+
+def test_javascript_spread_and_a_summing_reduce_are_read() -> None:
+    # Math.max(...logits) was not understood at '...', and reduce had no meaning
+    assert check_claim(CheckOptions(JS_GRAD, timeout=60)).verdict == "holds"
+    assert check_claim(CheckOptions(JS_GRAD.replace("-= 1", "+= 1"), timeout=60)).verdict == "fails"
+    product = JS_GRAD.replace("(a, b) => a + b, 0)", "(a, b) => a * b, 1)")
+    with pytest.raises(DeriveError, match="reduce with a function other than a sum"):
+        check_claim(CheckOptions(product, timeout=60))
+
+
+C_GRAD = """\
+void softmax_xent_grad(const float *z, int label, float *grad, int n) {
+    float m = z[0];
+    for (int i = 1; i < n; i++) if (z[i] > m) m = z[i];
+    float s = 0.0f;
+    for (int i = 0; i < n; i++) { grad[i] = expf(z[i] - m); s += grad[i]; }
+    for (int i = 0; i < n; i++) grad[i] /= s;
+    grad[label] -= 1.0f;
+}
+"""
+
+JAVA_GRAD = """\
+double[] gradient(double[] z, int y) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : z) max = Math.max(max, v);
+    double sum = 0;
+    double[] g = new double[z.length];
+    for (int i = 0; i < z.length; i++) { g[i] = Math.exp(z[i] - max); sum += g[i]; }
+    for (int i = 0; i < z.length; i++) g[i] = g[i] / sum - (i == y ? 1 : 0);
+    return g;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "wrong"),
+    [
+        (C_GRAD, ("grad[label] -= 1.0f", "grad[label] += 1.0f")),
+        (C_GRAD.replace("if (z[i] > m) m = z[i];", "m = fmaxf(m, z[i]);"), ("-= 1.0f", "+= 1.0f")),
+        (JAVA_GRAD, ("(i == y ? 1 : 0)", "(i == y ? 2 : 0)")),
+    ],
+)
+def test_a_running_max_loop_and_java_arrays_are_read(code: str, wrong: tuple[str, str]) -> None:
+    # a running max from the first entry (a loop from 1) and Java's double[], new double[n] and for-each
+    # were refused
+    assert check_claim(CheckOptions(code, timeout=60)).verdict == "holds"
+    assert check_claim(CheckOptions(code.replace(*wrong), timeout=60)).verdict == "fails"
+
+
+def test_a_running_max_from_another_start_is_not_read_as_the_max() -> None:
+    # m = 0, then the loop from 1: not the array's max (the loop is refused, as before)
+    with pytest.raises(DeriveError, match="does not count up from 0"):
+        check_claim(CheckOptions(C_GRAD.replace("float m = z[0];", "float m = 0;"), timeout=60))

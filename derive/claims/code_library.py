@@ -1651,6 +1651,28 @@ def _method_map(info: CallInfo, value: Arr) -> Value:
     return Arr(result.node, (axis, *result.axes), (dim, *result.dims), result.sources | value.sources)
 
 
+def _method_reduce_function(info: CallInfo, value: Arr) -> Value:
+    """JavaScript ``xs.reduce((a, b) => a + b, 0)``: the sum of the entries (with a start of 0); any other
+    function is refused."""
+    import ast as python_ast
+
+    function = info.args[0] if info.args else None
+    if not isinstance(function, Func) or not isinstance(function.node, python_ast.Lambda):
+        raise info.refuse("reduce without an arrow function")
+    parameters = [argument.arg for argument in function.node.args.args]
+    body = function.node.body
+    adds = (
+        len(parameters) == 2
+        and isinstance(body, python_ast.BinOp)
+        and isinstance(body.op, python_ast.Add)
+        and {getattr(body.left, "id", None), getattr(body.right, "id", None)} == set(parameters)
+    )
+    start = info.args[1] if len(info.args) > 1 else Static(0)
+    if not adds or not (isinstance(start, Static) and start.value == 0):
+        raise info.refuse("reduce with a function other than a sum from 0")
+    return reduction(replace(info, args=[]), value, "sum", None, False)
+
+
 def _method_binary(build: Callable[[Node, Node], Node]) -> MethodHandler:
     def handler(info: CallInfo, value: Arr) -> Value:
         return info.engine.elementwise(build, [value, info.arr(0)], info.node)
@@ -1697,6 +1719,7 @@ METHODS: Final[dict[str, MethodHandler]] = {
     "dot": lambda info, value: info.engine.matmul(value, info.arr(0), info.node),
     "size": _method_size,
     "map": _method_map,
+    "reduce": _method_reduce_function,
     "sub": _method_binary(sub),
     "mul": _method_binary(mul),
     "add": _method_binary(add),

@@ -224,10 +224,15 @@ def prepare(text: str, spec: Language) -> str:
         text = re.sub(r"\btemplate\s*<[^>]*>", "", text)
         text = _TEMPLATE_TYPES.sub(lambda m: m.group(1) if not m.group(1).endswith("cast") else "", text)
         text = text.replace("::", ".").replace("->", ".")
+        # Java and C#: double[] g = new double[n] (an array type, an allocation of zeros)
+        text = re.sub(r"\bnew\s+(?:double|float|int|long)\s*\[([^\[\]]+)\]", r"zeros(\1)", text)
+        text = re.sub(r"\b(double|float|int|long)\s*\[\s*\]", r"\1*", text)
         text = _DROP_WORDS.sub("", text)
         text = re.sub(r"\)\s*const\b", ")", text)
     if spec.name in ("javascript", "typescript"):
         text = text.replace("===", "==").replace("!==", "!=")  # strict equality: the same on numbers
+        # Math.max(...xs): the spread array as the argument (the call reduces over it)
+        text = re.sub(r"(\(\s*)\.\.\.(?=[A-Za-z_$])", r"\1", text)
     if spec.name in ("typescript",):
         text = re.sub(r"\)\s*:\s*[\w\[\]<>|]+(\s*(=>|\{))", r")\1", text)
         text = re.sub(r"(\w)\s*:\s*(number|string|boolean|any|\w+)(\[\])*", r"\1", text)
@@ -248,6 +253,88 @@ def prepare(text: str, spec: Language) -> str:
         text = _join_lines(text)
         text = _drop_unmatched_braces(text)
     return text
+
+
+#: Calls that keep the larger (smaller) of two numbers: a running max's step (m = fmaxf(m, z[i])).
+_PAIR_EXTREMES: Final = {
+    "max": "max", "fmax": "max", "fmaxf": "max", "Math.max": "max", "std.max": "max",
+    "min": "min", "fmin": "min", "fminf": "min", "Math.min": "min", "std.min": "min",
+}  # fmt: skip
+#: An accumulator's start that any entry beats: -inf, -FLT_MAX, Double.NEGATIVE_INFINITY, -1e30.
+_LOWEST: Final = re.compile(r"(?i)inf|flt_max|dbl_max|max_value|lowest|huge|1e\+?[1-9]\d")
+
+
+def _running_extremes(body: list[ast.stmt]) -> list[ast.stmt]:
+    """A running max (or min) over an array, started at its first entry or at -inf, then a loop that keeps
+    the larger (``m = z[0]; for (i = 1; i < n; i++) if (z[i] > m) m = z[i];``, ``for (double v : z) m =
+    Math.max(m, v)``): the array's max, ``m = max(z)``."""
+    out: list[ast.stmt] = []
+    for statement in body:
+        found = _running_extreme(statement)
+        previous = out[-1] if out else None
+        if found is not None and isinstance(previous, ast.Assign) and len(previous.targets) == 1:
+            accumulator, array, kind = found
+            target = previous.targets[0]
+            start = previous.value
+            first = (
+                isinstance(start, ast.Subscript)
+                and ast.dump(start.value) == ast.dump(array)
+                and isinstance(start.slice, ast.Constant)
+                and start.slice.value == 0
+            )
+            if isinstance(target, ast.Name) and target.id == accumulator and (
+                first or _LOWEST.search(ast.unparse(start))
+            ):
+                call = ast.Call(func=_name(kind), args=[array], keywords=[])
+                out[-1] = ast.copy_location(ast.Assign(targets=[target], value=call), previous)
+                continue
+        out.append(statement)
+    return out
+
+
+def _running_extreme(statement: ast.stmt) -> tuple[str, ast.expr, str] | None:
+    """(accumulator, array, "max" or "min") for a loop whose one statement keeps the larger entry."""
+    if not isinstance(statement, ast.For) or not isinstance(statement.target, ast.Name):
+        return None
+    if len(statement.body) != 1:
+        return None
+    var, step = statement.target.id, statement.body[0]
+    accumulator: str | None = None
+    entry: ast.expr | None = None
+    kind = ""
+    if (
+        isinstance(step, ast.If)
+        and not step.orelse
+        and len(step.body) == 1
+        and isinstance(step.test, ast.Compare)
+        and len(step.test.ops) == 1
+        and isinstance(step.test.comparators[0], ast.Name)
+        and isinstance(step.body[0], ast.Assign)
+    ):
+        # if (z[i] > m) m = z[i];
+        op, assign = step.test.ops[0], step.body[0]
+        kind = "max" if isinstance(op, (ast.Gt, ast.GtE)) else ""
+        kind = "min" if isinstance(op, (ast.Lt, ast.LtE)) else kind
+        accumulator = step.test.comparators[0].id
+        same = ast.dump(assign.value) == ast.dump(step.test.left)
+        targets = [getattr(target, "id", None) for target in assign.targets]
+        if kind and same and targets == [accumulator]:
+            entry = step.test.left
+    elif isinstance(step, ast.Assign) and len(step.targets) == 1 and isinstance(step.targets[0], ast.Name):
+        # m = fmaxf(m, z[i]); m = Math.max(m, v)
+        value = step.value
+        name = ast.unparse(value.func) if isinstance(value, ast.Call) else ""
+        if isinstance(value, ast.Call) and name in _PAIR_EXTREMES and len(value.args) == 2:
+            accumulator, kind = step.targets[0].id, _PAIR_EXTREMES[name]
+            others = [a for a in value.args if not (isinstance(a, ast.Name) and a.id == accumulator)]
+            entry = others[0] if len(others) == 1 else None
+    if accumulator is None or entry is None:
+        return None
+    if isinstance(entry, ast.Name) and entry.id == var:
+        return accumulator, statement.iter, kind  # for (v : z): z's entries
+    if isinstance(entry, ast.Subscript) and isinstance(entry.slice, ast.Name) and entry.slice.id == var:
+        return accumulator, entry.value, kind  # for (i ...): z[i]
+    return None
 
 
 def _drop_unmatched_braces(text: str) -> str:
@@ -418,7 +505,7 @@ class _ToPython(Transformer[Token, ast.AST]):
                 body.append(item)
             elif isinstance(item, ast.expr):
                 body.append(ast.Expr(value=item))
-        return body
+        return _running_extremes(body)
 
     def brace(self, meta: object, items: list[Any]) -> list[ast.stmt]:
         return self._statements(items)
@@ -654,6 +741,14 @@ class _ToPython(Transformer[Token, ast.AST]):
                 iterator = _call("range", cond.comparators[0])
         node = ast.For(
             target=_name(var, ast.Store()), iter=iterator, body=self._as_body(body) or [ast.Pass()], orelse=[]
+        )
+        return _at(node, meta)
+
+    def for_each(self, meta: object, items: list[Any]) -> ast.stmt:
+        _, var, iterable, body = items  # Java's for (double v : z), C++'s for (auto v : z)
+        node = ast.For(
+            target=_name(str(var), ast.Store()), iter=iterable, body=self._as_body(body) or [ast.Pass()],
+            orelse=[],
         )
         return _at(node, meta)
 
