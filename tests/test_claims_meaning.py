@@ -2635,3 +2635,11 @@ def test_an_array_opened_by_a_lone_brace_is_cases(rows: str, verdict: str) -> No
     brace = rf"\left\{{\begin{{array}}{{ll}} {rows} \end{{array}}\right."
     claim = r"\frac{\partial L}{\partial z_i} = " + brace
     assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict
+
+
+def test_a_plain_text_derivative_of_a_call_inside_a_chain_is_read() -> None:
+    # −Σ_k y_k ∂log(p_k)/∂z_i: the ∂ before a function's call was "not part of a derivative"
+    chain = "∂L/∂z_i = −Σ_k y_k ∂log(p_k)/∂z_i = −Σ_k y_k (δ_ik − p_i) = p_i Σ_k y_k − y_i = p_i − y_i"
+    assert check_claim(CheckOptions(chain, timeout=60)).verdict == "holds_if"
+    wrong = check_claim(CheckOptions("∂L/∂z_i = −Σ_k y_k ∂log(p_k)/∂z_i = −Σ_k y_k (δ_ik + p_i)", timeout=60))
+    assert wrong.verdict == "fails"

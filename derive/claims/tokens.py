@@ -1052,6 +1052,10 @@ def _operand_start(tokens: list[Tok], end: int, pairs: dict[int, int]) -> int | 
             ):
                 position -= 1  # J(z, y): the call's name
                 continue
+            called = position > 0 and tokens[position - 1].type in ("FUNC", "FUNCCALL")
+            if tokens[position].type == "LPAR" and called:
+                position -= 1  # ∂log(p_k)/∂z_i: a function's call is the operand
+                continue
         if tokens[position].type == "PRIME" and position > 0:
             position -= 1
             continue
