@@ -2643,3 +2643,17 @@ def test_a_plain_text_derivative_of_a_call_inside_a_chain_is_read() -> None:
     assert check_claim(CheckOptions(chain, timeout=60)).verdict == "holds_if"
     wrong = check_claim(CheckOptions("∂L/∂z_i = −Σ_k y_k ∂log(p_k)/∂z_i = −Σ_k y_k (δ_ik + p_i)", timeout=60))
     assert wrong.verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The derivative of the cross-entropy w.r.t. `z` is `p - y`",
+        "The derivative of the cross-entropy w.r.t. $z$ is $p - y$",
+        "The derivative of the cross-entropy w.r.t. z is `p - y`",
+    ],
+)
+def test_the_variable_named_in_the_words_is_not_a_formula_of_its_own(text: str) -> None:
+    # $z$ after "w.r.t." was a formula with no left side, and a code span after "is" was not the gradient
+    assert check_claim(CheckOptions(text, timeout=60)).verdict == "holds_if"
+    assert check_claim(CheckOptions(text.replace("p - y", "p + y"), timeout=60)).verdict == "fails"

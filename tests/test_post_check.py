@@ -598,3 +598,17 @@ def test_two_definitions_in_one_formula_are_both_applied() -> None:
     assert [j.item.kind for j in result.judged] == ["definition", "definition", "claim"]
     assert all(j.result is None or j.result.verdict != "fails" for j in result.judged)
     assert result.judged[-1].result is not None and result.judged[-1].result.verdict == "holds_if"
+
+
+@pytest.mark.parametrize(
+    ("post", "verdict"),
+    [
+        ("With softmax, the gradient of the loss with respect to the logits is $p + y$.\n", "fails"),
+        ("The derivative of the cross-entropy w.r.t. `z` is `p - y`, so simple!\n", "holds_if"),
+    ],
+)
+def test_an_expression_the_words_call_the_gradient_is_judged(post: str, verdict: str) -> None:
+    # it was a mention ("no '='"), not checked: a post could exit 0 beside a wrong gradient in words
+    result = check_post(post, PostOptions(timeout=60))
+    claim = next(j for j in result.judged if j.item.kind == "claim")
+    assert claim.result is not None and claim.result.verdict == verdict

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derive.errors import DeriveError, InputTooLargeError
-from derive.post.classify import classify, condition_parts, defined_symbol, split_sides
+from derive.post.classify import classify, condition_parts, defined_symbol, split_definitions, split_sides
 from derive.post.context import read_context
 from derive.post.extract import MAX_POST_CHARS, detect_format, read_post
 from derive.post.judge import code_syntax
@@ -292,5 +292,7 @@ def test_a_code_span_that_defines_a_name_is_a_definition(span: str, kind: str) -
 )
 def test_two_definitions_in_one_formula_are_two_formulas(text: str, formulas: list[str]) -> None:
     # the second definition had been judged as a claim about the first (p = softmax(z/T), L = ...: fails)
-    assert _math(text) == formulas
-    assert all(s.source.startswith("$") for s in read_post(text).segments if s.kind == "math")
+    pieces = [piece for segment in read_post(text).math_and_code for piece in split_definitions(segment)]
+    assert [piece.text for piece in pieces] == formulas
+    assert all(piece.source.startswith("$") for piece in pieces)
+    assert len(pieces) == 1 or all(text[piece.start : piece.end] == piece.text for piece in pieces)

@@ -451,7 +451,7 @@ def _assemble(text: str, items: list[Item | str], parsed: _Parsed) -> list[Claim
             if len(item.sides) > 1 and any(isinstance(side, Dots) for side in item.sides):
                 # a = b = \cdots: the ellipsis says that more follows; it is not a side
                 item.sides = [side for side in item.sides if not isinstance(side, Dots)] or item.sides[:1]
-            if _prose_noise(item, parsed) or _lone_ellipsis(item):
+            if _prose_noise(item, parsed) or _lone_ellipsis(item) or _named_variable(item, text):
                 continue
             _said_derivative(item, text)
             conditions = heading + pending + item.conditions
@@ -545,10 +545,10 @@ def _said_derivative(chain: _Chain, text: str) -> None:
 
 #: Words right before a lone expression that say it is a gradient: "the gradient of the loss with respect
 #: to the logits is simply", "the derivative of cross-entropy w.r.t. z equals".
-_GRADIENT_IS: Final = re.compile(
+GRADIENT_IS: Final = re.compile(
     r"\b(?:gradients?|derivatives?|grad|partials?)\b(?P<of>[^.;:=\n$]{0,80}?)"
     r"\b(?P<wrt>(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)\s+[^.;:=\n]{1,40}?)"
-    r"(?:\s+(?:is|equals|becomes|gives|reduces\s+to|simplifies\s+to)(?:\s+(?:simply|just|then))?\s*[:$]*|\s*:[\s$]*)"
+    r"(?:\s+(?:is|equals|becomes|gives|reduces\s+to|simplifies\s+to)(?:\s+(?:simply|just|then))?\s*[:$`]*|\s*:[\s$`]*)"
     r"\s*$",
     re.I,
 )
@@ -557,7 +557,7 @@ _GRADIENT_IS: Final = re.compile(
 def _said_gradient(chain: _Chain, words: str) -> None:
     """A lone expression right after words that say "the gradient of the loss with respect to the logits
     is": the loss's gradient by what the words name equals it. Another loss is refused."""
-    said = _GRADIENT_IS.search(words)
+    said = GRADIENT_IS.search(words)
     if said is None:
         return
     _refuse_another_loss(said)
@@ -613,6 +613,21 @@ def _prose_noise(chain: _Chain, parsed: _Parsed) -> bool:
         isinstance(side, Mul) and all(isinstance(f, Symbol) for f in side.factors)
     )
     return plain and chain.elided is False and _from_text_segment(chain, parsed)
+
+
+#: Words right before a lone symbol that make it the variable a derivative is by ("w.r.t. $z$ is ...").
+_WRT_END: Final = re.compile(
+    r"(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt)\s*(?:the\s+)?[$`]*\\?\(?\s*$", re.I
+)
+
+
+def _named_variable(chain: _Chain, text: str) -> bool:
+    """A lone symbol right after "with respect to" (``the derivative of the loss w.r.t. $z$ is $p - y$``):
+    the variable the words name, not a formula of its own."""
+    if len(chain.sides) != 1 or not isinstance(chain.sides[0], Symbol) or chain.conditions:
+        return False
+    line_start = text.rfind("\n", 0, chain.start) + 1
+    return _WRT_END.search(text[line_start : chain.start]) is not None
 
 
 def _from_text_segment(chain: _Chain, parsed: _Parsed) -> bool:

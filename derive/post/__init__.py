@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from derive.errors import ParseError
-from derive.post.classify import classify, split_definitions
+from derive.post.classify import classify, said_gradient, split_definitions
 from derive.post.context import read_context
 from derive.post.extract import PostFormat, read_post
 from derive.post.judge import Checker, PostOptions, PostResult, judge_items
@@ -31,7 +31,10 @@ def check_post(
     post = read_post(text, post_format)
     segments = tuple(piece for segment in post.segments for piece in split_definitions(segment))
     post = replace(post, segments=segments)
-    items = [classify(number, segment) for number, segment in enumerate(post.math_and_code, start=1)]
+    items = [
+        said_gradient(classify(number, segment), post.text)
+        for number, segment in enumerate(post.math_and_code, start=1)
+    ]
     if not items:
         raise ParseError("no formula or code found in the post")
     context = read_context(post, items)

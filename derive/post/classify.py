@@ -270,24 +270,83 @@ _NOT_SYMBOLS = frozenset(
 
 
 #: Where one display holds several equations: ``q_i = ..., \qquad p_i = ...``.
-_EQUATIONS_APART: Final = re.compile(r"\s*(?:,|;)?\s*\\q?quad\s*|\s*[,;]\s*(?:\\[,;:!]\s*)+")
+#: Between two definitions in one formula: a comma or semicolon (with or without spacing after it), or a
+#: wide space (``\quad``, ``\qquad``), outside any bracket.
+_EQUATIONS_APART: Final = re.compile(
+    r"[,;](?:\s|\\[,;:! ]|\\q?quad\b|~)*|(?:\s|\\[,;:! ])*\\q?quad\b(?:\s|\\[,;:! ])*"
+)
+#: Each piece's opening and closing delimiters, by the whole formula's.
+_DELIMITERS: Final = {"$": ("$", "$"), "$$": ("$$", "$$"), "\\(": ("\\(", "\\)"), "\\[": ("\\[", "\\]")}
+
+
+def _top_level_pieces(text: str) -> list[tuple[int, int]]:
+    """Where the pieces of a formula between separators outside brackets start and end."""
+    pieces: list[tuple[int, int]] = []
+    depth = start = index = 0
+    while index < len(text):
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0:
+            separator = _EQUATIONS_APART.match(text, index)
+            if separator is not None and separator.end() > index:
+                pieces.append((start, index))
+                start = index = separator.end()
+                continue
+        index += 1
+    pieces.append((start, len(text)))
+    return pieces
 
 
 def split_definitions(segment: Segment) -> tuple[Segment, ...]:
-    r"""A formula that defines several symbols apart (``q_i = \frac{..}{..}, \qquad p_i = \frac{..}{..}``)
-    as one segment per definition, each checked and applied on its own (the second was dropped and the
-    first defined by the second's right side)."""
-    if segment.kind != "math":
+    r"""A formula that defines several symbols apart (``q_i = \frac{..}{..}, \qquad p_i = \frac{..}{..}``,
+    ``p = \mathrm{softmax}(z / T), L = -\sum_i y_i \log p_i``) as one segment per definition, each checked
+    and applied on its own (the second was dropped, or judged as a claim about the first). Values (``x = 1,
+    y = 2``) and formulas with a derivative stay whole."""
+    if segment.kind != "math" or segment.text.count("=") < 2:
         return (segment,)
-    pieces = [piece.strip().rstrip(".,;").strip() for piece in _EQUATIONS_APART.split(segment.text)]
-    pieces = [piece for piece in pieces if piece]
-    if len(pieces) < 2:
+    text = segment.text
+    spans = [(start, end) for start, end in _top_level_pieces(text) if text[start:end].strip(" .,;")]
+    if len(spans) < 2:
         return (segment,)
-    for piece in pieces:
+    for start, end in spans:
+        piece = text[start:end].strip().rstrip(".,;").strip()
         sides = split_sides(piece)
         if len(sides) != 2 or defined_symbol(sides[0]) is None or DERIVATIVE.search(piece):
             return (segment,)
-    return tuple(replace(segment, text=piece) for piece in pieces)
+        if not re.search(r"[A-Za-z\\]", sides[1]):
+            return (segment,)  # values (x = 1, y = 2), read together
+    offset = segment.source.find(text) if segment.source else -1
+    opening, closing = _DELIMITERS.get(segment.delimiter, ("$", "$"))
+    pieces: list[Segment] = []
+    for start, end in spans:
+        raw = text[start:end]
+        piece = raw.strip().rstrip(".,;").strip()
+        where = segment.start + max(offset, 0) + start + (len(raw) - len(raw.lstrip()))
+        source = f"{opening}{piece}{closing}"  # each piece shown (and pasted as MathJax) as a formula
+        pieces.append(replace(segment, text=piece, start=where, end=where + len(piece), source=source))
+    return tuple(pieces)
+
+
+#: Where a sentence ends (not after "w.r.t.", "e.g." or "i.e."), or a paragraph.
+_SENTENCE_END: Final = re.compile(r"(?<=[.!?])(?<!w\.r\.t\.)(?<!e\.g\.)(?<!i\.e\.)\s+|\n\s*\n")
+
+
+def said_gradient(item: Item, whole: str) -> Item:
+    """A mention right after words that say it is the loss's gradient ("the gradient of the loss with
+    respect to the logits is $p - y$"): a claim, checked with those words (which give its left side)."""
+    if item.kind != "mention":
+        return item
+    from derive.claims.math_read import GRADIENT_IS
+
+    before = whole[max(0, item.segment.start - 300) : item.segment.start]
+    sentence = _SENTENCE_END.split(before)[-1].lstrip()
+    if not sentence or GRADIENT_IS.search(sentence) is None:
+        return item
+    text = f"{sentence}{item.segment.source or item.text}"
+    return replace(item, kind="claim", reason="the words before it say it is the loss's gradient", text=text)
 
 
 def defined_symbol(side: str) -> str | None:

@@ -147,65 +147,11 @@ def read_post(text: str, post_format: PostFormat | None = None) -> Post:
     return Post("markdown", text, tuple(_continued(_segment_markdown(text), text)))
 
 
-#: The name a definition gives, at the start of a part: ``p``, ``L``, ``\hat{y}_i``, ``\mathbf{s}``.
-_DEFINED_NAME: Final = re.compile(
-    r"\s*(?:\\(?:hat|tilde|bar|mathbf|boldsymbol|mathcal)\s*\{\s*\\?[A-Za-z]+\s*\}|\\?[A-Za-z]+)"
-    r"(?:\s*[_^]\s*(?:\{[^{}=]*\}|\\?[A-Za-z0-9]+))*\s*=(?!=)"
-)
-#: Separators between two definitions in one formula: a comma or semicolon, with or without a space.
-_SEPARATOR: Final = re.compile(
-    r"[,;](?:\s|\\[,;:! ]|\\q?quad\b|~)*|(?:\s|\\[,;:! ])*\\q?quad\b(?:\s|\\[,;:! ])*"
-)
-
-
-_DELIMITERS: Final = {"$": ("$", "$"), "$$": ("$$", "$$"), "\\(": ("\\(", "\\)"), "\\[": ("\\[", "\\]")}
-
-
-def _definitions_apart(segment: Segment) -> list[Segment]:
-    r"""``$p = \mathrm{softmax}(z / T), L = -\sum_i y_i \log p_i$``: two definitions in one formula, each a
-    segment of its own (the second had been judged as a claim about the first)."""
-    text = segment.text
-    if segment.kind != "math" or text.count("=") < 2 or not _DEFINED_NAME.match(text):
-        return [segment]
-    cuts: list[tuple[int, int]] = []
-    depth = 0
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0:
-            separator = _SEPARATOR.match(text, i)
-            if separator is not None and separator.end() > i and _DEFINED_NAME.match(text, separator.end()):
-                cuts.append((i, separator.end()))
-                i = separator.end()
-                continue
-        i += 1
-    if not cuts:
-        return [segment]
-    offset = len(segment.source) - len(segment.source.lstrip("$\\([")) if segment.source else 0
-    pieces: list[Segment] = []
-    start = 0
-    for stop, resume in [*cuts, (len(text), len(text))]:
-        body = text[start:stop].strip()
-        if not re.search(r"[A-Za-z\\]", body.partition("=")[2]):
-            return [segment]  # values (x = 1, y = 2) or a list (x = 1, 2), not definitions
-        where = segment.start + offset + start
-        opening, closing = _DELIMITERS.get(segment.delimiter, ("$", "$"))
-        source = f"{opening}{body}{closing}"  # each piece shown (and pasted as MathJax) as a formula
-        pieces.append(replace(segment, text=body, start=where, end=where + len(body), source=source))
-        start = resume
-    return pieces
-
-
 def _continued(segments: list[Segment], whole: str) -> list[Segment]:
     """A displayed formula that starts with ``=`` right after another (only blank space between them)
-    continues its chain (``$$\\frac{dL}{dz} = a$$ $$= b$$``): the two are one formula. Two definitions in
-    one formula are two formulas."""
+    continues its chain (``$$\\frac{dL}{dz} = a$$ $$= b$$``): the two are one formula."""
     joined: list[Segment] = []
-    for segment in [piece for whole_segment in segments for piece in _definitions_apart(whole_segment)]:
+    for segment in segments:
         blank = bool(joined) and joined[-1].kind == "prose" and not joined[-1].text.strip()
         before = joined[-2] if blank and len(joined) >= 2 else (joined[-1] if joined else None)
         if (
