@@ -2657,3 +2657,18 @@ def test_the_variable_named_in_the_words_is_not_a_formula_of_its_own(text: str) 
     # $z$ after "w.r.t." was a formula with no left side, and a code span after "is" was not the gradient
     assert check_claim(CheckOptions(text, timeout=60)).verdict == "holds_if"
     assert check_claim(CheckOptions(text.replace("p - y", "p + y"), timeout=60)).verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("∂ℒ/∂𝐳 = 𝐩 − 𝐲", "holds_if"),  # script L, mathematical bold letters
+        ("∂𝐿/∂𝑧ᵢ = 𝑝ᵢ − 𝑦ᵢ", "holds_if"),  # mathematical italic letters
+        ("∂ℒ/∂𝐖 = 𝐱(𝐩 − 𝐲)ᵀ", "holds_if"),
+        ("∂ℒ/∂𝐳 = 𝐩 + 𝐲", "fails"),
+        ("∂L/∂zₓ = pₓ − yₓ", "holds_if"),  # a subscript letter beyond i, j, k, n
+    ],
+)
+def test_unicode_math_letters_are_read_as_their_letters(claim: str, verdict: str) -> None:
+    # they were refused as look-alike letters (Cyrillic and fullwidth letters still are: test_claims_safety)
+    assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict

@@ -358,6 +358,18 @@ CHAR_REWRITES: Final[dict[str, str]] = {
     "\u2c7c": "_j",
     "\u2096": "_k",
     "\u2099": "_n",
+    **{char: f"_{letter}" for char, letter in zip("ₐₑₒₓₕₗₘₚₛₜᵣᵤᵥ", "aeoxhlmpstruv", strict=True)},
+    # Script capitals for a loss, and the script small l: \mathcal{L}, \ell.
+    "\u2112": "\\mathcal{L}",
+    "\u210b": "\\mathcal{H}",
+    "\u2130": "\\mathcal{E}",
+    "\U0001d4a5": "\\mathcal{J}",
+    # Mathematical bold letters (a vector or a matrix, 𝐳, 𝐖) and italic letters (𝑧): the letter itself.
+    **{chr(0x1D400 + k): f"\\mathbf{{{chr(65 + k)}}}" for k in range(26)},
+    **{chr(0x1D41A + k): f"\\mathbf{{{chr(97 + k)}}}" for k in range(26)},
+    **{chr(0x1D434 + k): chr(65 + k) for k in range(26)},
+    **{chr(0x1D44E + k): chr(97 + k) for k in range(26) if k != 7},
+    "\u210e": "h",  # the italic h, outside the italic block
     **{
         chr(code): f"\\{name} "
         for code, name in {
