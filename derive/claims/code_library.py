@@ -1654,17 +1654,15 @@ def _method_map(info: CallInfo, value: Arr) -> Value:
 def _method_reduce_function(info: CallInfo, value: Arr) -> Value:
     """JavaScript ``xs.reduce((a, b) => a + b, 0)``: the sum of the entries (with a start of 0); any other
     function is refused."""
-    import ast as python_ast
-
     function = info.args[0] if info.args else None
-    if not isinstance(function, Func) or not isinstance(function.node, python_ast.Lambda):
+    if not isinstance(function, Func) or not isinstance(function.node, ast.Lambda):
         raise info.refuse("reduce without an arrow function")
     parameters = [argument.arg for argument in function.node.args.args]
     body = function.node.body
     adds = (
         len(parameters) == 2
-        and isinstance(body, python_ast.BinOp)
-        and isinstance(body.op, python_ast.Add)
+        and isinstance(body, ast.BinOp)
+        and isinstance(body.op, ast.Add)
         and {getattr(body.left, "id", None), getattr(body.right, "id", None)} == set(parameters)
     )
     start = info.args[1] if len(info.args) > 1 else Static(0)

@@ -260,6 +260,8 @@ _PAIR_EXTREMES: Final = {
     "max": "max", "fmax": "max", "fmaxf": "max", "Math.max": "max", "std.max": "max",
     "min": "min", "fmin": "min", "fminf": "min", "Math.min": "min", "std.min": "min",
 }  # fmt: skip
+#: What ``if (z[i] > m) m = z[i]`` keeps, by its comparison.
+_KEEPS: Final[dict[type[ast.cmpop], str]] = {ast.Gt: "max", ast.GtE: "max", ast.Lt: "min", ast.LtE: "min"}
 #: An accumulator's start that any entry beats: -inf, -FLT_MAX, Double.NEGATIVE_INFINITY, -1e30.
 _LOWEST: Final = re.compile(r"(?i)inf|flt_max|dbl_max|max_value|lowest|huge|1e\+?[1-9]\d")
 
@@ -313,8 +315,7 @@ def _running_extreme(statement: ast.stmt) -> tuple[str, ast.expr, str] | None:
     ):
         # if (z[i] > m) m = z[i];
         op, assign = step.test.ops[0], step.body[0]
-        kind = "max" if isinstance(op, (ast.Gt, ast.GtE)) else ""
-        kind = "min" if isinstance(op, (ast.Lt, ast.LtE)) else kind
+        kind = _KEEPS.get(type(op), "")
         accumulator = step.test.comparators[0].id
         same = ast.dump(assign.value) == ast.dump(step.test.left)
         targets = [getattr(target, "id", None) for target in assign.targets]

@@ -359,7 +359,7 @@ CHAR_REWRITES: Final[dict[str, str]] = {
     "\u2096": "_k",
     "\u2099": "_n",
     **{char: f"_{letter}" for char, letter in zip("ₐₑₒₓₕₗₘₚₛₜᵣᵤᵥ", "aeoxhlmpstruv", strict=True)},
-    # Script capitals for a loss, and the script small l: \mathcal{L}, \ell.
+    # Script capitals for a loss: \mathcal{L} (the script small l, \ell, is above).
     "\u2112": "\\mathcal{L}",
     "\u210b": "\\mathcal{H}",
     "\u2130": "\\mathcal{E}",
