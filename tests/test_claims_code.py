@@ -2367,3 +2367,29 @@ def test_a_running_max_from_another_start_is_not_read_as_the_max() -> None:
     # m = 0, then the loop from 1: not the array's max (the loop is refused, as before)
     with pytest.raises(DeriveError, match="does not count up from 0"):
         check_claim(CheckOptions(C_GRAD.replace("float m = z[0];", "float m = 0;"), timeout=60))
+
+
+_LAYER_CLASS = """\
+class CrossEntropy(Function):
+    def forward(self, x, target):
+        self.x, self.target = x, target
+        return -(target * torch.log(x)).sum()
+
+    def backward(self, grad_output):
+        return GRAD, None
+"""
+
+
+@pytest.mark.parametrize(
+    ("grad", "verdict"),
+    [("-grad_output * self.target / self.x", "holds"), ("-grad_output * self.target * self.x", "fails")],
+)
+def test_a_backward_beside_a_forward_is_the_gradient_by_its_first_input(grad: str, verdict: str) -> None:
+    # an old-style Function (no ctx, no autograd import): backward is the gradient of forward by x, the
+    # forward's first input; x, whose log the loss takes, is read as probabilities (it was read as the
+    # logits, and the log of a logit has no value), and the result was refused ("say what backward is")
+    result = check_claim(CheckOptions(_LAYER_CLASS.replace("GRAD", grad), timeout=60))
+    assert result.verdict == verdict
+    said = " ".join((*result.notes, *result.choices))
+    assert "a backward beside a forward(x, ...) is the gradient by its first input" in said
+    assert "x=a" in said

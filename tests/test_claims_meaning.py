@@ -2672,3 +2672,36 @@ def test_the_variable_named_in_the_words_is_not_a_formula_of_its_own(text: str) 
 def test_unicode_math_letters_are_read_as_their_letters(claim: str, verdict: str) -> None:
     # they were refused as look-alike letters (Cyrillic and fullwidth letters still are: test_claims_safety)
     assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("\\sigma' = \\sigma(1-\\sigma)", "holds"),
+        ("\\sigma^{\\prime} = \\sigma (1 - \\sigma)", "holds"),
+        ("σ' = σ(1 − σ)", "holds"),
+        ("\\sigma' = \\sigma(1+\\sigma)", "fails"),
+    ],
+)
+def test_a_primed_sigma_without_its_argument_is_the_sigmoid_derivative(claim: str, verdict: str) -> None:
+    # sigma named bare beside its own prime, in a text that writes no softmax: the sigmoid at the logits (it
+    # was refused, "a primed symbol is not understood"); s' = s(1 - s) still needs the words "s sigmoid"
+    result = check_claim(CheckOptions(claim, timeout=60))
+    assert result.verdict == verdict
+    assert any("the sigmoid the text differentiates" in str(m) for m in result.mapping)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("The formula for dsoftmax / dx = (diag(softmax) - softmax * softmax').", "holds"),
+        ("The formula for dsoftmax / dx = (diag(softmax) + softmax * softmax').", "fails"),
+    ],
+)
+def test_a_primed_softmax_in_plain_text_may_be_its_transpose(claim: str, verdict: str) -> None:
+    # TensorFlow's docstring: ' is MATLAB's transpose (as a derivative, softmax' is not understood), and x
+    # beside the k x k right side is the softmax's own input, the logits; both choices are shown
+    result = check_claim(CheckOptions(claim, timeout=60))
+    assert result.verdict == verdict
+    said = " ".join(result.choices)
+    assert "softmax' read as the transpose of softmax" in said and "x read as the logits" in said

@@ -72,7 +72,7 @@ from derive.claims.lexer import Tok
 from derive.claims.tokens import describe
 from derive.errors import ParseError
 
-ChoiceKind = Literal["runs", "differentials", "calls", "layers", "jacobians", "typos"]
+ChoiceKind = Literal["runs", "differentials", "calls", "layers", "jacobians", "typos", "transposes"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class Choices:
     layers: bool = True
     jacobians: bool = True
     typo_derivatives: bool = True
+    #: plain text's ``s'`` (a vector's name) read as MATLAB's transpose rather than a derivative
+    prime_transposes: bool = False
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -408,6 +410,11 @@ class Builder(Transformer_NonRecursive):
         if kind is not None and kind not in self.kinds:
             self.kinds.append(kind)
         self.made.setdefault(description, kind or "")
+
+    def _multiplied_primed(self, name: str) -> bool:
+        """Whether the text multiplies by ``name'`` (``softmax * softmax'``, ``p*p'``): a product where plain
+        text (MATLAB's ') may mean the transpose."""
+        return re.search(rf"\*\s*{re.escape(name)}'", self.text) is not None
 
     def source(self, token: Tok) -> str:
         return self.text[token.start_pos : token.end_pos]
@@ -1060,6 +1067,15 @@ class Builder(Transformer_NonRecursive):
                     acc.transposed = True
                     self.choose(None, f"{acc.name}' read as the transpose of {acc.name} (MATLAB's ')")
                     return acc, []
+                text = self.syntax == "text"
+                if text and _vector_transposed_by_prime(acc) and self._multiplied_primed(acc.name):
+                    # softmax * softmax': MATLAB's transpose, or a derivative: both read
+                    if self.choices.prime_transposes:
+                        acc.transposed = True
+                        said = f"{acc.name}' read as the transpose of {acc.name} (MATLAB's ')"
+                        self.choose("transposes", said)
+                        return acc, []
+                    self.choose("transposes", f"{acc.name}' read as a derivative")
                 acc.primes += 1
             else:
                 acc.transposed = True
@@ -1451,6 +1467,15 @@ class Builder(Transformer_NonRecursive):
             symbol = Symbol(
                 current.name, (current.index,) if current.index is not None else (), primes=current.primes
             )
+            plain = current.index is None and current.power is None and current.primes == 1
+            softmax = plain and current.name == "softmax" and self._multiplied_primed("softmax")
+            if self.syntax == "text" and softmax:
+                # softmax * softmax' (no argument): MATLAB's transpose of the output, or its derivative
+                said = f"{current.name}' read as the transpose of {current.name} (MATLAB's ')"
+                if self.choices.prime_transposes:
+                    self.choose("transposes", said)
+                    return replace(symbol, primes=0, transposed=True)
+                self.choose("transposes", f"{current.name}' read as a derivative")
             return symbol if current.power is None else Pow(symbol, current.power)
         if isinstance(current, _List):
             if current.bracket in ("[", "{"):
@@ -1694,6 +1719,19 @@ def _matrix_transposed_by_prime(acc: _Acc) -> bool:
     """``X'``: the input matrix (or the weights) with one prime, nothing else written on it."""
     return (
         acc.name in ("X", "W")
+        and not acc.indices
+        and acc.decoration is None
+        and acc.primes == 0
+        and not acc.transposed
+        and acc.power is None
+    )
+
+
+def _vector_transposed_by_prime(acc: _Acc) -> bool:
+    """``softmax'``, ``p'``: a lowercase name with one prime and nothing else written on it, which plain text
+    (as MATLAB/Octave writes it) may mean as its transpose."""
+    return (
+        acc.name[:1].islower()
         and not acc.indices
         and acc.decoration is None
         and acc.primes == 0

@@ -56,6 +56,7 @@ from derive.claims.code_engine import (
     WEIGHT_NAMES,
     Dialect,
     Engine,
+    Func,
     Record,
     Refusal,
     Restart,
@@ -117,6 +118,8 @@ class CodeReading:
     final_gradients: tuple[str, ...] = ()
     #: The value the code computes as its loss, and why it cannot be read (then ``loss`` is None).
     unread_loss: tuple[str, str] | None = None
+    #: Each function's parameters, a method's self (or ctx) left out (``forward(self, x, y)``: x, y).
+    parameters: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -782,7 +785,15 @@ def _finish(
         softmax_rows_assumed=engine.softmax_rows_assumed,
         final_gradients=final_gradients,
         unread_loss=unread_loss,
+        parameters={name: _parameters(function) for name, function in engine.functions.items()},
     )
+
+
+def _parameters(function: Func) -> tuple[str, ...]:
+    """A function's parameter names, a method's first (self, cls, this or ctx) left out."""
+    node = function.node
+    names = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    return tuple(names[1:] if names and names[0] in ("self", "cls", "this", "ctx") else names)
 
 
 def _symbols(node: Node) -> list[Symbol]:
@@ -885,6 +896,8 @@ def _loss_like(name: str, record: Record, result: str | None) -> bool:
         return False
     value = record.value
     said = bool(_LOSS_WORDS.fullmatch(name.split("[")[0].split(".")[-1]))
+    # a layer's forward beside its backward (PyTorch's Function): the backward is its gradient by contract
+    said = said or (name == "forward" and result == "backward")
     if isinstance(value, Unread) or not any(a is not None for a in value.axes):
         return True
     if _square(record) and not said:

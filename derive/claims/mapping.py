@@ -2247,6 +2247,17 @@ class Mapper:
             symbol.name == "sigmoid" and sigmoid
         )
 
+    def _primed_sigmoid(self, symbol: Symbol) -> bool:
+        """``\\sigma' = \\sigma (1 - \\sigma)`` with one sigmoid output: sigma named without its argument,
+        beside its own derivative written as a prime, is its value at the logits."""
+        if self.loss != "sigmoid-bce" or symbol.name not in ("sigma", "sigmoid") or symbol.indices:
+            return False
+        return any(
+            isinstance(n, Symbol) and n.name == symbol.name and n.primes == 1 and not n.indices
+            for root in self.nodes
+            for n in walk(root)
+        )
+
     def _resolve(self, symbol: Symbol, called: bool) -> _Resolution:
         name, decoration = symbol.name, _plain(symbol.decoration)
         label = _symbol_label(symbol)
@@ -2259,6 +2270,10 @@ class Mapper:
         if name in SOFTMAX_FUNCTIONS and not symbol.indices:
             if self._differentiated_output(symbol):
                 said = f"{label}, the function the left side differentiates: its value {label}(z)"
+                return _Resolution("output", "a", True, said)
+            if self._primed_sigmoid(symbol):
+                plain = _symbol_label(replace(symbol, primes=0))
+                said = f"{plain}, the sigmoid the text differentiates ({plain}'): its value {plain}(z)"
                 return _Resolution("output", "a", True, said)
             raise NotationError(
                 f"${label}$ without an argument (or primed, as a derivative) is not understood; "
@@ -2611,13 +2626,20 @@ class Mapper:
                 "z = W x + b reads W_{ij} as class i, feature j"
             )
             hint = "; for z = W x + b use --convention W_x" if transposed else ""
+            lets: list[str] = []
+            roots = (*self.nodes, *(let.target for let in self.lets if let.definition))
             for page, logits in sorted(self._input_names):
+                if _logged(page, roots) and not _exponentiated(page, roots):
+                    # log(x) and never exp(x): x holds probabilities (a loss layer's input), not logits
+                    output = "A" if logits == "Z" else "a"
+                    hint += f"; if {page} holds probabilities (its log is taken), add --let {page}={output}"
+                    lets.append(f"{page}={output}")
+                    continue
                 # code often calls the logits x (softmax_loss(x, y) in cs231n): a likely mapping, named
                 hint += f"; if {page} holds the logits (scores), add --let {page}={logits}"
-            raise IndexConflictError(
-                f"index {name} is used both for classes and for features ({reads}{hint})",
-                tuple(f"{page}={logits}" for page, logits in sorted(self._input_names)),
-            )
+                lets.append(f"{page}={logits}")
+            message = f"index {name} is used both for classes and for features ({reads}{hint})"
+            raise IndexConflictError(message, tuple(lets))
         kind = kind or self.kinds.get(name, "class")
         engine = name
         if (
@@ -3865,6 +3887,15 @@ def _one_example_of_a_mean(lhs: sympy.Expr, sides: Sequence[MappedSide], mapper:
     by |= {str(v) for v in lhs.variables if isinstance(v, sympy.Symbol)}
     written = any(side.expr is not None and side.expr.has(s.N) for side in sides)
     return bool(by) and by <= {"z", "a", "x"} and written
+
+
+def _logged(name: str, nodes: Sequence[Node]) -> bool:
+    """Whether the text takes the logarithm of ``name`` itself (``log(x)``, ``\\log p_i``)."""
+    return any(
+        isinstance(sub, Log) and isinstance(sub.arg, Symbol) and sub.arg.name == name
+        for node in nodes
+        for sub in walk(node)
+    )
 
 
 def _exponentiated(name: str, nodes: Sequence[Node]) -> bool:

@@ -48,6 +48,7 @@ _ALTERNATIVES: Final = (
     ("layers", Choices(layers=False)),
     ("jacobians", Choices(jacobians=False)),
     ("typos", Choices(typo_derivatives=False)),
+    ("transposes", Choices(prime_transposes=True)),
 )
 
 

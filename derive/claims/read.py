@@ -664,6 +664,7 @@ def _code_claims(
         notes.append(f"{name} returns {head}, read by its name")
     logits = code.input_of_role("logits", same_axes=True)
     beside: list[tuple[str, str, tuple[str, ...]]] = []
+    forward = _forward_input(reading)
     if inferred is not None:
         candidates = [(inferred, "inferred from its name", ())]
     elif said_wrt := code.said_wrt():
@@ -689,6 +690,14 @@ def _code_claims(
         if jacobian is not None:
             return (jacobian,), guessed
         candidates = [(wrt, said, ()) for wrt, said in code.layer_inputs()]
+    if not candidates and forward is not None:
+        said = f"a backward beside a forward({forward}, ...) is the gradient by its first input"
+        lets: tuple[str, ...] = ()
+        if _logs(reading, forward):
+            # forward(x, target) = -sum(target * log(x)): x holds probabilities, the softmax output
+            lets = (f"{forward}={'A' if reading.inputs[forward] == 2 else 'a'}",)
+            said += f", which the loss takes the log of: the softmax output ({lets[0]})"
+        candidates = [(forward, said, lets)]
     if not candidates:
         # the page's words may say it ("the gradient of the loss w.r.t. the logits"): UnstatedGradientError
         raise UnstatedGradientError(
@@ -729,6 +738,31 @@ def _code_claims(
     if also or unread:
         found = [replace(f, judged=name, also=_also_means(f, also), unread=unread) for f in found]
     return tuple(found), guessed
+
+
+def _forward_input(reading: CodeReading) -> str | None:
+    """The input a layer's ``backward`` is the gradient by: the first parameter of the ``forward`` beside it
+    (PyTorch's ``Function`` and ``Module``, a hand-written layer class), when the backward's value uses it."""
+    if reading.result_function != "backward" or reading.result is None:
+        return None
+    first = next(iter(reading.parameters.get("forward", ())), None)
+    if first is None or first not in reading.inputs or reading.result not in reading.values:
+        return None
+    from derive.claims.mapping import walk
+
+    used = {n.name for n in walk(reading.values[reading.result].node) if isinstance(n, Symbol)}
+    return first if first in used else None
+
+
+def _logs(reading: CodeReading, name: str) -> bool:
+    """Whether the code's loss takes the logarithm of the input ``name`` itself (``torch.log(x)``)."""
+    from derive.claims.ast import Log
+    from derive.claims.mapping import walk
+
+    loss = reading.values.get(reading.loss or "")
+    return loss is not None and any(
+        isinstance(n, Log) and isinstance(n.arg, Symbol) and n.arg.name == name for n in walk(loss.node)
+    )
 
 
 #: A torch.autograd.Function: its forward saves for its backward (``ctx``).

@@ -41,7 +41,7 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import BATCH_LOSSES, CONVENTION_PRODUCT, BatchLoss
-from derive.claims.ast import Call, Derivative, Differential, Exp, Log, Matrix, Mul, Node, Symbol
+from derive.claims.ast import Call, Derivative, Differential, Exp, Log, Matrix, Mul, Neg, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
@@ -1862,6 +1862,9 @@ _SIGMOID_APPLIED: Final = re.compile(
     r"(?<![\w.])(?:\w+\.)*(?:sigmoid|expit)\s*\(|\\operatorname\{sigmoid\}|\\text\{sigmoid\}"
     r"|1\.?0?\s*/\s*\(\s*1\.?0?\s*\+\s*(?:\w+\.)*exp\s*\(\s*-"
     r"|\\frac\s*\{\s*1\s*\}\s*\{\s*1\s*\+\s*(?:e\s*\^|\\exp)\s*\{?\s*\(?\s*-"
+    # its derivative primed with no argument (\sigma' = \sigma(1 - \sigma), σ'); \sigma'(t) may be a hidden
+    # layer's, whose argument says which
+    r"|(?:\\sigma|σ)\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)(?!\s*(?:\(|\\left|\\big|\\Big))"
 )
 
 
@@ -2113,7 +2116,38 @@ def _refitted_readings(reading: ClaimReading, options: CheckOptions, error: str)
         *_diagonal_readings(reading, options, error),
         *_one_example_readings(reading, options, error),
         *_transposed_readings(reading, options, error),
+        *_softmax_input_readings(reading, options, error),
     ]
+
+
+#: A left side by the input x (k x d) beside a right side that is a square matrix over the classes.
+_BY_INPUT_SQUARE: Final = re.compile(
+    r"left side is a matrix of shape k x d but the right side is a matrix of shape k x k(?: \(|$)"
+)
+
+
+def _softmax_input_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
+    r"""``dsoftmax/dx = diag(softmax) - softmax softmax^T`` (TensorFlow's docstring): the left side's x, read
+    as the model's input, gives a k x d Jacobian beside the right side's k x k one; x is the softmax's own
+    input there, the logits (the reading is shown)."""
+    named = {let.partition("=")[0].strip() for let in options.let}
+    if not _BY_INPUT_SQUARE.search(error) or named & {"x", "X"} or _by(reading) != "x":
+        return []
+    said = "x read as the logits (x=z): the softmax's input, as the right side's k x k Jacobian says"
+    try:
+        return _readings_of(reading, options, ("x=z",), said)
+    except DeriveError:
+        return []
+
+
+def _by(reading: ClaimReading) -> str | None:
+    """The name the first claim's left side differentiates by (``x`` for ``dsoftmax/dx``)."""
+    first = reading.means if reading.means is not None else reading.claims[0].sides[0]
+    while isinstance(first, Neg):
+        first = first.operand
+    if isinstance(first, Derivative) and isinstance(first.wrt, Symbol):
+        return first.wrt.name
+    return None
 
 
 def _transposed_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
