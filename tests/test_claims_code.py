@@ -2393,3 +2393,36 @@ def test_a_backward_beside_a_forward_is_the_gradient_by_its_first_input(grad: st
     said = " ".join((*result.notes, *result.choices))
     assert "a backward beside a forward(x, ...) is the gradient by its first input" in said
     assert "x=a" in said
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [
+        ("dW -= np.dot(X.T, Y - P) / N", "holds_if"),
+        ("dW -= np.dot(X.T, P - Y) / N", "fails"),
+        ("dW += np.dot(X.T, P - Y) / N", "holds_if"),
+        ("dW += reg * W - np.dot(X.T, Y - P)", "ambiguous"),  # (λ/2) or λ times ‖W‖²: both fail or differ
+    ],
+)
+def test_a_gradient_added_to_before_it_is_set_starts_from_zero(code: str, verdict: str) -> None:
+    # a quoted fragment whose dW = np.zeros_like(W) is not in the quote: dW was an unknown symbol
+    result = check_claim(CheckOptions(f"N, D = X.shape\n{code}", let=("Y=y", "P=a"), timeout=60))
+    assert result.verdict == verdict, result.explanation
+    assert any("with no dW before it: read as starting from 0" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [
+        ("dW = np.dot(X.T, dscores)\ndb = dscores.sum(axis=0)", "holds"),
+        ("dW = np.dot(X.T, dscores) / N\ndb = dscores.sum(axis=0)", "fails"),
+        ("dW = np.dot(X.T, dscores)\ndb = dscores.sum(axis=0) / N", "fails"),
+    ],
+)
+def test_an_input_named_as_the_gradient_by_the_scores_is_the_upstream_gradient(code: str, verdict: str) -> None:
+    # cs231n's dW = np.dot(X.T, dscores) quoted without the lines that compute dscores: dscores, named as
+    # the loss's gradient by the scores, is dH/dZ (shown), and dW and db are judged by the chain rule (it
+    # was an unknown symbol); an extra 1/N fails
+    result = check_claim(CheckOptions(f"N, K = dscores.shape\n{code}", timeout=60))
+    assert result.verdict == verdict, result.explanation
+    assert any("the chain rule's upstream gradient" in choice for choice in result.choices)

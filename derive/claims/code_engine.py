@@ -1441,8 +1441,23 @@ class Engine:
         self.note(f"{name} is what the step of {parameter} subtracts (its rate times {_text(gradient)})")
 
     def augassign(self, node: ast.AugAssign, frame: Frame) -> None:
-        value = self.expr(node.value, frame)
+        from derive.claims.code import is_gradient_name
+
         target = node.target
+        if (
+            isinstance(target, ast.Name)
+            and target.id not in frame.env
+            and not frame.loops
+            and isinstance(node.op, (ast.Add, ast.Sub))
+            and is_gradient_name(target.id)
+        ):
+            # dW += reg * W - X.T @ (Y - P) / N, a fragment whose dW = np.zeros_like(W) is not quoted
+            added = node.value if isinstance(node.op, ast.Add) else ast.UnaryOp(ast.USub(), node.value)
+            self.assign(target, self.expr(ast.copy_location(added, node.value), frame), frame, node)
+            sign = "+" if isinstance(node.op, ast.Add) else "-"
+            self.note(f"{target.id} {sign}= ... with no {target.id} before it: read as starting from 0")
+            return
+        value = self.expr(node.value, frame)
         if isinstance(target, ast.Subscript):
             self.assign_subscript(target, value, node.op, frame, node)
             return

@@ -952,6 +952,11 @@ class _Code:
                 *choices,
                 *(f"{label}: {what[label[-1]]} the code indexes classes with" for label in labels),
             )
+        upstream = self.upstream_gradients(of, wrt) if not (reading.classes_in_columns or columns) else ()
+        if upstream:
+            said_lets = (*said_lets, *upstream)
+            said = "an input named as the loss's gradient by the logits (the chain rule's upstream gradient)"
+            choices = (*choices, *(f"{let}: {said}" for let in upstream))
         seeds = self.upstream_seeds()
         if seeds:
             said_lets = (*said_lets, *seeds)
@@ -1166,6 +1171,31 @@ class _Code:
         if not _OUTPUT_ERROR.match(self.name) or len(value.axes) != 1:
             return False
         return not self.used_names() & self.reading.opaque_calls and not self.sized_by_a_guess()
+
+    def upstream_gradients(self, of: str, wrt: str) -> tuple[str, ...]:
+        """``dscores_{ij}=\\frac{\\partial H}{\\partial Z_{ij}}`` for an input whose name says it is the
+        loss's gradient by the logits (``dW = X.T @ dscores``, ``db = dZ.sum(axis=0)``): the gradient by the
+        weights or the bias is judged through it, by the chain rule. Only for the built-in loss and a
+        claim by the weights, the bias or the input (by the logits themselves it would hold by its name)."""
+        from derive.claims.code import is_gradient_name
+
+        if of != "H" or (self.role_of(wrt) or {"W": "weights", "b": "bias"}.get(wrt)) not in (
+            "weights", "bias", "input"
+        ):
+            return ()
+        named = dict(self.named)
+        found: list[str] = []
+        for name, axes in self.reading.inputs.items():
+            if name == self.name or name in named or axes not in (1, 2) or not is_gradient_name(name):
+                continue
+            by = _inferred_wrt(name, {})
+            if by is None or self.role_of(by) != "logits":
+                continue
+            found.append(
+                f"{name}_{{ij}}=\\frac{{\\partial H}}{{\\partial Z_{{ij}}}}" if axes == 2
+                else f"{name}_{{j}}=\\frac{{\\partial H}}{{\\partial z_{{j}}}}"
+            )
+        return tuple(found)
 
     def upstream_seeds(self) -> tuple[str, ...]:
         """``grad_output=1`` for a number the result is scaled by whose name says it is the gradient flowing

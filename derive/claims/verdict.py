@@ -2526,10 +2526,18 @@ def _jacobian_entry_readings(
     return _readings_meaning(reading, options, means, said)
 
 
+def _upstream_derivative(reading: ClaimReading) -> bool:
+    """Whether the reading maps a code input to the loss's gradient by the logits (``dscores``), whose
+    layout is the examples as rows: never read with the examples as columns."""
+    return any("\\partial" in let for let in reading.lets)
+
+
 def _column_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
     r"""A batch claim whose shapes do not fit with the examples as rows, read with them as columns and z = W x
     + b, as Ng's notes write a batch (``dW = \frac{1}{m} (A - Y) X^T``); the choice is shown."""
     if options.columns or options.convention == "Wt_x" or not _BATCH_SHAPES.search(error):
+        return []
+    if _upstream_derivative(reading):
         return []
     columns = replace(options, convention="W_x", columns=True)
     found: list[MappedReading] = []
@@ -2557,7 +2565,8 @@ def _hinted_readings(
     second such error (x read as the logits, then y differentiated by them) takes that error's readings
     too, up to ``depth`` choices (never one that is a reading of its own one level up, in ``tried``)."""
     found: list[MappedReading] = []
-    variants = _hint_variants(options, hinted, code=reading.syntax in ("python", "code"))
+    code = reading.syntax in ("python", "code")
+    variants = _hint_variants(options, hinted, code=code, upstream=_upstream_derivative(reading))
     if choice is None and _one_output_fits(reading, options):
         # \partial J/\partial \theta_j = ... x_j^{(i)}, \sigma(X \theta): by one vector of weights, one weight
         # per feature (the softmax's w_j is class j's, which the text's indices or shapes do not fit)
@@ -2590,7 +2599,7 @@ def _hinted_readings(
 
 
 def _hint_variants(
-    options: CheckOptions, hinted: NotationHintError, code: bool = False
+    options: CheckOptions, hinted: NotationHintError, code: bool = False, upstream: bool = False
 ) -> list[tuple[CheckOptions, tuple[str, ...], str]]:
     """The readings a notation error names: an index that runs over classes in one place and features in
     another reads with z = W x + b (W_{ij}: class i, feature j); a loss named BCE with the sigmoid loss; a
@@ -2599,7 +2608,8 @@ def _hint_variants(
     Each is judged as a reading with its choice shown, so readings that disagree are ``ambiguous``."""
     variants: list[tuple[CheckOptions, tuple[str, ...], str]] = []
     stated_rows = options.convention == "Wt_x"  # the user's z = W^T x + b: never the columns' W x
-    if isinstance(hinted, IndexConflictError) and code and not options.columns and not stated_rows:
+    columns_fit = code and not options.columns and not stated_rows and not upstream
+    if isinstance(hinted, IndexConflictError) and columns_fit:
         # code whose indices fit with the examples as columns (dW = dZ @ X.T, X of shape d x N); a formula's
         # own indices say what they run over (\sum_{n=1}^N), so it is never read so
         columns = replace(options, convention="W_x", columns=True)
