@@ -2419,7 +2419,7 @@ def test_a_gradient_added_to_before_it_is_set_starts_from_zero(code: str, verdic
         ("dW = np.dot(X.T, dscores)\ndb = dscores.sum(axis=0) / N", "fails"),
     ],
 )
-def test_an_input_named_as_the_gradient_by_the_scores_is_the_upstream_gradient(code: str, verdict: str) -> None:
+def test_an_input_named_as_the_gradient_by_the_scores_is_upstream(code: str, verdict: str) -> None:
     # cs231n's dW = np.dot(X.T, dscores) quoted without the lines that compute dscores: dscores, named as
     # the loss's gradient by the scores, is dH/dZ (shown), and dW and db are judged by the chain rule (it
     # was an unknown symbol); an extra 1/N fails
