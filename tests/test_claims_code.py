@@ -2426,3 +2426,28 @@ def test_an_input_named_as_the_gradient_by_the_scores_is_upstream(code: str, ver
     result = check_claim(CheckOptions(f"N, K = dscores.shape\n{code}", timeout=60))
     assert result.verdict == verdict, result.explanation
     assert any("the chain rule's upstream gradient" in choice for choice in result.choices)
+
+
+_SOFTMAX_BACKWARD = """\
+def backward(self, dvalues):
+    self.dinputs = np.empty_like(dvalues)
+    for index, (single_output, single_dvalues) in enumerate(zip(self.output, dvalues)):
+        s = single_output.reshape(-1, 1)
+        jacobian_matrix = np.diagflat(s) - np.dot(s, s.T)
+        self.dinputs[index] = np.dot(jacobian_matrix, single_dvalues)
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [
+        (_SOFTMAX_BACKWARD, "holds"),
+        (_SOFTMAX_BACKWARD.replace("np.diagflat(s) - np.dot", "np.diagflat(s) + np.dot"), "fails"),
+    ],
+)
+def test_a_softmax_layers_upstream_gradient_is_by_its_output(code: str, verdict: str) -> None:
+    # nnfs's softmax backward: dvalues, flowing in from above into a layer whose output is the softmax's,
+    # is dH/dA (shown), and dinputs is judged by the chain rule (dvalues was an unknown symbol)
+    result = check_claim(CheckOptions(code, timeout=60))
+    assert result.verdict == verdict, result.explanation
+    assert any("the loss's gradient by the softmax output" in choice for choice in result.choices)

@@ -2705,3 +2705,30 @@ def test_a_primed_softmax_in_plain_text_may_be_its_transpose(claim: str, verdict
     assert result.verdict == verdict
     said = " ".join(result.choices)
     assert "softmax' read as the transpose of softmax" in said and "x read as the logits" in said
+
+
+_APART = (
+    r"$\frac{\partial s(x)}{\partial x} = s(x)(1 - s(x))\ \ \ \ \frac{\partial s(w^Tx_i)}{\partial w} = "
+    r"x_i(1 - s(w^Tx_i))s(w^Tx_i) \ \ \ \ \frac{\partial log(x)}{\partial x} = \frac{1}{x}$"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [(_APART, "holds"), (_APART.replace(r"= \frac{1}{x}", r"= \frac{1}{x^2}"), "fails")],
+)
+def test_formulas_that_do_not_read_together_are_read_one_by_one(text: str, verdict: str) -> None:
+    # stats.SE: one-variable calculus (x a number) beside the model's gradient (x_i a vector) in one line:
+    # read together, x was one vector and the first formula's shapes did not fit (refused)
+    words = "logistic regression; s sigmoid, w weights, x_i inputs, y labels"
+    result = check_claim(CheckOptions(text, notation=words, timeout=60))
+    assert result.verdict == verdict
+    assert len(result.parts) == 3
+    assert any(note.startswith("each formula read on its own") for note in result.notes)
+
+
+def test_formulas_beside_words_are_not_read_apart() -> None:
+    # a word between them may be about all of them (the squared error loss): they are never split
+    text = _APART.replace(r"\ \ \ \ \frac{\partial log", r"$ for the squared error $\frac{\partial log")
+    with pytest.raises(DeriveError):
+        check_claim(CheckOptions(text, notation="s sigmoid, w weights, x_i inputs", timeout=60))

@@ -765,6 +765,13 @@ def _logs(reading: CodeReading, name: str) -> bool:
     )
 
 
+#: The gradient flowing into a layer's backward from above, by the layer's own output (cs231n's dout,
+#: nnfs's dvalues, PyTorch's grad_output as an array).
+_UPSTREAM_NAME: Final = re.compile(r"dout|dvalues|grad_output|grad_out|upstream(_grad(ient)?)?|dupstream")
+#: The gradient by the softmax output, by its name (dA, dprobs, dsoftmax).
+_OUTPUT_GRADIENT_NAME: Final = re.compile(r"dA|da|dprobs?|dsoftmax|dp|d_probs|dL_dp|dL_da|grad_probs")
+
+
 #: A torch.autograd.Function: its forward saves for its backward (``ctx``).
 _AUTOGRAD: Final = re.compile(r"\bautograd\.Function\b|\bctx\.save_for_backward\b|\bctx\.saved_tensors\b")
 
@@ -955,8 +962,10 @@ class _Code:
         upstream = self.upstream_gradients(of, wrt) if not (reading.classes_in_columns or columns) else ()
         if upstream:
             said_lets = (*said_lets, *upstream)
-            said = "an input named as the loss's gradient by the logits (the chain rule's upstream gradient)"
-            choices = (*choices, *(f"{let}: {said}" for let in upstream))
+            said = "an input named as the loss's gradient by the {} (the chain rule's upstream gradient)"
+            for let in upstream:
+                by = "softmax output" if "partial A" in let or "partial a" in let else "logits"
+                choices = (*choices, f"{let}: {said.format(by)}")
         seeds = self.upstream_seeds()
         if seeds:
             said_lets = (*said_lets, *seeds)
@@ -1179,21 +1188,32 @@ class _Code:
         claim by the weights, the bias or the input (by the logits themselves it would hold by its name)."""
         from derive.claims.code import is_gradient_name
 
-        if of != "H" or (self.role_of(wrt) or {"W": "weights", "b": "bias"}.get(wrt)) not in (
-            "weights", "bias", "input"
-        ):
+        role = self.role_of(wrt) or {"W": "weights", "b": "bias", "z": "logits", "Z": "logits"}.get(wrt)
+        if of != "H" or role not in ("weights", "bias", "input", "logits"):
             return ()
+        # a softmax layer's backward (its output, the probabilities, in the code): the gradient flowing in is
+        # by that output; a linear layer's (by its weights, bias or input): by its output, the logits
+        softmax_layer = role == "logits" and any(self.role_of(n) == "output" for n in self.reading.inputs)
         named = dict(self.named)
         found: list[str] = []
         for name, axes in self.reading.inputs.items():
-            if name == self.name or name in named or axes not in (1, 2) or not is_gradient_name(name):
+            upstream = _UPSTREAM_NAME.fullmatch(name) is not None
+            gradient = is_gradient_name(name) or upstream
+            if name == self.name or name in named or axes not in (1, 2) or not gradient:
                 continue
             by = _inferred_wrt(name, {})
-            if by is None or self.role_of(by) != "logits":
+            by_role = self.role_of(by) if by is not None else None
+            if by_role == "logits" and role != "logits":
+                base = "Z"
+            elif upstream and (softmax_layer or role != "logits"):
+                base = "A" if softmax_layer else "Z"
+            elif _OUTPUT_GRADIENT_NAME.fullmatch(name) and softmax_layer:
+                base = "A"
+            else:
                 continue
             found.append(
-                f"{name}_{{ij}}=\\frac{{\\partial H}}{{\\partial Z_{{ij}}}}" if axes == 2
-                else f"{name}_{{j}}=\\frac{{\\partial H}}{{\\partial z_{{j}}}}"
+                f"{name}_{{ij}}=\\frac{{\\partial H}}{{\\partial {base}_{{ij}}}}" if axes == 2
+                else f"{name}_{{j}}=\\frac{{\\partial H}}{{\\partial {base.lower()}_{{j}}}}"
             )
         return tuple(found)
 

@@ -35,8 +35,11 @@ from derive.claims.verdict import (
     CheckOptions,
     CheckResult,
     Decider,
+    MappedReading,
+    combine_apart,
     error_result,
     evaluate_readings,
+    formulas_apart,
     map_other_values,
     map_readings,
     numeric_decider,
@@ -124,6 +127,8 @@ def _worker(options: CheckOptions, connection: Connection) -> None:
         if hook == HOOK_SLEEP_BEFORE:
             time.sleep(3600)
         unapplied: UnappliedConditionError | None = None
+        apart: list[tuple[CheckOptions, list[MappedReading]]] = []
+        together = ""
         try:
             mapped = map_readings(options)
         except UnappliedConditionError as error:
@@ -135,13 +140,24 @@ def _worker(options: CheckOptions, connection: Connection) -> None:
                 raise error from None
             finally:
                 WORD_CONDITIONS_DROPPED.reset(token)
+        except DeriveError as error:
+            # formulas that do not read together (one-variable calculus beside the model's gradient): each
+            # read on its own, or the error
+            apart, together, mapped = formulas_apart(options, error), str(error), []
         numeric, symbolic = _caching_deciders()
         others = map_other_values(mapped, options)  # the code's other gradients (db beside dW)
         judged = mapped[0].reading.judged if mapped else None
 
         def evaluate(decider: Decider, exact: bool) -> CheckResult:
-            result = evaluate_readings(mapped, options, decider, symbolic=exact)
-            return with_other_values(result, judged, others, options, decider, symbolic=exact)
+            nonlocal apart, together
+            if not apart:
+                try:
+                    result = evaluate_readings(mapped, options, decider, symbolic=exact)
+                    return with_other_values(result, judged, others, options, decider, symbolic=exact)
+                except DeriveError as error:
+                    apart, together = formulas_apart(options, error), str(error)
+            parts = [evaluate_readings(m, alone, decider, symbolic=exact) for alone, m in apart]
+            return combine_apart(parts, together)
 
         if unapplied is None:
             connection.send(("numeric", evaluate(numeric, False)))

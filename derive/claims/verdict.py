@@ -3123,6 +3123,59 @@ def with_other_values(
     return replace(lead, parts=tuple(parts), notes=(*lead.notes, summary))
 
 
+#: What may stand between formulas that are read one by one: math delimiters, spacing and punctuation.
+_BETWEEN_FORMULAS: Final = re.compile(r"(?:\$|\\[\[\]()]|\\q?quad|\\[,;:! ]|\\\\|[\s,;.&]|~)*")
+
+
+def formulas_apart(
+    options: CheckOptions, together: DeriveError
+) -> list[tuple[CheckOptions, list[MappedReading]]]:
+    r"""Formulas that do not read together, read one by one: ``\frac{\partial s(x)}{\partial x} = s(x)(1 -
+    s(x))\ \ \ \frac{\partial s(w^T x_i)}{\partial w} = ...`` (one-variable calculus beside the model's
+    gradient), each with its own readings. Only derivative claims that share no words (a word beside them
+    may be about all of them) and no definitions; raises ``together`` otherwise or when one does not read."""
+    if options.means is not None or options.reading is not None or options.wrt is not None:
+        raise together
+    named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
+    try:
+        claims = read_claim(options.claim, options.syntax, None, named)[0].claims
+    except DeriveError:
+        raise together from None
+    sources = [claim.source.strip() for claim in claims]
+    derivatives = all(
+        len(claim.sides) >= 2 and isinstance(_unsigned(claim.sides[0]), Derivative) for claim in claims
+    )
+    if len(claims) < 2 or not derivatives or len(set(sources)) < len(sources) or not all(sources):
+        raise together
+    rest = options.claim
+    for source in sources:
+        if source not in rest:
+            raise together
+        rest = rest.replace(source, " ", 1)
+    if not _BETWEEN_FORMULAS.fullmatch(rest):
+        raise together
+    found: list[tuple[CheckOptions, list[MappedReading]]] = []
+    for source in sources:
+        alone = replace(options, claim=source)
+        try:
+            found.append((alone, map_readings(alone)))
+        except DeriveError:
+            raise together from None
+    return found
+
+
+def _unsigned(node: Node) -> Node:
+    while isinstance(node, Neg):
+        node = node.operand
+    return node
+
+
+def combine_apart(parts: list[CheckResult], together: str) -> CheckResult:
+    """The results of formulas read one by one (:func:`formulas_apart`), the worst leading."""
+    combined = _combine_parts(parts)
+    return replace(combined, notes=(*combined.notes, f"each formula read on its own (together: {together})"))
+
+
 def _combine_parts(parts: list[CheckResult]) -> CheckResult:
     """Several equations in one text: the worst verdict leads, every part is kept."""
     if len(parts) == 1:
