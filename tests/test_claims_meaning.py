@@ -2732,3 +2732,21 @@ def test_formulas_beside_words_are_not_read_apart() -> None:
     text = _APART.replace(r"\ \ \ \ \frac{\partial log", r"$ for the squared error $\frac{\partial log")
     with pytest.raises(DeriveError):
         check_claim(CheckOptions(text, notation="s sigmoid, w weights, x_i inputs", timeout=60))
+
+
+_WORDED = (
+    "\\begin{align*}\n\\frac{\\partial L}{\\partial z_i} &= -\\sum_k y_k (\\delta_{ki} - p_i) \\\\\n"
+    "WORDS &= \\frac{1}{N}(p_i - y_i)\n\\end{align*}"
+)
+
+
+@pytest.mark.parametrize("words", ["\\text{for the whole batch}", "算上Batch后："])
+def test_a_row_after_words_with_no_left_side_leaves_the_chain_undecided(words: str) -> None:
+    # the words say what the row is (often another quantity: the batch's mean): the text was refused for
+    # its missing left side; the chain before it is judged, and a holding chain is not decided (the row may
+    # be a wrong last step), a failing one fails
+    result = check_claim(CheckOptions(_WORDED.replace("WORDS", words), timeout=60))
+    assert result.verdict == "undecided"
+    assert "holds up to the row it could not judge" in result.explanation
+    wrong = _WORDED.replace("WORDS", words).replace("- p_i) \\\\", "+ p_i) \\\\")
+    assert check_claim(CheckOptions(wrong, timeout=60)).verdict == "fails"

@@ -1478,7 +1478,9 @@ class _Code:
 _LAYER_INPUTS = re.compile(r"^(?:d_?(?:inputs?|x)|grad_?inputs?|inputs?_?grad)$", re.I)
 
 #: A result name that says no variable it is the gradient by: grad, gradient, g, dx, dinput, deriv.
-_GENERIC_GRADIENT = re.compile(r"(?:grads?|gradients?|g|d_?(?:x|X|inputs?)|derivs?|derivatives?|back)")
+_GENERIC_GRADIENT = re.compile(
+    r"(?:grads?|gradients?|g|d_?(?:x|X|inputs?)|grad_?(?:x|inputs?|in)|inputs?_grad|derivs?|derivatives?|back)"
+)
 #: A function named as the derivative of another: crossEntropyGrad, mse_prime, loss_derivative, dloss.
 _DERIVATIVE_OF = re.compile(
     r"(?P<of>[A-Za-z]\w*?)_?(?:[Gg]rad(?:ient)?|[Pp]rime|[Dd]eriv(?:ative)?|[Bb]ackward)|d_?(?P<of2>[A-Za-z]\w*)"

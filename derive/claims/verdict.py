@@ -880,6 +880,49 @@ def _named_ones(
     return kept or readings
 
 
+#: A row of a chain that starts with words and then ``&=`` (its left side not written): the words say what
+#: the new right side is (算上Batch后：& = \frac{1}{M}[...], "with the batch:"), often another quantity.
+_WORDED_ROW: Final = re.compile(r"\s*(?:\\text\s*\{[^{}]*\}|[^&=\\$]*[^\x00-\x7f][^&=\\$]*)\s*&?\s*=")
+
+
+def _without_worded_rows(reading: ClaimReading) -> ClaimReading:
+    """A reading without the rows that start with words and no left side after a chain (noted): the rest is
+    judged, where the whole text was refused for that row's missing left side."""
+    if len(reading.claims) < 2:
+        return reading
+    kept = [
+        claim
+        for claim in reading.claims
+        if not (len(claim.sides) == 1 and claim.qualifiers and _WORDED_ROW.match(claim.source))
+    ]
+    if len(kept) == len(reading.claims) or not kept or len(kept[0].sides) < 2:
+        return reading
+    dropped = [claim for claim in reading.claims if claim not in kept]
+    said = "; ".join(f"{c.qualifiers[0]!r}" for c in dropped)
+    note = f"{_UNJUDGED_ROW} {said} is not judged: its left side is not written (the words may say it)"
+    return replace(reading, claims=tuple(kept), notes=(*reading.notes, note))
+
+
+def _unjudged_row(result: CheckResult) -> CheckResult:
+    """A chain that holds up to a row it could not judge (:func:`_without_worded_rows`) is not decided: the
+    row may be a wrong last step. A chain wrong before it fails as it is."""
+    unjudged = next((n for n in result.notes if n.startswith(_UNJUDGED_ROW)), None)
+    if unjudged is None or result.verdict not in ("holds", "holds_if"):
+        return result
+    held = "holds" if result.verdict == "holds" else f"holds if {result.condition}"
+    return replace(
+        result,
+        verdict="undecided",
+        condition=None,
+        condition_latex=None,
+        counterexample=None,
+        explanation=f"the text {held} up to the row it could not judge ({unjudged})",
+    )
+
+
+_UNJUDGED_ROW: Final = "a row after the words"
+
+
 def map_readings(options: CheckOptions) -> list[MappedReading]:
     """Read the claim text and map every plausible reading (raises the first reading's error when none
     maps). A text whose notation allows two meanings (``y`` as the targets, or as the outputs when another
@@ -897,6 +940,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     said = (*said, *penalty, *defined)
     named = tuple((p.strip(), c.strip()) for p, _, c in (let.partition("=") for let in options.let))
     readings = _named_ones(read_claim(options.claim, options.syntax, options.means, named), options, named)
+    readings = tuple(_without_worded_rows(r) for r in readings)
     readings, options, said_defined = _own_definitions(readings, options)
     said = (*said, *said_defined)
     readings, options, said_after = _qualifier_words(readings, options)
@@ -3018,7 +3062,7 @@ def evaluate_readings(
     for m in mapped:
         combined = _combine_parts([evaluate_claim(c, options, decider, symbolic=symbolic) for c in m.claims])
         notes = (*m.reading.notes, *combined.notes)
-        results.append(replace(combined, choices=m.reading.choices, notes=notes))
+        results.append(_unjudged_row(replace(combined, choices=m.reading.choices, notes=notes)))
     if len(results) == 1:
         return results[0]
     summaries: tuple[dict[str, object], ...] = tuple(
