@@ -2417,6 +2417,7 @@ def test_a_gradient_added_to_before_it_is_set_starts_from_zero(code: str, verdic
         ("dW = np.dot(X.T, dscores)\ndb = dscores.sum(axis=0)", "holds"),
         ("dW = np.dot(X.T, dscores) / N\ndb = dscores.sum(axis=0)", "fails"),
         ("dW = np.dot(X.T, dscores)\ndb = dscores.sum(axis=0) / N", "fails"),
+        ("dW = np.dot(X.T, dscores)\ndb = dscores.sum(axis=0)".replace("dscores", "dZ"), "holds"),
     ],
 )
 def test_an_input_named_as_the_gradient_by_the_scores_is_upstream(code: str, verdict: str) -> None:
@@ -2451,3 +2452,40 @@ def test_a_softmax_layers_upstream_gradient_is_by_its_output(code: str, verdict:
     result = check_claim(CheckOptions(code, timeout=60))
     assert result.verdict == verdict, result.explanation
     assert any("the loss's gradient by the softmax output" in choice for choice in result.choices)
+
+
+_JS_GRAD = """\
+function grad(z, y) {
+  const m = Math.max(...z);
+  const e = z.map(v => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v, i) => v / s - (i === y ? 1 : 0));
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [(_JS_GRAD, "holds"), (_JS_GRAD.replace("? 1 : 0", "? 2 : 0"), "fails")],
+)
+def test_a_label_compared_with_an_index_where_equality_never_broadcasts_is_one_label(
+    code: str, verdict: str
+) -> None:
+    # JavaScript's i === y compares two numbers: y, whose axes nothing else fixes, is one label (as a
+    # vector of labels the result was a batch's, and "say what grad is the derivative of")
+    result = check_claim(CheckOptions(code, timeout=60))
+    assert result.verdict == verdict
+    assert any("the index y is on the right side only: read as the true class" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [
+        ("logits.grad = F.softmax(logits, dim=1) - F.one_hot(y, num_classes=K)", "ambiguous"),  # mean or sum
+        ("logits.grad = (F.softmax(logits, dim=1) - F.one_hot(y, num_classes=K)) / logits.shape[0]", "holds"),
+        ("logits.grad = (F.softmax(logits, dim=1) + F.one_hot(y, num_classes=K)) / logits.shape[0]", "fails"),
+    ],
+)
+def test_a_tensors_grad_attribute_is_the_gradient_by_it(code: str, verdict: str) -> None:
+    # logits.grad = ...: "say what logits.grad is the derivative of"
+    assert check_claim(CheckOptions(code, timeout=60)).verdict == verdict

@@ -1358,8 +1358,11 @@ def test_the_pages_words_saying_softmax_keep_sigma_and_w_the_softmaxs() -> None:
     # never read as the sigmoid then (it gave a wrong holds)
     with pytest.raises(NotationError, match="k x k"):
         _check(r"\frac{d\sigma}{dz} = \sigma(1-\sigma)", notation="sigma is the softmax")
-    with pytest.raises(NotationError):
-        _check(r"\frac{\partial L}{\partial w} = (\hat{y} - y)x", notation="w weights, softmax output yhat")
+    # w the softmax's weights: (ŷ - y) x is their outer product (z = W x + b), never one sigmoid output
+    words = "w weights, softmax output yhat"
+    softmax = _check(r"\frac{\partial L}{\partial w} = (\hat{y} - y)x", notation=words)
+    assert softmax.verdict == "holds_if"  # type: ignore[attr-defined]
+    assert not any("sigmoid" in c for c in softmax.choices)  # type: ignore[attr-defined]
     sigmoid = _check(r"\frac{d\sigma}{dz} = \sigma(1-\sigma)", notation="sigma the sigmoid")
     assert sigmoid.verdict == "holds"  # type: ignore[attr-defined]
 
@@ -2750,3 +2753,46 @@ def test_a_row_after_words_with_no_left_side_leaves_the_chain_undecided(words: s
     assert "holds up to the row it could not judge" in result.explanation
     wrong = _WORDED.replace("WORDS", words).replace("- p_i) \\\\", "+ p_i) \\\\")
     assert check_claim(CheckOptions(wrong, timeout=60)).verdict == "fails"
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("J_{softmax} = \\text{diag}(p) - pp^T", "holds"),
+        ("J_{\\text{softmax}} = \\mathrm{diag}(p) - p p^\\top", "holds"),
+        ("J_{softmax} = \\text{diag}(p) + pp^T", "fails"),
+    ],
+)
+def test_a_jacobian_subscripted_by_the_softmax_is_its_jacobian(claim: str, verdict: str) -> None:
+    # J_{softmax} was "the left side is a scalar" (J alone was read as the softmax's Jacobian already)
+    result = check_claim(CheckOptions(claim, timeout=60))
+    assert result.verdict == verdict
+    assert any("read as the softmax's Jacobian" in choice for choice in result.choices)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("dL/dW = (y_hat - y) * x", "holds_if"),  # the classes by the features: z = W x + b (shown)
+        ("dL/dW = (y_hat + y) * x", "fails"),
+        ("\\frac{\\partial L}{\\partial W} = x (p - y)", "holds_if"),
+    ],
+)
+def test_a_class_vector_times_a_feature_vector_is_their_outer_product(claim: str, verdict: str) -> None:
+    # it was "cannot multiply a vector of length k and a vector of length d": no other product fits
+    result = check_claim(CheckOptions(claim, timeout=60))
+    assert result.verdict == verdict
+    assert any("is their outer product" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("dLoss/dLogits = Softmax(Logits) - Target", "holds_if"),
+        ("\\nabla_{w_j} E = \\sum_{n=1}^N (y_{nj} - t_{nj}) \\phi_n", "ambiguous"),  # Bishop: E summed
+        ("\\frac{\\partial L}{\\partial w_k} = \\frac{1}{N}\\sum_n (p_{nk} - t_{nk}) \\phi_n", "holds_if"),
+    ],
+)
+def test_capitalized_role_words_and_bishops_phi_are_read(claim: str, verdict: str) -> None:
+    # Target and Logits were unknown symbols, and phi (Bishop's basis functions of the input) too
+    assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict

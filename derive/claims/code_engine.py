@@ -88,6 +88,8 @@ _PLURAL_LABELS: Final = re.compile(r"\w*(?:labels|targets|classes|class_ids|labe
 
 #: Languages whose ``b = a`` binds b to a's array (no copy): writing into one writes into both.
 _REFERENCE_ARRAYS: Final = frozenset({"python", "julia", "javascript", "typescript", "lua", "java"})
+#: Languages whose == compares two numbers (never two arrays entry by entry, as NumPy and MATLAB do).
+_SCALAR_EQUALITY: Final = frozenset({"javascript", "typescript", "lua", "java", "c", "c++", "cuda", "julia"})
 
 #: Inputs with these names are numbers (hyperparameters, sizes, the incoming gradient of a scalar loss)
 #: unless code indexes or reduces them.
@@ -1822,6 +1824,16 @@ class Engine:
         if not isinstance(op, (ast.Eq, ast.NotEq)):
             raise self.refuse(f"the comparison {_text(at)} (only = and != are index conditions)", at)
         a, b = self.arr(left, at), self.arr(right, at)
+        if self.dialect.name in _SCALAR_EQUALITY:
+            # i === y (JavaScript, C, Java, Lua, Julia): == compares two numbers, never an array entry by
+            # entry, so an input compared with an index whose number of axes was only assumed is one label
+            for one, another in ((a, b), (b, a)):
+                plans = [(n, self.plan.get(n, (1, "default"))[1]) for n in one.sources]
+                guessed = [n for n, how in plans if how in ("default", "name")]
+                lone = one.rank == 1 and one.node == self._input_node(one) and len(one.sources) == 1
+                if lone and guessed and another.rank == 0 and is_placeholder(another.node):
+                    said = f"{_text(at)} compares it with an index: one label"
+                    raise Restart({guessed[0]: (0, "exact")}, said)
         nodes, shape = align([a, b], self.dims, left=self.dialect.left_broadcast)
         condition = Condition(nodes[0], "=" if isinstance(op, ast.Eq) else "!=", nodes[1])
         bare = is_placeholder(nodes[0]) or is_placeholder(nodes[1])

@@ -165,16 +165,18 @@ WORD_GUESSES: Final[dict[Role, tuple[str, ...]]] = {
         "p", "s", "h", "o", "S", "Q", "SM", "sigma", "q", "probs", "prob", "probabilities", "probas",
         "yhat", "y_hat", "Yhat", "Y_hat", "y_pred", "ypred", "Y_pred", "pred", "preds", "prediction",
         "predictions", "output", "outputs", "out", "softmax_output", "softmax_out", "sm", "activations",
-        "activation", "y_tilde",
+        "activation", "y_tilde", "Probs", "Output", "Outputs", "Prediction", "Predictions",
     ),
     "target": (
         "t", "P", "labels", "label", "targets", "target", "y_true", "ytrue", "Y_true", "onehot",
-        "one_hot", "y_onehot", "gt", "truth", "ground_truth", "targ", "tgt", "Y_onehot",
+        "one_hot", "y_onehot", "gt", "truth", "ground_truth", "targ", "tgt", "Y_onehot", "Target", "Targets",
+        "Label", "Labels",
     ),
-    "logits": ("u", "logits", "logit", "scores", "score", "net", "pre_softmax"),
+    "logits": ("u", "logits", "logit", "scores", "score", "net", "pre_softmax", "Logits", "Scores"),
     "weights": ("w", "weights", "weight", "Weights"),
     "bias": ("bias", "biases"),
-    "input": ("inputs", "features", "image", "images", "img"),
+    # phi: Bishop's basis functions of the input, phi_n = phi(x_n)
+    "input": ("inputs", "features", "image", "images", "img", "phi"),
     "fixed": (),
 }  # fmt: skip
 
@@ -3501,6 +3503,11 @@ class Mapper:
                 # w \cdot x, w.x: weights and input over the features make the dot product
                 self.note("a product of two vectors over the features written side by side is a dot product")
                 return _contract(left, 0, right, 0)
+            if {*left.kinds, *right.kinds} == {"class", "feature"} and not self._by_one_weight_vector():
+                # (y_hat - y) * x: a vector over the classes times one over the features has no element-wise
+                # or dot product; it is their outer product (the classes by the features)
+                self.note("a vector over the classes times one over the features is their outer product")
+                return Tensor(left.expr * right.expr, left.axes + right.axes, left.kinds + right.kinds)
             self.note("a product of two vectors written side by side is read element-wise")
             return _combine(left, right, lambda u, v: u * v, "multiply")
         if len(right.axes) == 1:
@@ -3509,6 +3516,15 @@ class Mapper:
             result = _contract(left, 0, right, 0)
             return replace(result, row=True)
         return _contract(left, len(left.axes) - 1, right, 0)
+
+    def _by_one_weight_vector(self) -> bool:
+        """Whether the left side is by one vector of weights (``w``, ``\\theta``), logistic regression's,
+        where a product of two vectors is never the softmax's outer product."""
+        lhs = self.nodes[0] if self.nodes else None
+        while isinstance(lhs, Neg):
+            lhs = lhs.operand
+        wrt = lhs.wrt if isinstance(lhs, Derivative) else None
+        return isinstance(wrt, Symbol) and wrt.name in ("w", "theta") and not wrt.indices
 
     def _add_assumption(self, assumption: Assumption, why: str) -> None:
         if assumption not in self.assumptions:

@@ -1211,9 +1211,10 @@ class _Code:
                 base = "A"
             else:
                 continue
+            page = f"\\operatorname{{{name}}}"  # dZ as one name, never a differential
             found.append(
-                f"{name}_{{ij}}=\\frac{{\\partial H}}{{\\partial {base}_{{ij}}}}" if axes == 2
-                else f"{name}_{{j}}=\\frac{{\\partial H}}{{\\partial {base.lower()}_{{j}}}}"
+                f"{page}_{{ij}}=\\frac{{\\partial H}}{{\\partial {base}_{{ij}}}}" if axes == 2
+                else f"{page}_{{j}}=\\frac{{\\partial H}}{{\\partial {base.lower()}_{{j}}}}"
             )
         return tuple(found)
 
@@ -1608,6 +1609,9 @@ def _inferred_wrt(name: str, inputs: dict[str, int]) -> str | None:
     input), or a name the notation reads as the logits, weights or bias (``dscores`` -> the logits)."""
     from derive.claims.mapping import CANONICAL, CANONICAL_BATCH, GUESSES
 
+    if name.endswith(".grad") and name.count(".") == 1:
+        # logits.grad = ...: PyTorch's gradient attribute of the tensor it names
+        return _inferred_wrt(f"d_{name[: -len('.grad')]}", inputs)
     entry = _GRADIENTS_ENTRY.fullmatch(name)
     if entry is not None:
         # grads['W2'] (cs231n), grads["dW2"] (Ng): the entry's key names the parameter

@@ -2509,7 +2509,11 @@ def _jacobian_readings(reading: ClaimReading, options: CheckOptions, error: str)
         return []
     if len(left.indices) == 2 and f"symbol ${left.name}$ is not a recognized notation" in error:
         return _jacobian_entry_readings(reading, options, left, rest)
-    if not _SQUARE_RIGHT.search(error) or left.indices:
+    # J_{softmax}, J_{\sigma}: the subscript names the function whose Jacobian it is
+    of_softmax = len(left.indices) == 1 and isinstance(left.indices[0], Symbol) and (
+        left.indices[0].name in ("softmax", "sigma", "sm", "S")
+    )
+    if not _SQUARE_RIGHT.search(error) or (left.indices and not of_softmax):
         return []
     def outputs(indexed: bool) -> set[str]:
         return {
