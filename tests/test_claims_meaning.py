@@ -2796,3 +2796,9 @@ def test_a_class_vector_times_a_feature_vector_is_their_outer_product(claim: str
 def test_capitalized_role_words_and_bishops_phi_are_read(claim: str, verdict: str) -> None:
     # Target and Logits were unknown symbols, and phi (Bishop's basis functions of the input) too
     assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict
+
+
+def test_phi_applied_is_no_input() -> None:
+    # phi(z), an activation function applied, is not Bishop's phi: it stays an unknown symbol
+    with pytest.raises(NotationError, match="phi"):
+        check_claim(CheckOptions("\\frac{\\partial L}{\\partial z} = \\phi(z) - y", timeout=60))

@@ -2347,6 +2347,8 @@ class Mapper:
                 losses=(owner,),
             )
         role = GUESSES.get((name, decoration))
+        if called and role == "input":
+            role = None  # \phi(z): an activation function applied, not Bishop's basis functions of the input
         if role is None and decoration is None and (spelled := _SPELLED_ACCENT.fullmatch(name)):
             role = GUESSES.get((spelled["letter"], spelled["accent"]))  # p_hat, Phat: as \hat{p}
         compound = compound_role(name) if role is None and decoration is None else None
