@@ -251,6 +251,13 @@ class Evaluator:
             if inner.value <= 0:
                 raise NumericEvaluationError("the logarithm of a number that is not positive")
             return Dual(mpmath.log(inner.value), inner.slope / inner.value)
+        if isinstance(expr, sympy.Max):
+            # max(x, 0) entry by entry: the larger value, and its own slope (a kink has no slope of its own)
+            values = [self._eval(arg, level, seed, env, memo) for arg in expr.args]
+            return max(values, key=lambda dual: dual.value)
+        if isinstance(expr, sympy.Abs):
+            inner = self._eval(expr.args[0], level, seed, env, memo)
+            return inner if inner.value >= 0 else Dual(-inner.value, -inner.slope)
         if isinstance(expr, KroneckerDelta):
             left, right = (self._index(arg, env) for arg in expr.args)
             return _constant(1 if left == right else 0)

@@ -2802,3 +2802,19 @@ def test_phi_applied_is_no_input() -> None:
     # phi(z), an activation function applied, is not Bishop's phi: it stays an unknown symbol
     with pytest.raises(NotationError, match="phi"):
         check_claim(CheckOptions("\\frac{\\partial L}{\\partial z} = \\phi(z) - y", timeout=60))
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # TensorFlow's stable binary cross-entropy, written with max and abs: right, but no symbolic proof
+        ("max(z, 0) - z*y + log(1 + exp(-abs(z))) = log(1 + exp(z)) - z*y", "undecided"),
+        ("max(z, 0) - z*y + log(1 + exp(-abs(z))) = log(1 + exp(z)) + z*y", "fails"),
+        ("d/dz (max(z, 0) - z*y + log(1 + exp(-abs(z)))) = sigmoid(z) - y", "undecided"),
+        ("d/dz (max(z, 0) - z*y + log(1 + exp(-abs(z)))) = sigmoid(z) + y", "fails"),
+    ],
+)
+def test_max_of_two_values_and_abs_are_read_entry_by_entry(claim: str, verdict: str) -> None:
+    # max(x, 0) and abs(x) were unknown symbols; they are evaluated numerically (the larger value and its
+    # slope), and a wrong claim fails with a counterexample
+    assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict

@@ -2886,6 +2886,14 @@ class Mapper:
             entry = vector.expr.xreplace({axis: bound})
             self.record(format_node(node), "log-sum-exp", False, "logsumexp(v) = log sum_j e^{v_j}")
             return Tensor(sympy.log(sympy.Sum(sympy.exp(entry), (bound, axis.lower, axis.upper))))
+        plain = not function.indices and not function.primes
+        if function.name in ("max", "maximum") and len(node.args) == 2 and plain:
+            # max(x, 0): the larger of two values, entry by entry (TensorFlow's stable binary cross-entropy)
+            left, right = (self.build(arg) for arg in node.args)
+            self.note(f"${format_node(node)}$ is the larger of its two arguments, entry by entry")
+            return _combine(left, right, lambda u, v: sympy.Max(u, v), "compare")
+        if function.name == "abs" and len(node.args) == 1 and plain:
+            return _elementwise(self.build(node.args[0]), sympy.Abs)
         if function.name == "diag":
             if len(node.args) != 1:
                 raise NotationError("diag takes one vector")

@@ -1184,8 +1184,11 @@ class _Code:
     def upstream_gradients(self, of: str, wrt: str) -> tuple[str, ...]:
         """``dscores_{ij}=\\frac{\\partial H}{\\partial Z_{ij}}`` for an input whose name says it is the
         loss's gradient by the logits (``dW = X.T @ dscores``, ``db = dZ.sum(axis=0)``): the gradient by the
-        weights or the bias is judged through it, by the chain rule. Only for the built-in loss and a
-        claim by the weights, the bias or the input (by the logits themselves it would hold by its name)."""
+        weights, the bias or the input is judged through it, by the chain rule (never a claim by the logits
+        through the logits' own gradient, which would hold by its name). The gradient flowing in from above
+        (``dout``, ``dvalues``) and one named by the output (``dA``, ``dprobs``) are by the softmax output in
+        a softmax layer's backward (the code has the output and the claim is by the logits), and ``dout`` by
+        the logits in a linear layer's. Only for the built-in loss."""
         from derive.claims.code import is_gradient_name
 
         role = self.role_of(wrt) or {"W": "weights", "b": "bias", "z": "logits", "Z": "logits"}.get(wrt)
