@@ -411,10 +411,15 @@ class Builder(Transformer_NonRecursive):
             self.kinds.append(kind)
         self.made.setdefault(description, kind or "")
 
-    def _multiplied_primed(self, name: str) -> bool:
-        """Whether the text multiplies by ``name'`` (``softmax * softmax'``, ``p*p'``): a product where plain
-        text (MATLAB's ') may mean the transpose."""
-        return re.search(rf"\*\s*{re.escape(name)}'", self.text) is not None
+    def _prime_transposes(self, name: str) -> bool:
+        """Plain text that multiplies by ``name'`` (``softmax * softmax'``, ``p*p'``): MATLAB's transpose or a
+        derivative, two readings (the choice recorded); whether this reading takes the transpose."""
+        if self.syntax != "text" or re.search(rf"\*\s*{re.escape(name)}'", self.text) is None:
+            return False
+        transposes = self.choices.prime_transposes
+        said = f"the transpose of {name} (MATLAB's ')" if transposes else "a derivative"
+        self.choose("transposes", f"{name}' read as {said}")
+        return transposes
 
     def source(self, token: Tok) -> str:
         return self.text[token.start_pos : token.end_pos]
@@ -1067,15 +1072,9 @@ class Builder(Transformer_NonRecursive):
                     acc.transposed = True
                     self.choose(None, f"{acc.name}' read as the transpose of {acc.name} (MATLAB's ')")
                     return acc, []
-                text = self.syntax == "text"
-                if text and _vector_transposed_by_prime(acc) and self._multiplied_primed(acc.name):
-                    # softmax * softmax': MATLAB's transpose, or a derivative: both read
-                    if self.choices.prime_transposes:
-                        acc.transposed = True
-                        said = f"{acc.name}' read as the transpose of {acc.name} (MATLAB's ')"
-                        self.choose("transposes", said)
-                        return acc, []
-                    self.choose("transposes", f"{acc.name}' read as a derivative")
+                if acc.name[:1].islower() and _bare(acc) and self._prime_transposes(acc.name):
+                    acc.transposed = True
+                    return acc, []
                 acc.primes += 1
             else:
                 acc.transposed = True
@@ -1468,14 +1467,8 @@ class Builder(Transformer_NonRecursive):
                 current.name, (current.index,) if current.index is not None else (), primes=current.primes
             )
             plain = current.index is None and current.power is None and current.primes == 1
-            softmax = plain and current.name == "softmax" and self._multiplied_primed("softmax")
-            if self.syntax == "text" and softmax:
-                # softmax * softmax' (no argument): MATLAB's transpose of the output, or its derivative
-                said = f"{current.name}' read as the transpose of {current.name} (MATLAB's ')"
-                if self.choices.prime_transposes:
-                    self.choose("transposes", said)
-                    return replace(symbol, primes=0, transposed=True)
-                self.choose("transposes", f"{current.name}' read as a derivative")
+            if plain and current.name == "softmax" and self._prime_transposes(current.name):
+                return replace(symbol, primes=0, transposed=True)  # softmax * softmax' (no argument)
             return symbol if current.power is None else Pow(symbol, current.power)
         if isinstance(current, _List):
             if current.bracket in ("[", "{"):
@@ -1717,22 +1710,14 @@ def _next_layer(node: Node) -> bool:
 
 def _matrix_transposed_by_prime(acc: _Acc) -> bool:
     """``X'``: the input matrix (or the weights) with one prime, nothing else written on it."""
-    return (
-        acc.name in ("X", "W")
-        and not acc.indices
-        and acc.decoration is None
-        and acc.primes == 0
-        and not acc.transposed
-        and acc.power is None
-    )
+    return acc.name in ("X", "W") and _bare(acc)
 
 
-def _vector_transposed_by_prime(acc: _Acc) -> bool:
-    """``softmax'``, ``p'``: a lowercase name with one prime and nothing else written on it, which plain text
-    (as MATLAB/Octave writes it) may mean as its transpose."""
+def _bare(acc: _Acc) -> bool:
+    """A name with nothing written on it yet (no index, decoration, prime, transpose or power): its prime
+    may be plain text's transpose."""
     return (
-        acc.name[:1].islower()
-        and not acc.indices
+        not acc.indices
         and acc.decoration is None
         and acc.primes == 0
         and not acc.transposed

@@ -2633,7 +2633,7 @@ class Mapper:
             lets: list[str] = []
             roots = (*self.nodes, *(let.target for let in self.lets if let.definition))
             for page, logits in sorted(self._input_names):
-                if _logged(page, roots) and not _exponentiated(page, roots):
+                if logged(page, roots) and not _exponentiated(page, roots):
                     # log(x) and never exp(x): x holds probabilities (a loss layer's input), not logits
                     output = "A" if logits == "Z" else "a"
                     hint += f"; if {page} holds probabilities (its log is taken), add --let {page}={output}"
@@ -3915,7 +3915,7 @@ def _one_example_of_a_mean(lhs: sympy.Expr, sides: Sequence[MappedSide], mapper:
     return bool(by) and by <= {"z", "a", "x"} and written
 
 
-def _logged(name: str, nodes: Sequence[Node]) -> bool:
+def logged(name: str, nodes: Sequence[Node]) -> bool:
     """Whether the text takes the logarithm of ``name`` itself (``log(x)``, ``\\log p_i``)."""
     return any(
         isinstance(sub, Log) and isinstance(sub.arg, Symbol) and sub.arg.name == name

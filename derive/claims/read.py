@@ -756,13 +756,10 @@ def _forward_input(reading: CodeReading) -> str | None:
 
 def _logs(reading: CodeReading, name: str) -> bool:
     """Whether the code's loss takes the logarithm of the input ``name`` itself (``torch.log(x)``)."""
-    from derive.claims.ast import Log
-    from derive.claims.mapping import walk
+    from derive.claims.mapping import logged
 
     loss = reading.values.get(reading.loss or "")
-    return loss is not None and any(
-        isinstance(n, Log) and isinstance(n.arg, Symbol) and n.arg.name == name for n in walk(loss.node)
-    )
+    return loss is not None and logged(name, (loss.node,))
 
 
 #: The gradient flowing into a layer's backward from above, by the layer's own output (cs231n's dout,
@@ -960,12 +957,10 @@ class _Code:
                 *(f"{label}: {what[label[-1]]} the code indexes classes with" for label in labels),
             )
         upstream = self.upstream_gradients(of, wrt) if not (reading.classes_in_columns or columns) else ()
-        if upstream:
-            said_lets = (*said_lets, *upstream)
-            said = "an input named as the loss's gradient by the {} (the chain rule's upstream gradient)"
-            for let in upstream:
-                by = "softmax output" if "partial A" in let or "partial a" in let else "logits"
-                choices = (*choices, f"{let}: {said.format(by)}")
+        for let, by in upstream:
+            said_lets = (*said_lets, let)
+            said = f"an input named as the loss's gradient by the {by} (the chain rule's upstream gradient)"
+            choices = (*choices, f"{let}: {said}")
         seeds = self.upstream_seeds()
         if seeds:
             said_lets = (*said_lets, *seeds)
@@ -1181,24 +1176,25 @@ class _Code:
             return False
         return not self.used_names() & self.reading.opaque_calls and not self.sized_by_a_guess()
 
-    def upstream_gradients(self, of: str, wrt: str) -> tuple[str, ...]:
+    def upstream_gradients(self, of: str, wrt: str) -> tuple[tuple[str, str], ...]:
         """``dscores_{ij}=\\frac{\\partial H}{\\partial Z_{ij}}`` for an input whose name says it is the
         loss's gradient by the logits (``dW = X.T @ dscores``, ``db = dZ.sum(axis=0)``): the gradient by the
         weights, the bias or the input is judged through it, by the chain rule (never a claim by the logits
         through the logits' own gradient, which would hold by its name). The gradient flowing in from above
         (``dout``, ``dvalues``) and one named by the output (``dA``, ``dprobs``) are by the softmax output in
         a softmax layer's backward (the code has the output and the claim is by the logits), and ``dout`` by
-        the logits in a linear layer's. Only for the built-in loss."""
+        the logits in a linear layer's. Only for the built-in loss. Each with what it is by, in words."""
         from derive.claims.code import is_gradient_name
 
         role = self.role_of(wrt) or {"W": "weights", "b": "bias", "z": "logits", "Z": "logits"}.get(wrt)
         if of != "H" or role not in ("weights", "bias", "input", "logits"):
             return ()
+        words = {"Z": "logits", "A": "softmax output"}
         # a softmax layer's backward (its output, the probabilities, in the code): the gradient flowing in is
         # by that output; a linear layer's (by its weights, bias or input): by its output, the logits
         softmax_layer = role == "logits" and any(self.role_of(n) == "output" for n in self.reading.inputs)
         named = dict(self.named)
-        found: list[str] = []
+        found: list[tuple[str, str]] = []
         for name, axes in self.reading.inputs.items():
             upstream = _UPSTREAM_NAME.fullmatch(name) is not None
             gradient = is_gradient_name(name) or upstream
@@ -1215,10 +1211,11 @@ class _Code:
             else:
                 continue
             page = f"\\operatorname{{{name}}}"  # dZ as one name, never a differential
-            found.append(
+            let = (
                 f"{page}_{{ij}}=\\frac{{\\partial H}}{{\\partial {base}_{{ij}}}}" if axes == 2
                 else f"{page}_{{j}}=\\frac{{\\partial H}}{{\\partial {base.lower()}_{{j}}}}"
             )
+            found.append((let, words[base]))
         return tuple(found)
 
     def upstream_seeds(self) -> tuple[str, ...]:

@@ -2175,23 +2175,13 @@ def _softmax_input_readings(reading: ClaimReading, options: CheckOptions, error:
     as the model's input, gives a k x d Jacobian beside the right side's k x k one; x is the softmax's own
     input there, the logits (the reading is shown)."""
     named = {let.partition("=")[0].strip() for let in options.let}
-    if not _BY_INPUT_SQUARE.search(error) or named & {"x", "X"} or _by(reading) != "x":
+    if not _BY_INPUT_SQUARE.search(error) or named & {"x", "X"} or _differentiated_by(reading) != "x":
         return []
     said = "x read as the logits (x=z): the softmax's input, as the right side's k x k Jacobian says"
     try:
         return _readings_of(reading, options, ("x=z",), said)
     except DeriveError:
         return []
-
-
-def _by(reading: ClaimReading) -> str | None:
-    """The name the first claim's left side differentiates by (``x`` for ``dsoftmax/dx``)."""
-    first = reading.means if reading.means is not None else reading.claims[0].sides[0]
-    while isinstance(first, Neg):
-        first = first.operand
-    if isinstance(first, Derivative) and isinstance(first.wrt, Symbol):
-        return first.wrt.name
-    return None
 
 
 def _transposed_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
