@@ -58,6 +58,54 @@ def test_a_product_in_a_softmax_is_not_read_as_the_logits() -> None:
     assert [let for let, _ in read_words("P = softmax(XW)").lets] == ["P=a"]
 
 
+@pytest.mark.parametrize(
+    ("words", "where"),
+    [
+        ("s = softmax(o), for i != j", ["i != j"]),
+        ("when i = j", ["i = j"]),
+        (r"only for k \neq c (c the correct class)", ["k != c"]),
+        ("j ≠ t", ["j != c"]),
+        ("i = j", []),  # an equation alone may be a name's definition, not a case
+        ("y = t", []),
+    ],
+)
+def test_a_case_the_words_state_is_a_where(words: str, where: list[str]) -> None:
+    assert [w for w, _ in read_words(words).where] == where
+
+
+@pytest.mark.parametrize(
+    ("words", "claim", "verdict"),
+    [
+        ("p = softmax(z), for i != j", r"\frac{\partial p_i}{\partial z_j} = -p_i p_j", "holds"),
+        ("p = softmax(z), when i = j", r"\frac{\partial p_i}{\partial z_j} = p_i (1 - p_i)", "holds"),
+        ("p = softmax(z), when i = j", r"\frac{\partial p_i}{\partial z_j} = -p_i p_j", "fails"),
+        # a letter the words call the true class is that class, not any class
+        ("p = softmax(z), c the true class", r"\frac{\partial L}{\partial z_c} = p_c - 1", "holds"),
+        ("p = softmax(z), c the true class", r"\frac{\partial L}{\partial z_c} = p_c", "fails"),
+    ],
+)
+def test_cases_and_the_true_class_in_words_are_applied(words: str, claim: str, verdict: str) -> None:
+    result = check(claim, notation=words)
+    assert result.verdict == verdict, result.as_dict()
+    assert any("the page's words" in note for note in result.notes)
+
+
+def test_words_that_say_column_vectors_keep_a_product_of_columns() -> None:
+    # p^T p of columns is a number: never read as rows (an outer product) when the words say columns
+    with pytest.raises(NotationError):
+        check(r"J = \mathrm{diag}(p) - p^T p", notation="p = softmax(z) column vector, J its Jacobian")
+
+
+def test_label_smoothing_in_words_is_the_loss() -> None:
+    words = read_words("z logits, onehot one-hot labels, label smoothing eps, K classes")
+    assert words.loss is not None and words.loss[0] == "label-smoothing"
+    code = "smooth = (1 - eps) * onehot + eps / K\ngrad = softmax(z) - smooth\n"
+    result = check(code, notation="z logits, onehot one-hot labels, label smoothing eps, K classes")
+    assert result.verdict == "holds_if", result.as_dict()
+    wrong = code.replace("eps / K", "eps")
+    assert check(wrong, notation="z logits, onehot one-hot labels, label smoothing eps").verdict == "fails"
+
+
 def test_cases_and_binary_models_in_words() -> None:
     assert [w for w, _ in read_words("case j != target").where] == ["j != c"]
     assert [w for w, _ in read_words("case y_i = k").where] == ["k = c"]
@@ -124,6 +172,10 @@ def test_cli_and_batch_take_notation(tmp_path) -> None:  # type: ignore[no-untyp
         ("the cost is averaged over the training examples", "mean"),
         ("sum over the classes j", None),
         ("summed over the batch, then averaged over the examples", None),
+        ("J is the mean of the binary cross-entropy losses", "mean"),
+        ("the loss is the average", "mean"),
+        ("nn.CrossEntropyLoss(reduction='sum')", "sum"),
+        ('F.cross_entropy(logits, y, reduction="mean")', "mean"),
     ],
 )
 def test_words_say_whether_a_batch_loss_is_the_mean_or_the_sum(words: str, batch_loss: str | None) -> None:
@@ -760,3 +812,70 @@ def test_words_that_make_the_loss_another_one_refuse_a_claim_that_does_not_name_
         check(claim, notation=words)
     # H written by the claim is the cross-entropy itself, whatever the words
     assert check(r"\frac{\partial H}{\partial z} = a - y", notation=words).verdict == "holds_if"
+
+
+@pytest.mark.parametrize(
+    ("words", "claim", "verdict"),
+    [
+        # the loss's own formula in the words, after its name in words, with arguments, or with a remark
+        (
+            "p = softmax(z), c the true class, focal loss FL = -(1-p_c)^gamma log p_c",
+            r"\frac{\partial FL}{\partial z_c} = (1-p_c)^{\gamma}(\gamma p_c \log p_c + p_c - 1)",
+            "holds",
+        ),
+        (
+            "p = softmax(z), c the true class, focal loss FL = -(1-p_c)^gamma log p_c",
+            r"\frac{\partial FL}{\partial z_c} = (1-p_c)^{\gamma}(p_c - 1)",
+            "fails",
+        ),
+        (
+            "focal loss FL(p_t) = -(1-p_t)^gamma log(p_t), p_t the probability of the true class",
+            r"\frac{\partial FL}{\partial p_t} = \gamma (1-p_t)^{\gamma-1}\log p_t - (1-p_t)^\gamma / p_t",
+            "holds",
+        ),
+        (
+            "a = softmax(z), L = 1/2 sum_j (a_j - y_j)^2 (MSE on the softmax)",
+            r"\frac{\partial L}{\partial z_i} = (a_i - y_i)\,a_i(1-a_i)",
+            "fails",
+        ),
+        (
+            "a = softmax(z), L = 1/2 sum_j (a_j - y_j)^2 (MSE on the softmax)",
+            r"\frac{\partial L}{\partial z_i} = a_i\Big((a_i - y_i) - \sum_j a_j (a_j - y_j)\Big)",
+            "holds",
+        ),
+    ],
+)
+def test_a_loss_the_words_define_is_the_truth(words: str, claim: str, verdict: str) -> None:
+    result = check(claim, notation=words)
+    assert result.verdict == verdict, result.as_dict()
+    assert any("--define" in note for note in result.notes), result.notes
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # two names guessed as the output and none as the targets: never a - a = 0 (a wrong fails); a hatted
+        # name is the prediction, so the other is the targets
+        (r"\frac{\partial \ell}{\partial z_k} = \hat{p}_k - q_k", "holds_if"),
+        (r"\frac{\partial \ell}{\partial z_k} = q_k - \hat{p}_k", "fails"),
+        (r"\frac{\partial \ell}{\partial z_k} = s_k - q_k", "ambiguous"),  # either may be the targets
+    ],
+)
+def test_two_names_guessed_as_the_output_are_told_apart(claim: str, verdict: str) -> None:
+    assert check(claim).verdict == verdict
+
+
+def test_words_that_write_one_example_as_a_row_state_the_convention() -> None:
+    # "z = xW + b" (x a 1 x d row): W is d x k, so (p - y)^T x (k x d) is laid out wrongly; it was read
+    # with z = W x + b, a wrong holds_if
+    words = "x is a 1 x d row vector, z = xW + b, p = softmax(z), y one-hot"
+    assert check(r"\frac{\partial L}{\partial W} = (p - y)^T x", notation=words).verdict == "fails"
+    assert check(r"\frac{\partial L}{\partial W} = x^T (p - y)", notation=words).verdict == "holds_if"
+
+
+def test_code_the_words_call_the_gradient_of_something_else_is_not_the_losss() -> None:
+    # grad = np.exp(z - logsumexp(z)) was read as dH/dz (its name): a wrong fails
+    with pytest.raises(NotationError, match="logsumexp"):
+        check("grad = np.exp(z - logsumexp(z))", notation="gradient of logsumexp(z)")
+    defined = check("grad = np.exp(z - logsumexp(z))", define=(r"F = \log\sum_j e^{z_j}",), means="dF/dz")
+    assert defined.verdict == "holds"

@@ -943,6 +943,7 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     readings = tuple(_without_worded_rows(r) for r in readings)
     readings, options, said_defined = _own_definitions(readings, options)
     said = (*said, *said_defined)
+    readings = _without_inferred_loss_gradients(readings, options)
     readings, options, said_after = _qualifier_words(readings, options)
     said = (*said, *said_after)
     if said:
@@ -1374,6 +1375,34 @@ def _certainly_canonical(symbol: Symbol) -> bool:
     return symbol.decoration is None and (symbol.name in CANONICAL or symbol.name in CANONICAL_BATCH)
 
 
+def _without_inferred_loss_gradients(
+    readings: tuple[ClaimReading, ...], options: CheckOptions
+) -> tuple[ClaimReading, ...]:
+    """Code whose value the reader took for the loss's gradient (by its name, ``grad``), where the page's
+    words say it is the gradient of something else ("the gradient of logsumexp(z)"): those readings go;
+    when none is left, one line says what to give."""
+    if options.means or options.wrt or not options.notation:
+        return readings
+    from derive.claims.words import gradient_of_another
+
+    said = gradient_of_another(options.notation)
+    if said is None:
+        return readings
+
+    def of_the_loss(reading: ClaimReading) -> bool:
+        lhs = reading.means.operand if isinstance(reading.means, Neg) else reading.means
+        inferred = reading.syntax in ("python", "code") and isinstance(lhs, Derivative)
+        return inferred and isinstance(lhs, Derivative) and lhs.of == Symbol("H")
+
+    kept = tuple(r for r in readings if not of_the_loss(r))
+    if not kept:
+        raise NotationError(
+            f"the page's words say the code computes the {said}, not the loss's gradient: give it with "
+            "--define 'F = ...' and --means 'dF/dz'"
+        )
+    return kept
+
+
 def _with_means_in_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
     """A ``--means`` written in words (``--means 'gradient of the loss w.r.t. the logits'``, ``'dL/dz_i
     for L = -sum_j y_j log a_j'``) read as the derivative they say (``dH/dz``), shown; one clear line when
@@ -1533,6 +1562,11 @@ def _occurs(name: str, text: str) -> bool:
     )
 
 
+def _index_occurs(index: str, text: str) -> bool:
+    """Whether the claim writes the index letter (``p_i``, ``z_{ij}``, ``[i]``), not only inside a word."""
+    return re.search(rf"(?<![A-Za-z\\]){re.escape(index)}(?![A-Za-z])", text) is not None
+
+
 #: The combining accent of each accent command (``\hat{y}`` is also ``ŷ``, ``y`` + U+0302).
 _COMBINING: Final = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304"}
 
@@ -1563,7 +1597,7 @@ def _as_written(let: str, claim: str) -> str | None:
         letter = re.escape(name)
         alone = rf"(?<![A-Za-z0-9\\]){letter}(?![A-Za-z0-9])"
         written = re.search(rf"{alone}|_\{{[A-Za-z,\s]*(?<![\\]){letter}[A-Za-z,\s]*\}}", claim)
-        return let if written is not None and name != target else None
+        return let if written is not None else None  # c=c too: "c the true class", not any class
     if _occurs(name, claim):
         letter, spelled = name, rf"(?<![A-Za-z0-9_\\]){re.escape(name)}(?![A-Za-z0-9])"
     else:
@@ -1607,7 +1641,7 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     where = tuple(
         (condition, said)
         for condition, said in words.where
-        if all(_occurs(index, options.claim) for index in re.findall(r"\b[a-z]\b", condition) if index != "c")
+        if all(_index_occurs(i, options.claim) for i in re.findall(r"\b[a-z]\b", condition) if i != "c")
     )
     loss = words.loss if options.loss == "softmax-ce" else None
     if loss is not None and loss[0] == "temperature" and not _TEMPERATURE_SYMBOL.search(options.claim):
@@ -1635,8 +1669,10 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
                 renamed.append(f'{name}(...) read as the sigmoid \\sigma(...) (the page\'s words: "{said}")')
     convention = options.convention
     if convention is None:
-        stated = _CONVENTION_IN_WORDS.search(options.notation) or _BATCH_CONVENTION_IN_WORDS.search(
-            options.notation
+        stated = (
+            _CONVENTION_IN_WORDS.search(options.notation)
+            or _BATCH_CONVENTION_IN_WORDS.search(options.notation)
+            or _ROW_CONVENTION_IN_WORDS.search(options.notation)
         )
         rows = _EXAMPLES_IN_ROWS.search(options.notation)
         if stated is not None:
@@ -1792,6 +1828,14 @@ _BATCH_CONVENTION_IN_WORDS: Final = re.compile(
     r"(?:(?P<transposed>(?:X|\\(?:mathbf|boldsymbol|bm)\{X\})\s*(?:\\cdot|\*|@)?\s*(?:W|\\(?:mathbf|boldsymbol|bm)\{W\}))"
     r"|(?:W|\\(?:mathbf|boldsymbol|bm)\{W\})\s*(?:\\cdot|\*|@)?\s*(?:X|\\(?:mathbf|boldsymbol|bm)\{X\}))"
     r"(?![A-Za-z])(?!\s*(?:\^|'|\.T|ᵀ))"  # Z = X W^T is not Z = X W
+)
+
+
+#: One example as a row: ``z = xW + b`` (x 1 x d, W d x k), the same product as z = W^T x.
+_ROW_CONVENTION_IN_WORDS: Final = re.compile(
+    r"(?<![A-Za-z\\])(?:z|o|s|logits|\\(?:mathbf|boldsymbol|bm)\{[zos]\})\s*=\s*"
+    r"(?P<transposed>(?:x|h|\\(?:mathbf|boldsymbol|bm)\{[xh]\})\s*(?:\\cdot|\*|@)?\s*"
+    r"(?:W|\\(?:mathbf|boldsymbol|bm)\{W\}))(?![A-Za-z])(?!\s*(?:\^|'|\.T|ᵀ))"
 )
 
 
@@ -2397,11 +2441,17 @@ def _example_sum_readings(reading: ClaimReading, options: CheckOptions, error: s
 _VECTORS_DO_NOT_CONFORM: Final = re.compile(r"cannot multiply a vector of length \w+ by a vector of length")
 
 
+#: Words that say a page's vectors are columns: then never read as rows.
+_COLUMN_VECTORS_SAID: Final = re.compile(r"\bcolumn[- ]vectors?\b", re.I)
+
+
 def _row_readings(reading: ClaimReading, options: CheckOptions, error: str) -> list[MappedReading]:
     r"""``\nabla_W L = x^T (\hat y - y)``: a product of vectors that does not conform with columns, read
     with the page's vectors as rows (a row-vector page's x^T v is an outer product), shown as a choice."""
     if options.rows or options.columns or not _VECTORS_DO_NOT_CONFORM.search(error):
         return []
+    if options.notation and _COLUMN_VECTORS_SAID.search(options.notation):
+        return []  # the page's words say its vectors are columns
     said = "the vectors read as rows (x^T v an outer product): as columns the products do not conform"
     # as rows, a shape error of its own may point further ((p - y)^T x is k x d: z = W x + b)
     chosen, as_rows = replace(reading, choices=(*reading.choices, said)), replace(options, rows=True)
@@ -2731,11 +2781,14 @@ def _expression_instead(readings: Sequence[ClaimReading], options: CheckOptions)
 def _map_reading(
     reading: ClaimReading, options: CheckOptions, lets: tuple[str, ...]
 ) -> tuple[MappedClaim, ...]:
+    # --let 'y=c' where the code's y holds each example's true class: the code reading's y=y (the labels)
+    labels = {let.partition("=")[0] for let in reading.lets if let.endswith("=y")}
+    given = tuple(let for let in options.let if let.replace(" ", "") not in {f"{n}=c" for n in labels})
     return tuple(
         map_claim(
             claim,
             wrt=options.wrt,
-            lets=options.let,
+            lets=given,
             chosen_lets=(*reading.lets, *lets),
             loss=options.loss,
             convention=options.model_convention,
@@ -2820,6 +2873,21 @@ def _notation_variants(
         page, target = lone[0].page, "Y" if lone[0].canonical == "A" else "y"
         said = f"{page} read as the targets (the text computes the output itself; {page} is compared with it)"
         variants.append(((f"{page}={target}",), said))
+    # \hat{p}_k - q_k: two names guessed as the output and none as the targets; one of them is the targets
+    # (a hatted name is the prediction, so the other one), each shown as a reading
+    two = sorted({e.page for e in outputs if _PLAIN_OR_HAT.fullmatch(e.page) and e.page not in ("a", "A")})
+    by_guess = {e.page for e in outputs if e.guessed}
+    guessed = [page for page in two if page not in named and page in by_guess]
+    if len(two) == 2 and guessed and not targets_read and by not in two:
+        # a name the user (or the words) gave as the output, or a hatted one, is the output: the other not
+        hatted = [page for page in guessed if page.startswith("\\hat")]
+        one_hatted = len(guessed) == 2 and len(hatted) == 1
+        candidates = [p for p in guessed if p not in hatted] if one_hatted else guessed
+        for page in candidates:
+            other = next(p for p in two if p != page)
+            batch = any(e.page == page and e.canonical == "A" for e in outputs)
+            said = f"{page} read as the targets ({other} is the softmax output: two names for one vector)"
+            variants.append(((f"{page}={'Y' if batch else 'y'}",), said))
     guessed_outputs = {e.page for e in outputs if e.guessed}
     # \partial L/\partial a_i = \hat{y}_i - y_i: the model's own letter a, differentiated by beside a name
     # guessed as the output, is the logits too (as a and \hat{y} both the output, the claim fails)
@@ -2837,6 +2905,8 @@ def _notation_variants(
     return variants
 
 
+#: A page name that is one letter, maybe hatted or bold (\hat{p}, q, \mathbf{s}), not a call or a word.
+_PLAIN_OR_HAT: Final = re.compile(r"(?:\\(?:hat|mathbf|boldsymbol)\{[A-Za-z]\}|[A-Za-z])")
 _ONE_NAME: Final = re.compile(r"^(?P<name>[A-Za-z]{2,4}) read as one name$")
 
 

@@ -186,13 +186,21 @@ _EXAMPLES: Final = (
     r"observations?|rows|training\s+(?:set|examples?))\b"
 )
 #: Words that say a batch's loss is the sum over its examples, or their mean.
-_BATCH_SUM: Final = re.compile(rf"\b(?:summed|sum(?:med)?)\s+{_EXAMPLES}|\bnot\s+averaged\b", re.I)
+_BATCH_SUM: Final = re.compile(
+    rf"\b(?:summed|sum(?:med)?)\s+{_EXAMPLES}|\bnot\s+averaged\b|\breduction\s*=\s*['\"]?sum\b|"
+    r"\bsize_average\s*=\s*False\b",
+    re.I,
+)
 _BATCH_MEAN: Final = re.compile(
     rf"\b(?:mean|average[ds]?|averaging|averaged)\s+{_EXAMPLES}|\bbatch[- ]mean\b|"
-    r"\b(?:mean|average)\s+(?:CE|NLL|BCE|cross[- ]?entropy|loss|cost)\b",
+    r"\b(?:mean|average)\s+(?:of\s+(?:the\s+)?(?:binary\s+)?)?"
+    r"(?:CE|NLL|BCE|cross[- ]?entropy|loss(?:es)?|cost)\b|"
+    r"\b(?:loss|cost)\s+(?:is\s+)?(?:the\s+)?(?:mean|average)\b|\breduction\s*=\s*['\"]?mean\b",
     re.I,
 )
 
+#: Words that name the label-smoothed cross-entropy: "label smoothing eps", "with label-smoothing".
+_LABEL_SMOOTHING: Final = re.compile(r"\blabel[- ]smooth(?:ing|ed)\b", re.I)
 _TEMPERATURE: Final = re.compile(
     r"\btemperature\s+(?:T|\\tau|τ|tau)\b|(?<![\w\\])(?:T|\\tau|τ|tau)\s*(?:is\s+|=\s+|:\s*)?(?:the\s+)?"
     r"temperature\b"
@@ -249,9 +257,14 @@ _APPLIED: Final = re.compile(
 )
 #: ``x = logits``, ``z = targets``: a name, then words.
 _NAMED: Final = re.compile(r"^\s*(?P<name>[^=\s]+)\s*=\s*(?P<words>[A-Za-z][A-Za-z -]*)$")
-#: ``case i != target``, ``case y_i = k``, ``case r=q``.
+#: ``case i != target``, ``case y_i = k``, ``for i != j``, ``when i = j``, ``j \ne c (c the true class)``:
+#: a condition the words state (a trailing bracket explains a letter). Without a word before it only an
+#: inequality is a condition (``y = t`` alone may be a name's definition).
 _CASE: Final = re.compile(
-    r"^\s*case\s+(?P<left>[A-Za-z][\w{}]*)\s*(?P<op>!=|≠|\\neq|\\ne|=)\s*(?P<right>[A-Za-z][\w{}]*)\s*$", re.I
+    r"^\s*(?P<lead>(?:(?:case|for|when|if|where|only|all|every|in|the|of|with)\s+)+)?"
+    r"(?P<left>[A-Za-z][\w{}]*)\s*(?P<op>!=|≠|\\neq\b|\\ne\b|=)\s*(?P<right>[A-Za-z][\w{}]*)\s*"
+    r"(?:\([^()]*\))?\s*$",
+    re.I,
 )
 #: The argument of a softmax that names the logits: one letter (``x``, ``x_i``) or a word (``logits``), not
 #: a product written without a sign (``XW``).
@@ -266,7 +279,10 @@ _FORMULA: Final = re.compile(
     r"(?P<value>[^=]+?)\s*$"
 )
 #: Words a formula may hold: its functions.
-_FORMULA_WORDS: Final = frozenset({"exp", "log", "ln", "sum", "softmax", "sigmoid", "max", "frac", "sqrt"})
+_FORMULA_WORDS: Final = frozenset(
+    {"exp", "log", "ln", "sum", "softmax", "sigmoid", "max", "frac", "sqrt"}
+    | {"alpha", "beta", "gamma", "delta", "epsilon", "eps", "lambda", "tau", "sigma", "theta", "mu"}
+)
 
 
 #: Words that go on with a formula's arithmetic: what follows them is part of the formula, said in words.
@@ -288,6 +304,16 @@ def _formula_before_words(part: str) -> str:
         functions = re.search(r"[/^]", before) or any(w in before.lower() for w in _FORMULA_WORDS)
         return before if balanced and functions else part
     return part
+
+
+def _formula_alone(part: str) -> str:
+    """``focal loss FL(p_t) = -(1-p_t)^gamma log(p_t) (the paper's)``: the formula without the words
+    before its name, its name's arguments and a remark in brackets after it."""
+    part = re.sub(r"\s*\([^()]*(?<![\\A-Za-z])[A-Za-z]{3,}[^()]*\)\s*$", "", part)
+    lead = re.match(r"^\s*(?:[a-z][a-z-]+\s+)+(?=\\?[A-Za-z][\w{}]*(?:\([^()=]*\))?\s*=)", part)
+    if lead is not None and not any(w in _FORMULA_WORDS for w in lead.group(0).split()):
+        part = part[lead.end() :]
+    return re.sub(r"^(\s*\\?[A-Za-z][\w{}]*)\([^()=]*\)(?=\s*=)", r"\1", part)
 
 
 def _is_formula(value: str) -> bool:
@@ -380,6 +406,12 @@ def _role(words: str, name: str, said: str = "") -> str | None:
 _TRUE_CLASS_SAID: Final = re.compile(
     r"\b(?:true|correct|target|right)\s+(?:label|class)\b(?!\s+probabilit)", re.I
 )
+#: Words that say a letter is the true class itself: "the true class", "is the index of the correct label".
+_A_TRUE_CLASS: Final = re.compile(
+    r"(?:is\s+|=\s+|:\s*|denotes\s+)?(?:the\s+)?(?:index\s+of\s+the\s+)?(?:true|correct|target|right)\s+"
+    r"(?:label|class)(?:\s+index)?\s*$",
+    re.I,
+)
 #: Letters pages use for a class index.
 _INDEX_LETTERS: Final = frozenset({"i", "j", "k", "c", "l", "m", "n"})
 
@@ -431,6 +463,9 @@ def read_words(text: str) -> PageWords:
         true_class = canonical == "y" and name in _INDEX_LETTERS and bool(_TRUE_CLASS_SAID.search(words))
         if true_class and name != "c":
             canonical = "c"  # the true class (--let k=c), not the targets' vector
+        elif true_class:
+            lets["c"] = ("c", words)  # "c the true class": c is not any class (--let c=c), as words say
+            return
         if name is None or (name in _PARAMETER_NAMES and not true_class) or name == canonical or name in lets:
             return
         if name.lower() in _ENGLISH and not scripted:
@@ -444,7 +479,7 @@ def read_words(text: str) -> PageWords:
     model_argument = "z" if "z" in applied_to else applied_to[0] if applied_to else None
     for part in parts:
         case = _CASE.match(part)
-        if case is not None:
+        if case is not None and (case["lead"] or case["op"] != "="):
             left, right = case["left"], case["right"]
             op = "=" if case["op"] == "=" else "!="
             if right in _LABEL_NAMES and _INDEX.match(left):
@@ -488,7 +523,7 @@ def read_words(text: str) -> PageWords:
                 let(listed["entry"], role, part, scripted=True)
             continue
         if "=" in part:
-            formula = _FORMULA.match(_formula_before_words(part))
+            formula = _FORMULA.match(_formula_before_words(_formula_alone(part)))
             if formula is not None and _is_formula(formula["value"]):
                 name = _page_name(formula["name"])
                 # Z = sum_j exp(z_j): a batch's letter used for a sum of one example's entries
@@ -505,6 +540,9 @@ def read_words(text: str) -> PageWords:
         if _SIGMOID_FUNCTION.fullmatch(words) and symbol["name"] in _FUNCTION_NAMES - {"sigmoid"}:
             sigmoids.append((symbol["name"], part))  # "s sigmoid": the letter names the function
             continue
+        if symbol["name"] in _INDEX_LETTERS and not symbol["script"] and _A_TRUE_CLASS.match(words):
+            let(symbol["name"], "y", part)  # "c the true class", "k is the index of the correct label"
+            continue
         role = _role(words, symbol["name"], part[symbol.end() :]) if words else None
         if role is not None:
             name = _page_name(symbol["name"])
@@ -516,6 +554,9 @@ def read_words(text: str) -> PageWords:
     temperature = _TEMPERATURE.search(text)
     if loss is None and temperature is not None:
         loss = ("temperature", temperature.group(0))
+    smoothing = _LABEL_SMOOTHING.search(text)
+    if loss is None and smoothing is not None:
+        loss = ("label-smoothing", smoothing.group(0))
     return PageWords(
         tuple((f"{name}={canonical}", words) for name, (canonical, words) in lets.items()),
         tuple(where),
@@ -545,6 +586,23 @@ def gradient_letter(words: str) -> str | None:
     weights": W); the first role phrase that matches, in :data:`ROLE_PHRASES`' order."""
     found = (letter for letter, pattern in ROLE_PHRASES if letter in _MEANS_LETTERS and pattern.search(words))
     return next(found, None)
+
+
+#: "the gradient of logsumexp(z)", "derivative of the softmax": what a gradient the words name is of.
+_GRADIENT_OF: Final = re.compile(
+    r"\b(?:gradients?|derivatives?|Jacobian|grad)\s+(?P<of>of\s+[^.;:,]{1,60}?)"
+    r"(?=\s*(?:$|[.;:,]|\b(?:with\s+respect\s+to|w\.\s?r\.\s?t\.?|wrt|by|for|is|are|in)\b))",
+    re.I,
+)
+
+
+def gradient_of_another(text: str) -> str | None:
+    """The words, when they say the claim is the gradient of something that is not the loss ("gradient of
+    logsumexp(z)", "the derivative of the softmax"): a code's value is then never read as the loss's."""
+    for found in _GRADIENT_OF.finditer(text):
+        if not OF_THE_LOSS.fullmatch(found["of"]):
+            return " ".join(found.group(0).split())
+    return None
 
 
 def means_of_words(text: str) -> tuple[str, str] | None:
