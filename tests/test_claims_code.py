@@ -2489,3 +2489,58 @@ def test_a_label_compared_with_an_index_where_equality_never_broadcasts_is_one_l
 def test_a_tensors_grad_attribute_is_the_gradient_by_it(code: str, verdict: str) -> None:
     # logits.grad = ...: "say what logits.grad is the derivative of"
     assert check_claim(CheckOptions(code, timeout=60)).verdict == verdict
+
+
+# --------------------------------------------------------------------------------------------------------
+# Options that say what the code's names are
+# --------------------------------------------------------------------------------------------------------
+
+_JACOBIAN_CODE = """
+def softmax_grad(s):
+    s = s.reshape(-1, 1)
+    return np.diagflat(s) - np.dot(s, s.T)
+"""
+
+
+@pytest.mark.parametrize(
+    ("code", "options", "verdict"),
+    [
+        # --means 'da/dz' (or the code's own 'ds/dz') on a matrix of the softmax output: its Jacobian
+        (_JACOBIAN_CODE, {"means": "da/dz", "let": ("s=a",)}, "holds"),
+        (_JACOBIAN_CODE, {"means": "ds/dz"}, "holds"),
+        # a function's last line quoted alone
+        ("return np.outer(s, s) - np.diag(s)", {"means": "da/dz", "let": ("s=a",)}, "fails"),
+        ("return np.diag(s) - np.outer(s, s)", {}, "holds"),
+        # --let 'y=c' on the labels the code indexes each example's classes with: the labels
+        (
+            "dscores = probs.copy()\ndscores[range(N), y] -= 1\ndscores /= N",
+            {"means": "dL/dscores", "let": ("probs=A", "scores=Z", "y=c"), "batch_loss": "mean"},
+            "holds",
+        ),
+        # --let on a name with an accented letter (ŷ), and Julia's x .- y beside a transposing quote
+        ("dW = x * (ŷ .- y)'", {"means": "dH/dW", "let": ("ŷ=a",), "syntax": "code"}, "holds_if"),
+        ("dW = x * (yhat .- y)'", {"let": ("yhat=a",)}, "holds_if"),
+        ("dW = x * (y .- yhat)'", {"let": ("yhat=a",)}, "fails"),
+        # a C loop header with an undeclared counter is code
+        ("for (i = 0; i < K; i++) dz[i] = p[i] - y[i];", {"let": ("p=a",)}, "holds_if"),
+        ("for (i = 0; i < K; i++) dz[i] = y[i] - p[i];", {"let": ("p=a",)}, "fails"),
+        # grad beside the forward it differentiates: by the one parameter (not the number m)
+        ("h = sigmoid(X * theta);\ngrad = (1/m) * X' * (h - y);", {}, "holds"),
+        ("h = sigmoid(X * theta);\ngrad = (1/m) * X' * (y - h);", {}, "fails"),
+        # the smoothing strength's code name, under --loss label-smoothing only
+        (
+            "smooth = (1 - eps) * onehot + eps / K\ngrad = softmax(z) - smooth",
+            {"means": "dL/dz", "let": ("onehot=y", "K=k"), "loss": "label-smoothing", "assume": ("onehot",)},
+            "holds",
+        ),
+    ],
+)
+def test_options_name_what_the_code_computes(code: str, options: dict[str, object], verdict: str) -> None:
+    result = check_claim(CheckOptions(code, **options))  # type: ignore[arg-type]
+    assert result.verdict == verdict, result.as_dict()
+
+
+def test_a_grad_name_with_means_by_the_same_variable_is_the_left_side() -> None:
+    # grad_W reads as dL/dW; --means 'dH/dW' says the same: no "its own left side" refusal
+    result = check_claim(CheckOptions("grad_W = x (p - y)^T", let=("p=a",), means="dH/dW"))
+    assert result.verdict == "holds_if", result.as_dict()

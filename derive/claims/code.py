@@ -139,6 +139,7 @@ _LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
     (r"\+=", "octave", 0),
     (r"\bcolumns\(|\bendfunction\b|#\s", "octave", 1),
     (r"\.(=|-|\+)|\bexp\.\(|::\w|\bend\s*$", "julia", 2),
+    (r"(?<![\w.])\.[-+]\s", "julia", 2),  # x .- y: a broadcast minus, which MATLAB does not have
     (r"^\s*function\s+[∇\w!]+\([^)]*;", "julia", 5),
     (r"\b[A-Za-z_]\w*\.\(", "julia", 8),  # a broadcast call: exp.(z), log.(p): never MATLAB
     (r"\bmaximum\(|\bminimum\(|^\s*using\s+(?!namespace\b)\w|\bDiagonal\(", "julia", 3),
@@ -157,6 +158,8 @@ _LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
         3,
     ),
     (r"\bstatic_cast<|template\s*<|\barma::", "c++", 4),
+    # for (i = 0; i < K; i++): a C-like loop header, typed or not
+    (r"\bfor\s*\([^;()]*;[^;()]*;[^()]*(?:\+\+|--|\+=)[^()]*\)", "c", 4),
     (r"^[+-]\s", "diff", 0),
     # an arrow function; => before a derivative is plain text's "implies" (p_k(1 - p_k) => dL/dz_k = ...)
     (r"\b(const|let|var)\s+\w+\s*=|=>(?!\s*(?:d\w*\s*/\s*d|∂|\\frac|\\partial))|\bthis\.", "javascript", 3),
@@ -472,12 +475,18 @@ def _quiet_parse(source: str) -> ast.Module:
 def _parse_python(text: str) -> ast.Module:
     source = _python_source(text)
     try:
-        return _quiet_parse(source)
+        module = _quiet_parse(source)
     except SyntaxError as error:
         line, column = error.lineno or 0, (error.offset or 0)
         raise ParseError(f"line {line}, column {column}: not Python ({error.msg})") from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise ParseError(f"not Python ({type(error).__name__})") from None
+    # a function's last line quoted alone (return np.diag(s) - np.outer(s, s)): its value, as a line's
+    module.body = [
+        ast.copy_location(ast.Expr(node.value), node) if isinstance(node, ast.Return) and node.value else node
+        for node in module.body
+    ]
+    return module
 
 
 _INTERNAL_CALLS: Final = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -215,7 +216,7 @@ def prepare(text: str, spec: Language) -> str:
         lines = [
             (" " + line[1:]) if not line.startswith("-") else "" for line in lines
         ]  # a diff: its new side
-    text = "\n".join(lines)
+    text = unicodedata.normalize("NFC", "\n".join(lines))  # y + U+0302 as ŷ, one letter of a name
     text = _strip_comments(text, spec)
     text = text.replace("\t", "    ")
     if spec.name in ("c", "c++", "cuda", "armadillo", "java", "javascript", "typescript"):

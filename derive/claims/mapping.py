@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
@@ -832,6 +833,20 @@ class ExcludedIndexSummed(_Rewriter):
         return replace(node, index=other, excluded=(node.index,), body=_transform(node.body, self))
 
 
+#: The combining accents a name written in code carries (ŷ, y + U+0302) and the decoration each is.
+_ACCENTS: Final = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar"}
+
+
+def _name_and_decoration(symbol: Symbol) -> tuple[str, str | None]:
+    """A symbol's letter and decoration, with a code name's accented letter (``ŷ``) read as ``\\hat{y}``."""
+    decoration = _plain(symbol.decoration)
+    if decoration is None and not symbol.name.isascii():
+        letters = unicodedata.normalize("NFD", symbol.name)
+        if len(letters) == 2 and letters[0].isascii() and letters[0].isalpha() and letters[1] in _ACCENTS:
+            return letters[0], _ACCENTS[letters[1]]
+    return symbol.name, decoration
+
+
 def _plain(decoration: str | None) -> str | None:
     """Bold is vector typesetting, not a different symbol."""
     return None if decoration == "bold" else decoration
@@ -1461,6 +1476,8 @@ PARAMETER_WORDS: dict[sympy.Symbol, str] = {
     s.epsilon: "smoothing strength", s.T: "temperature", s.lam: "weight-decay strength",
 }  # fmt: skip
 assert set(PARAMETER_NAMES.values()) == set(PARAMETER_WORDS) == set(s.PARAMETERS), "parameter tables drift"
+#: Code names for the smoothing strength, read so only under --loss label-smoothing (else eps is an offset).
+_SMOOTHING_NAMES: Final = frozenset({"eps", "smoothing", "label_smoothing", "ls", "alpha"})
 #: The loss whose parameter a name is, read from a gradient under the default loss (λ is weight decay's
 #: only beside W: see the verdict's penalty reading).
 _PARAMETER_LOSS: dict[sympy.Symbol, LossKind] = {s.epsilon: "label-smoothing", s.T: "temperature"}
@@ -1905,7 +1922,7 @@ class Mapper:
 
     def _instantiate(self, let: Let, node: Symbol | Call, symbol: Symbol) -> Node | None:
         """The let's target for this use of the page symbol, or None when the let does not apply."""
-        if let.name != symbol.name or let.decoration != _plain(symbol.decoration):
+        if (let.name, let.decoration) != _name_and_decoration(symbol):
             return None
         if let.call and not isinstance(node, Call) and not let.definition:
             return None
@@ -2261,7 +2278,7 @@ class Mapper:
         )
 
     def _resolve(self, symbol: Symbol, called: bool) -> _Resolution:
-        name, decoration = symbol.name, _plain(symbol.decoration)
+        name, decoration = _name_and_decoration(symbol)
         label = _symbol_label(symbol)
         if called and name in SOFTMAX_FUNCTIONS | OTHER_FUNCTIONS:
             return _Resolution("output" if name in SOFTMAX_FUNCTIONS else None, None, False, "function")
@@ -2326,6 +2343,8 @@ class Mapper:
             kind = getattr(self, "kinds", {}).get(self._upper_limits[name], "class")
             return _Resolution(None, None, True, f"upper limit of a sum over {_PLURAL[kind]}", size=kind)
         parameter = PARAMETER_NAMES.get(name)
+        if parameter is None and self.loss == "label-smoothing" and name in _SMOOTHING_NAMES:
+            parameter = s.epsilon  # eps, ls: the smoothing strength, only under --loss label-smoothing
         if parameter is not None and not symbol.indices and not called and decoration is None:
             if parameter in Model(loss_kind=self.loss).parameters:
                 return _Resolution(
@@ -4064,6 +4083,8 @@ def _left_side(claim: Claim, sides: list[Node], wrt: str | None, means: str | No
         meant = _read_means(means) if isinstance(means, str) else means
         if len(sides) > 1 and (unstated or not isinstance(sides[0], (Derivative, Differential))):
             sides.pop(0)  # a name for the result ("gradient", "grad_z", \nabla L): --means says what it is
+        elif len(sides) > 1 and _by_the_same(first, meant):
+            sides.pop(0)  # grad_W = ... read as dL/dW, and --means 'dH/dW': the option says it fully
         elif len(sides) > 1:
             raise NotationError(
                 "the claim has its own left side (a derivative); --means is for a claim without one"
@@ -4093,6 +4114,14 @@ def _left_side(claim: Claim, sides: list[Node], wrt: str | None, means: str | No
     if len(sides) == 2 and _is_derivative(sides[1]) and not _is_derivative(sides[0]):
         return sides.pop(1)  # a_i - y_i = dL/dz_i: the derivative is what the claim is about
     return sides.pop(0)
+
+
+def _by_the_same(written: Node, meant: Node) -> bool:
+    """Whether a claim's own left side and --means are derivatives by the same variable (by its name)."""
+    if not isinstance(written, Derivative) or not isinstance(meant, Derivative):
+        return False
+    by, meant_by = written.wrt, meant.wrt
+    return isinstance(by, Symbol) and isinstance(meant_by, Symbol) and by.name == meant_by.name
 
 
 def _is_derivative(node: Node) -> bool:

@@ -898,7 +898,8 @@ class _Code:
         definitions: list[tuple[str, tuple[str, ...], Node]] = []
         # the built-in loss H is not a value the code names H (a "hypothesis" matrix, softmax(X @ W))
         own = of != "H" or reading.loss == "H"
-        if of in reading.values and of != self.name and own:
+        jacobian = self.jacobian_of(of)
+        if of in reading.values and of != self.name and own and not jacobian:
             loss = reading.values[of]
             names = {n.name for n in walk(loss.node) if isinstance(n, Symbol)}
             # loss = -sum(y * log(p)), dz = ...: a loss of the softmax output depends on the logits
@@ -931,8 +932,13 @@ class _Code:
                 axes = ()
                 notes = (*notes, f"the code's {of} is a loss per entry: its entries are summed")
             definitions.append((of, axes, node))
-        wrt_node = Symbol(wrt, tuple(Symbol(axis) for axis in value.axes))
-        lhs: Node = Derivative(Symbol(of), wrt_node)
+        lhs: Node
+        if jacobian:
+            # --means 'da/dz' on a matrix computed from the softmax output: the Jacobian da_i/dz_j
+            row, column = (Symbol(axis) for axis in value.axes)
+            lhs = Derivative(Symbol(of, (row,)), Symbol(wrt, (column,)))
+        else:
+            lhs = Derivative(Symbol(of), Symbol(wrt, tuple(Symbol(axis) for axis in value.axes)))
         if sign:
             lhs = Neg(lhs)
         lets: tuple[str, ...] = ()
@@ -998,6 +1004,18 @@ class _Code:
         said = "the examples are the rows (the code's softmax over each column sums over the examples)"
         return (by_columns, self.claim(of, wrt, sign, notes, (*choices, said), said_lets))
 
+    def jacobian_of(self, of: str) -> bool:
+        """Whether ``--means 'd<of>/d...'`` on the claimed matrix names a Jacobian: ``of`` is the softmax
+        output (canonical a, or a name mapped to it), not a loss, and the value has two axes of one
+        example's classes."""
+        from derive.claims.mapping import GUESSES
+
+        value = self.reading.values[self.name]
+        canonical = dict(self.named).get(of, of)
+        output = canonical == "a" or (canonical != "A" and GUESSES.get((canonical, None)) == "output")
+        own = of in self.reading.values and of not in self.reading.inputs  # s = s.reshape(-1, 1): an input
+        return output and not own and len(value.axes) == 2
+
     def column_softmax(self, of: str) -> bool:
         """Whether the code's own softmax (the value, or the loss ``of`` it differentiates) sums the
         exponentials of a matrix input over its first axis only."""
@@ -1046,6 +1064,11 @@ class _Code:
         reading = self.reading
         found = []
         for name in sorted(reading.class_labels):
+            if dict(self.named).get(name) == "c" and reading.inputs.get(name) == 1:
+                # --let 'y=c' on a vector the code indexes each example's classes with: each example's
+                # true class, the labels (the user's let, for one example, is read so)
+                found.append(f"{name}=y")
+                continue
             if name in dict(self.named) or name == "c":
                 continue
             if reading.inputs.get(name) == 0:
@@ -1133,7 +1156,8 @@ class _Code:
             return None
         if self.sized_by_a_guess():
             return None
-        rest = [name for name in self.not_data() if name in self.used_names()]  # not a helper's own z
+        # not a helper's own z, nor a number (m, the batch's size)
+        rest = [name for name in self.not_data() if name in self.used_names() and reading.inputs[name] > 0]
         if len(rest) != 1 or self.role_of(rest[0]) not in ("weights", "bias", "logits"):
             return None
         found = rest[0]
@@ -1299,6 +1323,8 @@ class _Code:
             if page == input_name:
                 return CANONICAL.get(canonical) or CANONICAL_BATCH.get(canonical)
         role = CANONICAL.get(input_name) or CANONICAL_BATCH.get(input_name)
+        if role is None and _SOFTMAX_NAME.fullmatch(input_name):
+            return "output"  # an input named softmax (not called): the softmax's value
         # theta, a model's parameters in code (Ng's costFunction(theta, X, y)): its weights
         parameters: Role | None = "weights" if input_name in _PARAMETER_NAMES else None
         return role or GUESSES.get((input_name, None)) or parameters
