@@ -877,6 +877,9 @@ _ = (Transpose, KroneckerDelta, Cases)
         ("d^2L/dz_i dz_j = -p_i p_j", "softmax-ce", "fails"),
         ("d^2 L / (dz_i dz_j) = p_i*(delta_ij - p_j)", "softmax-ce", "holds_if"),
         ("d²L/dz² = σ(z)(1 − σ(z))", "sigmoid-bce", "holds"),
+        # with ∂ as the differential's mark
+        ("∂²L/∂zᵢ∂zⱼ = pᵢδᵢⱼ − pᵢpⱼ", "softmax-ce", "holds_if"),
+        ("∂^2 L/(∂z_i ∂z_j) = -p_i p_j", "softmax-ce", "fails"),
     ],
 )
 def test_a_second_derivative_in_plain_text_is_one(claim: str, loss: str, verdict: str) -> None:

@@ -612,3 +612,25 @@ def test_an_expression_the_words_call_the_gradient_is_judged(post: str, verdict:
     result = check_post(post, PostOptions(timeout=60))
     claim = next(j for j in result.judged if j.item.kind == "claim")
     assert claim.result is not None and claim.result.verdict == verdict
+
+
+def test_an_indented_plain_text_derivative_is_a_claim_not_code() -> None:
+    # Markdown's four-space indent made these C code ("c code not understood"); no code assigns to dL/dz_i
+    post = (
+        "Notation: z are the logits and p = softmax(z).\n\n"
+        "The log-softmax's derivative is\n\n"
+        "    d(log p_i)/dz_j = delta_ij - p_j\n\n"
+        "and a common slip is\n\n"
+        "    d(log p_i)/dz_j = 1 - p_j\n"
+    )
+    result = check_post(post, PostOptions(timeout=60))
+    claims = [j for j in result.judged if j.item.kind == "claim"]
+    assert [j.status for j in claims] == ["holds", "fails"], [j.item for j in result.judged]
+
+
+def test_a_function_after_words_stays_in_the_formula() -> None:
+    # "is log p_i = ..." lost its log: p_i = z_i - logsumexp(z) was a wrong fails
+    from derive.claims import check
+
+    assert check("Log-softmax is log p_i = z_i - logsumexp(z), and", let=("p=a",)).verdict == "holds"
+    assert check("we get log p_i = z_i + logsumexp(z)", let=("p=a",)).verdict == "fails"

@@ -363,6 +363,19 @@ def _braced_index_words(tokens: list[Tok]) -> list[Tok]:
     return out
 
 
+def _applied_function(tokens: list[Tok], prose: list[bool], i: int) -> bool:
+    """``is log p_i = ...``: a function's name before the formula it is applied to (not prose), as the
+    words before it are."""
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    return (
+        tokens[i].type == "FUNC"
+        and following is not None
+        and not prose[i + 1]
+        and following.type in OPERAND_START
+        and not following.newline
+    )
+
+
 def _merge(tokens: list[Tok], first: int, last: int, kind: str = "PROSE") -> Tok:
     """One token for tokens[first..last] (inclusive), with the original text as its value."""
     head = tokens[first]
@@ -478,6 +491,7 @@ def _prose(original: str, tokens: list[Tok], syntax: Syntax) -> list[Tok]:
                 and (left or right)
                 and (text or (left and right))
                 and not _attached(tokens, i)
+                and not _applied_function(tokens, prose, i)
             ):
                 prose[i] = changed = True
     if text:
@@ -1027,7 +1041,7 @@ def _ordered_mark(tokens: list[Tok], start: int) -> int | None:
     if start < 5 or [t.type for t in tokens[start - 4 : start]] != ["POW", "LBRACE", "NUMBER", "RBRACE"]:
         return None
     mark = start - 5
-    return mark if tokens[mark].type == "D" else None
+    return mark if tokens[mark].type in ("D", "PARTIAL") else None
 
 
 def _operand_start(tokens: list[Tok], end: int, pairs: dict[int, int]) -> int | None:
@@ -1203,6 +1217,11 @@ class _Marks:
                 index += 1
             if index < len(tokens) and tokens[index].type == "DRUN":
                 self.mark(index)
+                index += 1
+                continue
+            following = tokens[index + 1].type if index + 1 < len(tokens) else None
+            if index < len(tokens) and tokens[index].type == "PARTIAL" and following == "LETTER":
+                self.mark(index)  # ∂²L/∂z_i∂z_j: the second differential
                 index += 1
                 continue
             return

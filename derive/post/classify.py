@@ -163,9 +163,17 @@ def _classify_code(number: int, segment: Segment) -> Item:
             item = classify(number, replace(segment, kind="math"))
             if item.kind == "definition":
                 return replace(item, segment=segment, reason=f"{item.reason}, in a code span")
+    if segment.language is None and "\n" not in text.strip() and _TEXT_DERIVATIVE_LEFT.match(text):
+        # an indented line `dL/dz_i = p_i - y_i`: no code assigns to a quotient; plain-text math
+        sides = split_sides(text)
+        return Item(number, segment, "claim", "a plain-text equation in a code block", text, sides)
     return Item(number, segment, "code", "code (its result is checked as a gradient)", text)
 
 
+#: A plain-text derivative as a left side (``dL/dz_i =``, ``d(log p_i)/dz_j =``, ``∂L/∂z =``): math, not code.
+_TEXT_DERIVATIVE_LEFT: Final = re.compile(
+    r"^\s*-?\s*(?:d|∂)\s*[A-Za-z(][^=\n]*?/\s*(?:d|∂)\s*[A-Za-z][^=\n]*=(?!=)"
+)
 #: A code span that assigns one name (``p = softmax(z)``, ``L = -sum(y * log(p))``), not a statement list.
 _SPAN_DEFINITION: Final = re.compile(r"^\s*(?P<name>[A-Za-z]\w*)\s*=(?!=)[^=;\n]+$")
 #: Names of gradients in code (dW, dscores, d_logits, grad_w, delta, dx): such an assignment is a claim.
