@@ -778,3 +778,27 @@ def test_otherwise_abbreviated_in_cases_is_otherwise() -> None:
     cases = rf"\frac{{\partial p_i}}{{\partial z_j}} = \begin{{cases}} {rows}\end{{cases}}"
     assert check_claim(CheckOptions(cases)).verdict == "holds"
     assert check_claim(CheckOptions(cases.replace("-p_ip_j", "p_ip_j"))).verdict == "fails"
+
+
+_JACOBIAN_LEFT = r"\frac{\partial S_i}{\partial z_j} = "
+
+
+@pytest.mark.parametrize(
+    ("cases", "verdict"),
+    [
+        # a case's condition in Chinese or Japanese (当 ... 时, のとき, 其他): read as "when", "otherwise"
+        (
+            r"\begin{cases} S_i(1-S_j), & \text{当 } i = j \\ -S_iS_j, & \text{当 } i \neq j \end{cases}",
+            "holds",
+        ),
+        (
+            r"\begin{cases} S_i(1-S_j) & \text{当 } i = j \text{ 时} \\ -S_iS_j & \text{其他} \end{cases}",
+            "holds",
+        ),
+        (r"\begin{cases} S_i(1-S_j) & i = j \text{ のとき} \\ S_iS_j & \text{それ以外} \end{cases}", "fails"),
+    ],
+)
+def test_a_case_condition_in_other_languages_is_read(cases: str, verdict: str) -> None:
+    from derive.claims import check
+
+    assert check(_JACOBIAN_LEFT + cases, let=("S=a",)).verdict == verdict

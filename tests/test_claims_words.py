@@ -879,3 +879,25 @@ def test_code_the_words_call_the_gradient_of_something_else_is_not_the_losss() -
         check("grad = np.exp(z - logsumexp(z))", notation="gradient of logsumexp(z)")
     defined = check("grad = np.exp(z - logsumexp(z))", define=(r"F = \log\sum_j e^{z_j}",), means="dF/dz")
     assert defined.verdict == "holds"
+
+
+def test_words_about_another_value_of_the_code_leave_the_claimed_one() -> None:
+    # "dS is the derivative of softmax" (dS a step before dW): dW is still read as the loss's gradient
+    code = "dS = probs.copy()\ndS[range(N), y] -= 1\ndW = X.T.dot(dS) / N\n"
+    words = "probs = softmax(X W) (N x C); dS is the derivative of softmax w.r.t. scores"
+    result = check(code, notation=words)
+    assert result.verdict in ("holds", "holds_if", "ambiguous"), result.as_dict()
+
+
+def test_a_function_the_words_define_keeps_its_argument() -> None:
+    # g(x) = c/x in the words: read without its argument, g was a constant and dg/dx = -c/x^2 a wrong fails
+    with pytest.raises(NotationError):
+        check(r"\frac{\partial g(x)}{\partial x} = -\frac{c}{x^2}", notation="g(x) = c/x")
+
+
+def test_a_where_that_names_the_true_class_is_its_letter() -> None:
+    # --where 'c is the true class' was refused (not an index condition); the claim stayed ambiguous
+    result = check(r"\frac{\partial L}{\partial z_c} = p_c - 1", let=("p=a",), where=("c is the true class",))
+    assert result.verdict == "holds", result.as_dict()
+    wrong = check(r"\frac{\partial L}{\partial z_k} = p_k", let=("p=a",), where=("k is the true class",))
+    assert wrong.verdict == "fails"

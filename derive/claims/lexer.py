@@ -656,11 +656,18 @@ class _Lexer:
             self.space(0.0)
             return
         if PROSE_MARK in content:
-            self.emit("PROSE", self.original[self.offset(start) : self.offset(last - 1) + 1], start)
-            return
+            written = self.original[self.offset(start) : self.offset(last - 1) + 1]
+            inside = re.sub(r"^\\[A-Za-z]+\s*\{|\}$", "", written).strip()
+            if inside not in lx.FOREIGN_CONNECTIVES:
+                self.emit("PROSE", written, start)
+                return
+            words = inside  # \text{当 }: "when", in another language
         if "\\" in words or "$" in words or "{" in words:
             raise self.fail(f"LaTeX inside \\{name}{{...}} is not supported", start)
-        lowered = words.lower()
+        lowered = lx.FOREIGN_CONNECTIVES.get(words.lower(), words.lower())
+        if not lowered:
+            self.space(0.0)  # 时, のとき: a "when" written after its condition
+            return
         if lowered in lx.SEPARATOR_WORDS:
             self.emit("SEPWORD", lowered, start)
             return

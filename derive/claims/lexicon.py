@@ -239,6 +239,15 @@ LATEX_CONNECTIVES: Final = frozenset(
 )
 #: Connectives after which index conditions (``i = j``) restrict the claim.
 CONDITION_WORDS: Final = frozenset({"if", "for", "when", "whenever", "where", "given", "for all"})
+#: Connectives in \text{...} of pages in other languages, as the English one (Chinese, Japanese, Korean,
+#: German, French, Spanish, Russian); "" for a word that closes a condition already opened (当 i = j 时).
+FOREIGN_CONNECTIVES: Final = {
+    "当": "when", "若": "if", "如果": "if", "其他": "otherwise", "其它": "otherwise", "否则": "otherwise",
+    "其余": "otherwise", "时": "", "時": "", "のとき": "", "の場合": "", "とき": "", "場合": "",
+    "それ以外": "otherwise", "일 때": "", "경우": "", "그 외": "otherwise", "falls": "if", "wenn": "if",
+    "sonst": "otherwise", "si": "if", "sinon": "otherwise", "sino": "otherwise", "en otro caso": "otherwise",
+    "если": "if", "при": "when", "иначе": "otherwise",
+}  # fmt: skip
 #: Connectives that mean "the other cases" in a cases environment.
 OTHERWISE_WORDS: Final = frozenset({"otherwise", "else"})
 #: Two-letter English words (prose); any other two-letter run is a symbol (``dp``, ``pu``, ``CE``).

@@ -931,6 +931,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     for text in (options.wrt or "", options.means or "", *options.let, *options.define, *options.where):
         _screen_numbers(text, "an option")
     options, means_said = _with_means_in_words(options)
+    options, class_said = _with_true_class_where(options)
+    means_said = (*means_said, *class_said)
     options = _with_definitions_split(options)
     given = options
     options, said = _with_page_words(options)
@@ -1385,9 +1387,13 @@ def _without_inferred_loss_gradients(
         return readings
     from derive.claims.words import gradient_of_another
 
-    said = gradient_of_another(options.notation)
-    if said is None:
+    found = gradient_of_another(options.notation)
+    if found is None:
         return readings
+    said, subject = found
+    assigned = re.findall(r"(?m)^[ \t]*([A-Za-z_]\w*)[ \t]*(?:[-+*/]?=)(?!=)", options.claim)
+    if subject is not None and subject in assigned and assigned[-1] != subject:
+        return readings  # the words are about another of the code's values ("dS is ..." before dW = ...)
 
     def of_the_loss(reading: ClaimReading) -> bool:
         lhs = reading.means.operand if isinstance(reading.means, Neg) else reading.means
@@ -1401,6 +1407,31 @@ def _without_inferred_loss_gradients(
             "--define 'F = ...' and --means 'dF/dz'"
         )
     return kept
+
+
+#: --where 'c is the true class' (or 'k = the correct label'): the true class's letter, not a condition.
+_TRUE_CLASS_WHERE: Final = re.compile(
+    r"^\s*(?P<letter>[a-z])\s+(?:is|=|:)\s+(?:the\s+)?(?:index\s+of\s+the\s+)?(?:true|correct|target|right)\s+"
+    r"(?:class|label)(?:\s+index)?\s*$",
+    re.I,
+)
+
+
+def _with_true_class_where(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
+    """``--where 'c is the true class'``: said as a condition, it names the letter for the true class
+    (``--let c=c``, ``--let k=c``), shown."""
+    lets, where, said = list(options.let), [], []
+    for condition in options.where:
+        found = _TRUE_CLASS_WHERE.match(condition)
+        if found is None:
+            where.append(condition)
+            continue
+        letter = found["letter"]
+        lets.append(f"{letter}=c")
+        said.append(f"--where '{condition}' read as --let '{letter}=c' (the letter of the true class)")
+    if not said:
+        return options, ()
+    return replace(options, let=tuple(lets), where=tuple(where)), tuple(said)
 
 
 def _with_means_in_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:

@@ -275,7 +275,8 @@ _INDEX: Final = re.compile(r"^[a-z]$")
 
 #: ``e_j = exp(x_j)``, ``g_i = e^{a_i}``, ``gamma = 2``: a name, then a formula for it (a --define).
 _FORMULA: Final = re.compile(
-    r"^\s*(?P<name>(?:\\(?:hat|tilde|bar)\{[A-Za-z]\}|ŷ|ỹ|[A-Za-z][\u0302\u0303]|\\?[A-Za-z][A-Za-z0-9]*)(?:_\{?[A-Za-z0-9]+\}?)?)\s*=\s*"
+    r"^\s*(?P<name>(?:\\(?:hat|tilde|bar)\{[A-Za-z]\}|ŷ|ỹ|[A-Za-z][\u0302\u0303]|\\?[A-Za-z][A-Za-z0-9]*)(?:_\{?[A-Za-z0-9]+\}?)?"
+    r"(?:\([^()=]*\))?)\s*=\s*"  # FL(p_t) = ...: a function of its argument
     r"(?P<value>[^=]+?)\s*$"
 )
 #: Words a formula may hold: its functions.
@@ -308,12 +309,12 @@ def _formula_before_words(part: str) -> str:
 
 def _formula_alone(part: str) -> str:
     """``focal loss FL(p_t) = -(1-p_t)^gamma log(p_t) (the paper's)``: the formula without the words
-    before its name, its name's arguments and a remark in brackets after it."""
+    before its name and a remark in brackets after it."""
     part = re.sub(r"\s*\([^()]*(?<![\\A-Za-z])[A-Za-z]{3,}[^()]*\)\s*$", "", part)
     lead = re.match(r"^\s*(?:[a-z][a-z-]+\s+)+(?=\\?[A-Za-z][\w{}]*(?:\([^()=]*\))?\s*=)", part)
     if lead is not None and not any(w in _FORMULA_WORDS for w in lead.group(0).split()):
         part = part[lead.end() :]
-    return re.sub(r"^(\s*\\?[A-Za-z][\w{}]*)\([^()=]*\)(?=\s*=)", r"\1", part)
+    return part
 
 
 def _is_formula(value: str) -> bool:
@@ -525,7 +526,7 @@ def read_words(text: str) -> PageWords:
         if "=" in part:
             formula = _FORMULA.match(_formula_before_words(_formula_alone(part)))
             if formula is not None and _is_formula(formula["value"]):
-                name = _page_name(formula["name"])
+                name = _page_name(formula["name"].split("(")[0])
                 # Z = sum_j exp(z_j): a batch's letter used for a sum of one example's entries
                 summed = name in CANONICAL_BATCH and _SUMMED.search(formula["value"]) is not None
                 own = name not in CANONICAL and (name not in CANONICAL_BATCH or summed)
@@ -596,13 +597,19 @@ _GRADIENT_OF: Final = re.compile(
 )
 
 
-def gradient_of_another(text: str) -> str | None:
+def gradient_of_another(text: str) -> tuple[str, str | None] | None:
     """The words, when they say the claim is the gradient of something that is not the loss ("gradient of
-    logsumexp(z)", "the derivative of the softmax"): a code's value is then never read as the loss's."""
+    logsumexp(z)", "the derivative of the softmax"): a code's value is then never read as the loss's. With
+    the name they say it of, when they name one ("dS is the derivative of softmax": dS)."""
     for found in _GRADIENT_OF.finditer(text):
         if not OF_THE_LOSS.fullmatch(found["of"]):
-            return " ".join(found.group(0).split())
+            subject = _SUBJECT.search(text[: found.start()])
+            return " ".join(found.group(0).split()), subject["name"] if subject is not None else None
     return None
+
+
+#: The name a phrase is about, right before it: "dS is (the)", "grad = ", "dx: ".
+_SUBJECT: Final = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*(?:is|are|=|:|：)\s*(?:the\s+|a\s+)?$", re.I)
 
 
 def means_of_words(text: str) -> tuple[str, str] | None:
