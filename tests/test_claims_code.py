@@ -2544,3 +2544,43 @@ def test_a_grad_name_with_means_by_the_same_variable_is_the_left_side() -> None:
     # grad_W reads as dL/dW; --means 'dH/dW' says the same: no "its own left side" refusal
     result = check_claim(CheckOptions("grad_W = x (p - y)^T", let=("p=a",), means="dH/dW"))
     assert result.verdict == "holds_if", result.as_dict()
+
+
+def test_a_let_to_a_batch_letter_fixes_the_codes_axes() -> None:
+    # --let z=Z says z is a batch's matrix: the one-example reading (z.shape[0] the classes) is not a reading
+    code = (
+        "z = z - z.max(axis=-1, keepdims=True)\n"
+        "p = np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)\n"
+        "dz = (p - y) / z.shape[0]\n"
+    )
+    options = CheckOptions(code, means="dL/dz", let=("z=Z", "y=Y"), batch_loss="mean")
+    assert check_claim(options).verdict == "holds_if"
+    assert check_claim(CheckOptions(code, means="dL/dz")).verdict == "ambiguous"  # unsaid: both readings
+
+
+@pytest.mark.parametrize(
+    ("code", "options", "verdict"),
+    [
+        # a softmax layer's backward, with the gradient from above named grad_output (a loss layer's number
+        # 1 by its name): with no targets it is a vector, and the Jacobian-vector product is checked
+        (
+            "def softmax_backward(grad_output, s):\n"
+            "    return s * (grad_output - (grad_output * s).sum(axis=-1, keepdims=True))\n",
+            {},
+            "holds",
+        ),
+        (
+            "def softmax_backward(grad_output, s):\n"
+            "    return s * (grad_output - (grad_output * s).sum(axis=-1, keepdims=True))\n",
+            {"means": "dL/dz", "let": ("s=a",)},
+            "holds",
+        ),
+        # the diagonal alone: wrong
+        ("def softmax_backward(grad_output, s):\n    return s * (1 - s) * grad_output\n", {}, "fails"),
+        ("def backward(grad_output, s):\n    return s * (1 - s) * grad_output\n", {"let": ("s=a",)}, "fails"),
+    ],
+)
+def test_a_softmax_layers_backward_takes_a_vector_from_above(
+    code: str, options: dict[str, object], verdict: str
+) -> None:
+    assert check_claim(CheckOptions(code, **options)).verdict == verdict  # type: ignore[arg-type]

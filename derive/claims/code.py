@@ -277,18 +277,21 @@ def read_code(
     ranks: Mapping[str, int] | None = None,
     layer: Layer | None = None,
     softmax_columns: bool = False,
+    named_ranks: Mapping[str, int] | None = None,
 ) -> CodeReading:
     """Read code into index-form values; raises :class:`ParseError` (one line) when it cannot. ``ranks``
     gives inputs whose number of axes the code does not fix another assumed number; ``layer`` (one of
     :func:`code_layers`) reads its input, a hidden layer's output, as an input from the line that
     multiplies it by the layer's weights on; ``softmax_columns`` reads a softmax whose axis the code does
-    not give over each column (the examples in columns)."""
+    not give over each column (the examples in columns); ``named_ranks`` are the numbers of axes the user's
+    ``--let`` says (``z=Z``: a batch's matrix), used where the code does not fix them."""
     if len(text) > MAX_CODE_CHARS:
         raise InputTooLargeError(f"code of {len(text)} characters is over the limit of {MAX_CODE_CHARS}")
     body = _strip_fences(text)
     module, dialect, language = _parse(body, syntax, language)
     stated = _stated_ranks(body, module)
-    reading = _read(module, dialect, language, {**stated, **(ranks or {})}, layer, softmax_columns)
+    planned = {**(named_ranks or {}), **stated, **(ranks or {})}
+    reading = _read(module, dialect, language, planned, layer, softmax_columns)
     return replace(reading, layer=layer) if layer is not None and layer.input in reading.inputs else reading
 
 

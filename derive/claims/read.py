@@ -485,12 +485,23 @@ def _read_code_claim(
     layered = _last_layer_claims(text, kind, syntax, means, named)
     if layered is not None:
         return layered
-    reading = read_code(text, kind)
+    from derive.claims.mapping import CANONICAL_BATCH
+
+    # --let 'z=Z' says z is a batch's matrix, where the code does not say (--let 'x=z' names the logits,
+    # and leaves whether x is one example's or a batch's to the code)
+    matrices = [page for page, canonical in named if canonical in CANONICAL_BATCH]
+    ranks = {page: 2 for page in matrices if re.fullmatch(r"[A-Za-z_]\w*", page)}
+    reading = read_code(text, kind, named_ranks=ranks)
+    seeds = _vector_seeds(reading, named)
+    if seeds:
+        # softmax_backward(grad_output, s) with no targets: no loss layer, so the gradient flowing in from
+        # above is a vector of the output's shape (its name alone reads it as a loss layer's number, 1)
+        reading = read_code(text, kind, ranks=dict.fromkeys(seeds, 1), named_ranks=ranks)
     readings, guessed = _code_claims(reading, text, syntax, means, named)
     if reading.softmax_rows_assumed:
         # softmax(Z) with no axis beside dW = dZ @ X.T: in columns, the softmax runs over each column
         try:
-            columns_code = read_code(text, kind, softmax_columns=True)
+            columns_code = read_code(text, kind, softmax_columns=True, named_ranks=ranks)
             in_columns = _code_claims(columns_code, text, syntax, means, named)[0]
         except DeriveError:
             in_columns = ()
@@ -499,7 +510,7 @@ def _read_code_claim(
     if not guessed:
         return readings
     try:
-        widened = read_code(text, kind, ranks=dict.fromkeys(guessed, 2))
+        widened = read_code(text, kind, ranks=dict.fromkeys(guessed, 2), named_ranks=ranks)
         batch, _ = _code_claims(widened, text, syntax, means, named)
     except DeriveError:
         return readings
@@ -510,6 +521,24 @@ def _read_code_claim(
         *(replace(r, choices=(*r.choices, one)) for r in readings),
         *(replace(r, choices=(*r.choices, many)) for r in batch),
     )
+
+
+def _vector_seeds(reading: CodeReading, named: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Numbers by their names only (``grad_output``, ``dout``) that are the gradient flowing in from above,
+    in code with no targets and one vector the softmax's output (a softmax layer's backward): vectors."""
+    from derive.claims.mapping import GUESSES
+
+    given = dict(named)
+    targets = reading.class_labels or any(
+        given.get(n) in ("y", "Y") or GUESSES.get((n, None)) == "target" for n in reading.inputs
+    )
+    outputs = [
+        n for n, axes in reading.inputs.items()
+        if axes == 1 and (given.get(n) == "a" or GUESSES.get((n, None)) == "output" or n in _SOFTMAX_VALUE)
+    ]  # fmt: skip
+    if targets or len(outputs) != 1:
+        return ()
+    return tuple(n for n, axes in reading.inputs.items() if axes == 0 and _UPSTREAM_VECTOR.fullmatch(n))
 
 
 def _last_layer_claims(
@@ -1208,10 +1237,11 @@ class _Code:
         (``dout``, ``dvalues``) and one named by the output (``dA``, ``dprobs``) are by the softmax output in
         a softmax layer's backward (the code has the output and the claim is by the logits), and ``dout`` by
         the logits in a linear layer's. Only for the built-in loss. Each with what it is by, in words."""
-        from derive.claims.code import is_gradient_name
+        from derive.claims.code import is_gradient_name, is_loss_name
 
         role = self.role_of(wrt) or {"W": "weights", "b": "bias", "z": "logits", "Z": "logits"}.get(wrt)
-        if of != "H" or role not in ("weights", "bias", "input", "logits"):
+        builtin = of == "H" or (is_loss_name(of) and of not in self.reading.values)  # dL/dz: L read as H
+        if not builtin or role not in ("weights", "bias", "input", "logits"):
             return ()
         words = {"Z": "logits", "A": "softmax output"}
         # a softmax layer's backward (its output, the probabilities, in the code): the gradient flowing in is
@@ -1416,7 +1446,7 @@ class _Code:
         if len(outputs) != 1 or len(upstreams) != 1 or len(inputs) != 2:
             return None
         (output,), (upstream,) = outputs, upstreams
-        if any(page in (output, upstream) for page, _ in self.named):
+        if upstream in dict(self.named) or dict(self.named).get(output, "a") != "a":
             return None
         if not (self._entrywise_in(output) and self._entrywise_in(upstream)):
             return None
