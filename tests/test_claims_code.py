@@ -1441,11 +1441,13 @@ def test_tiny_offsets_in_a_code_loss_are_read_as_zero() -> None:
     assert check_claim(CheckOptions(text)).verdict == "holds"
 
 
-def test_an_upstream_gradient_without_targets_is_refused() -> None:
-    # a softmax's backward with no targets: its upstream gradient is no loss layer's 1 (was a wrong fails)
-    with pytest.raises(DeriveError, match="flowing in from above"):
-        check_claim(CheckOptions("def softmax_backward(dout, s):\n    return s * (dout - np.sum(dout * s))\n",
-                                 means="dH/dz"))  # fmt: skip
+@pytest.mark.parametrize(("result", "verdict"), [("s * (dout - np.sum(dout * s))", "holds"),
+                                                  ("s * (dout - np.sum(dout))", "fails")])  # fmt: skip
+def test_an_upstream_gradient_without_targets_is_a_vector(result: str, verdict: str) -> None:
+    # a softmax's backward with no targets: its upstream gradient is no loss layer's 1 (it was a wrong fails
+    # as a number, then refused): a vector, the gradient by the softmax output, and the product is checked
+    text = f"def softmax_backward(dout, s):\n    return {result}\n"
+    assert check_claim(CheckOptions(text, means="dH/dz")).verdict == verdict
 
 
 KD_GRAD = """\
@@ -2584,3 +2586,47 @@ def test_a_softmax_layers_backward_takes_a_vector_from_above(
     code: str, options: dict[str, object], verdict: str
 ) -> None:
     assert check_claim(CheckOptions(code, **options)).verdict == verdict  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        # Flux's losses as its docstrings write them: agg (mean by default), @. (every operator broadcast),
+        # sum(x; dims) (dims 1 by default), ϵ and γ numbers, logσ the log of the sigmoid
+        ("agg(@.(-y * log(ŷ + ϵ) - (1 - y) * log(1 - ŷ + ϵ)))", r"\log\left(1 - ŷ_{i} + ϵ\right)"),
+        ("agg(-sum(y .* log.(ŷ .+ ϵ); dims))", r"-\sum_{i} y_{i} \cdot \log\left(ŷ_{i} + ϵ\right)"),
+        ("agg(sum(@. -y * (1 - ŷ)^γ * log(ŷ); dims))", r"\left(1 - ŷ_{i}\right)^{γ}"),
+        ("agg(@.((1 - y) * ŷ - logσ(ŷ)))", r"\log\left(\frac{1}{1 + e^{-ŷ_{i}}}\right)"),
+        # a lone expression that starts with a minus is no diff's removed line
+        ("-sum(y .* log.(p); dims=1)", r"\log\left(p"),
+        # a sentence, then the code indented under it
+        ("When `y` is one-hot, it is smoothed as\n\n    y .* (1 - α) .+ α / size(y, dims)", r"\frac{α}{"),
+    ],
+)
+def test_a_lone_julia_expression_is_read_as_a_definition(code: str, shown: str) -> None:
+    from derive.errors import ExpressionNotClaimError
+
+    with pytest.raises(ExpressionNotClaimError) as raised:
+        check_claim(CheckOptions(code))
+    assert shown in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("code", "verdict"),
+    [("dz = σ.(z) .- y", "holds"), ("dz = sigmoid.(z) .- y", "holds"), ("dz = σ.(z) .- y .+ 1", "fails")],
+)
+def test_julias_broadcast_sigmoid_is_the_binary_model(code: str, verdict: str) -> None:
+    assert check_claim(CheckOptions(code)).verdict == verdict
+
+
+def test_a_function_header_of_four_words_is_code_not_a_sentence() -> None:
+    # "def backward(self, dout):" has four words; read as a sentence before indented code, the function's
+    # return (dx * dout / N) was dropped for dx (a wrong fails)
+    code = (
+        "def backward(self, dout):\n    dx = self.probs.copy()\n    dx[np.arange(self.N), self.y] -= 1\n"
+        "    return dx * dout / self.N\n"
+    )
+    options = CheckOptions(
+        code, means="dL/dx", let=("probs=A", "x=Z", "y=c", "N=N"), batch_loss="mean", syntax="python"
+    )
+    assert check_claim(options).verdict == "holds"

@@ -901,3 +901,17 @@ def test_a_where_that_names_the_true_class_is_its_letter() -> None:
     assert result.verdict == "holds", result.as_dict()
     wrong = check(r"\frac{\partial L}{\partial z_k} = p_k", let=("p=a",), where=("k is the true class",))
     assert wrong.verdict == "fails"
+
+
+def test_the_models_own_function_written_out_in_the_words_is_no_definition() -> None:
+    # softmax(Z_i)=e^{Z_i}/sum: the softmax written out, not a page function of its own (with "sum" a
+    # sampled number it gave a wrong fails)
+    claim = r"\frac{\partial softmax(Z_i)}{\partial Z_i}=softmax(Z_i)\cdot (1-softmax(Z_i))"
+    assert check(claim, notation="softmax(Z_i)=e^{Z_i}/sum").verdict == "holds"
+
+
+def test_two_names_for_the_output_under_another_loss_are_refused() -> None:
+    # under label smoothing q may be the smoothed targets: neither a - a nor q as the hard targets (both
+    # wrong fails) is a reading; the text is refused with what to say
+    with pytest.raises(NotationError, match="would both be a"):
+        check("dL/dz_i = p_i - q_i", notation="p = softmax(z), label smoothing with eps")

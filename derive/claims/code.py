@@ -142,6 +142,7 @@ _LANGUAGE_FEATURES: Final[tuple[tuple[str, str, int], ...]] = (
     (r"(?<![\w.])\.[-+]\s", "julia", 2),  # x .- y: a broadcast minus, which MATLAB does not have
     (r"^\s*function\s+[∇\w!]+\([^)]*;", "julia", 5),
     (r"\b[A-Za-z_]\w*\.\(", "julia", 8),  # a broadcast call: exp.(z), log.(p): never MATLAB
+    (r"@\.", "julia", 8),  # the broadcast macro @.
     (r"\bmaximum\(|\bminimum\(|^\s*using\s+(?!namespace\b)\w|\bDiagonal\(", "julia", 3),
     (r"\w\([^()]*;\s*\w+\s*=", "julia", 4),  # keyword arguments after a semicolon: softmax(z; dims=1)
     (r"\bdims\s*=", "julia", 3),  # sum(x, dims=1): a keyword MATLAB does not have
@@ -250,7 +251,31 @@ def _strip_fences(text: str) -> str:
         return "\n".join(lines)
     if stripped.startswith("`") and stripped.endswith("`") and stripped.count("`") == 2:
         return stripped[1:-1]
+    return _indented_block(text)
+
+
+def _indented_block(text: str) -> str:
+    """A sentence, then the code indented under it (Markdown's code block, as a docstring quotes it): the
+    code alone."""
+    lines = text.splitlines()
+    indented = [i for i, line in enumerate(lines) if line.startswith(("    ", "\t")) and line.strip()]
+    first = indented[0] if indented else None
+    if not first:
+        return text
+    before, block = lines[:first], lines[first:]
+    prose = all(_PROSE_LINE.fullmatch(line.strip()) for line in before if line.strip())
+    if prose and all(not line.strip() or line.startswith(("    ", "\t")) for line in block):
+        return "\n".join(block)
     return text
+
+
+#: A line of words before code (no assignment, no statement's end, no block's header, English words):
+#: "When `y` is one-hot, it is computed as".
+_PROSE_LINE: Final = re.compile(
+    r"(?!(?:def|function|for|if|while|class|elif|else|with|try|local|module|struct|fn)\b)"
+    r"(?=(?:.*?\b[A-Za-z]{2,}\b){4})(?=.*\b(?:is|are|as|the|when|of|its?|and|given|then)\b)"
+    r"(?!.*\)\s*:\s*$)[^=;{}]*"
+)
 
 
 def _python_source(text: str) -> str:
@@ -259,7 +284,7 @@ def _python_source(text: str) -> str:
     if (
         lines
         and all(line[:1] in "+- " or not line.strip() for line in lines)
-        and any(line[:1] in "+-" for line in lines)
+        and any(line[:1] == "+" for line in lines)  # -sum(...) alone is an expression, not a diff
     ):
         lines = [line[1:] for line in lines if not line.startswith("-")]
     return textwrap.dedent("\n".join(lines))

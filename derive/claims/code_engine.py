@@ -94,7 +94,7 @@ _SCALAR_EQUALITY: Final = frozenset({"javascript", "typescript", "lua", "java", 
 #: Inputs with these names are numbers (hyperparameters, sizes, the incoming gradient of a scalar loss)
 #: unless code indexes or reduces them.
 SCALAR_NAMES: Final = re.compile(
-    r"_*(alpha|gamma|beta|reg|reg_strength|lam|lamb|lambda_?|lmbda|lr|learning_rate|eps|epsilon|T|temp|"
+    r"_*(alpha|gamma|beta|reg|reg_strength|lam|lamb|lambda_?|lmbda|lr|learning_rate|eps|epsilon|ϵ|ε|α|β|γ|λ|τ|T|temp|"
     r"temperature|tau|smoothing|label_smoothing|scale|\w+_scale|\w+_factor|scale_\w+|margin|momentum|"
     r"\w*[a-z]Size|\w*[a-z]Count|num[A-Z]\w*|n[A-Z]\w*|weight_decay|decay|loss|cost|total|\w+_loss|loss_\w+|n|m|N|M|K|C|D|batch|batch_size|bs|n_samples|nsamples|num_\w+|n_\w+|\w+_size|\w+_count|"
     r"count|grad_output|grad_out|out_grad|dout|dloss|grad_losses?|upstream|step|order|total_classes|"

@@ -773,6 +773,8 @@ def _reducer(kind: str) -> Handler:
             raise info.refuse(f"{name} of a list")
         value = info.arr(0)
         axis = info.kw("axis", "dim", "dims")
+        if _flux_dims(info, next((k.value for k in info.node.keywords if k.arg == "dims"), None)):
+            axis = Static(1)
         if axis is None and len(info.args) >= 2:
             if engine.dialect.matlab_shapes and kind in ("max", "min"):
                 if len(info.args) == 3 and isinstance(info.args[1], Tup) and not info.args[1].items:
@@ -798,6 +800,21 @@ def _reducer(kind: str) -> Handler:
         return result
 
     return handler
+
+
+def _flux_dims(info: CallInfo, written: ast.expr | None) -> bool:
+    """Flux's ``sum(x; dims)``, ``size(y, dims)``: the loss's own keyword ``dims``, an input here, read as
+    its default 1 (the classes of each column), shown."""
+    if info.engine.dialect.name != "julia" or not (isinstance(written, ast.Name) and written.id == "dims"):
+        return False
+    info.engine.note(f"{_text(info.node)}: dims, the function's keyword, read as its default 1")
+    return True
+
+
+def _aggregate(info: CallInfo) -> Value:
+    """Flux's ``agg(...)``: a loss's aggregation keyword, ``mean`` by default (shown)."""
+    info.engine.note(f"{_text(info.node)}: agg, the loss's aggregation keyword, read as its default mean")
+    return _reducer("mean")(info)
 
 
 def _elementwise_extreme(info: CallInfo, kind: str) -> Value:
@@ -1065,6 +1082,8 @@ def _size(info: CallInfo) -> Value:
         return Tup(tuple(engine.size_value(value, k, info.node) for k in range(value.rank)))
     if len(info.args) == 1:
         return Tup(tuple(engine.size_value(value, k, info.node) for k in range(value.rank)))
+    if _flux_dims(info, info.node.args[1] if len(info.node.args) > 1 else None):
+        return engine.size_value(value, 0, info.node)
     k = engine.static_int(info.args[1], info.node, "the axis of size()")
     return engine.size_value(value, k - 1 if engine.dialect.one_based else k, info.node)
 
@@ -1495,6 +1514,10 @@ FUNCTIONS: Final[dict[str, Handler]] = {
     "reciprocal": _unary(lambda n: div(ONE, n)),
     "sigmoid": _unary(_sigmoid),
     "expit": _unary(_sigmoid),
+    "σ": _unary(_sigmoid),  # Flux's and NNlib's σ, logσ
+    "logσ": _unary(lambda n: Log(_sigmoid(n))),
+    "logsigmoid": _unary(lambda n: Log(_sigmoid(n))),
+    "log_sigmoid": _unary(lambda n: Log(_sigmoid(n))),
     "tanh": _unary(_call_node("tanh")),
     **{name: _unary(_call_node(name)) for name in _ACTIVATIONS},
     "abs": _unary(_call_node("abs")),
@@ -1508,6 +1531,7 @@ FUNCTIONS: Final[dict[str, Handler]] = {
     "reduce_sum": _reducer("sum"),
     "nansum": _reducer("sum"),
     "mean": _reducer("mean"),
+    "agg": _aggregate,
     "reduce_mean": _reducer("mean"),
     "max": _reducer("max"),
     "amax": _reducer("max"),

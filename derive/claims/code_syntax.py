@@ -211,7 +211,7 @@ def prepare(text: str, spec: Language) -> str:
     if (
         lines
         and all(line[:1] in "+- " or not line.strip() for line in lines)
-        and any(line[:1] in "+-" for line in lines)
+        and any(line[:1] == "+" for line in lines)  # -sum(y .* log.(p)) alone is an expression, no diff
     ):
         lines = [
             (" " + line[1:]) if not line.startswith("-") else "" for line in lines
@@ -238,6 +238,7 @@ def prepare(text: str, spec: Language) -> str:
         text = re.sub(r"\)\s*:\s*[\w\[\]<>|]+(\s*(=>|\{))", r")\1", text)
         text = re.sub(r"(\w)\s*:\s*(number|string|boolean|any|\w+)(\[\])*", r"\1", text)
     if spec.name == "julia":
+        text = _broadcast_macro(text)
         text = re.sub(r"\)\s*where\s*\{[^}]*\}", ")", text)
         text = re.sub(r"\bwhere\s+\w+", "", text)
     if spec.name == "lua":
@@ -253,6 +254,28 @@ def prepare(text: str, spec: Language) -> str:
     if spec.braces:
         text = _join_lines(text)
         text = _drop_unmatched_braces(text)
+    return text
+
+
+def _broadcast_macro(text: str) -> str:
+    """Julia's ``@.(expr)`` and ``@. expr`` (to the end of the line): every operator of the expression
+    broadcast, written out (``*`` as ``.*``, ``/`` as ``./``, ``^`` as ``.^``)."""
+    while (start := text.find("@.")) >= 0:
+        rest = start + 2
+        while rest < len(text) and text[rest] in " \t":
+            rest += 1
+        if rest < len(text) and text[rest] == "(":
+            depth, end = 0, rest
+            while end < len(text):
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                end += 1
+                if depth == 0:
+                    break
+        else:
+            end = text.find("\n", rest)
+            end = len(text) if end < 0 else end
+        inner = re.sub(r"(?<![.])([*/^])", r".\1", text[rest:end])
+        text = text[:start] + inner + text[end:]
     return text
 
 

@@ -27,6 +27,7 @@ from derive.claims.words import WRT_PHRASE, gradient_letter
 from derive.errors import (
     DefinitionNotClaimError,
     DeriveError,
+    ExpressionNotClaimError,
     NotationError,
     ParseError,
     UnstatedGradientError,
@@ -727,6 +728,16 @@ def _code_claims(
             lets = (f"{forward}={'A' if reading.inputs[forward] == 2 else 'a'}",)
             said += f", which the loss takes the log of: the softmax output ({lets[0]})"
         candidates = [(forward, said, lets)]
+    if not candidates and name.startswith("line ") and len(reading.values) == 1:
+        # a lone expression (Flux's agg(-sum(y .* log.(ŷ); dims))): a loss written on its own, or a gradient
+        # whose meaning the words may say (the verdict reads them)
+        from derive.claims.latex import format_node
+
+        shown = format_node(reading.values[name].node)
+        raise ExpressionNotClaimError(
+            f"the code is an expression with no name (read as ${shown}$): to check it,"
+            " say what it is with --means 'dH/dz'; to use it in other claims, --define 'NAME = ...'"
+        )
     if not candidates:
         # the page's words may say it ("the gradient of the loss w.r.t. the logits"): UnstatedGradientError
         raise UnstatedGradientError(

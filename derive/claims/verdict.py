@@ -1040,9 +1040,10 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     clashing = [_clashes(m, options.claim) for m in mapped]
     if any(clashing) and not all(clashing):
         mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
-    elif clashing and all(clashing) and all(m.reading.syntax in ("python", "code") for m in mapped):
-        # two of the code's inputs guessed as one vector (student_logits and teacher_logits both the logits):
-        # its values would be compared with themselves (a knowledge-distillation gradient of 0 "held")
+    elif clashing and all(clashing):
+        # two of the page's names guessed as one vector (student_logits and teacher_logits both the logits,
+        # p and q both the output): its values would be compared with themselves (a distillation gradient
+        # of 0 "held", p - q a wrong fails)
         raise NotationError(f"{_clash_names(mapped[0])}; say what each is with --let or --define")
     # A reading under which an option's name and the model's own letter, both written, are one vector
     # (--let y=a, and the text writes a_k too) gives way; when every reading does, the text is refused.
@@ -1523,7 +1524,7 @@ def _assigned(name: str, text: str) -> bool:
 
 
 def _clash_names(mapped: MappedReading) -> str:
-    """The code's names a reading maps to one vector by a guess, in words."""
+    """The text's names a reading maps to one vector by a guess, in words."""
     for claim in mapped.claims:
         by_vector: dict[str, set[str]] = {}
         for entry in claim.mapping:
@@ -1533,7 +1534,7 @@ def _clash_names(mapped: MappedReading) -> str:
             if len({page.lower() for page in pages}) > 1:
                 role = _ROLES.get(vector.lower(), vector)
                 return f"{' and '.join(sorted(pages))} would both be {vector} ({role})"
-    return "two of the code's names would be one vector"
+    return "two of the text's names would be one vector"
 
 
 def _letter_taken(mapped: MappedReading) -> str | None:
@@ -1961,6 +1962,8 @@ def _sigmoid_written(reading: ClaimReading, options: CheckOptions) -> str | None
         binary = _BINARY_IN_CODE.search(options.claim)
         if binary is not None:
             return f"the code's name {binary.group(0)} says the binary cross-entropy (--loss sigmoid-bce)"
+        if re.search(r"(?<![\w.])(?:σ|logσ)\.?\s*\(", options.claim):
+            return "the code applies σ, Julia's NNlib sigmoid (no softmax): --loss sigmoid-bce"
         if _binary_complements(options.claim.lower()):
             # (1 - y) * np.log(1 - p), np.divide(1 - Y, 1 - A): the binary cross-entropy's terms
             return "the code writes 1 - y and 1 - p, the binary cross-entropy's terms (--loss sigmoid-bce)"
@@ -1978,7 +1981,7 @@ def _sigmoid_written(reading: ClaimReading, options: CheckOptions) -> str | None
 #: The sigmoid applied, by its name (``sigmoid(z)``, ``torch.sigmoid(x)``, ``expit(z)``) or written out
 #: (``1 / (1 + np.exp(-z))``, ``\frac{1}{1+e^{-z}}``).
 _SIGMOID_APPLIED: Final = re.compile(
-    r"(?<![\w.])(?:\w+\.)*(?:sigmoid|expit)\s*\(|\\operatorname\{sigmoid\}|\\text\{sigmoid\}"
+    r"(?<![\w.])(?:\w+\.)*(?:sigmoid|expit)\.?\s*\(|\\operatorname\{sigmoid\}|\\text\{sigmoid\}"
     r"|1\.?0?\s*/\s*\(\s*1\.?0?\s*\+\s*(?:\w+\.)*exp\s*\(\s*-"
     r"|\\frac\s*\{\s*1\s*\}\s*\{\s*1\s*\+\s*(?:e\s*\^|\\exp)\s*\{?\s*\(?\s*-"
     # its derivative primed with no argument (\sigma' = \sigma(1 - \sigma), σ'); \sigma'(t) may be a hidden
@@ -2909,7 +2912,8 @@ def _notation_variants(
     two = sorted({e.page for e in outputs if _PLAIN_OR_HAT.fullmatch(e.page) and e.page not in ("a", "A")})
     by_guess = {e.page for e in outputs if e.guessed}
     guessed = [page for page in two if page not in named and page in by_guess]
-    if len(two) == 2 and guessed and not targets_read and by not in two:
+    # (under another loss the targets may be its own, smoothed or a teacher's: no such guess)
+    if len(two) == 2 and guessed and not targets_read and by not in two and options.loss == "softmax-ce":
         # a name the user (or the words) gave as the output, or a hatted one, is the output: the other not
         hatted = [page for page in guessed if page.startswith("\\hat")]
         one_hatted = len(guessed) == 2 and len(hatted) == 1

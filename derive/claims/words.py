@@ -307,6 +307,14 @@ def _formula_before_words(part: str) -> str:
     return part
 
 
+#: Functions of the model and of formulas, never a page's own name for a loss: softmax(z) = ... writes
+#: out the model's softmax.
+_MODEL_FUNCTIONS: Final = frozenset(
+    {"softmax", "sigmoid", "sigma", "σ", "exp", "log", "ln", "tanh", "relu", "max", "sum", "mean"}
+    | {"logsumexp", "lse"}
+)
+
+
 def _formula_alone(part: str) -> str:
     """``focal loss FL(p_t) = -(1-p_t)^gamma log(p_t) (the paper's)``: the formula without the words
     before its name and a remark in brackets after it."""
@@ -525,6 +533,9 @@ def read_words(text: str) -> PageWords:
             continue
         if "=" in part:
             formula = _FORMULA.match(_formula_before_words(_formula_alone(part)))
+            base = formula["name"].split("(")[0].lstrip("\\") if formula is not None else ""
+            if formula is not None and "(" in formula["name"] and base.lower() in _MODEL_FUNCTIONS:
+                continue  # softmax(z_i) = e^{z_i}/sum: the model's own function, written out (no definition)
             if formula is not None and _is_formula(formula["value"]):
                 name = _page_name(formula["name"].split("(")[0])
                 # Z = sum_j exp(z_j): a batch's letter used for a sum of one example's entries
