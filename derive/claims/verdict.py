@@ -1040,10 +1040,12 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
     clashing = [_clashes(m, options.claim) for m in mapped]
     if any(clashing) and not all(clashing):
         mapped = [m for m, clash in zip(mapped, clashing, strict=True) if not clash]
-    elif clashing and all(clashing):
-        # two of the page's names guessed as one vector (student_logits and teacher_logits both the logits,
-        # p and q both the output): its values would be compared with themselves (a distillation gradient
-        # of 0 "held", p - q a wrong fails)
+    elif clashing and all(clashing) and all(
+        m.reading.syntax in ("python", "code") or _two_letters_for_the_output(m) for m in mapped
+    ):
+        # two of the page's names guessed as one vector (student_logits and teacher_logits both the logits;
+        # p and q both the output, no targets): its values would be compared with themselves (a
+        # distillation gradient of 0 "held", p - q a wrong fails)
         raise NotationError(f"{_clash_names(mapped[0])}; say what each is with --let or --define")
     # A reading under which an option's name and the model's own letter, both written, are one vector
     # (--let y=a, and the text writes a_k too) gives way; when every reading does, the text is refused.
@@ -1398,8 +1400,8 @@ def _without_inferred_loss_gradients(
 
     def of_the_loss(reading: ClaimReading) -> bool:
         lhs = reading.means.operand if isinstance(reading.means, Neg) else reading.means
-        inferred = reading.syntax in ("python", "code") and isinstance(lhs, Derivative)
-        return inferred and isinstance(lhs, Derivative) and lhs.of == Symbol("H")
+        code = reading.syntax in ("python", "code")
+        return code and isinstance(lhs, Derivative) and lhs.of == Symbol("H")  # inferred: no --means
 
     kept = tuple(r for r in readings if not of_the_loss(r))
     if not kept:
@@ -1521,6 +1523,17 @@ def _assigned(name: str, text: str) -> bool:
     others = r"[\w.]+[ \t]*"
     pattern = rf"(?m)^[ \t]*(?:{others},[ \t]*)*{name}[ \t]*(?:,[ \t]*{others})*=(?!=)"
     return re.search(pattern, text) is not None
+
+
+def _two_letters_for_the_output(mapped: MappedReading) -> bool:
+    r"""Two plain letters (``p_i - q_i``), not one vector's spellings (``\mathbf{x}`` and ``x``, Σ and
+    σ(Z)), both read as the output, one at least by a guess, and nothing read as the targets."""
+    entries = [entry for claim in mapped.claims for entry in claim.mapping]
+    if any(entry.canonical in ("y", "Y") for entry in entries):
+        return False
+    outputs = [e for e in entries if e.canonical in ("a", "A") and re.fullmatch(r"[A-Za-z](?:_.*)?", e.page)]
+    letters = {_letter_of(e.page).lower() for e in outputs}
+    return len(letters) > 1 and any(e.guessed for e in outputs)
 
 
 def _clash_names(mapped: MappedReading) -> str:
