@@ -1531,7 +1531,11 @@ def _two_letters_for_the_output(mapped: MappedReading) -> bool:
     entries = [entry for claim in mapped.claims for entry in claim.mapping]
     if any(entry.canonical in ("y", "Y") for entry in entries):
         return False
-    outputs = [e for e in entries if e.canonical in ("a", "A") and re.fullmatch(r"[A-Za-z](?:_.*)?", e.page)]
+    outputs = [
+        e for e in entries
+        if e.canonical in ("a", "A") and re.fullmatch(r"[A-Za-z](?:_.*)?", e.page)
+        and _letter_of(e.page) not in ("a", "A")  # a_j = Q(x_j): the model's own letter is no second name
+    ]  # fmt: skip
     letters = {_letter_of(e.page).lower() for e in outputs}
     return len(letters) > 1 and any(e.guessed for e in outputs)
 
