@@ -802,3 +802,20 @@ def test_a_case_condition_in_other_languages_is_read(cases: str, verdict: str) -
     from derive.claims import check
 
     assert check(_JACOBIAN_LEFT + cases, let=("S=a",)).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        # L_{ce}: a lowercase name as a subscript (e is never an index: it was "a bare e")
+        (r"\frac{\partial L_{ce}}{\partial z_i} = p_i - y_i", "holds_if"),
+        (r"\frac{\partial L_{ce}}{\partial z_i} = p_i + y_i", "fails"),
+        ("dL_ce/dz_i = p_i - y_i", "holds_if"),
+        # two index letters stay two indices
+        (r"\frac{\partial L}{\partial W_{ij}} = x_i (p_j - y_j)", "holds_if"),
+    ],
+)
+def test_a_lowercase_name_as_a_losss_subscript_is_one_name(claim: str, verdict: str) -> None:
+    from derive.claims import check
+
+    assert check(claim).verdict == verdict

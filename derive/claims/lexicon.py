@@ -411,8 +411,8 @@ _PROSE_PUNCTUATION: Final = frozenset(
 
 def index_letters(run: str) -> bool:
     """Whether a run written as a subscript is several indices (``ij``, ``pq``, ``ijkl``), not one name."""
-    if not run.isalpha() or not run.isascii():
-        return False
+    if not run.isalpha() or not run.isascii() or "e" in run:
+        return False  # ce, de: e is no index (a bare e is Euler's number), so L_{ce} is one name
     return (len(run) == 2 and run.islower()) or (len(set(run)) == len(run) and set(run) <= INDEX_LETTERS)
 
 
