@@ -1000,6 +1000,13 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
             if said_means is not None:  # an expression with no left side, and the words say what it is
                 return said_means
         raise refusal
+    # Code read as math only as a fallback, whose every reading leaves the claimed side unread: the code's
+    # own refusal says what to do (loss_ce(P, Y) as math is the loss of one example; as code, undefined)
+    fallback = mapped[0].reading.code_error
+    if fallback is not None and all(
+        m.reading.code_error is not None and any(c.sides[-1].error for c in m.claims) for m in mapped
+    ):
+        raise fallback
     # A name split into letters one of which is read as the loss (KL as K times L, NLL as N L L) is no
     # product anyone writes: that reading is dropped, and when it is the only one the text is refused.
     multiplied = [_multiplies_the_loss(m) for m in mapped]
