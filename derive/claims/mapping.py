@@ -34,6 +34,7 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import CONVENTION_PRODUCT
+from derive.claims import lexicon as lx
 from derive.claims.ast import (
     NORM,
     ONES,
@@ -833,17 +834,14 @@ class ExcludedIndexSummed(_Rewriter):
         return replace(node, index=other, excluded=(node.index,), body=_transform(node.body, self))
 
 
-#: The combining accents a name written in code carries (ŷ, y + U+0302) and the decoration each is.
-_ACCENTS: Final = {"\u0302": "hat", "\u0303": "tilde", "\u0304": "bar"}
-
-
 def _name_and_decoration(symbol: Symbol) -> tuple[str, str | None]:
     """A symbol's letter and decoration, with a code name's accented letter (``ŷ``) read as ``\\hat{y}``."""
     decoration = _plain(symbol.decoration)
     if decoration is None and not symbol.name.isascii():
         letters = unicodedata.normalize("NFD", symbol.name)
-        if len(letters) == 2 and letters[0].isascii() and letters[0].isalpha() and letters[1] in _ACCENTS:
-            return letters[0], _ACCENTS[letters[1]]
+        accent = lx.COMBINING_ACCENTS.get(letters[1:])
+        if len(letters) == 2 and letters[0].isascii() and letters[0].isalpha() and accent is not None:
+            return letters[0], accent
     return symbol.name, decoration
 
 

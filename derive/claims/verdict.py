@@ -1419,26 +1419,19 @@ def _without_inferred_loss_gradients(
     return kept
 
 
-#: --where 'c is the true class' (or 'k = the correct label'): the true class's letter, not a condition.
-_TRUE_CLASS_WHERE: Final = re.compile(
-    r"^\s*(?P<letter>[a-z])\s+(?:is|=|:)\s+(?:the\s+)?(?:index\s+of\s+the\s+)?(?:true|correct|target|right)\s+"
-    r"(?:class|label)(?:\s+index)?\s*$",
-    re.I,
-)
-
-
 def _with_true_class_where(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
-    """``--where 'c is the true class'``: said as a condition, it names the letter for the true class
-    (``--let c=c``, ``--let k=c``), shown."""
+    """``--where 'c is the true class'``: said as a condition, it names the letter for the true class, read
+    as the page's words read it (``--let c=c``, ``--let k=c``), shown."""
+    from derive.claims.words import read_words
+
     lets, where, said = list(options.let), [], []
     for condition in options.where:
-        found = _TRUE_CLASS_WHERE.match(condition)
-        if found is None:
+        named = [let for let, _ in read_words(condition).lets if let.endswith("=c")]
+        if len(named) != 1:  # an index condition (j != c): the words name no letter
             where.append(condition)
             continue
-        letter = found["letter"]
-        lets.append(f"{letter}=c")
-        said.append(f"--where '{condition}' read as --let '{letter}=c' (the letter of the true class)")
+        lets.append(named[0])
+        said.append(f"--where '{condition}' read as --let '{named[0]}' (the letter of the true class)")
     if not said:
         return options, ()
     return replace(options, let=tuple(lets), where=tuple(where)), tuple(said)
@@ -1538,13 +1531,18 @@ def _two_letters_for_the_output(mapped: MappedReading) -> bool:
     entries = [entry for claim in mapped.claims for entry in claim.mapping]
     if any(entry.canonical in ("y", "Y") for entry in entries):
         return False
-    outputs = [
+    outputs = _output_letters(entries)
+    return len({_letter_of(e.page).lower() for e in outputs}) > 1 and any(e.guessed for e in outputs)
+
+
+def _output_letters(entries: Sequence[MappingEntry]) -> list[MappingEntry]:
+    """The page's one-letter names (maybe hatted or bold) read as the softmax output, not the model's own
+    letter a (``a_j = Q(x_j)`` names one vector twice on purpose)."""
+    return [
         e for e in entries
-        if e.canonical in ("a", "A") and re.fullmatch(r"[A-Za-z](?:_.*)?", e.page)
-        and _letter_of(e.page) not in ("a", "A")  # a_j = Q(x_j): the model's own letter is no second name
+        if e.canonical in ("a", "A") and _PLAIN_OR_HAT.fullmatch(e.page)
+        and _letter_of(e.page) not in ("a", "A")
     ]  # fmt: skip
-    letters = {_letter_of(e.page).lower() for e in outputs}
-    return len(letters) > 1 and any(e.guessed for e in outputs)
 
 
 def _clash_names(mapped: MappedReading) -> str:
@@ -2933,7 +2931,7 @@ def _notation_variants(
         variants.append(((f"{page}={target}",), said))
     # \hat{p}_k - q_k: two names guessed as the output and none as the targets; one of them is the targets
     # (a hatted name is the prediction, so the other one), each shown as a reading
-    two = sorted({e.page for e in outputs if _PLAIN_OR_HAT.fullmatch(e.page) and e.page not in ("a", "A")})
+    two = sorted({e.page for e in _output_letters(outputs)})
     by_guess = {e.page for e in outputs if e.guessed}
     guessed = [page for page in two if page not in named and page in by_guess]
     # (under another loss the targets may be its own, smoothed or a teacher's: no such guess)

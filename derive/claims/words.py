@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from derive.claims import lexicon as lx
+
 #: A page's notation note is at most this long (longer text is a page, read by ``--post``).
 MAX_WORDS_CHARS: Final = 2_000
 
@@ -417,8 +419,7 @@ _TRUE_CLASS_SAID: Final = re.compile(
 )
 #: Words that say a letter is the true class itself: "the true class", "is the index of the correct label".
 _A_TRUE_CLASS: Final = re.compile(
-    r"(?:is\s+|=\s+|:\s*|denotes\s+)?(?:the\s+)?(?:index\s+of\s+the\s+)?(?:true|correct|target|right)\s+"
-    r"(?:label|class)(?:\s+index)?\s*$",
+    rf"(?:is\s+|=\s+|:\s*|denotes\s+)?(?:the\s+)?(?:index\s+of\s+the\s+)?{lx.TRUE_CLASS_WORDS}(?:\s+index)?\s*$",
     re.I,
 )
 #: Letters pages use for a class index.
