@@ -902,13 +902,39 @@ def test_code_the_code_reader_refuses_is_refused_with_its_reason_not_a_math_read
         check_claim(CheckOptions(source, loss="sigmoid-bce"))
 
 
-def test_a_code_loss_that_calls_an_undefined_function_is_refused_not_differentiated_as_a_constant() -> None:
+@pytest.mark.parametrize("helper", ["my_loss", "mse_loss", "bce_loss", "focal_ce"])
+def test_a_code_loss_that_calls_an_undefined_function_is_refused_not_differentiated_as_a_constant(
+    helper: str,
+) -> None:
     source = (
-        "def grad(X, Y, W):\n    P = softmax(X @ W)\n    loss = loss_ce(P, Y)\n"
-        "    dW = X.T @ (P - Y)\n    return dW, loss\n"
+        f"def grad(X, Y, W):\n    P = softmax(X @ W)\n    loss = {helper}(P, Y)\n"
+        "    dW = X.T @ (P - Y) / X.shape[0]\n    return dW, loss\n"
     )
     with pytest.raises(DeriveError, match="does not depend on W as read"):
         check_claim(CheckOptions(source))
+
+
+@pytest.mark.parametrize(
+    ("helper", "gradient", "verdict"),
+    [
+        ("loss_ce", "X.T @ (P - Y) / n", "holds_if"),
+        ("cross_entropy", "X.T @ (P - Y) / n", "holds_if"),
+        ("crossEntropy", "X.T @ (Y - P) / n", "fails"),
+        ("nll_loss", "X.T @ (P - Y) / n", "holds_if"),
+        ("cross_entropy", "X.T @ (P + Y) / n", "fails"),
+    ],
+)
+def test_a_code_loss_that_calls_an_undefined_cross_entropy_is_the_built_in_loss(
+    helper: str, gradient: str, verdict: str
+) -> None:
+    # loss = loss_ce(P, Y), the helper defined elsewhere on the page: its name says what it is
+    source = (
+        f"def grad_softmax(X, Y, W):\n    P = softmax(X @ W)\n    n = X.shape[0]\n    loss = {helper}(P, Y)\n"
+        f"    dW = {gradient}\n    return dW, loss\n"
+    )
+    result = check_claim(CheckOptions(source))
+    assert result.verdict == verdict, result.explanation
+    assert any(f"read as the built-in cross-entropy (the name {helper} says so)" in n for n in result.notes)
 
 
 CPP_GRADIENT_BY_LOGITS = """\

@@ -464,6 +464,15 @@ _CODE_MEANS = re.compile(
 
 #: Names code gives a model's parameters (Ng's theta, statistics' beta).
 _PARAMETER_NAMES: Final = frozenset({"theta", "Theta", "thetas", "beta", "params"})
+#: Words in the name of a function the text calls without defining that say it is the softmax
+#: cross-entropy, and words that say it is another loss (or the cross-entropy of sigmoids).
+_CROSS_ENTROPY_WORDS: Final = frozenset(
+    {"ce", "xent", "crossentropy", "cross", "entropy", "nll", "nllloss", "logloss", "celoss", "lossce"}
+)
+_OTHER_LOSS_WORDS: Final = frozenset(
+    {"bce", "binary", "sigmoid", "mse", "l1", "l2", "focal", "hinge", "kl", "smooth", "smoothing",
+     "label", "weighted", "dice", "huber", "grad", "gradient", "derivative", "prime", "backward", "d"}
+)  # fmt: skip
 
 #: Result names that say which input they are the gradient by: dW, grad_W, W_grad, dL_dW, dloss_dlogits.
 _GRADIENT_OF = (
@@ -939,7 +948,15 @@ class _Code:
         # the built-in loss H is not a value the code names H (a "hypothesis" matrix, softmax(X @ W))
         own = of != "H" or reading.loss == "H"
         jacobian = self.jacobian_of(of)
-        if of in reading.values and of != self.name and own and not jacobian:
+        loss_named = self.cross_entropy_call(of) if of in reading.values else None
+        if loss_named is not None:
+            # loss = loss_ce(P, Y) with loss_ce not in the text: the built-in loss, by the name's words
+            notes = (
+                *notes,
+                f"{loss_named}(...) is not defined in the text: the code's {of} is read as the built-in "
+                f"cross-entropy (the name {loss_named} says so)",
+            )
+        if of in reading.values and of != self.name and own and not jacobian and loss_named is None:
             loss = reading.values[of]
             names = {n.name for n in walk(loss.node) if isinstance(n, Symbol)}
             # loss = -sum(y * log(p)), dz = ...: a loss of the softmax output depends on the logits
@@ -1355,6 +1372,23 @@ class _Code:
                 (wrt, f"{said}: the softmax's output, {wrt}", ()),
             ]
         return found
+
+    def cross_entropy_call(self, of: str) -> str | None:
+        """The function the code's loss ``of`` calls without defining it, when its name says the softmax
+        cross-entropy (``loss_ce``, ``cross_entropy``, ``nll_loss``) and the loss is nothing else: one call
+        of the output (and the targets), as ``loss = loss_ce(P, Y)`` is."""
+        from derive.claims.mapping import walk
+
+        loss = self.reading.values[of].node
+        calls = {n.name for n in walk(loss) if isinstance(n, Symbol)} & self.reading.opaque_calls
+        if len(calls) != 1 or not (isinstance(loss, Symbol) and loss.name in calls):
+            return None
+        (name,) = calls
+        spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").lower().split()
+        words = set(spaced) | {"".join(spaced)}
+        if words & _OTHER_LOSS_WORDS or not words & _CROSS_ENTROPY_WORDS:
+            return None
+        return name
 
     def role_of(self, input_name: str) -> Role | None:
         """What the options (``--let``) or the notation read an input of the code as."""
