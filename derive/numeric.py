@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, cast
 
 import mpmath
@@ -41,12 +40,16 @@ class NumericEvaluationError(DeriveError):
     """An expression the evaluator cannot reduce to a number (a construct or symbol it does not know)."""
 
 
-@dataclass(frozen=True)
 class Dual:
-    """value + derivative * epsilon, with epsilon^2 = 0."""
+    """value + derivative * epsilon, with epsilon^2 = 0 (immutable by convention: a plain class with slots,
+    since the evaluator makes hundreds of thousands of them and a frozen dataclass's ``__init__`` costs
+    several times more)."""
 
-    value: mpmath.mpf
-    slope: Slope
+    __slots__ = ("slope", "value")
+
+    def __init__(self, value: mpmath.mpf, slope: Slope) -> None:
+        self.value = value
+        self.slope = slope
 
     def __add__(self, other: Dual) -> Dual:
         return Dual(self.value + other.value, _plus(self.slope, other.slope))
@@ -102,11 +105,16 @@ def _is_zero_slope(slope: Slope) -> bool:
     return not isinstance(slope, numpy.ndarray) and slope == 0
 
 
+#: 0 and 1 are exact at every precision: one mpf of each serves every evaluation.
+_ZERO = mpmath.mpf(0)
+_ONE = mpmath.mpf(1)
+
+
 def _constant(value: object) -> Dual:
     if isinstance(value, mpmath.mpc):
         # a slope through a complex value (a power of a negative base): no real value at this point
         raise NumericEvaluationError("a value that is not a real number")
-    return Dual(mpmath.mpf(value), mpmath.mpf(0))
+    return Dual(mpmath.mpf(value), _ZERO)
 
 
 class Evaluator:
@@ -228,13 +236,15 @@ class Evaluator:
         if expr is sympy.S.Exp1:
             return _constant(mpmath.e)
         if isinstance(expr, sympy.Add):
-            total = _constant(0)
-            for arg in expr.args:
+            first, *rest = expr.args
+            total = self._eval(first, level, seed, env, memo)
+            for arg in rest:
                 total = total + self._eval(arg, level, seed, env, memo)
             return total
         if isinstance(expr, sympy.Mul):
-            product = _constant(1)
-            for arg in expr.args:
+            first, *rest = expr.args
+            product = self._eval(first, level, seed, env, memo)
+            for arg in rest:
                 product = product * self._eval(arg, level, seed, env, memo)
             return product
         if isinstance(expr, sympy.Pow):
@@ -293,13 +303,13 @@ class Evaluator:
             return self._eval(definition, level, seed, {}, memo)
         if seed is not None and key in seed:
             return Dual(self.quantity(base, indices), self._unit(seed, key))
-        return Dual(self.quantity(base, indices), mpmath.mpf(0))
+        return Dual(self.quantity(base, indices), _ZERO)
 
     def _unit(self, seed: Seeds, key: Key) -> Slope:
         if len(seed) == 1:
-            return mpmath.mpf(1)
-        vector = numpy.full(len(seed), mpmath.mpf(0), dtype=object)
-        vector[seed[key]] = mpmath.mpf(1)
+            return _ONE
+        vector = numpy.full(len(seed), _ZERO, dtype=object)
+        vector[seed[key]] = _ONE
         return vector
 
     def _sum(
