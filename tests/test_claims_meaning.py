@@ -2818,3 +2818,26 @@ def test_max_of_two_values_and_abs_are_read_entry_by_entry(claim: str, verdict: 
     # max(x, 0) and abs(x) were unknown symbols; they are evaluated numerically (the larger value and its
     # slope), and a wrong claim fails with a counterexample
     assert check_claim(CheckOptions(claim, timeout=60)).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("chain", "verdict", "first_wrong"),
+    [
+        (r"= \frac{e^{z_i}}{\sum_k e^{z_k}} \left(1 - \frac{e^{z_i}}{\sum_k e^{z_k}}\right) = a_i (1 - a_i)",
+         "holds", None),
+        (r"= a_i (1 - a_i) \\ = a_i - a_i^2 \\ = a_i + a_i^2", "fails", 1),
+    ],
+)  # fmt: skip
+def test_a_chain_whose_left_side_is_elided_checks_its_steps_against_each_other(
+    chain: str, verdict: str, first_wrong: int | None
+) -> None:
+    # the continuation of a display whose left side was on the line before: the steps are still checkable
+    result = _check(chain)
+    assert result.verdict == verdict  # type: ignore[attr-defined]
+    assert result.first_wrong_step == first_wrong  # type: ignore[attr-defined]
+    assert any("left side is elided" in note for note in result.notes)  # type: ignore[attr-defined]
+
+
+def test_one_expression_after_an_elided_left_side_is_an_expression_not_a_claim() -> None:
+    with pytest.raises(DeriveError, match="an expression with no left side"):
+        _check(r"= -\log a_c")

@@ -3786,6 +3786,13 @@ def map_claim(
     sides = list(claim.sides)
     lhs_node = _left_side(claim, sides, wrt, means)
     (lhs_node, *sides), said = numbered_layers([lhs_node, *sides])
+    if means is None and wrt is None and _elided_left(claim.source):
+        # "= e_i/S (1 - e_i/S) = p_i (1 - p_i)": the line before held the left side; the steps written
+        # are checked against each other
+        said.append(
+            "the chain's left side is elided (it starts with '='): its steps are checked against each "
+            "other, from the first one written"
+        )
     for target, index, value, shown in targets_at:
         if any(isinstance(n, Sum) and n.index == index for side in sides for n in walk(side)):
             sides = [_restricted_sums(side, target, index, value) for side in sides]
@@ -4101,7 +4108,7 @@ def _left_side(claim: Claim, sides: list[Node], wrt: str | None, means: str | No
             f"$\\nabla {format_node(first.of)}$ does not say what it is the gradient by; say it with "
             "--means 'dH/dz' (or --wrt z)"
         )
-    if _elided_left(claim.source):
+    if _elided_left(claim.source) and len(sides) < 2:
         raise NotationError(
             "the chain starts with '=' (its left side is elided): give the left side, --means or --wrt"
         )
