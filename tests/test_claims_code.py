@@ -2656,3 +2656,40 @@ def test_a_function_header_of_four_words_is_code_not_a_sentence() -> None:
         code, means="dL/dx", let=("probs=A", "x=Z", "y=c", "N=N"), batch_loss="mean", syntax="python"
     )
     assert check_claim(options).verdict == "holds"
+
+
+MICROGRAD_SOFTMAX = """\
+def softmax(logits):
+    m = max(logits)
+    exps = [math.exp(v - m) for v in logits]
+    s = sum(exps)
+    return [e / s for e in exps]
+
+"""
+
+_PROBS = "    probs = softmax(logits)\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "verdict"),
+    [
+        (_PROBS + "    return [p - (1 if i == target else 0) for i, p in enumerate(probs)]\n", "holds"),
+        (_PROBS + "    return [(1 if i == target else 0) - p for i, p in enumerate(probs)]\n", "fails"),
+        ("    exps = [math.exp(v) for v in logits]\n    s = sum(math.exp(v) for v in logits)\n"
+         "    return [e / s - t for e, t in zip(exps, onehot)]\n", "holds_if"),
+        (_PROBS + "    return [p * (1 - p) - t for p, t in zip(probs, onehot)]\n", "fails"),
+    ],
+)  # fmt: skip
+def test_pure_python_list_comprehensions_are_read_entry_by_entry(body: str, verdict: str) -> None:
+    # micrograd-style code: lists built by comprehensions, a generator summed, enumerate and zip; the label
+    # compared with the index inside `... if i == target else ...` is one number (Python's if needs one)
+    targets = "onehot" if "onehot" in body else "target"
+    source = MICROGRAD_SOFTMAX + f"def grad_logits(logits, {targets}):\n" + body
+    result = check_claim(CheckOptions(source, syntax="python"))
+    assert result.verdict == verdict, result.explanation
+
+
+def test_a_comprehension_with_a_condition_is_refused_in_one_line() -> None:
+    source = "def grad(probs, target):\n    return [p - 1 for i, p in enumerate(probs) if i == target]\n"
+    with pytest.raises(DeriveError, match="one `for` without `if` is read"):
+        check_claim(CheckOptions(source, syntax="python"))

@@ -375,6 +375,7 @@ class Engine:
         self.free_names: set[str] = set()
         #: Functions the text calls without defining them, whose values are read as opaque inputs.
         self.opaque_calls: set[str] = set()
+        self._scalar_test = False  # evaluating the test of an if (see :meth:`condition`)
         self._block_dim: int | None = None
         #: A hidden layer's output, read as an input from the line that multiplies it by a later layer's
         #: weights on (line -> names; see :func:`derive.claims.code.layer_inputs`).
@@ -1664,7 +1665,13 @@ class Engine:
     # ---- control flow -------------------------------------------------------------------------------
 
     def condition(self, node: ast.expr, frame: Frame) -> Value:
-        return self.expr(node, frame)
+        """The test of an ``if`` or of ``a if c else b``: one truth value (Python refuses an array there), so
+        its ``==`` compares two numbers, as in the languages whose ``==`` always does."""
+        outer, self._scalar_test = self._scalar_test, True
+        try:
+            return self.expr(node, frame)
+        finally:
+            self._scalar_test = outer
 
     def if_statement(self, node: ast.If, frame: Frame) -> None:
         try:
@@ -1824,7 +1831,7 @@ class Engine:
         if not isinstance(op, (ast.Eq, ast.NotEq)):
             raise self.refuse(f"the comparison {_text(at)} (only = and != are index conditions)", at)
         a, b = self.arr(left, at), self.arr(right, at)
-        if self.dialect.name in _SCALAR_EQUALITY:
+        if self.dialect.name in _SCALAR_EQUALITY or self._scalar_test:
             # i === y (JavaScript, C, Java, Lua, Julia): == compares two numbers, never an array entry by
             # entry, so an input compared with an index whose number of axes was only assumed is one label
             for one, another in ((a, b), (b, a)):

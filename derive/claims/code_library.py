@@ -145,7 +145,7 @@ def evaluate(engine: Engine, node: ast.expr, frame: Frame) -> Value:
             return Static(False)
         raise Refusal(f"the condition {_text(node)}", node)
     if isinstance(node, ast.IfExp):
-        test = evaluate(engine, node.test, frame)
+        test = engine.condition(node.test, frame)
         if isinstance(test, Static):
             return evaluate(engine, node.body if test.value else node.orelse, frame)
         if isinstance(test, Arr) and test.is_cond:
@@ -168,7 +168,34 @@ def evaluate(engine: Engine, node: ast.expr, frame: Frame) -> Value:
         return Func(node, None, "lambda")
     if isinstance(node, ast.Slice):
         return engine.subscript_item(node, frame)
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+        return _comprehension(engine, node, frame)
     raise Refusal(f"the expression {type(node).__name__} ({_text(node)})", node)
+
+
+def _comprehension(engine: Engine, node: ast.ListComp | ast.GeneratorExp, frame: Frame) -> Value:
+    """``[e / s for e in exps]``, ``(math.exp(v) for v in logits)`` (pure Python, as micrograd writes it):
+    the element for each entry of what is iterated (``range(n)``, a list, ``enumerate``, ``zip``), along
+    a new first axis. One ``for`` without ``if`` is read."""
+    if len(node.generators) != 1 or node.generators[0].ifs or node.generators[0].is_async:
+        raise Refusal(f"the comprehension {_text(node)} (one `for` without `if` is read)", node)
+    generator = node.generators[0]
+    iterated = evaluate(engine, generator.iter, frame)
+    if isinstance(iterated, Unread):
+        return iterated
+    bindings, dim = engine.iteration(iterated, node)
+    var = engine.dims.fresh(dim)
+    saved = dict(frame.env)  # the comprehension's variables are its own (Python 3 scoping)
+    try:
+        engine.assign_loop_target(generator.target, bindings(Arr(Symbol(var), index_of=dim)), frame, node)
+        element = evaluate(engine, node.elt, frame)
+    finally:
+        frame.env.clear()
+        frame.env.update(saved)
+    if isinstance(element, Unread):
+        return element
+    value = engine.arr(element, node)
+    return Arr(value.node, (var, *value.axes), (dim, *value.dims), sources=value.sources)
 
 
 def _grid_arithmetic(op: ast.operator, left: Value, right: Value) -> Value | None:
