@@ -60,9 +60,12 @@ def test_json_output_has_the_documented_fields() -> None:
     assert data["steps"][0]["latex"] == "p_{k} - y_{k}"
 
 
-def test_lines_starting_with_equals_need_wrt() -> None:
-    code, _, err = run("= a_j - y_j\n= p_j - t_j")
-    assert code == 2 and "--wrt" in err
+def test_lines_starting_with_equals_are_checked_against_each_other_or_by_wrt() -> None:
+    # the left side elided: without --wrt the steps are checked against each other (noted)
+    code, out, _ = run("= a_j - y_j\n= p_j - t_j", "--format", "json")
+    assert code == 0 and any("left side is elided" in note for note in json.loads(out)["notes"])
+    code, _, err = run("= a_j - y_j")
+    assert code == 2 and "--means" in err
     code, out, _ = run("= a_j - y_j\n= \\hat{y}_j - t_j", "--wrt", "z_j", "--format", "json")
     data = json.loads(out)
     assert code == 4 and len(data["steps"]) == 2

@@ -2841,3 +2841,27 @@ def test_a_chain_whose_left_side_is_elided_checks_its_steps_against_each_other(
 def test_one_expression_after_an_elided_left_side_is_an_expression_not_a_claim() -> None:
     with pytest.raises(DeriveError, match="an expression with no left side"):
         _check(r"= -\log a_c")
+
+
+@pytest.mark.parametrize(("batch_loss", "verdict"), [("mean", "ambiguous"), ("sum", "holds")])
+def test_a_bold_vector_with_the_subscript_n_may_be_example_ns(batch_loss: str, verdict: str) -> None:
+    # Bishop's x_n: entry n of one example's vector, or example n's vector of a batch (then the mean's 1/N
+    # is missing); both readings are judged and shown
+    claim = r"\frac{\partial L}{\partial \mathbf{z}_n} = \mathbf{p}_n - \mathbf{y}_n"
+    result = check_claim(
+        CheckOptions(claim, let=(r"\mathbf{p}=a",), batch_loss=batch_loss, assume=("onehot",))  # type: ignore[arg-type]
+    )
+    assert result.verdict == verdict
+    if verdict == "ambiguous":
+        assert any("read as example n's vector" in str(r) for r in result.readings)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial p}{\partial z} = (I - \mathbf{p}\mathbf{1}^T)\mathrm{diag}(\mathbf{p})", "holds"),
+        (r"\frac{\partial p}{\partial z} = \mathrm{diag}(\mathbf{p})(I - \mathbf{p}\mathbf{1}^T)", "fails"),
+    ],
+)  # fmt: skip
+def test_a_column_times_the_ones_row_is_the_column_in_every_column(claim: str, verdict: str) -> None:
+    assert check_claim(CheckOptions(claim, let=("p=a", r"\mathbf{p}=a"))).verdict == verdict

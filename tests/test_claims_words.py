@@ -14,6 +14,7 @@ import textwrap
 import pytest
 
 from derive.claims import check
+from derive.claims.run import check_claim
 from derive.claims.verdict import CheckOptions
 from derive.claims.words import read_words
 from derive.errors import ExpressionNotClaimError, NotationError, UsageError
@@ -915,3 +916,66 @@ def test_two_names_for_the_output_under_another_loss_are_refused() -> None:
     # wrong fails) is a reading; the text is refused with what to say
     with pytest.raises(NotationError, match="would both be a"):
         check("dL/dz_i = p_i - q_i", notation="p = softmax(z), label smoothing with eps")
+
+
+@pytest.mark.parametrize(
+    ("claim", "words", "verdict"),
+    [
+        # a formula after words that end in a colon is the page's definition (it was dropped, and the claim
+        # judged against the built-in loss)
+        (r"\frac{\partial L}{\partial z_i} = p_i - y_i",
+         r"with an entropy bonus: L = -\sum_k y_k \log p_k - \beta \sum_k p_k \log p_k, p = softmax(z)",
+         "fails"),
+        (r"\frac{\partial L}{\partial z_i} = \frac{p_i - y_i}{\ln 2}",
+         r"cross-entropy in bits: L = -\frac{1}{\ln 2}\sum_k y_k \ln p_k, p = softmax(z)", "holds_if"),
+        (r"\frac{\partial L}{\partial z_i} = p_i - y_i",
+         r"cross-entropy in bits: L = -\frac{1}{\ln 2}\sum_k y_k \ln p_k, p = softmax(z)", "fails"),
+        (r"\frac{\partial L}{\partial z_i} = q_i - p_i",
+         "Hinton et al.: q_i = exp(z_i/T)/sum_j exp(z_j/T), p the soft targets, L = -sum_i p_i log q_i",
+         "fails"),
+        (r"\frac{\partial L}{\partial z_i} = \frac{1}{T}(q_i - p_i)",
+         "Hinton et al.: q_i = exp(z_i/T)/sum_j exp(z_j/T), p the soft targets, L = -sum_i p_i log q_i",
+         "holds_if"),
+        # a remark in brackets with a formula of its own after the definition
+        (r"\frac{\partial L}{\partial z_i} = (p_i - y_i) p_i (1 - p_i)",
+         "L = 1/2 sum_k (p_k-y_k)^2 (MSE on the softmax output p = softmax(z))", "fails"),
+        (r"\frac{\partial L}{\partial z_i} = \sum_k (p_k - y_k) p_k (\delta_{ki} - p_i)",
+         "L = 1/2 sum_k (p_k-y_k)^2 (MSE on the softmax output p = softmax(z))", "holds"),
+        # the loss as the mean of the examples' losses: how the batch's loss is made (it was a definition
+        # that referred to itself, and refused)
+        (r"\frac{\partial L}{\partial Z_{nk}} = P_{nk} - Y_{nk}",
+         r"L = \frac{1}{N}\sum_n L_n, P = softmax(Z) row by row", "fails"),
+        (r"\frac{\partial L}{\partial Z_{nk}} = P_{nk} - Y_{nk}",
+         r"L = \sum_{n=1}^N L_n, P = softmax(Z) row by row", "holds_if"),
+        # the softmax's argument in the words states the convention: z = W x + b
+        ("dL/dW = x (yhat - y)^T", "yhat = softmax(Wx + b), y one-hot", "fails"),
+        ("dL/dW = (yhat - y) x^T", "yhat = softmax(Wx + b), y one-hot", "holds_if"),
+    ],
+)  # fmt: skip
+def test_definitions_and_conventions_after_words_are_applied(claim: str, words: str, verdict: str) -> None:
+    assert check_claim(CheckOptions(claim, notation=words)).verdict == verdict
+
+
+def test_a_loss_the_words_define_that_does_not_read_refuses_the_claim() -> None:
+    # left out, the claim would be judged against the natural-log loss (a wrong fails)
+    words = r"L = -\sum_k y_k \log_2 p_k (in bits), p = softmax(z)"
+    claim = r"\frac{\partial L}{\partial z_i} = \frac{p_i - y_i}{\ln 2}"
+    with pytest.raises(NotationError, match="the page's words define the loss L"):
+        check_claim(CheckOptions(claim, notation=words))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"let": ("p=a", "t=c")},
+        {"notation": "p = softmax(z), t the integer class label"},
+    ],
+)
+def test_the_true_class_used_as_a_value_is_refused_not_guessed_as_the_targets(
+    options: dict[str, object],
+) -> None:
+    # p_k - t with t a class number: the user's (or the words') t=c was overridden by the targets' guess
+    with pytest.raises(NotationError, match=r"\$t\$ is the true class"):
+        check_claim(CheckOptions(r"\frac{\partial L}{\partial z_k} = p_k - t", **options))  # type: ignore[arg-type]
+    indexed = CheckOptions(r"\frac{\partial L}{\partial z_k} = p_k - \delta_{kt}", **options)  # type: ignore[arg-type]
+    assert check_claim(indexed).verdict == "holds"

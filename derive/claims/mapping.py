@@ -2515,6 +2515,15 @@ class Mapper:
         return any(r.base in CANONICAL_BATCH for r in self._resolved.values())
 
     def resolve(self, symbol: Symbol, called: bool = False) -> _Resolution:
+        if symbol.name in self.true_class_names and not symbol.indices and not called:
+            # --let t=c, and p_k - t: a class number where a vector's entry goes (the one-hot vector of the
+            # true class is meant, or the claim is wrong): never the targets' guess in its place
+            label = _symbol_label(symbol)
+            raise NotationError(
+                f"${label}$ is the true class (--let {label}=c), a class number, but the claim uses it as a "
+                "value; if it is the one-hot vector of the true class, "
+                + (f"say --let {label}=y" if label != "y" else "leave out --let y=c")
+            )
         resolution = self._resolution(symbol, called)
         if resolution.base is not None and resolution.guessed and not resolution.onehot:
             self.record(_symbol_label(symbol), resolution.base, True, resolution.reason)
@@ -3169,6 +3178,17 @@ class Mapper:
                     spreading = True  # \mathbf{1} \mathbf{b}^\top: the row b on every example's row
                 elif not factor.transposed and result is not None and not summing and _sums_last(result):
                     result = _summed(result, len(result.axes) - 1)
+                elif (
+                    factor.transposed
+                    and result is not None
+                    and len(result.axes) == 1
+                    and not result.row
+                    and not summing
+                    and not getattr(self, "batch", False)
+                ):
+                    # p 1^T: the column p in every column (k x k, one example's vector)
+                    axis = self.placeholder("class")
+                    result = Tensor(result.expr, (*result.axes, axis), (*result.kinds, "class"))
                 else:
                     raise NotationError(_ONES_ONLY)
                 continue
@@ -3560,8 +3580,8 @@ class Mapper:
 
 
 _ONES_ONLY: Final = (
-    "a product with the vector of ones: only 1^T M (sums over rows), M 1 (sums along rows) and 1 b^T (b on "
-    "every row) are read"
+    "a product with the vector of ones: only 1^T M (sums over rows), M 1 (sums along rows), 1 b^T (b on "
+    "every row) and p 1^T (p in every column) are read"
 )
 
 

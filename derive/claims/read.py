@@ -181,7 +181,52 @@ def _read(
         )
         for reading in read_math(text, math_syntax)
     )
-    return (*readings, *(error for r in readings if (error := _output_error(r)) is not None))
+    readings = (*readings, *(error for r in readings if (error := _output_error(r)) is not None))
+    return (*readings, *(example for r in readings if (example := _example_subscripts(r)) is not None))
+
+
+#: The letters pages use for the example a bold vector belongs to (Bishop's x_n, t_n).
+_EXAMPLE_LETTERS: Final = frozenset({"n", "m"})
+
+
+def _example_subscripts(reading: ClaimReading) -> ClaimReading | None:
+    r"""``\frac{\partial L}{\partial \mathbf{z}_n} = \mathbf{p}_n - \mathbf{y}_n``: a bold vector with the
+    subscript n is example n's vector (Bishop's ``\mathbf{x}_n``) as often as entry n of one vector; read so
+    as a further reading (the bold symbols with that subscript as ``\mathbf{z}^{(n)}``), shown, so that the
+    two are judged and an answer that differs between them is ``ambiguous``."""
+    from derive.claims.mapping import _Rewriter, _transform
+
+    class AsExample(_Rewriter):
+        """Bold symbols whose one subscript is ``letter``, as example ``letter``'s vectors."""
+
+        def __init__(self, letter: Symbol) -> None:
+            self.letter = letter
+
+        def __call__(self, node: Node) -> Node | None:
+            if isinstance(node, Symbol) and node.decoration == "bold" and node.indices == (self.letter,):
+                return replace(node, indices=(), example=self.letter)
+            return None
+
+    claims = []
+    letter = Symbol("n")
+    for claim in reading.claims:
+        left = claim.sides[0]
+        wrt = left.wrt if isinstance(left, Derivative) else None
+        if not (
+            isinstance(wrt, Symbol)
+            and wrt.decoration == "bold"
+            and wrt.example is None
+            and len(wrt.indices) == 1
+            and isinstance(wrt.indices[0], Symbol)
+            and wrt.indices[0].name in _EXAMPLE_LETTERS
+        ):
+            return None
+        letter = wrt.indices[0]
+        as_example = AsExample(letter)
+        claims.append(replace(claim, sides=tuple(_transform(side, as_example) for side in claim.sides)))
+    name = letter.name
+    said = f"a bold vector with the subscript {name} read as example {name}'s vector (^{{({name})}})"
+    return replace(reading, claims=tuple(claims), choices=(*reading.choices, said))
 
 
 def _output_error(reading: ClaimReading) -> ClaimReading | None:

@@ -1712,6 +1712,10 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
             break
         defines = (*defines, *more)
     defines = tuple(pair for pair in words.defines if pair in defines)  # in the page's order
+    for define, said in words.defines:
+        if (define, said) not in defines:
+            with_used = replace(options, define=(*options.define, *(d for d, _ in defines)))
+            _refuse_an_unread_loss(define, said, with_used, mapped | defined)
     batch_loss = words.batch_loss if options.batch_loss is None else None
     used = PageWords(lets, where, loss, defines, batch_loss=batch_loss)
     claim, renamed = options.claim, []
@@ -1723,15 +1727,20 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
                 renamed.append(f'{name}(...) read as the sigmoid \\sigma(...) (the page\'s words: "{said}")')
     convention = options.convention
     if convention is None:
+        # yhat = softmax(Wx + b): the softmax's argument is the logits, z = Wx + b
+        notation = _ACTIVATION_OF.sub("z = ", options.notation)
         stated = (
-            _CONVENTION_IN_WORDS.search(options.notation)
-            or _BATCH_CONVENTION_IN_WORDS.search(options.notation)
-            or _ROW_CONVENTION_IN_WORDS.search(options.notation)
+            _CONVENTION_IN_WORDS.search(notation)
+            or _BATCH_CONVENTION_IN_WORDS.search(notation)
+            or _ROW_CONVENTION_IN_WORDS.search(notation)
         )
         rows = _EXAMPLES_IN_ROWS.search(options.notation)
         if stated is not None:
             convention = "Wt_x" if stated["transposed"] else "W_x"
             said = " ".join(stated.group(0).split())
+            activation = _ACTIVATION_OF.search(options.notation)
+            if said.startswith("z = ") and said not in options.notation and activation is not None:
+                said = activation.group(0) + said[len("z = ") :]  # as the words write it: softmax(Wx
             renamed.append(f'z = {CONVENTION_PRODUCT[convention]} + b (the page\'s words: "{said}")')
         elif rows is not None:
             # the batch's examples are its rows (Z = X W + b): never read as columns to fit a claim
@@ -1885,6 +1894,13 @@ _BATCH_CONVENTION_IN_WORDS: Final = re.compile(
 )
 
 
+#: An activation applied to a bracket in the page's words: ``softmax(``, ``\sigma(``, ``σ(``.
+_ACTIVATION_OF: Final = re.compile(
+    r"(?:\\(?:operatorname|mathrm|text)\{softmax\}|(?<![A-Za-z\\])softmax|\\sigma|(?<![A-Za-z\\])sigma|σ)"
+    r"\s*(?:\\left)?\(\s*"
+)
+
+
 #: One example as a row: ``z = xW + b`` (x 1 x d, W d x k), the same product as z = W^T x.
 _ROW_CONVENTION_IN_WORDS: Final = re.compile(
     r"(?<![A-Za-z\\])(?:z|o|s|logits|\\(?:mathbf|boldsymbol|bm)\{[zos]\})\s*=\s*"
@@ -1934,6 +1950,33 @@ def _usable_definition(define: str, options: CheckOptions, lets: Sequence[tuple[
     except DeriveError:
         return False
     return True
+
+
+def _refuse_an_unread_loss(define: str, said: str, options: CheckOptions, given: set[str]) -> None:
+    """A loss the page's words define (``L = -sum_k y_k log_2 p_k``) that does not read, whose name the claim
+    differentiates: left out, the claim would be judged against the built-in loss, so it is refused."""
+    from derive.claims.mapping import GUESSES
+
+    plain = define.partition("=")[0].split("(")[0].strip()
+    loss = GUESSES.get((plain.lstrip("\\"), None)) == "loss"
+    if plain in given or not loss or not _occurs(plain, options.claim):
+        return
+    try:
+        claim = read_claim(define)[0].claims[0]
+        map_definition(claim, lets=options.let, defines=options.define, loss=options.loss,
+                       convention=options.model_convention)  # fmt: skip
+    except NotationHintError:
+        return
+    except DeriveError as error:
+        raise NotationError(
+            f"the page's words define the loss {plain} (\"{said}\"), and the definition is not read "
+            f"({_first_line(str(error))}): without it the claim would be judged against the built-in loss; "
+            f"give --define '{plain} = ...' in a form derive reads"
+        ) from None
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.split())[:160]
 
 
 def _decorated_name(definition: Let) -> str:

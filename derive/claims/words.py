@@ -193,6 +193,13 @@ _BATCH_SUM: Final = re.compile(
     r"\bsize_average\s*=\s*False\b",
     re.I,
 )
+#: A loss defined as the mean or the sum of its examples' own (``L = \frac{1}{N}\sum_n L_n``, ``J = 1/m sum_i
+#: J^{(i)}``): how a batch's loss is made, never a definition (it would refer to itself).
+_LOSS_OF_EXAMPLES: Final = re.compile(
+    r"(?<![A-Za-z\\])(?P<name>\\?[A-Za-z]+)\s*=\s*(?P<mean>\\frac\s*\{\s*1\s*\}\s*\{\s*[A-Za-z]\s*\}|1\s*/\s*[A-Za-z])?"
+    r"\s*(?:\\sum|sum|Σ)\s*(?:_\s*\{?\s*(?P<index>[a-z])[^}\s]*\}?)?(?:\s*\^\s*\{?\s*[A-Za-z]\s*\}?)?\s*"
+    r"(?P=name)\s*(?:_\s*\{?\s*(?P=index)\s*\}?|\^\s*\{\s*\(\s*(?P=index)\s*\)\s*\}|\(\s*(?P=index)\s*\))"
+)
 _BATCH_MEAN: Final = re.compile(
     rf"\b(?:mean|average[ds]?|averaging|averaged)\s+{_EXAMPLES}|\bbatch[- ]mean\b|"
     r"\b(?:mean|average)\s+(?:of\s+(?:the\s+)?(?:binary\s+)?)?"
@@ -317,10 +324,25 @@ _MODEL_FUNCTIONS: Final = frozenset(
 )
 
 
+#: Words ending in a colon before a formula's name: "with an entropy bonus: L = ...".
+_WORDS_AND_COLON: Final = re.compile(
+    r"^\s*(?:[A-Za-z][\w.'-]*\s+)*[A-Za-z][\w.'-]*\s*:\s*(?=\\?[A-Za-z][\w{}]*(?:\([^()=]*\))?\s*=)"
+)
+
+
+#: A remark in brackets at the end of a formula, with a word in it (and brackets of its own):
+#: ``(the paper's)``, ``(MSE on the softmax output p = softmax(z))``.
+_REMARK_AT_THE_END: Final = re.compile(
+    r"\s*\((?:[^()]|\([^()]*\))*(?<![\\A-Za-z])[A-Za-z]{3,}(?:[^()]|\([^()]*\))*\)\s*$"
+)
+
+
 def _formula_alone(part: str) -> str:
     """``focal loss FL(p_t) = -(1-p_t)^gamma log(p_t) (the paper's)``: the formula without the words
     before its name and a remark in brackets after it."""
-    part = re.sub(r"\s*\([^()]*(?<![\\A-Za-z])[A-Za-z]{3,}[^()]*\)\s*$", "", part)
+    part = _REMARK_AT_THE_END.sub("", part)
+    # "with an entropy bonus: L = ...", "cross-entropy in bits: L = ...": words that end in a colon
+    part = _WORDS_AND_COLON.sub("", part)
     lead = re.match(r"^\s*(?:[a-z][a-z-]+\s+)+(?=\\?[A-Za-z][\w{}]*(?:\([^()=]*\))?\s*=)", part)
     if lead is not None and not any(w in _FORMULA_WORDS for w in lead.group(0).split()):
         part = part[lead.end() :]
@@ -422,6 +444,10 @@ _A_TRUE_CLASS: Final = re.compile(
     rf"(?:is\s+|=\s+|:\s*|denotes\s+)?(?:the\s+)?(?:index\s+of\s+the\s+)?{lx.TRUE_CLASS_WORDS}(?:\s+index)?\s*$",
     re.I,
 )
+#: Words that say a label is one class's number: "y the integer class label", "t the class index".
+_A_CLASS_NUMBER: Final = re.compile(
+    r"\binteger\s+(?:class\s+)?(?:label|index)\b(?!s)|\bclass\s+(?:index|number|id)\b(?!s)", re.I
+)
 #: Letters pages use for a class index.
 _INDEX_LETTERS: Final = frozenset({"i", "j", "k", "c", "l", "m", "n"})
 
@@ -467,6 +493,8 @@ def read_words(text: str) -> PageWords:
             return
         if name is not None and name == _BATCH_LETTERS.get(canonical) and _A_BATCH_SAID.search(words):
             canonical = name  # "X the design matrix (m x n)": the batch's own letter, not one example's x
+        if canonical == "y" and name in ("y", "t") and _A_CLASS_NUMBER.search(words):
+            canonical = "c"  # "y the integer class label": the true class's number, never a vector of targets
         if name == canonical and words not in confirms:
             confirms.append(words)
         # "k is the true label": an index letter (a size or a parameter elsewhere) named as the true class
@@ -533,6 +561,8 @@ def read_words(text: str) -> PageWords:
                 let(listed["entry"], role, part, scripted=True)
             continue
         if "=" in part:
+            if _LOSS_OF_EXAMPLES.search(part) is not None:
+                continue  # L = 1/N sum_n L_n: the batch's loss (see _batch_loss), no definition
             formula = _FORMULA.match(_formula_before_words(_formula_alone(part)))
             base = formula["name"].split("(")[0].lstrip("\\") if formula is not None else ""
             if formula is not None and "(" in formula["name"] and base.lower() in _MODEL_FUNCTIONS:
@@ -552,6 +582,9 @@ def read_words(text: str) -> PageWords:
         words = _LINK.sub("", _without_brackets(part[symbol.end() :]).strip(), count=1)
         if _SIGMOID_FUNCTION.fullmatch(words) and symbol["name"] in _FUNCTION_NAMES - {"sigmoid"}:
             sigmoids.append((symbol["name"], part))  # "s sigmoid": the letter names the function
+            continue
+        if symbol["name"] in ("y", "t") and not symbol["script"] and _A_CLASS_NUMBER.search(words):
+            let(symbol["name"], "y", part)  # "y the integer class label": one class's number (y=c)
             continue
         if symbol["name"] in _INDEX_LETTERS and not symbol["script"] and _A_TRUE_CLASS.match(words):
             let(symbol["name"], "y", part)  # "c the true class", "k is the index of the correct label"
@@ -586,6 +619,9 @@ def read_words(text: str) -> PageWords:
 def _batch_loss(text: str) -> tuple[str, str] | None:
     """``sum`` or ``mean`` when the words say how a batch's loss is made of its examples' (never when they
     say both)."""
+    examples = _LOSS_OF_EXAMPLES.search(text)
+    if examples is not None:
+        return ("mean" if examples["mean"] else "sum"), " ".join(examples.group(0).split())
     summed, mean = _BATCH_SUM.search(text), _BATCH_MEAN.search(text)
     if summed is not None and mean is None:
         return "sum", summed.group(0)
