@@ -2693,3 +2693,17 @@ def test_a_comprehension_with_a_condition_is_refused_in_one_line() -> None:
     source = "def grad(probs, target):\n    return [p - 1 for i, p in enumerate(probs) if i == target]\n"
     with pytest.raises(DeriveError, match="one `for` without `if` is read"):
         check_claim(CheckOptions(source, syntax="python"))
+
+
+@pytest.mark.parametrize(
+    ("gradient", "verdict"),
+    [("dscores = (probs - Y) / N\n", "holds_if"), ("dscores = (exp_scores - Y) / N\n", "fails")],
+)
+def test_exp_scores_not_defined_in_a_fragment_is_the_exponential_of_the_scores(
+    gradient: str, verdict: str
+) -> None:
+    # cs231n's name, in a fragment quoted without the line that computes it
+    source = "probs = exp_scores / np.sum(exp_scores, axis=1, keepdims=True)\n" + gradient
+    result = check_claim(CheckOptions(source, syntax="python"))
+    assert result.verdict == verdict, result.explanation
+    assert any("read as exp(scores) (its name)" in note for note in result.notes)

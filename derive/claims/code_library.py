@@ -231,6 +231,10 @@ def _bounds_guard(engine: Engine, op: ast.cmpop, left: Value, right: Value, at: 
     return None
 
 
+#: A name for the exponential of the logits (``exp_scores``, ``exp_logits``, ``expZ``).
+_EXP_OF_LOGITS: Final = re.compile(r"exp_?(?P<base>scores|logits|Scores|Logits|[zZ])")
+
+
 def _name(engine: Engine, node: ast.Name, frame: Frame) -> Value:
     name = node.id
     if name.endswith("_ptr") and (name not in frame.env or isinstance(frame.env[name], Lazy)):
@@ -269,6 +273,16 @@ def _name(engine: Engine, node: ast.Name, frame: Frame) -> Value:
         engine.note(f"{name} is not defined in the text: read as an index")
         frame.env[name] = index
         return index
+    exponential = _EXP_OF_LOGITS.fullmatch(name)
+    if exponential is not None:
+        # exp_scores (cs231n's), exp_logits: the exponential of the scores, as the name says
+        base = exponential["base"]
+        scores = engine.arr(_name(engine, ast.Name(id=base, ctx=ast.Load(), lineno=node.lineno,
+                                                   col_offset=node.col_offset), frame), node)  # fmt: skip
+        engine.note(f"{name} is not defined in the text: read as exp({base}) (its name)")
+        value = replace(scores, node=Exp(scores.node), size_of=None, index_of=None, is_cond=False)
+        frame.env[name] = value
+        return value
     value = engine.input(name, node)
     engine.note(f"{name} is not defined in the text (an input)")
     engine.free_names.add(name)
