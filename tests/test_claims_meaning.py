@@ -2865,3 +2865,20 @@ def test_a_bold_vector_with_the_subscript_n_may_be_example_ns(batch_loss: str, v
 )  # fmt: skip
 def test_a_column_times_the_ones_row_is_the_column_in_every_column(claim: str, verdict: str) -> None:
     assert check_claim(CheckOptions(claim, let=("p=a", r"\mathbf{p}=a"))).verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("define", "claim", "verdict"),
+    [
+        (r"L = \frac{1}{m}\sum_i L^{(i)}", r"\frac{\partial L}{\partial Z_{ik}} = P_{ik} - Y_{ik}", "fails"),
+        ("L = (1/N) sum_n L_n", r"\frac{\partial L}{\partial Z_{ik}} = (P_{ik} - Y_{ik})/N", "holds_if"),
+        (r"L = \sum_n L_n", r"\frac{\partial L}{\partial Z_{ik}} = P_{ik} - Y_{ik}", "holds_if"),
+    ],
+)
+def test_a_loss_defined_as_its_examples_mean_or_sum_is_the_batch_loss(
+    define: str, claim: str, verdict: str
+) -> None:
+    # as a definition it refers to itself (refused as a cycle); it says how the batch's loss is made
+    result = check_claim(CheckOptions(claim, define=(define,), let=("P=A",)))
+    assert result.verdict == verdict
+    assert any("read as --batch-loss" in note for note in result.notes)

@@ -932,7 +932,8 @@ def map_readings(options: CheckOptions) -> list[MappedReading]:
         _screen_numbers(text, "an option")
     options, means_said = _with_means_in_words(options)
     options, class_said = _with_true_class_where(options)
-    means_said = (*means_said, *class_said)
+    options, examples_said = _with_loss_of_examples(options)
+    means_said = (*means_said, *class_said, *examples_said)
     options = _with_definitions_split(options)
     given = options
     options, said = _with_page_words(options)
@@ -1435,6 +1436,24 @@ def _with_true_class_where(options: CheckOptions) -> tuple[CheckOptions, tuple[s
     if not said:
         return options, ()
     return replace(options, let=tuple(lets), where=tuple(where)), tuple(said)
+
+
+def _with_loss_of_examples(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:
+    """``--define 'L = \\frac{1}{N}\\sum_n L_n'``: the loss as the mean (or the sum) of its examples' own is
+    how a batch's loss is made, read as ``--batch-loss`` (as a definition it refers to itself), shown."""
+    from derive.claims.words import loss_of_examples
+
+    kept, said, batch_loss = [], [], options.batch_loss
+    for define in options.define:
+        how = loss_of_examples(define)
+        if how is None or (batch_loss is not None and batch_loss != how):
+            kept.append(define)
+            continue
+        batch_loss = cast(BatchLoss, how)
+        said.append(f"--define '{define}' read as --batch-loss {how} (a batch's loss from its examples')")
+    if not said:
+        return options, ()
+    return replace(options, define=tuple(kept), batch_loss=batch_loss), tuple(said)
 
 
 def _with_means_in_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ...]]:

@@ -196,7 +196,7 @@ _BATCH_SUM: Final = re.compile(
 #: A loss defined as the mean or the sum of its examples' own (``L = \frac{1}{N}\sum_n L_n``, ``J = 1/m sum_i
 #: J^{(i)}``): how a batch's loss is made, never a definition (it would refer to itself).
 _LOSS_OF_EXAMPLES: Final = re.compile(
-    r"(?<![A-Za-z\\])(?P<name>\\?[A-Za-z]+)\s*=\s*(?P<mean>\\frac\s*\{\s*1\s*\}\s*\{\s*[A-Za-z]\s*\}|1\s*/\s*[A-Za-z])?"
+    r"(?<![A-Za-z\\])(?P<name>\\?[A-Za-z]+)\s*=\s*(?P<mean>\\frac\s*\{\s*1\s*\}\s*\{\s*[A-Za-z]\s*\}|\(\s*1\s*/\s*[A-Za-z]\s*\)|1\s*/\s*[A-Za-z])?"
     r"\s*(?:\\sum|sum|Σ)\s*(?:_\s*\{?\s*(?P<index>[a-z])[^}\s]*\}?)?(?:\s*\^\s*\{?\s*[A-Za-z]\s*\}?)?\s*"
     r"(?P=name)\s*(?:_\s*\{?\s*(?P=index)\s*\}?|\^\s*\{\s*\(\s*(?P=index)\s*\)\s*\}|\(\s*(?P=index)\s*\))"
 )
@@ -614,6 +614,15 @@ def read_words(text: str) -> PageWords:
         tuple(others),
         tuple(sigmoids),
     )
+
+
+def loss_of_examples(definition: str) -> str | None:
+    """``mean`` or ``sum`` when a definition makes a loss the mean or the sum of its examples' losses of the
+    same name (``L = \\frac{1}{N}\\sum_n L_n``, ``J = 1/m sum_i J^{(i)}``); None for any other definition."""
+    found = _LOSS_OF_EXAMPLES.match(definition.strip())
+    if found is None or found.end() != len(definition.strip()):
+        return None
+    return "mean" if found["mean"] else "sum"
 
 
 def _batch_loss(text: str) -> tuple[str, str] | None:
