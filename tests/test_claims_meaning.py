@@ -2882,3 +2882,18 @@ def test_a_loss_defined_as_its_examples_mean_or_sum_is_the_batch_loss(
     result = check_claim(CheckOptions(claim, define=(define,), let=("P=A",)))
     assert result.verdict == verdict
     assert any("read as --batch-loss" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(
+    ("claim", "notation", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial z_i} = p_i - q_i", "", "ambiguous"),
+        (r"\frac{\partial L}{\partial z_i} = p_i - q_i", "p = softmax(z), q the targets", "holds_if"),
+        (r"\frac{\partial L}{\partial z_i} = p_i - q_i", "q = softmax(z), p the target distribution", "fails"),
+    ],
+)
+def test_p_and_q_with_no_words_are_read_both_ways(claim: str, notation: str, verdict: str) -> None:
+    # information theory's H(p, q) has p the targets; pages as often name the softmax output p: both
+    # readings are judged unless the words say which (p - q alone was a silent fails)
+    result = check_claim(CheckOptions(claim, notation=notation or None))
+    assert result.verdict == verdict

@@ -3007,6 +3007,20 @@ def _notation_variants(
             batch = any(e.page == page and e.canonical == "A" for e in outputs)
             said = f"{page} read as the targets ({other} is the softmax output: two names for one vector)"
             variants.append(((f"{page}={'Y' if batch else 'y'}",), said))
+    # p_i - q_i: p read as the target probability beside another output (information theory's H(p, q));
+    # pages as often name the softmax output p and the targets q
+    p_targets = [e for e in entries if e.guessed and e.reason.startswith("p read as the target probability")]
+    lone_outputs = sorted({e.page for e in _output_letters(outputs) if e.guessed and e.page not in named})
+    if (
+        len(p_targets) == 1
+        and p_targets[0].page not in named
+        and len(lone_outputs) == 1
+        and options.loss == "softmax-ce"
+    ):
+        batch = p_targets[0].canonical == "Y"
+        page, other = p_targets[0].page, lone_outputs[0]
+        said = f"{page} read as the softmax output and {other} as the targets"
+        variants.append(((f"{page}={'A' if batch else 'a'}", f"{other}={'Y' if batch else 'y'}"), said))
     guessed_outputs = {e.page for e in outputs if e.guessed}
     # \partial L/\partial a_i = \hat{y}_i - y_i: the model's own letter a, differentiated by beside a name
     # guessed as the output, is the logits too (as a and \hat{y} both the output, the claim fails)
