@@ -2889,7 +2889,7 @@ def test_a_loss_defined_as_its_examples_mean_or_sum_is_the_batch_loss(
     [
         (r"\frac{\partial L}{\partial z_i} = p_i - q_i", "", "ambiguous"),
         (r"\frac{\partial L}{\partial z_i} = p_i - q_i", "p = softmax(z), q the targets", "holds_if"),
-        (r"\frac{\partial L}{\partial z_i} = p_i - q_i", "q = softmax(z), p the target distribution", "fails"),
+        (r"\frac{\partial L}{\partial z_i} = p_i - q_i", "q = softmax(z), p the target vector", "fails"),
     ],
 )
 def test_p_and_q_with_no_words_are_read_both_ways(claim: str, notation: str, verdict: str) -> None:
