@@ -2897,3 +2897,24 @@ def test_p_and_q_with_no_words_are_read_both_ways(claim: str, notation: str, ver
     # readings are judged unless the words say which (p - q alone was a silent fails)
     result = check_claim(CheckOptions(claim, notation=notation or None))
     assert result.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("difference", "batch_loss", "verdict"),
+    [
+        (r"\mathbf{y}_n - \mathbf{t}_n", "sum", "holds"),
+        (r"\mathbf{t}_n - \mathbf{y}_n", "sum", "fails"),
+        (r"\mathbf{y}_n - \mathbf{t}_n", "mean", "fails"),
+    ],
+)
+def test_bishops_sum_over_n_of_bold_vectors_at_n_is_a_sum_over_the_examples(
+    difference: str, batch_loss: str, verdict: str
+) -> None:
+    # \boldsymbol{\phi}_n is example n's basis vector (it was read as entry n of one vector: refused), and
+    # --let y=a applies to the bold \mathbf{y} too (bold is vector typesetting)
+    claim = rf"\nabla_{{W}} E = \sum_{{n=1}}^{{N}} \boldsymbol{{\phi}}_n ({difference})^\top"
+    options = CheckOptions(
+        claim, let=("y=a", "t=y", r"\phi=x", "E=H"), convention="Wt_x", batch_loss=batch_loss,  # type: ignore[arg-type]
+        assume=("onehot",),
+    )
+    assert check_claim(options).verdict == verdict

@@ -207,21 +207,38 @@ def _example_subscripts(reading: ClaimReading) -> ClaimReading | None:
                 return replace(node, indices=(), example=self.letter)
             return None
 
+    from derive.claims.mapping import walk
+
+    def example_letter(node: Node) -> Symbol | None:
+        if (
+            isinstance(node, Symbol)
+            and node.decoration == "bold"
+            and node.example is None
+            and len(node.indices) == 1
+            and isinstance(node.indices[0], Symbol)
+            and node.indices[0].name in _EXAMPLE_LETTERS
+        ):
+            return node.indices[0]
+        return None
+
     claims = []
     letter = Symbol("n")
     for claim in reading.claims:
         left = claim.sides[0]
-        wrt = left.wrt if isinstance(left, Derivative) else None
-        if not (
-            isinstance(wrt, Symbol)
-            and wrt.decoration == "bold"
-            and wrt.example is None
-            and len(wrt.indices) == 1
-            and isinstance(wrt.indices[0], Symbol)
-            and wrt.indices[0].name in _EXAMPLE_LETTERS
-        ):
+        found = example_letter(left.wrt) if isinstance(left, Derivative) else None
+        # \sum_n \boldsymbol{\phi}_n (\mathbf{y}_n - \mathbf{t}_n)^\top: a sum over n of bold vectors at n
+        summed = [
+            example_letter(node)
+            for side in claim.sides[1:]
+            for total in walk(side)
+            if isinstance(total, Sum) and total.index in _EXAMPLE_LETTERS
+            for node in walk(total.body)
+            if example_letter(node) == Symbol(total.index)
+        ]
+        letter_found = found or next((n for n in summed if n is not None), None)
+        if letter_found is None:
             return None
-        letter = wrt.indices[0]
+        letter = letter_found
         as_example = AsExample(letter)
         claims.append(replace(claim, sides=tuple(_transform(side, as_example) for side in claim.sides)))
     name = letter.name

@@ -1624,7 +1624,12 @@ def _mapped_away(letter: str, mapping: Sequence[MappingEntry]) -> bool:
     """Whether the page's own ``letter`` is mapped to another symbol (``a_{k} -> z_{k}``): the model's
     letter listed beside it is then not the page's."""
     own = re.compile(rf"{re.escape(letter)}(?![A-Za-z0-9])")
-    return any(e.page != e.canonical and own.match(e.page) for e in mapping)
+    return any(e.page != e.canonical and own.match(_unbold(e.page)) for e in mapping)
+
+
+def _unbold(page: str) -> str:
+    """A page name without its bold (``\\mathbf{y}^{(n)}``: ``y^{(n)}``): bold is vector typesetting."""
+    return re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{([^{}]*)\}", r"\1", page)
 
 
 def _occurs(name: str, text: str) -> bool:
