@@ -2918,3 +2918,12 @@ def test_bishops_sum_over_n_of_bold_vectors_at_n_is_a_sum_over_the_examples(
         assume=("onehot",),
     )
     assert check_claim(options).verdict == verdict
+
+
+def test_the_letter_a_claim_divides_by_or_takes_the_log_of_is_the_output() -> None:
+    # -p_i/q_i [q_i(1-q_i)]: the cross-entropy's log is of q, so q is the output (no second reading)
+    chain = (
+        r"\frac{\partial L}{\partial z_i} = -\frac{p_i}{q_i} [q_i(1-q_i)] + \sum_{j \neq i} \frac{p_j}{q_j}"
+        r" [q_i q_j] = q_i - p_i"
+    )
+    assert check_claim(CheckOptions(chain)).verdict == "holds_if"

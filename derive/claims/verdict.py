@@ -3016,11 +3016,15 @@ def _notation_variants(
     # pages as often name the softmax output p and the targets q
     p_targets = [e for e in entries if e.guessed and e.reason.startswith("p read as the target probability")]
     lone_outputs = sorted({e.page for e in _output_letters(outputs) if e.guessed and e.page not in named})
+    # (the cross-entropy takes the log of the output: a name in a log or a denominator, -p_i/q_i or
+    # \log q_j, and not the other, is the output, and the reading stands alone)
+    logged = _logged_letters(reading)
     if (
         len(p_targets) == 1
         and p_targets[0].page not in named
         and len(lone_outputs) == 1
         and options.loss == "softmax-ce"
+        and not (_letter_of(lone_outputs[0]) in logged and _letter_of(p_targets[0].page) not in logged)
     ):
         batch = p_targets[0].canonical == "Y"
         page, other = p_targets[0].page, lone_outputs[0]
@@ -3041,6 +3045,22 @@ def _notation_variants(
         said = f"{by} read as the logits (the left side differentiates by it)"
         variants.append(((f"{by}={logits}",), said))
     return variants
+
+
+def _logged_letters(reading: ClaimReading) -> set[str]:
+    """The letters the text takes the log of or divides by (``\\log q_j``, ``\\frac{p_i}{q_i}``)."""
+    from derive.claims.ast import Div
+
+    letters: set[str] = set()
+    for claim in reading.claims:
+        for side in claim.sides:
+            for node in walk(side):
+                inner = node.arg if isinstance(node, Log) else None
+                if isinstance(node, Div):
+                    inner = node.denominator
+                if inner is not None:
+                    letters |= {n.name for n in walk(inner) if isinstance(n, Symbol)}
+    return letters
 
 
 #: A page name that is one letter, maybe hatted or bold (\hat{p}, q, \mathbf{s}), not a call or a word.
