@@ -2707,3 +2707,34 @@ def test_exp_scores_not_defined_in_a_fragment_is_the_exponential_of_the_scores(
     result = check_claim(CheckOptions(source, syntax="python"))
     assert result.verdict == verdict, result.explanation
     assert any("read as exp(scores) (its name)" in note for note in result.notes)
+
+
+_ADD_AT = """\
+def ce_grad(z, y):
+    N = z.shape[0]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    {line}
+    return p / N
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "verdict"),
+    [
+        ("np.add.at(p, (np.arange(N), y), -1)", "holds"),
+        ("np.subtract.at(p, (np.arange(N), y), 1)", "holds"),
+        ("np.add.at(p, (np.arange(N), y), 1)", "fails"),
+    ],
+)
+def test_a_ufuncs_at_writes_into_its_array(line: str, verdict: str) -> None:
+    # np.add.at(p, idx, -1) is p[idx] += -1; it was dropped without a word (a right gradient failed)
+    result = check_claim(CheckOptions(_ADD_AT.format(line=line), means="dH/dz", batch_loss="mean"))
+    assert result.verdict == verdict, result.explanation
+
+
+def test_a_library_call_statement_that_is_not_read_leaves_its_array_unknown() -> None:
+    # np.frobnicate(p, y) may write into p: p is never read as unchanged after it
+    source = _ADD_AT.format(line="np.frobnicate(p, y)")
+    with pytest.raises(DeriveError, match="np.frobnicate"):
+        check_claim(CheckOptions(source, means="dH/dz", batch_loss="mean"))

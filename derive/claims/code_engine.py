@@ -1094,6 +1094,20 @@ class Engine:
             if isinstance(call.func, ast.Attribute) and call.func.attr in _IN_PLACE:
                 self.in_place(call, frame, node)
                 return
+            ufunc = name.split(".") if name is not None else []
+            if len(ufunc) == 3 and ufunc[0] in ("np", "numpy") and ufunc[2] == "at":
+                # np.add.at(p, (rows, y), -1): p[rows, y] += -1, unbuffered (the same entry twice counts
+                # twice, as a scatter of the code's own index arrays does here: one entry per row)
+                op = _UFUNC_AT.get(ufunc[1])
+                if op is None or len(call.args) != 3 or call.keywords:
+                    raise self.refuse(f"a call that writes into {_text(call.args[0])} in place", call)
+                store = ast.Subscript(value=call.args[0], slice=call.args[1], ctx=ast.Store())
+                augmented = ast.copy_location(ast.AugAssign(target=store, op=op, value=call.args[2]), node)
+                ast.fix_missing_locations(augmented)
+                self.note(f"line {node.lineno}: {_text(call)} is read as {_text(augmented)}")
+                self.gradient_step(augmented, frame)
+                self.augassign(augmented, frame)
+                return
             written = _writes_in_place(call)
             if written is None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
                 # p:div(s) in Torch7, arr.fill(0) in JavaScript, v.push_back(x) in C++, p.sort() in NumPy: a
@@ -1111,6 +1125,15 @@ class Engine:
                 self.expr(call, frame)
                 return
         value = self.expr(call, frame)
+        if isinstance(call, ast.Call) and not isinstance(value, Arr):
+            # np.ufunc.at-like library calls whose value a statement drops are called for what they do to
+            # their first argument: never read as leaving it unchanged
+            library = (_dotted(call.func) or "").split(".")[0] in _LIBRARIES
+            first = call.args[0] if call.args else None
+            if library and isinstance(first, ast.Name) and first.id in frame.env:
+                what = f"{_where(call)}a call that may write into {first.id} in place ({_text(call)})"
+                self.bind(frame, first.id, Unread(what, call), node)
+                return
         if isinstance(value, Unread) and _targets(node):
             raise Refusal(value.message, value.at)  # a store that cannot be read: its array is not known
         if isinstance(value, (Arr, Unread)) and not _is_trivial(call):
@@ -2421,6 +2444,15 @@ def _targets(node: ast.stmt) -> list[str]:
     elif (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)
+        and (_dotted(node.value.func) or "").split(".")[0] in _LIBRARIES
+        and node.value.args
+        and isinstance(node.value.args[0], ast.Name)
+    ):
+        # np.frobnicate(p, y) as a statement, not read: it may write into p (never read as unchanged)
+        return [node.value.args[0].id]
+    elif (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
         and _dotted(node.value.func) == "tl.store"
     ):
         pointer = node.value.args[0] if node.value.args else None
@@ -2458,6 +2490,15 @@ def _writes_in_place(call: ast.Call) -> ast.expr | None:
         return call.args[0]  # np.put_along_axis(dz, idx, 0.0, axis=1): dz is written
     return None
 
+
+#: Array libraries whose functions a statement may call for what they write into their first argument.
+_LIBRARIES: Final = frozenset({"np", "numpy", "torch", "jnp", "tf"})
+
+#: ``np.<ufunc>.at(a, indices, values)``: ``a[indices] <op>= values``.
+_UFUNC_AT: Final[dict[str, ast.operator]] = {
+    "add": ast.Add(), "subtract": ast.Sub(), "multiply": ast.Mult(), "divide": ast.Div(),
+    "true_divide": ast.Div(),
+}  # fmt: skip
 
 #: NumPy functions that write into their first argument.
 _WRITES_FIRST: Final = frozenset("put_along_axis put place putmask copyto fill_diagonal".split())
