@@ -2738,3 +2738,24 @@ def test_a_library_call_statement_that_is_not_read_leaves_its_array_unknown() ->
     source = _ADD_AT.format(line="np.frobnicate(p, y)")
     with pytest.raises(DeriveError, match=r"np\.frobnicate"):
         check_claim(CheckOptions(source, means="dH/dz", batch_loss="mean"))
+
+
+_KD_GRAD = """\
+def kd_grad(student_logits, teacher_probs, T):
+    z = student_logits / T
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    loss = -T ** 2 * np.sum(teacher_probs * np.log(p))
+    grad = {gradient}
+    return loss, grad
+"""
+
+
+@pytest.mark.parametrize(
+    ("gradient", "verdict"), [("T * (p - teacher_probs)", "holds_if"), ("p - teacher_probs", "fails")]
+)
+def test_a_teachers_probabilities_are_the_targets(gradient: str, verdict: str) -> None:
+    # teacher_probs was guessed as the softmax output (probs), so p - teacher_probs read as 0
+    source = _KD_GRAD.format(gradient=gradient)
+    options = CheckOptions(source, means="dloss/dstudent_logits", loss="temperature")
+    assert check_claim(options).verdict == verdict

@@ -979,3 +979,8 @@ def test_the_true_class_used_as_a_value_is_refused_not_guessed_as_the_targets(
         check_claim(CheckOptions(r"\frac{\partial L}{\partial z_k} = p_k - t", **options))  # type: ignore[arg-type]
     indexed = CheckOptions(r"\frac{\partial L}{\partial z_k} = p_k - \delta_{kt}", **options)  # type: ignore[arg-type]
     assert check_claim(indexed).verdict == "holds"
+
+
+def test_a_softmax_of_the_teachers_logits_is_the_targets_not_the_model() -> None:
+    words = read_words("z (C,) student logits; q = softmax(teacher_logits) soft targets")
+    assert {let for let, _ in words.lets} == {"q=y"}

@@ -209,6 +209,9 @@ def compound_role(name: str) -> Role | None:
     if len(words) < 2 or _NOT_A_VALUE_WORDS & set(words):
         return None
     roles = {role for role, vocabulary in _ROLE_WORDS.items() if vocabulary & set(words)}
+    if "teacher" in words:
+        # teacher_probs, teacher_soft: a distillation's targets; teacher_logits: no role of the model's
+        return "target" if roles <= {"output", "target"} else None
     if "loss" in roles:
         return "loss"  # a loss's name names its input too: BCEWithLogits, softmax_cross_entropy, nll_loss
     if len(roles) != 1:

@@ -264,6 +264,8 @@ _APPLIED: Final = re.compile(
     r"^(?P<names>(?:\s*[^=()]+?\s*=)+)\s*(?P<function>softmax|SoftMax|sigmoid|σ|\\sigma)\s*\(\s*(?P<arg>[^()]*?)"
     r"\s*(?:[;,][^()]*)?\)\s*(?:_[a-z])?\s*(?P<rest>.*)$"
 )
+#: Words or a name that say a distribution is the teacher's or the targets (a distillation's soft targets).
+_TEACHER: Final = re.compile(r"(?i)teacher|\b(?:soft\s+)?targets?\b")
 #: ``x = logits``, ``z = targets``: a name, then words.
 _NAMED: Final = re.compile(r"^\s*(?P<name>[^=\s]+)\s*=\s*(?P<words>[A-Za-z][A-Za-z -]*)$")
 #: ``case i != target``, ``case y_i = k``, ``for i != j``, ``when i = j``, ``j \ne c (c the true class)``:
@@ -513,7 +515,9 @@ def read_words(text: str) -> PageWords:
     parts = _parts(text)
     # q = softmax(z) the student's, p = softmax(v) the teacher's: one softmax is the model's (applied to z,
     # else the first); the other is a fixed distribution, never the model's output
-    applied_to = [m["arg"].strip() for m in map(_APPLIED.match, parts) if m is not None]
+    applied = [m for m in map(_APPLIED.match, parts) if m is not None]
+    # q = softmax(teacher_logits) soft targets: the teacher's (a distillation's targets), never the model's
+    applied_to = [m["arg"].strip() for m in applied if not _TEACHER.search(f"{m['arg']} {m['rest']}")]
     model_argument = "z" if "z" in applied_to else applied_to[0] if applied_to else None
     for part in parts:
         case = _CASE.match(part)
