@@ -515,9 +515,9 @@ def read_words(text: str) -> PageWords:
     parts = _parts(text)
     # q = softmax(z) the student's, p = softmax(v) the teacher's: one softmax is the model's (applied to z,
     # else the first); the other is a fixed distribution, never the model's output
-    applied = [m for m in map(_APPLIED.match, parts) if m is not None]
+    softmaxes = [m for m in map(_APPLIED.match, parts) if m is not None]
     # q = softmax(teacher_logits) soft targets: the teacher's (a distillation's targets), never the model's
-    applied_to = [m["arg"].strip() for m in applied if not _TEACHER.search(f"{m['arg']} {m['rest']}")]
+    applied_to = [m["arg"].strip() for m in softmaxes if not _TEACHER.search(f"{m['arg']} {m['rest']}")]
     model_argument = "z" if "z" in applied_to else applied_to[0] if applied_to else None
     for part in parts:
         case = _CASE.match(part)
