@@ -2759,3 +2759,22 @@ def test_a_teachers_probabilities_are_the_targets(gradient: str, verdict: str) -
     source = _KD_GRAD.format(gradient=gradient)
     options = CheckOptions(source, means="dloss/dstudent_logits", loss="temperature")
     assert check_claim(options).verdict == verdict
+
+
+_RESHAPED = "def softmax_grad(softmax):\n    s = softmax.reshape(-1, 1)\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "verdict"),
+    [
+        # the Stack Overflow answer: the code's own s is the softmax output reshaped to a column
+        (_RESHAPED + "    return np.diagflat(s) - np.dot(s, s.T)\n", "holds"),
+        (_RESHAPED + "    return np.diagflat(s) - np.dot(s.T, s)\n", "fails"),
+        # a column stated in a comment: s s^T is the outer product it is there
+        ("def softmax_grad(s):\n    # s: (C, 1) column vector\n    return np.diagflat(s) - np.dot(s, s.T)\n",
+         "holds"),
+    ],
+)  # fmt: skip
+def test_the_softmax_jacobian_of_a_column(source: str, verdict: str) -> None:
+    result = check_claim(CheckOptions(source, means="ds/dz", syntax="python"))
+    assert result.verdict == verdict, result.explanation

@@ -315,6 +315,8 @@ def read_code(
     body = _strip_fences(text)
     module, dialect, language = _parse(body, syntax, language)
     stated = _stated_ranks(body, module)
+    if language == "python":
+        module = _stated_columns(body, module)
     planned = {**(named_ranks or {}), **stated, **(ranks or {})}
     reading = _read(module, dialect, language, planned, layer, softmax_columns)
     return replace(reading, layer=layer) if layer is not None and layer.input in reading.inputs else reading
@@ -489,6 +491,33 @@ def _stated_ranks(text: str, module: ast.Module) -> dict[str, int]:
         if dims and all(re.fullmatch(r"[A-Za-z_]\w*|\d+", d) for d in dims):
             ranks[name] = len(dims)
     return ranks
+
+
+def _stated_columns(text: str, module: ast.Module) -> ast.Module:
+    """A function parameter the code's words give as a column or a row of one vector (``s: (C, 1)``,
+    ``x (1, D)``) is read as that vector reshaped so (``s = s.reshape(-1, 1)`` first in the function), so
+    that ``np.dot(s, s.T)`` is the outer product it is there (as a vector it would be a number)."""
+    words = [
+        doc
+        for n in ast.walk(module)
+        if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Module)) and (doc := ast.get_docstring(n))
+    ]
+    words += [m.group(1) for m in re.finditer(r"(?:#|//|%|--)(.*)$", text, re.MULTILINE)]
+    shapes: dict[str, tuple[int, int]] = {}
+    for match in (m for said in words for m in _STATED_SHAPE.finditer(said)):
+        dims = [d for d in re.split(r"\s*(?:,|x|×|\*)\s*", match["dims"]) if d]
+        if len(dims) == 2 and dims.count("1") == 1 and match["name"] not in shapes:
+            shapes[match["name"]] = (-1, 1) if dims[1] == "1" else (1, -1)
+    if not shapes:
+        return module
+    for function in (n for n in ast.walk(module) if isinstance(n, ast.FunctionDef)):
+        names = [a.arg for a in function.args.args if a.arg in shapes]
+        reshapes = [ast.parse(f"{n} = {n}.reshape({shapes[n][0]}, {shapes[n][1]})").body[0] for n in names]
+        for statement in reshapes:
+            ast.copy_location(statement, function.body[0])
+            ast.fix_missing_locations(statement)
+        function.body[:0] = reshapes
+    return module
 
 
 def _quiet_parse(source: str) -> ast.Module:

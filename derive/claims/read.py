@@ -1053,9 +1053,12 @@ class _Code:
             definitions.append((of, axes, node))
         lhs: Node
         if jacobian:
-            # --means 'da/dz' on a matrix computed from the softmax output: the Jacobian da_i/dz_j
+            # --means 'da/dz' on a matrix computed from the softmax output: the Jacobian da_i/dz_j (of the
+            # input the code's own name reshapes: s = softmax.reshape(-1, 1))
             row, column = (Symbol(axis) for axis in value.axes)
-            lhs = Derivative(Symbol(of, (row,)), Symbol(wrt, (column,)))
+            named = reading.values[of].node if of in reading.values and of not in reading.inputs else None
+            output = named.name if isinstance(named, Symbol) and named.name in reading.inputs else of
+            lhs = Derivative(Symbol(output, (row,)), Symbol(wrt, (column,)))
         else:
             lhs = Derivative(Symbol(of), Symbol(wrt, tuple(Symbol(axis) for axis in value.axes)))
         if sign:
@@ -1133,6 +1136,11 @@ class _Code:
         canonical = dict(self.named).get(of, of)
         output = canonical == "a" or (canonical != "A" and GUESSES.get((canonical, None)) == "output")
         own = of in self.reading.values and of not in self.reading.inputs  # s = s.reshape(-1, 1): an input
+        if own:
+            # s = softmax.reshape(-1, 1): the code's own name for an input read as the softmax output
+            node = self.reading.values[of].node
+            own = not (isinstance(node, Symbol) and node.name in self.reading.inputs
+                       and self.role_of(node.name) == "output")  # fmt: skip
         return output and not own and len(value.axes) == 2
 
     def column_softmax(self, of: str) -> bool:
