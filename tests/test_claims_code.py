@@ -2778,3 +2778,13 @@ _RESHAPED = "def softmax_grad(softmax):\n    s = softmax.reshape(-1, 1)\n"
 def test_the_softmax_jacobian_of_a_column(source: str, verdict: str) -> None:
     result = check_claim(CheckOptions(source, means="ds/dz", syntax="python"))
     assert result.verdict == verdict, result.explanation
+
+
+def test_a_size_named_like_a_loss_is_never_the_loss() -> None:
+    # N, C = X.shape[0], W.shape[1]: C (the classes) was taken for the loss --means 'dL/dW' names
+    source = (
+        "def grad_W(W, X, y):\n    N, C = X.shape[0], W.shape[1]\n    Z = X @ W\n"
+        "    P = np.exp(Z - Z.max(axis=1, keepdims=True))\n    P /= P.sum(axis=1, keepdims=True)\n"
+        "    return X.T @ (P - np.eye(C)[y]) / N\n"
+    )
+    assert check_claim(CheckOptions(source, means="dL/dW")).verdict == "holds"

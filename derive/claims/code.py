@@ -961,6 +961,8 @@ def _loss_like(name: str, record: Record, result: str | None) -> bool:
     if not is_loss_name(name):
         return False
     value = record.value
+    if isinstance(value, Arr) and value.size_of is not None:
+        return False  # N, C = X.shape[0], W.shape[1]: C is the number of classes, never the loss
     said = bool(_LOSS_WORDS.fullmatch(name.split("[")[0].split(".")[-1]))
     # a layer's forward beside its backward (PyTorch's Function): the backward is its gradient by contract
     said = said or (name == "forward" and result == "backward")
