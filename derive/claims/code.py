@@ -476,12 +476,7 @@ def _stated_ranks(text: str, module: ast.Module) -> dict[str, int]:
     parameters = {
         a.arg for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.Lambda)) for a in n.args.args
     }
-    words = [
-        doc
-        for n in ast.walk(module)
-        if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Module)) and (doc := ast.get_docstring(n))
-    ]
-    words += [m.group(1) for m in re.finditer(r"(?:#|//|%|--)(.*)$", text, re.MULTILINE)]
+    words = _code_words(text, module)
     ranks: dict[str, int] = {}
     for match in (m for said in words for m in _STATED_SHAPE.finditer(said)):
         name = match["name"]
@@ -493,16 +488,21 @@ def _stated_ranks(text: str, module: ast.Module) -> dict[str, int]:
     return ranks
 
 
-def _stated_columns(text: str, module: ast.Module) -> ast.Module:
-    """A function parameter the code's words give as a column or a row of one vector (``s: (C, 1)``,
-    ``x (1, D)``) is read as that vector reshaped so (``s = s.reshape(-1, 1)`` first in the function), so
-    that ``np.dot(s, s.T)`` is the outer product it is there (as a vector it would be a number)."""
+def _code_words(text: str, module: ast.Module) -> list[str]:
+    """The code's docstrings and comments."""
     words = [
         doc
         for n in ast.walk(module)
         if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Module)) and (doc := ast.get_docstring(n))
     ]
-    words += [m.group(1) for m in re.finditer(r"(?:#|//|%|--)(.*)$", text, re.MULTILINE)]
+    return words + [m.group(1) for m in re.finditer(r"(?:#|//|%|--)(.*)$", text, re.MULTILINE)]
+
+
+def _stated_columns(text: str, module: ast.Module) -> ast.Module:
+    """A function parameter the code's words give as a column or a row of one vector (``s: (C, 1)``,
+    ``x (1, D)``) is read as that vector reshaped so (``s = s.reshape(-1, 1)`` first in the function), so
+    that ``np.dot(s, s.T)`` is the outer product it is there (as a vector it would be a number)."""
+    words = _code_words(text, module)
     shapes: dict[str, tuple[int, int]] = {}
     for match in (m for said in words for m in _STATED_SHAPE.finditer(said)):
         dims = [d for d in re.split(r"\s*(?:,|x|×|\*)\s*", match["dims"]) if d]
