@@ -2789,3 +2789,15 @@ def test_a_size_named_like_a_loss_is_never_the_loss() -> None:
         "    return X.T @ (P - np.eye(C)[y]) / N\n"
     )
     assert check_claim(CheckOptions(source, means="dL/dW")).verdict == "holds"
+
+
+def test_a_row_stated_in_a_comment_of_code_that_writes_no_product_is_read_as_the_code_uses_it() -> None:
+    # "Shape noted for s: (1, n)" beside np.diag(s) of a 1-D array: the code's own use decides
+    source = (
+        "def softmax_grad(s):\n    # Shape noted for s: (1, n).\n    jacobian_m = np.diag(s)\n"
+        "    n = len(jacobian_m)\n"
+        "    for i in range(n):\n        for j in range(n):\n            if i != j:\n"
+        "                jacobian_m[i][j] = -s[i] * s[j]\n            else:\n"
+        "                jacobian_m[i][j] = s[i] * (1 - s[i])\n    return jacobian_m\n"
+    )
+    assert check_claim(CheckOptions(source, means="ds/dz", syntax="python")).verdict == "holds"

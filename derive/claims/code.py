@@ -499,15 +499,19 @@ def _code_words(text: str, module: ast.Module) -> list[str]:
 
 
 def _stated_columns(text: str, module: ast.Module) -> ast.Module:
-    """A function parameter the code's words give as a column or a row of one vector (``s: (C, 1)``,
-    ``x (1, D)``) is read as that vector reshaped so (``s = s.reshape(-1, 1)`` first in the function), so
-    that ``np.dot(s, s.T)`` is the outer product it is there (as a vector it would be a number)."""
+    """A function parameter the code's words give as a column (``s: (C, 1)``), in code that writes its
+    products, is read as that vector reshaped so (``s = s.reshape(-1, 1)`` first in the function), so that
+    ``np.dot(s, s.T)`` is the outer product it is there (as a vector it would be a number)."""
     words = _code_words(text, module)
-    shapes: dict[str, tuple[int, int]] = {}
+    shapes: dict[str, tuple[int, int]] = {}  # (-1, 1): a column
     for match in (m for said in words for m in _STATED_SHAPE.finditer(said)):
         dims = [d for d in re.split(r"\s*(?:,|x|×|\*)\s*", match["dims"]) if d]
-        if len(dims) == 2 and dims.count("1") == 1 and match["name"] not in shapes:
-            shapes[match["name"]] = (-1, 1) if dims[1] == "1" else (1, -1)
+        name = match["name"]
+        # only a column whose products the code writes (s.T, np.dot, @): a row stated (1, n) is often a 1-D
+        # array in the code itself, and its products alone tell the two apart
+        products = re.search(rf"\b{re.escape(name)}\s*\.\s*T\b|\bdot\s*\(|@|\bmatmul\s*\(", text)
+        if len(dims) == 2 and dims[1] == "1" and dims[0] != "1" and name not in shapes and products:
+            shapes[name] = (-1, 1)
     if not shapes:
         return module
     for function in (n for n in ast.walk(module) if isinstance(n, ast.FunctionDef)):
