@@ -502,21 +502,20 @@ def _stated_columns(text: str, module: ast.Module) -> ast.Module:
     """A function parameter the code's words give as a column (``s: (C, 1)``), in code that writes its
     products, is read as that vector reshaped so (``s = s.reshape(-1, 1)`` first in the function), so that
     ``np.dot(s, s.T)`` is the outer product it is there (as a vector it would be a number)."""
-    words = _code_words(text, module)
-    shapes: dict[str, tuple[int, int]] = {}  # (-1, 1): a column
-    for match in (m for said in words for m in _STATED_SHAPE.finditer(said)):
+    columns: set[str] = set()
+    for match in (m for said in _code_words(text, module) for m in _STATED_SHAPE.finditer(said)):
         dims = [d for d in re.split(r"\s*(?:,|x|×|\*)\s*", match["dims"]) if d]
         name = match["name"]
         # only a column whose products the code writes (s.T, np.dot, @): a row stated (1, n) is often a 1-D
         # array in the code itself, and its products alone tell the two apart
         products = re.search(rf"\b{re.escape(name)}\s*\.\s*T\b|\bdot\s*\(|@|\bmatmul\s*\(", text)
-        if len(dims) == 2 and dims[1] == "1" and dims[0] != "1" and name not in shapes and products:
-            shapes[name] = (-1, 1)
-    if not shapes:
+        if len(dims) == 2 and dims[1] == "1" and dims[0] != "1" and products:
+            columns.add(name)
+    if not columns:
         return module
     for function in (n for n in ast.walk(module) if isinstance(n, ast.FunctionDef)):
-        names = [a.arg for a in function.args.args if a.arg in shapes]
-        reshapes = [ast.parse(f"{n} = {n}.reshape({shapes[n][0]}, {shapes[n][1]})").body[0] for n in names]
+        names = [a.arg for a in function.args.args if a.arg in columns]
+        reshapes = [ast.parse(f"{n} = {n}.reshape(-1, 1)").body[0] for n in names]
         for statement in reshapes:
             ast.copy_location(statement, function.body[0])
             ast.fix_missing_locations(statement)

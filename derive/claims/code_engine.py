@@ -1125,15 +1125,13 @@ class Engine:
                 self.expr(call, frame)
                 return
         value = self.expr(call, frame)
-        if isinstance(call, ast.Call) and not isinstance(value, Arr):
-            # np.ufunc.at-like library calls whose value a statement drops are called for what they do to
-            # their first argument: never read as leaving it unchanged
-            library = (_dotted(call.func) or "").split(".")[0] in _LIBRARIES
-            first = call.args[0] if call.args else None
-            if library and isinstance(first, ast.Name) and first.id in frame.env:
-                what = f"{_where(call)}a call that may write into {first.id} in place ({_text(call)})"
-                self.bind(frame, first.id, Unread(what, call), node)
-                return
+        written_first = _library_first_argument(call)
+        if written_first is not None and written_first in frame.env and not isinstance(value, Arr):
+            # a library call whose value a statement drops is called for what it does to its first argument:
+            # never read as leaving it unchanged
+            what = f"{_where(call)}a call that may write into {written_first} in place ({_text(call)})"
+            self.bind(frame, written_first, Unread(what, call), node)
+            return
         if isinstance(value, Unread) and _targets(node):
             raise Refusal(value.message, value.at)  # a store that cannot be read: its array is not known
         if isinstance(value, (Arr, Unread)) and not _is_trivial(call):
@@ -2441,15 +2439,9 @@ def _targets(node: ast.stmt) -> list[str]:
         written := _writes_in_place(node.value)
     ):
         return _names(written)
-    elif (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Call)
-        and (_dotted(node.value.func) or "").split(".")[0] in _LIBRARIES
-        and node.value.args
-        and isinstance(node.value.args[0], ast.Name)
-    ):
+    elif isinstance(node, ast.Expr) and (first := _library_first_argument(node.value)) is not None:
         # np.frobnicate(p, y) as a statement, not read: it may write into p (never read as unchanged)
-        return [node.value.args[0].id]
+        return [first]
     elif (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)
@@ -2493,6 +2485,15 @@ def _writes_in_place(call: ast.Call) -> ast.expr | None:
 
 #: Array libraries whose functions a statement may call for what they write into their first argument.
 _LIBRARIES: Final = frozenset({"np", "numpy", "torch", "jnp", "tf"})
+
+
+def _library_first_argument(value: ast.expr) -> str | None:
+    """The array name an array library's call passes first (``np.frobnicate(p, y)``: p), which a statement
+    making that call may write into."""
+    if not isinstance(value, ast.Call) or (_dotted(value.func) or "").split(".")[0] not in _LIBRARIES:
+        return None
+    first = value.args[0] if value.args else None
+    return first.id if isinstance(first, ast.Name) else None
 
 #: ``np.<ufunc>.at(a, indices, values)``: ``a[indices] <op>= values``.
 _UFUNC_AT: Final[dict[str, ast.operator]] = {

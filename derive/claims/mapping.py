@@ -200,12 +200,17 @@ _NOT_A_VALUE_WORDS: Final = frozenset(
 )
 
 
+def name_words(name: str) -> list[str]:
+    """The words a code name is made of, lower case (``one_hot_labels``, ``predProbs``, ``CELoss``)."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name).replace("_", " ")
+    return spaced.lower().replace("one hot", "onehot").split()
+
+
 def compound_role(name: str) -> Role | None:
     """The role the words of a compound name say (``one_hot_labels``: the targets; ``pred_probs``: the
     output; ``class_scores``: the logits), when they name exactly one role and nothing that makes the name
     a gradient, a log, a count or an index of it."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name).replace("_", " ")
-    words = spaced.lower().replace("one hot", "onehot").split()
+    words = name_words(name)
     if len(words) < 2 or _NOT_A_VALUE_WORDS & set(words):
         return None
     roles = {role for role, vocabulary in _ROLE_WORDS.items() if vocabulary & set(words)}

@@ -194,7 +194,7 @@ def _example_subscripts(reading: ClaimReading) -> ClaimReading | None:
     subscript n is example n's vector (Bishop's ``\mathbf{x}_n``) as often as entry n of one vector; read so
     as a further reading (the bold symbols with that subscript as ``\mathbf{z}^{(n)}``), shown, so that the
     two are judged and an answer that differs between them is ``ambiguous``."""
-    from derive.claims.mapping import _Rewriter, _transform
+    from derive.claims.mapping import _Rewriter, _transform, walk
 
     class AsExample(_Rewriter):
         """Bold symbols whose one subscript is ``letter``, as example ``letter``'s vectors."""
@@ -206,8 +206,6 @@ def _example_subscripts(reading: ClaimReading) -> ClaimReading | None:
             if isinstance(node, Symbol) and node.decoration == "bold" and node.indices == (self.letter,):
                 return replace(node, indices=(), example=self.letter)
             return None
-
-    from derive.claims.mapping import walk
 
     def example_letter(node: Node) -> Symbol | None:
         if (
@@ -1056,9 +1054,7 @@ class _Code:
             # --means 'da/dz' on a matrix computed from the softmax output: the Jacobian da_i/dz_j (of the
             # input the code's own name reshapes: s = softmax.reshape(-1, 1))
             row, column = (Symbol(axis) for axis in value.axes)
-            named = reading.values[of].node if of in reading.values and of not in reading.inputs else None
-            output = named.name if isinstance(named, Symbol) and named.name in reading.inputs else of
-            lhs = Derivative(Symbol(output, (row,)), Symbol(wrt, (column,)))
+            lhs = Derivative(Symbol(self.input_named(of) or of, (row,)), Symbol(wrt, (column,)))
         else:
             lhs = Derivative(Symbol(of), Symbol(wrt, tuple(Symbol(axis) for axis in value.axes)))
         if sign:
@@ -1136,12 +1132,17 @@ class _Code:
         canonical = dict(self.named).get(of, of)
         output = canonical == "a" or (canonical != "A" and GUESSES.get((canonical, None)) == "output")
         own = of in self.reading.values and of not in self.reading.inputs  # s = s.reshape(-1, 1): an input
-        if own:
-            # s = softmax.reshape(-1, 1): the code's own name for an input read as the softmax output
-            node = self.reading.values[of].node
-            own = not (isinstance(node, Symbol) and node.name in self.reading.inputs
-                       and self.role_of(node.name) == "output")  # fmt: skip
+        # s = softmax.reshape(-1, 1): the code's own name for an input read as the softmax output
+        renamed = self.input_named(of)
+        own = own and not (renamed is not None and self.role_of(renamed) == "output")
         return output and not own and len(value.axes) == 2
+
+    def input_named(self, of: str) -> str | None:
+        """The input that the code's own value ``of`` only names again (``s = softmax.reshape(-1, 1)``)."""
+        if of not in self.reading.values or of in self.reading.inputs:
+            return None
+        node = self.reading.values[of].node
+        return node.name if isinstance(node, Symbol) and node.name in self.reading.inputs else None
 
     def column_softmax(self, of: str) -> bool:
         """Whether the code's own softmax (the value, or the loss ``of`` it differentiates) sums the
@@ -1447,14 +1448,14 @@ class _Code:
         """The function the code's loss ``of`` calls without defining it, when its name says the softmax
         cross-entropy (``loss_ce``, ``cross_entropy``, ``nll_loss``) and the loss is nothing else: one call
         of the output (and the targets), as ``loss = loss_ce(P, Y)`` is."""
-        from derive.claims.mapping import walk
+        from derive.claims.mapping import name_words, walk
 
         loss = self.reading.values[of].node
         calls = {n.name for n in walk(loss) if isinstance(n, Symbol)} & self.reading.opaque_calls
         if len(calls) != 1 or not (isinstance(loss, Symbol) and loss.name in calls):
             return None
         (name,) = calls
-        spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").lower().split()
+        spaced = name_words(name)
         words = set(spaced) | {"".join(spaced)}
         if words & _OTHER_LOSS_WORDS or not words & _CROSS_ENTROPY_WORDS:
             return None

@@ -41,7 +41,7 @@ import sympy
 
 from derive import symbols as s
 from derive.choices import BATCH_LOSSES, CONVENTION_PRODUCT, BatchLoss
-from derive.claims.ast import Call, Derivative, Differential, Exp, Log, Matrix, Mul, Neg, Node, Symbol
+from derive.claims.ast import Call, Derivative, Differential, Div, Exp, Log, Matrix, Mul, Neg, Node, Symbol
 from derive.claims.formulas import MAX_INPUT_CHARS
 from derive.claims.latex import format_node
 from derive.claims.mapping import (
@@ -1739,7 +1739,7 @@ def _with_page_words(options: CheckOptions) -> tuple[CheckOptions, tuple[str, ..
     for define, said in words.defines:
         if (define, said) not in defines:
             with_used = replace(options, define=(*options.define, *(d for d, _ in defines)))
-            _refuse_an_unread_loss(define, said, with_used, mapped | defined)
+            _refuse_an_unread_loss(define, said, with_used, mapped | defined, lets)
     batch_loss = words.batch_loss if options.batch_loss is None else None
     used = PageWords(lets, where, loss, defines, batch_loss=batch_loss)
     claim, renamed = options.claim, []
@@ -1966,41 +1966,43 @@ def _usable_definition(define: str, options: CheckOptions, lets: Sequence[tuple[
             return False  # neither the claim nor a definition the user gives has its symbol (gamma = 2)
         if any(_decorated_name(parse_definition(own)) == name for own in options.define):
             return False
+    except DeriveError:
+        return False
+    return _definition_error(define, options, lets) is None
+
+
+def _definition_error(
+    define: str, options: CheckOptions, lets: Sequence[tuple[str, str]]
+) -> DeriveError | None:
+    """Why a definition from the page's words does not read on its own (None when it does, or reads with a
+    reading the claim's own mapping offers: e^{a_i}, a the logits)."""
+    try:
         claim = read_claim(define)[0].claims[0]
         map_definition(claim, lets=(*options.let, *(let for let, _ in lets)), defines=options.define,
                        loss=options.loss, convention=options.model_convention)  # fmt: skip
     except NotationHintError:
-        return True  # it reads with a reading the claim's own mapping offers (e^{a_i}: a the logits)
-    except DeriveError:
-        return False
-    return True
+        return None
+    except DeriveError as error:
+        return error
+    return None
 
 
-def _refuse_an_unread_loss(define: str, said: str, options: CheckOptions, given: set[str]) -> None:
+def _refuse_an_unread_loss(
+    define: str, said: str, options: CheckOptions, given: set[str], lets: Sequence[tuple[str, str]]
+) -> None:
     """A loss the page's words define (``L = -sum_k y_k log_2 p_k``) that does not read, whose name the claim
     differentiates: left out, the claim would be judged against the built-in loss, so it is refused."""
-    from derive.claims.mapping import GUESSES
-
     plain = define.partition("=")[0].split("(")[0].strip()
     loss = GUESSES.get((plain.lstrip("\\"), None)) == "loss"
     if plain in given or not loss or not _occurs(plain, options.claim):
         return
-    try:
-        claim = read_claim(define)[0].claims[0]
-        map_definition(claim, lets=options.let, defines=options.define, loss=options.loss,
-                       convention=options.model_convention)  # fmt: skip
-    except NotationHintError:
-        return
-    except DeriveError as error:
+    error = _definition_error(define, options, lets)
+    if error is not None:
         raise NotationError(
             f"the page's words define the loss {plain} (\"{said}\"), and the definition is not read "
-            f"({_first_line(str(error))}): without it the claim would be judged against the built-in loss; "
-            f"give --define '{plain} = ...' in a form derive reads"
-        ) from None
-
-
-def _first_line(text: str) -> str:
-    return " ".join(text.split())[:160]
+            f"({' '.join(str(error).split())[:160]}): without it the claim would be judged against the "
+            f"built-in loss; give --define '{plain} = ...' in a form derive reads"
+        )
 
 
 def _decorated_name(definition: Let) -> str:
@@ -3049,8 +3051,6 @@ def _notation_variants(
 
 def _logged_letters(reading: ClaimReading) -> set[str]:
     """The letters the text takes the log of or divides by (``\\log q_j``, ``\\frac{p_i}{q_i}``)."""
-    from derive.claims.ast import Div
-
     letters: set[str] = set()
     for claim in reading.claims:
         for side in claim.sides:

@@ -196,7 +196,8 @@ _BATCH_SUM: Final = re.compile(
 #: A loss defined as the mean or the sum of its examples' own (``L = \frac{1}{N}\sum_n L_n``, ``J = 1/m sum_i
 #: J^{(i)}``): how a batch's loss is made, never a definition (it would refer to itself).
 _LOSS_OF_EXAMPLES: Final = re.compile(
-    r"(?<![A-Za-z\\])(?P<name>\\?[A-Za-z]+)\s*=\s*(?P<mean>\\frac\s*\{\s*1\s*\}\s*\{\s*[A-Za-z]\s*\}|\(\s*1\s*/\s*[A-Za-z]\s*\)|1\s*/\s*[A-Za-z])?"
+    r"(?<![A-Za-z\\])(?P<name>\\?[A-Za-z]+)\s*=\s*"
+    r"(?P<mean>\\frac\s*\{\s*1\s*\}\s*\{\s*[A-Za-z]\s*\}|\(\s*1\s*/\s*[A-Za-z]\s*\)|1\s*/\s*[A-Za-z])?"
     r"\s*(?:\\sum|sum|Σ)\s*(?:_\s*\{?\s*(?P<index>[a-z])[^}\s]*\}?)?(?:\s*\^\s*\{?\s*[A-Za-z]\s*\}?)?\s*"
     r"(?P=name)\s*(?:_\s*\{?\s*(?P=index)\s*\}?|\^\s*\{\s*\(\s*(?P=index)\s*\)\s*\}|\(\s*(?P=index)\s*\))"
 )
@@ -495,8 +496,6 @@ def read_words(text: str) -> PageWords:
             return
         if name is not None and name == _BATCH_LETTERS.get(canonical) and _A_BATCH_SAID.search(words):
             canonical = name  # "X the design matrix (m x n)": the batch's own letter, not one example's x
-        if canonical == "y" and name in ("y", "t") and _A_CLASS_NUMBER.search(words):
-            canonical = "c"  # "y the integer class label": the true class's number, never a vector of targets
         if name == canonical and words not in confirms:
             confirms.append(words)
         # "k is the true label": an index letter (a size or a parameter elsewhere) named as the true class
@@ -588,7 +587,7 @@ def read_words(text: str) -> PageWords:
             sigmoids.append((symbol["name"], part))  # "s sigmoid": the letter names the function
             continue
         if symbol["name"] in ("y", "t") and not symbol["script"] and _A_CLASS_NUMBER.search(words):
-            let(symbol["name"], "y", part)  # "y the integer class label": one class's number (y=c)
+            let(symbol["name"], "c", part)  # "y the integer class label": one class's number, no vector
             continue
         if symbol["name"] in _INDEX_LETTERS and not symbol["script"] and _A_TRUE_CLASS.match(words):
             let(symbol["name"], "y", part)  # "c the true class", "k is the index of the correct label"
@@ -623,9 +622,12 @@ def read_words(text: str) -> PageWords:
 def loss_of_examples(definition: str) -> str | None:
     """``mean`` or ``sum`` when a definition makes a loss the mean or the sum of its examples' losses of the
     same name (``L = \\frac{1}{N}\\sum_n L_n``, ``J = 1/m sum_i J^{(i)}``); None for any other definition."""
-    found = _LOSS_OF_EXAMPLES.match(definition.strip())
-    if found is None or found.end() != len(definition.strip()):
-        return None
+    found = _LOSS_OF_EXAMPLES.fullmatch(definition.strip())
+    return _mean_or_sum(found) if found is not None else None
+
+
+def _mean_or_sum(found: re.Match[str]) -> str:
+    """How a :data:`_LOSS_OF_EXAMPLES` match makes the batch's loss: with 1/N the mean, else the sum."""
     return "mean" if found["mean"] else "sum"
 
 
@@ -634,7 +636,7 @@ def _batch_loss(text: str) -> tuple[str, str] | None:
     say both)."""
     examples = _LOSS_OF_EXAMPLES.search(text)
     if examples is not None:
-        return ("mean" if examples["mean"] else "sum"), " ".join(examples.group(0).split())
+        return _mean_or_sum(examples), " ".join(examples.group(0).split())
     summed, mean = _BATCH_SUM.search(text), _BATCH_MEAN.search(text)
     if summed is not None and mean is None:
         return "sum", summed.group(0)
